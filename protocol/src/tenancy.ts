@@ -1,0 +1,43 @@
+/** Records kept in the tenancy KV buckets, JSON-encoded. */
+export interface MerchantRecord {
+  merchant_id: string;
+  name: string;
+  created_at: number;
+}
+
+export interface SiteSettings {
+  /** Path patterns (`*` wildcard) whose events the aggregator drops. */
+  excluded_paths: string[];
+}
+
+export interface SiteRecord {
+  site_id: string;
+  merchant_id: string;
+  domain: string;
+  /** IANA zone name; time buckets are in this zone by default. */
+  timezone: string;
+  settings: SiteSettings;
+  created_at: number;
+}
+
+export interface WriteKeyRecord {
+  site_id: string;
+  merchant_id: string;
+  created_at: number;
+}
+
+export interface ReadKeyRecord {
+  merchant_id: string;
+  created_at: number;
+}
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+export function encodeRecord(r: object): Uint8Array {
+  return enc.encode(JSON.stringify(r));
+}
+
+export function decodeRecord<T>(bytes: Uint8Array): T {
+  return JSON.parse(dec.decode(bytes)) as T;
+}

@@ -1,0 +1,6 @@
+export { startNats, startNatsCluster, type TestNats, type TestNatsCluster } from './nats.js';
+export { spawnNatsServer, DEFAULT_NATS_START_TIMEOUT_MS, type NatsServerHandle, type NatsServerOptions } from './nats-server.js';
+export { findNatsServer } from './nats-binary.js';
+export { freePort } from './ports.js';
+export { tempDir, chdbDir, type TempDir } from './dirs.js';
+export { NatsServerNotFoundError, NatsServerStartError, NATS_INSTALL_HINT } from './errors.js';

@@ -1,0 +1,55 @@
+import { join } from 'node:path';
+import { spawnNatsServer, type NatsServerHandle } from './nats-server.js';
+import { tempDir } from './dirs.js';
+import { freePort } from './ports.js';
+
+export interface TestNats extends NatsServerHandle {
+  /** Stops the server and deletes its store. */
+  cleanup(): Promise<void>;
+}
+
+/** A single nats-server with JetStream on a free port and a fresh temp store. */
+export async function startNats(): Promise<TestNats> {
+  const dir = tempDir('pulse-nats-');
+  const server = await spawnNatsServer({ storeDir: join(dir.path, 'store'), workDir: dir.path });
+  return Object.assign(server, {
+    async cleanup() {
+      await server.stop();
+      dir.remove();
+    },
+  });
+}
+
+export interface TestNatsCluster {
+  nodes: NatsServerHandle[];
+  /** Comma-separated client URLs of every node, for `servers`. */
+  servers: string[];
+  cleanup(): Promise<void>;
+}
+
+/** A JetStream cluster of `size` nodes (3 by default) on one machine. */
+export async function startNatsCluster(size = 3): Promise<TestNatsCluster> {
+  const dir = tempDir('pulse-natscluster-');
+  const routePorts = await Promise.all(Array.from({ length: size }, () => freePort()));
+  const clientPorts = await Promise.all(Array.from({ length: size }, () => freePort()));
+  const routes = routePorts.map((p) => `nats-route://127.0.0.1:${p}`);
+  const nodes = await Promise.all(
+    routePorts.map((routePort, i) =>
+      spawnNatsServer({
+        storeDir: join(dir.path, `n${i}`, 'store'),
+        workDir: join(dir.path, `n${i}`),
+        serverName: `n${i}`,
+        port: clientPorts[i],
+        cluster: { name: 'pulse-test', port: routePort, routes },
+      }),
+    ),
+  );
+  return {
+    nodes,
+    servers: nodes.map((n) => n.url),
+    async cleanup() {
+      await Promise.all(nodes.map((n) => n.stop()));
+      dir.remove();
+    },
+  };
+}
