@@ -1,0 +1,138 @@
+import { describe, expect, it } from 'vitest';
+import { pack } from 'msgpackr';
+import { decodeBody, decodeStreamMessage, encodeMsgpack, encodeStreamMessage, parseBatch, bodyFormatOf } from './codec.js';
+import { BodyError, StreamMessageError } from './errors.js';
+import { MAX_BODY_BYTES } from './limits.js';
+import type { StreamMessage } from './types.js';
+
+const NOW = 1_764_169_200_000;
+const opts = { receivedAt: NOW, newId: () => 'gen' };
+const enc = new TextEncoder();
+const codeOf = (f: () => unknown) => {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof BodyError) return e.code;
+    throw e;
+  }
+  return undefined;
+};
+
+describe('bodyFormatOf', () => {
+  it.each([
+    ['application/json', 'json'],
+    ['application/json; charset=utf-8', 'json'],
+    ['Application/MsgPack', 'msgpack'],
+    ['application/x-msgpack', 'msgpack'],
+    ['text/plain;charset=UTF-8', 'sniff'],
+    [undefined, 'sniff'],
+    ['', 'sniff'],
+    ['application/xml', undefined],
+    ['multipart/form-data; boundary=x', undefined],
+  ])('%s → %s', (ct, f) => expect(bodyFormatOf(ct)).toBe(f));
+});
+
+describe('decodeBody', () => {
+  const batch = { sent_at: NOW, events: [{ name: 'pageview', url: 'https://a.test/' }] };
+
+  it('reads msgpack, JSON and sniffed text/plain bodies alike', () => {
+    expect(decodeBody(encodeMsgpack(batch), 'application/msgpack')).toEqual(batch);
+    expect(decodeBody(enc.encode(JSON.stringify(batch)), 'application/json')).toEqual(batch);
+    expect(decodeBody(enc.encode(JSON.stringify(batch)), 'text/plain')).toEqual(batch);
+    expect(decodeBody(enc.encode('  \n' + JSON.stringify(batch)), 'text/plain')).toEqual(batch);
+    expect(decodeBody(encodeMsgpack(batch), 'text/plain')).toEqual(batch);
+    expect(decodeBody(encodeMsgpack(batch), undefined)).toEqual(batch);
+  });
+
+  it.each([
+    ['garbage bytes as msgpack', new Uint8Array([0xc1, 0xc1, 0xc1]), 'application/msgpack', 'invalid_msgpack'],
+    ['truncated msgpack', encodeMsgpack(batch).subarray(0, 20), 'application/msgpack', 'invalid_msgpack'],
+    ['empty msgpack', new Uint8Array(), 'application/msgpack', 'invalid_msgpack'],
+    ['invalid JSON', enc.encode('{"events": [}'), 'application/json', 'invalid_json'],
+    ['truncated JSON', enc.encode('{"events": [{"name":"a"'), 'text/plain', 'invalid_json'],
+    ['NaN in JSON', enc.encode('{"events": [{"name":"a","ts":NaN}]}'), 'application/json', 'invalid_json'],
+    ['invalid UTF-8 in JSON', new Uint8Array([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x3a, 0x31, 0x7d]), 'application/json', 'invalid_utf8'],
+    ['unknown content type', enc.encode('{}'), 'application/xml', 'unsupported_media_type'],
+    ['oversize body', new Uint8Array(MAX_BODY_BYTES + 1), 'application/msgpack', 'body_too_large'],
+  ])('%s → %s', (_name, bytes, ct, code) => {
+    expect(codeOf(() => decodeBody(bytes, ct))).toBe(code);
+  });
+
+  it('refuses msgpack with trailing bytes after the value', () => {
+    const bytes = new Uint8Array([...encodeMsgpack(batch), 0x01, 0x02]);
+    expect(codeOf(() => decodeBody(bytes, 'application/msgpack'))).toBe('invalid_msgpack');
+  });
+
+  it('maps the status of each body error', () => {
+    expect(new BodyError('invalid_json', 'x').status).toBe(400);
+    expect(new BodyError('body_too_large', 'x').status).toBe(413);
+    expect(new BodyError('too_many_events', 'x').status).toBe(413);
+    expect(new BodyError('unsupported_media_type', 'x').status).toBe(415);
+  });
+});
+
+describe('parseBatch', () => {
+  it('never throws: random bytes, deep nesting and hostile shapes come back as typed errors', () => {
+    let seed = 42;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+    for (let i = 0; i < 2000; i++) {
+      const bytes = new Uint8Array(Math.floor(rnd() * 200));
+      for (let j = 0; j < bytes.length; j++) bytes[j] = Math.floor(rnd() * 256);
+      const r = parseBatch(bytes, i % 2 ? 'application/msgpack' : 'text/plain', opts);
+      if (!r.ok) expect(r.error).toBeInstanceOf(BodyError);
+    }
+    const deepJson = '['.repeat(100_000) + ']'.repeat(100_000);
+    const r1 = parseBatch(enc.encode(deepJson), 'application/json', opts);
+    expect(r1.ok).toBe(false);
+    const deepMsgpack = new Uint8Array(200_000).fill(0x91); // array of array of ... never closed
+    const r2 = parseBatch(deepMsgpack, 'application/msgpack', opts);
+    expect(r2.ok).toBe(false);
+    if (!r2.ok) expect(r2.error).toBeInstanceOf(BodyError);
+  });
+
+  it('a mutated valid batch is either accepted, partly rejected, or a typed error', () => {
+    const good = encodeMsgpack({ events: [{ name: 'pageview', url: 'https://a.test/', props: { a: 1 } }] });
+    for (let i = 0; i < good.length; i++) {
+      for (const b of [0x00, 0xff, 0xc0, 0xd9]) {
+        const bytes = good.slice();
+        bytes[i] = b;
+        const r = parseBatch(bytes, 'application/msgpack', opts);
+        if (r.ok) expect(r.accepted.length + r.rejected.length).toBeLessThanOrEqual(1);
+        else expect(r.error).toBeInstanceOf(BodyError);
+      }
+    }
+  });
+
+  it('accepts a msgpack body made by msgpackr with defaults', () => {
+    const r = parseBatch(pack({ events: [{ name: 'signup', ts: NOW }] }), 'application/msgpack', opts);
+    expect(r.ok && r.accepted[0]?.name).toBe('signup');
+  });
+
+  it('does not let a "__proto__" map key reach an object prototype', () => {
+    // map16 with one key "__proto__" → {"polluted": 1}
+    const bytes = new Uint8Array([0xde, 0, 1, 0xa9, ...enc.encode('__proto__'), 0xde, 0, 1, 0xa8, ...enc.encode('polluted'), 1]);
+    const v = decodeBody(bytes, 'application/msgpack') as Record<string, unknown>;
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(Object.getPrototypeOf(v)).toBe(Object.prototype);
+  });
+});
+
+describe('stream messages', () => {
+  const msg: StreamMessage = {
+    v: 1,
+    records: [{ site_id: 's_1', received_at: NOW, ip: '203.0.113.9', ua: 'UA', country: 'DE', events: [{ id: 'a', name: 'e', ts: NOW }] }],
+  };
+
+  it('round-trips', () => {
+    expect(decodeStreamMessage(encodeStreamMessage(msg))).toEqual(msg);
+  });
+
+  it.each([
+    ['garbage', new Uint8Array([0xc1])],
+    ['wrong version', encodeMsgpack({ v: 2, records: [] })],
+    ['record without site', encodeMsgpack({ v: 1, records: [{ events: [], received_at: 1 }] })],
+    ['not an object', encodeMsgpack([1, 2])],
+  ])('refuses %s as a poison message', (_n, bytes) => {
+    expect(() => decodeStreamMessage(bytes)).toThrow(StreamMessageError);
+  });
+});
