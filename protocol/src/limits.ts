@@ -15,3 +15,10 @@ export const MAX_EVENT_FUTURE_MS = 5 * 60 * 1000;
 
 /** Name of the event that counts as a page view; it needs `url`. */
 export const PAGEVIEW = 'pageview';
+
+/**
+ * User agents of our server SDKs start with this ("pulse-sdk-node/0.1.0 …"). Their requests
+ * come from merchants' servers, so the user agent says nothing about the visitor and is not
+ * a reason to flag the event as a bot.
+ */
+export const SERVER_SDK_USER_AGENT_PREFIX = 'pulse-sdk-';

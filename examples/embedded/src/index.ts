@@ -1,1 +1,11 @@
-export {};
+export { startEmbedded, type Embedded } from './embedded.js';
+export {
+  resolveOptions,
+  DEFAULT_HOST,
+  DEFAULT_AGGREGATOR_PORT,
+  DEFAULT_COLLECTOR_RUNTIME,
+  DEFAULT_READY_TIMEOUT_MS,
+  type EmbeddedOptions,
+  type CollectorRuntime,
+} from './options.js';
+export { EmbeddedConfigError, ServiceStartError } from './errors.js';

@@ -1,0 +1,197 @@
+import type { Consumer, JetStreamClient, JetStreamManager, KV } from 'nats';
+import { AGGREGATOR_CONSUMER, EVENTS_STREAM, KV_SITES, KV_STATE } from '@pulse/protocol';
+import { BatchAbandonedError, processBatch } from './batch.js';
+import { resolveConfig, type AggregatorConfig, type AggregatorOptions } from './config.js';
+import { AggregatorError } from './errors.js';
+import { createMetrics, type Metrics } from './metrics.js';
+import { kvSaltSource, type SaltSource } from './salt.js';
+import { KV_SESSIONS, SESSION_STATE_TTL_MS, kvSessionStore, type SessionStore } from './sessions.js';
+import { watchSiteRules, type SiteRules } from './site-rules.js';
+import { measureLag, publishWatermark } from './watermark.js';
+import { migrate } from './storage/migrations.js';
+import { ensureConsumer, ensureStreams } from './streams.js';
+
+export type AggregatorState = 'new' | 'starting' | 'running' | 'stopping' | 'stopped';
+
+export interface AggregatorStatus {
+  state: AggregatorState;
+  /** Messages not yet delivered to any aggregator, as of the last consumer info. */
+  pending: number;
+  /** Delivered, not yet acked. */
+  ackPending: number;
+  /** Age of the oldest unfinished message in EVENTS (0 when caught up). */
+  oldestUnprocessedAgeMs: number;
+  /** Watermark: every event received before this ms epoch is queryable (null before the first measurement). */
+  completeThrough: number | null;
+  rowsInserted: number;
+  lastInsertAt: number | null;
+  /** Message of the last failed storage/NATS attempt, null once an attempt succeeded again. */
+  lastError: string | null;
+}
+
+export interface Aggregator {
+  start(): Promise<void>;
+  /** Drains: no new fetches, the batch in flight is stored and acked (or left for redelivery). */
+  stop(): Promise<void>;
+  status(): AggregatorStatus;
+  /** Ready = running, NATS connected, ClickHouse answering. */
+  ready(): Promise<boolean>;
+  readonly metrics: Metrics;
+}
+
+export function createAggregator(options: AggregatorOptions): Aggregator {
+  const cfg: AggregatorConfig = resolveConfig(options);
+  const { nats, storage, logger } = cfg;
+  const metrics = createMetrics();
+  let state: AggregatorState = 'new';
+  let loop: Promise<void> | undefined;
+  let lagTimer: NodeJS.Timeout | undefined;
+  let js: JetStreamClient;
+  let jsm: JetStreamManager;
+  let salts: SaltSource;
+  let sessions: SessionStore;
+  let rules: SiteRules | undefined;
+  let stateKv: KV;
+  const st = {
+    pending: 0,
+    ackPending: 0,
+    oldestUnprocessedAgeMs: 0,
+    completeThrough: null as number | null,
+    rowsInserted: 0,
+    lastInsertAt: null as number | null,
+    lastError: null as string | null,
+  };
+
+  const stopping = () => state === 'stopping' || state === 'stopped';
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+  async function refreshLag(): Promise<void> {
+    try {
+      const lag = await measureLag(jsm, cfg.watermarkMarginMs);
+      st.pending = lag.pending;
+      st.ackPending = lag.ackPending;
+      st.oldestUnprocessedAgeMs = lag.oldestAgeMs;
+      st.completeThrough = lag.watermark.complete_through;
+      metrics.pending.set(lag.pending);
+      metrics.ackPending.set(lag.ackPending);
+      metrics.oldestAge.set(lag.oldestAgeMs / 1000);
+      metrics.completeThrough.set(lag.watermark.complete_through / 1000);
+      await publishWatermark(stateKv, lag.watermark);
+    } catch (err) {
+      logger.log('warn', 'lag measurement failed', { err });
+    }
+  }
+
+  async function run(): Promise<void> {
+    let consumer: Consumer | undefined;
+    let backoff = cfg.retryInitialMs;
+    while (!stopping()) {
+      try {
+        if (!consumer) {
+          await ensureConsumer(jsm, { ackWaitMs: cfg.ackWaitMs, maxAckPending: cfg.maxAckPending });
+          consumer = await js.consumers.get(EVENTS_STREAM, AGGREGATOR_CONSUMER);
+        }
+        // Waits until the batch is full or the flush interval expired: "N messages or every second".
+        const iter = await consumer.fetch({
+          max_messages: cfg.batchMaxMessages,
+          expires: cfg.flushIntervalMs,
+        });
+        const msgs = [];
+        for await (const m of iter) msgs.push(m);
+        if (msgs.length > 0) {
+          const { rows } = await processBatch(msgs, {
+            storage,
+            js,
+            salts,
+            sessions,
+            rules: rules as SiteRules,
+            metrics,
+            logger,
+            retryInitialMs: cfg.retryInitialMs,
+            retryMaxMs: cfg.retryMaxMs,
+            ackWaitMs: cfg.ackWaitMs,
+            stopping,
+            onAttempt: (err) => {
+              st.lastError = err === undefined ? null : err instanceof Error ? err.message : String(err);
+            },
+          });
+          st.rowsInserted += rows;
+          if (rows > 0) st.lastInsertAt = Date.now();
+        }
+        backoff = cfg.retryInitialMs;
+      } catch (err) {
+        if (err instanceof BatchAbandonedError) break;
+        st.lastError = err instanceof Error ? err.message : String(err);
+        logger.log('error', 'consume loop failed, retrying', { err, retry_in_ms: backoff });
+        consumer = undefined;
+        await sleep(backoff);
+        backoff = Math.min(backoff * 2, cfg.retryMaxMs);
+      }
+    }
+  }
+
+  return {
+    metrics,
+
+    async start() {
+      if (state !== 'new') throw new AggregatorError('invalid_state', `start() called in state ${state}`);
+      state = 'starting';
+      try {
+        if (cfg.migrate) {
+          const { applied } = await migrate(storage, {
+            ...(cfg.cluster !== undefined ? { cluster: cfg.cluster } : {}),
+            ...(cfg.eventsTtlDays !== undefined ? { eventsTtlDays: cfg.eventsTtlDays } : {}),
+          });
+          if (applied.length > 0) logger.log('info', 'migrations applied', { applied });
+        }
+        jsm = await nats.jetstreamManager();
+        js = nats.jetstream();
+        await ensureStreams(jsm, { maxAgeMs: cfg.streamMaxAgeMs, replicas: cfg.streamReplicas });
+        await ensureConsumer(jsm, { ackWaitMs: cfg.ackWaitMs, maxAckPending: cfg.maxAckPending });
+        stateKv = await js.views.kv(KV_STATE, { history: 1, replicas: cfg.streamReplicas });
+        // A salt must outlive the events that used it in the stream (replays recompute ids).
+        salts = kvSaltSource(stateKv, cfg.streamMaxAgeMs + 24 * 60 * 60 * 1000, (err) =>
+          logger.log('warn', 'salt pruning failed', { err }),
+        );
+        sessions = kvSessionStore(
+          await js.views.kv(KV_SESSIONS, { history: 1, ttl: SESSION_STATE_TTL_MS, replicas: cfg.streamReplicas }),
+        );
+        rules = await watchSiteRules(await js.views.kv(KV_SITES, { history: 1 }), logger);
+      } catch (err) {
+        await rules?.stop();
+        state = 'new';
+        throw err;
+      }
+      state = 'running';
+      await refreshLag();
+      lagTimer = setInterval(() => void refreshLag(), cfg.lagRefreshMs);
+      lagTimer.unref();
+      loop = run();
+      logger.log('info', 'aggregator started', { batch_max_messages: cfg.batchMaxMessages, flush_interval_ms: cfg.flushIntervalMs });
+    },
+
+    async stop() {
+      if (state === 'stopped' || state === 'new') {
+        state = 'stopped';
+        return;
+      }
+      state = 'stopping';
+      if (lagTimer) clearInterval(lagTimer);
+      await loop;
+      await rules?.stop();
+      // Acks are fire-and-forget publishes: make sure they left before the caller closes NATS.
+      if (!nats.isClosed()) await nats.flush().catch(() => {});
+      state = 'stopped';
+      logger.log('info', 'aggregator stopped');
+    },
+
+    status() {
+      return { state, ...st };
+    },
+
+    async ready() {
+      if (state !== 'running' || nats.isClosed()) return false;
+      return storage.ping();
+    },
+  };
+}

@@ -1,0 +1,100 @@
+import type { NatsConnection } from 'nats';
+import { ConfigError } from './errors.js';
+import { jsonLogger, type Logger } from './log.js';
+import type { Storage } from './storage/types.js';
+import { DEFAULT_STREAM_MAX_AGE_MS } from './streams.js';
+import { DEFAULT_WATERMARK_MARGIN_MS } from './watermark.js';
+
+/**
+ * Most messages one insert takes (each message is one collector group commit of at most a few
+ * hundred events). nats.js pulls by count or by bytes, not both; count keeps inserts predictable.
+ */
+export const DEFAULT_BATCH_MAX_MESSAGES = 500;
+/** A batch is inserted when full or after this long, whichever comes first (JetStream minimum 1 s). */
+export const DEFAULT_FLUSH_INTERVAL_MS = 1000;
+/** Unacked messages are redelivered after this; held messages are kept alive with in-progress acks. */
+export const DEFAULT_ACK_WAIT_MS = 60_000;
+export const DEFAULT_MAX_ACK_PENDING = 20_000;
+export const DEFAULT_STREAM_REPLICAS = 1;
+export const DEFAULT_RETRY_INITIAL_MS = 250;
+export const DEFAULT_RETRY_MAX_MS = 15_000;
+export const DEFAULT_LAG_REFRESH_MS = 5000;
+
+export interface AggregatorOptions {
+  nats: NatsConnection;
+  storage: Storage;
+  batchMaxMessages?: number;
+  flushIntervalMs?: number;
+  ackWaitMs?: number;
+  maxAckPending?: number;
+  streamMaxAgeMs?: number;
+  streamReplicas?: number;
+  retryInitialMs?: number;
+  retryMaxMs?: number;
+  /** Apply schema migrations in `start()` (default true); `cluster` renders ON CLUSTER DDL. */
+  migrate?: boolean;
+  cluster?: string;
+  /** Raw events TTL in days, applied by the migrations (unset = kept forever). */
+  eventsTtlDays?: number;
+  /** How far the watermark stays behind the oldest unfinished message (collector publish delay). */
+  watermarkMarginMs?: number;
+  /** How often lag is measured and the watermark published. */
+  lagRefreshMs?: number;
+  logger?: Logger;
+}
+
+export interface AggregatorConfig {
+  nats: NatsConnection;
+  storage: Storage;
+  batchMaxMessages: number;
+  flushIntervalMs: number;
+  ackWaitMs: number;
+  maxAckPending: number;
+  streamMaxAgeMs: number;
+  streamReplicas: number;
+  retryInitialMs: number;
+  retryMaxMs: number;
+  migrate: boolean;
+  cluster: string | undefined;
+  eventsTtlDays: number | undefined;
+  watermarkMarginMs: number;
+  lagRefreshMs: number;
+  logger: Logger;
+}
+
+function int(field: string, v: number | undefined, dflt: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (v === undefined) return dflt;
+  if (!Number.isInteger(v) || v < min || v > max) {
+    throw new ConfigError(field, `must be an integer in [${min}, ${max}], got ${String(v)}`);
+  }
+  return v;
+}
+
+export function resolveConfig(o: AggregatorOptions): AggregatorConfig {
+  if (!o || typeof o !== 'object') throw new ConfigError('options', 'an options object is required');
+  if (!o.nats || typeof o.nats.jetstream !== 'function') throw new ConfigError('nats', 'a NatsConnection is required');
+  if (!o.storage || typeof o.storage.insert !== 'function') throw new ConfigError('storage', 'a Storage is required');
+  const cfg: AggregatorConfig = {
+    nats: o.nats,
+    storage: o.storage,
+    batchMaxMessages: int('batchMaxMessages', o.batchMaxMessages, DEFAULT_BATCH_MAX_MESSAGES, 1, 100_000),
+    flushIntervalMs: int('flushIntervalMs', o.flushIntervalMs, DEFAULT_FLUSH_INTERVAL_MS, 1000),
+    ackWaitMs: int('ackWaitMs', o.ackWaitMs, DEFAULT_ACK_WAIT_MS, 1000),
+    maxAckPending: int('maxAckPending', o.maxAckPending, DEFAULT_MAX_ACK_PENDING, 1),
+    streamMaxAgeMs: int('streamMaxAgeMs', o.streamMaxAgeMs, DEFAULT_STREAM_MAX_AGE_MS, 60_000),
+    streamReplicas: int('streamReplicas', o.streamReplicas, DEFAULT_STREAM_REPLICAS, 1, 5),
+    retryInitialMs: int('retryInitialMs', o.retryInitialMs, DEFAULT_RETRY_INITIAL_MS, 1),
+    retryMaxMs: int('retryMaxMs', o.retryMaxMs, DEFAULT_RETRY_MAX_MS, 1),
+    migrate: o.migrate ?? true,
+    cluster: o.cluster,
+    eventsTtlDays: o.eventsTtlDays === undefined ? undefined : int('eventsTtlDays', o.eventsTtlDays, 0, 1),
+    watermarkMarginMs: int('watermarkMarginMs', o.watermarkMarginMs, DEFAULT_WATERMARK_MARGIN_MS, 0),
+    lagRefreshMs: int('lagRefreshMs', o.lagRefreshMs, DEFAULT_LAG_REFRESH_MS, 100),
+    logger: o.logger ?? jsonLogger(),
+  };
+  if (cfg.retryMaxMs < cfg.retryInitialMs) throw new ConfigError('retryMaxMs', 'must be >= retryInitialMs');
+  if (cfg.maxAckPending < cfg.batchMaxMessages) {
+    throw new ConfigError('maxAckPending', 'must be >= batchMaxMessages or a batch can never fill');
+  }
+  return cfg;
+}

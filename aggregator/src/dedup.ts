@@ -1,0 +1,44 @@
+import type { EventRow } from './rows.js';
+import type { Storage } from './storage/types.js';
+import { EVENTS_TABLE } from './storage/schema-events.js';
+
+/** A retried SDK request carries the same event ids; its clock correction may differ by this much. */
+export const DEDUP_TIME_MARGIN_MS = 60 * 60 * 1000;
+
+/**
+ * Drops rows whose (site, client event id) is already stored or appears earlier in the batch,
+ * so SDK retries and stream redeliveries are no-ops. One lookup per batch, narrowed by site, by
+ * time (± margin) and by the bloom-filter index on event_id.
+ */
+export async function dropDuplicates(rows: EventRow[], storage: Storage): Promise<{ fresh: EventRow[]; duplicates: number }> {
+  const seen = new Set<string>();
+  const unique: EventRow[] = [];
+  let minTs = Infinity;
+  let maxTs = -Infinity;
+  for (const r of rows) {
+    const k = `${r.site_id}\u0000${r.event_id}`;
+    if (seen.has(k)) continue;
+    seen.add(k);
+    unique.push(r);
+    const t = Date.parse(r.ts);
+    if (t < minTs) minTs = t;
+    if (t > maxTs) maxTs = t;
+  }
+  if (unique.length === 0) return { fresh: [], duplicates: rows.length };
+  const stored = await storage.query<{ site_id: string; event_id: string }>(
+    `SELECT site_id, event_id FROM ${EVENTS_TABLE}
+     WHERE site_id IN {sites:Array(String)}
+       AND event_id IN {ids:Array(String)}
+       AND ts >= fromUnixTimestamp64Milli({from:Int64}, 'UTC')
+       AND ts <= fromUnixTimestamp64Milli({to:Int64}, 'UTC')`,
+    {
+      sites: [...new Set(unique.map((r) => r.site_id))],
+      ids: [...new Set(unique.map((r) => r.event_id))],
+      from: minTs - DEDUP_TIME_MARGIN_MS,
+      to: maxTs + DEDUP_TIME_MARGIN_MS,
+    },
+  );
+  const existing = new Set(stored.map((s) => `${s.site_id}\u0000${s.event_id}`));
+  const fresh = unique.filter((r) => !existing.has(`${r.site_id}\u0000${r.event_id}`));
+  return { fresh, duplicates: rows.length - fresh.length };
+}

@@ -1,0 +1,62 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** One registry per aggregator instance, so an embedded process can host several services. */
+export function createMetrics() {
+  const registry = new Registry();
+  const registers = [registry];
+  return {
+    registry,
+    messages: new Counter({
+      name: 'pulse_aggregator_messages_total',
+      help: 'Stream messages finished, by outcome (stored, dlq).',
+      labelNames: ['outcome'] as const,
+      registers,
+    }),
+    duplicates: new Counter({
+      name: 'pulse_aggregator_duplicate_events_total',
+      help: 'Events dropped because their client event id was already stored (SDK retries, redeliveries).',
+      registers,
+    }),
+    excluded: new Counter({
+      name: 'pulse_aggregator_excluded_events_total',
+      help: "Events dropped by a site's excluded_paths.",
+      registers,
+    }),
+    oldestAge: new Gauge({
+      name: 'pulse_aggregator_oldest_unprocessed_age_seconds',
+      help: 'Age of the oldest message in EVENTS not yet acked (0 when caught up).',
+      registers,
+    }),
+    completeThrough: new Gauge({
+      name: 'pulse_aggregator_complete_through_seconds',
+      help: 'Watermark: every event received before this Unix time is queryable.',
+      registers,
+    }),
+    rows: new Counter({ name: 'pulse_aggregator_rows_inserted_total', help: 'Event rows inserted into ClickHouse.', registers }),
+    inserts: new Counter({ name: 'pulse_aggregator_inserts_total', help: 'Insert statements that succeeded.', registers }),
+    failures: new Counter({
+      name: 'pulse_aggregator_step_failures_total',
+      help: 'Failed attempts of a batch step (prepare, dedup, sessions, insert); retried with backoff, nothing acked.',
+      labelNames: ['step'] as const,
+      registers,
+    }),
+    insertSeconds: new Histogram({
+      name: 'pulse_aggregator_insert_duration_seconds',
+      help: 'Duration of successful inserts.',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    }),
+    pending: new Gauge({
+      name: 'pulse_aggregator_consumer_pending_messages',
+      help: 'Messages in EVENTS not yet delivered to any aggregator (consumer lag).',
+      registers,
+    }),
+    ackPending: new Gauge({
+      name: 'pulse_aggregator_consumer_ack_pending_messages',
+      help: 'Messages delivered to aggregators and not yet acked.',
+      registers,
+    }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,117 @@
+import type { StreamRecord } from '@pulse/protocol';
+import { agentInfo } from './enrich/agent.js';
+import { normalisePath } from './enrich/path.js';
+import { acquisition } from './enrich/referrer.js';
+import { referrerHost, urlParts } from './enrich/url.js';
+import { cookielessVisitorId } from './enrich/visitor.js';
+import { PoisonMessageError } from './errors.js';
+
+/** One row of the `events` table, as inserted (JSONEachRow). */
+export interface EventRow {
+  site_id: string;
+  ts: string;
+  event_id: string;
+  name: string;
+  visitor_id: string;
+  session_id: string;
+  user_id: string;
+  url: string;
+  hostname: string;
+  path: string;
+  title: string;
+  referrer: string;
+  referrer_host: string;
+  utm_source: string;
+  utm_medium: string;
+  utm_campaign: string;
+  utm_term: string;
+  utm_content: string;
+  source: string;
+  medium: string;
+  country: string;
+  browser: string;
+  browser_version: string;
+  os: string;
+  device: string;
+  is_bot: number;
+  screen_width: number;
+  lang: string;
+  props: Record<string, string>;
+  revenue_amount: number;
+  revenue_currency: string;
+  received_at: string;
+  stream_seq: number;
+}
+
+export interface RowContext {
+  /** JetStream sequence of the message the record came in. */
+  seq: number;
+  /** Salt of the event's UTC day (for cookieless visitor ids). */
+  saltFor(ms: number): Promise<string>;
+}
+
+const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
+
+function propsToStrings(props: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (typeof props !== 'object' || props === null) return out;
+  for (const [k, v] of Object.entries(props)) {
+    if (typeof v === 'string') out[k] = v;
+    else if (typeof v === 'number' || typeof v === 'boolean') out[k] = String(v);
+  }
+  return out;
+}
+
+function isoMs(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+/**
+ * Maps one stream record to `events` rows. The collector validated every event, so a record that
+ * breaks the contract (no id, no numeric time) means a broken producer: the whole message is
+ * poison and goes to the DLQ rather than being half-stored.
+ */
+export async function recordToRows(record: StreamRecord, ctx: RowContext): Promise<EventRow[]> {
+  const ua = str(record.ua);
+  const ip = str(record.ip);
+  const agent = agentInfo(ua);
+  const rows: EventRow[] = [];
+  for (const [i, e] of record.events.entries()) {
+    if (typeof e !== 'object' || e === null) throw new PoisonMessageError(`event ${i} is not an object`);
+    if (typeof e.id !== 'string' || e.id === '') throw new PoisonMessageError(`event ${i} has no id`);
+    if (typeof e.name !== 'string' || e.name === '') throw new PoisonMessageError(`event ${i} has no name`);
+    if (typeof e.ts !== 'number' || !Number.isFinite(e.ts)) throw new PoisonMessageError(`event ${i} has no numeric ts`);
+    const url = str(e.url);
+    const referrer = str(e.referrer);
+    const visitor = str(e.visitor_id) || cookielessVisitorId(await ctx.saltFor(e.ts), record.site_id, ip, ua);
+    const page = urlParts(url);
+    const refHost = referrerHost(referrer);
+    rows.push({
+      site_id: record.site_id,
+      ts: isoMs(e.ts),
+      event_id: e.id,
+      name: e.name,
+      visitor_id: visitor,
+      session_id: str(e.session_id),
+      user_id: str(e.user_id),
+      url,
+      ...page,
+      path: normalisePath(page.path),
+      title: str(e.title),
+      referrer,
+      referrer_host: refHost,
+      ...acquisition(refHost, page.hostname, page.utm_source, page.utm_medium),
+      country: str(record.country),
+      ...agent,
+      screen_width: Math.max(0, Math.trunc(num(e.screen_width))),
+      lang: str(e.lang),
+      props: propsToStrings(e.props),
+      revenue_amount: num(e.revenue?.amount),
+      revenue_currency: str(e.revenue?.currency),
+      received_at: isoMs(record.received_at),
+      stream_seq: ctx.seq,
+    });
+  }
+  return rows;
+}

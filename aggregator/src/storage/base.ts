@@ -1,0 +1,129 @@
+import { Readable } from 'node:stream';
+import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
+import { StorageError } from '../errors.js';
+import { checkTableName, settingsClause, withSettings } from './settings.js';
+import type { Storage } from './types.js';
+
+/**
+ * ClickHouse error codes worth retrying: the statement was fine, the cluster was not
+ * (timeouts, overload, read-only replicas, too many parts, Keeper trouble).
+ */
+const RETRYABLE_CODES = new Set([
+  '159', // TIMEOUT_EXCEEDED
+  '164', // READONLY
+  '202', // TOO_MANY_SIMULTANEOUS_QUERIES
+  '203', // NO_FREE_CONNECTION
+  '209', // SOCKET_TIMEOUT
+  '210', // NETWORK_ERROR
+  '241', // MEMORY_LIMIT_EXCEEDED
+  '242', // TABLE_IS_READ_ONLY
+  '252', // TOO_MANY_PARTS
+  '279', // ALL_CONNECTION_TRIES_FAILED
+  '319', // UNKNOWN_STATUS_OF_INSERT
+  '425', // SYSTEM_ERROR
+  '999', // KEEPER_EXCEPTION
+]);
+
+/**
+ * The numeric ClickHouse error code of an engine answer, or undefined for transport failures.
+ * Duck-typed: chDB raises the ClickHouseError class of its own @clickhouse/client-common copy,
+ * which `instanceof` against the client's class does not recognise.
+ */
+function clickhouseCode(err: unknown): string | undefined {
+  if (!(err instanceof Error)) return undefined;
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' && /^\d+$/.test(code) ? code : undefined;
+}
+
+export function toStorageError(err: unknown, what: string): StorageError {
+  if (err instanceof StorageError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  const code = clickhouseCode(err);
+  // Errors that are not ClickHouse answers are transport failures (refused, reset, timed out).
+  const retryable = code === undefined ? true : RETRYABLE_CODES.has(code);
+  return new StorageError(`${what}: ${message}`, { cause: err, retryable, clickhouseCode: code });
+}
+
+/**
+ * How per-call settings reach the engine. `request` sends them with the request (HTTP server:
+ * scoped to that request). `statement` renders them into the SQL as a SETTINGS clause because
+ * chDB turns request settings into session-wide SETs that leak into later statements.
+ */
+export type SettingsScope = 'request' | 'statement';
+
+export function clientStorage(
+  backend: Storage['backend'],
+  client: ClickHouseClient,
+  scope: SettingsScope,
+  onClose: () => Promise<void>,
+): Storage {
+  let closed = false;
+  return {
+    backend,
+
+    async query<T>(sql: string, params?: Record<string, unknown>, settings?: ClickHouseSettings): Promise<T[]> {
+      try {
+        const rs = await client.query({
+          query: scope === 'statement' ? withSettings(sql, settings) : sql,
+          format: 'JSONEachRow',
+          ...(params ? { query_params: params } : {}),
+          ...(scope === 'request' && settings ? { clickhouse_settings: settings } : {}),
+        });
+        return await rs.json<T>();
+      } catch (err) {
+        throw toStorageError(err, 'query failed');
+      }
+    },
+
+    async command(sql: string, params?: Record<string, unknown>): Promise<void> {
+      try {
+        await client.command({ query: sql, ...(params ? { query_params: params } : {}) });
+      } catch (err) {
+        throw toStorageError(err, 'command failed');
+      }
+    },
+
+    async insert(table: string, rows: object[], opts?: { dedupToken?: string }): Promise<void> {
+      if (rows.length === 0) return;
+      checkTableName(table);
+      const token = opts?.dedupToken;
+      try {
+        if (scope === 'request') {
+          await client.insert({
+            table,
+            values: rows,
+            format: 'JSONEachRow',
+            ...(token !== undefined ? { clickhouse_settings: { insert_deduplication_token: token } } : {}),
+          });
+          return;
+        }
+        const clause = token !== undefined ? ` ${settingsClause({ insert_deduplication_token: token })}` : '';
+        const body = rows.map((r) => JSON.stringify(r)).join('\n') + '\n';
+        const result = await client.exec({
+          query: `INSERT INTO ${table}${clause} FORMAT JSONEachRow`,
+          values: Readable.from([body]),
+        });
+        result.stream.destroy();
+      } catch (err) {
+        throw toStorageError(err, `insert into ${table} failed`);
+      }
+    },
+
+    async ping(): Promise<boolean> {
+      if (closed) return false;
+      try {
+        const r = await client.ping();
+        return r.success;
+      } catch {
+        return false;
+      }
+    },
+
+    async close(): Promise<void> {
+      if (closed) return;
+      closed = true;
+      await client.close();
+      await onClose();
+    },
+  };
+}

@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../errors.js';
+import { ddlContext } from './ddl.js';
+import { MIGRATIONS } from './migrations.js';
+
+describe('DDL for one node and for a cluster', () => {
+  it('uses plain engines with a dedup window on one node', () => {
+    const sql = MIGRATIONS.flatMap((m) => m.statements(ddlContext())).join('\n');
+    expect(sql).not.toContain('ON CLUSTER');
+    expect(sql).not.toContain('Replicated');
+    expect(sql).toContain('ENGINE = ReplacingMergeTree(received_at)');
+    expect(sql).toContain('non_replicated_deduplication_window = 10000');
+  });
+
+  it('renders ON CLUSTER and Replicated engines for a cluster, and nothing else differs', () => {
+    const one = MIGRATIONS.flatMap((m) => m.statements(ddlContext()));
+    const many = MIGRATIONS.flatMap((m) => m.statements(ddlContext('pulse')));
+    expect(many).toHaveLength(one.length);
+    for (const s of many.filter((x) => /^(CREATE|ALTER)/.test(x))) expect(s).toContain(' ON CLUSTER `pulse`');
+    const joined = many.join('\n');
+    expect(joined).toContain('ENGINE = ReplicatedReplacingMergeTree(received_at)');
+    expect(joined).toContain('ENGINE = ReplicatedAggregatingMergeTree()');
+    expect(joined).not.toContain('non_replicated_deduplication_window');
+  });
+
+  it('refuses a cluster name that could inject SQL', () => {
+    expect(() => ddlContext('x` ; DROP TABLE events; --')).toThrow(ConfigError);
+  });
+});

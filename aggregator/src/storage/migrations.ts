@@ -1,0 +1,98 @@
+import { MigrationError, StorageError } from '../errors.js';
+import { ddlContext, tableSettings, type DdlContext } from './ddl.js';
+import { createEventsTable, EVENTS_TABLE } from './schema-events.js';
+import { ROLLUPS, rollupStatements } from './schema-rollups.js';
+import type { Storage } from './types.js';
+
+export const MIGRATIONS_TABLE = 'schema_migrations';
+
+/**
+ * A schema step. Every statement must be idempotent on its own (IF NOT EXISTS, ADD COLUMN IF NOT
+ * EXISTS, …): several aggregators may start at once, and a step that failed half way is re-run
+ * whole. A step is recorded in `schema_migrations` only after all its statements succeeded.
+ */
+export interface Migration {
+  /** Sortable, unique, never reused: `0001_events`. */
+  readonly id: string;
+  statements(ctx: DdlContext): string[];
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  { id: '0001_events', statements: (ctx) => [createEventsTable(ctx)] },
+  {
+    id: '0002_acquisition_and_dedup_index',
+    statements: (ctx) => [
+      `ALTER TABLE ${EVENTS_TABLE}${ctx.onCluster} ADD COLUMN IF NOT EXISTS source LowCardinality(String) AFTER utm_content`,
+      `ALTER TABLE ${EVENTS_TABLE}${ctx.onCluster} ADD COLUMN IF NOT EXISTS medium LowCardinality(String) AFTER source`,
+      // The client-event-id dedup lookup probes recent events by id.
+      `ALTER TABLE ${EVENTS_TABLE}${ctx.onCluster} ADD INDEX IF NOT EXISTS idx_event_id event_id TYPE bloom_filter(0.001) GRANULARITY 1`,
+    ],
+  },
+  { id: '0003_rollups', statements: (ctx) => ROLLUPS.flatMap((r) => rollupStatements(ctx, r)) },
+];
+
+function createMigrationsTable(ctx: DdlContext): string {
+  return `CREATE TABLE IF NOT EXISTS ${MIGRATIONS_TABLE}${ctx.onCluster} (
+  id String,
+  applied_at DateTime64(3, 'UTC')
+)
+ENGINE = ${ctx.engine('ReplacingMergeTree', 'applied_at')}
+ORDER BY id
+${tableSettings()}`;
+}
+
+async function appliedIds(storage: Storage): Promise<Set<string>> {
+  const rows = await storage.query<{ id: string }>(`SELECT DISTINCT id FROM ${MIGRATIONS_TABLE}`);
+  return new Set(rows.map((r) => r.id));
+}
+
+/**
+ * Applies the migrations not yet recorded, in order; a second run is a no-op.
+ * `cluster` renders ON CLUSTER DDL with Replicated engines.
+ */
+export interface MigrateOptions {
+  /** Render ON CLUSTER DDL with Replicated engines (a single-shard replicated cluster). */
+  cluster?: string;
+  /** Raw events older than this many days are dropped by ClickHouse (TTL); rollups are kept. */
+  eventsTtlDays?: number;
+  /** Defaults to MIGRATIONS; tests pass a prefix to reproduce an older data directory. */
+  migrations?: readonly Migration[];
+}
+
+export async function migrate(storage: Storage, opts: MigrateOptions = {}): Promise<{ applied: string[] }> {
+  const ctx = ddlContext(opts.cluster);
+  const list = opts.migrations ?? MIGRATIONS;
+  await runStatement(storage, 'schema_migrations', createMigrationsTable(ctx));
+  const done = await appliedIds(storage);
+  const applied: string[] = [];
+  for (const m of [...list].sort((a, b) => a.id.localeCompare(b.id))) {
+    if (done.has(m.id)) continue;
+    for (const sql of m.statements(ctx)) await runStatement(storage, m.id, sql);
+    try {
+      await storage.insert(MIGRATIONS_TABLE, [{ id: m.id, applied_at: Date.now() }]);
+    } catch (err) {
+      throw new MigrationError(m.id, 'could not record as applied', { cause: err });
+    }
+    applied.push(m.id);
+  }
+  if (opts.eventsTtlDays !== undefined) {
+    if (!Number.isInteger(opts.eventsTtlDays) || opts.eventsTtlDays < 1) {
+      throw new MigrationError('ttl', `eventsTtlDays must be a positive integer, got ${String(opts.eventsTtlDays)}`);
+    }
+    await runStatement(
+      storage,
+      'ttl',
+      `ALTER TABLE ${EVENTS_TABLE}${ctx.onCluster} MODIFY TTL toDateTime(ts) + INTERVAL ${opts.eventsTtlDays} DAY`,
+    );
+  }
+  return { applied };
+}
+
+async function runStatement(storage: Storage, id: string, sql: string): Promise<void> {
+  try {
+    await storage.command(sql);
+  } catch (err) {
+    const msg = err instanceof StorageError ? err.message : String(err);
+    throw new MigrationError(id, msg, { cause: err });
+  }
+}

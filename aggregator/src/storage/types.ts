@@ -1,0 +1,44 @@
+import type { ClickHouseSettings } from '@clickhouse/client';
+
+export type { ClickHouseSettings };
+
+/**
+ * The narrow storage surface every Pulse package uses. Both backends are `@clickhouse/client`
+ * clients with the same base settings (see `BASE_SETTINGS`), so the same SQL returns the same JSON:
+ * 64-bit integers as JSON numbers, DateTime/DateTime64 as ISO-8601 UTC strings
+ * (`2026-01-01T00:00:00.123Z`).
+ */
+export interface Storage {
+  readonly backend: 'chdb' | 'server';
+  /** Runs a SELECT and returns its rows (JSONEachRow). `params` bind `{name:Type}` placeholders. */
+  query<T = Record<string, unknown>>(
+    sql: string,
+    params?: Record<string, unknown>,
+    settings?: ClickHouseSettings,
+  ): Promise<T[]>;
+  /** Runs a statement that returns no rows (DDL, INSERT … SELECT, ALTER). */
+  command(sql: string, params?: Record<string, unknown>): Promise<void>;
+  /**
+   * Inserts rows (JSONEachRow). With `dedupToken`, a repeated insert with the same token into the
+   * same table is dropped by ClickHouse (`insert_deduplication_token`) — this is what makes stream
+   * redeliveries idempotent.
+   */
+  insert(table: string, rows: object[], opts?: { dedupToken?: string }): Promise<void>;
+  /** True when the backend answers a trivial query. Never throws. */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export interface ServerStorageOptions {
+  url: string;
+  username?: string;
+  password?: string;
+  database?: string;
+}
+
+export interface ChdbStorageOptions {
+  /** Data directory of the embedded engine; ONE process may open it at a time. */
+  path: string;
+}
+
+export type StorageOptions = ServerStorageOptions | ChdbStorageOptions;

@@ -1,0 +1,103 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { encodeRecord, KV_SITES, KV_STATE, type SiteRecord } from '@pulse/protocol';
+import { createAggregator, readWatermark, silentLogger, type Aggregator } from '../src/index.js';
+import { MIGRATIONS, migrate } from '../src/storage/index.js';
+import { faulty } from './helpers/faulty-storage.js';
+import { count, fixture, publish, record, SITE, waitFor, type Fixture } from './helpers/fixture.js';
+
+let f: Fixture;
+const running: Aggregator[] = [];
+beforeEach(async () => {
+  f = await fixture();
+});
+afterEach(async () => {
+  for (const a of running.splice(0)) await a.stop();
+  await f.cleanup();
+});
+
+function site(excluded: string[]): SiteRecord {
+  return { site_id: SITE, merchant_id: 'm_AAAAAAAAAAAAAAAA', domain: 'shop.example.com', timezone: 'UTC', settings: { excluded_paths: excluded }, created_at: 1 };
+}
+
+const pageAt = (path: string) =>
+  record({ events: [{ id: `p-${path}-${Math.random()}`, name: 'pageview', ts: Date.now() - 1000, url: `https://shop.example.com${path}` }] });
+
+describe('per-site excluded_paths', () => {
+  it('drops events on excluded paths and follows changes live', async () => {
+    const sites = await f.js.views.kv(KV_SITES, { history: 1 });
+    await sites.put(SITE, encodeRecord(site(['/admin/*'])));
+    const a = createAggregator({ nats: f.nc, storage: f.storage, logger: silentLogger });
+    running.push(a);
+    await a.start();
+    await publish(f.js, [pageAt('/admin/users'), pageAt('/shop')]);
+    await waitFor('one row', async () => (await count(f.storage)) === 1);
+    expect(await count(f.storage, "path = '/admin/users'")).toBe(0);
+
+    await sites.put(SITE, encodeRecord(site(['/shop'])));
+    // The watch applies the change to the next batches; wait until it shows.
+    await waitFor('new rule applied', async () => {
+      await publish(f.js, [pageAt('/admin/users')]);
+      await new Promise((r) => setTimeout(r, 1200));
+      return (await count(f.storage, "path = '/admin/users'")) > 0;
+    });
+    const shopBefore = await count(f.storage, "path = '/shop'");
+    const admin = await count(f.storage, "path = '/admin/users'");
+    await publish(f.js, [pageAt('/shop'), pageAt('/admin/users')]);
+    await waitFor('admin row of the last pair', async () => (await count(f.storage, "path = '/admin/users'")) === admin + 1);
+    expect(await count(f.storage, "path = '/shop'")).toBe(shopBefore);
+    const metrics = await a.metrics.registry.getSingleMetricAsString('pulse_aggregator_excluded_events_total');
+    expect(metrics).toMatch(/ [1-9]\d*$/m);
+  });
+});
+
+describe('lag and watermark', () => {
+  it('publishes complete_through in PULSE_STATE and reports the oldest unprocessed age while stuck', async () => {
+    const storage = faulty(f.storage);
+    const a = createAggregator({ nats: f.nc, storage, logger: silentLogger, lagRefreshMs: 200, watermarkMarginMs: 1000, retryInitialMs: 50, retryMaxMs: 200 });
+    running.push(a);
+    await a.start();
+    const state = await f.js.views.kv(KV_STATE, { history: 1 });
+    const before = Date.now();
+    await waitFor('watermark', async () => ((await readWatermark(state))?.complete_through ?? 0) >= before - 1000);
+
+    storage.down = true;
+    const stuckAt = Date.now();
+    await publish(f.js, [record({}, 2)]);
+    await waitFor('age grows', async () => a.status().oldestUnprocessedAgeMs >= 1000);
+    const held = await readWatermark(state);
+    // The watermark stops before the stuck message (minus the margin) and does not advance.
+    expect(held!.complete_through).toBeLessThanOrEqual(stuckAt);
+    await new Promise((r) => setTimeout(r, 600));
+    expect((await readWatermark(state))!.complete_through).toBe(held!.complete_through);
+    expect(await a.metrics.registry.getSingleMetricAsString('pulse_aggregator_oldest_unprocessed_age_seconds')).toMatch(/ [1-9]/);
+
+    storage.down = false;
+    await waitFor('stored', async () => (await count(f.storage)) === 2);
+    await waitFor('watermark moves on', async () => ((await readWatermark(state))?.complete_through ?? 0) > stuckAt);
+    expect(a.status().oldestUnprocessedAgeMs).toBe(0);
+  });
+});
+
+describe('migrations on an existing data directory', () => {
+  it('applies only the new migrations, keeps the data, backfills the rollups once', async () => {
+    const first = MIGRATIONS.slice(0, 1);
+    expect((await migrate(f.storage, { migrations: first })).applied).toEqual(['0001_events']);
+    const now = new Date().toISOString();
+    await f.storage.insert('events', [
+      { site_id: SITE, ts: now, event_id: 'old-1', name: 'pageview', visitor_id: 'v1', session_id: 's1', path: '/', received_at: now, stream_seq: 1 },
+      { site_id: SITE, ts: now, event_id: 'old-2', name: 'click', visitor_id: 'v2', session_id: 's2', path: '/', received_at: now, stream_seq: 1 },
+    ]);
+    const second = await migrate(f.storage);
+    expect(second.applied).toEqual(MIGRATIONS.slice(1).map((m) => m.id));
+    expect((await migrate(f.storage)).applied).toEqual([]);
+    expect(await count(f.storage)).toBe(2);
+    const [cols] = await f.storage.query<{ n: number }>(
+      "SELECT count() AS n FROM system.columns WHERE database = currentDatabase() AND table = 'events' AND name IN ('source', 'medium')",
+    );
+    expect(cols?.n).toBe(2);
+    const [roll] = await f.storage.query<{ events: number; pageviews: number; visitors: number }>(
+      'SELECT sum(events) AS events, sum(pageviews) AS pageviews, uniqMerge(visitors) AS visitors FROM rollup_events_day',
+    );
+    expect(roll).toEqual({ events: 2, pageviews: 1, visitors: 2 });
+  });
+});

@@ -1,0 +1,163 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EVENTS_COLUMNS, MIGRATIONS, StorageError, migrate, type Storage } from '../src/storage/index.js';
+
+export interface StorageUnderTest {
+  storage: Storage;
+  cleanup(): Promise<void>;
+}
+
+/** Column name → type of the contract schema, parsed from the DDL the migration uses. */
+function contractColumns(): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const line of EVENTS_COLUMNS.split('\n')) {
+    const m = /^\s*(\w+) (.+?),?$/.exec(line);
+    if (m?.[1] && m[2]) out.set(m[1], m[2].replace(/,\s+/g, ', '));
+  }
+  return out;
+}
+
+function eventRow(over: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    site_id: 's_conformance00001',
+    ts: '2026-03-04 05:06:07.089',
+    event_id: 'e-1',
+    name: 'pageview',
+    url: 'https://example.com/a?b=1',
+    path: '/a',
+    props: { plan: 'pro', 'quote\'s': 'back\\slash "x"' },
+    revenue_amount: 12.5,
+    revenue_currency: 'EUR',
+    received_at: '2026-03-04T05:06:08.000Z',
+    stream_seq: 9_007_199_254_740_000,
+    ...over,
+  };
+}
+
+/** The behaviour every Storage backend must share; `open` gives a fresh, empty database. */
+export function storageConformance(name: string, open: () => Promise<StorageUnderTest>): void {
+  describe(`Storage conformance: ${name}`, () => {
+    let sut: StorageUnderTest;
+    let s: Storage;
+
+    beforeAll(async () => {
+      sut = await open();
+      s = sut.storage;
+    });
+    afterAll(async () => {
+      await sut?.cleanup();
+    });
+
+    it('answers ping', async () => {
+      expect(await s.ping()).toBe(true);
+    });
+
+    it('migrates once, then a second run is a no-op', async () => {
+      const first = await migrate(s);
+      expect(first.applied).toEqual(MIGRATIONS.map((m) => m.id));
+      const second = await migrate(s);
+      expect(second.applied).toEqual([]);
+      const rows = await s.query<{ id: string; n: number }>(
+        'SELECT id, count() AS n FROM schema_migrations GROUP BY id ORDER BY id',
+      );
+      expect(rows).toEqual(MIGRATIONS.map((m) => ({ id: m.id, n: 1 })));
+    });
+
+    it('creates events with exactly the contract columns and types', async () => {
+      const cols = await s.query<{ name: string; type: string }>(
+        "SELECT name, type FROM system.columns WHERE database = currentDatabase() AND table = 'events' ORDER BY position",
+      );
+      const expected = contractColumns();
+      expect(expected.size).toBe(31);
+      for (const [col, type] of expected) {
+        expect(cols.find((c) => c.name === col)?.type, col).toBe(type);
+      }
+      const [t] = await s.query<{ engine: string; partition_key: string; sorting_key: string }>(
+        "SELECT engine, partition_key, sorting_key FROM system.tables WHERE database = currentDatabase() AND name = 'events'",
+      );
+      expect(t?.engine).toMatch(/MergeTree$/);
+      expect(t?.partition_key).toBe('toYYYYMM(ts)');
+      expect(t?.sorting_key.startsWith('site_id')).toBe(true);
+    });
+
+    it('round-trips rows with the agreed JSON types (numbers unquoted, ISO UTC times, maps, empty strings)', async () => {
+      await s.insert('events', [eventRow()], { dedupToken: 'roundtrip-1' });
+      const rows = await s.query(
+        `SELECT ts, received_at, stream_seq, props, revenue_amount, title, is_bot, screen_width, count() OVER () AS n
+         FROM events WHERE event_id = 'e-1'`,
+      );
+      expect(rows).toEqual([
+        {
+          ts: '2026-03-04T05:06:07.089Z',
+          received_at: '2026-03-04T05:06:08.000Z',
+          stream_seq: 9_007_199_254_740_000,
+          props: { plan: 'pro', "quote's": 'back\\slash "x"' },
+          revenue_amount: 12.5,
+          title: '',
+          is_bot: 0,
+          screen_width: 0,
+          n: 1,
+        },
+      ]);
+    });
+
+    it('drops a repeated insert with the same dedup token, keeps different tokens', async () => {
+      const rows = [eventRow({ event_id: 'd-1' }), eventRow({ event_id: 'd-2' })];
+      await s.insert('events', rows, { dedupToken: "seq:10-11 it's" });
+      await s.insert('events', rows, { dedupToken: "seq:10-11 it's" });
+      await s.insert('events', [eventRow({ event_id: 'd-3' })], { dedupToken: 'seq:12-12' });
+      const [r] = await s.query<{ n: number }>("SELECT count() AS n FROM events WHERE event_id LIKE 'd-%'");
+      expect(r?.n).toBe(3);
+    });
+
+    it('does not let a dedup token leak into the next insert', async () => {
+      await s.insert('events', [eventRow({ event_id: 'leak-1' })], { dedupToken: 'leak-token' });
+      await s.insert('events', [eventRow({ event_id: 'leak-2' })]);
+      const got = await s.query<{ event_id: string }>(
+        "SELECT event_id FROM events WHERE event_id LIKE 'leak-%' ORDER BY event_id",
+      );
+      expect(got.map((g) => g.event_id)).toEqual(['leak-1', 'leak-2']);
+    });
+
+    it('scopes per-call settings to that call', async () => {
+      const read = "SELECT toString(getSetting('max_result_rows')) AS v";
+      const [before] = await s.query<{ v: string }>(read);
+      const [during] = await s.query<{ v: string }>(read, undefined, { max_result_rows: '12345' });
+      const [after] = await s.query<{ v: string }>(read);
+      expect(during?.v).toBe('12345');
+      expect(after?.v).toBe(before?.v);
+    });
+
+    it('binds typed query parameters', async () => {
+      const rows = await s.query<{ a: string; b: number; c: string[]; d: string }>(
+        'SELECT {a:String} AS a, {b:UInt64} + 1 AS b, {c:Array(String)} AS c, toDateTime64({d:String}, 3, \'UTC\') AS d',
+        { a: "it's \\ ok", b: 41, c: ['x', 'y'], d: '2026-01-02 03:04:05.678' },
+      );
+      expect(rows).toEqual([{ a: "it's \\ ok", b: 42, c: ['x', 'y'], d: '2026-01-02T03:04:05.678Z' }]);
+    });
+
+    it('runs commands with parameters', async () => {
+      await s.command('CREATE TABLE IF NOT EXISTS conformance_scratch (k String, v UInt32) ENGINE = MergeTree ORDER BY k');
+      await s.command('INSERT INTO conformance_scratch SELECT {k:String}, number FROM numbers(3)', { k: 'kk' });
+      const rows = await s.query<{ k: string; s: number }>('SELECT k, sum(v) AS s FROM conformance_scratch GROUP BY k');
+      expect(rows).toEqual([{ k: 'kk', s: 3 }]);
+      await s.command('DROP TABLE conformance_scratch');
+    });
+
+    it('ignores an empty insert', async () => {
+      await expect(s.insert('events', [])).resolves.toBeUndefined();
+    });
+
+    it('reports a bad statement as a non-retryable StorageError', async () => {
+      const err = await s.query('SELEC nonsense').catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(StorageError);
+      expect((err as StorageError).code).toBe('storage_query_failed');
+      expect((err as StorageError).retryable).toBe(false);
+      expect((err as StorageError).clickhouseCode).toBe('62');
+      const missing = await s.query('SELECT * FROM no_such_table').catch((e: unknown) => e);
+      expect((missing as StorageError).clickhouseCode).toBe('60');
+      const bad = await s.insert('events; DROP TABLE events', [{}]).catch((e: unknown) => e);
+      expect(bad).toBeInstanceOf(StorageError);
+      expect(await s.ping()).toBe(true);
+    });
+  });
+}

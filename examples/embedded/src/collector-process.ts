@@ -1,0 +1,96 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createInterface } from 'node:readline';
+import type { CollectorRuntime } from './options.js';
+import { ServiceStartError } from './errors.js';
+
+/**
+ * Finds an installed package's folder by walking up node_modules, as Node does. Neither
+ * import.meta.resolve (absent under vitest) nor require.resolve (the collector is ESM-only)
+ * works everywhere this runs.
+ */
+function packageDir(name: string): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const candidate = join(dir, 'node_modules', name);
+    if (existsSync(join(candidate, 'package.json'))) return candidate;
+    const parent = dirname(dir);
+    if (parent === dir) throw new ServiceStartError('collector', `package ${name} is not installed (run npm ci)`);
+    dir = parent;
+  }
+}
+
+function collectorEntry(runtime: CollectorRuntime): string {
+  return join(packageDir('@pulse/edge-collector'), 'dist', runtime === 'bun' ? 'main-bun.js' : 'main-node.js');
+}
+
+/** Bun from the npm package `bun`, unless a binary is given. */
+function bunBinary(explicit: string | undefined): string {
+  return explicit ?? join(packageDir('bun'), 'bin', 'bun.exe');
+}
+
+export interface CollectorProcess {
+  url: string;
+  child: ChildProcess;
+  /** SIGTERM (drain) and wait; SIGKILL after the grace period. */
+  stop(graceMs?: number): Promise<number | null>;
+}
+
+export interface CollectorProcessOptions {
+  runtime: CollectorRuntime;
+  host: string;
+  port: number;
+  natsUrl: string;
+  readyTimeoutMs: number;
+  bunBin?: string;
+  env?: Record<string, string>;
+  log: (entry: Record<string, unknown>) => void;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function startCollectorProcess(o: CollectorProcessOptions): Promise<CollectorProcess> {
+  const cmd = o.runtime === 'bun' ? bunBinary(o.bunBin) : process.execPath;
+  const child = spawn(cmd, [collectorEntry(o.runtime)], {
+    env: { ...process.env, ...o.env, COLLECTOR_PORT: String(o.port), COLLECTOR_HOST: o.host, NATS_URL: o.natsUrl },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  for (const stream of [child.stdout, child.stderr]) {
+    if (!stream) continue;
+    createInterface({ input: stream }).on('line', (line) => {
+      try {
+        o.log({ service: 'collector', ...(JSON.parse(line) as Record<string, unknown>) });
+      } catch {
+        o.log({ service: 'collector', level: 'info', msg: line });
+      }
+    });
+  }
+  const host = o.host === '0.0.0.0' || o.host === '::' ? '127.0.0.1' : o.host;
+  const url = `http://${host}:${o.port}`;
+  const deadline = Date.now() + o.readyTimeoutMs;
+  for (;;) {
+    if (child.exitCode !== null) throw new ServiceStartError('collector', `exited with code ${child.exitCode} before it was ready`);
+    const res = await fetch(`${url}/readyz`).catch(() => undefined);
+    if (res?.status === 200) break;
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new ServiceStartError('collector', `not ready within ${o.readyTimeoutMs} ms`);
+    }
+    await sleep(50);
+  }
+  return {
+    url,
+    child,
+    async stop(graceMs = 15_000) {
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
+    },
+  };
+}

@@ -1,0 +1,60 @@
+import { DEFAULT_COLLECTOR_PORT, DEFAULT_EMBEDDED_NATS_PORT, DEFAULT_QUERY_PORT } from '@pulse/protocol';
+import { EmbeddedConfigError } from './errors.js';
+
+export type CollectorRuntime = 'bun' | 'node';
+
+export const DEFAULT_HOST = '0.0.0.0';
+export const DEFAULT_AGGREGATOR_PORT = 8082;
+export const DEFAULT_COLLECTOR_RUNTIME: CollectorRuntime = 'bun';
+export const DEFAULT_READY_TIMEOUT_MS = 30_000;
+
+export interface EmbeddedOptions {
+  /** Everything persistent lives here: nats/, clickhouse/, admin-token. */
+  dataDir: string;
+  collectorPort?: number;
+  queryPort?: number;
+  /** Port of the aggregator's /healthz, /readyz, /metrics. */
+  aggregatorPort?: number;
+  /** Client port of the embedded nats-server. */
+  natsPort?: number;
+  host?: string;
+  /** When unset: read from `$dataDir/admin-token`, or generated and kept there. */
+  adminToken?: string;
+  /** Use this NATS instead of spawning nats-server. */
+  natsUrl?: string;
+  /** Use this ClickHouse server instead of chDB in `$dataDir/clickhouse`. */
+  clickhouseUrl?: string;
+  collectorRuntime?: CollectorRuntime;
+  /** Where the built dashboard is; served at `/` of the query API when it exists. */
+  dashboardDir?: string;
+  readyTimeoutMs?: number;
+  /** Structured log sink (one JSON object per call). Default: stdout. */
+  log?: (entry: Record<string, unknown>) => void;
+}
+
+export type ResolvedOptions = Required<Omit<EmbeddedOptions, 'adminToken' | 'natsUrl' | 'clickhouseUrl' | 'dashboardDir'>> &
+  Pick<EmbeddedOptions, 'adminToken' | 'natsUrl' | 'clickhouseUrl' | 'dashboardDir'>;
+
+function port(field: string, v: number | undefined, dflt: number): number {
+  const p = v ?? dflt;
+  if (!Number.isInteger(p) || p < 0 || p > 65535) throw new EmbeddedConfigError(field, `must be a port number 0..65535, got ${String(v)}`);
+  return p;
+}
+
+export function resolveOptions(o: EmbeddedOptions): ResolvedOptions {
+  if (!o.dataDir) throw new EmbeddedConfigError('dataDir', 'is required');
+  const runtime = o.collectorRuntime ?? DEFAULT_COLLECTOR_RUNTIME;
+  if (runtime !== 'bun' && runtime !== 'node') throw new EmbeddedConfigError('collectorRuntime', `must be "bun" or "node", got "${String(runtime)}"`);
+  if (o.adminToken !== undefined && o.adminToken.length < 16) throw new EmbeddedConfigError('adminToken', 'must be at least 16 characters');
+  return {
+    ...o,
+    collectorPort: port('collectorPort', o.collectorPort, DEFAULT_COLLECTOR_PORT),
+    queryPort: port('queryPort', o.queryPort, DEFAULT_QUERY_PORT),
+    aggregatorPort: port('aggregatorPort', o.aggregatorPort, DEFAULT_AGGREGATOR_PORT),
+    natsPort: port('natsPort', o.natsPort, DEFAULT_EMBEDDED_NATS_PORT),
+    host: o.host ?? DEFAULT_HOST,
+    collectorRuntime: runtime,
+    readyTimeoutMs: o.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS,
+    log: o.log ?? ((e) => process.stdout.write(JSON.stringify(e) + '\n')),
+  };
+}
