@@ -1,0 +1,174 @@
+import { ApiError } from './errors.js';
+import type { QueryBody } from './query.js';
+
+/** One site a read key can see (`GET /v1/sites`). */
+export interface Site {
+  site_id: string;
+  domain: string;
+  timezone: string;
+}
+
+export type Cell = string | number | null;
+
+export interface QueryRow {
+  dimensions: Cell[];
+  metrics: (number | null)[];
+  /** The same row's metrics in the comparison period, when the query asked for `compare`. */
+  comparison: (number | null)[] | null;
+}
+
+export interface QueryResult {
+  rows: QueryRow[];
+  /** `meta.complete_through`: numbers are final up to this instant (ms), null when the API did not say. */
+  completeThrough: number | null;
+}
+
+export interface Realtime {
+  /** Visitors in the last 5 minutes. */
+  visitors: number;
+  /** Pageviews a minute, oldest first, one entry per minute the API reported. */
+  perMinute: { minute: number; pageviews: number }[];
+  /** `meta.complete_through`, as on query answers. */
+  completeThrough: number | null;
+}
+
+export interface ApiClientOptions {
+  readKey: string;
+  /** Same origin by default: the query API serves the dashboard. */
+  baseUrl?: string;
+  fetch?: typeof globalThis.fetch;
+}
+
+export interface ApiClient {
+  sites(signal?: AbortSignal): Promise<Site[]>;
+  query(body: QueryBody, signal?: AbortSignal): Promise<QueryResult>;
+  realtime(siteId: string, signal?: AbortSignal): Promise<Realtime>;
+}
+
+export function createApiClient(opts: ApiClientOptions): ApiClient {
+  if (!opts.readKey) throw new TypeError('createApiClient: readKey is required');
+  const baseUrl = (opts.baseUrl ?? '').replace(/\/+$/, '');
+  const doFetch = opts.fetch ?? globalThis.fetch.bind(globalThis);
+
+  async function call(path: string, init: RequestInit): Promise<unknown> {
+    let res: Response;
+    try {
+      res = await doFetch(`${baseUrl}${path}`, {
+        ...init,
+        headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${opts.readKey}`, accept: 'application/json' },
+      });
+    } catch (cause) {
+      if (init.signal?.aborted) throw cause;
+      throw new ApiError('network', 'The query API could not be reached.', 0, null, { cause });
+    }
+    const text = await res.text();
+    let json: unknown = null;
+    if (text) {
+      try {
+        json = JSON.parse(text);
+      } catch (cause) {
+        if (res.ok) throw new ApiError('bad_response', `The query API answered ${path} with something that is not JSON.`, res.status, null, { cause });
+      }
+    }
+    if (!res.ok) throw errorFrom(res, json);
+    return json;
+  }
+
+  return {
+    async sites(signal) {
+      return parseSites(await call('/v1/sites', { method: 'GET', signal: signal ?? null }));
+    },
+    async query(body, signal) {
+      const json = await call('/v1/query', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+        signal: signal ?? null,
+      });
+      return parseQueryResponse(json);
+    },
+    async realtime(siteId, signal) {
+      const json = await call(`/v1/realtime?site_id=${encodeURIComponent(siteId)}`, { method: 'GET', signal: signal ?? null });
+      return parseRealtime(json);
+    },
+  };
+}
+
+function errorFrom(res: Response, json: unknown): ApiError {
+  const retry = Number(res.headers.get('retry-after'));
+  const retryAfter = Number.isFinite(retry) && retry > 0 ? retry : null;
+  const e = isObject(json) && isObject(json.error) ? json.error : null;
+  const code = e && typeof e.code === 'string' ? e.code : `http_${res.status}`;
+  const message = e && typeof e.message === 'string' ? e.message : `${res.status} ${res.statusText}`.trim();
+  return new ApiError(code, message, res.status, retryAfter);
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function bad(what: string): ApiError {
+  return new ApiError('bad_response', `Unexpected answer from the query API: ${what}.`, 200);
+}
+
+export function parseSites(json: unknown): Site[] {
+  if (!isObject(json) || !Array.isArray(json.sites)) throw bad('no "sites" list');
+  return json.sites.filter(isObject).flatMap((s) =>
+    typeof s.site_id === 'string'
+      ? [{ site_id: s.site_id, domain: typeof s.domain === 'string' ? s.domain : s.site_id, timezone: typeof s.timezone === 'string' && s.timezone ? s.timezone : 'UTC' }]
+      : [],
+  );
+}
+
+const toNumber = (v: unknown): number | null => {
+  if (typeof v === 'number') return Number.isFinite(v) ? v : null;
+  if (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))) return Number(v);
+  return null;
+};
+
+/** An instant from the API: ISO-8601 text or epoch milliseconds. */
+export function parseInstant(v: unknown): number | null {
+  if (typeof v === 'number' && Number.isFinite(v)) return v;
+  if (typeof v === 'string' && v) {
+    const t = Date.parse(v);
+    return Number.isNaN(t) ? null : t;
+  }
+  return null;
+}
+
+function metricList(v: unknown): (number | null)[] | null {
+  return Array.isArray(v) ? v.map(toNumber) : null;
+}
+
+export function parseQueryResponse(json: unknown): QueryResult {
+  if (!isObject(json) || !Array.isArray(json.results)) throw bad('no "results" list');
+  const rows = json.results.map((r, i): QueryRow => {
+    if (!isObject(r) || !Array.isArray(r.metrics)) throw bad(`results[${i}] has no metrics`);
+    const dims = Array.isArray(r.dimensions) ? r.dimensions : [];
+    const cmp = isObject(r.comparison) ? metricList(r.comparison.metrics) : metricList(r.comparison);
+    return {
+      dimensions: dims.map((d): Cell => (typeof d === 'string' || typeof d === 'number' ? d : d === null ? null : String(d))),
+      metrics: r.metrics.map(toNumber),
+      comparison: cmp,
+    };
+  });
+  const meta = isObject(json.meta) ? json.meta : {};
+  return { rows, completeThrough: parseInstant(meta.complete_through) };
+}
+
+export function parseRealtime(json: unknown): Realtime {
+  if (!isObject(json)) throw bad('realtime is not an object');
+  const visitors = toNumber(json.visitors);
+  if (visitors === null) throw bad('realtime has no "visitors" count');
+  const list = Array.isArray(json.pageviews_per_minute) ? json.pageviews_per_minute : [];
+  const perMinute = list
+    .filter(isObject)
+    .flatMap((p) => {
+      const minute = parseInstant(p.minute);
+      const pageviews = toNumber(p.pageviews);
+      return minute !== null && pageviews !== null ? [{ minute, pageviews }] : [];
+    })
+    .sort((a, b) => a.minute - b.minute);
+  const meta = isObject(json.meta) ? json.meta : {};
+  return { visitors, perMinute, completeThrough: parseInstant(meta.complete_through) };
+}

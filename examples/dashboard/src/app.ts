@@ -1,0 +1,392 @@
+import { createApiClient, type ApiClient, type Site } from './api.js';
+import { METRIC_LABELS, type CardMetric, type Filter } from './dimensions.js';
+import { h, replaceChildren, statusBox } from './dom.js';
+import { ApiError, describeError } from './errors.js';
+import { formatAgo, formatInstant } from './format.js';
+import { PANELS, cardsQuery, seriesQuery, type QueryContext } from './query.js';
+import { bucketStarts, describeRange, effectiveGranularity, resolveRange, type Granularity, type ResolvedRange } from './range.js';
+import { alignSeries } from './series.js';
+import type { KeyStore } from './session.js';
+import { decodeState, encodeState, removeFilter, upsertFilter, type DashboardState } from './state.js';
+import { BreakdownView } from './views/breakdown.js';
+import { renderCards, totalsOf } from './views/cards.js';
+import { ChartView } from './views/chart.js';
+import { granularityPicker, rangePicker, siteSelect, timeZoneSelect, type ControlsActions, type ControlsModel } from './views/controls.js';
+import { renderFilterChips } from './views/filters.js';
+import { runPanel, withRateLimitRetry } from './views/panel.js';
+import { RealtimeView } from './views/realtime.js';
+import { signInView } from './views/signin.js';
+
+export interface AppOptions {
+  root: HTMLElement;
+  keys: KeyStore;
+  /** Same origin unless told otherwise. */
+  apiBase?: string;
+}
+
+const COUNT_METRICS: ReadonlySet<CardMetric> = new Set<CardMetric>(['visitors', 'visits', 'pageviews']);
+
+/** Everything one load derives from the state, computed once so all panels agree. */
+interface View {
+  site: Site;
+  timeZone: string;
+  resolved: ResolvedRange;
+  granularity: Granularity;
+  buckets: number[];
+  ctx: QueryContext;
+}
+
+/** Wires sign-in, URL state and the panels together. */
+export class App {
+  private client: ApiClient | null = null;
+  private sites: Site[] = [];
+  private state: DashboardState = decodeState(location.search);
+  private load: AbortController | null = null;
+  private chartLoad: AbortController | null = null;
+  private realtime: RealtimeView | null = null;
+  private realtimeSite: string | null = null;
+  private breakdowns: BreakdownView[] = [];
+  private chart: ChartView | null = null;
+  private readonly els = {
+    controls: h('div', { class: 'toolbar', role: 'group', 'aria-label': 'Report settings' }),
+    site: h('div', { class: 'site-slot' }),
+    freshness: h('p', { class: 'freshness muted small', 'data-testid': 'freshness', 'aria-live': 'polite' }),
+    chips: h('div', { class: 'filters', 'data-testid': 'filters' }),
+    cards: h('div', { class: 'cards-body', 'data-testid': 'cards' }),
+    granularity: h('div', { class: 'granularity-slot' }),
+    chartTitle: h('h2', { id: 'chart-title' }),
+    chart: h('div', { class: 'chart-body', 'data-testid': 'chart-panel' }),
+    realtime: h('div', { class: 'realtime-slot' }),
+    panels: h('div', { class: 'panels' }),
+  };
+
+  constructor(private readonly opts: AppOptions) {
+    window.addEventListener('popstate', () => {
+      if (!this.client) return;
+      this.state = decodeState(location.search);
+      this.ensureSite();
+      this.refresh();
+    });
+  }
+
+  start(): void {
+    const key = this.opts.keys.get();
+    if (key) void this.boot(key);
+    else this.showSignIn(null);
+  }
+
+  private showSignIn(notice: string | null): void {
+    this.teardown();
+    document.title = 'Sign in · Pulse';
+    replaceChildren(
+      this.opts.root,
+      signInView({
+        notice,
+        onSubmit: async (key) => {
+          const client = createApiClient({ readKey: key, baseUrl: this.opts.apiBase ?? '' });
+          let sites: Site[];
+          try {
+            sites = await client.sites();
+          } catch (err) {
+            throw new Error(describeError(err));
+          }
+          this.opts.keys.set(key);
+          this.enter(client, sites);
+        },
+      }),
+    );
+  }
+
+  private async boot(key: string): Promise<void> {
+    replaceChildren(this.opts.root, h('main', { class: 'boot', id: 'main', tabindex: '-1' }, statusBox('loading', 'Loading your sites…')));
+    const client = createApiClient({ readKey: key, baseUrl: this.opts.apiBase ?? '' });
+    try {
+      this.enter(client, await client.sites());
+    } catch (err) {
+      if (err instanceof ApiError && err.isAuth) {
+        this.opts.keys.clear();
+        this.showSignIn(`${describeError(err)} Sign in again.`);
+        return;
+      }
+      replaceChildren(
+        this.opts.root,
+        h('main', { class: 'boot', id: 'main', tabindex: '-1' }, statusBox('error', describeError(err), () => void this.boot(key))),
+      );
+    }
+  }
+
+  private enter(client: ApiClient, sites: Site[]): void {
+    this.client = client;
+    this.sites = sites;
+    this.state = decodeState(location.search);
+    if (sites.length === 0) {
+      replaceChildren(
+        this.opts.root,
+        this.topbar(),
+        h('main', { class: 'boot', id: 'main', tabindex: '-1' }, statusBox('empty', 'This read key has no sites yet. Ask your admin to create one.')),
+      );
+      return;
+    }
+    this.ensureSite();
+    this.layout();
+    this.refresh();
+  }
+
+  /** Falls back to the first site when the URL names none or one this key cannot see. */
+  private ensureSite(): void {
+    if (!this.sites.some((s) => s.site_id === this.state.site)) {
+      this.state = { ...this.state, site: this.sites[0]?.site_id ?? null };
+      this.writeUrl('replace');
+    }
+  }
+
+  private topbar(): HTMLElement {
+    return h(
+      'header',
+      { class: 'topbar' },
+      h('a', { class: 'brand', href: './' }, h('span', { class: 'pulse-dot', 'aria-hidden': 'true' }), 'Pulse'),
+      this.els.site,
+      h('button', { type: 'button', class: 'link-button signout', onclick: () => this.signOut() }, 'Sign out'),
+    );
+  }
+
+  private layout(): void {
+    this.chart?.destroy();
+    this.chart = new ChartView();
+    this.breakdowns = PANELS.map(
+      (p) =>
+        new BreakdownView(p, {
+          onFilter: (f) => this.addFilter(f),
+          onAuthError: (err) => this.authFailed(err),
+        }),
+    );
+    replaceChildren(this.els.panels, this.els.realtime, this.breakdowns.map((b) => b.el));
+    this.els.cards.dataset.state = '';
+    this.els.chart.dataset.state = '';
+    replaceChildren(
+      this.opts.root,
+      this.topbar(),
+      h(
+        'main',
+        { id: 'main', class: 'dashboard', tabindex: '-1' },
+        h('div', { class: 'toolbar-row' }, this.els.controls, this.els.freshness),
+        this.els.chips,
+        h(
+          'section',
+          { class: 'panel overview', 'aria-labelledby': 'chart-title' },
+          this.els.cards,
+          h('header', { class: 'panel-header chart-header' }, this.els.chartTitle, this.els.granularity),
+          this.els.chart,
+        ),
+        this.els.panels,
+      ),
+    );
+  }
+
+  private view(): View | null {
+    const site = this.sites.find((s) => s.site_id === this.state.site);
+    if (!site) return null;
+    const timeZone = this.state.timezone ?? site.timezone;
+    const resolved = resolveRange(this.state.range, Date.now(), timeZone);
+    const granularity = effectiveGranularity(this.state.granularity, resolved);
+    const buckets = bucketStarts(resolved, granularity, timeZone);
+    return {
+      site,
+      timeZone,
+      resolved,
+      granularity,
+      buckets,
+      ctx: { siteId: site.site_id, range: resolved, filters: this.state.filters, timezone: timeZone },
+    };
+  }
+
+  /** Re-renders the controls and reloads every panel for the current state. */
+  private refresh(): void {
+    const client = this.client;
+    const v = this.view();
+    if (!client || !v) return;
+    this.load?.abort();
+    const load = new AbortController();
+    this.load = load;
+    document.title = `${v.site.domain} · ${describeRange(this.state.range)} · Pulse`;
+    this.renderControls(v);
+    renderFilterChips(
+      this.els.chips,
+      this.state.filters,
+      (d) => this.dropFilter(d),
+      () => {
+        this.update({ filters: [] });
+        this.els.controls.querySelector<HTMLElement>('select')?.focus();
+      },
+    );
+    this.els.freshness.textContent = '';
+
+    // Shared by the cards and the goals panel (conversion rates), so it retries once for both.
+    const totals = withRateLimitRetry(() => client.query(cardsQuery(v.ctx), load.signal), load.signal);
+    void runPanel({
+      body: this.els.cards,
+      signal: load.signal,
+      emptyText: 'No data for this period.',
+      onAuthError: (err) => this.authFailed(err),
+      retry: () => this.refresh(),
+      task: () => totals,
+      retryRateLimited: false,
+      render: (r) => {
+        this.showFreshness(r.completeThrough, v.timeZone);
+        const t = totalsOf(r);
+        if (!t) return false;
+        renderCards(this.els.cards, t, this.state.metric, (m) => this.setMetric(m));
+        return true;
+      },
+    });
+    this.loadChart(v, load.signal);
+    const totalVisitors = totals.then((r) => totalsOf(r)?.current.visitors ?? null);
+    totalVisitors.catch(() => undefined);
+    for (const b of this.breakdowns) b.load({ client, ctx: v.ctx, signal: load.signal, totalVisitors });
+    this.startRealtime(client, v);
+  }
+
+  private loadChart(v: View, parent: AbortSignal): void {
+    const client = this.client;
+    const chart = this.chart;
+    if (!client || !chart) return;
+    this.chartLoad?.abort();
+    const load = new AbortController();
+    this.chartLoad = load;
+    parent.addEventListener('abort', () => load.abort(), { once: true });
+    const metric = this.state.metric;
+    this.els.chartTitle.textContent = `${METRIC_LABELS[metric]} over time`;
+    void runPanel({
+      body: this.els.chart,
+      signal: load.signal,
+      emptyText: 'No data for this period.',
+      onAuthError: (err) => this.authFailed(err),
+      retry: () => this.loadChart(v, parent),
+      task: () => client.query(seriesQuery(v.ctx, metric, v.granularity, v.buckets.length), load.signal),
+      render: (r) => {
+        const values = alignSeries(r.rows, v.buckets, v.granularity, v.timeZone, COUNT_METRICS.has(metric) ? 0 : null);
+        // The API fills quiet buckets with zeros, so "empty" means nothing but zeros.
+        if (!values.some((x) => x !== null && x !== 0)) return false;
+        this.els.chart.append(chart.el);
+        chart.show({ buckets: v.buckets, values, metric, granularity: v.granularity, timeZone: v.timeZone });
+        return true;
+      },
+    });
+  }
+
+  private startRealtime(client: ApiClient, v: View): void {
+    const key = `${v.site.site_id}|${v.timeZone}`;
+    if (this.realtime && this.realtimeSite === key) return;
+    this.realtime?.stop();
+    this.realtimeSite = key;
+    this.realtime = new RealtimeView({
+      client,
+      siteId: v.site.site_id,
+      timeZone: v.timeZone,
+      onAuthError: (err) => this.authFailed(err),
+      // Realtime answers carry complete_through too, so the freshness line keeps moving.
+      onFreshness: (t) => this.showFreshness(t, v.timeZone),
+    });
+    replaceChildren(this.els.realtime, this.realtime.el);
+  }
+
+  private renderControls(v: View): void {
+    const model: ControlsModel = {
+      sites: this.sites,
+      siteId: v.site.site_id,
+      range: this.state.range,
+      resolved: v.resolved,
+      granularity: v.granularity,
+      timeZone: v.timeZone,
+      siteTimeZone: v.site.timezone,
+    };
+    const actions: ControlsActions = {
+      setSite: (site) => this.update({ site, filters: [] }),
+      setRange: (range) => this.update({ range }),
+      setGranularity: (granularity) => this.update({ granularity }),
+      setTimeZone: (timezone) => this.update({ timezone }),
+    };
+    replaceChildren(this.els.site, this.sites.length > 1 ? siteSelect(model, actions) : h('span', { class: 'site-name' }, v.site.domain));
+    replaceChildren(this.els.controls, rangePicker(model, actions), timeZoneSelect(model, actions));
+    replaceChildren(this.els.granularity, granularityPicker(model, actions));
+  }
+
+  private showFreshness(completeThrough: number | null, timeZone: string): void {
+    const now = Date.now();
+    if (completeThrough === null) {
+      this.els.freshness.textContent = 'No events stored yet.';
+      return;
+    }
+    this.els.freshness.replaceChildren(
+      'Complete through ',
+      h(
+        'time',
+        { datetime: new Date(completeThrough).toISOString(), 'data-testid': 'complete-through', title: new Date(completeThrough).toISOString() },
+        formatInstant(completeThrough, timeZone, now),
+      ),
+      ` (${formatAgo(completeThrough, now)})`,
+    );
+  }
+
+  private update(patch: Partial<DashboardState>): void {
+    const siteChanged = patch.site !== undefined && patch.site !== this.state.site;
+    this.state = { ...this.state, ...patch };
+    this.writeUrl('push');
+    if (siteChanged) this.layout();
+    this.refresh();
+  }
+
+  /** Focus goes to the new chip: the clicked row is about to be re-rendered away. */
+  private addFilter(f: Filter): void {
+    this.update({ filters: upsertFilter(this.state.filters, f) });
+    this.els.chips.querySelector<HTMLElement>(`[data-dimension="${CSS.escape(f[1])}"] button`)?.focus();
+  }
+
+  /** Focus moves to the next chip, or to the period picker when none is left. */
+  private dropFilter(dimension: string): void {
+    const index = this.state.filters.findIndex(([, d]) => d === dimension);
+    this.update({ filters: removeFilter(this.state.filters, dimension) });
+    const buttons = this.els.chips.querySelectorAll<HTMLElement>('.chip button');
+    (buttons[Math.min(index, buttons.length - 1)] ?? this.els.controls.querySelector<HTMLElement>('select'))?.focus();
+  }
+
+  private setMetric(metric: CardMetric): void {
+    if (metric === this.state.metric) return;
+    this.state = { ...this.state, metric };
+    this.writeUrl('push');
+    for (const b of this.els.cards.querySelectorAll<HTMLElement>('[data-metric]')) {
+      b.setAttribute('aria-pressed', b.dataset.metric === metric ? 'true' : 'false');
+    }
+    const v = this.view();
+    if (v && this.load) this.loadChart(v, this.load.signal);
+  }
+
+  private writeUrl(mode: 'push' | 'replace'): void {
+    const qs = encodeState(this.state);
+    const url = `${location.pathname}${qs ? `?${qs}` : ''}${location.hash}`;
+    if (url === `${location.pathname}${location.search}${location.hash}`) return;
+    if (mode === 'push') history.pushState(null, '', url);
+    else history.replaceState(null, '', url);
+  }
+
+  private authFailed(err: ApiError): void {
+    this.opts.keys.clear();
+    this.showSignIn(`${describeError(err)} Sign in again.`);
+  }
+
+  private signOut(): void {
+    this.opts.keys.clear();
+    this.showSignIn(null);
+  }
+
+  private teardown(): void {
+    this.load?.abort();
+    this.realtime?.stop();
+    this.realtime = null;
+    this.realtimeSite = null;
+    this.chart?.destroy();
+    this.chart = null;
+    this.client = null;
+  }
+}
+

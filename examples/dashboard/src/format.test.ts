@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { formatAgo, formatBucket, formatChange, formatCompact, formatDuration, formatInstant, formatMetric } from './format.js';
+
+describe('formatting', () => {
+  it('formats each metric in its unit', () => {
+    expect(formatMetric('visitors', 1234567)).toBe('1,234,567');
+    expect(formatMetric('bounce_rate', 42.857)).toBe('42.9%');
+    expect(formatMetric('visit_duration', 65)).toBe('1m 05s');
+    expect(formatMetric('views_per_visit', 2)).toBe('2.00');
+    expect(formatMetric('pageviews', null)).toBe('—');
+    expect(formatDuration(3725)).toBe('1h 02m');
+    expect(formatDuration(7.4)).toBe('7s');
+    expect(formatCompact(999)).toBe('999');
+    expect(formatCompact(125_000)).toBe('125K');
+  });
+
+  it('computes the change against the previous period', () => {
+    expect(formatChange('visitors', 150, 100)).toMatchObject({ text: '+50%', direction: 'up', good: true });
+    expect(formatChange('visitors', 50, 100)).toMatchObject({ text: '−50%', direction: 'down', good: false });
+    expect(formatChange('visitors', 5, 0)).toMatchObject({ text: 'new', direction: 'up' });
+    expect(formatChange('visitors', 0, 0)).toMatchObject({ text: '0%', direction: 'flat', good: null });
+    // Rates change in points, and a falling bounce rate is good news.
+    expect(formatChange('bounce_rate', 40, 44.5)).toMatchObject({ text: '−4.5 pp', direction: 'down', good: true });
+    expect(formatChange('visitors', 10, null)).toBeNull();
+    expect(formatChange('visitors', 150, 100)?.label).toBe('up 50% from the previous period');
+  });
+
+  it('formats instants and buckets in the given zone', () => {
+    const now = Date.parse('2026-11-26T15:20:00Z');
+    expect(formatInstant(Date.parse('2026-11-26T15:19:30Z'), 'Europe/Berlin', now)).toBe('16:19:30');
+    expect(formatInstant(Date.parse('2026-11-25T10:00:00Z'), 'UTC', now)).toBe('25 Nov, 10:00');
+    expect(formatAgo(now - 30_000, now)).toBe('30 s ago');
+    expect(formatAgo(now - 2_000, now)).toBe('just now');
+    expect(formatAgo(now - 3 * 3600_000, now)).toBe('3 h ago');
+    expect(formatBucket(Date.parse('2026-11-01T00:00:00Z'), 'month', 'UTC')).toBe('November 2026');
+    expect(formatBucket(Date.parse('2026-11-23T00:00:00Z'), 'week', 'UTC')).toMatch(/^Week of Mon,? 23 Nov 2026$/);
+  });
+});

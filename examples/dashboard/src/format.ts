@@ -1,0 +1,123 @@
+import { LOWER_IS_BETTER, type Metric } from './dimensions.js';
+
+const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+const oneDecimal = new Intl.NumberFormat('en-US', { maximumFractionDigits: 1 });
+const twoDecimals = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+const compact = new Intl.NumberFormat('en-US', { notation: 'compact', maximumFractionDigits: 1 });
+
+/** Full count with separators: cards show exactly what the API answered. */
+export function formatCount(n: number): string {
+  return integer.format(n);
+}
+
+/** Short form for chart axes and narrow table cells. */
+export function formatCompact(n: number): string {
+  return Math.abs(n) < 10_000 ? integer.format(n) : compact.format(n);
+}
+
+/** Seconds → "45s", "3m 05s", "1h 02m". */
+export function formatDuration(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m ${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m`;
+}
+
+/** A percentage already in 0..100. */
+export function formatPercent(p: number): string {
+  return `${oneDecimal.format(p)}%`;
+}
+
+export function formatMetric(metric: Metric, value: number | null | undefined): string {
+  if (value === null || value === undefined || !Number.isFinite(value)) return '—';
+  switch (metric) {
+    case 'bounce_rate':
+    case 'conversion_rate':
+      return formatPercent(value);
+    case 'visit_duration':
+      return formatDuration(value);
+    case 'views_per_visit':
+      return twoDecimals.format(value);
+    case 'revenue':
+      return twoDecimals.format(value);
+    default:
+      return formatCount(value);
+  }
+}
+
+export interface Change {
+  /** e.g. "+12%", "−3.4 pp", "new", "0%". */
+  text: string;
+  direction: 'up' | 'down' | 'flat';
+  /** Whether the change is good news for the merchant (bounce rate falling is). */
+  good: boolean | null;
+  /** Spoken form for screen readers. */
+  label: string;
+}
+
+/**
+ * Change against the previous period. Rates compare in percentage points (a bounce rate going from
+ * 40% to 44% is +4 pp, not +10%); everything else as a relative change.
+ */
+export function formatChange(metric: Metric, current: number | null, previous: number | null): Change | null {
+  if (current === null || previous === null || !Number.isFinite(current) || !Number.isFinite(previous)) return null;
+  const isRate = metric === 'bounce_rate' || metric === 'conversion_rate';
+  let delta: number;
+  let text: string;
+  if (isRate) {
+    delta = Math.round((current - previous) * 10) / 10;
+    text = `${delta > 0 ? '+' : delta < 0 ? '−' : ''}${oneDecimal.format(Math.abs(delta))} pp`;
+  } else if (previous === 0) {
+    if (current === 0) {
+      delta = 0;
+      text = '0%';
+    } else {
+      return { text: 'new', direction: 'up', good: !LOWER_IS_BETTER.has(metric), label: 'new since the previous period' };
+    }
+  } else {
+    delta = Math.round(((current - previous) / previous) * 100);
+    text = `${delta > 0 ? '+' : delta < 0 ? '−' : ''}${integer.format(Math.abs(delta))}%`;
+  }
+  const direction = delta > 0 ? 'up' : delta < 0 ? 'down' : 'flat';
+  const good = direction === 'flat' ? null : (direction === 'up') !== LOWER_IS_BETTER.has(metric);
+  const word = direction === 'up' ? 'up' : direction === 'down' ? 'down' : 'unchanged';
+  const label = direction === 'flat' ? 'unchanged from the previous period' : `${word} ${text.replace(/^[+−]/, '')} from the previous period`;
+  return { text, direction, good, label };
+}
+
+/** "15:42:07" (today) or "25 Nov, 15:42" in the given zone. */
+export function formatInstant(instant: number, timeZone: string, now: number): string {
+  const sameDay =
+    new Intl.DateTimeFormat('en-CA', { timeZone, dateStyle: 'short' }).format(instant) ===
+    new Intl.DateTimeFormat('en-CA', { timeZone, dateStyle: 'short' }).format(now);
+  const opts: Intl.DateTimeFormatOptions = sameDay
+    ? { timeZone, hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' }
+    : { timeZone, day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' };
+  return new Intl.DateTimeFormat('en-GB', opts).format(instant);
+}
+
+/** "just now", "45 s ago", "3 min ago", "2 h ago", "4 days ago". */
+export function formatAgo(instant: number, now: number): string {
+  const s = Math.round((now - instant) / 1000);
+  if (s < 5) return 'just now';
+  if (s < 60) return `${s} s ago`;
+  const m = Math.round(s / 60);
+  if (m < 60) return `${m} min ago`;
+  const h = Math.round(m / 60);
+  if (h < 48) return `${h} h ago`;
+  return `${Math.round(h / 24)} days ago`;
+}
+
+/** Bucket label for the chart's tooltip and the accessible table. */
+export function formatBucket(instant: number, granularity: string, timeZone: string): string {
+  const base: Intl.DateTimeFormatOptions = { timeZone };
+  const opts: Intl.DateTimeFormatOptions =
+    granularity === 'minute' || granularity === 'hour'
+      ? { ...base, day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }
+      : granularity === 'month'
+        ? { ...base, month: 'long', year: 'numeric' }
+        : { ...base, weekday: 'short', day: 'numeric', month: 'short', year: 'numeric' };
+  const label = new Intl.DateTimeFormat('en-GB', opts).format(instant);
+  return granularity === 'week' ? `Week of ${label}` : label;
+}

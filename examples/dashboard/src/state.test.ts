@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import type { Filter } from './dimensions.js';
+import { decodeFilter, decodeState, defaultState, encodeFilter, encodeState, removeFilter, upsertFilter, type DashboardState } from './state.js';
+
+describe('URL state', () => {
+  it('round-trips every field through the query string', () => {
+    const s: DashboardState = {
+      site: 's_abcdefghij012345',
+      range: { kind: 'custom', from: '2026-11-01', to: '2026-11-07' },
+      granularity: 'hour',
+      filters: [
+        ['is', 'page', ['/pricing']],
+        ['contains', 'utm_campaign', ['black|friday', 'a\\b', '']],
+        ['matches', 'prop:plan', ['pro*']],
+      ],
+      metric: 'pageviews',
+      timezone: 'Europe/Berlin',
+    };
+    const qs = encodeState(s);
+    expect(decodeState(qs)).toEqual(s);
+    expect(decodeState(`?${qs}`)).toEqual(s);
+  });
+
+  it('keeps default links short', () => {
+    expect(encodeState(defaultState())).toBe('');
+    expect(encodeState({ ...defaultState(), site: 's_abcdefghij012345', range: { kind: 'preset', preset: '30d' } })).toBe(
+      'site=s_abcdefghij012345&range=30d',
+    );
+  });
+
+  it('falls back to defaults for anything invalid instead of failing', () => {
+    const s = decodeState(
+      'site=%3Cscript%3E&range=forever&g=decade&metric=revenue&tz=Mars%2FOlympus&f=page|is|/a&f=nope|is|x&f=page|drop|x&f=country|is',
+    );
+    expect(s).toEqual({ ...defaultState(), filters: [['is', 'page', ['/a']]] });
+    expect(decodeState('range=custom&from=2026-11-09&to=2026-11-01').range).toEqual(defaultState().range);
+  });
+
+  it('keeps one filter per dimension, the last one winning', () => {
+    const s = decodeState('f=page|is|/a&f=page|is|/b&f=country|is_not|DE');
+    expect(s.filters).toEqual([
+      ['is', 'page', ['/b']],
+      ['is_not', 'country', ['DE']],
+    ]);
+  });
+});
+
+describe('filter encoding', () => {
+  it('escapes separators so any value round-trips', () => {
+    const f: Filter = ['is', 'page', ['/a|b', '/c\\d', '/plain']];
+    expect(encodeFilter(f)).toBe('page|is|/a\\|b|/c\\\\d|/plain');
+    expect(decodeFilter(encodeFilter(f))).toEqual(f);
+    expect(decodeFilter('page|is|bad\\escape')).toBeNull();
+  });
+
+  it('adds, replaces and removes filters by dimension', () => {
+    let fs = upsertFilter([], ['is', 'page', ['/a']]);
+    fs = upsertFilter(fs, ['is', 'country', ['DE']]);
+    fs = upsertFilter(fs, ['is', 'page', ['/b']]);
+    expect(fs).toEqual([
+      ['is', 'country', ['DE']],
+      ['is', 'page', ['/b']],
+    ]);
+    expect(removeFilter(fs, 'country')).toEqual([['is', 'page', ['/b']]]);
+  });
+});

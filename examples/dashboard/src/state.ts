@@ -1,0 +1,129 @@
+import {
+  CARD_METRICS,
+  isFilterDimension,
+  isFilterOp,
+  type CardMetric,
+  type Filter,
+} from './dimensions.js';
+import { customRangeError, isGranularity, isPreset, type Granularity, type RangeSpec } from './range.js';
+import { isValidTimeZone } from './time.js';
+
+/** Everything a shared dashboard link must reproduce. The read key is never part of it. */
+export interface DashboardState {
+  site: string | null;
+  range: RangeSpec;
+  /** null = the range's default granularity. */
+  granularity: Granularity | null;
+  filters: Filter[];
+  /** The metric the chart plots. */
+  metric: CardMetric;
+  /** null = the site's own time zone. */
+  timezone: string | null;
+}
+
+export const DEFAULT_RANGE: RangeSpec = { kind: 'preset', preset: '7d' };
+export const DEFAULT_METRIC: CardMetric = 'visitors';
+export const MAX_FILTERS = 10;
+
+export function defaultState(): DashboardState {
+  return { site: null, range: DEFAULT_RANGE, granularity: null, filters: [], metric: DEFAULT_METRIC, timezone: null };
+}
+
+const SITE_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+/**
+ * A filter travels as `dimension|op|value|value…`; `|` and `\` inside a value are backslash-escaped
+ * so any value (URLs, wildcards, commas) round-trips unchanged.
+ */
+export function encodeFilter([op, dimension, values]: Filter): string {
+  return [dimension, op, ...values].map(escapeToken).join('|');
+}
+
+export function decodeFilter(s: string): Filter | null {
+  const tokens = splitEscaped(s);
+  if (!tokens || tokens.length < 3) return null;
+  const [dimension, op, ...values] = tokens as [string, string, ...string[]];
+  if (!isFilterDimension(dimension) || !isFilterOp(op)) return null;
+  if (values.some((v) => v.length > 1024)) return null;
+  return [op, dimension, values];
+}
+
+function escapeToken(s: string): string {
+  return s.replace(/[\\|]/g, (c) => `\\${c}`);
+}
+
+function splitEscaped(s: string): string[] | null {
+  const out: string[] = [];
+  let cur = '';
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i]!;
+    if (c === '\\') {
+      const next = s[i + 1];
+      if (next !== '\\' && next !== '|') return null;
+      cur += next;
+      i++;
+    } else if (c === '|') {
+      out.push(cur);
+      cur = '';
+    } else {
+      cur += c;
+    }
+  }
+  out.push(cur);
+  return out;
+}
+
+/** Serialises state to a query string; defaults are left out so links stay short. */
+export function encodeState(s: DashboardState): string {
+  const p = new URLSearchParams();
+  if (s.site) p.set('site', s.site);
+  if (s.range.kind === 'preset') {
+    if (s.range.preset !== (DEFAULT_RANGE as { preset: string }).preset) p.set('range', s.range.preset);
+  } else {
+    p.set('range', 'custom');
+    p.set('from', s.range.from);
+    p.set('to', s.range.to);
+  }
+  if (s.granularity) p.set('g', s.granularity);
+  if (s.metric !== DEFAULT_METRIC) p.set('metric', s.metric);
+  if (s.timezone) p.set('tz', s.timezone);
+  for (const f of s.filters) p.append('f', encodeFilter(f));
+  return p.toString();
+}
+
+/** Parses a query string; anything invalid falls back to its default instead of failing the page. */
+export function decodeState(search: string): DashboardState {
+  const p = new URLSearchParams(search);
+  const s = defaultState();
+  const site = p.get('site');
+  if (site && SITE_ID.test(site)) s.site = site;
+  const range = p.get('range');
+  if (range === 'custom') {
+    const from = p.get('from') ?? '';
+    const to = p.get('to') ?? '';
+    if (!customRangeError(from, to)) s.range = { kind: 'custom', from, to };
+  } else if (range && isPreset(range)) {
+    s.range = { kind: 'preset', preset: range };
+  }
+  const g = p.get('g');
+  if (g && isGranularity(g)) s.granularity = g;
+  const metric = p.get('metric');
+  if (metric && (CARD_METRICS as readonly string[]).includes(metric)) s.metric = metric as CardMetric;
+  const tz = p.get('tz');
+  if (tz && isValidTimeZone(tz)) s.timezone = tz;
+  for (const raw of p.getAll('f')) {
+    const f = decodeFilter(raw);
+    if (f && s.filters.length < MAX_FILTERS) s.filters = upsertFilter(s.filters, f);
+  }
+  return s;
+}
+
+/** Adds a filter, replacing an existing one on the same dimension (one chip per dimension). */
+export function upsertFilter(filters: readonly Filter[], f: Filter): Filter[] {
+  const rest = filters.filter(([, d]) => d !== f[1]);
+  return [...rest, f];
+}
+
+export function removeFilter(filters: readonly Filter[], dimension: string): Filter[] {
+  return filters.filter(([, d]) => d !== dimension);
+}

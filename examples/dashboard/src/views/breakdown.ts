@@ -1,0 +1,173 @@
+import type { ApiClient, Cell, QueryRow } from '../api.js';
+import { METRIC_LABELS, type Filter } from '../dimensions.js';
+import { arrowKeyTabs, h, uid } from '../dom.js';
+import type { ApiError } from '../errors.js';
+import { formatMetric, formatPercent } from '../format.js';
+import { GOALS_PANEL_ID, breakdownQuery, conversionRate, type BreakdownPanel, type BreakdownTab, type QueryContext } from '../query.js';
+import { runPanel } from './panel.js';
+
+export interface BreakdownLoad {
+  client: ApiClient;
+  ctx: QueryContext;
+  signal: AbortSignal;
+  /** Unique visitors of the whole period, for goal conversion rates. */
+  totalVisitors: Promise<number | null>;
+}
+
+export interface BreakdownOptions {
+  onFilter(f: Filter): void;
+  onAuthError(err: ApiError): void;
+}
+
+const regionNames = typeof Intl.DisplayNames === 'function' ? new Intl.DisplayNames(['en'], { type: 'region' }) : null;
+
+/** How a dimension value reads in a row; the raw value is what the filter uses. */
+export function displayValue(tab: BreakdownTab, v: Cell): string {
+  const s = v === null ? '' : String(v);
+  if (s === '') {
+    if (tab.dimension === 'source' || tab.dimension === 'referrer') return 'Direct / None';
+    return '(none)';
+  }
+  if (tab.dimension === 'country' && /^[A-Z]{2}$/.test(s)) {
+    try {
+      return regionNames?.of(s) ?? s;
+    } catch {
+      return s;
+    }
+  }
+  return s;
+}
+
+/** A breakdown panel: tabs over related dimensions and a top-10 table whose rows filter the dashboard. */
+export class BreakdownView {
+  readonly el: HTMLElement;
+  private readonly body: HTMLElement;
+  private readonly tabButtons: HTMLButtonElement[] = [];
+  private active: BreakdownTab;
+  private last: BreakdownLoad | null = null;
+  private controller: AbortController | null = null;
+
+  constructor(
+    private readonly panel: BreakdownPanel,
+    private readonly opts: BreakdownOptions,
+  ) {
+    const first = panel.tabs[0];
+    if (!first) throw new TypeError(`BreakdownView: panel ${panel.id} has no tabs`);
+    this.active = first;
+    const titleId = uid('panel-title');
+    const bodyId = uid('panel-body');
+    this.body = h('div', { class: 'panel-body', id: bodyId, role: panel.tabs.length > 1 ? 'tabpanel' : null });
+    let header: HTMLElement;
+    if (panel.tabs.length > 1) {
+      const list = h('div', { class: 'tabs', role: 'tablist', 'aria-labelledby': titleId });
+      for (const tab of panel.tabs) {
+        const b = h(
+          'button',
+          {
+            type: 'button',
+            role: 'tab',
+            id: `${bodyId}-${tab.id}`,
+            'aria-controls': bodyId,
+            'aria-selected': tab === first ? 'true' : 'false',
+            tabindex: tab === first ? '0' : '-1',
+            'data-tab': tab.id,
+            onclick: () => this.select(tab),
+          },
+          tab.label,
+        );
+        this.tabButtons.push(b);
+        list.append(b);
+      }
+      arrowKeyTabs(list, (el) => {
+        const tab = panel.tabs.find((t) => t.id === el.dataset.tab);
+        if (tab) this.select(tab);
+      });
+      this.body.setAttribute('aria-labelledby', `${bodyId}-${first.id}`);
+      header = h('header', { class: 'panel-header' }, h('h2', { id: titleId }, panel.title), list);
+    } else {
+      header = h('header', { class: 'panel-header' }, h('h2', { id: titleId }, panel.title));
+    }
+    this.el = h('section', { class: 'panel breakdown', 'data-panel': panel.id, 'aria-labelledby': titleId }, header, this.body);
+  }
+
+  load(l: BreakdownLoad): void {
+    this.last = l;
+    this.controller?.abort();
+    const controller = new AbortController();
+    this.controller = controller;
+    l.signal.addEventListener('abort', () => controller.abort(), { once: true });
+    const tab = this.active;
+    void runPanel({
+      body: this.body,
+      signal: controller.signal,
+      emptyText: tab.dimension === 'event_name' ? 'No custom events in this period.' : 'No data for this period.',
+      onAuthError: this.opts.onAuthError,
+      retry: () => this.load(l),
+      task: async () => {
+        const result = await l.client.query(breakdownQuery(l.ctx, tab), controller.signal);
+        const total = this.panel.id === GOALS_PANEL_ID ? await l.totalVisitors.catch(() => null) : null;
+        return { rows: result.rows, total };
+      },
+      render: ({ rows, total }) => this.renderTable(tab, rows, total),
+    });
+  }
+
+  private select(tab: BreakdownTab): void {
+    if (tab === this.active) return;
+    this.active = tab;
+    for (const b of this.tabButtons) {
+      const on = b.dataset.tab === tab.id;
+      b.setAttribute('aria-selected', on ? 'true' : 'false');
+      b.tabIndex = on ? 0 : -1;
+      if (on) this.body.setAttribute('aria-labelledby', b.id);
+    }
+    this.body.dataset.state = '';
+    if (this.last) this.load(this.last);
+  }
+
+  private renderTable(tab: BreakdownTab, rows: QueryRow[], totalVisitors: number | null): boolean {
+    if (rows.length === 0) return false;
+    const withCr = this.panel.id === GOALS_PANEL_ID;
+    const max = Math.max(1, ...rows.map((r) => r.metrics[0] ?? 0));
+    const head = h(
+      'tr',
+      {},
+      h('th', { scope: 'col' }, tab.column),
+      tab.metrics.map((m) => h('th', { scope: 'col', class: 'num' }, METRIC_LABELS[m].replace(/^(Unique|Total) /, ''))),
+      withCr ? h('th', { scope: 'col', class: 'num' }, h('abbr', { title: 'Conversion rate' }, 'CR')) : null,
+    );
+    const body = rows.map((r) => {
+      const raw = r.dimensions[0] ?? '';
+      const value = raw === null ? '' : String(raw);
+      const label = displayValue(tab, raw);
+      const share = ((r.metrics[0] ?? 0) / max) * 100;
+      const cr = withCr && totalVisitors !== null ? conversionRate(r.metrics[0] ?? 0, totalVisitors) : null;
+      return h(
+        'tr',
+        { 'data-value': value },
+        h(
+          'th',
+          { scope: 'row', class: 'row-label' },
+          h('span', { class: 'bar', style: `width:${share.toFixed(1)}%`, 'aria-hidden': 'true' }),
+          h(
+            'button',
+            {
+              type: 'button',
+              class: 'row-filter',
+              title: `Filter by ${tab.column.toLowerCase()} ${label}`,
+              'aria-label': `Filter by ${tab.column.toLowerCase()} ${label}`,
+              onclick: () => this.opts.onFilter(['is', tab.dimension, [value]]),
+            },
+            label,
+          ),
+        ),
+        tab.metrics.map((m, i) => h('td', { class: 'num', 'data-metric': m }, formatMetric(m, r.metrics[i]))),
+        withCr ? h('td', { class: 'num', 'data-metric': 'conversion_rate' }, cr === null ? '—' : formatPercent(cr)) : null,
+      );
+    });
+    this.body.append(
+      h('table', { class: 'breakdown-table', 'data-dimension': tab.dimension }, h('thead', {}, head), h('tbody', {}, body)),
+    );
+    return true;
+  }
+}

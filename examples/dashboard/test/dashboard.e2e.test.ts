@@ -1,0 +1,327 @@
+import { join } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseQueryResponse } from '../src/api.js';
+import { CARD_METRICS, type Filter } from '../src/dimensions.js';
+import { formatChange, formatMetric } from '../src/format.js';
+import { cardsQuery } from '../src/query.js';
+import { bucketStarts, resolveRange, type RangeSpec } from '../src/range.js';
+import { addDays, calendarDateOf, formatCalendarDate, startOfDay } from '../src/time.js';
+import { totalsOf } from '../src/views/cards.js';
+import { seedTraffic } from './seed.js';
+import {
+  ARTIFACTS_DIR,
+  MOBILE_UA,
+  api,
+  createTenant,
+  eventually,
+  query,
+  sendEvents,
+  startSystem,
+  type System,
+  type Tenant,
+} from './system.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const LAUNCH_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+const SHOP_TZ = 'Europe/Berlin';
+const UI_TIMEOUT = 20_000;
+
+describe('dashboard against the real system', () => {
+  let system: System;
+  let browser: Browser;
+  let tenant: Tenant;
+  let shop: Tenant['sites'][number];
+  let blog: Tenant['sites'][number];
+  const contexts: BrowserContext[] = [];
+
+  beforeAll(async () => {
+    system = await startSystem();
+    tenant = await createTenant(system.embedded.queryUrl, 'dashboard-e2e', [
+      { domain: 'shop.example.com', timezone: SHOP_TZ },
+      { domain: 'blog.example.com', timezone: 'UTC' },
+    ]);
+    [shop, blog] = tenant.sites as [Tenant['sites'][number], Tenant['sites'][number]];
+
+    const now = Date.now();
+    const seed = seedTraffic(now, startOfDay(calendarDateOf(now, SHOP_TZ), SHOP_TZ));
+    await sendEvents(system.embedded.collectorUrl, shop.writeKey, seed.desktop);
+    await sendEvents(system.embedded.collectorUrl, shop.writeKey, seed.mobile, MOBILE_UA);
+    await sendEvents(system.embedded.collectorUrl, blog.writeKey, [
+      { name: 'pageview', ts: now - 60_000, url: 'https://blog.example.com/post', visitor_id: 'blog-reader', session_id: 'blog-s' },
+    ]);
+    const week = { from: new Date(now - 8 * 86_400_000).toISOString(), to: new Date(now + 3_600_000).toISOString() };
+    await eventually(
+      'seeded pageviews stored',
+      () => query(system.embedded.queryUrl, tenant.readKey, { site_id: shop.siteId, metrics: ['pageviews'], date_range: week }),
+      (r) => r.results[0]?.metrics[0] === seed.pageviews,
+    );
+    await eventually(
+      'blog pageview stored',
+      () => query(system.embedded.queryUrl, tenant.readKey, { site_id: blog.siteId, metrics: ['pageviews'], date_range: week }),
+      (r) => r.results[0]?.metrics[0] === 1,
+    );
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS });
+  });
+
+  afterAll(async () => {
+    for (const c of contexts) await c.close().catch(() => undefined);
+    await browser?.close();
+    await system?.stop();
+  });
+
+  async function newPage(viewport = { width: 1280, height: 900 }): Promise<Page> {
+    const context = await browser.newContext({ viewport, timezoneId: 'UTC', locale: 'en-GB' });
+    contexts.push(context);
+    const page = await context.newPage();
+    page.setDefaultTimeout(UI_TIMEOUT);
+    return page;
+  }
+
+  async function signIn(page: Page, path = '/'): Promise<void> {
+    await page.goto(`${system.embedded.queryUrl}${path}`);
+    await page.fill('#read-key', tenant.readKey);
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('[data-testid="card-visitors"]');
+  }
+
+  async function cardValues(page: Page): Promise<Record<string, string | null>> {
+    const out: Record<string, string | null> = {};
+    for (const m of CARD_METRICS) out[m] = await page.getAttribute(`[data-testid="card-${m}"]`, 'data-value');
+    return out;
+  }
+
+  /** What `/v1/query` answers for the cards of this view, straight from the API. */
+  async function apiCards(siteId: string, tz: string, range: RangeSpec, filters: Filter[] = []) {
+    const body = cardsQuery({ siteId, range: resolveRange(range, Date.now(), tz), filters, timezone: tz });
+    const r = await query(system.embedded.queryUrl, tenant.readKey, body);
+    const row = r.results[0]!;
+    return {
+      values: Object.fromEntries(CARD_METRICS.map((m, i) => [m, String(row.metrics[i])])),
+      row,
+      totals: totalsOf(parseQueryResponse(r)),
+      meta: r.meta,
+    };
+  }
+
+  async function expectCardsToMatch(page: Page, siteId: string, tz: string, range: RangeSpec, filters: Filter[] = []) {
+    const want = await apiCards(siteId, tz, range, filters);
+    await expect.poll(() => cardValues(page), { timeout: UI_TIMEOUT }).toEqual(want.values);
+    await expect.poll(() => page.getAttribute('[data-testid="cards"]', 'aria-busy')).toBeNull();
+    return want;
+  }
+
+  /** The visible value and the change against the previous period, as the API's numbers give them. */
+  async function expectCardTexts(page: Page, want: Awaited<ReturnType<typeof apiCards>>) {
+    for (const [i, m] of CARD_METRICS.entries()) {
+      expect(await page.textContent(`[data-testid="value-${m}"]`)).toBe(formatMetric(m, want.row.metrics[i]));
+      const change = formatChange(m, want.row.metrics[i] ?? null, want.totals?.previous?.[m] ?? null);
+      expect(await page.textContent(`[data-testid="change-${m}"]`)).toContain(change ? change.text : 'no previous data');
+    }
+  }
+
+  it('shows a clear error for a bad read key', async () => {
+    const page = await newPage();
+    await page.goto(system.embedded.queryUrl);
+    await page.fill('#read-key', 'not-a-key');
+    await page.click('button[type="submit"]');
+    await expect.poll(() => page.textContent('[data-testid="signin-error"]')).toMatch(/rk_ followed by 32/);
+
+    await page.fill('#read-key', `rk_${'Z'.repeat(32)}`);
+    await page.click('button[type="submit"]');
+    await expect.poll(() => page.textContent('[data-testid="signin-error"]')).toBe('This read key is not valid (unknown or revoked).');
+    expect(await page.getAttribute('#read-key', 'aria-invalid')).toBe('true');
+    expect(await page.evaluate(() => sessionStorage.getItem('pulse.read_key'))).toBeNull();
+    await page.screenshot({ path: join(ARTIFACTS_DIR, 'bad-read-key.png') });
+  });
+
+  it('shows on the cards exactly the numbers /v1/query returns, with the change and freshness', async () => {
+    const page = await newPage();
+    await signIn(page);
+    const range: RangeSpec = { kind: 'preset', preset: '7d' };
+    const want = await expectCardsToMatch(page, shop.siteId, SHOP_TZ, range);
+    expect(Number(want.values.pageviews)).toBeGreaterThan(0);
+    await expectCardTexts(page, want);
+    const shown = await page.getAttribute('[data-testid="complete-through"]', 'datetime');
+    expect(shown).not.toBeNull();
+    expect(Date.parse(shown!)).toBeGreaterThan(Date.now() - 3_600_000);
+    expect(page.url()).toContain(`site=${shop.siteId}`);
+    await page.screenshot({ path: join(ARTIFACTS_DIR, 'dashboard.png'), fullPage: true });
+  });
+
+  it('renders the time-series chart, at every granularity the range allows', async () => {
+    const page = await newPage();
+    await signIn(page);
+    const resolved = resolveRange({ kind: 'preset', preset: '7d' }, Date.now(), SHOP_TZ);
+    const canvas = page.locator('[data-testid="chart"] canvas').first();
+    await canvas.waitFor();
+    await expect.poll(() => page.getAttribute('[data-testid="chart"]', 'data-points')).toBe(String(bucketStarts(resolved, 'day', SHOP_TZ).length));
+    // The line is really drawn: the canvas holds pixels of the series colour (#4f46e5).
+    const painted = await page.evaluate(() => {
+      const c = document.querySelector<HTMLCanvasElement>('[data-testid="chart"] canvas');
+      const ctx = c?.getContext('2d');
+      if (!c || !ctx) return 0;
+      const px = ctx.getImageData(0, 0, c.width, c.height).data;
+      let n = 0;
+      for (let i = 0; i < px.length; i += 4) if (px[i] === 79 && px[i + 1] === 70 && px[i + 2] === 229) n++;
+      return n;
+    });
+    expect(painted).toBeGreaterThan(50);
+    await page.locator('[data-testid="chart-panel"]').screenshot({ path: join(ARTIFACTS_DIR, 'chart-7d-day.png') });
+
+    await page.click('[data-testid="granularity"] label:has-text("Hour")');
+    await expect.poll(() => page.getAttribute('[data-testid="chart"]', 'data-points')).toBe(String(bucketStarts(resolved, 'hour', SHOP_TZ).length));
+    expect(page.url()).toContain('g=hour');
+    await page.locator('[data-testid="chart-panel"]').screenshot({ path: join(ARTIFACTS_DIR, 'chart-7d-hour.png') });
+
+    // Clicking a card charts its metric.
+    await page.click('[data-testid="card-pageviews"]');
+    expect(await page.getAttribute('[data-testid="card-pageviews"]', 'aria-pressed')).toBe('true');
+    await expect.poll(() => page.textContent('#chart-title')).toBe('Total pageviews over time');
+    expect(page.url()).toContain('metric=pageviews');
+  });
+
+  it('filters the whole dashboard when a page row is clicked, keeps it in the URL, and removes it from the chip', async () => {
+    const page = await newPage();
+    await signIn(page);
+    const range: RangeSpec = { kind: 'preset', preset: '7d' };
+    const all = await expectCardsToMatch(page, shop.siteId, SHOP_TZ, range);
+
+    const row = page.locator('[data-panel="pages"] table[data-dimension="page"] tr[data-value="/pricing"] button');
+    await row.click();
+    const filters: Filter[] = [['is', 'page', ['/pricing']]];
+    const filtered = await expectCardsToMatch(page, shop.siteId, SHOP_TZ, range, filters);
+    expect(filtered.values.visitors).not.toBe(all.values.visitors);
+    expect(await page.textContent('[data-testid="filter-chip"]')).toContain('Page is /pricing');
+    expect(new URL(page.url()).searchParams.getAll('f')).toEqual(['page|is|/pricing']);
+    // Every breakdown follows the filter: the pages table now lists only /pricing.
+    await expect
+      .poll(() => page.locator('[data-panel="pages"] table[data-dimension="page"] tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-value'))))
+      .toEqual(['/pricing']);
+
+    // The URL is the state: a reload (same tab, key still in sessionStorage) shows the same view.
+    await page.reload();
+    await expectCardsToMatch(page, shop.siteId, SHOP_TZ, range, filters);
+    await page.screenshot({ path: join(ARTIFACTS_DIR, 'filtered-pricing.png'), fullPage: true });
+
+    // Keyboard only: focus the chip's remove button and press Enter.
+    await page.focus('[data-testid="filter-chip"] button');
+    await page.keyboard.press('Enter');
+    await expectCardsToMatch(page, shop.siteId, SHOP_TZ, range);
+    expect(await page.locator('[data-testid="filter-chip"]').count()).toBe(0);
+    expect(new URL(page.url()).searchParams.getAll('f')).toEqual([]);
+    // Focus is not lost with the chip: it lands on the period picker.
+    expect(await page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.testid)).toBe('range-select');
+
+    // Keyboard only, the other way: Enter on a row filters, and focus moves to the new chip.
+    await page.focus('[data-panel="pages"] table[data-dimension="page"] tr[data-value="/"] button');
+    await page.keyboard.press('Enter');
+    await expectCardsToMatch(page, shop.siteId, SHOP_TZ, range, [['is', 'page', ['/']]]);
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('Remove filter: Page is /');
+  });
+
+  it('changes the numbers with the date range (presets and custom)', async () => {
+    const page = await newPage();
+    await signIn(page);
+    const week = await expectCardsToMatch(page, shop.siteId, SHOP_TZ, { kind: 'preset', preset: '7d' });
+
+    await page.selectOption('[data-testid="range-select"]', 'today');
+    const today = await expectCardsToMatch(page, shop.siteId, SHOP_TZ, { kind: 'preset', preset: 'today' });
+    expect(today.values.visitors).not.toBe(week.values.visitors);
+    expect(page.url()).toContain('range=today');
+    // Yesterday had visits, so the change is a real percentage, not "new".
+    expect(Number(today.row.comparison?.metrics[0])).toBeGreaterThan(0);
+    await expectCardTexts(page, today);
+    expect(await page.textContent('[data-testid="change-visitors"]')).toMatch(/[+−]\d+%/);
+
+    const threeDaysAgo = formatCalendarDate(addDays(calendarDateOf(Date.now(), SHOP_TZ), -3));
+    await page.selectOption('[data-testid="range-select"]', 'custom');
+    await page.fill('[data-testid="custom-from"]', threeDaysAgo);
+    await page.fill('[data-testid="custom-to"]', threeDaysAgo);
+    await page.click('[data-testid="custom-apply"]');
+    const custom = await expectCardsToMatch(page, shop.siteId, SHOP_TZ, { kind: 'custom', from: threeDaysAgo, to: threeDaysAgo });
+    expect(Number(custom.values.visitors)).toBeGreaterThan(0);
+    expect(custom.values.visitors).not.toBe(today.values.visitors);
+    expect(new URL(page.url()).searchParams.get('from')).toBe(threeDaysAgo);
+
+    // Back goes to the previous range.
+    await page.goBack();
+    await expectCardsToMatch(page, shop.siteId, SHOP_TZ, { kind: 'preset', preset: 'today' });
+  });
+
+  it('switches sites with the picker and shows time in the chosen zone', async () => {
+    const page = await newPage();
+    await signIn(page);
+    await page.selectOption('[data-testid="site-select"]', blog.siteId);
+    await expectCardsToMatch(page, blog.siteId, 'UTC', { kind: 'preset', preset: '7d' });
+    expect(page.url()).toContain(`site=${blog.siteId}`);
+
+    await page.selectOption('[data-testid="tz-select"]', 'America/New_York');
+    await expectCardsToMatch(page, blog.siteId, 'America/New_York', { kind: 'preset', preset: '7d' });
+    expect(new URL(page.url()).searchParams.get('tz')).toBe('America/New_York');
+  });
+
+  it('updates the realtime panel by itself when new events arrive', async () => {
+    const page = await newPage();
+    await signIn(page);
+    const realtime = async () =>
+      (await api<{ visitors: number }>(`${system.embedded.queryUrl}/v1/realtime?site_id=${shop.siteId}`, { token: tenant.readKey })).body;
+    const before = await realtime();
+    await expect.poll(() => page.getAttribute('[data-testid="realtime-visitors"]', 'data-value'), { timeout: UI_TIMEOUT }).toBe(String(before.visitors));
+
+    const now = Date.now();
+    await sendEvents(
+      system.embedded.collectorUrl,
+      shop.writeKey,
+      [0, 1, 2].map((k) => ({ name: 'pageview', ts: now, url: 'https://shop.example.com/live', visitor_id: `live-${k}`, session_id: `live-s-${k}` })),
+    );
+    const after = await eventually('realtime counts the new visitors', realtime, (r) => r.visitors >= before.visitors + 3);
+    // No reload and no click: the panel refreshes on its own timer.
+    await expect
+      .poll(async () => Number(await page.getAttribute('[data-testid="realtime-visitors"]', 'data-value')), { timeout: 45_000, interval: 1000 })
+      .toBeGreaterThanOrEqual(after.visitors);
+    await page.locator('[data-panel="realtime"]').screenshot({ path: join(ARTIFACTS_DIR, 'realtime.png') });
+  });
+
+  it('fits a phone-sized screen without sideways scrolling', async () => {
+    const page = await newPage({ width: 390, height: 844 });
+    await signIn(page);
+    await expectCardsToMatch(page, shop.siteId, SHOP_TZ, { kind: 'preset', preset: '7d' });
+    await page.locator('[data-testid="chart"] canvas').first().waitFor();
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    await page.screenshot({ path: join(ARTIFACTS_DIR, 'phone.png'), fullPage: true });
+  });
+
+  it('signs out when the read key is revoked', async () => {
+    const page = await newPage();
+    await signIn(page);
+    const extra = await api<{ read_key: string }>(`${system.embedded.queryUrl}/v1/admin/keys`, {
+      token: system.embedded.adminToken,
+      body: { merchant_id: tenant.merchantId },
+    });
+    // Use a second key for this tab so the other tests' key stays valid.
+    await page.evaluate((k) => sessionStorage.setItem('pulse.read_key', k), extra.body.read_key);
+    await page.reload();
+    await page.waitForSelector('[data-testid="card-visitors"]');
+    const del = await api(`${system.embedded.queryUrl}/v1/admin/keys/${extra.body.read_key}`, { method: 'DELETE', token: system.embedded.adminToken });
+    expect(del.status).toBe(204);
+    await eventually(
+      'revoked key refused',
+      async () => (await api(`${system.embedded.queryUrl}/v1/sites`, { token: extra.body.read_key })).status,
+      (s) => s === 401,
+      10_000,
+    );
+    await page.selectOption('[data-testid="range-select"]', 'today');
+    await expect.poll(() => page.textContent('[data-testid="signin-error"]')).toContain('not valid (unknown or revoked)');
+    expect(await page.evaluate(() => sessionStorage.getItem('pulse.read_key'))).toBeNull();
+  });
+});

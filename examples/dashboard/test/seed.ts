@@ -1,0 +1,52 @@
+import type { SeedEvent } from './system.js';
+
+export const SHOP = 'https://shop.example.com';
+
+export interface Seed {
+  desktop: SeedEvent[];
+  mobile: SeedEvent[];
+  pageviews: number;
+}
+
+/**
+ * A small, hand-shaped day of traffic: 12 visitors 15–20 minutes ago (4 of them see /pricing,
+ * 3 read the blog, 3 sign up; mixed referrers, a UTM campaign, desktop and mobile), and 6 visitors
+ * three days ago and 4 yesterday, so "today", "last 7 days" and a "/pricing" filter all give different
+ * numbers, and "today" has a previous period to compare with.
+ * None falls in the realtime window (last 5 minutes), so the realtime test starts from a stable count.
+ */
+export function seedTraffic(now: number, todayStart: number): Seed {
+  const desktop: SeedEvent[] = [];
+  const mobile: SeedEvent[] = [];
+  const at = (t: number) => Math.max(todayStart + 1000, t);
+  for (let k = 0; k < 12; k++) {
+    const out = k % 2 === 0 ? desktop : mobile;
+    const visitor = `today-visitor-${k}`;
+    const session = `today-session-${k}`;
+    const start = now - 20 * 60_000 + k * 30_000;
+    const landing = k % 6 === 5 ? `${SHOP}/?utm_source=newsletter&utm_medium=email&utm_campaign=launch` : `${SHOP}/`;
+    const referrer = k % 2 === 0 ? 'https://www.google.com/search?q=shop' : k % 3 === 1 ? 'https://news.ycombinator.com/item?id=1' : undefined;
+    out.push({ name: 'pageview', ts: at(start), url: landing, visitor_id: visitor, session_id: session, ...(referrer ? { referrer } : {}) });
+    let t = start;
+    if (k % 3 === 0) out.push({ name: 'pageview', ts: at((t += 10_000)), url: `${SHOP}/pricing`, visitor_id: visitor, session_id: session });
+    if (k % 4 === 0) out.push({ name: 'pageview', ts: at((t += 10_000)), url: `${SHOP}/blog/hello`, visitor_id: visitor, session_id: session });
+    if (k % 5 === 0) out.push({ name: 'signup', ts: at((t += 5_000)), url: `${SHOP}/pricing`, visitor_id: visitor, session_id: session, props: { plan: 'pro' } });
+  }
+  for (let k = 0; k < 6; k++) {
+    const visitor = `earlier-visitor-${k}`;
+    const session = `earlier-session-${k}`;
+    const start = now - 3 * 86_400_000 + k * 60_000;
+    desktop.push({ name: 'pageview', ts: start, url: `${SHOP}/`, visitor_id: visitor, session_id: session });
+    desktop.push({ name: 'pageview', ts: start + 30_000, url: `${SHOP}/docs`, visitor_id: visitor, session_id: session });
+  }
+  // Yesterday: the previous period of "today", so its cards show a real change.
+  for (let k = 0; k < 4; k++) {
+    const visitor = `yesterday-visitor-${k}`;
+    const session = `yesterday-session-${k}`;
+    const start = now - 86_400_000 + k * 60_000;
+    desktop.push({ name: 'pageview', ts: start, url: `${SHOP}/`, visitor_id: visitor, session_id: session });
+    if (k === 0) desktop.push({ name: 'pageview', ts: start + 20_000, url: `${SHOP}/pricing`, visitor_id: visitor, session_id: session });
+  }
+  const pageviews = [...desktop, ...mobile].filter((e) => e.name === 'pageview').length;
+  return { desktop, mobile, pageviews };
+}
