@@ -1,1 +1,10 @@
-export {};
+export * from './config.js';
+export * from './errors.js';
+export { CollectorCore, WRITE_KEY_PATTERN, MAX_USER_AGENT_LENGTH, type CoreDeps } from './core/collector-core.js';
+export type { CoreRequest, CoreResponse, WriteKeyLookup, EventSink, DeadLetter, DeadLetterItem, Readiness, Logger, LogLevel } from './core/types.js';
+export { createMetrics, type CollectorMetrics } from './core/metrics.js';
+export { TrustedProxies, parseIp, formatIp, normalizeIp, parseCidr } from './core/ip.js';
+export { RateLimiter } from './core/rate-limit.js';
+export { CollectorService, type CollectorServiceOptions } from './service.js';
+export { ensureStreams, streamConfigs, type StreamSettings } from './nats/streams.js';
+export { createJsonLogger } from './log.js';

@@ -1,0 +1,291 @@
+import { BodyError, validateBatch, type AcceptedEvent, type BatchReply, type Rejection, type StreamRecord, type WriteKeyRecord } from '@pulse/protocol';
+import { decodeBody } from '@pulse/protocol/codec';
+import type { CollectorOptions } from '../config.js';
+import { DrainingError, KeyLookupError, RecordTooLargeError, StreamUnavailableError } from '../errors.js';
+import { corsHeaders, errorResponse, json } from './http.js';
+import { TrustedProxies } from './ip.js';
+import type { CollectorMetrics } from './metrics.js';
+import { RateLimiter } from './rate-limit.js';
+import type { CoreRequest, CoreResponse, DeadLetterItem, EventSink, Logger, Readiness, WriteKeyLookup } from './types.js';
+
+/** Shape of a write key (DESIGN: `wk_` + base62); anything else is refused without a registry lookup. */
+export const WRITE_KEY_PATTERN = /^wk_[A-Za-z0-9]{16,64}$/;
+export const MAX_USER_AGENT_LENGTH = 512;
+
+export interface CoreDeps {
+  options: CollectorOptions;
+  keys: WriteKeyLookup;
+  sink: EventSink;
+  readiness: () => Readiness;
+  metrics: CollectorMetrics;
+  /** Bytes of the browser SDK served at /script.js; absent = 404. */
+  script?: Uint8Array;
+  now?: () => number;
+  log?: Logger;
+}
+
+type Route = 'batch' | 'script' | 'healthz' | 'readyz' | 'metrics' | 'preflight' | 'other';
+
+/** The runtime-neutral collector: a request snapshot in, a response out. Adapters only move bytes. */
+export class CollectorCore {
+  private readonly o: CollectorOptions;
+  private readonly proxies: TrustedProxies;
+  private readonly limiter: RateLimiter;
+  private readonly now: () => number;
+  private readonly log: Logger;
+  private readonly routes: Map<string, Route>;
+  private idSeq = 0;
+  private inflight = 0;
+  private idleWaiters: Array<() => void> = [];
+  private drainingFlag = false;
+  private bufferedBodyBytes = 0;
+
+  constructor(private readonly deps: CoreDeps) {
+    this.o = deps.options;
+    this.proxies = new TrustedProxies(this.o.trustedProxies);
+    this.limiter = new RateLimiter(this.o.rateLimitEventsPerSec, this.o.rateLimitBurst, this.o.rateLimitKeys);
+    this.now = deps.now ?? Date.now;
+    this.log = deps.log ?? (() => undefined);
+    const p = this.o.pathPrefix;
+    this.routes = new Map<string, Route>([
+      [`${p}/v1/batch`, 'batch'],
+      [`${p}/script.js`, 'script'],
+      [`${p}/healthz`, 'healthz'],
+      [`${p}/readyz`, 'readyz'],
+      [`${p}/metrics`, 'metrics'],
+    ]);
+  }
+
+  get draining(): boolean {
+    return this.drainingFlag;
+  }
+
+  get maxBodyBytes(): number {
+    return this.o.maxBodyBytes;
+  }
+
+  get bodyTimeoutMs(): number {
+    return this.o.bodyTimeoutMs;
+  }
+
+  /** From now on batches get 503 and readiness fails; requests already inside finish. */
+  beginDrain(): void {
+    this.drainingFlag = true;
+  }
+
+  /** Resolves once no request is being handled. */
+  idle(): Promise<void> {
+    if (this.inflight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Whether a path is the batch route (adapters stream and cap only its body). */
+  isBatchPath(path: string): boolean {
+    return this.routes.get(path) === 'batch';
+  }
+
+  /**
+   * Bodies held in memory across all connections are bounded: adapters reserve
+   * each chunk before keeping it and release the total once they have answered.
+   * False = over budget; answer early('overloaded').
+   */
+  reserveBody(bytes: number): boolean {
+    if (this.bufferedBodyBytes + bytes > this.o.maxBufferedBodyBytes) return false;
+    this.bufferedBodyBytes += bytes;
+    return true;
+  }
+
+  releaseBody(bytes: number): void {
+    this.bufferedBodyBytes -= bytes;
+  }
+
+  /** Answers adapters give before the core sees a request: body over the cap, too slow, or no memory left for it. */
+  early(kind: 'too_large' | 'timeout' | 'overloaded'): CoreResponse {
+    const res =
+      kind === 'too_large'
+        ? errorResponse(413, 'body_too_large', `the body limit is ${this.o.maxBodyBytes} bytes`)
+        : kind === 'timeout'
+          ? errorResponse(408, 'body_timeout', `the body did not arrive within ${this.o.bodyTimeoutMs} ms`)
+          : errorResponse(503, 'overloaded', 'the collector is overloaded; retry later', { 'retry-after': String(this.o.retryAfterSec) });
+    // Closing on a client still sending makes the kernel reset the connection,
+    // which destroys the answer before the client reads it; so only a stalled
+    // body closes. Otherwise the runtime discards the rest of the body.
+    if (kind === 'timeout') res.close = true;
+    return this.finish('batch', res);
+  }
+
+  async handle(req: CoreRequest): Promise<CoreResponse> {
+    this.inflight++;
+    this.deps.metrics.inflightRequests.inc();
+    let route: Route = 'other';
+    try {
+      if (req.method === 'OPTIONS') {
+        route = 'preflight';
+        return this.finish(route, { status: 204, headers: corsHeaders(this.o.corsMaxAgeSec, true), body: '' });
+      }
+      route = this.routes.get(req.path) ?? 'other';
+      const wanted = route === 'batch' ? 'POST' : 'GET';
+      if (route === 'other') return this.finish(route, errorResponse(404, 'not_found', 'no such route'));
+      if (req.method !== wanted) return this.finish(route, errorResponse(405, 'method_not_allowed', `use ${wanted}`, { allow: `${wanted}, OPTIONS` }));
+      switch (route) {
+        case 'batch':
+          return this.finish(route, await this.batch(req));
+        case 'healthz':
+          return this.finish(route, json(200, { status: 'ok' }));
+        case 'readyz':
+          return this.finish(route, this.readyz());
+        case 'metrics':
+          return this.finish(route, {
+            status: 200,
+            headers: { 'content-type': this.deps.metrics.registry.contentType },
+            body: await this.deps.metrics.registry.metrics(),
+          });
+        case 'script':
+          return this.finish(route, this.script());
+      }
+      return this.finish(route, errorResponse(404, 'not_found', 'no such route'));
+    } catch (e) {
+      this.log('error', 'request failed', { route, err: String((e as Error)?.stack ?? e) });
+      return this.finish(route, errorResponse(500, 'internal', 'internal error'));
+    } finally {
+      this.inflight--;
+      this.deps.metrics.inflightRequests.dec();
+      if (this.inflight === 0 && this.idleWaiters.length > 0) {
+        const waiters = this.idleWaiters;
+        this.idleWaiters = [];
+        for (const w of waiters) w();
+      }
+    }
+  }
+
+  private finish(route: Route, res: CoreResponse): CoreResponse {
+    Object.assign(res.headers, corsHeaders(this.o.corsMaxAgeSec, route === 'preflight'));
+    if (this.drainingFlag) res.close = true;
+    this.deps.metrics.requests.inc({ route, status: String(res.status) });
+    return res;
+  }
+
+  private readyz(): CoreResponse {
+    if (this.drainingFlag) return errorResponse(503, 'draining', 'the collector is shutting down');
+    const r = this.deps.readiness();
+    return r.ready ? json(200, { status: 'ready' }) : errorResponse(503, 'not_ready', r.reason ?? 'not ready');
+  }
+
+  private script(): CoreResponse {
+    const s = this.deps.script;
+    if (!s) return errorResponse(404, 'not_found', 'no browser script is configured on this collector');
+    return { status: 200, headers: { 'content-type': 'application/javascript; charset=utf-8', 'cache-control': 'public, max-age=3600' }, body: s };
+  }
+
+  private unavailable(code: string, message: string): CoreResponse {
+    return errorResponse(503, code, message, { 'retry-after': String(this.o.retryAfterSec) });
+  }
+
+  private writeKeyOf(req: CoreRequest): string | undefined {
+    const auth = req.headers['authorization'];
+    if (auth) {
+      const m = /^\s*bearer\s+(\S+)\s*$/i.exec(auth);
+      return m ? m[1] : '';
+    }
+    if (req.query) {
+      const k = new URLSearchParams(req.query).get('key');
+      if (k !== null) return k;
+    }
+    return undefined;
+  }
+
+  private async batch(req: CoreRequest): Promise<CoreResponse> {
+    if (this.drainingFlag) return this.unavailable('draining', new DrainingError().message);
+    if (req.body.byteLength > this.o.maxBodyBytes) return errorResponse(413, 'body_too_large', `the body limit is ${this.o.maxBodyBytes} bytes`);
+
+    const key = this.writeKeyOf(req);
+    if (key === undefined) return errorResponse(401, 'missing_key', 'send the write key as "Authorization: Bearer <key>" or "?key=<key>"');
+    if (!WRITE_KEY_PATTERN.test(key)) return errorResponse(401, 'invalid_key', 'unknown or revoked write key');
+    let site;
+    try {
+      site = await this.deps.keys.lookup(key);
+    } catch (e) {
+      if (e instanceof KeyLookupError) return this.unavailable('key_registry_unavailable', 'the key registry is unreachable; retry later');
+      throw e;
+    }
+    if (!site) return errorResponse(401, 'invalid_key', 'unknown or revoked write key');
+
+    const started = this.ingest(req, key, site);
+    if ('status' in started) return started;
+    // Only counts and the (small) rejection list live across the await: decoded
+    // bodies are garbage as soon as their records are encoded.
+    const { pending, acceptedCount, rejected } = started;
+    const failure = await pending;
+    if (failure) return failure;
+    this.deps.metrics.events.inc({ outcome: 'accepted' }, acceptedCount);
+    if (rejected.length > 0) this.deps.metrics.events.inc({ outcome: 'rejected' }, rejected.length);
+    const reply: BatchReply = { accepted: acceptedCount, rejected };
+    return json(202, reply);
+  }
+
+  /** Decode, validate, limit, enrich and hand to the sink; synchronous so nothing large outlives it. */
+  private ingest(
+    req: CoreRequest,
+    key: string,
+    site: WriteKeyRecord,
+  ): CoreResponse | { pending: Promise<CoreResponse | undefined>; acceptedCount: number; rejected: Rejection[] } {
+    const receivedAt = this.now();
+    let raw: unknown;
+    let accepted: AcceptedEvent[];
+    let rejected: Rejection[];
+    try {
+      raw = decodeBody(req.body, req.headers['content-type']);
+      ({ accepted, rejected } = validateBatch(raw, { receivedAt, maxEventAgeMs: this.o.maxEventAgeMs, newId: () => this.newId() }));
+    } catch (e) {
+      // Anything a hostile body provokes (RangeError from deep nesting, …) is the client's fault.
+      const err = e instanceof BodyError ? e : new BodyError('not_a_batch', `body could not be read: ${(e as Error)?.message ?? String(e)}`);
+      return errorResponse(err.status, err.code, err.message);
+    }
+
+    const rate = this.limiter.take(key, accepted.length + rejected.length);
+    if (!rate.ok) {
+      this.deps.metrics.rateLimited.inc();
+      return errorResponse(429, 'rate_limited', 'too many events for this write key', { 'retry-after': String(rate.retryAfterSec) });
+    }
+
+    const peer = this.proxies.clientIp(req.remoteAddress, req.headers['x-forwarded-for']);
+    const ua = (req.headers['user-agent'] ?? '').slice(0, MAX_USER_AGENT_LENGTH);
+    const country = peer.viaTrustedProxy ? this.countryOf(req) : '';
+
+    const work: Promise<void>[] = [];
+    if (accepted.length > 0) {
+      const record: StreamRecord = { site_id: site.site_id, received_at: receivedAt, ip: peer.ip, ua, country, events: accepted };
+      work.push(this.deps.sink.publishRecord(record));
+    }
+    if (rejected.length > 0) {
+      const events = (raw as { events: unknown[] }).events;
+      const items: DeadLetterItem[] = rejected.map((r) => ({ index: r.index, reason: r.reason, event: events[r.index] }));
+      work.push(this.deps.sink.publishDeadLetter({ v: 1, source: 'collector', site_id: site.site_id, received_at: receivedAt, ua, country, items }));
+    }
+    return { pending: Promise.allSettled(work).then((results) => this.failureOf(results)), acceptedCount: accepted.length, rejected };
+  }
+
+  private failureOf(results: PromiseSettledResult<void>[]): CoreResponse | undefined {
+    for (const r of results) {
+      if (r.status === 'fulfilled') continue;
+      const e = r.reason as unknown;
+      if (e instanceof RecordTooLargeError) return errorResponse(413, e.code, e.message);
+      if (e instanceof StreamUnavailableError) return this.unavailable(e.code, e.message);
+      if (e instanceof DrainingError) return this.unavailable(e.code, e.message);
+      this.log('error', 'publish failed', { err: String((e as Error)?.stack ?? e) });
+      return this.unavailable('stream_unavailable', 'the event stream did not acknowledge the batch; retry later');
+    }
+    return undefined;
+  }
+
+  private countryOf(req: CoreRequest): string {
+    if (!this.o.countryHeader) return '';
+    const v = (req.headers[this.o.countryHeader] ?? '').trim().toUpperCase();
+    // "XX" is Cloudflare's "unknown"; "T1" (Tor) fails the pattern.
+    return /^[A-Z]{2}$/.test(v) && v !== 'XX' ? v : '';
+  }
+
+  private newId(): string {
+    return `${this.o.instanceId}-${(this.idSeq++).toString(36)}`;
+  }
+}

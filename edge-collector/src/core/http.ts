@@ -1,0 +1,48 @@
+import type { CoreResponse } from './types.js';
+
+export const STATUS_TEXT: Record<number, string> = {
+  200: 'OK',
+  202: 'Accepted',
+  204: 'No Content',
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  408: 'Request Timeout',
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+export function statusLine(status: number): string {
+  return `${status} ${STATUS_TEXT[status] ?? 'Unknown'}`;
+}
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+export function json(status: number, value: unknown, headers: Record<string, string> = {}): CoreResponse {
+  return { status, headers: { 'content-type': JSON_TYPE, 'cache-control': 'no-store', ...headers }, body: JSON.stringify(value) };
+}
+
+export function errorResponse(status: number, code: string, message: string, headers: Record<string, string> = {}): CoreResponse {
+  return json(status, { error: { code, message } }, headers);
+}
+
+/**
+ * Write keys are public (they sit in page source) and no cookies are read, so
+ * any origin may post; the key, not the origin, says which site it is.
+ */
+export function corsHeaders(maxAgeSec: number, preflight: boolean): Record<string, string> {
+  const h: Record<string, string> = {
+    'access-control-allow-origin': '*',
+    'access-control-expose-headers': 'Retry-After',
+  };
+  if (preflight) {
+    h['access-control-allow-methods'] = 'POST, GET, OPTIONS';
+    h['access-control-allow-headers'] = 'Authorization, Content-Type';
+    h['access-control-max-age'] = String(maxAgeSec);
+  }
+  return h;
+}

@@ -1,0 +1,60 @@
+import type { StreamRecord, WriteKeyRecord } from '@pulse/protocol';
+
+/** What an adapter copies out of its runtime's request before handing it to the core. */
+export interface CoreRequest {
+  method: string;
+  /** URL path without the query string. */
+  path: string;
+  /** Raw query string without "?". */
+  query: string;
+  /** Header names lower-cased; repeated headers joined with ", ". */
+  headers: Record<string, string>;
+  /** The TCP peer's address as the runtime reports it. */
+  remoteAddress: string;
+  body: Uint8Array;
+}
+
+export interface CoreResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: Uint8Array | string;
+  /** Ask the adapter to close the connection after this response. */
+  close?: boolean;
+}
+
+/** Resolves a write key; undefined = unknown or revoked. Throws KeyLookupError when the registry is unreachable. */
+export interface WriteKeyLookup {
+  lookup(key: string): Promise<WriteKeyRecord | undefined>;
+}
+
+/** One event the collector refused, kept for operators in EVENTS_DLQ. */
+export interface DeadLetterItem {
+  index: number;
+  reason: string;
+  /** The event as the client sent it (decoded). */
+  event: unknown;
+}
+
+export interface DeadLetter {
+  v: 1;
+  source: 'collector';
+  site_id: string;
+  received_at: number;
+  ua: string;
+  country: string;
+  items: DeadLetterItem[];
+}
+
+/** Where accepted and refused events go. Both resolve only once JetStream has acknowledged them. */
+export interface EventSink {
+  publishRecord(record: StreamRecord): Promise<void>;
+  publishDeadLetter(letter: DeadLetter): Promise<void>;
+}
+
+export interface Readiness {
+  ready: boolean;
+  reason?: string;
+}
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+export type Logger = (level: LogLevel, msg: string, fields?: Record<string, unknown>) => void;

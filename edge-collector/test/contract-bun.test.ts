@@ -1,0 +1,3 @@
+import { defineContractSuite } from './contract.js';
+
+defineContractSuite('bun');

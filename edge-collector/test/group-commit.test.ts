@@ -1,0 +1,141 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { JetStreamClient } from 'nats';
+import { EVENTS_INGEST_SUBJECT, EVENTS_STREAM, type StreamRecord } from '@pulse/protocol';
+import { decodeStreamMessage, encodeMsgpack } from '@pulse/protocol/codec';
+import { startNats, type TestNats } from '@pulse/testkit';
+import { GroupCommitter } from '../src/nats/group-commit.js';
+import { JetStreamSink } from '../src/nats/jetstream-sink.js';
+import { ensureStreams } from '../src/nats/streams.js';
+import { StreamUnavailableError } from '../src/errors.js';
+import { lastSeq, natsTools, sleep, type NatsTools } from './helpers.js';
+
+function record(i: number, pad = 0): StreamRecord {
+  return { site_id: 's_gc', received_at: Date.now(), ip: '', ua: 'x'.repeat(pad), country: '', events: [{ id: `gc-${i}`, name: 'e', ts: Date.now() }] };
+}
+
+describe('group commit against JetStream', () => {
+  let nats: TestNats;
+  let t: NatsTools;
+  let js: JetStreamClient;
+
+  beforeAll(async () => {
+    nats = await startNats();
+    t = await natsTools(nats.url);
+    await ensureStreams(t.jsm, { replicas: 1, maxAgeMs: 86_400_000, duplicateWindowMs: 120_000 });
+    js = t.nc.jetstream();
+  });
+
+  afterAll(async () => {
+    await t?.nc.close();
+    await nats?.cleanup();
+  });
+
+  const sinkWith = (o: Partial<ConstructorParameters<typeof JetStreamSink>[3]> = {}) =>
+    new JetStreamSink(js, () => 1024 * 1024, () => true, {
+      maxMessageBytes: 256 * 1024,
+      lingerMs: 5,
+      maxInFlight: 4,
+      maxQueuedBytes: 16 * 1024 * 1024,
+      queueTimeoutMs: 5_000,
+      publishTimeoutMs: 5_000,
+      instanceId: 'gctest',
+      ...o,
+    });
+
+  it('coalesces concurrent requests into few messages, each record exactly once, with Nats-Msg-Id', async () => {
+    const before = await lastSeq(t.jsm);
+    const sink = sinkWith();
+    await Promise.all(Array.from({ length: 400 }, (_, i) => sink.publishRecord(record(i))));
+    const after = await lastSeq(t.jsm);
+    const messages = after - before;
+    expect(messages).toBeGreaterThan(0);
+    expect(messages).toBeLessThanOrEqual(40);
+    const ids: string[] = [];
+    const msgIds = new Set<string>();
+    for (let seq = before + 1; seq <= after; seq++) {
+      const m = await t.jsm.streams.getMessage(EVENTS_STREAM, { seq });
+      expect(m.subject).toBe(EVENTS_INGEST_SUBJECT);
+      msgIds.add(m.header.get('Nats-Msg-Id'));
+      ids.push(...decodeStreamMessage(m.data).records.flatMap((r) => r.events.map((e) => e.id)));
+    }
+    expect(ids.sort()).toEqual(Array.from({ length: 400 }, (_, i) => `gc-${i}`).sort());
+    expect([...msgIds].every((id) => /^gctest-\d+$/.test(id))).toBe(true);
+    expect(msgIds.size).toBe(messages);
+  });
+
+  it('sends a lone record at once when nothing is in flight, without waiting the linger time', async () => {
+    const sink = sinkWith({ lingerMs: 1_000 });
+    const t0 = performance.now();
+    await sink.publishRecord(record(9_999));
+    expect(performance.now() - t0).toBeLessThan(500);
+  });
+
+  it('keeps every message under the byte bound', async () => {
+    const before = await lastSeq(t.jsm);
+    const sink = sinkWith({ maxMessageBytes: 8 * 1024 });
+    await Promise.all(Array.from({ length: 64 }, (_, i) => sink.publishRecord(record(i, 1000))));
+    const after = await lastSeq(t.jsm);
+    expect(after - before).toBeGreaterThanOrEqual(8);
+    for (let seq = before + 1; seq <= after; seq++) {
+      const m = await t.jsm.streams.getMessage(EVENTS_STREAM, { seq });
+      expect(m.data.byteLength).toBeLessThanOrEqual(8 * 1024);
+    }
+  });
+
+  it('resolves each request only after the PubAck of the message holding it', async () => {
+    const ackedAt = new Map<string, number>();
+    const resolvedAt = new Map<string, number>();
+    const gc = new GroupCommitter(
+      { maxMessageBytes: 2 * 1024, lingerMs: 2, maxInFlight: 2, maxQueuedBytes: 1 << 20, queueTimeoutMs: 5_000 },
+      async (data, msgID) => {
+        await js.publish(EVENTS_INGEST_SUBJECT, data, { msgID });
+        const now = performance.now();
+        for (const r of decodeStreamMessage(data).records) for (const e of r.events) ackedAt.set(e.id, now);
+      },
+      'gcorder',
+      () => 1 << 20,
+      () => true,
+    );
+    await Promise.all(
+      Array.from({ length: 60 }, (_, i) => gc.submit(encodeMsgpack(record(i, 200))).then(() => resolvedAt.set(`gc-${i}`, performance.now()))),
+    );
+    expect(resolvedAt.size).toBe(60);
+    expect(new Set(ackedAt.values()).size).toBeGreaterThan(1);
+    for (const [id, t1] of resolvedAt) expect(t1).toBeGreaterThanOrEqual(ackedAt.get(id) ?? Infinity);
+  });
+
+  it('fails fast with StreamUnavailableError when the queue bound is reached, and never resolves unacknowledged work', async () => {
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    const gc = new GroupCommitter(
+      { maxMessageBytes: 4096, lingerMs: 0, maxInFlight: 1, maxQueuedBytes: 16 * 1024, queueTimeoutMs: 5_000 },
+      async () => {
+        await gate;
+        throw new Error('publish failed');
+      },
+      'gcfull',
+      () => 1 << 20,
+      () => true,
+    );
+    const outcomes = Array.from({ length: 40 }, (_, i) => gc.submit(encodeMsgpack(record(i, 1000))).then(() => 'ok', (e: unknown) => e));
+    await sleep(20);
+    release();
+    const results = await Promise.all(outcomes);
+    expect(results.every((r) => r instanceof StreamUnavailableError)).toBe(true);
+    expect(results.some((r) => (r as Error).message.includes('queue is full'))).toBe(true);
+    await gc.flush();
+  });
+
+  it('refuses at once while NATS is not connected', async () => {
+    const sink = new JetStreamSink(js, () => 1 << 20, () => false, {
+      maxMessageBytes: 4096,
+      lingerMs: 1,
+      maxInFlight: 1,
+      maxQueuedBytes: 1 << 20,
+      queueTimeoutMs: 1_000,
+      publishTimeoutMs: 1_000,
+      instanceId: 'gcdown',
+    });
+    await expect(sink.publishRecord(record(1))).rejects.toBeInstanceOf(StreamUnavailableError);
+  });
+});

@@ -1,0 +1,3 @@
+import { defineHostileSuite } from './hostile.js';
+
+defineHostileSuite('bun');
