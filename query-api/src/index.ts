@@ -1,1 +1,17 @@
-export {};
+export { CACHE_INVALIDATE_SUBJECT, createQueryApi, DEFAULT_STOP_GRACE_MS, type QueryApi } from './app.js';
+export {
+  DEFAULT_CACHE,
+  DEFAULT_FRESHNESS_REFRESH_MS,
+  DEFAULT_HOST,
+  DEFAULT_KEY_CACHE_TTL_MS,
+  DEFAULT_KV_REPLICAS,
+  DEFAULT_QUERY_TIMEOUT_MS,
+  DEFAULT_RATE_LIMIT,
+  type QueryApiOptions,
+} from './config.js';
+export * from './errors.js';
+export { jsonLogger, silentLogger, type Logger, type LogLevel } from './log.js';
+export type { QueryStorage } from './storage.js';
+export { KV_MERCHANT_SITES } from './tenancy/store.js';
+export { openApiDocument } from './openapi.js';
+export { METRICS, DIMENSIONS } from './query/catalog.js';

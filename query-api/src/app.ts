@@ -1,0 +1,173 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Subscription } from 'nats';
+import { AnswerCache } from './cache.js';
+import { resolveOptions, type QueryApiOptions } from './config.js';
+import type { Deps } from './deps.js';
+import { HttpError } from './errors.js';
+import { KV_STATE } from '@pulse/protocol';
+import { ReceivedAtFreshness, WatermarkFreshness } from './freshness.js';
+import { sendError } from './http/respond.js';
+import { Router } from './http/router.js';
+import { serveStatic } from './http/static.js';
+import { jsonLogger } from './log.js';
+import { ApiMetrics } from './metrics.js';
+import { RateLimiter } from './ratelimit.js';
+import { registerAdmin } from './routes/admin.js';
+import { registerOps } from './routes/ops.js';
+import { registerReports } from './routes/reports.js';
+import { TenancyStore, openKv } from './tenancy/store.js';
+import { SchemaProbe } from './schema-probe.js';
+
+export interface QueryApi {
+  start(): Promise<{ port: number }>;
+  /** Stops accepting, lets in-flight requests finish (up to `graceMs`), then closes. */
+  stop(graceMs?: number): Promise<void>;
+  /** Drops every cached answer (after a replay swapped data underneath). */
+  invalidateCache(): void;
+}
+
+export const DEFAULT_STOP_GRACE_MS = 5_000;
+/**
+ * Core NATS subject that empties every query API's answer cache (any payload). Whatever swaps
+ * replayed data into the live tables publishes here once the swap is done.
+ */
+export const CACHE_INVALIDATE_SUBJECT = 'pulse.query.cache.invalidate';
+
+/** Browsers may call the read endpoints from merchants' own dashboards. */
+const CORS_PREFIXES = ['/v1/query', '/v1/realtime', '/v1/sites'];
+const CORS_HEADERS: Record<string, string> = {
+  'access-control-allow-origin': '*',
+  'access-control-expose-headers': 'ETag, Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, X-Cache',
+};
+
+/** Elapsed time for refresh intervals and rate limits; `opts.now` is wall-clock time for reports. */
+const monotonic = (): number => performance.now();
+
+export function createQueryApi(options: QueryApiOptions): QueryApi {
+  const opts = resolveOptions(options);
+  const log = opts.logger ?? jsonLogger();
+  const cache = new AnswerCache(opts.cache);
+  const metrics = new ApiMetrics({ defaultMetrics: opts.defaultMetrics, cacheSize: () => cache.size });
+  let server: Server | undefined;
+  let deps: Deps | undefined;
+  let invalidations: Subscription | undefined;
+  const router = new Router();
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = process.hrtime.bigint();
+    let pattern = 'unmatched';
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const cors = CORS_PREFIXES.some((p) => url.pathname === p || url.pathname.startsWith(`${p}/`));
+    if (cors) for (const [k, v] of Object.entries(CORS_HEADERS)) res.setHeader(k, v);
+    try {
+      if (cors && req.method === 'OPTIONS') {
+        pattern = 'preflight';
+        res.writeHead(204, {
+          'access-control-allow-methods': 'GET, POST, OPTIONS',
+          'access-control-allow-headers': 'Authorization, Content-Type, If-None-Match',
+          'access-control-max-age': '600',
+        });
+        res.end();
+        return;
+      }
+      const match = router.match(req.method ?? 'GET', url.pathname);
+      if (match && 'handler' in match) {
+        pattern = match.pattern;
+        await match.handler({ req, res, url, params: match.params });
+        return;
+      }
+      if (match && 'methodNotAllowed' in match) {
+        pattern = 'method_not_allowed';
+        throw new HttpError(405, 'method_not_allowed', `use ${match.methodNotAllowed.join(' or ')}`, {
+          headers: { allow: match.methodNotAllowed.join(', ') },
+        });
+      }
+      if (opts.staticDir && (req.method === 'GET' || req.method === 'HEAD') && !url.pathname.startsWith('/v1/')) {
+        pattern = 'static';
+        if (await serveStatic(opts.staticDir, req, res, url.pathname)) return;
+      }
+      throw new HttpError(404, 'not_found', `no route for ${req.method} ${url.pathname}`);
+    } catch (err) {
+      const httpErr =
+        err instanceof HttpError ? err : new HttpError(500, 'internal', 'internal error', { cause: err });
+      if (httpErr.status >= 500) {
+        log.log('error', 'request failed', { method: req.method, path: url.pathname, status: httpErr.status, err, cause: httpErr.cause });
+      }
+      if (res.headersSent) res.destroy();
+      else sendError(res, httpErr);
+    } finally {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      metrics.requests.inc({ route: pattern, method: req.method ?? '', status: String(res.statusCode) });
+      metrics.duration.observe({ route: pattern }, seconds);
+    }
+  }
+
+  return {
+    async start() {
+      if (server) throw new Error('already started');
+      const tenancy = await TenancyStore.open(opts.nats, { replicas: opts.kvReplicas, cacheTtlMs: opts.keyCacheTtlMs });
+      const stateKv = await openKv(opts.nats, KV_STATE, opts.kvReplicas);
+      deps = {
+        opts,
+        tenancy,
+        cache,
+        limiter: new RateLimiter(opts.rateLimit),
+        metrics,
+        freshness: new WatermarkFreshness(
+          stateKv,
+          new ReceivedAtFreshness(opts.storage, opts.freshnessRefreshMs, monotonic),
+          opts.freshnessRefreshMs,
+          monotonic,
+        ),
+        schema: new SchemaProbe(opts.storage, opts.schemaRefreshMs, monotonic),
+        log,
+      };
+      invalidations = opts.nats.subscribe(CACHE_INVALIDATE_SUBJECT, {
+        callback: (err) => {
+          if (err) return;
+          cache.clear();
+          log.log('info', 'answer cache cleared', { reason: CACHE_INVALIDATE_SUBJECT });
+        },
+      });
+      registerOps(router, deps);
+      registerAdmin(router, deps);
+      registerReports(router, deps);
+      const s = createServer((req, res) => {
+        handle(req, res).catch((err: unknown) => {
+          log.log('error', 'unhandled', { err });
+          res.destroy();
+        });
+      });
+      server = s;
+      await new Promise<void>((ok, fail) => {
+        s.once('error', fail);
+        s.listen(opts.port, opts.host, () => {
+          s.off('error', fail);
+          ok();
+        });
+      });
+      const port = (s.address() as AddressInfo).port;
+      log.log('info', 'query api listening', { host: opts.host, port, static_dir: opts.staticDir ?? null });
+      return { port };
+    },
+
+    async stop(graceMs = DEFAULT_STOP_GRACE_MS) {
+      const s = server;
+      if (!s) return;
+      server = undefined;
+      invalidations?.unsubscribe();
+      invalidations = undefined;
+      const closed = new Promise<void>((ok) => s.close(() => ok()));
+      s.closeIdleConnections();
+      const timer = setTimeout(() => s.closeAllConnections(), graceMs);
+      await closed;
+      clearTimeout(timer);
+      log.log('info', 'query api stopped');
+    },
+
+    invalidateCache() {
+      cache.clear();
+    },
+  };
+}

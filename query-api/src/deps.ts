@@ -1,0 +1,20 @@
+import type { AnswerCache } from './cache.js';
+import type { ResolvedOptions } from './config.js';
+import type { Freshness } from './freshness.js';
+import type { Logger } from './log.js';
+import type { ApiMetrics } from './metrics.js';
+import type { RateLimiter } from './ratelimit.js';
+import type { SchemaProbe } from './schema-probe.js';
+import type { TenancyStore } from './tenancy/store.js';
+
+/** What request handlers share. */
+export interface Deps {
+  opts: ResolvedOptions;
+  tenancy: TenancyStore;
+  cache: AnswerCache;
+  limiter: RateLimiter;
+  metrics: ApiMetrics;
+  freshness: Freshness;
+  schema: SchemaProbe;
+  log: Logger;
+}

@@ -1,0 +1,73 @@
+/** Base class: every failure a caller can act on has a stable `code` (also the JSON error code). */
+export class QueryApiError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** An options object failed validation; `field` names the offending option. */
+export class ConfigError extends QueryApiError {
+  readonly field: string;
+  constructor(field: string, message: string) {
+    super('invalid_config', `${field}: ${message}`);
+    this.field = field;
+  }
+}
+
+/** A failure that maps onto one HTTP answer. `headers` are added to the error response. */
+export class HttpError extends QueryApiError {
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  constructor(status: number, code: string, message: string, options?: { cause?: unknown; headers?: Record<string, string> }) {
+    super(code, message, options);
+    this.status = status;
+    this.headers = options?.headers ?? {};
+  }
+}
+
+/** The request (body, query string or path) is invalid; `field` is the JSON path of the culprit. */
+export class BadRequestError extends HttpError {
+  readonly field: string;
+  constructor(field: string, message: string, code = 'invalid_request') {
+    super(400, code, field === '' ? message : `${field}: ${message}`);
+    this.field = field;
+  }
+}
+
+export class UnauthorizedError extends HttpError {
+  constructor(message = 'missing, unknown or revoked key') {
+    super(401, 'unauthorized', message, { headers: { 'www-authenticate': 'Bearer' } });
+  }
+}
+
+/** Unknown resource, or one the caller may not see (same answer, so existence never leaks). */
+export class NotFoundError extends HttpError {
+  constructor(what: string) {
+    super(404, 'not_found', `${what} not found`);
+  }
+}
+
+export class RateLimitedError extends HttpError {
+  constructor(retryAfterSeconds: number, headers: Record<string, string>) {
+    super(429, 'rate_limited', `too many requests; retry in ${retryAfterSeconds}s`, {
+      headers: { ...headers, 'retry-after': String(retryAfterSeconds) },
+    });
+  }
+}
+
+/** ClickHouse or NATS is unreachable or overloaded; the client may retry. */
+export class UnavailableError extends HttpError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(503, 'unavailable', message, { cause: options?.cause, headers: { 'retry-after': '1' } });
+  }
+}
+
+/** A query ran longer than the configured limit. */
+export class QueryTimeoutError extends HttpError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(504, 'query_timeout', message, options);
+  }
+}

@@ -1,0 +1,56 @@
+import { resolve } from 'node:path';
+import { connect } from 'nats';
+import { DEFAULT_QUERY_PORT } from '@pulse/protocol';
+import { createStorage, type Storage } from '@pulse/aggregator/storage';
+import { createQueryApi } from './app.js';
+import { jsonLogger } from './log.js';
+
+/** Standalone query API: `QUERY_PORT`, `QUERY_HOST`, `NATS_URL`, `CLICKHOUSE_URL` (else chDB in `DATA_DIR`), `ADMIN_TOKEN`. */
+async function main(): Promise<void> {
+  const log = jsonLogger();
+  const env = process.env;
+  const adminToken = env.ADMIN_TOKEN;
+  if (!adminToken) {
+    log.log('error', 'ADMIN_TOKEN is required');
+    process.exit(2);
+  }
+  const port = Number(env.QUERY_PORT ?? DEFAULT_QUERY_PORT);
+  const nats = await connect({ servers: (env.NATS_URL ?? 'nats://127.0.0.1:4222').split(','), name: 'pulse-query-api', maxReconnectAttempts: -1 });
+  const storage: Storage = env.CLICKHOUSE_URL
+    ? createStorage({
+        url: env.CLICKHOUSE_URL,
+        ...(env.CLICKHOUSE_USER ? { username: env.CLICKHOUSE_USER } : {}),
+        ...(env.CLICKHOUSE_PASSWORD ? { password: env.CLICKHOUSE_PASSWORD } : {}),
+        ...(env.CLICKHOUSE_DATABASE ? { database: env.CLICKHOUSE_DATABASE } : {}),
+      })
+    : createStorage({ path: resolve(env.DATA_DIR ?? './data', 'clickhouse') });
+  const api = createQueryApi({
+    nats,
+    storage,
+    adminToken,
+    port,
+    host: env.QUERY_HOST ?? '0.0.0.0',
+    ...(env.STATIC_DIR ? { staticDir: env.STATIC_DIR } : {}),
+    ...(env.NATS_KV_REPLICAS ? { kvReplicas: Number(env.NATS_KV_REPLICAS) } : {}),
+    defaultMetrics: true,
+    logger: log,
+  });
+  await api.start();
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.log('info', 'shutting down', { signal });
+    await api.stop();
+    await nats.drain().catch(() => {});
+    await storage.close().catch(() => {});
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${JSON.stringify({ level: 'error', msg: 'query api failed to start', time: new Date().toISOString(), error: String(err) })}\n`);
+  process.exit(1);
+});

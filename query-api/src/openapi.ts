@@ -1,0 +1,264 @@
+import {
+  CREATE_KEY_SCHEMA,
+  CREATE_MERCHANT_SCHEMA,
+  CREATE_SITE_SCHEMA,
+  MERCHANT_ID_SCHEMA,
+  PATCH_SITE_SCHEMA,
+  SITE_SCHEMA,
+} from './admin/schemas.js';
+import { DIMENSIONS, METRICS } from './query/catalog.js';
+import { QUERY_REQUEST_SCHEMA, SITE_ID_SCHEMA } from './query/schema.js';
+import type { JsonSchema } from './schema/json-schema.js';
+
+const ERROR_SCHEMA: JsonSchema = {
+  type: 'object',
+  required: ['error'],
+  properties: {
+    error: {
+      type: 'object',
+      required: ['code', 'message'],
+      properties: {
+        code: { type: 'string', description: 'Stable machine-readable code (invalid_request, unauthorized, not_found, rate_limited, ...).' },
+        message: { type: 'string', description: 'Human-readable; for 400 it starts with the offending field (`metrics[1]: ...`).' },
+      },
+    },
+  },
+};
+
+const ROW: JsonSchema = {
+  type: 'object',
+  required: ['dimensions', 'metrics'],
+  properties: {
+    dimensions: { type: 'array', items: { type: 'string' }, description: 'Values in the order of `dimensions`; time buckets as ISO-8601 with the offset of the query timezone.' },
+    metrics: { type: 'array', items: { type: 'number' }, description: 'Values in the order of `metrics`.' },
+    comparison: {
+      type: 'object',
+      description:
+        'With `compare`: the matching group of the other range (time buckets matched by position: the first day with the first day). `change` is the percent change, or for bounce_rate and conversion_rate the difference in percentage points; null when the previous value is 0.',
+      properties: {
+        dimensions: { type: 'array', items: { type: 'string' } },
+        metrics: { type: 'array', items: { type: 'number' } },
+        change: { type: 'array', items: { anyOf: [{ type: 'number' }, { type: 'null' }] } },
+      },
+    },
+  },
+};
+
+const RANGE: JsonSchema = { type: 'object', properties: { from: { type: 'string', format: 'date-time' }, to: { type: 'string', format: 'date-time' } } };
+
+const QUERY_RESPONSE: JsonSchema = {
+  type: 'object',
+  required: ['results', 'meta'],
+  properties: {
+    results: { type: 'array', items: ROW },
+    meta: {
+      type: 'object',
+      properties: {
+        site_id: SITE_ID_SCHEMA,
+        metrics: { type: 'array', items: { type: 'string' } },
+        dimensions: { type: 'array', items: { type: 'string' } },
+        timezone: { type: 'string' },
+        date_range: { ...RANGE, description: 'The resolved range (relative ranges made absolute).' },
+        compare_range: RANGE,
+        limit: { type: 'integer' },
+        offset: { type: 'integer' },
+        has_more: { type: 'boolean', description: 'More rows exist after this page.' },
+        complete_through: {
+          anyOf: [{ type: 'string', format: 'date-time' }, { type: 'null' }],
+          description: 'Every event received before this instant is counted; null when nothing is stored yet.',
+        },
+        source_table: { type: 'string', description: 'The table that answered (raw `events`).' },
+        sketches: { type: 'array', items: { type: 'string' }, description: 'Requested metrics that are approximate (uniq sketches).' },
+      },
+    },
+  },
+};
+
+const REALTIME_RESPONSE: JsonSchema = {
+  type: 'object',
+  properties: {
+    visitors: { type: 'integer', description: 'Distinct visitors in the last 5 minutes (uniq sketch).' },
+    pageviews_per_minute: {
+      type: 'array',
+      description: 'The last 30 minutes, oldest first; the last entry is the current (partial) minute.',
+      items: { type: 'object', properties: { minute: { type: 'string' }, pageviews: { type: 'integer' } } },
+    },
+    meta: { type: 'object', properties: { site_id: SITE_ID_SCHEMA, timezone: { type: 'string' }, complete_through: { anyOf: [{ type: 'string' }, { type: 'null' }] } } },
+  },
+};
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const json = (schema: unknown) => ({ content: { 'application/json': { schema } } });
+const err = (description: string) => ({ description, ...json(ref('Error')) });
+const rateHeaders = {
+  'X-RateLimit-Limit': { schema: { type: 'integer' }, description: 'Burst size of the key.' },
+  'X-RateLimit-Remaining': { schema: { type: 'integer' } },
+  'X-RateLimit-Reset': { schema: { type: 'integer' }, description: 'Seconds until the bucket is full again.' },
+};
+const readErrors = {
+  '400': err('Invalid request; the message names the field.'),
+  '401': err('Missing, unknown or revoked read key.'),
+  '404': err("Unknown site, or a site of another merchant (the same answer: existence is not revealed)."),
+  '429': { description: 'Rate limited; see Retry-After.', headers: { 'Retry-After': { schema: { type: 'integer' } }, ...rateHeaders }, ...json(ref('Error')) },
+  '503': err('Storage unavailable; retry.'),
+  '504': err('The query ran past the time limit.'),
+};
+const adminErrors = { '400': err('Invalid request; the message names the field.'), '401': err('Admin token required.'), '404': err('Not found.') };
+
+function metricsText(): string {
+  const lines = Object.entries(METRICS).map(([name, m]) => `- \`${name}\` (${m.exact ? 'exact' : 'approximate'}): ${m.description}`);
+  const dims = Object.entries(DIMENSIONS).map(([name, text]) => `- \`${name}\`: ${text}`);
+  return [
+    'Metrics:',
+    ...lines,
+    '',
+    'Dimensions (plus `prop:<key>`, a custom property):',
+    ...dims,
+    '',
+    'Events flagged as bots are excluded unless `include_bots` is true. Visits and their shape (bounce, duration) are computed per session within the date range.',
+  ].join('\n');
+}
+
+/** OpenAPI 3.1: the request schemas here are the very objects the validator enforces. */
+export function openApiDocument(): Record<string, unknown> {
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Pulse query API',
+      version: '1.0.0',
+      description:
+        'Reports, realtime figures and the admin API of Pulse. Read endpoints take `Authorization: Bearer <read_key>`; admin endpoints `Authorization: Bearer <ADMIN_TOKEN>`. Errors are `{"error": {"code", "message"}}`.',
+    },
+    jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
+    components: {
+      securitySchemes: {
+        readKey: { type: 'http', scheme: 'bearer', description: 'A read key (rk_...) scoped to one merchant.' },
+        adminToken: { type: 'http', scheme: 'bearer', description: 'The ADMIN_TOKEN of the deployment.' },
+      },
+      schemas: {
+        QueryRequest: QUERY_REQUEST_SCHEMA,
+        QueryResponse: QUERY_RESPONSE,
+        Realtime: REALTIME_RESPONSE,
+        Site: SITE_SCHEMA,
+        CreateMerchant: CREATE_MERCHANT_SCHEMA,
+        CreateSite: CREATE_SITE_SCHEMA,
+        CreateReadKey: CREATE_KEY_SCHEMA,
+        PatchSite: PATCH_SITE_SCHEMA,
+        Error: ERROR_SCHEMA,
+      },
+    },
+    paths: {
+      '/v1/query': {
+        post: {
+          summary: 'Run a report',
+          description: metricsText(),
+          security: [{ readKey: [] }],
+          requestBody: { required: true, ...json(ref('QueryRequest')) },
+          parameters: [{ name: 'If-None-Match', in: 'header', schema: { type: 'string' }, description: 'An ETag of an earlier answer: 304 when unchanged.' }],
+          responses: {
+            '200': { description: 'The report', headers: { ETag: { schema: { type: 'string' } }, ...rateHeaders }, ...json(ref('QueryResponse')) },
+            '304': { description: 'Unchanged since the given ETag.' },
+            ...readErrors,
+          },
+        },
+      },
+      '/v1/realtime': {
+        get: {
+          summary: 'Visitors in the last 5 minutes and pageviews a minute for the last 30',
+          security: [{ readKey: [] }],
+          parameters: [{ name: 'site_id', in: 'query', required: true, schema: SITE_ID_SCHEMA }],
+          responses: { '200': { description: 'Realtime figures', ...json(ref('Realtime')) }, ...readErrors },
+        },
+      },
+      '/v1/sites': {
+        get: {
+          summary: "The read key's merchant's sites",
+          security: [{ readKey: [] }],
+          responses: {
+            '200': {
+              description: 'Sites, oldest first',
+              ...json({ type: 'object', properties: { sites: { type: 'array', items: { type: 'object', properties: { site_id: SITE_ID_SCHEMA, domain: { type: 'string' }, timezone: { type: 'string' }, created_at: { type: 'integer' } } } } } }),
+            },
+            '401': readErrors['401'],
+            '429': readErrors['429'],
+          },
+        },
+      },
+      '/v1/admin/merchants': {
+        post: {
+          summary: 'Create a merchant',
+          security: [{ adminToken: [] }],
+          requestBody: { required: true, ...json(ref('CreateMerchant')) },
+          responses: {
+            '201': { description: 'Created', ...json({ type: 'object', properties: { merchant_id: MERCHANT_ID_SCHEMA, name: { type: 'string' }, created_at: { type: 'integer' } } }) },
+            ...adminErrors,
+          },
+        },
+      },
+      '/v1/admin/merchants/{merchant_id}': {
+        get: {
+          summary: 'A merchant',
+          security: [{ adminToken: [] }],
+          parameters: [{ name: 'merchant_id', in: 'path', required: true, schema: MERCHANT_ID_SCHEMA }],
+          responses: { '200': { description: 'The merchant' }, ...adminErrors },
+        },
+      },
+      '/v1/admin/merchants/{merchant_id}/sites': {
+        get: {
+          summary: "A merchant's sites",
+          security: [{ adminToken: [] }],
+          parameters: [{ name: 'merchant_id', in: 'path', required: true, schema: MERCHANT_ID_SCHEMA }],
+          responses: { '200': { description: 'Sites', ...json({ type: 'object', properties: { sites: { type: 'array', items: ref('Site') } } }) }, ...adminErrors },
+        },
+      },
+      '/v1/admin/sites': {
+        post: {
+          summary: 'Create a site and its write key',
+          security: [{ adminToken: [] }],
+          requestBody: { required: true, ...json(ref('CreateSite')) },
+          responses: {
+            '201': {
+              description: 'Created',
+              ...json({ type: 'object', properties: { site_id: SITE_ID_SCHEMA, write_key: { type: 'string' }, site: ref('Site') } }),
+            },
+            ...adminErrors,
+          },
+        },
+      },
+      '/v1/admin/sites/{site_id}': {
+        get: {
+          summary: 'A site',
+          security: [{ adminToken: [] }],
+          parameters: [{ name: 'site_id', in: 'path', required: true, schema: SITE_ID_SCHEMA }],
+          responses: { '200': { description: 'The site', ...json(ref('Site')) }, ...adminErrors },
+        },
+        patch: {
+          summary: 'Change site settings (merged key by key), domain or timezone',
+          security: [{ adminToken: [] }],
+          parameters: [{ name: 'site_id', in: 'path', required: true, schema: SITE_ID_SCHEMA }],
+          requestBody: { required: true, ...json(ref('PatchSite')) },
+          responses: { '200': { description: 'The updated site', ...json(ref('Site')) }, ...adminErrors },
+        },
+      },
+      '/v1/admin/keys': {
+        post: {
+          summary: "Create a read key for a merchant's sites",
+          security: [{ adminToken: [] }],
+          requestBody: { required: true, ...json(ref('CreateReadKey')) },
+          responses: { '201': { description: 'Created', ...json({ type: 'object', properties: { read_key: { type: 'string' }, merchant_id: MERCHANT_ID_SCHEMA } }) }, ...adminErrors },
+        },
+      },
+      '/v1/admin/keys/{key}': {
+        delete: {
+          summary: 'Revoke a read or write key; it stops working everywhere within seconds',
+          security: [{ adminToken: [] }],
+          parameters: [{ name: 'key', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: { '204': { description: 'Revoked' }, ...adminErrors },
+        },
+      },
+      '/healthz': { get: { summary: 'Alive', responses: { '200': { description: 'ok' } } } },
+      '/readyz': { get: { summary: 'NATS and storage reachable', responses: { '200': { description: 'ready' }, '503': err('not ready') } } },
+      '/metrics': { get: { summary: 'Prometheus metrics', responses: { '200': { description: 'text exposition format' } } } },
+    },
+  };
+}

@@ -1,0 +1,84 @@
+/** The metrics and dimensions of DESIGN.md, with what each means; the OpenAPI text is built from this. */
+export const METRICS = {
+  visitors: {
+    exact: false,
+    description:
+      'Unique visitors (distinct visitor_id). Computed with ClickHouse `uniq`, an adaptive sketch: exact up to tens of thousands of visitors, within ~1% beyond.',
+  },
+  visits: {
+    exact: true,
+    description:
+      'Visits (sessions): distinct session_id with at least one matching event. Exact on raw events; when a rollup table answers, a `uniq` sketch (then listed in `meta.sketches`).',
+  },
+  pageviews: { exact: true, description: 'Number of `pageview` events.' },
+  events: { exact: true, description: 'Number of events of any name (pageviews included).' },
+  bounce_rate: {
+    exact: true,
+    description: 'Percentage (0-100, 2 decimals) of those visits whose whole session in the date range is a single pageview and nothing else.',
+  },
+  visit_duration: {
+    exact: true,
+    description: 'Mean visit length in seconds (2 decimals): last event time minus first event time of each session in the date range.',
+  },
+  views_per_visit: { exact: true, description: 'Mean pageviews per visit (2 decimals), counting the whole session in the date range.' },
+  conversion_rate: {
+    exact: false,
+    description:
+      'Percentage (0-100, 2 decimals) of visitors who completed the goal. The goal is an `event_name` filter (which then defines the conversion instead of narrowing the denominator), or, with `event_name` as the only dimension, each event name against all visitors of the period. A ratio of `uniq` sketches.',
+  },
+  revenue: { exact: true, description: 'Sum of revenue amounts (as sent; currencies are not converted).' },
+} as const;
+
+export type MetricName = keyof typeof METRICS;
+export const METRIC_NAMES = Object.keys(METRICS) as MetricName[];
+
+/** Metrics that need each session's full shape (a join against the sessions in range). */
+export const SESSION_METRICS: ReadonlySet<MetricName> = new Set(['bounce_rate', 'visit_duration', 'views_per_visit']);
+
+export const TIME_DIMENSIONS = ['time:minute', 'time:hour', 'time:day', 'time:week', 'time:month'] as const;
+export type TimeDimension = (typeof TIME_DIMENSIONS)[number];
+
+export const DIMENSIONS = {
+  'time:minute': 'Minute bucket, ISO-8601 with the offset of the query timezone.',
+  'time:hour': 'Hour bucket in the query timezone (DST-correct: a 23- or 25-hour day has 23 or 25 buckets).',
+  'time:day': 'Day bucket (local midnight) in the query timezone.',
+  'time:week': 'Week bucket (Monday, local midnight) in the query timezone.',
+  'time:month': 'Month bucket (first day, local midnight) in the query timezone.',
+  page: 'URL path of the event.',
+  entry_page: "Path of the session's first event.",
+  exit_page: "Path of the session's last event.",
+  referrer: "Full referrer URL of the session's first event ('' when none).",
+  source: "Where the session came from: its utm_source, else the referrer's host (other than the site's own), else 'Direct / None'.",
+  utm_source: "utm_source of the session's first event.",
+  utm_medium: "utm_medium of the session's first event.",
+  utm_campaign: "utm_campaign of the session's first event.",
+  country: 'ISO 3166-1 alpha-2 country code of the visitor.',
+  device: 'Device class (desktop, mobile, tablet, ...).',
+  browser: 'Browser name.',
+  os: 'Operating system name.',
+  event_name: "Event name ('pageview' or a custom name).",
+} as const;
+
+export type PlainDimension = keyof typeof DIMENSIONS;
+export const DIMENSION_NAMES = Object.keys(DIMENSIONS) as PlainDimension[];
+export const PROP_DIMENSION_PATTERN = '^prop:[^\\u0000-\\u001f]{1,64}$';
+export type Dimension = PlainDimension | `prop:${string}`;
+
+export const isTimeDimension = (d: string): d is TimeDimension => (TIME_DIMENSIONS as readonly string[]).includes(d);
+
+/** Dimensions that describe a whole session (taken from its first or last event). */
+export const SESSION_DIMENSIONS: ReadonlySet<string> = new Set([
+  'entry_page',
+  'exit_page',
+  'referrer',
+  'source',
+  'utm_source',
+  'utm_medium',
+  'utm_campaign',
+]);
+
+export const FILTER_OPS = ['is', 'is_not', 'contains', 'matches'] as const;
+export type FilterOp = (typeof FILTER_OPS)[number];
+
+/** Relative ranges: calendar days ending today (`7d` = today and the 6 days before), or whole hours ending with this one. */
+export const DATE_RANGE_PATTERN = '^(today|yesterday|[1-9][0-9]{0,2}d|[1-9][0-9]{0,3}h)$';

@@ -1,0 +1,160 @@
+import { BadRequestError } from '../errors.js';
+import { validate } from '../schema/json-schema.js';
+import { bucketsBetween, isValidTimeZone, localTime, zonedToInstant, type TimeUnit } from '../time/zone.js';
+import { isTimeDimension, type Dimension, type FilterOp, type MetricName, type TimeDimension } from './catalog.js';
+import { DEFAULT_LIMIT, MAX_LIMIT, QUERY_REQUEST_SCHEMA } from './schema.js';
+
+export type DateRangeInput = { from: string; to: string } | string;
+
+/** A request body that passed the schema. */
+export interface QueryRequest {
+  site_id: string;
+  metrics: MetricName[];
+  date_range: DateRangeInput;
+  dimensions?: Dimension[];
+  filters?: [FilterOp, Dimension, string[]][];
+  order_by?: [string, 'asc' | 'desc'][];
+  limit?: number;
+  offset?: number;
+  compare?: 'previous_period' | { from: string; to: string };
+  timezone?: string;
+  include_bots?: boolean;
+}
+
+export interface Filter {
+  op: FilterOp;
+  dimension: Dimension;
+  values: string[];
+}
+
+export interface Range {
+  fromMs: number;
+  toMs: number;
+}
+
+/** Everything needed to run a query, resolved and normalised (also the cache key). */
+export interface QueryPlan {
+  siteId: string;
+  metrics: MetricName[];
+  dimensions: Dimension[];
+  filters: Filter[];
+  orderBy: [string, 'asc' | 'desc'][];
+  limit: number;
+  offset: number;
+  timezone: string;
+  range: Range;
+  compare?: Range;
+  includeBots: boolean;
+  /** The time dimension, if any (at most one). */
+  time?: TimeDimension;
+}
+
+/** Bound on buckets of a time dimension, so a minute series over a year is refused, not computed. */
+export const MAX_TIME_BUCKETS = 10_000;
+/** Longest range a query may span. */
+export const MAX_RANGE_DAYS = 3 * 366;
+
+export function validateQueryRequest(body: unknown): QueryRequest {
+  validate(QUERY_REQUEST_SCHEMA, body);
+  return body as QueryRequest;
+}
+
+function noDuplicates(list: readonly string[], field: string): void {
+  const seen = new Set<string>();
+  list.forEach((v, i) => {
+    if (seen.has(v)) throw new BadRequestError(`${field}[${i}]`, `${JSON.stringify(v)} is listed twice`);
+    seen.add(v);
+  });
+}
+
+export function resolveRange(input: DateRangeInput, tz: string, nowMs: number, field: string): Range {
+  if (typeof input === 'object') {
+    const fromMs = Date.parse(input.from);
+    const toMs = Date.parse(input.to);
+    if (!(fromMs < toMs)) throw new BadRequestError(`${field}.to`, 'must be later than from');
+    if (toMs - fromMs > MAX_RANGE_DAYS * 86_400_000) throw new BadRequestError(field, `may span at most ${MAX_RANGE_DAYS} days`);
+    return { fromMs, toMs };
+  }
+  const now = localTime(nowMs, tz);
+  const midnight = (deltaDays: number) => zonedToInstant(tz, now.year, now.month, now.day + deltaDays);
+  if (input === 'today') return { fromMs: midnight(0), toMs: midnight(1) };
+  if (input === 'yesterday') return { fromMs: midnight(-1), toMs: midnight(0) };
+  const n = Number(input.slice(0, -1));
+  if (input.endsWith('d')) {
+    if (n > MAX_RANGE_DAYS) throw new BadRequestError(field, `may span at most ${MAX_RANGE_DAYS} days`);
+    return { fromMs: midnight(1 - n), toMs: midnight(1) };
+  }
+  if (n > MAX_RANGE_DAYS * 24) throw new BadRequestError(field, `may span at most ${MAX_RANGE_DAYS} days`);
+  const hourEnd = Math.floor(nowMs / 3_600_000) * 3_600_000 + 3_600_000;
+  return { fromMs: hourEnd - n * 3_600_000, toMs: hourEnd };
+}
+
+export function planQuery(req: QueryRequest, siteTimezone: string, nowMs: number): QueryPlan {
+  const metrics = req.metrics;
+  const dimensions = req.dimensions ?? [];
+  noDuplicates(metrics, 'metrics');
+  noDuplicates(dimensions, 'dimensions');
+
+  const timezone = req.timezone ?? siteTimezone;
+  if (!isValidTimeZone(timezone)) throw new BadRequestError('timezone', `${JSON.stringify(timezone)} is not an IANA time zone`);
+
+  const timeDims = dimensions.filter(isTimeDimension);
+  if (timeDims.length > 1) throw new BadRequestError('dimensions', 'at most one time:* dimension');
+  const time = timeDims[0];
+
+  const filters: Filter[] = (req.filters ?? []).map(([op, dimension, values]) => ({ op, dimension, values }));
+
+  if (metrics.includes('conversion_rate')) {
+    if (dimensions.includes('event_name')) {
+      // Each event name is its own goal, measured against every visitor of the period.
+      if (dimensions.length > 1) {
+        throw new BadRequestError('dimensions', 'conversion_rate by event_name needs event_name as the only dimension');
+      }
+    } else if (!filters.some((f) => f.dimension === 'event_name' && f.op !== 'is_not')) {
+      throw new BadRequestError(
+        'metrics',
+        'conversion_rate needs a goal: a filter ["is", "event_name", ["<goal event>"]] or the event_name dimension',
+      );
+    }
+  }
+
+  const fields = new Set<string>([...metrics, ...dimensions]);
+  const orderBy = req.order_by ?? [];
+  orderBy.forEach(([field], i) => {
+    if (!fields.has(field)) throw new BadRequestError(`order_by[${i}][0]`, `${JSON.stringify(field)} is not a requested metric or dimension`);
+  });
+  noDuplicates(orderBy.map(([f]) => f), 'order_by');
+
+  const range = resolveRange(req.date_range, timezone, nowMs, 'date_range');
+  let compare: Range | undefined;
+  if (req.compare === 'previous_period') {
+    compare = { fromMs: range.fromMs - (range.toMs - range.fromMs), toMs: range.fromMs };
+  } else if (req.compare) {
+    compare = resolveRange(req.compare, timezone, nowMs, 'compare');
+  }
+
+  if (time) {
+    const unit = time.slice(5) as TimeUnit;
+    for (const [r, field] of [[range, 'date_range'], ...(compare ? [[compare, 'compare']] : [])] as [Range, string][]) {
+      if (!bucketsBetween(unit, r.fromMs, r.toMs, timezone, MAX_TIME_BUCKETS)) {
+        throw new BadRequestError(field, `too long for ${time}: more than ${MAX_TIME_BUCKETS} buckets`);
+      }
+    }
+  }
+
+  return {
+    siteId: req.site_id,
+    metrics,
+    dimensions,
+    filters,
+    orderBy,
+    // A bare time series comes whole by default; breakdowns are paged.
+    limit: req.limit ?? (time && dimensions.length === 1 ? MAX_LIMIT : DEFAULT_LIMIT),
+    offset: req.offset ?? 0,
+    timezone,
+    range,
+    ...(compare ? { compare } : {}),
+    includeBots: req.include_bots ?? false,
+    ...(time ? { time } : {}),
+  };
+}

@@ -1,0 +1,107 @@
+import type { SchemaInfo } from '../schema-probe.js';
+import { bucketsBetween, type TimeUnit } from '../time/zone.js';
+import { isTimeDimension, type MetricName } from './catalog.js';
+import { MAX_TIME_BUCKETS, type QueryPlan, type Range } from './plan.js';
+import { Params, filterOn, groupTail, timeBucketExpr, type BuildOptions, type BuiltQuery } from './sql.js';
+
+/**
+ * The aggregator's rollup tables (aggregator/src/storage/schema-rollups.ts): `rollup_<name>_<grain>`,
+ * keyed by (site_id, bucket UTC, dims..., is_bot), measures events/pageviews (sums) and
+ * visitors/visits (`uniq` states). Attribution is per event, so only queries whose raw answer is
+ * per-event too are routed here; session-shaped queries always read raw events.
+ */
+interface RollupSpec {
+  name: string;
+  grains: readonly Grain[];
+  /** Query dimension → rollup column. */
+  columns: Readonly<Record<string, string>>;
+  /** Rolls up pageviews only: other measures would count pageviews, not all events. */
+  pageviewsOnly: boolean;
+}
+
+type Grain = 'minute' | 'hour' | 'day';
+const GRAIN_MS: Record<Grain, number> = { minute: 60_000, hour: 3_600_000, day: 86_400_000 };
+/** Coarsest first: fewer rows to read. */
+const GRAIN_ORDER: readonly Grain[] = ['day', 'hour', 'minute'];
+
+const SPECS: readonly RollupSpec[] = [
+  { name: 'events', grains: ['minute', 'hour', 'day'], columns: { event_name: 'name' }, pageviewsOnly: false },
+  { name: 'pages', grains: ['hour', 'day'], columns: { page: 'path' }, pageviewsOnly: true },
+  { name: 'tech_geo', grains: ['day'], columns: { country: 'country', device: 'device', browser: 'browser', os: 'os' }, pageviewsOnly: false },
+];
+
+const ROLLUP_METRICS: ReadonlySet<MetricName> = new Set(['events', 'pageviews', 'visitors', 'visits']);
+
+export interface RollupChoice {
+  table: string;
+  columns: Readonly<Record<string, string>>;
+}
+
+/** Metrics that come out of `uniq` sketches when answered from a rollup. */
+export const ROLLUP_SKETCHES: readonly MetricName[] = ['visitors', 'visits'];
+
+function aligned(r: Range, ms: number): boolean {
+  return r.fromMs % ms === 0 && r.toMs % ms === 0;
+}
+
+/** The cheapest rollup that gives the same numbers as raw events, or undefined. */
+export function chooseRollup(plan: QueryPlan, schema: SchemaInfo): RollupChoice | undefined {
+  if (!plan.metrics.every((m) => ROLLUP_METRICS.has(m))) return undefined;
+  const ranges = plan.compare ? [plan.range, plan.compare] : [plan.range];
+  const unit = plan.time ? (plan.time.slice(5) as TimeUnit) : undefined;
+  const buckets = unit ? ranges.flatMap((r) => bucketsBetween(unit, r.fromMs, r.toMs, plan.timezone, MAX_TIME_BUCKETS) ?? [Number.NaN]) : [];
+  for (const spec of SPECS) {
+    if (spec.pageviewsOnly && !plan.metrics.every((m) => m === 'pageviews')) continue;
+    const fits = (d: string) => isTimeDimension(d) || spec.columns[d] !== undefined;
+    if (!plan.dimensions.every(fits) || !plan.filters.every((f) => spec.columns[f.dimension] !== undefined)) continue;
+    for (const grain of GRAIN_ORDER) {
+      if (!spec.grains.includes(grain)) continue;
+      const ms = GRAIN_MS[grain];
+      // Ranges and local time buckets must fall on whole rollup buckets (UTC), or numbers would shift.
+      if (!ranges.every((r) => aligned(r, ms)) || !buckets.every((b) => b % ms === 0)) continue;
+      const table = `rollup_${spec.name}_${grain}`;
+      if (schema.tables.has(table)) return { table, columns: spec.columns };
+    }
+  }
+  return undefined;
+}
+
+function rollupMetric(m: MetricName): string {
+  switch (m) {
+    case 'events':
+      return 'sum(events)';
+    case 'pageviews':
+      return 'sum(pageviews)';
+    case 'visitors':
+      return 'uniqMerge(visitors)';
+    default:
+      return 'uniqMerge(visits)';
+  }
+}
+
+export function buildRollupQuery(plan: QueryPlan, opts: BuildOptions & { rollup: RollupChoice }): BuiltQuery {
+  const p = new Params();
+  const tz = p.add('String', plan.timezone);
+  const col = (d: string) => {
+    const c = opts.rollup.columns[d];
+    if (c === undefined) throw new Error(`rollup ${opts.rollup.table} has no column for ${d}`);
+    return c;
+  };
+  const dimensionAliases = plan.dimensions.map((_, i) => `d${i}`);
+  const metricAliases = plan.metrics.map((m) => `m_${m}`);
+  const select = [
+    ...plan.dimensions.map((d, i) => `${isTimeDimension(d) ? timeBucketExpr(d, 'bucket', tz) : col(d)} AS d${i}`),
+    ...plan.metrics.map((m, i) => `${rollupMetric(m)} AS ${metricAliases[i]}`),
+  ];
+  const where = [
+    `site_id = ${p.add('String', plan.siteId)}`,
+    `bucket >= toDateTime(${p.add('UInt32', opts.range.fromMs / 1000)}, 'UTC')`,
+    `bucket < toDateTime(${p.add('UInt32', opts.range.toMs / 1000)}, 'UTC')`,
+    ...(plan.includeBots ? [] : ['is_bot = 0']),
+    ...plan.filters.map((f) => filterOn(col(f.dimension), f, p)),
+  ];
+  let sql = `SELECT ${select.join(', ')}\nFROM ${opts.rollup.table}\nWHERE ${where.join('\n  AND ')}`;
+  if (plan.dimensions.length > 0) sql += `\nGROUP BY ${dimensionAliases.join(', ')}`;
+  sql += groupTail(plan, opts, p, []);
+  return { sql, params: p.values, dimensionAliases, metricAliases };
+}

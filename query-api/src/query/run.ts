@@ -1,0 +1,201 @@
+import { mapStorageError, type QueryStorage } from '../storage.js';
+import { bucketsBetween, formatZoned, type TimeUnit } from '../time/zone.js';
+import { isTimeDimension, type MetricName } from './catalog.js';
+import type { QueryPlan, Range } from './plan.js';
+import { MAX_TIME_BUCKETS } from './plan.js';
+import { EVENTS_TABLE, buildQuery, type BuildOptions, type BuiltQuery } from './sql.js';
+import { ROLLUP_SKETCHES, buildRollupQuery, chooseRollup } from './rollups.js';
+import type { SchemaInfo } from '../schema-probe.js';
+
+export interface Comparison {
+  dimensions: string[];
+  metrics: number[];
+  /** Per metric: percent change, or for percentages (bounce_rate, conversion_rate) the difference in points; null when the previous value is 0. */
+  change: (number | null)[];
+}
+
+export interface ResultRow {
+  dimensions: string[];
+  metrics: number[];
+  comparison?: Comparison;
+}
+
+export interface QueryOutcome {
+  results: ResultRow[];
+  hasMore: boolean;
+  /** The table that answered: `events` or a rollup. */
+  table: string;
+  /** Requested metrics that came from `uniq` sketches. */
+  sketches: MetricName[];
+}
+
+export interface RunOptions {
+  /** ClickHouse settings for every statement (time limits). */
+  settings: Record<string, string | number | boolean>;
+  schema: SchemaInfo;
+}
+
+interface RawRow {
+  /** Dimension values as ClickHouse returned them (time buckets as epoch seconds). */
+  dims: (string | number)[];
+  metrics: number[];
+}
+
+const POINT_METRICS: ReadonlySet<MetricName> = new Set(['bounce_rate', 'conversion_rate']);
+
+async function fetchRows(storage: QueryStorage, q: BuiltQuery, opts: RunOptions): Promise<RawRow[]> {
+  let rows: Record<string, unknown>[];
+  try {
+    rows = await storage.query<Record<string, unknown>>(q.sql, q.params, opts.settings);
+  } catch (err) {
+    mapStorageError(err);
+  }
+  return rows.map((r) => ({
+    dims: q.dimensionAliases.map((a) => r[a] as string | number),
+    metrics: q.metricAliases.map((a) => {
+      const v = Number(r[a]);
+      return Number.isFinite(v) ? v : 0;
+    }),
+  }));
+}
+
+function defaultOrder(plan: QueryPlan): [string, 'asc' | 'desc'][] {
+  if (plan.orderBy.length > 0) return plan.orderBy;
+  if (plan.time) return [[plan.time, 'asc']];
+  return [[plan.metrics[0] as string, 'desc']];
+}
+
+function unitOf(plan: QueryPlan): TimeUnit | undefined {
+  return plan.time ? (plan.time.slice(5) as TimeUnit) : undefined;
+}
+
+function buckets(plan: QueryPlan, range: Range): number[] {
+  const unit = unitOf(plan);
+  if (!unit) return [];
+  return bucketsBetween(unit, range.fromMs, range.toMs, plan.timezone, MAX_TIME_BUCKETS) ?? [];
+}
+
+function change(metric: MetricName, cur: number, prev: number): number | null {
+  if (POINT_METRICS.has(metric)) return Math.round((cur - prev) * 100) / 100;
+  if (prev === 0) return cur === 0 ? 0 : null;
+  return Math.round(((cur - prev) / prev) * 1000) / 10;
+}
+
+/** Key of a row for matching: time buckets by their position in the range, other values as they are. */
+function matchKey(plan: QueryPlan, dims: (string | number)[], ordinal: Map<number, number>): string {
+  return JSON.stringify(dims.map((v, i) => (isTimeDimension(plan.dimensions[i] ?? '') ? (ordinal.get(Number(v)) ?? `t${v}`) : v)));
+}
+
+function compareRows(a: RawRow, b: RawRow, plan: QueryPlan, order: [string, 'asc' | 'desc'][]): number {
+  for (const [field, dir] of order) {
+    const mi = plan.metrics.indexOf(field as MetricName);
+    const x = mi >= 0 ? a.metrics[mi] : a.dims[plan.dimensions.indexOf(field as never)];
+    const y = mi >= 0 ? b.metrics[mi] : b.dims[plan.dimensions.indexOf(field as never)];
+    if (x === y || x === undefined || y === undefined) continue;
+    const c = x < y ? -1 : 1;
+    return dir === 'asc' ? c : -c;
+  }
+  return 0;
+}
+
+/** Runs a plan: a time series is gap-filled and paged here; any other breakdown is ordered and paged in SQL. */
+export async function runQuery(storage: QueryStorage, plan: QueryPlan, opts: RunOptions): Promise<QueryOutcome> {
+  const order = defaultOrder(plan);
+  const rollup = chooseRollup(plan, opts.schema);
+  const build = (o: Omit<BuildOptions, 'schema' | 'rollup'>): BuiltQuery =>
+    rollup ? buildRollupQuery(plan, { ...o, schema: opts.schema, rollup }) : buildQuery(plan, { ...o, schema: opts.schema });
+  const series = plan.time !== undefined && plan.dimensions.length === 1;
+  // Conversion by event name: every name is a goal, over all visitors of the (otherwise filtered) period.
+  const perGoal = plan.metrics.includes('conversion_rate') && plan.dimensions.includes('event_name');
+  const visitorsOf = async (range: Range): Promise<number | undefined> => {
+    if (!perGoal) return undefined;
+    const total: QueryPlan = {
+      ...plan,
+      metrics: ['visitors'],
+      dimensions: [],
+      filters: plan.filters.filter((f) => f.dimension !== 'event_name'),
+      orderBy: [],
+      time: undefined,
+      compare: undefined,
+    };
+    const r = chooseRollup(total, opts.schema);
+    const q = r ? buildRollupQuery(total, { range, schema: opts.schema, rollup: r }) : buildQuery(total, { range, schema: opts.schema });
+    const [row] = await fetchRows(storage, q, opts);
+    return row?.metrics[0] ?? 0;
+  };
+  const mainDen = await visitorsOf(plan.range);
+  let rows: RawRow[];
+  let hasMore: boolean;
+
+  if (series) {
+    const got = await fetchRows(storage, build({ range: plan.range, conversionDenominator: mainDen }), opts);
+    const byBucket = new Map(got.map((r) => [Number(r.dims[0]), r]));
+    const zero = plan.metrics.map(() => 0);
+    const filled: RawRow[] = buckets(plan, plan.range).map((ms) => byBucket.get(ms / 1000) ?? { dims: [ms / 1000], metrics: zero });
+    const seen = new Set(filled.map((r) => Number(r.dims[0])));
+    for (const r of got) if (!seen.has(Number(r.dims[0]))) filled.push(r);
+    filled.sort((a, b) => compareRows(a, b, plan, order) || Number(a.dims[0]) - Number(b.dims[0]));
+    rows = filled.slice(plan.offset, plan.offset + plan.limit);
+    hasMore = filled.length > plan.offset + plan.limit;
+  } else {
+    const page = { orderBy: order, limit: plan.limit + 1, offset: plan.offset };
+    rows = await fetchRows(storage, build({ range: plan.range, page, conversionDenominator: mainDen }), opts);
+    hasMore = rows.length > plan.limit;
+    if (hasMore) rows = rows.slice(0, plan.limit);
+  }
+
+  let compared: Map<string, RawRow> | undefined;
+  let cmpBuckets: number[] = [];
+  const mainOrdinal = new Map(buckets(plan, plan.range).map((ms, i) => [ms / 1000, i]));
+  if (plan.compare) {
+    cmpBuckets = buckets(plan, plan.compare);
+    const cmpOrdinal = new Map(cmpBuckets.map((ms, i) => [ms / 1000, i]));
+    let cmp: RawRow[] = [];
+    const cmpDen = await visitorsOf(plan.compare);
+    if (plan.dimensions.length === 0 || series) {
+      cmp = await fetchRows(storage, build({ range: plan.compare, conversionDenominator: cmpDen }), opts);
+    } else if (rows.length > 0) {
+      // Only the groups on this page, with time buckets moved to their counterparts in the other range.
+      const groups: string[][] = [];
+      for (const r of rows) {
+        const g = r.dims.map((v, i) => {
+          if (!isTimeDimension(plan.dimensions[i] ?? '')) return String(v);
+          const ms = cmpBuckets[mainOrdinal.get(Number(v)) ?? -1];
+          return ms === undefined ? null : String(ms / 1000);
+        });
+        if (!g.includes(null)) groups.push(g as string[]);
+      }
+      if (groups.length > 0) cmp = await fetchRows(storage, build({ range: plan.compare, onlyGroups: groups, conversionDenominator: cmpDen }), opts);
+    }
+    compared = new Map(cmp.map((r) => [matchKey(plan, r.dims, cmpOrdinal), r]));
+  }
+
+  const show = (dims: (string | number)[]) =>
+    dims.map((v, i) => (isTimeDimension(plan.dimensions[i] ?? '') ? formatZoned(Number(v) * 1000, plan.timezone) : String(v)));
+
+  const results = rows.map((r): ResultRow => {
+    const out: ResultRow = { dimensions: show(r.dims), metrics: r.metrics };
+    if (!compared || !plan.compare) return out;
+    const key = matchKey(plan, r.dims, mainOrdinal);
+    const prev = compared.get(key);
+    let prevDims: (string | number)[] | undefined = prev?.dims;
+    if (!prevDims) {
+      // No previous row: the counterpart group had no data (or, for a longer range, no counterpart bucket).
+      prevDims = r.dims.map((v, i) => {
+        if (!isTimeDimension(plan.dimensions[i] ?? '')) return v;
+        const ms = cmpBuckets[mainOrdinal.get(Number(v)) ?? -1];
+        return ms === undefined ? Number.NaN : ms / 1000;
+      });
+      if (prevDims.some((v) => typeof v === 'number' && Number.isNaN(v))) return out;
+    }
+    const prevMetrics = prev?.metrics ?? plan.metrics.map(() => 0);
+    out.comparison = {
+      dimensions: show(prevDims),
+      metrics: prevMetrics,
+      change: plan.metrics.map((m, i) => change(m, r.metrics[i] ?? 0, prevMetrics[i] ?? 0)),
+    };
+    return out;
+  });
+  const sketches = plan.metrics.filter((m) => m === 'visitors' || m === 'conversion_rate' || (rollup && ROLLUP_SKETCHES.includes(m)));
+  return { results, hasMore, table: rollup?.table ?? EVENTS_TABLE, sketches };
+}

@@ -1,0 +1,111 @@
+import type { JsonSchema } from '../schema/json-schema.js';
+import {
+  DATE_RANGE_PATTERN,
+  DIMENSION_NAMES,
+  FILTER_OPS,
+  METRIC_NAMES,
+  PROP_DIMENSION_PATTERN,
+  TIME_DIMENSIONS,
+} from './catalog.js';
+
+export const DEFAULT_LIMIT = 1000;
+export const MAX_LIMIT = 10_000;
+export const MAX_OFFSET = 1_000_000;
+export const MAX_DIMENSIONS = 4;
+export const MAX_FILTERS = 20;
+export const MAX_FILTER_VALUES = 100;
+
+export const SITE_ID_SCHEMA: JsonSchema = { type: 'string', pattern: '^s_[0-9A-Za-z]{16}$', description: 'A site id (s_ + 16 base62 characters).' };
+
+const instantRange: JsonSchema = {
+  type: 'object',
+  description: 'Explicit range: `from` inclusive, `to` exclusive, ISO-8601 instants with a zone.',
+  properties: {
+    from: { type: 'string', format: 'date-time' },
+    to: { type: 'string', format: 'date-time' },
+  },
+  required: ['from', 'to'],
+  additionalProperties: false,
+};
+
+const relativeRange: JsonSchema = {
+  type: 'string',
+  pattern: DATE_RANGE_PATTERN,
+  description:
+    '`today`, `yesterday`, `<n>d` (n calendar days ending with today, in the query timezone; n <= 999) or `<n>h` (n whole hours ending with the current one; n <= 9999).',
+};
+
+const dimension: JsonSchema = {
+  anyOf: [
+    { type: 'string', enum: DIMENSION_NAMES },
+    { type: 'string', pattern: PROP_DIMENSION_PATTERN, description: '`prop:<key>`: the value of a custom property.' },
+  ],
+  description: 'a dimension name or prop:<key>',
+};
+
+const filterDimension: JsonSchema = {
+  anyOf: [
+    { type: 'string', enum: DIMENSION_NAMES.filter((d) => !(TIME_DIMENSIONS as readonly string[]).includes(d)) },
+    { type: 'string', pattern: PROP_DIMENSION_PATTERN },
+  ],
+  description: 'a non-time dimension name or prop:<key>',
+};
+
+export const FILTER_SCHEMA: JsonSchema = {
+  type: 'array',
+  description:
+    '`[op, dimension, values]`. `is`: equals one of values; `is_not`: equals none; `contains`: contains one of values (case-sensitive); `matches`: matches one of the patterns, where `*` is any run of characters. Filters are ANDed.',
+  prefixItems: [
+    { type: 'string', enum: FILTER_OPS },
+    filterDimension,
+    { type: 'array', minItems: 1, maxItems: MAX_FILTER_VALUES, items: { type: 'string', maxLength: 1024 } },
+  ],
+  items: false,
+  minItems: 3,
+  maxItems: 3,
+  examples: [['is', 'page', ['/pricing']], ['matches', 'page', ['/blog/*']]],
+};
+
+export const QUERY_REQUEST_SCHEMA: JsonSchema = {
+  type: 'object',
+  required: ['site_id', 'metrics', 'date_range'],
+  additionalProperties: false,
+  properties: {
+    site_id: SITE_ID_SCHEMA,
+    metrics: {
+      type: 'array',
+      minItems: 1,
+      maxItems: METRIC_NAMES.length,
+      items: { type: 'string', enum: METRIC_NAMES },
+    },
+    date_range: { anyOf: [instantRange, relativeRange], description: 'an object {from, to} or a relative range like "7d"' },
+    dimensions: { type: 'array', maxItems: MAX_DIMENSIONS, items: dimension },
+    filters: { type: 'array', maxItems: MAX_FILTERS, items: FILTER_SCHEMA },
+    order_by: {
+      type: 'array',
+      maxItems: MAX_DIMENSIONS + METRIC_NAMES.length,
+      description: '`[field, direction]` pairs; a field is one of the requested metrics or dimensions. Default: time ascending, else the first metric descending.',
+      items: {
+        type: 'array',
+        prefixItems: [{ type: 'string', maxLength: 80 }, { type: 'string', enum: ['asc', 'desc'] }],
+        items: false,
+        minItems: 2,
+        maxItems: 2,
+      },
+    },
+    limit: {
+      type: 'integer',
+      minimum: 1,
+      maximum: MAX_LIMIT,
+      default: DEFAULT_LIMIT,
+      description: `Rows per page (default ${DEFAULT_LIMIT}; a query whose only dimension is time:* returns every bucket by default).`,
+    },
+    offset: { type: 'integer', minimum: 0, maximum: MAX_OFFSET, default: 0 },
+    compare: {
+      anyOf: [{ type: 'string', const: 'previous_period' }, instantRange],
+      description: '"previous_period" (the same length just before) or an explicit {from, to}',
+    },
+    timezone: { type: 'string', maxLength: 64, description: "IANA zone for time buckets and relative ranges; default: the site's." },
+    include_bots: { type: 'boolean', default: false, description: 'Count events flagged as bots (excluded by default).' },
+  },
+};

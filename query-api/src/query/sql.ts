@@ -1,0 +1,328 @@
+import { SESSION_DIMENSIONS, SESSION_METRICS, isTimeDimension, type Dimension, type MetricName } from './catalog.js';
+import type { Filter, QueryPlan, Range } from './plan.js';
+import type { SchemaInfo } from '../schema-probe.js';
+import type { RollupChoice } from './rollups.js';
+
+/**
+ * SQL for a query plan. Every value from a request travels as a ClickHouse query parameter
+ * (`{p0:String}`); the only text spliced into SQL comes from the fixed tables below, chosen by
+ * names the schema has already checked against closed lists.
+ */
+export class Params {
+  readonly values: Record<string, unknown> = {};
+  private n = 0;
+  add(type: string, value: unknown): string {
+    const name = `p${this.n++}`;
+    this.values[name] = value;
+    return `{${name}:${type}}`;
+  }
+}
+
+export const EVENTS_TABLE = 'events';
+
+/** `2026-01-01 00:00:00.000`, the text form a DateTime64(3, 'UTC') parameter parses. */
+export function chDateTime(ms: number): string {
+  return new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
+}
+
+const EVENT_COLUMNS: Record<string, string> = {
+  page: 'path',
+  event_name: 'name',
+  country: 'country',
+  device: 'device',
+  browser: 'browser',
+  os: 'os',
+};
+
+export const DIRECT_SOURCE = 'Direct / None';
+
+/**
+ * Session attributes: the session's first (or last) event decides them. `source` is the
+ * aggregator's enriched column (search engines and social sites named) when the schema has it;
+ * before that migration, the utm_source or the external referrer host.
+ */
+function sessionColumns(schema: SchemaInfo): Record<string, string> {
+  const source = schema.eventColumns.has('source')
+    ? `argMin(if(source != '', source, '${DIRECT_SOURCE}'), ts)`
+    : `argMin(multiIf(utm_source != '', utm_source, referrer_host != '' AND referrer_host != hostname, referrer_host, '${DIRECT_SOURCE}'), ts)`;
+  return {
+    entry_page: 'argMin(path, ts)',
+    exit_page: 'argMax(path, ts)',
+    referrer: 'argMin(referrer, ts)',
+    source,
+    utm_source: 'argMin(utm_source, ts)',
+    utm_medium: 'argMin(utm_medium, ts)',
+    utm_campaign: 'argMin(utm_campaign, ts)',
+  };
+}
+
+export function timeBucketExpr(dim: string, ts: string, tz: string): string {
+  const local = `toTimeZone(${ts}, ${tz})`;
+  switch (dim) {
+    case 'time:minute':
+      return `toUnixTimestamp(toStartOfMinute(${ts}))`;
+    case 'time:hour':
+      return `toUnixTimestamp(toStartOfHour(${local}))`;
+    case 'time:day':
+      return `toUnixTimestamp(toStartOfDay(${local}))`;
+    case 'time:week':
+      return `toUnixTimestamp(toDateTime(toMonday(${local}), ${tz}))`;
+    default:
+      return `toUnixTimestamp(toDateTime(toStartOfMonth(${local}), ${tz}))`;
+  }
+}
+
+interface Ctx {
+  p: Params;
+  tz: string;
+  /** Table alias prefix for event columns: `` or `e.`. */
+  e: string;
+}
+
+function dimensionExpr(dim: Dimension, c: Ctx): string {
+  if (isTimeDimension(dim)) return timeBucketExpr(dim, `${c.e}ts`, c.tz);
+  if (dim.startsWith('prop:')) return `${c.e}props[${c.p.add('String', dim.slice(5))}]`;
+  if (SESSION_DIMENSIONS.has(dim)) return `s.s_${dim}`;
+  const col = EVENT_COLUMNS[dim];
+  if (col === undefined) throw new Error(`no column for dimension ${dim}`);
+  return `${c.e}${col}`;
+}
+
+/** `*` is any run of characters; every other character stands for itself. */
+export function globToLike(glob: string): string {
+  return glob.replace(/[\\%_]/g, (ch) => `\\${ch}`).replace(/\*/g, '%');
+}
+
+/** A filter over the column expression `x`. */
+export function filterOn(x: string, f: Filter, p: Params): string {
+  switch (f.op) {
+    case 'is':
+      return `${x} IN ${p.add('Array(String)', f.values)}`;
+    case 'is_not':
+      return `${x} NOT IN ${p.add('Array(String)', f.values)}`;
+    case 'contains':
+      return `multiSearchAny(${x}, ${p.add('Array(String)', f.values)})`;
+    case 'matches':
+      return `(${f.values.map((v) => `${x} LIKE ${p.add('String', globToLike(v))}`).join(' OR ')})`;
+  }
+}
+
+function filterExpr(f: Filter, c: Ctx): string {
+  return filterOn(dimensionExpr(f.dimension, c), f, c.p);
+}
+
+export function needsSessions(plan: QueryPlan): boolean {
+  return (
+    plan.metrics.some((m) => SESSION_METRICS.has(m)) ||
+    plan.dimensions.some((d) => SESSION_DIMENSIONS.has(d)) ||
+    plan.filters.some((f) => SESSION_DIMENSIONS.has(f.dimension))
+  );
+}
+
+/** With conversion_rate, positive event_name filters define the goal instead of narrowing the rows. */
+function splitGoal(plan: QueryPlan): { where: Filter[]; goal: Filter[] } {
+  if (!plan.metrics.includes('conversion_rate')) return { where: plan.filters, goal: [] };
+  const isGoal = (f: Filter) => f.dimension === 'event_name' && f.op !== 'is_not';
+  return { where: plan.filters.filter((f) => !isGoal(f)), goal: plan.filters.filter(isGoal) };
+}
+
+function baseWhere(plan: QueryPlan, range: Range, c: Ctx): string[] {
+  const w = [
+    `${c.e}site_id = ${c.p.add('String', plan.siteId)}`,
+    `${c.e}ts >= ${c.p.add("DateTime64(3, 'UTC')", chDateTime(range.fromMs))}`,
+    `${c.e}ts < ${c.p.add("DateTime64(3, 'UTC')", chDateTime(range.toMs))}`,
+  ];
+  if (!plan.includeBots) w.push(`${c.e}is_bot = 0`);
+  return w;
+}
+
+const round2 = (x: string) => `round(${x}, 2)`;
+const ratio = (num: string, den: string) => `if(${den} = 0, 0, ${round2(`100 * ${num} / ${den}`)})`;
+
+/** Metric expressions over raw events, when no session shape is needed. `G` is the goal condition. */
+function flatMetric(m: MetricName, g: string, den: string | undefined): string {
+  // Without a goal the -If combinators are dropped: plain aggregates take ClickHouse's fastest paths.
+  const all = g === '1';
+  switch (m) {
+    case 'visitors':
+      return all ? 'uniq(visitor_id)' : `uniqIf(visitor_id, ${g})`;
+    case 'visits':
+      return all ? 'uniqExact(session_id)' : `uniqExactIf(session_id, ${g})`;
+    case 'pageviews':
+      return all ? "countIf(name = 'pageview')" : `countIf(${g} AND name = 'pageview')`;
+    case 'events':
+      return all ? 'count()' : `countIf(${g})`;
+    case 'revenue':
+      return `round(${all ? 'sum(revenue_amount)' : `sumIf(revenue_amount, ${g})`}, 2)`;
+    case 'conversion_rate':
+      return ratio(`uniqIf(visitor_id, ${g})`, den ?? 'uniq(visitor_id)');
+    default:
+      throw new Error(`${m} needs sessions`);
+  }
+}
+
+/** Metric expressions over one row per (dimensions, session) made by the inner query. */
+function sessionMetric(m: MetricName, den: string | undefined): string {
+  switch (m) {
+    case 'visitors':
+      return 'uniqIf(vid, hit)';
+    case 'visits':
+      return 'countIf(hit)';
+    case 'pageviews':
+      return 'sum(pv)';
+    case 'events':
+      return 'sum(ev)';
+    case 'revenue':
+      return 'round(sum(rev), 2)';
+    case 'bounce_rate':
+      return ratio('countIf(hit AND spv = 1 AND sev = 1)', 'countIf(hit)');
+    case 'visit_duration':
+      return `if(countIf(hit) = 0, 0, ${round2('avgIf(sdur, hit)')})`;
+    case 'views_per_visit':
+      return `if(countIf(hit) = 0, 0, ${round2('avgIf(spv, hit)')})`;
+    case 'conversion_rate':
+      return ratio('uniqIf(vid, hit)', den ?? 'uniq(vid)');
+  }
+}
+
+/** HAVING (extra conditions and the comparison groups), ORDER BY and LIMIT over `d<i>`/`m_<metric>` aliases. */
+export function groupTail(plan: QueryPlan, opts: BuildOptions, p: Params, having: string[]): string {
+  if (plan.dimensions.length === 0) return '';
+  let sql = '';
+  const conds = [...having];
+  if (opts.onlyGroups) {
+    const columns = plan.dimensions.map((_, i) => p.add('Array(String)', opts.onlyGroups!.map((t) => t[i] ?? '')));
+    const keys = plan.dimensions.map((d, i) => (isTimeDimension(d) ? `toString(d${i})` : `d${i}`));
+    conds.push(columns.length === 1 ? `has(${columns[0]}, ${keys[0]})` : `has(arrayZip(${columns.join(', ')}), tuple(${keys.join(', ')}))`);
+  }
+  if (conds.length > 0) sql += `\nHAVING ${conds.join(' AND ')}`;
+  if (opts.page) {
+    const alias = (field: string) => {
+      const mi = plan.metrics.indexOf(field as MetricName);
+      return mi >= 0 ? `m_${field}` : `d${plan.dimensions.indexOf(field as Dimension)}`;
+    };
+    const order = opts.page.orderBy.map(([f, dir]) => `${alias(f)} ${dir === 'asc' ? 'ASC' : 'DESC'}`);
+    // Every dimension as a tie-breaker: pages of a paginated answer never overlap or skip rows.
+    plan.dimensions.forEach((_, i) => {
+      if (!opts.page!.orderBy.some(([f]) => alias(f) === `d${i}`)) order.push(`d${i} ASC`);
+    });
+    sql += `\nORDER BY ${order.join(', ')}`;
+    sql += `\nLIMIT ${p.add('UInt32', opts.page.limit)} OFFSET ${p.add('UInt32', opts.page.offset)}`;
+  }
+  return sql;
+}
+
+export interface BuiltQuery {
+  sql: string;
+  params: Record<string, unknown>;
+  /** Column aliases of the dimensions (`d0`...) and metrics (`m_visitors`...) in the rows. */
+  dimensionAliases: string[];
+  metricAliases: string[];
+}
+
+export interface BuildOptions {
+  range: Range;
+  schema: SchemaInfo;
+  /** Answer from this rollup table instead of raw events (see rollups.ts). */
+  rollup?: RollupChoice;
+  /** ORDER BY / LIMIT / OFFSET in SQL; omitted when the caller sorts and pages itself. */
+  page?: { orderBy: [string, 'asc' | 'desc'][]; limit: number; offset: number };
+  /**
+   * Visitors of the whole period (event_name filters aside): the denominator of conversion_rate
+   * when each event name is its own goal. Otherwise each group's own visitors are.
+   */
+  conversionDenominator?: number;
+  /** Keep only groups whose dimension values are one of these tuples (for comparison rows). */
+  onlyGroups?: string[][];
+}
+
+export function buildQuery(plan: QueryPlan, opts: BuildOptions): BuiltQuery {
+  const p = new Params();
+  const tz = p.add('String', plan.timezone);
+  const sessions = needsSessions(plan);
+  const c: Ctx = { p, tz, e: sessions ? 'e.' : '' };
+  const { where, goal } = splitGoal(plan);
+  const dimensionAliases = plan.dimensions.map((_, i) => `d${i}`);
+  const metricAliases = plan.metrics.map((m) => `m_${m}`);
+  // Built only by the shapes that use them: each call binds its own parameters.
+  const dimSelect = () => plan.dimensions.map((d, i) => `${dimensionExpr(d, c)} AS d${i}`);
+  const eventConds = () => [...baseWhere(plan, opts.range, c), ...where.map((f) => filterExpr(f, c))];
+  const hasDims = plan.dimensions.length > 0;
+  const den = opts.conversionDenominator === undefined ? undefined : p.add('UInt64', opts.conversionDenominator);
+  // The goal condition, over the columns of whichever table the shape aggregates.
+  const goalExpr = (ctx: Ctx) => (goal.length === 0 ? '1' : `(${goal.map((f) => filterExpr(f, ctx)).join(' AND ')})`);
+
+  // Session columns: prefixed aliases, because an alias equal to a column name would shadow that column.
+  const sessionColumnList = Object.entries(sessionColumns(opts.schema)).map(([name, expr]) => `${expr} AS s_${name}`);
+  const sessionOnly =
+    sessions && plan.dimensions.every((d) => SESSION_DIMENSIONS.has(d)) && where.every((f) => SESSION_DIMENSIONS.has(f.dimension));
+
+  let sql: string;
+  let having: string[] = [];
+  if (!sessions) {
+    const g = goalExpr(c);
+    const select = [...dimSelect(), ...plan.metrics.map((m, i) => `${flatMetric(m, g, den)} AS ${metricAliases[i]}`)];
+    if (goal.length > 0) having = [`countIf(${g}) > 0`];
+    sql = `SELECT ${select.join(', ')}\nFROM ${EVENTS_TABLE}\nWHERE ${eventConds().join('\n  AND ')}`;
+    if (hasDims) sql += `\nGROUP BY ${dimensionAliases.join(', ')}`;
+  } else if (sessionOnly) {
+    // Every dimension and filter describes whole sessions: one pass that groups events by session.
+    const sc: Ctx = { p, tz, e: '' };
+    const g = goalExpr(sc);
+    const perSession = [
+      'session_id',
+      ...sessionColumnList,
+      'any(visitor_id) AS vid',
+      `countIf(${g} AND name = 'pageview') AS pv`,
+      `countIf(${g}) AS ev`,
+      `sumIf(revenue_amount, ${g}) AS rev`,
+      `max(${g}) AS hit`,
+      "countIf(name = 'pageview') AS spv",
+      'count() AS sev',
+      "dateDiff('millisecond', min(ts), max(ts)) / 1000 AS sdur",
+    ];
+    const sessionSql = `SELECT ${perSession.join(', ')}\n  FROM ${EVENTS_TABLE}\n  WHERE ${baseWhere(plan, opts.range, sc).join(' AND ')}\n  GROUP BY session_id`;
+    const outer = [
+      ...dimSelect(),
+      ...plan.metrics.map((m, i) => `${sessionMetric(m, den)} AS ${metricAliases[i]}`),
+    ];
+    sql = `SELECT ${outer.join(', ')}\nFROM (\n  ${sessionSql}\n) AS s`;
+    if (where.length > 0) sql += `\nWHERE ${where.map((f) => filterExpr(f, c)).join('\n  AND ')}`;
+    if (hasDims) sql += `\nGROUP BY ${dimensionAliases.join(', ')}`;
+  } else {
+    const sc: Ctx = { p, tz, e: '' };
+    const sessionSelect = [
+      'session_id',
+      ...sessionColumnList,
+      "countIf(name = 'pageview') AS s_pageviews",
+      'count() AS s_events',
+      "dateDiff('millisecond', min(ts), max(ts)) / 1000 AS s_duration",
+    ];
+    const sessionSql =
+      `SELECT ${sessionSelect.join(', ')} FROM ${EVENTS_TABLE}\n    WHERE ${baseWhere(plan, opts.range, sc).join(' AND ')}\n    GROUP BY session_id`;
+    const g = goalExpr(c);
+    const inner = [
+      ...dimSelect(),
+      'e.session_id AS sid',
+      'any(e.visitor_id) AS vid',
+      `countIf(${g} AND e.name = 'pageview') AS pv`,
+      `countIf(${g}) AS ev`,
+      `sumIf(e.revenue_amount, ${g}) AS rev`,
+      `max(${g}) AS hit`,
+      'any(s.s_pageviews) AS spv',
+      'any(s.s_events) AS sev',
+      'any(s.s_duration) AS sdur',
+    ];
+    const innerSql =
+      `SELECT ${inner.join(', ')}\n  FROM ${EVENTS_TABLE} AS e\n  INNER JOIN (${sessionSql}) AS s ON e.session_id = s.session_id\n` +
+      `  WHERE ${eventConds().join('\n    AND ')}\n  GROUP BY ${[...dimensionAliases, 'sid'].join(', ')}`;
+    const outer = [...dimensionAliases, ...plan.metrics.map((m, i) => `${sessionMetric(m, den)} AS ${metricAliases[i]}`)];
+    sql = `SELECT ${outer.join(', ')}\nFROM (\n  ${innerSql}\n)`;
+    if (hasDims) sql += `\nGROUP BY ${dimensionAliases.join(', ')}`;
+  }
+
+  // With a goal, groups without a conversion are left out (a time series gets them back as zeros).
+  if (sessions && goal.length > 0) having = ['countIf(hit) > 0'];
+  sql += groupTail(plan, opts, p, having);
+  return { sql, params: p.values, dimensionAliases, metricAliases };
+}

@@ -1,0 +1,158 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ReadKeyRecord, SiteRecord } from '@pulse/protocol';
+import { etagMatches, type CachedAnswer } from '../cache.js';
+import type { Deps } from '../deps.js';
+import { NotFoundError, RateLimitedError, UnauthorizedError } from '../errors.js';
+import { bearerToken, readJson, sendJson, sendJsonText } from '../http/respond.js';
+import type { Router } from '../http/router.js';
+import { planQuery, validateQueryRequest, type QueryPlan } from '../query/plan.js';
+import { runQuery } from '../query/run.js';
+import { SITE_ID_SCHEMA } from '../query/schema.js';
+import { realtime } from '../query/realtime.js';
+import { validate } from '../schema/json-schema.js';
+
+interface Caller {
+  key: ReadKeyRecord;
+  headers: Record<string, string>;
+}
+
+/** Read-key auth, then the key's rate limit (its headers go on every answer). */
+async function authenticate(req: IncomingMessage, d: Deps): Promise<Caller> {
+  const token = bearerToken(req);
+  const key = token === undefined ? null : await d.tenancy.resolveReadKey(token);
+  if (!key || token === undefined) throw new UnauthorizedError();
+  const decision = d.limiter.take(token, performance.now());
+  if (!decision.allowed) {
+    d.metrics.rateLimited.inc();
+    throw new RateLimitedError(decision.retryAfter, decision.headers);
+  }
+  return { key, headers: decision.headers };
+}
+
+/** A site of the caller's merchant; any other site id is "not found", whether it exists or not. */
+async function siteOf(caller: Caller, siteId: string, d: Deps): Promise<SiteRecord> {
+  const site = await d.tenancy.getSite(siteId);
+  if (!site || site.merchant_id !== caller.key.merchant_id) throw new NotFoundError('site');
+  return site;
+}
+
+function answer(req: IncomingMessage, res: ServerResponse, a: CachedAnswer, headers: Record<string, string>): void {
+  const h = { ...headers, etag: a.etag, 'cache-control': 'private, no-cache' };
+  if (etagMatches(req.headers['if-none-match'], a.etag)) {
+    res.writeHead(304, h);
+    res.end();
+    return;
+  }
+  sendJsonText(res, 200, a.body, h);
+}
+
+function cacheKey(plan: QueryPlan): string {
+  return JSON.stringify(['q', plan]);
+}
+
+export function registerReports(router: Router, d: Deps): void {
+  // Identical reports asked at the same moment (a popular dashboard reloading) run once.
+  const inflight = new Map<string, Promise<CachedAnswer>>();
+
+  router.add('GET', '/v1/sites', async ({ req, res }) => {
+    const caller = await authenticate(req, d);
+    const sites = await d.tenancy.listSites(caller.key.merchant_id, 10_000);
+    sendJson(
+      res,
+      200,
+      { sites: sites.map((s) => ({ site_id: s.site_id, domain: s.domain, timezone: s.timezone, created_at: s.created_at })) },
+      caller.headers,
+    );
+  });
+
+  router.add('POST', '/v1/query', async ({ req, res }) => {
+    const caller = await authenticate(req, d);
+    const body = await readJson(req, d.opts.maxBodyBytes);
+    const request = validateQueryRequest(body);
+    const site = await siteOf(caller, request.site_id, d);
+    const now = d.opts.now();
+    const plan = planQuery(request, site.timezone, now);
+    const key = cacheKey(plan);
+    const hit = d.cache.get(key);
+    if (hit) {
+      d.metrics.cacheHits.inc();
+      answer(req, res, hit, { ...caller.headers, 'x-cache': 'hit' });
+      return;
+    }
+    d.metrics.cacheMisses.inc();
+    const shared = inflight.get(key);
+    if (shared) {
+      answer(req, res, await shared, { ...caller.headers, 'x-cache': 'shared' });
+      return;
+    }
+    const computing = compute(plan, key, now);
+    inflight.set(key, computing);
+    try {
+      answer(req, res, await computing, { ...caller.headers, 'x-cache': 'miss' });
+    } finally {
+      inflight.delete(key);
+    }
+  });
+
+  /** Runs a report and caches its answer. */
+  async function compute(plan: QueryPlan, key: string, now: number): Promise<CachedAnswer> {
+    const stop = d.metrics.storageQueries.startTimer({ kind: 'query' });
+    const [outcome, completeThrough] = await Promise.all([
+      d.schema.get().then((schema) => runQuery(d.opts.storage, plan, { settings: storageSettings(d), schema })),
+      d.freshness.completeThrough(),
+    ]);
+    stop();
+    const payload = {
+      results: outcome.results,
+      meta: {
+        site_id: plan.siteId,
+        metrics: plan.metrics,
+        dimensions: plan.dimensions,
+        timezone: plan.timezone,
+        date_range: { from: new Date(plan.range.fromMs).toISOString(), to: new Date(plan.range.toMs).toISOString() },
+        ...(plan.compare
+          ? { compare_range: { from: new Date(plan.compare.fromMs).toISOString(), to: new Date(plan.compare.toMs).toISOString() } }
+          : {}),
+        limit: plan.limit,
+        offset: plan.offset,
+        has_more: outcome.hasMore,
+        complete_through: completeThrough,
+        source_table: outcome.table,
+        sketches: outcome.sketches,
+      },
+    };
+    return d.cache.set(
+      key,
+      JSON.stringify(payload),
+      Math.max(plan.range.toMs, plan.compare?.toMs ?? 0),
+      now,
+      completeThrough === null ? undefined : Date.parse(completeThrough),
+    );
+  }
+
+  router.add('GET', '/v1/realtime', async ({ req, res, url }) => {
+    const caller = await authenticate(req, d);
+    const siteId = url.searchParams.get('site_id') ?? undefined;
+    validate({ type: 'object', required: ['site_id'], properties: { site_id: SITE_ID_SCHEMA } }, { site_id: siteId });
+    const site = await siteOf(caller, siteId as string, d);
+    const key = JSON.stringify(['rt', site.site_id]);
+    const now = d.opts.now();
+    let hit = d.cache.get(key);
+    if (!hit) {
+      const stop = d.metrics.storageQueries.startTimer({ kind: 'realtime' });
+      const [rt, completeThrough] = await Promise.all([
+        realtime(d.opts.storage, site, now, storageSettings(d)),
+        d.freshness.completeThrough(),
+      ]);
+      stop();
+      hit = d.cache.set(key, JSON.stringify({ ...rt, meta: { site_id: site.site_id, timezone: site.timezone, complete_through: completeThrough } }), now, now);
+    }
+    answer(req, res, hit, caller.headers);
+  });
+}
+
+export function storageSettings(d: Deps): Record<string, number | string> {
+  return {
+    max_execution_time: Math.max(1, Math.ceil(d.opts.queryTimeoutMs / 1000)),
+  };
+}

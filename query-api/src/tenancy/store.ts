@@ -1,0 +1,196 @@
+import type { KV, NatsConnection } from 'nats';
+import { LRUCache } from 'lru-cache';
+import {
+  KV_MERCHANTS,
+  KV_READ_KEYS,
+  KV_SITES,
+  KV_WRITE_KEYS,
+  decodeRecord,
+  encodeRecord,
+  type MerchantRecord,
+  type ReadKeyRecord,
+  type SiteRecord,
+  type SiteSettings,
+  type WriteKeyRecord,
+} from '@pulse/protocol';
+import { MERCHANT_ID, SITE_ID, newMerchantId, newReadKey, newSiteId, newWriteKey, READ_KEY, WRITE_KEY } from '../ids.js';
+import { NotFoundError } from '../errors.js';
+
+/**
+ * Index of a merchant's sites: key `<merchant_id>.<site_id>`, so listing one merchant's sites is a
+ * key-filtered scan of that merchant's subjects, never a walk over every site.
+ */
+export const KV_MERCHANT_SITES = 'PULSE_MERCHANT_SITES';
+
+export interface TenancyOptions {
+  /** Replicas of buckets this service creates (3 in a NATS cluster). */
+  replicas: number;
+  /** How long a read-key or site lookup is trusted; bounds how late a revocation takes effect. */
+  cacheTtlMs: number;
+}
+
+type Cached<T> = { value: T | null };
+
+export interface SitePatch {
+  domain?: string;
+  timezone?: string;
+  settings?: Partial<SiteSettings>;
+}
+
+/** Tenancy registry in NATS KV; the query API is its only writer. */
+export class TenancyStore {
+  private readonly readKeyCache: LRUCache<string, Cached<ReadKeyRecord>>;
+  private readonly siteCache: LRUCache<string, Cached<SiteRecord>>;
+
+  private constructor(
+    private readonly merchants: KV,
+    private readonly sites: KV,
+    private readonly writeKeys: KV,
+    private readonly readKeys: KV,
+    private readonly merchantSites: KV,
+    opts: TenancyOptions,
+  ) {
+    this.readKeyCache = new LRUCache({ max: 100_000, ttl: opts.cacheTtlMs });
+    this.siteCache = new LRUCache({ max: 100_000, ttl: opts.cacheTtlMs });
+  }
+
+  static async open(nc: NatsConnection, opts: TenancyOptions): Promise<TenancyStore> {
+    const open = (name: string) => openKv(nc, name, opts.replicas);
+    const [m, s, w, r, ms] = await Promise.all([
+      open(KV_MERCHANTS),
+      open(KV_SITES),
+      open(KV_WRITE_KEYS),
+      open(KV_READ_KEYS),
+      open(KV_MERCHANT_SITES),
+    ]);
+    return new TenancyStore(m, s, w, r, ms, opts);
+  }
+
+  async createMerchant(name: string): Promise<MerchantRecord> {
+    const rec: MerchantRecord = { merchant_id: newMerchantId(), name, created_at: Date.now() };
+    await this.merchants.create(rec.merchant_id, encodeRecord(rec));
+    return rec;
+  }
+
+  async getMerchant(merchantId: string): Promise<MerchantRecord | null> {
+    if (!MERCHANT_ID.test(merchantId)) return null;
+    return getRecord<MerchantRecord>(this.merchants, merchantId);
+  }
+
+  async createSite(input: { merchant_id: string; domain: string; timezone: string }): Promise<{ site: SiteRecord; write_key: string }> {
+    if (!(await this.getMerchant(input.merchant_id))) throw new NotFoundError('merchant');
+    const now = Date.now();
+    const site: SiteRecord = {
+      site_id: newSiteId(),
+      merchant_id: input.merchant_id,
+      domain: input.domain,
+      timezone: input.timezone,
+      settings: { excluded_paths: [] },
+      created_at: now,
+    };
+    const writeKey = newWriteKey();
+    const wk: WriteKeyRecord = { site_id: site.site_id, merchant_id: site.merchant_id, created_at: now };
+    // Site and index first: a write key never points at a site that does not exist.
+    await this.sites.create(site.site_id, encodeRecord(site));
+    await this.merchantSites.put(`${site.merchant_id}.${site.site_id}`, encodeRecord({ created_at: now }));
+    await this.writeKeys.create(writeKey, encodeRecord(wk));
+    this.siteCache.set(site.site_id, { value: site });
+    return { site, write_key: writeKey };
+  }
+
+  async getSite(siteId: string, opts: { fresh?: boolean } = {}): Promise<SiteRecord | null> {
+    if (!SITE_ID.test(siteId)) return null;
+    if (!opts.fresh) {
+      const hit = this.siteCache.get(siteId);
+      if (hit) return hit.value;
+    }
+    const site = await getRecord<SiteRecord>(this.sites, siteId);
+    this.siteCache.set(siteId, { value: site });
+    return site;
+  }
+
+  /** Applies a patch (settings merged key by key) with a compare-and-set, so concurrent patches do not clobber. */
+  async updateSite(siteId: string, patch: SitePatch): Promise<SiteRecord> {
+    if (!SITE_ID.test(siteId)) throw new NotFoundError('site');
+    for (let attempt = 0; ; attempt++) {
+      const entry = await this.sites.get(siteId);
+      if (!entry || entry.operation !== 'PUT') throw new NotFoundError('site');
+      const site = decodeRecord<SiteRecord>(entry.value);
+      const next: SiteRecord = {
+        ...site,
+        ...(patch.domain !== undefined ? { domain: patch.domain } : {}),
+        ...(patch.timezone !== undefined ? { timezone: patch.timezone } : {}),
+        settings: { ...site.settings, ...patch.settings },
+      };
+      try {
+        await this.sites.update(siteId, encodeRecord(next), entry.revision);
+        this.siteCache.set(siteId, { value: next });
+        return next;
+      } catch (err) {
+        if (attempt >= 5) throw err;
+      }
+    }
+  }
+
+  /** The merchant's sites, oldest first, at most `max`. */
+  async listSites(merchantId: string, max: number): Promise<SiteRecord[]> {
+    if (!MERCHANT_ID.test(merchantId)) return [];
+    const ids: string[] = [];
+    const keys = await this.merchantSites.keys(`${merchantId}.>`);
+    for await (const key of keys) {
+      ids.push(key.slice(merchantId.length + 1));
+      if (ids.length >= max) {
+        keys.stop();
+        break;
+      }
+    }
+    const sites = await Promise.all(ids.map((id) => this.getSite(id)));
+    return sites
+      .filter((s): s is SiteRecord => s !== null && s.merchant_id === merchantId)
+      .sort((a, b) => a.created_at - b.created_at || a.site_id.localeCompare(b.site_id));
+  }
+
+  async createReadKey(merchantId: string): Promise<string> {
+    if (!(await this.getMerchant(merchantId))) throw new NotFoundError('merchant');
+    const key = newReadKey();
+    const rec: ReadKeyRecord = { merchant_id: merchantId, created_at: Date.now() };
+    await this.readKeys.create(key, encodeRecord(rec));
+    return key;
+  }
+
+  /** Deletes a read or write key; other instances stop accepting it within `cacheTtlMs`. */
+  async revokeKey(key: string): Promise<void> {
+    const bucket = READ_KEY.test(key) ? this.readKeys : WRITE_KEY.test(key) ? this.writeKeys : null;
+    if (!bucket) throw new NotFoundError('key');
+    const entry = await bucket.get(key);
+    if (!entry || entry.operation !== 'PUT') throw new NotFoundError('key');
+    await bucket.delete(key);
+    this.readKeyCache.delete(key);
+  }
+
+  async resolveReadKey(key: string): Promise<ReadKeyRecord | null> {
+    if (!READ_KEY.test(key)) return null;
+    const hit = this.readKeyCache.get(key);
+    if (hit) return hit.value;
+    const rec = await getRecord<ReadKeyRecord>(this.readKeys, key);
+    this.readKeyCache.set(key, { value: rec });
+    return rec;
+  }
+
+  /** A cheap round trip to the KV store, for readiness. */
+  async ping(): Promise<void> {
+    await this.sites.status();
+  }
+}
+
+/** Opens a bucket, creating it if missing; one that exists with another config (say, other replicas) is bound as it is. */
+export function openKv(nc: NatsConnection, name: string, replicas: number): Promise<KV> {
+  const js = nc.jetstream();
+  return js.views.kv(name, { history: 1, replicas }).catch(() => js.views.kv(name, { bindOnly: true }));
+}
+
+async function getRecord<T>(kv: KV, key: string): Promise<T | null> {
+  const entry = await kv.get(key);
+  if (!entry || entry.operation !== 'PUT' || entry.length === 0) return null;
+  return decodeRecord<T>(entry.value);
+}

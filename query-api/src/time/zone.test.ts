@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { bucketStart, bucketsBetween, formatZoned, isValidTimeZone, offsetMs, zonedToInstant } from './zone.js';
+
+const at = (iso: string) => Date.parse(iso);
+
+describe('zone arithmetic', () => {
+  it('knows offsets on both sides of a DST change', () => {
+    expect(offsetMs(at('2026-03-29T00:59:59Z'), 'Europe/Berlin')).toBe(3_600_000);
+    expect(offsetMs(at('2026-03-29T01:00:00Z'), 'Europe/Berlin')).toBe(7_200_000);
+    expect(offsetMs(at('2026-07-01T00:00:00Z'), 'Asia/Kolkata')).toBe(19_800_000);
+  });
+
+  it('maps local wall times to instants, skipped times to just after the jump', () => {
+    expect(zonedToInstant('Europe/Berlin', 2026, 3, 29)).toBe(at('2026-03-28T23:00:00Z'));
+    expect(zonedToInstant('Europe/Berlin', 2026, 3, 30)).toBe(at('2026-03-29T22:00:00Z'));
+    expect(zonedToInstant('America/New_York', 2026, 1, 32)).toBe(at('2026-02-01T05:00:00Z'));
+    expect(zonedToInstant('Europe/Berlin', 2026, 3, 29, 2, 30)).toBe(at('2026-03-29T01:30:00Z'));
+  });
+
+  it('starts buckets at local boundaries (weeks on Monday)', () => {
+    expect(bucketStart('hour', at('2026-01-01T10:45:12Z'), 'Asia/Kolkata')).toBe(at('2026-01-01T10:30:00Z'));
+    expect(bucketStart('day', at('2026-01-01T02:00:00Z'), 'America/New_York')).toBe(at('2025-12-31T05:00:00Z'));
+    expect(bucketStart('week', at('2026-01-04T12:00:00Z'), 'UTC')).toBe(at('2025-12-29T00:00:00Z'));
+    expect(bucketStart('month', at('2026-03-31T22:30:00Z'), 'Europe/Berlin')).toBe(at('2026-03-31T22:00:00Z'));
+  });
+
+  it('lists 23 and 25 hours on DST days and refuses too many buckets', () => {
+    expect(bucketsBetween('hour', at('2026-03-28T23:00:00Z'), at('2026-03-29T22:00:00Z'), 'Europe/Berlin', 100)).toHaveLength(23);
+    expect(bucketsBetween('hour', at('2026-10-24T22:00:00Z'), at('2026-10-25T23:00:00Z'), 'Europe/Berlin', 100)).toHaveLength(25);
+    expect(bucketsBetween('day', at('2026-03-01T00:00:00+01:00'), at('2026-04-01T00:00:00+02:00'), 'Europe/Berlin', 100)).toHaveLength(31);
+    expect(bucketsBetween('minute', 0, 3_600_000, 'UTC', 59)).toBeUndefined();
+  });
+
+  it('formats with the offset in force', () => {
+    expect(formatZoned(at('2026-10-25T00:30:00Z'), 'Europe/Berlin')).toBe('2026-10-25T02:30:00+02:00');
+    expect(formatZoned(at('2026-10-25T01:30:00Z'), 'Europe/Berlin')).toBe('2026-10-25T02:30:00+01:00');
+    expect(formatZoned(at('2026-01-01T00:00:00Z'), 'America/St_Johns')).toBe('2025-12-31T20:30:00-03:30');
+  });
+
+  it('validates zone names', () => {
+    expect(isValidTimeZone('Europe/Berlin')).toBe(true);
+    expect(isValidTimeZone('UTC')).toBe(true);
+    expect(isValidTimeZone('Mars/Olympus')).toBe(false);
+    expect(isValidTimeZone("UTC' OR 1=1")).toBe(false);
+    expect(isValidTimeZone('')).toBe(false);
+  });
+});

@@ -1,0 +1,419 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { call, createTenant, eventRow, insertEvents, startHarness, type Harness, type Tenant } from './harness.js';
+import { RANGE, insertDataset } from './dataset.js';
+
+/** The clock of the API under test: 2026-01-06 12:00 UTC (relative ranges resolve against it). */
+const NOW = Date.parse('2026-01-06T12:00:00Z');
+
+let h: Harness;
+let t: Tenant;
+let berlin: Tenant;
+const berlinTenant = () => berlin;
+
+beforeAll(async () => {
+  h = await startHarness({ now: () => NOW, rateLimit: { perSecond: 1000, burst: 1000 } });
+  t = await createTenant(h.url);
+  await insertDataset(h.storage, t.siteId);
+  berlin = await createTenant(h.url, { timezone: 'Europe/Berlin', domain: 'de.example' });
+  await insertEvents(h.storage, [
+    // 2026-03-29: clocks jump 02:00 CET -> 03:00 CEST (a 23-hour day).
+    eventRow({ site_id: berlin.siteId, ts: '2026-03-28T23:30:00Z', visitor_id: 'b1', session_id: 'b1' }), // 00:30 CET on the 29th
+    eventRow({ site_id: berlin.siteId, ts: '2026-03-29T00:30:00Z', visitor_id: 'b2', session_id: 'b2' }), // 01:30 CET
+    eventRow({ site_id: berlin.siteId, ts: '2026-03-29T01:30:00Z', visitor_id: 'b3', session_id: 'b3' }), // 03:30 CEST
+    eventRow({ site_id: berlin.siteId, ts: '2026-03-29T22:30:00Z', visitor_id: 'b4', session_id: 'b4' }), // 00:30 CEST on the 30th
+    // 2026-10-25: clocks fall back 03:00 CEST -> 02:00 CET (a 25-hour day, 02:xx happens twice).
+    eventRow({ site_id: berlin.siteId, ts: '2026-10-25T00:30:00Z', visitor_id: 'b5', session_id: 'b5' }), // 02:30 CEST
+    eventRow({ site_id: berlin.siteId, ts: '2026-10-25T01:30:00Z', visitor_id: 'b6', session_id: 'b6' }), // 02:30 CET
+  ]);
+});
+afterAll(async () => h?.close());
+
+async function q(body: Record<string, unknown>, tenant: Tenant = t) {
+  const r = await call(h.url, 'POST', '/v1/query', { token: tenant.readKey, body: { site_id: tenant.siteId, date_range: RANGE, ...body } });
+  if (r.status !== 200) throw new Error(`${r.status} ${JSON.stringify(r.body)}`);
+  return r.body as { results: { dimensions: string[]; metrics: number[]; comparison?: { dimensions: string[]; metrics: number[]; change: (number | null)[] } }[]; meta: Record<string, any> };
+}
+
+const rows = (r: Awaited<ReturnType<typeof q>>) => r.results.map((x) => [...x.dimensions, ...x.metrics]);
+
+describe('totals', () => {
+  it('computes every metric exactly on the fixed data set', async () => {
+    const r = await q({ metrics: ['pageviews', 'events', 'visitors', 'visits', 'bounce_rate', 'visit_duration', 'views_per_visit', 'revenue'] });
+    expect(rows(r)).toEqual([[6, 7, 3, 4, 50, 47.5, 1.5, 49.5]]);
+    expect(r.meta.date_range).toEqual({ from: '2026-01-05T00:00:00.000Z', to: '2026-01-07T00:00:00.000Z' });
+    expect(r.meta.sketches).toEqual(['visitors']);
+    // Fallback freshness: the newest received_at in storage (the Berlin site's last event).
+    expect(r.meta.complete_through).toBe('2026-10-25T01:30:00.100Z');
+  });
+
+  it('excludes bots unless asked', async () => {
+    expect(rows(await q({ metrics: ['pageviews', 'visitors'], include_bots: true }))).toEqual([[7, 4]]);
+  });
+
+  it('answers zeros for an empty range', async () => {
+    const r = await q({ metrics: ['pageviews', 'visitors', 'bounce_rate', 'visit_duration'], date_range: { from: '2025-01-01T00:00:00Z', to: '2025-01-02T00:00:00Z' } });
+    expect(rows(r)).toEqual([[0, 0, 0, 0]]);
+  });
+
+  it('computes conversion_rate from the goal filter', async () => {
+    const r = await q({ metrics: ['visitors', 'conversion_rate', 'events'], filters: [['is', 'event_name', ['signup']]] });
+    expect(rows(r)).toEqual([[1, 33.33, 1]]);
+    const byDay = await q({ metrics: ['conversion_rate'], dimensions: ['time:day'], filters: [['is', 'event_name', ['signup']]] });
+    expect(rows(byDay)).toEqual([
+      ['2026-01-05T00:00:00+00:00', 50],
+      ['2026-01-06T00:00:00+00:00', 0],
+    ]);
+  });
+});
+
+describe('conversion by event name', () => {
+  it('treats every event name as a goal over all visitors of the period', async () => {
+    expect(rows(await q({ metrics: ['visitors', 'conversion_rate'], dimensions: ['event_name'] }))).toEqual([
+      ['pageview', 3, 100],
+      ['signup', 1, 33.33],
+    ]);
+    expect(rows(await q({ metrics: ['visitors', 'conversion_rate'], dimensions: ['event_name'], filters: [['is_not', 'event_name', ['pageview']]] }))).toEqual([
+      ['signup', 1, 33.33],
+    ]);
+    expect(rows(await q({ metrics: ['conversion_rate'], dimensions: ['event_name'], filters: [['is', 'country', ['US']]] }))).toEqual([['pageview', 100]]);
+  });
+
+  it('compares against the other period with its own denominator', async () => {
+    const r = await q({ metrics: ['visitors', 'conversion_rate'], dimensions: ['event_name'], compare: 'previous_period' });
+    expect(r.results.map((x) => [x.dimensions[0], x.comparison?.metrics, x.comparison?.change])).toEqual([
+      ['pageview', [1, 100], [200, 0]],
+      ['signup', [0, 0], [null, 33.33]],
+    ]);
+  });
+});
+
+describe('dimensions', () => {
+  it('time:day, time:week, time:month', async () => {
+    expect(rows(await q({ metrics: ['pageviews', 'visitors', 'visits', 'events'], dimensions: ['time:day'] }))).toEqual([
+      ['2026-01-05T00:00:00+00:00', 3, 2, 2, 4],
+      ['2026-01-06T00:00:00+00:00', 3, 2, 2, 3],
+    ]);
+    expect(rows(await q({ metrics: ['pageviews'], dimensions: ['time:week'] }))).toEqual([['2026-01-05T00:00:00+00:00', 6]]);
+    expect(rows(await q({ metrics: ['pageviews'], dimensions: ['time:month'] }))).toEqual([['2026-01-01T00:00:00+00:00', 6]]);
+  });
+
+  it('time:hour fills every bucket; time:minute too', async () => {
+    const r = await q({ metrics: ['pageviews'], dimensions: ['time:hour'] });
+    expect(r.results).toHaveLength(48);
+    const long = await q({ metrics: ['pageviews'], dimensions: ['time:hour'], date_range: { from: '2025-11-01T00:00:00Z', to: '2026-01-07T00:00:00Z' } });
+    expect(long.results).toHaveLength(67 * 24);
+    expect(long.meta.has_more).toBe(false);
+    const nonZero = r.results.filter((x) => x.metrics[0] !== 0).map((x) => [x.dimensions[0], x.metrics[0]]);
+    expect(nonZero).toEqual([
+      ['2026-01-05T10:00:00+00:00', 2],
+      ['2026-01-05T11:00:00+00:00', 1],
+      ['2026-01-06T09:00:00+00:00', 2],
+      ['2026-01-06T23:00:00+00:00', 1],
+    ]);
+    const m = await q({ metrics: ['events'], dimensions: ['time:minute'], date_range: { from: '2026-01-05T10:00:00Z', to: '2026-01-05T11:00:00Z' } });
+    expect(m.results).toHaveLength(60);
+    expect(m.results.filter((x) => x.metrics[0] !== 0).map((x) => [x.dimensions[0], x.metrics[0]])).toEqual([
+      ['2026-01-05T10:00:00+00:00', 1],
+      ['2026-01-05T10:01:00+00:00', 1],
+      ['2026-01-05T10:02:00+00:00', 1],
+    ]);
+  });
+
+  it('page, ordered by pageviews then by page', async () => {
+    expect(rows(await q({ metrics: ['pageviews', 'visitors', 'events'], dimensions: ['page'] }))).toEqual([
+      ['/', 2, 2, 2],
+      ['/pricing', 2, 2, 3],
+      ['/blog/post-1', 1, 1, 1],
+      ['/blog/post-2', 1, 1, 1],
+    ]);
+  });
+
+  it('entry_page and exit_page with session metrics', async () => {
+    expect(rows(await q({ metrics: ['visits', 'bounce_rate', 'visit_duration', 'views_per_visit'], dimensions: ['entry_page'] }))).toEqual([
+      ['/', 2, 50, 75, 1.5],
+      ['/blog/post-1', 1, 0, 40, 2],
+      ['/pricing', 1, 100, 0, 1],
+    ]);
+    expect(rows(await q({ metrics: ['visits'], dimensions: ['exit_page'] }))).toEqual([
+      ['/pricing', 2],
+      ['/', 1],
+      ['/blog/post-2', 1],
+    ]);
+  });
+
+  it('session metrics over event dimensions and filters', async () => {
+    expect(rows(await q({ metrics: ['visits', 'bounce_rate', 'visit_duration', 'views_per_visit'], dimensions: ['time:day'] }))).toEqual([
+      ['2026-01-05T00:00:00+00:00', 2, 50, 75, 1.5],
+      ['2026-01-06T00:00:00+00:00', 2, 50, 20, 1.5],
+    ]);
+    expect(rows(await q({ metrics: ['visits', 'pageviews', 'events'], dimensions: ['page'], filters: [['is', 'source', ['Google']]] }))).toEqual([
+      ['/', 1, 1, 1],
+      ['/pricing', 1, 1, 2],
+    ]);
+    expect(rows(await q({ metrics: ['visits', 'bounce_rate'], dimensions: ['entry_page'], filters: [['is', 'country', ['US', 'FR']]] }))).toEqual([
+      ['/', 1, 100],
+      ['/pricing', 1, 100],
+    ]);
+  });
+
+  it('goals combine with session metrics', async () => {
+    const goal = [['is', 'event_name', ['signup']]];
+    expect(rows(await q({ metrics: ['conversion_rate', 'bounce_rate', 'visits'], filters: goal }))).toEqual([[33.33, 0, 1]]);
+    expect(rows(await q({ metrics: ['conversion_rate', 'bounce_rate'], dimensions: ['page'], filters: goal }))).toEqual([['/pricing', 50, 0]]);
+    expect(rows(await q({ metrics: ['conversion_rate', 'visitors'], dimensions: ['source'], filters: goal }))).toEqual([['Google', 100, 1]]);
+  });
+
+  it('source, referrer and utm_*', async () => {
+    expect(rows(await q({ metrics: ['visits', 'pageviews'], dimensions: ['source'] }))).toEqual([
+      ['Direct / None', 2, 3],
+      ['Google', 1, 2],
+      ['newsletter', 1, 1],
+    ]);
+    expect(rows(await q({ metrics: ['visits'], dimensions: ['referrer'] }))).toEqual([
+      ['', 2],
+      ['https://google.com/search?q=shop', 1],
+      ['https://shop.example/', 1],
+    ]);
+    expect(rows(await q({ metrics: ['visitors'], dimensions: ['utm_source', 'utm_medium', 'utm_campaign'], filters: [['is_not', 'utm_source', ['']]] }))).toEqual([
+      ['newsletter', 'email', 'jan', 1],
+    ]);
+  });
+
+  it('country, device, browser, os', async () => {
+    expect(rows(await q({ metrics: ['visitors', 'pageviews'], dimensions: ['country'] }))).toEqual([
+      ['DE', 1, 4],
+      ['FR', 1, 1],
+      ['US', 1, 1],
+    ]);
+    expect(rows(await q({ metrics: ['visits'], dimensions: ['device'] }))).toEqual([
+      ['desktop', 2],
+      ['mobile', 1],
+      ['tablet', 1],
+    ]);
+    expect(rows(await q({ metrics: ['visits'], dimensions: ['browser', 'os'] }))).toEqual([
+      ['Firefox', 'Linux', 3],
+      ['Chrome', 'iOS', 1],
+    ]);
+  });
+
+  it('event_name and prop:<key> with revenue', async () => {
+    expect(rows(await q({ metrics: ['events', 'revenue'], dimensions: ['event_name'] }))).toEqual([
+      ['pageview', 6, 0],
+      ['signup', 1, 49.5],
+    ]);
+    expect(rows(await q({ metrics: ['events'], dimensions: ['prop:plan'], filters: [['is', 'event_name', ['signup']]] }))).toEqual([['pro', 1]]);
+  });
+});
+
+describe('filters', () => {
+  const pv = async (filters: unknown[]) => (await q({ metrics: ['pageviews'], filters })).results[0]?.metrics[0];
+
+  it('is, is_not, contains, matches', async () => {
+    expect(await pv([['is', 'page', ['/pricing']]])).toBe(2);
+    expect(await pv([['is', 'page', ['/pricing', '/']]])).toBe(4);
+    expect(await pv([['is_not', 'country', ['DE']]])).toBe(2);
+    expect(await pv([['contains', 'page', ['blog']]])).toBe(2);
+    expect(await pv([['matches', 'page', ['/blog/*']]])).toBe(2);
+    expect(await pv([['matches', 'page', ['/p*g']]])).toBe(2);
+    expect(await pv([['matches', 'page', ['/p*']]])).toBe(2);
+    expect(await pv([['matches', 'page', ['/pricing_']]])).toBe(0);
+    expect(await pv([['is', 'page', ['/pricing']], ['is', 'country', ['US']]])).toBe(1);
+  });
+
+  it('on session dimensions and props', async () => {
+    const r = await q({ metrics: ['pageviews', 'events', 'visits'], filters: [['is', 'source', ['Google']]] });
+    expect(rows(r)).toEqual([[2, 3, 1]]);
+    expect(await pv([['is', 'entry_page', ['/blog/post-1']]])).toBe(2);
+    expect((await q({ metrics: ['events'], filters: [['is', 'prop:plan', ['pro']]] })).results[0]?.metrics[0]).toBe(1);
+  });
+});
+
+describe('order_by, limit, offset', () => {
+  it('pages through a breakdown without overlap', async () => {
+    const first = await q({ metrics: ['pageviews'], dimensions: ['page'], limit: 2 });
+    expect(rows(first)).toEqual([
+      ['/', 2],
+      ['/pricing', 2],
+    ]);
+    expect(first.meta.has_more).toBe(true);
+    const second = await q({ metrics: ['pageviews'], dimensions: ['page'], limit: 2, offset: 2 });
+    expect(rows(second)).toEqual([
+      ['/blog/post-1', 1],
+      ['/blog/post-2', 1],
+    ]);
+    expect(second.meta.has_more).toBe(false);
+  });
+
+  it('orders by any requested field', async () => {
+    expect(rows(await q({ metrics: ['pageviews'], dimensions: ['page'], order_by: [['page', 'desc']] })).map((r) => r[0])).toEqual([
+      '/pricing',
+      '/blog/post-2',
+      '/blog/post-1',
+      '/',
+    ]);
+    const series = await q({ metrics: ['pageviews'], dimensions: ['time:day'], order_by: [['time:day', 'desc']], limit: 1 });
+    expect(rows(series)).toEqual([['2026-01-06T00:00:00+00:00', 3]]);
+    expect(series.meta.has_more).toBe(true);
+  });
+});
+
+describe('compare', () => {
+  it('previous_period totals', async () => {
+    const r = await q({ metrics: ['pageviews', 'visitors', 'bounce_rate'], compare: 'previous_period' });
+    expect(r.meta.compare_range).toEqual({ from: '2026-01-03T00:00:00.000Z', to: '2026-01-05T00:00:00.000Z' });
+    expect(r.results[0]?.comparison).toEqual({ dimensions: [], metrics: [2, 1, 0], change: [200, 200, 50] });
+  });
+
+  it('matches time buckets by position and breakdowns by value', async () => {
+    const r = await q({ metrics: ['pageviews'], dimensions: ['time:day'], compare: 'previous_period' });
+    expect(r.results.map((x) => [x.dimensions[0], x.metrics[0], x.comparison?.dimensions[0], x.comparison?.metrics[0], x.comparison?.change[0]])).toEqual([
+      ['2026-01-05T00:00:00+00:00', 3, '2026-01-03T00:00:00+00:00', 0, null],
+      ['2026-01-06T00:00:00+00:00', 3, '2026-01-04T00:00:00+00:00', 2, 50],
+    ]);
+    const pages = await q({ metrics: ['pageviews'], dimensions: ['page'], compare: { from: '2026-01-04T00:00:00Z', to: '2026-01-05T00:00:00Z' } });
+    expect(pages.results.map((x) => [x.dimensions[0], x.comparison?.metrics[0], x.comparison?.change[0]])).toEqual([
+      ['/', 1, 100],
+      ['/pricing', 1, 100],
+      ['/blog/post-1', 0, null],
+      ['/blog/post-2', 0, null],
+    ]);
+  });
+});
+
+describe('time zones', () => {
+  it('a spring-forward day has 23 hourly buckets, in the site zone by default', async () => {
+    const r = await q({ metrics: ['pageviews'], dimensions: ['time:hour'], date_range: { from: '2026-03-29T00:00:00+01:00', to: '2026-03-30T00:00:00+02:00' } }, berlin);
+    expect(r.meta.timezone).toBe('Europe/Berlin');
+    expect(r.results).toHaveLength(23);
+    expect(r.results.filter((x) => x.metrics[0] !== 0).map((x) => x.dimensions[0])).toEqual([
+      '2026-03-29T00:00:00+01:00',
+      '2026-03-29T01:00:00+01:00',
+      '2026-03-29T03:00:00+02:00',
+    ]);
+  });
+
+  it('a fall-back day has 25 hourly buckets and 02:00 twice', async () => {
+    const r = await q({ metrics: ['pageviews'], dimensions: ['time:hour'], date_range: { from: '2026-10-25T00:00:00+02:00', to: '2026-10-26T00:00:00+01:00' } }, berlin);
+    expect(r.results).toHaveLength(25);
+    expect(r.results.filter((x) => x.metrics[0] !== 0).map((x) => x.dimensions[0])).toEqual(['2026-10-25T02:00:00+02:00', '2026-10-25T02:00:00+01:00']);
+  });
+
+  it('days follow local midnights across the change', async () => {
+    const r = await q({ metrics: ['pageviews'], dimensions: ['time:day'], date_range: { from: '2026-03-28T00:00:00+01:00', to: '2026-03-31T00:00:00+02:00' } }, berlin);
+    expect(rows(r)).toEqual([
+      ['2026-03-28T00:00:00+01:00', 0],
+      ['2026-03-29T00:00:00+01:00', 3],
+      ['2026-03-30T00:00:00+02:00', 1],
+    ]);
+  });
+
+  it('timezone overrides the site zone', async () => {
+    const r = await q({ metrics: ['pageviews'], dimensions: ['time:day'], timezone: 'America/New_York' });
+    // 01-06 23:59:59Z is 18:59 on the 6th in New York; the 01-05 10:00Z events are on the 5th.
+    expect(rows(r)).toEqual([
+      ['2026-01-04T00:00:00-05:00', 0],
+      ['2026-01-05T00:00:00-05:00', 3],
+      ['2026-01-06T00:00:00-05:00', 3],
+    ]);
+  });
+});
+
+describe('relative ranges', () => {
+  it('today, yesterday, 7d and 24h resolve against the clock in the query zone', async () => {
+    expect((await q({ metrics: ['pageviews'], date_range: 'today' })).meta.date_range).toEqual({ from: '2026-01-06T00:00:00.000Z', to: '2026-01-07T00:00:00.000Z' });
+    expect(rows(await q({ metrics: ['pageviews'], date_range: 'yesterday' }))).toEqual([[3]]);
+    const week = await q({ metrics: ['pageviews'], date_range: '7d' });
+    expect(week.meta.date_range).toEqual({ from: '2025-12-31T00:00:00.000Z', to: '2026-01-07T00:00:00.000Z' });
+    expect(rows(week)).toEqual([[8]]);
+    expect((await q({ metrics: ['pageviews'], date_range: '24h' })).meta.date_range).toEqual({ from: '2026-01-05T13:00:00.000Z', to: '2026-01-06T13:00:00.000Z' });
+    expect((await q({ metrics: ['pageviews'], date_range: 'today' }, berlin)).meta.date_range).toEqual({ from: '2026-01-05T23:00:00.000Z', to: '2026-01-06T23:00:00.000Z' });
+  });
+});
+
+describe('bad requests name the field', () => {
+  const bad = async (body: Record<string, unknown>) => {
+    const r = await call(h.url, 'POST', '/v1/query', { token: t.readKey, body: { site_id: t.siteId, date_range: RANGE, metrics: ['pageviews'], ...body } });
+    expect(r.status).toBe(400);
+    return r.body.error.message as string;
+  };
+
+  it('rejects each invalid field with a 400 naming it', async () => {
+    expect(await bad({ metrics: ['pageviews', 'nope'] })).toMatch(/^metrics\[1\]: /);
+    expect(await bad({ metrics: [] })).toMatch(/^metrics: /);
+    expect(await bad({ dimensions: ['time:year'] })).toMatch(/^dimensions\[0\]: /);
+    expect(await bad({ dimensions: ['time:day', 'time:hour'] })).toMatch(/^dimensions: /);
+    expect(await bad({ filters: [['like', 'page', ['/']]] })).toMatch(/^filters\[0\]\[0\]: /);
+    expect(await bad({ filters: [['is', 'time:day', ['x']]] })).toMatch(/^filters\[0\]\[1\]: /);
+    expect(await bad({ filters: [['is', 'page', 'x']] })).toMatch(/^filters\[0\]\[2\]: /);
+    expect(await bad({ date_range: { from: '2026-01-02T00:00:00Z', to: '2026-01-01T00:00:00Z' } })).toMatch(/^date_range\.to: /);
+    expect(await bad({ date_range: { from: 'yesterday-ish', to: '2026-01-01T00:00:00Z' } })).toMatch(/^date_range\.from: /);
+    expect(await bad({ date_range: 'forever' })).toMatch(/^date_range: /);
+    expect(await bad({ order_by: [['visitors', 'desc']] })).toMatch(/^order_by\[0\]\[0\]: /);
+    expect(await bad({ limit: 0 })).toMatch(/^limit: /);
+    expect(await bad({ offset: -1 })).toMatch(/^offset: /);
+    expect(await bad({ timezone: 'Mars/Olympus' })).toMatch(/^timezone: /);
+    expect(await bad({ compare: 'last_year' })).toMatch(/^compare: /);
+    expect(await bad({ metrics: ['conversion_rate'] })).toMatch(/^metrics: .*goal/);
+    expect(await bad({ metrics: ['conversion_rate'], dimensions: ['event_name', 'page'] })).toMatch(/^dimensions: /);
+    expect(await bad({ dimensions: ['time:minute'], date_range: '30d' })).toMatch(/^date_range: .*buckets/);
+    expect(await bad({ extra: 1 })).toMatch(/^extra: /);
+    expect(await bad({ site_id: 'nope' })).toMatch(/^site_id: /);
+  });
+
+  it('rejects a body that is not JSON', async () => {
+    const r = await call(h.url, 'POST', '/v1/query', { token: t.readKey, raw: '{"site_id":', headers: { 'content-type': 'application/json' } });
+    expect(r.status).toBe(400);
+    expect(r.body.error.code).toBe('invalid_json');
+  });
+});
+
+describe('rollup routing', () => {
+  /** The same range minus half a second: not on a rollup bucket boundary, so raw events answer. */
+  const RAW_RANGE = { from: RANGE.from, to: '2026-01-06T23:59:59.500Z' };
+
+  it('answers from the cheapest rollup that gives the raw numbers', async () => {
+    const cases: [Record<string, unknown>, string][] = [
+      [{ metrics: ['pageviews', 'visitors', 'visits', 'events'] }, 'rollup_events_day'],
+      [{ metrics: ['pageviews', 'visitors', 'visits', 'events'], dimensions: ['event_name'] }, 'rollup_events_day'],
+      [{ metrics: ['visitors', 'events'], filters: [['is', 'event_name', ['signup']]] }, 'rollup_events_day'],
+      [{ metrics: ['pageviews'], dimensions: ['page'] }, 'rollup_pages_day'],
+      [{ metrics: ['pageviews'], filters: [['matches', 'page', ['/blog/*']]] }, 'rollup_pages_day'],
+      [{ metrics: ['visitors', 'pageviews'], dimensions: ['country', 'device'] }, 'rollup_tech_geo_day'],
+      [{ metrics: ['visitors'], dimensions: ['browser'], filters: [['is_not', 'os', ['iOS']]] }, 'rollup_tech_geo_day'],
+    ];
+    for (const [body, table] of cases) {
+      const fast = await q(body);
+      expect(fast.meta.source_table, JSON.stringify(body)).toBe(table);
+      const raw = await q({ ...body, date_range: RAW_RANGE });
+      expect(raw.meta.source_table).toBe('events');
+      expect(fast.results, JSON.stringify(body)).toEqual(raw.results);
+    }
+  });
+
+  it('uses finer grains for local buckets and short ranges, and says which metrics are sketches', async () => {
+    const day = await q({ metrics: ['pageviews', 'visits'], dimensions: ['time:day'] });
+    expect(day.meta.source_table).toBe('rollup_events_day');
+    expect(day.meta.sketches).toEqual(['visits']);
+    const ny = await q({ metrics: ['pageviews'], dimensions: ['time:day'], timezone: 'America/New_York' });
+    expect(ny.meta.source_table).toBe('rollup_events_hour');
+    const minute = await q({ metrics: ['events'], dimensions: ['time:minute'], date_range: { from: '2026-01-05T10:00:00Z', to: '2026-01-05T11:00:00Z' } });
+    expect(minute.meta.source_table).toBe('rollup_events_minute');
+    const berlin = await q({ metrics: ['pageviews'], dimensions: ['time:hour'], date_range: { from: '2026-03-29T00:00:00+01:00', to: '2026-03-30T00:00:00+02:00' } }, berlinTenant());
+    expect(berlin.meta.source_table).toBe('rollup_events_hour');
+    const kolkata = await q({ metrics: ['pageviews'], dimensions: ['time:day'], timezone: 'Asia/Kolkata' });
+    expect(kolkata.meta.source_table).toBe('rollup_events_minute');
+  });
+
+  it('keeps raw events for session metrics, per-visitor page counts and unaligned ranges', async () => {
+    for (const body of [
+      { metrics: ['visitors', 'pageviews'], dimensions: ['page'] },
+      { metrics: ['bounce_rate'] },
+      { metrics: ['pageviews'], dimensions: ['source'] },
+      { metrics: ['pageviews'], filters: [['is', 'country', ['DE']]], dimensions: ['page'] },
+      { metrics: ['revenue'] },
+      { metrics: ['pageviews'], date_range: RAW_RANGE },
+    ]) {
+      expect((await q(body)).meta.source_table, JSON.stringify(body)).toBe('events');
+    }
+  });
+});
