@@ -25,3 +25,7 @@ export const KV_STATE = 'PULSE_STATE';
 export const DEFAULT_COLLECTOR_PORT = 8080;
 export const DEFAULT_QUERY_PORT = 8081;
 export const DEFAULT_EMBEDDED_NATS_PORT = 4250;
+/** Index of a merchant's sites: key `<merchant_id>.<site_id>` (written by the query API's admin calls). */
+export const KV_MERCHANT_SITES = 'PULSE_MERCHANT_SITES';
+/** Key in KV_STATE: `{complete_through, updated_at, ack_floor}` — every event received before `complete_through` (ms) is queryable. */
+export const WATERMARK_KEY = 'watermark.events';

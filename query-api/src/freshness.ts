@@ -1,12 +1,7 @@
 import type { KV } from 'nats';
+import { WATERMARK_KEY } from '@pulse/protocol';
 import type { QueryStorage } from './storage.js';
 import { EVENTS_TABLE } from './query/sql.js';
-
-/**
- * Key of the aggregator's watermark in `PULSE_STATE` (aggregator/src/watermark.ts). Mirrored, not
- * imported, so this service does not load the whole aggregator for one name; a test checks both agree.
- */
-export const WATERMARK_KEY = 'watermark.events';
 
 /** The watermark's JSON; only `complete_through` (ms epoch) is read here. */
 interface Watermark {
@@ -98,3 +93,5 @@ export class WatermarkFreshness implements Freshness {
     return this.value;
   }
 }
+
+export { WATERMARK_KEY };

@@ -12,6 +12,6 @@ export {
 export * from './errors.js';
 export { jsonLogger, silentLogger, type Logger, type LogLevel } from './log.js';
 export type { QueryStorage } from './storage.js';
-export { KV_MERCHANT_SITES } from './tenancy/store.js';
+export { KV_MERCHANT_SITES } from "@pulse/protocol";
 export { openApiDocument } from './openapi.js';
 export { METRICS, DIMENSIONS } from './query/catalog.js';

@@ -101,6 +101,13 @@ describe.each(['bun', 'node'] as const)('embedded system with the %s collector',
     expect((await query(system.queryUrl, 'rk_nope', { site_id: a.siteId, metrics: ['pageviews'], date_range: range() })).status).toBe(401);
   });
 
+  it('keeps ingesting after the collector process is killed and replaced', async () => {
+    await system.restartCollector('SIGKILL');
+    const res = await sendBatch(system.collectorUrl, b.writeKey, { events: [{ name: 'signup' }] }, 'msgpack');
+    expect(res.status).toBe(202);
+    expect(res.body).toEqual({ accepted: 1, rejected: [] });
+  });
+
   it('gives the same numbers after a restart on the same data dir', async () => {
     await system.stop();
     system = await start();

@@ -2,6 +2,7 @@ import type { KV, NatsConnection } from 'nats';
 import { LRUCache } from 'lru-cache';
 import {
   KV_MERCHANTS,
+  KV_MERCHANT_SITES,
   KV_READ_KEYS,
   KV_SITES,
   KV_WRITE_KEYS,
@@ -20,7 +21,6 @@ import { NotFoundError } from '../errors.js';
  * Index of a merchant's sites: key `<merchant_id>.<site_id>`, so listing one merchant's sites is a
  * key-filtered scan of that merchant's subjects, never a walk over every site.
  */
-export const KV_MERCHANT_SITES = 'PULSE_MERCHANT_SITES';
 
 export interface TenancyOptions {
   /** Replicas of buckets this service creates (3 in a NATS cluster). */

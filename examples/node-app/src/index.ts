@@ -1,0 +1,1 @@
+export { createApp, type App, type AppOptions } from './app.js';

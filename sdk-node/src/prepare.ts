@@ -1,0 +1,48 @@
+import { randomUUID } from 'node:crypto';
+import { PAGEVIEW } from '@pulse/protocol';
+import { encodeEvent } from './encode.js';
+
+export type Prepared = { id: string; bytes: Uint8Array } | { id: string; reason: string; event: Record<string, unknown> };
+
+/**
+ * Stamps id and time on an event and encodes it. Only what would make the batch
+ * unusable is checked here; the collector validates the rest and its reasons come
+ * back as EventsRejectedError, so the rules live in one place.
+ */
+export function prepareEvent(input: unknown, maxEventBytes: number): Prepared {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    return { id: '', reason: 'not_an_object', event: { value: input } };
+  }
+  const src = input as Record<string, unknown>;
+  const event: Record<string, unknown> = {
+    id: src.id === undefined ? randomUUID() : src.id,
+    name: src.name,
+    ts: src.ts === undefined ? Date.now() : src.ts,
+  };
+  // Unknown fields travel on; the collector ignores what it does not know.
+  for (const key in src) {
+    if (key === 'id' || key === 'name' || key === 'ts') continue;
+    const v = src[key];
+    if (v !== undefined) event[key] = v;
+  }
+  const id = typeof event.id === 'string' ? event.id : '';
+  const reason = checkEvent(event);
+  if (reason) return { id, reason, event };
+  let bytes: Uint8Array;
+  try {
+    bytes = encodeEvent(event);
+  } catch {
+    return { id, reason: 'not_encodable', event };
+  }
+  if (bytes.length > maxEventBytes) return { id, reason: 'event_too_large', event };
+  return { id, bytes };
+}
+
+function checkEvent(e: Record<string, unknown>): string | undefined {
+  if (typeof e.name !== 'string' || e.name === '') return e.name === undefined || e.name === '' ? 'missing_name' : 'invalid_type:name';
+  if (typeof e.id !== 'string') return 'invalid_type:id';
+  if (e.id === '') return 'invalid_value:id';
+  if (typeof e.ts !== 'number' || !Number.isFinite(e.ts) || e.ts <= 0) return 'invalid_type:ts';
+  if (e.name === PAGEVIEW && (typeof e.url !== 'string' || e.url === '')) return 'pageview_without_url';
+  return undefined;
+}
