@@ -6,3 +6,4 @@ export * from './validate.js';
 export * from './nats-names.js';
 export * from './tenancy.js';
 export { bodyFormatOf, type BodyFormat } from './content-type.js';
+export * from './log.js';

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { connect, type NatsConnection } from 'nats';
 import { spawnNatsServer, type NatsServerHandle } from '@pulse/testkit';
 import { createStorage, migrate, type Storage } from '@pulse/aggregator/storage';
-import { createAggregator, createStatusServer, type Logger } from '@pulse/aggregator';
+import { createAggregator, createStatusServer } from '@pulse/aggregator';
+import { logFields, type Logger } from '@pulse/protocol';
 import { createQueryApi } from '@pulse/query-api';
 import { resolveOptions, type EmbeddedOptions } from './options.js';
 import { loadAdminToken } from './admin-token.js';
@@ -25,14 +26,6 @@ export interface Embedded {
   stop(): Promise<void>;
 }
 
-function serializable(fields: Record<string, unknown> | undefined): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(fields ?? {})) {
-    out[k] = v instanceof Error ? { name: v.name, message: v.message, code: (v as { code?: unknown }).code } : v;
-  }
-  return out;
-}
-
 function localUrl(host: string, port: number): string {
   return `http://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host}:${port}`;
 }
@@ -41,7 +34,7 @@ function localUrl(host: string, port: number): string {
 export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded> {
   const o = resolveOptions(options);
   const logFor = (service: string): Logger => ({
-    log: (level, msg, fields) => o.log({ level, service, msg, time: new Date().toISOString(), ...serializable(fields) }),
+    log: (level, msg, fields) => o.log({ level, service, msg, time: new Date().toISOString(), ...logFields(fields) }),
   });
   mkdirSync(o.dataDir, { recursive: true });
   const { token: adminToken, generated } = loadAdminToken(o.dataDir, o.adminToken);
