@@ -94,6 +94,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
       natsUrl,
       readyTimeoutMs: o.readyTimeoutMs,
       log: o.log,
+      ...(o.collectorEnv ? { env: o.collectorEnv } : {}),
     };
     let collector: CollectorProcess = await startCollectorProcess(collectorOptions);
     cleanups.push(() => collector.stop());

@@ -28,12 +28,14 @@ export interface EmbeddedOptions {
   /** Where the built dashboard is; served at `/` of the query API when it exists. */
   dashboardDir?: string;
   readyTimeoutMs?: number;
+  /** Extra environment for the collector process (its options are env vars: see edge-collector/README.md). */
+  collectorEnv?: Record<string, string>;
   /** Structured log sink (one JSON object per call). Default: stdout. */
   log?: (entry: Record<string, unknown>) => void;
 }
 
-export type ResolvedOptions = Required<Omit<EmbeddedOptions, 'adminToken' | 'natsUrl' | 'clickhouseUrl' | 'dashboardDir'>> &
-  Pick<EmbeddedOptions, 'adminToken' | 'natsUrl' | 'clickhouseUrl' | 'dashboardDir'>;
+type Optional = 'adminToken' | 'natsUrl' | 'clickhouseUrl' | 'dashboardDir' | 'collectorEnv';
+export type ResolvedOptions = Required<Omit<EmbeddedOptions, Optional>> & Pick<EmbeddedOptions, Optional>;
 
 function port(field: string, v: number | undefined, dflt: number): number {
   const p = v ?? dflt;

@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { fmtValue, ratio, renderReport, renderTable } from './markdown.js';
+import type { BenchResult } from './result.js';
+
+describe('fmtValue', () => {
+  it('keeps the precision a figure carries', () => {
+    expect(fmtValue(1234567.8)).toBe('1,234,568');
+    expect(fmtValue(42.25)).toBe('42.3');
+    expect(fmtValue(1.234)).toBe('1.23');
+    expect(fmtValue(0.1234)).toBe('0.123');
+    expect(fmtValue(Number.NaN)).toBe('–');
+  });
+});
+
+describe('ratio', () => {
+  it('is ours over the baseline, and absent without one', () => {
+    expect(ratio({ label: 'x', value: 300, unit: 'events/s', baseline: { label: 'b', value: 100 } })).toBe('3.00×');
+    expect(ratio({ label: 'x', value: 300, unit: 'events/s' })).toBe('–');
+    expect(ratio({ label: 'x', value: 300, unit: 'events/s', baseline: { label: 'b', value: 0 } })).toBe('–');
+  });
+});
+
+describe('renderTable', () => {
+  it('puts each figure next to its baseline, ratio and target, escaping pipes', () => {
+    const t = renderTable([{ label: 'a|b', value: 250_000, unit: 'events/s', baseline: { label: 'bare insert', value: 500_000 }, target: '≥ 200,000' }]);
+    const row = t.split('\n')[2];
+    expect(row).toBe('| a\\|b | 250,000 events/s | bare insert | 500,000 events/s | 0.50× | ≥ 200,000 |');
+  });
+});
+
+describe('renderReport', () => {
+  it('has the command, the machine, every benchmark and every failure', () => {
+    const r: BenchResult = {
+      bench: 'query',
+      title: 'Query API',
+      command: 'node bench/dist/query.js --events 1000',
+      params: { events: 1000 },
+      tables: [{ title: 'series', figures: [{ label: 'p99', value: 12, unit: 'ms', baseline: { label: 'SQL', value: 10 } }] }],
+      notes: ['a note'],
+      startedAt: '2026-01-01T00:00:00.000Z',
+      durationMs: 5000,
+    };
+    const md = renderReport({
+      results: [r],
+      failures: [{ bench: 'e2e', error: 'sender exited with 1' }],
+      machine: { cpuModel: 'Test CPU', cores: 2, memoryGb: 8, os: 'Linux', loadAvg: '0.10 / 0.10 / 0.10', versions: { node: 'v20', 'nats-server': 'v2.9.10' } },
+      command: 'npm run bench',
+      date: '2026-01-01T00:00:00.000Z',
+    });
+    expect(md).toContain('Written by `npm run bench`');
+    expect(md).toContain('| CPU | Test CPU |');
+    expect(md).toContain('| nats-server | v2.9.10 |');
+    expect(md).toContain('## Query API');
+    expect(md).toContain('Command: `node bench/dist/query.js --events 1000`');
+    expect(md).toContain('| p99 | 12.0 ms | SQL | 10.0 ms | 1.20× |  |');
+    expect(md).toContain('- a note');
+    expect(md).toContain('- **e2e**: sender exited with 1');
+  });
+});

@@ -1,0 +1,20 @@
+/** Messages between the query benchmark (parent) and the process serving the API on chDB (child). */
+export interface ServerConfig {
+  events: number;
+  days: number;
+  chunk: number;
+}
+
+export type ToServer =
+  | { type: 'invalidate' }
+  | { type: 'arm' }
+  /** Runs the SQL the API sent for a report that read `table`, straight against chDB. */
+  | { type: 'baseline'; table: string; concurrency: number; durationMs: number }
+  | { type: 'stop' };
+
+export type FromServer =
+  | { type: 'ready'; port: number; readKey: string; siteId: string; fromMs: number; days: number; generateMs: number; chdbVersion: string }
+  | { type: 'invalidated' }
+  | { type: 'armed' }
+  | { type: 'baseline'; latenciesMs: number[]; sql: string }
+  | { type: 'error'; message: string };
