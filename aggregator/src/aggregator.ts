@@ -3,6 +3,7 @@ import { AGGREGATOR_CONSUMER, EVENTS_STREAM, KV_SITES, KV_STATE } from '@pulse/p
 import { BatchAbandonedError, processBatch } from './batch.js';
 import { resolveConfig, type AggregatorConfig, type AggregatorOptions } from './config.js';
 import { AggregatorError } from './errors.js';
+import { joinFence, type WriteFence } from './fence.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { kvSaltSource, type SaltSource } from './salt.js';
 import { KV_SESSIONS, SESSION_STATE_TTL_MS, kvSessionStore, type SessionStore } from './sessions.js';
@@ -51,6 +52,7 @@ export function createAggregator(options: AggregatorOptions): Aggregator {
   let salts: SaltSource;
   let sessions: SessionStore;
   let rules: SiteRules | undefined;
+  let fence: WriteFence | undefined;
   let stateKv: KV;
   const st = {
     pending: 0,
@@ -105,6 +107,7 @@ export function createAggregator(options: AggregatorOptions): Aggregator {
             salts,
             sessions,
             rules: rules as SiteRules,
+            fence: fence as WriteFence,
             metrics,
             logger,
             retryInitialMs: cfg.retryInitialMs,
@@ -157,8 +160,10 @@ export function createAggregator(options: AggregatorOptions): Aggregator {
           await js.views.kv(KV_SESSIONS, { history: 1, ttl: SESSION_STATE_TTL_MS, replicas: cfg.streamReplicas }),
         );
         rules = await watchSiteRules(await js.views.kv(KV_SITES, { history: 1 }), logger);
+        fence = await joinFence(js, logger, cfg.streamReplicas);
       } catch (err) {
         await rules?.stop();
+        await fence?.stop();
         state = 'new';
         throw err;
       }
@@ -179,6 +184,7 @@ export function createAggregator(options: AggregatorOptions): Aggregator {
       if (lagTimer) clearInterval(lagTimer);
       await loop;
       await rules?.stop();
+      await fence?.stop();
       // Acks are fire-and-forget publishes: make sure they left before the caller closes NATS.
       if (!nats.isClosed()) await nats.flush().catch(() => {});
       state = 'stopped';

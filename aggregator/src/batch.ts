@@ -1,11 +1,12 @@
 import { headers as natsHeaders, type JetStreamClient, type JsMsg } from 'nats';
-import { DLQ_AGGREGATOR_SUBJECT, EVENTS_STREAM, StreamMessageError } from '@pulse/protocol';
-import { decodeStreamMessage } from '@pulse/protocol/codec';
-import { dropDuplicates } from './dedup.js';
-import { AggregatorError, PoisonMessageError, StorageError } from './errors.js';
+import { DLQ_AGGREGATOR_SUBJECT, EVENTS_STREAM } from '@pulse/protocol';
+import { archiveMessages } from './archive.js';
+import { AggregatorError, StorageError } from './errors.js';
+import type { WriteFence } from './fence.js';
 import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
-import { recordToRows, type EventRow } from './rows.js';
+import { runPipeline, type Prepared } from './pipeline.js';
+import type { EventRow } from './rows.js';
 import type { SaltSource } from './salt.js';
 import type { SessionStore } from './sessions.js';
 import type { SiteRules } from './site-rules.js';
@@ -19,6 +20,8 @@ export interface BatchDeps {
   salts: SaltSource;
   sessions: SessionStore;
   rules: SiteRules;
+  /** Live inserts wait while a replay swaps partitions. */
+  fence: WriteFence;
   metrics: Metrics;
   logger: Logger;
   retryInitialMs: number;
@@ -36,11 +39,6 @@ export class BatchAbandonedError extends AggregatorError {
   }
 }
 
-interface Prepared {
-  msg: JsMsg;
-  rows: EventRow[];
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Header values must be one line. */
@@ -49,33 +47,45 @@ function headerSafe(s: string): string {
 }
 
 /**
- * Stores one fetched batch with exactly-once effect, then acks it:
- * decode + enrich (poison → DLQ + term) → drop excluded paths → drop events already stored
- * (client event id) → assign visits → one insert whose token derives from the stream sequences
- * → ack. Failures retry with backoff while the messages are kept alive; nothing is acked before
- * ClickHouse has the rows.
+ * Stores one fetched batch with exactly-once effect, then acks it: (wait out a replay's swap
+ * fence) → the shared pipeline (decode + enrich, poison → DLQ + term, excluded paths,
+ * client-event-id dedup, visits) → one insert whose token derives from the stream sequences →
+ * archive the original messages → ack. Failures retry with backoff while the messages are kept
+ * alive; nothing is acked before ClickHouse has the rows.
  */
 export async function processBatch(msgs: JsMsg[], d: BatchDeps): Promise<{ rows: number }> {
   const held = new Set(msgs);
+  const seqsAll = msgs.map((m) => m.seq);
   try {
-    const { good, poison } = await retrying(held, d, 'prepare', () => prepare(msgs, d));
-    for (const p of poison) await deadLetter(p.msg, p.reason, held, d);
-
-    let excluded = 0;
-    for (const p of good) {
-      const before = p.rows.length;
-      p.rows = p.rows.filter((r) => !d.rules.excluded(r.site_id, r.path));
-      excluded += before - p.rows.length;
+    await d.fence.enter(
+      () => {
+        for (const m of held) m.working();
+      },
+      () => (d.stopping() ? new BatchAbandonedError(new Error('stopping while a replay fence is up')) : undefined),
+    );
+    let inserted: number;
+    let good: Prepared<JsMsg>[];
+    try {
+      const out = await runPipeline(msgs, {
+        storage: d.storage,
+        salts: d.salts,
+        sessions: d.sessions,
+        rules: d.rules,
+        dedupTable: EVENTS_TABLE,
+        step: (name, fn) => retrying(held, d, name, fn),
+      });
+      good = out.good;
+      for (const p of out.poison) await deadLetter(p.msg, p.reason, held, d);
+      d.metrics.excluded.inc(out.excluded);
+      d.metrics.duplicates.inc(out.duplicates);
+      const seqs = good.map((p) => p.msg.seq);
+      inserted = out.fresh.length > 0 ? await insertIsolatingPoison(out.fresh, good, seqs, held, d) : 0;
+    } finally {
+      d.fence.leave();
     }
-    d.metrics.excluded.inc(excluded);
-
-    const all = good.flatMap((p) => p.rows);
-    const { fresh, duplicates } = await retrying(held, d, 'dedup', () => dropDuplicates(all, d.storage));
-    d.metrics.duplicates.inc(duplicates);
-    await retrying(held, d, 'sessions', () => assignSessions(fresh, d.sessions));
-
-    const seqs = good.map((p) => p.msg.seq);
-    const inserted = fresh.length > 0 ? await insertIsolatingPoison(fresh, good, seqs, held, d) : 0;
+    // After the rows (a crash in between redelivers: the rows dedup, the archive insert happens
+    // then), before the ack: every acked message is archived.
+    await retrying(held, d, 'archive', () => archiveMessages(msgs, d.storage, batchToken(EVENTS_STREAM, seqsAll)));
     for (const p of good) {
       if (!held.has(p.msg)) continue;
       p.msg.ack();
@@ -89,57 +99,11 @@ export async function processBatch(msgs: JsMsg[], d: BatchDeps): Promise<{ rows:
   }
 }
 
-async function prepare(msgs: JsMsg[], d: BatchDeps): Promise<{ good: Prepared[]; poison: { msg: JsMsg; reason: string }[] }> {
-  const good: Prepared[] = [];
-  const poison: { msg: JsMsg; reason: string }[] = [];
-  for (const msg of msgs) {
-    try {
-      const decoded = decodeStreamMessage(msg.data);
-      const rows: EventRow[] = [];
-      for (const record of decoded.records) {
-        rows.push(...(await recordToRows(record, { seq: msg.seq, saltFor: (ms) => d.salts.saltFor(ms) })));
-      }
-      good.push({ msg, rows });
-    } catch (err) {
-      if (err instanceof PoisonMessageError || err instanceof StreamMessageError) {
-        poison.push({ msg, reason: (err as Error).message });
-        continue;
-      }
-      throw err;
-    }
-  }
-  return { good, poison };
-}
-
-/** Rows without an SDK session id get the visit the shared 30-minute rule puts them in. */
-async function assignSessions(rows: EventRow[], store: SessionStore): Promise<void> {
-  const groups = new Map<string, EventRow[]>();
-  for (const r of rows) {
-    if (r.session_id !== '') continue;
-    const k = `${r.site_id}\u0000${r.visitor_id}`;
-    const g = groups.get(k);
-    if (g) g.push(r);
-    else groups.set(k, [r]);
-  }
-  const list = [...groups.values()];
-  const CONCURRENCY = 64;
-  for (let i = 0; i < list.length; i += CONCURRENCY) {
-    await Promise.all(
-      list.slice(i, i + CONCURRENCY).map(async (g) => {
-        g.sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : 0));
-        const first = g[0] as EventRow;
-        const ids = await store.assign(first.site_id, first.visitor_id, g.map((r) => Date.parse(r.ts)));
-        g.forEach((r, j) => (r.session_id = ids[j] ?? ''));
-      }),
-    );
-  }
-}
-
 /**
  * One insert for the batch. If ClickHouse refuses it for its content (not availability), each
  * message is inserted alone so only the offending one goes to the DLQ.
  */
-async function insertIsolatingPoison(rows: EventRow[], good: Prepared[], seqs: number[], held: Set<JsMsg>, d: BatchDeps): Promise<number> {
+async function insertIsolatingPoison(rows: EventRow[], good: Prepared<JsMsg>[], seqs: number[], held: Set<JsMsg>, d: BatchDeps): Promise<number> {
   try {
     await retrying(held, d, 'insert', () => timedInsert(rows, batchToken(EVENTS_STREAM, seqs), d), true);
     return rows.length;

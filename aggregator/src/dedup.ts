@@ -8,9 +8,10 @@ export const DEDUP_TIME_MARGIN_MS = 60 * 60 * 1000;
 /**
  * Drops rows whose (site, client event id) is already stored or appears earlier in the batch,
  * so SDK retries and stream redeliveries are no-ops. One lookup per batch, narrowed by site, by
- * time (± margin) and by the bloom-filter index on event_id.
+ * time (± margin) and by the bloom-filter index on event_id. `table` is the replay's staging table
+ * when a replay runs the same pipeline.
  */
-export async function dropDuplicates(rows: EventRow[], storage: Storage): Promise<{ fresh: EventRow[]; duplicates: number }> {
+export async function dropDuplicates(rows: EventRow[], storage: Storage, table = EVENTS_TABLE): Promise<{ fresh: EventRow[]; duplicates: number }> {
   const seen = new Set<string>();
   const unique: EventRow[] = [];
   let minTs = Infinity;
@@ -26,7 +27,7 @@ export async function dropDuplicates(rows: EventRow[], storage: Storage): Promis
   }
   if (unique.length === 0) return { fresh: [], duplicates: rows.length };
   const stored = await storage.query<{ site_id: string; event_id: string }>(
-    `SELECT site_id, event_id FROM ${EVENTS_TABLE}
+    `SELECT site_id, event_id FROM ${table}
      WHERE site_id IN {sites:Array(String)}
        AND event_id IN {ids:Array(String)}
        AND ts >= fromUnixTimestamp64Milli({from:Int64}, 'UTC')

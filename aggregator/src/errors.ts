@@ -44,3 +44,25 @@ export class PoisonMessageError extends AggregatorError {
     super('poison_message', message, options);
   }
 }
+
+/**
+ * A replay could not run or was stopped: `code` is `cancelled`, `fence_timeout`, `invalid_range`,
+ * `stream_unavailable`, `swap_failed`, … (the HTTP layer answers 400 for `invalid_range`).
+ */
+export class ReplayError extends AggregatorError {}
+
+/** A replay overlapping this one (time range and site) is running; the HTTP layer answers 409. */
+export class ReplayConflictError extends AggregatorError {
+  readonly conflictingReplayId: string;
+  constructor(conflictingReplayId: string, message: string) {
+    super('replay_conflict', message);
+    this.conflictingReplayId = conflictingReplayId;
+  }
+}
+
+/** No replay with that id (the HTTP layer answers 404). */
+export class ReplayNotFoundError extends AggregatorError {
+  constructor(replayId: string) {
+    super('replay_not_found', `no replay ${replayId}`);
+  }
+}

@@ -17,3 +17,20 @@ export { saltKey, pruneSalts } from './salt.js';
 export { AggregatorError, ConfigError, MigrationError, PoisonMessageError, StorageError } from './errors.js';
 export { WATERMARK_KEY, DEFAULT_WATERMARK_MARGIN_MS, readWatermark, type Watermark } from './watermark.js';
 export { KV_SESSIONS, SESSION_GAP_MS } from './sessions.js';
+export { ReplayError, ReplayConflictError, ReplayNotFoundError } from './errors.js';
+export {
+  createReplayManager,
+  parseReplayRequest,
+  DEFAULT_REPLAY_BATCH_MESSAGES,
+  DEFAULT_REPLAY_HEARTBEAT_MS,
+  DEFAULT_REPLAY_STALE_AFTER_MS,
+  DEFAULT_SWAP_ACK_TIMEOUT_MS,
+  DEFAULT_SWAP_COPY_TTL_MS,
+  DEFAULT_SWAP_FENCE_TTL_MS,
+  REPLAY_SWAPPED_SUBJECT,
+  type ReplayManager,
+  type ReplayManagerOptions,
+} from './replay/manager.js';
+export type { ReplayRequest, ReplayStatus, ReplayState, ReplayPhase, ReplaySwappedEvent } from './replay/types.js';
+export { KV_REPLAYS, KV_AGGREGATORS } from './fence.js';
+export { ARCHIVE_TABLE } from './storage/schema-archive.js';

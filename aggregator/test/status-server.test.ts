@@ -29,6 +29,8 @@ describe('status server', () => {
 
       await publish(f.js, [record({}, 3)]);
       await waitFor('rows', async () => (await count(f.storage)) === 3);
+      // The ack follows the rows once the batch is archived too.
+      await waitFor('ack', async () => /^pulse_aggregator_messages_total\{outcome="stored"\} 1$/m.test(await (await fetch(url('/metrics'))).text()));
       const metrics = await fetch(url('/metrics'));
       expect(metrics.headers.get('content-type')).toMatch(/text\/plain/);
       const text = await metrics.text();

@@ -8,6 +8,7 @@ export { BASE_SETTINGS } from './settings.js';
 export { migrate, MIGRATIONS, MIGRATIONS_TABLE, type Migration, type MigrateOptions } from './migrations.js';
 export { ROLLUPS, type Rollup } from './schema-rollups.js';
 export { EVENTS_TABLE, EVENTS_COLUMNS } from './schema-events.js';
+export { ARCHIVE_TABLE } from './schema-archive.js';
 export { DEDUP_WINDOW, ddlContext, type DdlContext } from './ddl.js';
 export { createChdbStorage } from './chdb.js';
 export { createServerStorage, DEFAULT_REQUEST_TIMEOUT_MS } from './server.js';

@@ -1,5 +1,6 @@
 import { MigrationError, StorageError } from '../errors.js';
 import { ddlContext, tableSettings, type DdlContext } from './ddl.js';
+import { createArchiveTable } from './schema-archive.js';
 import { createEventsTable, EVENTS_TABLE } from './schema-events.js';
 import { ROLLUPS, rollupStatements } from './schema-rollups.js';
 import type { Storage } from './types.js';
@@ -29,6 +30,7 @@ export const MIGRATIONS: readonly Migration[] = [
     ],
   },
   { id: '0003_rollups', statements: (ctx) => ROLLUPS.flatMap((r) => rollupStatements(ctx, r)) },
+  { id: '0004_archive', statements: (ctx) => [createArchiveTable(ctx)] },
 ];
 
 function createMigrationsTable(ctx: DdlContext): string {

@@ -73,10 +73,11 @@ const MEASURE_EXPRS = [
   'uniqState(session_id) AS visits',
 ];
 
-function selectSql(r: Rollup): string {
+/** The rollup's aggregation of `source` (the live `events`, or a replay's staging copy of it). */
+export function selectSql(r: Rollup, source: string = EVENTS_TABLE): string {
   const dims = Object.keys(r.dims);
   return `SELECT site_id, ${r.bucket} AS bucket, ${dims.join(', ')}, ${MEASURE_EXPRS.join(', ')}
-FROM ${EVENTS_TABLE}${r.where ? `\nWHERE ${r.where}` : ''}
+FROM ${source}${r.where ? `\nWHERE ${r.where}` : ''}
 GROUP BY site_id, bucket, ${dims.join(', ')}`;
 }
 

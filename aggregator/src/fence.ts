@@ -1,0 +1,197 @@
+import { randomBytes } from 'node:crypto';
+import type { JetStreamClient, KV, KvEntry, QueuedIterator } from 'nats';
+import { ReplayError } from './errors.js';
+import type { Logger } from './log.js';
+
+/**
+ * The swap fence between live inserts and a replay's partition swap (see ARCHITECTURE.md,
+ * "Replay"). `REPLACE PARTITION` drops every part of the partition that exists at that instant,
+ * including one a live aggregator inserted a millisecond earlier; so while a replay copies the
+ * last live rows into its staging tables and swaps, live inserts wait. Collectors, the stream and
+ * the aggregators' fetching never stop; only the insert step waits, for well under a second.
+ */
+
+/** Replay state and the swap lock. */
+export const KV_REPLAYS = 'PULSE_REPLAYS';
+/** Live aggregators announce themselves here (entries expire) and acknowledge a fence. */
+export const KV_AGGREGATORS = 'PULSE_AGGREGATORS';
+export const SWAP_KEY = 'swap';
+export const MEMBER_TTL_MS = 15_000;
+export const MEMBER_HEARTBEAT_MS = 3_000;
+
+export interface SwapLock {
+  replay_id: string;
+  /** Changes with every phase, so an acknowledgement names exactly one fence. */
+  token: string;
+  /** `copy`: the replay holds the swap slot, live inserts proceed; `fence`: live inserts wait. */
+  phase: 'copy' | 'fence';
+  /** ms epoch; an expired lock is ignored by everyone (its holder died). */
+  expires_at: number;
+}
+
+interface Member {
+  ack: string | null;
+  at: number;
+}
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const parse = <T>(e: KvEntry | null): T | undefined => (e && e.operation === 'PUT' ? (JSON.parse(dec.decode(e.value)) as T) : undefined);
+
+export function replaysKv(js: JetStreamClient, replicas = 1): Promise<KV> {
+  return js.views.kv(KV_REPLAYS, { history: 1, replicas });
+}
+
+function membersKv(js: JetStreamClient, replicas = 1): Promise<KV> {
+  return js.views.kv(KV_AGGREGATORS, { history: 1, ttl: MEMBER_TTL_MS, replicas });
+}
+
+/** The live side: each insert runs between `enter()` and `leave()`. */
+export interface WriteFence {
+  /** Resolves when no fence is up; calls `keepAlive` while waiting; rejects with `abort()`'s error. */
+  enter(keepAlive: () => void, abort: () => Error | undefined): Promise<void>;
+  leave(): void;
+  stop(): Promise<void>;
+}
+
+export async function joinFence(js: JetStreamClient, logger: Logger, replicas = 1): Promise<WriteFence> {
+  const id = `agg_${randomBytes(8).toString('hex')}`;
+  const members = await membersKv(js, replicas);
+  const replays = await replaysKv(js, replicas);
+  let lock: SwapLock | undefined;
+  let inflight = 0;
+  let acked: string | null = null;
+  const fenced = () => lock !== undefined && lock.phase === 'fence' && Date.now() < lock.expires_at;
+
+  const announce = () =>
+    members.put(id, enc.encode(JSON.stringify({ ack: acked, at: Date.now() } satisfies Member))).then(
+      () => undefined,
+      (err: unknown) => logger.log('warn', 'fence heartbeat failed', { err }),
+    );
+  const maybeAck = () => {
+    if (lock && fenced() && inflight === 0 && acked !== lock.token) {
+      acked = lock.token;
+      void announce();
+    }
+  };
+
+  // Registered before watching: a replay that lists members after raising its fence either
+  // finds us (and waits for our ack) or we registered after the fence and our watch shows it.
+  await announce();
+  let initialised!: () => void;
+  const ready = new Promise<void>((r) => (initialised = r));
+  const iter: QueuedIterator<KvEntry> = await replays.watch({ key: SWAP_KEY, initializedFn: () => initialised() });
+  const done = (async () => {
+    for await (const e of iter) {
+      lock = parse<SwapLock>(e);
+      maybeAck();
+    }
+  })();
+  await ready;
+  const timer = setInterval(() => void announce(), MEMBER_HEARTBEAT_MS);
+  timer.unref();
+
+  return {
+    async enter(keepAlive, abort) {
+      let last = Date.now();
+      while (fenced()) {
+        const err = abort();
+        if (err) throw err;
+        await sleep(20);
+        if (Date.now() - last > 5000) {
+          keepAlive();
+          last = Date.now();
+        }
+      }
+      inflight++;
+    },
+    leave() {
+      inflight = Math.max(0, inflight - 1);
+      maybeAck();
+    },
+    async stop() {
+      clearInterval(timer);
+      iter.stop();
+      await done;
+      await members.delete(id).catch(() => {});
+    },
+  };
+}
+
+/** The replay side: one swap at a time across all processes; `raise()` waits for every live aggregator. */
+export interface SwapSlot {
+  raise(): Promise<void>;
+  /** Ms left before the fence expires; swap statements must not start after it. */
+  remainingMs(): number;
+  release(): Promise<void>;
+}
+
+export interface SwapSlotOptions {
+  replayId: string;
+  copyTtlMs: number;
+  fenceTtlMs: number;
+  ackTimeoutMs: number;
+  /** Checked while waiting for the slot. */
+  cancelled(): boolean;
+}
+
+export async function acquireSwapSlot(js: JetStreamClient, o: SwapSlotOptions): Promise<SwapSlot> {
+  const kv = await replaysKv(js);
+  const members = await membersKv(js);
+  let revision = 0;
+  let current: SwapLock | undefined;
+  const put = async (l: SwapLock) => {
+    revision = await kv.update(SWAP_KEY, enc.encode(JSON.stringify(l)), revision);
+    current = l;
+  };
+  for (;;) {
+    if (o.cancelled()) throw new ReplayError('cancelled', 'replay cancelled');
+    const e = await kv.get(SWAP_KEY);
+    const held = parse<SwapLock>(e);
+    if (held && Date.now() < held.expires_at) {
+      await sleep(200);
+      continue;
+    }
+    const l: SwapLock = { replay_id: o.replayId, token: randomBytes(8).toString('hex'), phase: 'copy', expires_at: Date.now() + o.copyTtlMs };
+    try {
+      if (e) {
+        revision = e.revision;
+        await put(l);
+      } else {
+        revision = await kv.create(SWAP_KEY, enc.encode(JSON.stringify(l)));
+        current = l;
+      }
+      break;
+    } catch {
+      // Another replay took the slot between our read and our write.
+    }
+  }
+  return {
+    async raise() {
+      const l: SwapLock = { replay_id: o.replayId, token: randomBytes(8).toString('hex'), phase: 'fence', expires_at: Date.now() + o.fenceTtlMs };
+      await put(l);
+      const ids: string[] = [];
+      for await (const k of await members.keys()) ids.push(k);
+      const until = Date.now() + o.ackTimeoutMs;
+      for (const mid of ids) {
+        for (;;) {
+          const m = parse<Member>(await members.get(mid));
+          // Gone (expired: the aggregator died) or acknowledged.
+          if (!m || m.ack === l.token) break;
+          if (Date.now() > until) {
+            throw new ReplayError('fence_timeout', `live aggregator ${mid} did not pause its inserts within ${o.ackTimeoutMs} ms`);
+          }
+          await sleep(10);
+        }
+      }
+    },
+    remainingMs() {
+      return current ? current.expires_at - Date.now() : 0;
+    },
+    async release() {
+      await kv.delete(SWAP_KEY, { previousSeq: revision }).catch(() => {});
+      current = undefined;
+    },
+  };
+}

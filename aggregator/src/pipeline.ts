@@ -1,0 +1,112 @@
+import { StreamMessageError } from '@pulse/protocol';
+import { decodeStreamMessage } from '@pulse/protocol/codec';
+import { dropDuplicates } from './dedup.js';
+import { PoisonMessageError } from './errors.js';
+import { recordToRows, type EventRow } from './rows.js';
+import type { SaltSource } from './salt.js';
+import type { SessionStore } from './sessions.js';
+import type { SiteRules } from './site-rules.js';
+import type { Storage } from './storage/types.js';
+
+/** What the pipeline needs of a stream message: live JetStream messages and archived ones both have it. */
+export interface SourceMessage {
+  readonly seq: number;
+  readonly data: Uint8Array;
+}
+
+export interface Prepared<M extends SourceMessage> {
+  msg: M;
+  rows: EventRow[];
+}
+
+export interface PipelineDeps {
+  storage: Storage;
+  salts: SaltSource;
+  sessions: SessionStore;
+  rules: SiteRules;
+  /** Table whose stored client event ids make a repeat a duplicate (`events` live, the staging table in a replay). */
+  dedupTable: string;
+  /**
+   * Runs one named step. Live wraps it in retries that keep the messages alive; a replay runs it
+   * as is.
+   */
+  step<T>(name: 'prepare' | 'dedup' | 'sessions', fn: () => Promise<T>): Promise<T>;
+}
+
+export interface PipelineResult<M extends SourceMessage> {
+  /** Messages that decoded; their `rows` are what is left after exclusion (before dedup). */
+  good: Prepared<M>[];
+  poison: { msg: M; reason: string }[];
+  /** Rows to insert: not excluded, not already stored, visits assigned. */
+  fresh: EventRow[];
+  excluded: number;
+  duplicates: number;
+}
+
+/**
+ * THE processing of stream messages into `events` rows, shared by live ingestion and replays so a
+ * replay applies exactly today's code: decode + enrich (poison set aside) → drop the site's
+ * excluded paths → drop client event ids already stored → assign visits.
+ */
+export async function runPipeline<M extends SourceMessage>(msgs: readonly M[], d: PipelineDeps): Promise<PipelineResult<M>> {
+  const { good, poison } = await d.step('prepare', () => prepareMessages(msgs, d.salts));
+  let excluded = 0;
+  for (const p of good) {
+    const before = p.rows.length;
+    p.rows = p.rows.filter((r) => !d.rules.excluded(r.site_id, r.path));
+    excluded += before - p.rows.length;
+  }
+  const all = good.flatMap((p) => p.rows);
+  const { fresh, duplicates } = await d.step('dedup', () => dropDuplicates(all, d.storage, d.dedupTable));
+  await d.step('sessions', () => assignSessions(fresh, d.sessions));
+  return { good, poison, fresh, excluded, duplicates };
+}
+
+async function prepareMessages<M extends SourceMessage>(
+  msgs: readonly M[],
+  salts: SaltSource,
+): Promise<{ good: Prepared<M>[]; poison: { msg: M; reason: string }[] }> {
+  const good: Prepared<M>[] = [];
+  const poison: { msg: M; reason: string }[] = [];
+  for (const msg of msgs) {
+    try {
+      const decoded = decodeStreamMessage(msg.data);
+      const rows: EventRow[] = [];
+      for (const record of decoded.records) {
+        rows.push(...(await recordToRows(record, { seq: msg.seq, saltFor: (ms) => salts.saltFor(ms) })));
+      }
+      good.push({ msg, rows });
+    } catch (err) {
+      if (err instanceof PoisonMessageError || err instanceof StreamMessageError) {
+        poison.push({ msg, reason: (err as Error).message });
+        continue;
+      }
+      throw err;
+    }
+  }
+  return { good, poison };
+}
+
+/** Rows without an SDK session id get the visit the shared 30-minute rule puts them in. */
+async function assignSessions(rows: EventRow[], store: SessionStore): Promise<void> {
+  const groups = new Map<string, EventRow[]>();
+  for (const r of rows) {
+    if (r.session_id !== '') continue;
+    const k = `${r.site_id}\u0000${r.visitor_id}`;
+    const g = groups.get(k);
+    if (g) g.push(r);
+    else groups.set(k, [r]);
+  }
+  const list = [...groups.values()];
+  const CONCURRENCY = 64;
+  for (let i = 0; i < list.length; i += CONCURRENCY) {
+    await Promise.all(
+      list.slice(i, i + CONCURRENCY).map(async (g) => {
+        g.sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : 0));
+        const first = g[0] as EventRow;
+        const ids = await store.assign(first.site_id, first.visitor_id, g.map((r) => Date.parse(r.ts)));
+        g.forEach((r, j) => (r.session_id = ids[j] ?? ''));
+      }),
+    );
+  }
+}

@@ -1,0 +1,150 @@
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { connect } from 'nats';
+import { AggregatorError, ReplayConflictError } from './errors.js';
+import { silentLogger } from './log.js';
+import { createReplayManager, parseReplayRequest } from './replay/manager.js';
+import { renderProgress } from './replay/progress.js';
+import type { ReplayStatus } from './replay/types.js';
+import { createStorage, migrate } from './storage/index.js';
+
+/**
+ * `npm run replay -- --from <ISO> --to <ISO> [--site <site_id>] [--batch <messages>]`
+ *
+ * Two ways to reach the data:
+ * - QUERY_URL + ADMIN_TOKEN: through the query API's admin endpoints (required with the embedded
+ *   chDB, whose data directory only the running service's process may open);
+ * - otherwise directly: NATS_URL (nats://127.0.0.1:4222) and CLICKHOUSE_URL (+ CLICKHOUSE_USER,
+ *   CLICKHOUSE_PASSWORD, CLICKHOUSE_DATABASE) or chDB in DATA_DIR/clickhouse (DATA_DIR ./data).
+ * Progress goes to stderr, the final status as JSON to stdout. Exit 0 done, 1 failed,
+ * 2 bad usage, 3 refused (an overlapping replay runs). Ctrl-C cancels a direct replay.
+ */
+const USAGE = 'usage: replay --from <ISO-8601> --to <ISO-8601> [--site <site_id>] [--batch <messages>]';
+const POLL_MS = 500;
+
+class UsageError extends Error {}
+
+function options(): { from: string; to: string; site?: string; batch?: number } {
+  const { values } = parseArgs({
+    options: { from: { type: 'string' }, to: { type: 'string' }, site: { type: 'string' }, batch: { type: 'string' }, help: { type: 'boolean' } },
+    strict: true,
+  });
+  if (values.help) throw new UsageError(USAGE);
+  if (!values.from || !values.to) throw new UsageError(`--from and --to are required\n${USAGE}`);
+  const batch = values.batch === undefined ? undefined : Number(values.batch);
+  if (batch !== undefined && (!Number.isInteger(batch) || batch < 1)) throw new UsageError('--batch must be a positive integer');
+  return { from: values.from, to: values.to, ...(values.site ? { site: values.site } : {}), ...(batch ? { batch } : {}) };
+}
+
+function progressPrinter(): { show(s: ReplayStatus): void; end(): void } {
+  const tty = process.stderr.isTTY === true;
+  let lastLine = 0;
+  return {
+    show(s) {
+      const line = renderProgress(s);
+      if (tty) process.stderr.write(`\r\x1b[2K${line}`);
+      else if (Date.now() - lastLine >= 2000 || s.state !== 'running') {
+        process.stderr.write(`${line}\n`);
+        lastLine = Date.now();
+      }
+    },
+    end() {
+      if (tty) process.stderr.write('\n');
+    },
+  };
+}
+
+async function follow(get: () => Promise<ReplayStatus>): Promise<ReplayStatus> {
+  const out = progressPrinter();
+  for (;;) {
+    const s = await get();
+    out.show(s);
+    if (s.state !== 'running') {
+      out.end();
+      return s;
+    }
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+}
+
+async function viaQueryApi(base: string, token: string, req: { from: string; to: string; site?: string }): Promise<ReplayStatus> {
+  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+  const url = base.replace(/\/+$/, '');
+  const res = await fetch(`${url}/v1/admin/replays`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ from: req.from, to: req.to, ...(req.site ? { site_id: req.site } : {}) }),
+  });
+  const body = (await res.json().catch(() => ({}))) as { replay_id?: string; error?: { code?: string; message?: string } };
+  if (!res.ok || typeof body.replay_id !== 'string') {
+    const code = body.error?.code ?? `http_${res.status}`;
+    const err = new AggregatorError(code, body.error?.message ?? `POST /v1/admin/replays answered ${res.status}`);
+    throw res.status === 409 ? new ReplayConflictError('', err.message) : err;
+  }
+  const id = body.replay_id;
+  process.on('SIGINT', () => {
+    process.stderr.write(`\nthe replay ${id} goes on in the service; follow it at ${url}/v1/admin/replays/${id}\n`);
+    process.exit(130);
+  });
+  return follow(async () => {
+    const r = await fetch(`${url}/v1/admin/replays/${encodeURIComponent(id)}`, { headers });
+    if (!r.ok) throw new AggregatorError(`http_${r.status}`, `GET /v1/admin/replays/${id} answered ${r.status}`);
+    return (await r.json()) as ReplayStatus;
+  });
+}
+
+async function direct(req: { from: string; to: string; site?: string; batch?: number }): Promise<ReplayStatus> {
+  const env = process.env;
+  const storage = env.CLICKHOUSE_URL
+    ? createStorage({
+        url: env.CLICKHOUSE_URL,
+        ...(env.CLICKHOUSE_USER ? { username: env.CLICKHOUSE_USER } : {}),
+        ...(env.CLICKHOUSE_PASSWORD ? { password: env.CLICKHOUSE_PASSWORD } : {}),
+        ...(env.CLICKHOUSE_DATABASE ? { database: env.CLICKHOUSE_DATABASE } : {}),
+      })
+    : createStorage({ path: join(env.DATA_DIR || './data', 'clickhouse') });
+  const nats = await connect({ servers: (env.NATS_URL || 'nats://127.0.0.1:4222').split(','), name: 'pulse-replay-cli' });
+  try {
+    await migrate(storage, env.CLICKHOUSE_CLUSTER ? { cluster: env.CLICKHOUSE_CLUSTER } : {});
+    const manager = createReplayManager({ nats, storage, logger: silentLogger, ...(req.batch ? { batchMaxMessages: req.batch } : {}) });
+    const { replay_id } = await manager.start({ from: req.from, to: req.to, ...(req.site ? { site_id: req.site } : {}) });
+    process.on('SIGINT', () => {
+      process.stderr.write('\ncancelling…\n');
+      void manager.cancel(replay_id);
+    });
+    const status = await follow(() => manager.get(replay_id));
+    await manager.close();
+    return status;
+  } finally {
+    await nats.drain().catch(() => {});
+    await storage.close().catch(() => {});
+  }
+}
+
+async function main(): Promise<number> {
+  let req: ReturnType<typeof options>;
+  try {
+    req = options();
+  } catch (err) {
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+    return 2;
+  }
+  try {
+    // Fail on a bad range before touching NATS or opening a data directory.
+    parseReplayRequest({ from: req.from, to: req.to, ...(req.site ? { site_id: req.site } : {}) });
+    const { QUERY_URL, ADMIN_TOKEN } = process.env;
+    const status = QUERY_URL && ADMIN_TOKEN ? await viaQueryApi(QUERY_URL, ADMIN_TOKEN, req) : await direct(req);
+    process.stdout.write(`${JSON.stringify(status)}\n`);
+    return status.state === 'done' ? 0 : 1;
+  } catch (err) {
+    const code = err instanceof AggregatorError ? err.code : 'error';
+    process.stderr.write(`replay: ${code}: ${err instanceof Error ? err.message : String(err)}\n`);
+    if (code === 'invalid_range') return 2;
+    return err instanceof ReplayConflictError ? 3 : 1;
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  () => process.exit(1),
+);

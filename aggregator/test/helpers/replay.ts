@@ -1,0 +1,87 @@
+import type { JetStreamManager } from 'nats';
+import { AGGREGATOR_CONSUMER, EVENTS_STREAM, type SiteRecord, type StreamRecord } from '@pulse/protocol';
+import { ROLLUPS, type Storage } from '../../src/storage/index.js';
+import { SITE, UA_CHROME_WIN, UA_IPHONE, waitFor } from './fixture.js';
+
+export const OTHER_SITE = 's_BBBBBBBBBBBBBBBB';
+
+export function siteRecord(siteId: string, excluded: string[]): SiteRecord {
+  return { site_id: siteId, merchant_id: 'm_AAAAAAAAAAAAAAAA', domain: 'shop.example.com', timezone: 'UTC', settings: { excluded_paths: excluded }, created_at: 1 };
+}
+
+let n = 0;
+
+/**
+ * One collector request: a few visitors browsing shop and admin pages, without SDK session ids
+ * (server-side visits), some cookieless (no visitor id), plus a custom event.
+ */
+export function traffic(base: number, opts: { site?: string; paths?: string[]; visitors?: number } = {}): StreamRecord[] {
+  const paths = opts.paths ?? ['/shop', '/admin/users', '/shop/cart', '/admin/settings'];
+  const out: StreamRecord[] = [];
+  for (let v = 0; v < (opts.visitors ?? 3); v++) {
+    const cookieless = v % 3 === 2;
+    out.push({
+      site_id: opts.site ?? SITE,
+      received_at: base + 500,
+      ip: `203.0.113.${v + 1}`,
+      ua: v % 2 === 0 ? UA_CHROME_WIN : UA_IPHONE,
+      country: v % 2 === 0 ? 'DE' : 'FR',
+      events: [
+        ...paths.map((p, i) => ({
+          id: `ev-${++n}`,
+          name: 'pageview',
+          ts: base + v * 1000 + i * 60_000,
+          url: `https://shop.example.com${p}`,
+          referrer: i === 0 ? 'https://www.google.com/' : '',
+          ...(cookieless ? {} : { visitor_id: `vis-${v}` }),
+        })),
+        { id: `ev-${++n}`, name: 'signup', ts: base + v * 1000 + 30_000, url: 'https://shop.example.com/shop', ...(cookieless ? {} : { visitor_id: `vis-${v}` }), props: { plan: 'pro' } },
+      ],
+    });
+  }
+  return out;
+}
+
+export interface Numbers {
+  rows: Record<string, unknown>[];
+  rollups: Record<string, unknown[]>;
+}
+
+/** Everything a dashboard could read: every stored row (enriched fields and visit) and every rollup. */
+export async function numbers(s: Storage): Promise<Numbers> {
+  const rows = await s.query(
+    `SELECT site_id, event_id, name, path, visitor_id, session_id, source, medium, device, browser, country, stream_seq
+     FROM events ORDER BY site_id, event_id`,
+  );
+  const rollups: Record<string, unknown[]> = {};
+  for (const r of ROLLUPS) {
+    const dims = ['site_id', 'bucket', ...Object.keys(r.dims)].join(', ');
+    rollups[r.table] = await s.query(
+      `SELECT ${dims}, sum(events) AS events, sum(pageviews) AS pageviews, uniqMerge(visitors) AS visitors, uniqMerge(visits) AS visits
+       FROM ${r.table} GROUP BY ${dims} ORDER BY ${dims}`,
+    );
+  }
+  return { rows, rollups };
+}
+
+/** What the query loop watches: raw and rollup totals of the site. */
+export async function totals(s: Storage, site = SITE): Promise<{ raw: number; minute: number; pages: number; sources: number }> {
+  const [r] = await s.query<{ raw: number; minute: number; pages: number; sources: number }>(
+    `SELECT
+       (SELECT count() FROM events WHERE site_id = {site:String}) AS raw,
+       (SELECT sum(events) FROM rollup_events_minute WHERE site_id = {site:String}) AS minute,
+       (SELECT sum(pageviews) FROM rollup_pages_hour WHERE site_id = {site:String}) AS pages,
+       (SELECT sum(events) FROM rollup_sources_day WHERE site_id = {site:String}) AS sources`,
+    { site },
+  );
+  return r!;
+}
+
+/** Waits until the live aggregator finished every message in the stream. */
+export async function caughtUp(jsm: JetStreamManager): Promise<void> {
+  await waitFor('live aggregator caught up', async () => {
+    const s = await jsm.streams.info(EVENTS_STREAM);
+    const c = await jsm.consumers.info(EVENTS_STREAM, AGGREGATOR_CONSUMER);
+    return c.ack_floor.stream_seq >= s.state.last_seq;
+  });
+}

@@ -1,0 +1,177 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { connect, type NatsConnection } from 'nats';
+import { encodeRecord, KV_SITES } from '@pulse/protocol';
+import { startNats, tempDir, type TempDir, type TestNats } from '@pulse/testkit';
+import { AggregatorError, createAggregator, createReplayManager, KV_REPLAYS, silentLogger, type ReplayManager, type ReplayStatus } from '../src/index.js';
+import { createStorage, type Storage } from '../src/storage/index.js';
+import { count, publish, SITE, waitFor } from './helpers/fixture.js';
+import { caughtUp, numbers, siteRecord, traffic } from './helpers/replay.js';
+
+const CLI = fileURLToPath(new URL('../dist/replay-cli.js', import.meta.url));
+const ADMIN = "site_id = 's_AAAAAAAAAAAAAAAA' AND path LIKE '/admin/%'";
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+interface Env {
+  server: TestNats;
+  nc: NatsConnection;
+  dir: TempDir;
+  open(): Storage;
+}
+
+async function env(): Promise<Env> {
+  const server = await startNats();
+  const nc = await connect({ servers: server.url });
+  const dir = tempDir();
+  cleanups.push(async () => {
+    await nc.close().catch(() => {});
+    await server.cleanup();
+    dir.remove();
+  });
+  return { server, nc, dir, open: () => createStorage({ path: `${dir.path}/clickhouse` }) };
+}
+
+/** Live data with old /admin/* events, then the rule that excludes them. */
+async function seed(e: Env, storage: Storage, messages: number): Promise<{ from: string; to: string }> {
+  const sites = await e.nc.jetstream().views.kv(KV_SITES, { history: 1 });
+  await sites.put(SITE, encodeRecord(siteRecord(SITE, [])));
+  const a = createAggregator({ nats: e.nc, storage, logger: silentLogger });
+  await a.start();
+  const t0 = Date.now() - 30 * 60_000;
+  const js = e.nc.jetstream();
+  for (let i = 0; i < messages; i++) await publish(js, traffic(t0 + i * 100, { visitors: 1 }));
+  await caughtUp(await e.nc.jetstreamManager());
+  await a.stop();
+  await sites.put(SITE, encodeRecord(siteRecord(SITE, ['/admin/*'])));
+  return { from: new Date(t0 - 60_000).toISOString(), to: new Date(Date.now() + 60_000).toISOString() };
+}
+
+function run(args: string[], extraEnv: Record<string, string>): { child: ChildProcess; out: () => string; err: () => string; exit: Promise<number | null> } {
+  const child = spawn(process.execPath, [CLI, ...args], {
+    env: { ...process.env, CLICKHOUSE_URL: '', QUERY_URL: '', ADMIN_TOKEN: '', ...extraEnv },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const exit = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  cleanups.push(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  return { child, out: () => out, err: () => err, exit };
+}
+
+describe('replay CLI (dist/replay-cli.js)', () => {
+  it('a replay SIGKILLed midway leaves live data unchanged; running it again completes', async () => {
+    expect(existsSync(CLI), 'run `npx tsup` first').toBe(true);
+    const e = await env();
+    let storage = e.open();
+    const range = await seed(e, storage, 150);
+    const before = await numbers(storage);
+    expect(await count(storage, ADMIN)).toBe(150 * 2);
+    // The child opens the chDB directory; only one process may.
+    await storage.close();
+
+    const cli = run(['--from', range.from, '--to', range.to, '--batch', '1'], { NATS_URL: e.server.url, DATA_DIR: e.dir.path });
+    const replays = await e.nc.jetstream().views.kv(KV_REPLAYS, { history: 1 });
+    const dec = new TextDecoder();
+    await waitFor(
+      'the replay to be midway',
+      async () => {
+        for await (const k of await replays.keys('r.*')) {
+          const entry = await replays.get(k);
+          const s = entry ? (JSON.parse(dec.decode(entry.value)) as ReplayStatus) : undefined;
+          if (s && s.phase === 'reading' && s.messages_done > 0 && s.messages_done < s.messages_total) return true;
+        }
+        return false;
+      },
+      30_000,
+    );
+    cli.child.kill('SIGKILL');
+    await cli.exit;
+
+    storage = e.open();
+    cleanups.push(() => storage.close());
+    expect(await numbers(storage)).toEqual(before);
+    const m = createReplayManager({ nats: e.nc, storage, logger: silentLogger, heartbeatMs: 100, staleAfterMs: 1000 });
+    cleanups.push(() => m.close());
+    const [killed] = await storageKeys(replays);
+    await waitFor('the killed replay to read as abandoned', async () => (await m.get(killed!)).state === 'failed');
+    expect((await m.get(killed!)).error?.code).toBe('abandoned');
+
+    const again = await m.wait((await m.start(range)).replay_id);
+    expect(again.state).toBe('done');
+    expect(await count(storage, ADMIN)).toBe(0);
+    expect(await count(storage)).toBe(150 * 3);
+    // The killed run's staging tables were collected.
+    const [left] = await storage.query<{ n: number }>("SELECT count() AS n FROM system.tables WHERE database = currentDatabase() AND name LIKE 'rp\\_%'");
+    expect(left?.n).toBe(0);
+  });
+
+  it('goes through the query API admin endpoints with QUERY_URL + ADMIN_TOKEN, with a progress bar on stderr', async () => {
+    const e = await env();
+    const storage = e.open();
+    cleanups.push(() => storage.close());
+    const range = await seed(e, storage, 20);
+    const m = createReplayManager({ nats: e.nc, storage, logger: silentLogger, batchMaxMessages: 2 });
+    cleanups.push(() => m.close());
+    const server = adminServer(m, 'secret-token');
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+    const ok = run(['--from', range.from, '--to', range.to, '--site', SITE], { QUERY_URL: url, ADMIN_TOKEN: 'secret-token', NATS_URL: 'nats://127.0.0.1:1' });
+    expect(await ok.exit).toBe(0);
+    const final = JSON.parse(ok.out()) as ReplayStatus;
+    expect(final).toMatchObject({ state: 'done', progress: 1, site_id: SITE });
+    expect(ok.err()).toMatch(/\[#+\] 100% +[\d,]+ events +[\d,]+ ev\/s/);
+    expect(await count(storage, ADMIN)).toBe(0);
+
+    const denied = run(['--from', range.from, '--to', range.to], { QUERY_URL: url, ADMIN_TOKEN: 'wrong' });
+    expect(await denied.exit).toBe(1);
+    expect(denied.err()).toContain('unauthorized');
+    const bad = run(['--from', range.to, '--to', range.from], { QUERY_URL: url, ADMIN_TOKEN: 'secret-token' });
+    expect(await bad.exit).toBe(2);
+  });
+});
+
+async function storageKeys(kv: Awaited<ReturnType<ReturnType<NatsConnection['jetstream']>['views']['kv']>>): Promise<string[]> {
+  const ids: string[] = [];
+  for await (const k of await kv.keys('r.*')) ids.push(k.slice(2));
+  return ids;
+}
+
+/** The two admin endpoints the query API wires to a ReplayManager, as the CLI expects them. */
+function adminServer(m: ReplayManager, token: string): Server {
+  return createServer((req, res) => {
+    const send = (status: number, body: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(body));
+    };
+    const fail = (err: unknown) => {
+      const code = err instanceof AggregatorError ? err.code : 'internal';
+      const status = code === 'replay_conflict' ? 409 : code === 'replay_not_found' ? 404 : code === 'invalid_range' ? 400 : 500;
+      send(status, { error: { code, message: err instanceof Error ? err.message : String(err) } });
+    };
+    if (req.headers.authorization !== `Bearer ${token}`) return send(401, { error: { code: 'unauthorized', message: 'bad admin token' } });
+    let body = '';
+    req.on('data', (d: Buffer) => (body += d.toString()));
+    req.on('end', () => {
+      const id = /^\/v1\/admin\/replays\/([^/]+)$/.exec(req.url ?? '')?.[1];
+      if (req.method === 'POST' && req.url === '/v1/admin/replays') {
+        m.start(JSON.parse(body) as { from: string; to: string }).then((r) => send(202, r), fail);
+      } else if (req.method === 'GET' && id) {
+        m.get(decodeURIComponent(id)).then((s) => send(200, s), fail);
+      } else send(404, { error: { code: 'not_found', message: 'no such route' } });
+    });
+  });
+}
