@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { connect } from 'nats';
@@ -13,7 +14,8 @@ import { createStorage, migrate } from './storage/index.js';
  *
  * Two ways to reach the data:
  * - QUERY_URL + ADMIN_TOKEN: through the query API's admin endpoints (required with the embedded
- *   chDB, whose data directory only the running service's process may open);
+ *   chDB, whose data directory only the running service's process may open; with neither NATS_URL
+ *   nor CLICKHOUSE_URL set, the embedded default's URL and DATA_DIR/admin-token are used);
  * - otherwise directly: NATS_URL (nats://127.0.0.1:4222) and CLICKHOUSE_URL (+ CLICKHOUSE_USER,
  *   CLICKHOUSE_PASSWORD, CLICKHOUSE_DATABASE) or chDB in DATA_DIR/clickhouse (DATA_DIR ./data).
  * Progress goes to stderr, the final status as JSON to stdout. Exit 0 done, 1 failed,
@@ -23,6 +25,20 @@ const USAGE = 'usage: replay --from <ISO-8601> --to <ISO-8601> [--site <site_id>
 const POLL_MS = 500;
 
 class UsageError extends Error {}
+
+/**
+ * QUERY_URL + ADMIN_TOKEN when given. Without them, and with neither NATS_URL nor CLICKHOUSE_URL,
+ * this is the embedded default: `npm start` holds the chDB directory, so go through its query API
+ * with the admin token it keeps in DATA_DIR.
+ */
+function queryApiTarget(env: NodeJS.ProcessEnv): { url: string; token: string } | undefined {
+  if (env.QUERY_URL && env.ADMIN_TOKEN) return { url: env.QUERY_URL, token: env.ADMIN_TOKEN };
+  if (env.NATS_URL || env.CLICKHOUSE_URL) return undefined;
+  const tokenFile = join(env.DATA_DIR ?? './data', 'admin-token');
+  if (!existsSync(tokenFile)) return undefined;
+  const token = env.ADMIN_TOKEN ?? readFileSync(tokenFile, 'utf8').trim();
+  return { url: env.QUERY_URL ?? `http://127.0.0.1:${env.QUERY_PORT ?? '8081'}`, token };
+}
 
 function options(): { from: string; to: string; site?: string; batch?: number } {
   const { values } = parseArgs({
@@ -132,8 +148,8 @@ async function main(): Promise<number> {
   try {
     // Fail on a bad range before touching NATS or opening a data directory.
     parseReplayRequest({ from: req.from, to: req.to, ...(req.site ? { site_id: req.site } : {}) });
-    const { QUERY_URL, ADMIN_TOKEN } = process.env;
-    const status = QUERY_URL && ADMIN_TOKEN ? await viaQueryApi(QUERY_URL, ADMIN_TOKEN, req) : await direct(req);
+    const api = queryApiTarget(process.env);
+    const status = api ? await viaQueryApi(api.url, api.token, req) : await direct(req);
     process.stdout.write(`${JSON.stringify(status)}\n`);
     return status.state === 'done' ? 0 : 1;
   } catch (err) {
