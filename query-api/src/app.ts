@@ -15,6 +15,7 @@ import { ApiMetrics } from './metrics.js';
 import { RateLimiter } from './ratelimit.js';
 import { registerAdmin } from './routes/admin.js';
 import { registerOps } from './routes/ops.js';
+import { registerReplays } from './routes/replays.js';
 import { registerReports } from './routes/reports.js';
 import { TenancyStore, openKv } from './tenancy/store.js';
 import { SchemaProbe } from './schema-probe.js';
@@ -52,6 +53,7 @@ export function createQueryApi(options: QueryApiOptions): QueryApi {
   let server: Server | undefined;
   let deps: Deps | undefined;
   let invalidations: Subscription | undefined;
+  let unsubscribeSwapped: (() => unknown) | undefined;
   const router = new Router();
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -130,8 +132,14 @@ export function createQueryApi(options: QueryApiOptions): QueryApi {
           log.log('info', 'answer cache cleared', { reason: CACHE_INVALIDATE_SUBJECT });
         },
       });
+      // Replayed data replaced what cached answers were computed from (any range, any site).
+      unsubscribeSwapped = opts.replays?.onSwapped((e) => {
+        cache.clear();
+        log.log('info', 'answer cache cleared', { reason: 'replay swapped', replay_id: e.replay_id, from: e.from, to: e.to, site_id: e.site_id ?? null });
+      });
       registerOps(router, deps);
       registerAdmin(router, deps);
+      registerReplays(router, deps);
       registerReports(router, deps);
       const s = createServer((req, res) => {
         handle(req, res).catch((err: unknown) => {
@@ -158,6 +166,8 @@ export function createQueryApi(options: QueryApiOptions): QueryApi {
       server = undefined;
       invalidations?.unsubscribe();
       invalidations = undefined;
+      unsubscribeSwapped?.();
+      unsubscribeSwapped = undefined;
       const closed = new Promise<void>((ok) => s.close(() => ok()));
       s.closeIdleConnections();
       const timer = setTimeout(() => s.closeAllConnections(), graceMs);

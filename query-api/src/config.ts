@@ -1,4 +1,5 @@
 import type { NatsConnection } from 'nats';
+import type { ReplayManager } from '@pulse/aggregator';
 import { ConfigError } from './errors.js';
 import type { Logger } from './log.js';
 import type { QueryStorage } from './storage.js';
@@ -20,6 +21,9 @@ export const DEFAULT_SCHEMA_REFRESH_MS = 30_000;
 /** Sites listed by `GET /v1/sites` at most. */
 export const DEFAULT_MAX_SITES_LISTED = 10_000;
 export const MIN_ADMIN_TOKEN_LENGTH = 8;
+
+/** What the replay admin endpoints need of `createReplayManager(...)` from `@pulse/aggregator`. */
+export type ReplayAdmin = Pick<ReplayManager, 'start' | 'get' | 'cancel' | 'onSwapped'>;
 
 export interface QueryApiOptions {
   nats: NatsConnection;
@@ -43,10 +47,16 @@ export interface QueryApiOptions {
   defaultMetrics?: boolean;
   /** The clock (tests pin it to make relative ranges deterministic). */
   now?: () => number;
+  /**
+   * Serves `/v1/admin/replays` (503 `replays_unavailable` without it) and empties the answer cache
+   * whenever a replay, of this process or another, swapped data in. The caller closes it.
+   */
+  replays?: ReplayAdmin;
 }
 
-export type ResolvedOptions = Required<Omit<QueryApiOptions, 'staticDir' | 'logger' | 'rateLimit' | 'cache'>> & {
+export type ResolvedOptions = Required<Omit<QueryApiOptions, 'staticDir' | 'logger' | 'rateLimit' | 'cache' | 'replays'>> & {
   staticDir: string | undefined;
+  replays: ReplayAdmin | undefined;
   logger: Logger | undefined;
   rateLimit: RateLimitOptions;
   cache: CacheOptions;
@@ -76,6 +86,11 @@ export function resolveOptions(o: QueryApiOptions): ResolvedOptions {
   if (o.staticDir !== undefined && (typeof o.staticDir !== 'string' || o.staticDir === '')) {
     throw new ConfigError('staticDir', 'must be a directory path');
   }
+  if (o.replays !== undefined) {
+    const r = o.replays as Partial<Record<keyof ReplayAdmin, unknown>> | null;
+    const missing = (['start', 'get', 'cancel', 'onSwapped'] as const).find((m) => typeof r?.[m] !== 'function');
+    if (missing) throw new ConfigError('replays', `must be a ReplayManager (no ${missing}())`);
+  }
   const rl = { ...DEFAULT_RATE_LIMIT, ...o.rateLimit };
   const cache = { ...DEFAULT_CACHE, ...o.cache };
   return {
@@ -86,6 +101,7 @@ export function resolveOptions(o: QueryApiOptions): ResolvedOptions {
     host: o.host ?? DEFAULT_HOST,
     staticDir: o.staticDir,
     logger: o.logger,
+    replays: o.replays,
     kvReplicas: positive('kvReplicas', o.kvReplicas, DEFAULT_KV_REPLICAS, { integer: true }),
     keyCacheTtlMs: positive('keyCacheTtlMs', o.keyCacheTtlMs, DEFAULT_KEY_CACHE_TTL_MS),
     rateLimit: {

@@ -8,6 +8,7 @@ export {
   DEFAULT_QUERY_TIMEOUT_MS,
   DEFAULT_RATE_LIMIT,
   type QueryApiOptions,
+  type ReplayAdmin,
 } from './config.js';
 export * from './errors.js';
 export { jsonLogger, silentLogger, type Logger, type LogLevel } from './log.js';

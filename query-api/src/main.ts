@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { connect } from 'nats';
 import { DEFAULT_QUERY_PORT } from '@pulse/protocol';
+import { createReplayManager } from '@pulse/aggregator';
 import { createStorage, type Storage } from '@pulse/aggregator/storage';
 import { createQueryApi } from './app.js';
 import { jsonLogger } from './log.js';
@@ -24,6 +25,8 @@ async function main(): Promise<void> {
         ...(env.CLICKHOUSE_DATABASE ? { database: env.CLICKHOUSE_DATABASE } : {}),
       })
     : createStorage({ path: resolve(env.DATA_DIR ?? './data', 'clickhouse') });
+  // Replays started through this API run in this process (reading the stream, writing staging tables).
+  const replays = createReplayManager({ nats, storage, logger: log });
   const api = createQueryApi({
     nats,
     storage,
@@ -34,6 +37,7 @@ async function main(): Promise<void> {
     ...(env.NATS_KV_REPLICAS ? { kvReplicas: Number(env.NATS_KV_REPLICAS) } : {}),
     defaultMetrics: true,
     logger: log,
+    replays,
   });
   await api.start();
   let stopping = false;
@@ -42,6 +46,8 @@ async function main(): Promise<void> {
     stopping = true;
     log.log('info', 'shutting down', { signal });
     await api.stop();
+    // Cancels replays still running here: live data stays untouched, their staging is dropped.
+    await replays.close().catch((err: unknown) => log.log('error', 'replay manager close failed', { err }));
     await nats.drain().catch(() => {});
     await storage.close().catch(() => {});
     process.exit(0);

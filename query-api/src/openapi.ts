@@ -4,7 +4,10 @@ import {
   CREATE_SITE_SCHEMA,
   MERCHANT_ID_SCHEMA,
   PATCH_SITE_SCHEMA,
+  REPLAY_ID_SCHEMA,
+  REPLAY_STATUS_SCHEMA,
   SITE_SCHEMA,
+  START_REPLAY_SCHEMA,
 } from './admin/schemas.js';
 import { DIMENSIONS, METRICS } from './query/catalog.js';
 import { QUERY_REQUEST_SCHEMA, SITE_ID_SCHEMA } from './query/schema.js';
@@ -104,6 +107,14 @@ const readErrors = {
   '504': err('The query ran past the time limit.'),
 };
 const adminErrors = { '400': err('Invalid request; the message names the field.'), '401': err('Admin token required.'), '404': err('Not found.') };
+const replayErrors = {
+  '401': adminErrors['401'],
+  '500': err('The replay manager failed (`internal`).'),
+  '503': err('Replays are not enabled on this instance (`replays_unavailable`).'),
+};
+const replayIdParam = { name: 'replay_id', in: 'path', required: true, schema: REPLAY_ID_SCHEMA };
+const replayStatus = (description: string) => ({ description, ...json(ref('ReplayStatus')) });
+const replayNotFound = err('No replay with that id (`replay_not_found`).');
 
 function metricsText(): string {
   const lines = Object.entries(METRICS).map(([name, m]) => `- \`${name}\` (${m.exact ? 'exact' : 'approximate'}): ${m.description}`);
@@ -144,6 +155,8 @@ export function openApiDocument(): Record<string, unknown> {
         CreateSite: CREATE_SITE_SCHEMA,
         CreateReadKey: CREATE_KEY_SCHEMA,
         PatchSite: PATCH_SITE_SCHEMA,
+        StartReplay: START_REPLAY_SCHEMA,
+        ReplayStatus: REPLAY_STATUS_SCHEMA,
         Error: ERROR_SCHEMA,
       },
     },
@@ -254,6 +267,40 @@ export function openApiDocument(): Record<string, unknown> {
           security: [{ adminToken: [] }],
           parameters: [{ name: 'key', in: 'path', required: true, schema: { type: 'string' } }],
           responses: { '204': { description: 'Revoked' }, ...adminErrors },
+        },
+      },
+      '/v1/admin/replays': {
+        post: {
+          summary: 'Reprocess history: replay a range from the stream (or the archive) and swap it in atomically',
+          description:
+            'Runs in the background; follow it with `GET /v1/admin/replays/{replay_id}`. Live ingestion and dashboards are not interrupted: queries see the old or the new data, never a mix. Once swapped, the answer cache of every query API is emptied.',
+          security: [{ adminToken: [] }],
+          requestBody: { required: true, ...json(ref('StartReplay')) },
+          responses: {
+            '202': {
+              description: 'Started',
+              headers: { Location: { schema: { type: 'string' }, description: 'The status URL.' } },
+              ...json({ type: 'object', required: ['replay_id'], properties: { replay_id: REPLAY_ID_SCHEMA } }),
+            },
+            '400': err('Invalid body (the message names the field) or range (`invalid_range`: `from` not before `to`, or in the future).'),
+            '409': err('A running replay overlaps this range and site (`replay_conflict`; the message names it).'),
+            ...replayErrors,
+          },
+        },
+      },
+      '/v1/admin/replays/{replay_id}': {
+        get: {
+          summary: "A replay's state and progress (from any instance, whichever process runs it)",
+          security: [{ adminToken: [] }],
+          parameters: [replayIdParam],
+          responses: { '200': replayStatus('The status'), '404': replayNotFound, ...replayErrors },
+        },
+        delete: {
+          summary: 'Cancel a running replay before its swap (live data stays untouched)',
+          description: 'Answers the status at the time of the request; the replay then ends `failed` with error code `cancelled`. A finished replay is left as it is.',
+          security: [{ adminToken: [] }],
+          parameters: [replayIdParam],
+          responses: { '200': replayStatus('The status when the cancel was requested'), '404': replayNotFound, ...replayErrors },
         },
       },
       '/healthz': { get: { summary: 'Alive', responses: { '200': { description: 'ok' } } } },

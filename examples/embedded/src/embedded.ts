@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { connect, type NatsConnection } from 'nats';
 import { spawnNatsServer, type NatsServerHandle } from '@pulse/testkit';
 import { createStorage, migrate, type Storage } from '@pulse/aggregator/storage';
-import { createAggregator, createStatusServer } from '@pulse/aggregator';
+import { createAggregator, createReplayManager, createStatusServer } from '@pulse/aggregator';
 import { logFields, type Logger } from '@pulse/protocol';
 import { createQueryApi } from '@pulse/query-api';
 import { resolveOptions, type EmbeddedOptions } from './options.js';
@@ -68,7 +68,11 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
     const nc: NatsConnection = await connect({ servers: natsUrl, name: 'pulse-embedded', maxReconnectAttempts: -1 });
     cleanups.push(() => nc.drain());
 
+    const replays = createReplayManager({ nats: nc, storage, logger: logFor('replay') });
+    cleanups.push(() => replays.close());
+
     const query = createQueryApi({
+      replays,
       nats: nc,
       storage,
       adminToken,

@@ -62,3 +62,51 @@ export const SITE_SCHEMA: JsonSchema = {
   },
   required: ['site_id', 'merchant_id', 'domain', 'timezone', 'settings', 'created_at'],
 };
+
+export const REPLAY_ID_SCHEMA: JsonSchema = { type: 'string', pattern: '^rp_[0-9a-f]{16}$', description: 'A replay id (rp_ + 16 hex characters).' };
+
+export const START_REPLAY_SCHEMA: JsonSchema = {
+  type: 'object',
+  required: ['from', 'to'],
+  additionalProperties: false,
+  description: 'Reprocess the events whose time lies in [from, to) with the current code and site settings, of one site or of all.',
+  properties: {
+    from: { type: 'string', format: 'date-time', description: 'Inclusive; must not be in the future.' },
+    to: { type: 'string', format: 'date-time', description: 'Exclusive; after `from`. May lie in the future (the open period is handled).' },
+    site_id: { ...SITE_ID_SCHEMA, description: 'Only this site (default: every site).' },
+  },
+};
+
+export const REPLAY_STATUS_SCHEMA: JsonSchema = {
+  type: 'object',
+  required: ['replay_id', 'state', 'phase', 'progress', 'events_done', 'messages_done', 'messages_total', 'rate', 'from', 'to', 'source', 'rows_staged', 'started_at', 'updated_at'],
+  properties: {
+    replay_id: REPLAY_ID_SCHEMA,
+    state: { type: 'string', enum: ['running', 'done', 'failed'] },
+    phase: { type: 'string', enum: ['reading', 'swapping', 'done', 'failed'] },
+    progress: { type: 'number', minimum: 0, maximum: 1, description: 'Reading the messages is 90 %, the swap the rest.' },
+    events_done: { type: 'integer', description: 'Events read and processed (including the lead-in before `from` that only rebuilds visits).' },
+    events_total: { type: 'integer', description: 'Estimate, once the number of messages to read is known.' },
+    messages_done: { type: 'integer' },
+    messages_total: { type: 'integer' },
+    rate: { type: 'number', description: 'Events per second since reading began.' },
+    eta_seconds: { type: 'number' },
+    from: { type: 'string', format: 'date-time' },
+    to: { type: 'string', format: 'date-time' },
+    site_id: SITE_ID_SCHEMA,
+    source: {
+      type: 'object',
+      description: 'Messages read from the stream and from the ClickHouse archive (chosen automatically).',
+      properties: { stream: { type: 'integer' }, archive: { type: 'integer' } },
+    },
+    rows_staged: { type: 'integer', description: 'Rows written to the staging table.' },
+    started_at: { type: 'string', format: 'date-time' },
+    updated_at: { type: 'string', format: 'date-time' },
+    finished_at: { type: 'string', format: 'date-time' },
+    error: {
+      type: 'object',
+      description: 'When failed: `cancelled`, `abandoned` (its process died), `fence_timeout`, `swap_failed`, ...',
+      properties: { code: { type: 'string' }, message: { type: 'string' } },
+    },
+  },
+};

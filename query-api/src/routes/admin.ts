@@ -1,4 +1,3 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import {
   CREATE_KEY_SCHEMA,
@@ -7,31 +6,24 @@ import {
   PATCH_SITE_SCHEMA,
 } from '../admin/schemas.js';
 import type { Deps } from '../deps.js';
-import { BadRequestError, NotFoundError, UnauthorizedError } from '../errors.js';
-import { bearerToken, readJson, sendJson } from '../http/respond.js';
+import { BadRequestError, NotFoundError } from '../errors.js';
+import { readJson, sendJson } from '../http/respond.js';
 import type { Router } from '../http/router.js';
 import { validate } from '../schema/json-schema.js';
 import type { SitePatch } from '../tenancy/store.js';
 import { isValidTimeZone } from '../time/zone.js';
-
-const digest = (s: string) => createHash('sha256').update(s).digest();
-
-function requireAdmin(req: IncomingMessage, adminDigest: Buffer): void {
-  const token = bearerToken(req);
-  // Digests have equal length, so the comparison time does not depend on the token.
-  if (token === undefined || !timingSafeEqual(digest(token), adminDigest)) throw new UnauthorizedError('admin token required');
-}
+import { adminGuard } from './admin-auth.js';
 
 function checkTimezone(tz: string | undefined): void {
   if (tz !== undefined && !isValidTimeZone(tz)) throw new BadRequestError('timezone', `${JSON.stringify(tz)} is not an IANA time zone`);
 }
 
 export function registerAdmin(router: Router, d: Deps): void {
-  const adminDigest = digest(d.opts.adminToken);
+  const requireAdmin = adminGuard(d.opts.adminToken);
   const body = async (req: IncomingMessage) => readJson(req, d.opts.maxBodyBytes);
 
   router.add('POST', '/v1/admin/merchants', async ({ req, res }) => {
-    requireAdmin(req, adminDigest);
+    requireAdmin(req);
     const input = await body(req);
     validate(CREATE_MERCHANT_SCHEMA, input);
     const m = await d.tenancy.createMerchant((input as { name: string }).name);
@@ -40,21 +32,21 @@ export function registerAdmin(router: Router, d: Deps): void {
   });
 
   router.add('GET', '/v1/admin/merchants/:merchant_id', async ({ req, res, params }) => {
-    requireAdmin(req, adminDigest);
+    requireAdmin(req);
     const m = await d.tenancy.getMerchant(params.merchant_id ?? '');
     if (!m) throw new NotFoundError('merchant');
     sendJson(res, 200, m);
   });
 
   router.add('GET', '/v1/admin/merchants/:merchant_id/sites', async ({ req, res, params }) => {
-    requireAdmin(req, adminDigest);
+    requireAdmin(req);
     const id = params.merchant_id ?? '';
     if (!(await d.tenancy.getMerchant(id))) throw new NotFoundError('merchant');
     sendJson(res, 200, { sites: await d.tenancy.listSites(id, 100_000) });
   });
 
   router.add('POST', '/v1/admin/sites', async ({ req, res }) => {
-    requireAdmin(req, adminDigest);
+    requireAdmin(req);
     const input = await body(req);
     validate(CREATE_SITE_SCHEMA, input);
     const { merchant_id, domain, timezone } = input as { merchant_id: string; domain: string; timezone?: string };
@@ -65,14 +57,14 @@ export function registerAdmin(router: Router, d: Deps): void {
   });
 
   router.add('GET', '/v1/admin/sites/:site_id', async ({ req, res, params }) => {
-    requireAdmin(req, adminDigest);
+    requireAdmin(req);
     const site = await d.tenancy.getSite(params.site_id ?? '', { fresh: true });
     if (!site) throw new NotFoundError('site');
     sendJson(res, 200, site);
   });
 
   router.add('PATCH', '/v1/admin/sites/:site_id', async ({ req, res, params }) => {
-    requireAdmin(req, adminDigest);
+    requireAdmin(req);
     const input = await body(req);
     validate(PATCH_SITE_SCHEMA, input);
     const patch = input as SitePatch;
@@ -84,7 +76,7 @@ export function registerAdmin(router: Router, d: Deps): void {
   });
 
   router.add('POST', '/v1/admin/keys', async ({ req, res }) => {
-    requireAdmin(req, adminDigest);
+    requireAdmin(req);
     const input = await body(req);
     validate(CREATE_KEY_SCHEMA, input);
     const merchantId = (input as { merchant_id: string }).merchant_id;
@@ -94,7 +86,7 @@ export function registerAdmin(router: Router, d: Deps): void {
   });
 
   router.add('DELETE', '/v1/admin/keys/:key', async ({ req, res, params }) => {
-    requireAdmin(req, adminDigest);
+    requireAdmin(req);
     await d.tenancy.revokeKey(params.key ?? '');
     d.log.log('info', 'key revoked', { key_prefix: (params.key ?? '').slice(0, 6) });
     res.writeHead(204);

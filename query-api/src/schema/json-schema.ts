@@ -83,7 +83,7 @@ export function validate(schema: JsonSchema, value: unknown, path = ''): void {
     throw new BadRequestError(path, `${show(value)} is not allowed${schema.description ? ` (${schema.description})` : ''}`);
   }
   if (schema.type && !typeMatches(schema.type, value)) {
-    throw new BadRequestError(path, `must be ${schema.type === 'integer' ? 'an' : 'a'} ${schema.type}`);
+    throw new BadRequestError(path, `must be ${/^[aeiou]/.test(schema.type) ? 'an' : 'a'} ${schema.type}`);
   }
   if (schema.const !== undefined && value !== schema.const) {
     throw new BadRequestError(path, `must be ${show(schema.const)}`);
