@@ -125,4 +125,30 @@ describe.each(['bun', 'node'] as const)('embedded system with the %s collector',
     );
     expect(after.body.results[0]?.metrics[0]).toBe(EVENTS + 1);
   });
+
+  it('applies a new excluded_paths rule to history through a replay', async () => {
+    const patch = await api(`${system.queryUrl}/v1/admin/sites/${a.siteId}`, {
+      method: 'PATCH',
+      token: system.adminToken,
+      body: { settings: { excluded_paths: ['/blog/*'] } },
+    });
+    expect(patch.status).toBe(200);
+    const from = new Date(Date.now() - 3_600_000).toISOString();
+    const started = await api<{ replay_id: string }>(`${system.queryUrl}/v1/admin/replays`, {
+      token: system.adminToken,
+      body: { from, to: new Date().toISOString(), site_id: a.siteId },
+    });
+    expect(started.status).toBe(202);
+    const status = await eventually(
+      () => api<{ state: string; progress: number }>(`${system.queryUrl}/v1/admin/replays/${started.body.replay_id}`, { token: system.adminToken }),
+      (r) => r.body.state !== 'running',
+      90_000,
+    );
+    expect(status.body).toMatchObject({ state: 'done', progress: 1 });
+    const byPage = await query(system.queryUrl, a.readKey, { site_id: a.siteId, metrics: ['pageviews'], dimensions: ['page'], date_range: range() });
+    expect(Object.fromEntries(byPage.body.results.map((r) => [r.dimensions[0], r.metrics[0]]))).toEqual({
+      '/': (expectedPerPage['/'] ?? 0) + 1,
+      '/pricing': expectedPerPage['/pricing'],
+    });
+  });
 });
