@@ -1,4 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resolveOptions } from './config.js';
 import type { CollectorCore } from './core/collector-core.js';
@@ -21,6 +22,25 @@ export function findBrowserScript(resolve: (specifier: string) => string): strin
   }
 }
 
+/** The build variants next to the SDK's script.js (script.full.js, script.links.js, …). */
+const SCRIPT_VARIANT = /^script\.[a-z]+\.js$/;
+
+/**
+ * An explicit COLLECTOR_SCRIPT_FILE is served as script.js alone; the SDK's own build brings
+ * its variants along, each at its own name.
+ */
+export function loadBrowserScripts(explicit: string | undefined, found: string | undefined): Map<string, Uint8Array> {
+  const scripts = new Map<string, Uint8Array>();
+  const main = explicit ?? found;
+  if (!main) return scripts;
+  scripts.set('script.js', new Uint8Array(readFileSync(main)));
+  if (!explicit) {
+    const dir = dirname(main);
+    for (const name of readdirSync(dir)) if (SCRIPT_VARIANT.test(name)) scripts.set(name, new Uint8Array(readFileSync(join(dir, name))));
+  }
+  return scripts;
+}
+
 /**
  * Shared body of main-node and main-bun: env → service → HTTP → signals.
  * SIGTERM/SIGINT: stop accepting, finish in-flight publishes, close NATS, exit 0.
@@ -38,10 +58,10 @@ export async function runCollector(
     log = createJsonLogger(cfg.logLevel, { service: 'edge-collector', runtime, ...(worker ? { worker } : {}) });
     const collector = resolveOptions(cfg.collector);
     const scriptFile = cfg.scriptFile ?? findBrowserScript(resolve);
-    const script = scriptFile ? new Uint8Array(readFileSync(scriptFile)) : undefined;
-    const service = new CollectorService({ natsServers: cfg.natsUrl, collector, ...(script ? { script } : {}), log });
+    const scripts = loadBrowserScripts(cfg.scriptFile, findBrowserScript(resolve));
+    const service = new CollectorService({ natsServers: cfg.natsUrl, collector, scripts, log });
     const server = await startServer(service.core, { host: cfg.host, port: cfg.port });
-    log('info', 'listening', { host: cfg.host, port: server.port, nats: redact(cfg.natsUrl), instance_id: collector.instanceId, path_prefix: collector.pathPrefix, script: scriptFile ?? null });
+    log('info', 'listening', { host: cfg.host, port: server.port, nats: redact(cfg.natsUrl), instance_id: collector.instanceId, path_prefix: collector.pathPrefix, script: scriptFile ?? null, scripts: [...scripts.keys()] });
     void service.start();
     let workers: Workers | undefined;
     if (cfg.processes > 1 && !worker) {

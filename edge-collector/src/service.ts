@@ -15,8 +15,8 @@ export interface CollectorServiceOptions {
   /** Extra NATS connection settings (credentials, TLS). */
   natsOptions?: Partial<ConnectionOptions>;
   collector?: Partial<CollectorOptions>;
-  /** Bytes of the browser SDK to serve at /script.js. */
-  script?: Uint8Array;
+  /** Browser SDK builds by file name, served at `<prefix>/<name>`. */
+  scripts?: ReadonlyMap<string, Uint8Array>;
   log?: Logger;
   metrics?: CollectorMetrics;
 }
@@ -58,7 +58,7 @@ export class CollectorService implements EventSink, WriteKeyLookup {
       sink: this,
       readiness: () => this.readiness(),
       metrics: this.metrics,
-      ...(so.script ? { script: so.script } : {}),
+      ...(so.scripts ? { scripts: so.scripts } : {}),
       log: this.log,
     });
   }

@@ -18,8 +18,11 @@ export interface CoreDeps {
   sink: EventSink;
   readiness: () => Readiness;
   metrics: CollectorMetrics;
-  /** Bytes of the browser SDK served at /script.js; absent = 404. */
-  script?: Uint8Array;
+  /**
+   * Browser SDK builds by file name ("script.js", "script.full.js", …), each served at
+   * `<prefix>/<name>`; none = 404.
+   */
+  scripts?: ReadonlyMap<string, Uint8Array>;
   now?: () => number;
   log?: Logger;
 }
@@ -50,6 +53,7 @@ export class CollectorCore {
     this.routes = new Map<string, Route>([
       [`${p}/v1/batch`, 'batch'],
       [`${p}/script.js`, 'script'],
+      ...[...(deps.scripts?.keys() ?? [])].map((name): [string, Route] => [`${p}/${name}`, 'script']),
       [`${p}/healthz`, 'healthz'],
       [`${p}/readyz`, 'readyz'],
       [`${p}/metrics`, 'metrics'],
@@ -141,7 +145,7 @@ export class CollectorCore {
             body: await this.deps.metrics.registry.metrics(),
           });
         case 'script':
-          return this.finish(route, this.script());
+          return this.finish(route, this.script(req.path));
       }
       return this.finish(route, errorResponse(404, 'not_found', 'no such route'));
     } catch (e) {
@@ -171,8 +175,8 @@ export class CollectorCore {
     return r.ready ? json(200, { status: 'ready' }) : errorResponse(503, 'not_ready', r.reason ?? 'not ready');
   }
 
-  private script(): CoreResponse {
-    const s = this.deps.script;
+  private script(path: string): CoreResponse {
+    const s = this.deps.scripts?.get(path.slice(path.lastIndexOf('/') + 1));
     if (!s) return errorResponse(404, 'not_found', 'no browser script is configured on this collector');
     return { status: 200, headers: { 'content-type': 'application/javascript; charset=utf-8', 'cache-control': 'public, max-age=3600' }, body: s };
   }
