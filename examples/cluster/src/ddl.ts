@@ -1,0 +1,26 @@
+import { migrate, type Storage } from '@pulse/aggregator/storage';
+
+/**
+ * Every statement `migrate(storage, { cluster })` would run against an empty ClickHouse cluster,
+ * captured with a storage that records instead of executing: the DDL an operator reviews before
+ * the first aggregator applies it. Reads answer "nothing applied yet".
+ */
+export async function clusterDdl(cluster: string): Promise<string[]> {
+  const statements: string[] = [];
+  const recorder: Storage = {
+    backend: 'server',
+    async query<T>(): Promise<T[]> {
+      return [];
+    },
+    async command(sql) {
+      statements.push(sql.trim());
+    },
+    async insert() {},
+    async ping() {
+      return true;
+    },
+    async close() {},
+  };
+  await migrate(recorder, { cluster });
+  return statements;
+}
