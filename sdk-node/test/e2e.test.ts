@@ -15,7 +15,7 @@ beforeAll(async () => {
     dataDir: dir.path,
     collectorPort: await freePort(),
     queryPort: await freePort(),
-    natsPort: await freePort(),
+    natsPort: 0,
     aggregatorPort: await freePort(),
     host: '127.0.0.1',
     adminToken: 'sdk-node-e2e-admin-token-0123456789',

@@ -32,7 +32,7 @@ export async function startSystem(): Promise<System> {
     host: '127.0.0.1',
     collectorPort: await freePort(),
     queryPort: await freePort(),
-    natsPort: await freePort(),
+    natsPort: 0,
     aggregatorPort: await freePort(),
     adminToken: ADMIN_TOKEN,
     dashboardDir: DIST_DIR,

@@ -54,7 +54,8 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
     let natsServer: NatsServerHandle | undefined;
     let natsUrl = o.natsUrl;
     if (!natsUrl) {
-      natsServer = await spawnNatsServer({ storeDir: join(o.dataDir, 'nats'), port: o.natsPort });
+      // natsPort 0: whatever port the server picks (ports file), so tests never race for one.
+      natsServer = await spawnNatsServer({ storeDir: join(o.dataDir, 'nats'), ...(o.natsPort === 0 ? {} : { port: o.natsPort }) });
       cleanups.push(() => natsServer!.stop());
       natsUrl = natsServer.url;
       o.log({ level: 'info', service: 'embedded', msg: 'nats-server started', url: natsUrl, store: join(o.dataDir, 'nats') });

@@ -15,7 +15,7 @@ export interface EmbeddedOptions {
   queryPort?: number;
   /** Port of the aggregator's /healthz, /readyz, /metrics. */
   aggregatorPort?: number;
-  /** Client port of the embedded nats-server. */
+  /** Client port of the embedded nats-server; 0 = any free port. */
   natsPort?: number;
   host?: string;
   /** When unset: read from `$dataDir/admin-token`, or generated and kept there. */

@@ -33,7 +33,7 @@ describe.each(['bun', 'node'] as const)('embedded system with the %s collector',
 
   beforeAll(async () => {
     dir = tempDir('pulse-e2e-');
-    ports = { collectorPort: await freePort(), queryPort: await freePort(), natsPort: await freePort(), aggregatorPort: await freePort() };
+    ports = { collectorPort: await freePort(), queryPort: await freePort(), natsPort: 0, aggregatorPort: await freePort() };
     system = await start();
     a = await createTenant(system.queryUrl, system.adminToken, 'alpha');
     b = await createTenant(system.queryUrl, system.adminToken, 'beta');
