@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect } from 'nats';
 import { spawnNatsServer, type NatsServerHandle } from '@pulse/testkit';
-import { loadAdminToken } from './admin-token.js';
+import { loadAdminToken } from '@pulse/embedded';
 import { ServiceStartError } from './errors.js';
 import { findHaproxy, haproxyConfig } from './haproxy.js';
 import { resolveClusterOptions, type ClusterOptions, type ResolvedClusterOptions } from './options.js';

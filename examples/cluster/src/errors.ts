@@ -24,15 +24,5 @@ export class HaproxyNotFoundError extends Error {
   }
 }
 
-/** A service process exited or did not become ready in time; its log tail is in the message. */
-export class ServiceStartError extends Error {
-  override readonly name = 'ServiceStartError';
-  readonly code = 'SERVICE_START_FAILED';
-  constructor(
-    readonly service: string,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(`${service}: ${message}`, options);
-  }
-}
+/** A service process exited or did not become ready in time (shared with the embedded launcher). */
+export { ServiceStartError } from '@pulse/embedded';

@@ -1,35 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import type { CollectorRuntime } from './options.js';
 import { ServiceStartError } from './errors.js';
-
-/**
- * Finds an installed package's folder by walking up node_modules, as Node does. Neither
- * import.meta.resolve (absent under vitest) nor require.resolve (the collector is ESM-only)
- * works everywhere this runs.
- */
-function packageDir(name: string): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const candidate = join(dir, 'node_modules', name);
-    if (existsSync(join(candidate, 'package.json'))) return candidate;
-    const parent = dirname(dir);
-    if (parent === dir) throw new ServiceStartError('collector', `package ${name} is not installed (run npm ci)`);
-    dir = parent;
-  }
-}
-
-function collectorEntry(runtime: CollectorRuntime): string {
-  return join(packageDir('@pulse/edge-collector'), 'dist', runtime === 'bun' ? 'main-bun.js' : 'main-node.js');
-}
-
-/** Bun from the npm package `bun`, unless a binary is given. */
-function bunBinary(explicit: string | undefined): string {
-  return explicit ?? join(packageDir('bun'), 'bin', 'bun.exe');
-}
+import { bunBinary, collectorEntry } from './packages.js';
 
 export interface CollectorProcess {
   url: string;

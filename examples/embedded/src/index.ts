@@ -9,3 +9,5 @@ export {
   type CollectorRuntime,
 } from './options.js';
 export { EmbeddedConfigError, ServiceStartError } from './errors.js';
+export { loadAdminToken, ADMIN_TOKEN_FILE } from './admin-token.js';
+export { packageDir, collectorEntry, bunBinary } from './packages.js';
