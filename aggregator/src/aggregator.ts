@@ -1,6 +1,6 @@
-import type { Consumer, JetStreamClient, JetStreamManager, KV } from 'nats';
+import type { Consumer, JetStreamClient, JetStreamManager, JsMsg, KV } from 'nats';
 import { AGGREGATOR_CONSUMER, EVENTS_STREAM, KV_SITES, KV_STATE } from '@pulse/protocol';
-import { BatchAbandonedError, processBatch } from './batch.js';
+import { BatchAbandonedError, prepareBatch, storeBatch, type BatchDeps } from './batch.js';
 import { resolveConfig, type AggregatorConfig, type AggregatorOptions } from './config.js';
 import { AggregatorError } from './errors.js';
 import { joinFence, type WriteFence } from './fence.js';
@@ -84,6 +84,31 @@ export function createAggregator(options: AggregatorOptions): Aggregator {
     }
   }
 
+  function batchDeps(): BatchDeps {
+    return {
+      storage,
+      js,
+      salts,
+      sessions,
+      rules: rules as SiteRules,
+      fence: fence as WriteFence,
+      metrics,
+      logger,
+      retryInitialMs: cfg.retryInitialMs,
+      retryMaxMs: cfg.retryMaxMs,
+      ackWaitMs: cfg.ackWaitMs,
+      stopping,
+      onAttempt: (err) => {
+        st.lastError = err === undefined ? null : err instanceof Error ? err.message : String(err);
+      },
+    };
+  }
+
+  /**
+   * Fetch, prepare, store, one batch after the other. Fetching the next batch while one is being
+   * stored was tried: with the event loop busy for a second (row encoding, visits), nats.js ended
+   * pulls early and messages already delivered to them waited out ack_wait (60 s stalls).
+   */
   async function run(): Promise<void> {
     let consumer: Consumer | undefined;
     let backoff = cfg.retryInitialMs;
@@ -98,26 +123,11 @@ export function createAggregator(options: AggregatorOptions): Aggregator {
           max_messages: cfg.batchMaxMessages,
           expires: cfg.flushIntervalMs,
         });
-        const msgs = [];
+        const msgs: JsMsg[] = [];
         for await (const m of iter) msgs.push(m);
         if (msgs.length > 0) {
-          const { rows } = await processBatch(msgs, {
-            storage,
-            js,
-            salts,
-            sessions,
-            rules: rules as SiteRules,
-            fence: fence as WriteFence,
-            metrics,
-            logger,
-            retryInitialMs: cfg.retryInitialMs,
-            retryMaxMs: cfg.retryMaxMs,
-            ackWaitMs: cfg.ackWaitMs,
-            stopping,
-            onAttempt: (err) => {
-              st.lastError = err === undefined ? null : err instanceof Error ? err.message : String(err);
-            },
-          });
+          const d = batchDeps();
+          const { rows } = await storeBatch(await prepareBatch(msgs, d), d);
           st.rowsInserted += rows;
           if (rows > 0) st.lastInsertAt = Date.now();
         }
@@ -159,7 +169,7 @@ export function createAggregator(options: AggregatorOptions): Aggregator {
         sessions = kvSessionStore(
           await js.views.kv(KV_SESSIONS, { history: 1, ttl: SESSION_STATE_TTL_MS, replicas: cfg.streamReplicas }),
         );
-        rules = await watchSiteRules(await js.views.kv(KV_SITES, { history: 1 }), logger);
+        rules = await watchSiteRules(await js.views.kv(KV_SITES, { history: 1, replicas: cfg.streamReplicas }), logger);
         fence = await joinFence(js, logger, cfg.streamReplicas);
       } catch (err) {
         await rules?.stop();

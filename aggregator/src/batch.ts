@@ -5,7 +5,7 @@ import { AggregatorError, StorageError } from './errors.js';
 import type { WriteFence } from './fence.js';
 import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
-import { runPipeline, type Prepared } from './pipeline.js';
+import { finishPipeline, preparePipeline, type PipelineDeps, type Prepared, type PreparedBatch } from './pipeline.js';
 import type { EventRow } from './rows.js';
 import type { SaltSource } from './salt.js';
 import type { SessionStore } from './sessions.js';
@@ -46,15 +46,50 @@ function headerSafe(s: string): string {
   return s.replace(/[\r\n]+/g, ' ').slice(0, 1000);
 }
 
-/**
- * Stores one fetched batch with exactly-once effect, then acks it: (wait out a replay's swap
- * fence) → the shared pipeline (decode + enrich, poison → DLQ + term, excluded paths,
- * client-event-id dedup, visits) → one insert whose token derives from the stream sequences →
- * archive the original messages → ack. Failures retry with backoff while the messages are kept
- * alive; nothing is acked before ClickHouse has the rows.
- */
-export async function processBatch(msgs: JsMsg[], d: BatchDeps): Promise<{ rows: number }> {
+/** A fetched batch, decoded and enriched, whose messages are held (not acked) until stored. */
+export interface HeldBatch {
+  readonly msgs: JsMsg[];
+  readonly held: Set<JsMsg>;
+  readonly pre: PreparedBatch<JsMsg>;
+}
+
+function pipelineDeps(held: Set<JsMsg>, d: BatchDeps): PipelineDeps {
+  return {
+    storage: d.storage,
+    salts: d.salts,
+    sessions: d.sessions,
+    rules: d.rules,
+    dedupTable: EVENTS_TABLE,
+    step: (name, fn) => retrying(held, d, name, fn),
+  };
+}
+
+/** Steps 1–3 of the shared pipeline (decode + enrich, excluded paths, visits); no ClickHouse. */
+export async function prepareBatch(msgs: JsMsg[], d: BatchDeps): Promise<HeldBatch> {
   const held = new Set(msgs);
+  try {
+    return { msgs, held, pre: await preparePipeline(msgs, pipelineDeps(held, d)) };
+  } catch (err) {
+    releaseBatch({ held });
+    throw err;
+  }
+}
+
+/** Hands a batch's unfinished messages back to JetStream for prompt redelivery. */
+function releaseBatch(b: Pick<HeldBatch, 'held'>): void {
+  for (const m of b.held) m.nak();
+  b.held.clear();
+}
+
+/**
+ * Stores one prepared batch with exactly-once effect, then acks it: (wait out a replay's swap
+ * fence) → the last pipeline step (client-event-id dedup), poison → DLQ + term → one insert whose
+ * token derives from the stream sequences → archive the original messages → ack. Failures retry with backoff while the messages are kept alive; nothing is
+ * acked before ClickHouse has the rows. The dedup reads what earlier batches stored, so the caller
+ * stores batches one after the other.
+ */
+export async function storeBatch(b: HeldBatch, d: BatchDeps): Promise<{ rows: number }> {
+  const { msgs, held } = b;
   const seqsAll = msgs.map((m) => m.seq);
   try {
     await d.fence.enter(
@@ -66,14 +101,7 @@ export async function processBatch(msgs: JsMsg[], d: BatchDeps): Promise<{ rows:
     let inserted: number;
     let good: Prepared<JsMsg>[];
     try {
-      const out = await runPipeline(msgs, {
-        storage: d.storage,
-        salts: d.salts,
-        sessions: d.sessions,
-        rules: d.rules,
-        dedupTable: EVENTS_TABLE,
-        step: (name, fn) => retrying(held, d, name, fn),
-      });
+      const out = await finishPipeline(b.pre, pipelineDeps(held, d));
       good = out.good;
       for (const p of out.poison) await deadLetter(p.msg, p.reason, held, d);
       d.metrics.excluded.inc(out.excluded);
@@ -95,7 +123,7 @@ export async function processBatch(msgs: JsMsg[], d: BatchDeps): Promise<{ rows:
     return { rows: inserted };
   } finally {
     // Anything still held (abandoned on stop, or an unexpected failure): redeliver it promptly.
-    for (const m of held) m.nak();
+    releaseBatch(b);
   }
 }
 

@@ -43,12 +43,32 @@ export interface PipelineResult<M extends SourceMessage> {
   duplicates: number;
 }
 
+/** Steps 1–3 (decode + enrich, excluded paths, visits): no ClickHouse involved. */
+export interface PreparedBatch<M extends SourceMessage> {
+  good: Prepared<M>[];
+  poison: { msg: M; reason: string }[];
+  excluded: number;
+}
+
 /**
  * THE processing of stream messages into `events` rows, shared by live ingestion and replays so a
  * replay applies exactly today's code: decode + enrich (poison set aside) → drop the site's
- * excluded paths → drop client event ids already stored → assign visits.
+ * excluded paths → assign visits → drop client event ids already stored. Live runs the two halves
+ * as separate steps (`prepareBatch`, then `storeBatch` inside the replay fence).
  */
 export async function runPipeline<M extends SourceMessage>(msgs: readonly M[], d: PipelineDeps): Promise<PipelineResult<M>> {
+  return finishPipeline(await preparePipeline(msgs, d), d);
+}
+
+/**
+ * Visits are assigned before the dedup, outside the replay fence: they need no ClickHouse, and a
+ * duplicate (an SDK retry or a redelivery) carries an event the visit state already covers, so it
+ * changes nothing there and gets the id its first copy got; the dedup then drops it.
+ */
+export async function preparePipeline<M extends SourceMessage>(
+  msgs: readonly M[],
+  d: Pick<PipelineDeps, 'salts' | 'rules' | 'sessions' | 'step'>,
+): Promise<PreparedBatch<M>> {
   const { good, poison } = await d.step('prepare', () => prepareMessages(msgs, d.salts));
   let excluded = 0;
   for (const p of good) {
@@ -57,9 +77,15 @@ export async function runPipeline<M extends SourceMessage>(msgs: readonly M[], d
     excluded += before - p.rows.length;
   }
   const all = good.flatMap((p) => p.rows);
+  await d.step('sessions', () => assignSessions(all, d.sessions));
+  return { good, poison, excluded };
+}
+
+/** The dedup: needs every earlier batch stored (live stores batches one after the other). */
+export async function finishPipeline<M extends SourceMessage>(pre: PreparedBatch<M>, d: PipelineDeps): Promise<PipelineResult<M>> {
+  const all = pre.good.flatMap((p) => p.rows);
   const { fresh, duplicates } = await d.step('dedup', () => dropDuplicates(all, d.storage, d.dedupTable));
-  await d.step('sessions', () => assignSessions(fresh, d.sessions));
-  return { good, poison, fresh, excluded, duplicates };
+  return { ...pre, fresh, duplicates };
 }
 
 async function prepareMessages<M extends SourceMessage>(
@@ -87,6 +113,9 @@ async function prepareMessages<M extends SourceMessage>(
   return { good, poison };
 }
 
+/** Visitors whose visit state is read/written at once. */
+export const SESSION_CONCURRENCY = 256;
+
 /** Rows without an SDK session id get the visit the shared 30-minute rule puts them in. */
 async function assignSessions(rows: EventRow[], store: SessionStore): Promise<void> {
   const groups = new Map<string, EventRow[]>();
@@ -98,15 +127,16 @@ async function assignSessions(rows: EventRow[], store: SessionStore): Promise<vo
     else groups.set(k, [r]);
   }
   const list = [...groups.values()];
-  const CONCURRENCY = 64;
-  for (let i = 0; i < list.length; i += CONCURRENCY) {
-    await Promise.all(
-      list.slice(i, i + CONCURRENCY).map(async (g) => {
-        g.sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : 0));
-        const first = g[0] as EventRow;
-        const ids = await store.assign(first.site_id, first.visitor_id, g.map((r) => Date.parse(r.ts)));
-        g.forEach((r, j) => (r.session_id = ids[j] ?? ''));
-      }),
-    );
-  }
+  // Each visitor is one KV round trip: keep many in flight (a sliding window, not lockstep chunks).
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < list.length) {
+      const g = list[next++] as EventRow[];
+      g.sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : 0));
+      const first = g[0] as EventRow;
+      const ids = await store.assign(first.site_id, first.visitor_id, g.map((r) => Date.parse(r.ts)));
+      g.forEach((r, j) => (r.session_id = ids[j] ?? ''));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(SESSION_CONCURRENCY, list.length) }, worker));
 }

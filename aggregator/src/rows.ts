@@ -50,6 +50,7 @@ export interface RowContext {
   saltFor(ms: number): Promise<string>;
 }
 
+const DAY_MS = 24 * 60 * 60 * 1000;
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
 
@@ -77,6 +78,8 @@ export async function recordToRows(record: StreamRecord, ctx: RowContext): Promi
   const ip = str(record.ip);
   const agent = agentInfo(ua);
   const rows: EventRow[] = [];
+  // An SDK batch shares site, IP and user agent: hash once per UTC day, not once per event.
+  let cookieless: { day: number; id: string } | undefined;
   for (const [i, e] of record.events.entries()) {
     if (typeof e !== 'object' || e === null) throw new PoisonMessageError(`event ${i} is not an object`);
     if (typeof e.id !== 'string' || e.id === '') throw new PoisonMessageError(`event ${i} has no id`);
@@ -84,7 +87,12 @@ export async function recordToRows(record: StreamRecord, ctx: RowContext): Promi
     if (typeof e.ts !== 'number' || !Number.isFinite(e.ts)) throw new PoisonMessageError(`event ${i} has no numeric ts`);
     const url = str(e.url);
     const referrer = str(e.referrer);
-    const visitor = str(e.visitor_id) || cookielessVisitorId(await ctx.saltFor(e.ts), record.site_id, ip, ua);
+    let visitor = str(e.visitor_id);
+    if (visitor === '') {
+      const day = Math.floor(e.ts / DAY_MS);
+      if (cookieless?.day !== day) cookieless = { day, id: cookielessVisitorId(await ctx.saltFor(e.ts), record.site_id, ip, ua) };
+      visitor = cookieless.id;
+    }
     const page = urlParts(url);
     const refHost = referrerHost(referrer);
     rows.push({

@@ -159,5 +159,15 @@ export function storageConformance(name: string, open: () => Promise<StorageUnde
       expect(bad).toBeInstanceOf(StorageError);
       expect(await s.ping()).toBe(true);
     });
+
+    it('reports rows the engine cannot parse as a non-retryable StorageError and stores none of them', async () => {
+      const rows = [eventRow({ event_id: 'unparsable-1' }), eventRow({ event_id: 'unparsable-2', screen_width: 'wide' })];
+      const err = await s.insert('events', rows, { dedupToken: 'unparsable' }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(StorageError);
+      expect((err as StorageError).retryable).toBe(false);
+      expect((err as StorageError).clickhouseCode).toMatch(/^\d+$/);
+      const [r] = await s.query<{ n: number }>("SELECT count() AS n FROM events WHERE event_id LIKE 'unparsable-%'");
+      expect(r?.n).toBe(0);
+    });
   });
 }

@@ -29,6 +29,9 @@ export interface QueryApi {
 }
 
 export const DEFAULT_STOP_GRACE_MS = 5_000;
+/** Slow clients (slowloris) are cut off: headers must arrive within this, the whole request within the next. */
+export const HEADERS_TIMEOUT_MS = 10_000;
+export const REQUEST_TIMEOUT_MS = 30_000;
 /**
  * Core NATS subject that empties every query API's answer cache (any payload). Whatever swaps
  * replayed data into the live tables publishes here once the swap is done.
@@ -141,7 +144,7 @@ export function createQueryApi(options: QueryApiOptions): QueryApi {
       registerAdmin(router, deps);
       registerReplays(router, deps);
       registerReports(router, deps);
-      const s = createServer((req, res) => {
+      const s = createServer({ headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, connectionsCheckingInterval: 1_000 }, (req, res) => {
         handle(req, res).catch((err: unknown) => {
           log.log('error', 'unhandled', { err });
           res.destroy();

@@ -32,7 +32,10 @@ const RETRYABLE_CODES = new Set([
 function clickhouseCode(err: unknown): string | undefined {
   if (!(err instanceof Error)) return undefined;
   const code = (err as { code?: unknown }).code;
-  return typeof code === 'string' && /^\d+$/.test(code) ? code : undefined;
+  if (typeof code === 'string' && /^\d+$/.test(code)) return code;
+  // chDB's raw insert raises ChdbInsertError with `code` 'CHDB_INSERT' and the engine's number here.
+  const engine = (err as { clickhouseCode?: unknown }).clickhouseCode;
+  return typeof engine === 'number' && Number.isInteger(engine) ? String(engine) : undefined;
 }
 
 export function toStorageError(err: unknown, what: string): StorageError {
@@ -71,11 +74,18 @@ function encodeRows(rows: object[]): { columns: string[] | undefined; body: stri
   return { columns, body: lines.join('\n') + '\n' };
 }
 
+/**
+ * chDB's raw insert: the body goes to the engine as bytes and its own parser reads it, instead of
+ * being appended to the SQL text (about a fifth faster for a large batch).
+ */
+export type RawInsert = (p: { table: string; columns: string[]; body: Buffer; settings: Record<string, string> }) => Promise<void>;
+
 export function clientStorage(
   backend: Storage['backend'],
   client: ClickHouseClient,
   scope: SettingsScope,
   onClose: () => Promise<void>,
+  rawInsert?: RawInsert,
 ): Storage {
   let closed = false;
   return {
@@ -119,6 +129,17 @@ export function clientStorage(
         }
         const clause = token !== undefined ? ` ${settingsClause({ insert_deduplication_token: token })}` : '';
         const { columns, body } = encodeRows(rows);
+        if (columns && rawInsert) {
+          await rawInsert({
+            table,
+            columns,
+            body: Buffer.from(body),
+            // Statement-scoped like the clause above; the input format setting is repeated so
+            // the raw path never depends on what an earlier statement left in the session.
+            settings: { date_time_input_format: 'best_effort', ...(token !== undefined ? { insert_deduplication_token: token } : {}) },
+          });
+          return;
+        }
         const result = await client.exec({
           query: columns
             ? `INSERT INTO ${table} (${columns.join(', ')})${clause} FORMAT JSONCompactEachRow`

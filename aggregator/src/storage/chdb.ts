@@ -2,7 +2,7 @@ import { createClient, type ClickHouseClientConfigOptions } from '@clickhouse/cl
 import { drainPending } from 'chdb';
 import { createChdbConnection } from 'chdb/connection';
 import { ConfigError } from '../errors.js';
-import { clientStorage } from './base.js';
+import { clientStorage, type RawInsert } from './base.js';
 import { BASE_SETTINGS } from './settings.js';
 import type { ChdbStorageOptions, Storage } from './types.js';
 
@@ -16,11 +16,15 @@ export function createChdbStorage(opts: ChdbStorageOptions): Storage {
   }
   // chdb types its Connection against @clickhouse/client-common, the client bundles its own copy of
   // the same interface; they differ only nominally (ClickHouseSettings declared twice).
-  const connection = createChdbConnection({ path: opts.path }) as unknown as ClickHouseClientConfigOptions['connection'];
+  const chdb = createChdbConnection({ path: opts.path });
+  const connection = chdb as unknown as ClickHouseClientConfigOptions['connection'];
   const client = createClient({
     connection,
     clickhouse_settings: BASE_SETTINGS,
   });
+  const rawInsert: RawInsert = async ({ table, columns, body, settings }) => {
+    await chdb.chdb.rawInsert({ table, columns, values: body, format: 'JSONCompactEachRow', settings });
+  };
   // Waiting for in-flight engine work lets the same process open another path afterwards.
-  return clientStorage('chdb', client, 'statement', () => drainPending());
+  return clientStorage('chdb', client, 'statement', () => drainPending(), rawInsert);
 }

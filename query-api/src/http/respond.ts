@@ -25,11 +25,17 @@ export async function readJson(req: IncomingMessage, maxBytes: number): Promise<
   if (declared > maxBytes) throw new HttpError(413, 'payload_too_large', `body exceeds ${maxBytes} bytes`);
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req) {
-    const buf = chunk as Buffer;
-    size += buf.length;
-    if (size > maxBytes) throw new HttpError(413, 'payload_too_large', `body exceeds ${maxBytes} bytes`);
-    chunks.push(buf);
+  try {
+    for await (const chunk of req) {
+      const buf = chunk as Buffer;
+      size += buf.length;
+      if (size > maxBytes) throw new HttpError(413, 'payload_too_large', `body exceeds ${maxBytes} bytes`);
+      chunks.push(buf);
+    }
+  } catch (err) {
+    if (err instanceof HttpError) throw err;
+    // The client went away mid-body: nobody gets an answer, and it is not our failure.
+    throw new HttpError(499, 'client_closed_request', 'the client closed the connection before sending the whole body', { cause: err });
   }
   const text = Buffer.concat(chunks).toString('utf8').trim();
   if (text === '') return {};

@@ -1,0 +1,20 @@
+import { expect, it } from 'vitest';
+import { flatness, renderSoak, type SoakRow } from './table.js';
+
+const row = (minute: number, rss: number, p99: number): SoakRow => ({ minute, eventsPerSec: 100, ingestP50: 2, ingestP99: p99, queryP50: 5, queryP99: 10, errors: 0, rssMb: { collector: rss } });
+
+it('is flat when RSS and p99 hold, not when RSS grows or p99 climbs', () => {
+  expect(flatness([row(1, 100, 10), row(2, 110, 12)]).flat).toBe(true);
+  expect(flatness([row(1, 100, 10), row(2, 140, 12)]).flat).toBe(false);
+  expect(flatness([row(1, 100, 10), row(2, 100, 25)]).flat).toBe(false);
+  expect(flatness([]).flat).toBe(false);
+  expect(flatness([row(1, 100, 10)])).toMatchObject({ flat: false, tooShort: true });
+});
+
+it('renders one line per window with every process', () => {
+  const rows = [row(1, 100, 10), row(2, 101, 11)];
+  const md = renderSoak({ rows, flat: flatness(rows), command: 'x', date: 'd', rate: 500, maxRate: 1000, acked: 10, counted: 10 });
+  expect(md).toContain('| 2 | 100 | 2.0 | 11.0 | 5.0 | 10.0 | 0 | 101 |');
+  expect(md).toContain('RSS collector MiB');
+  expect(md).toContain('**flat**');
+});
