@@ -16,7 +16,7 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const port = Number(env.QUERY_PORT ?? DEFAULT_QUERY_PORT);
-  const nats = await connect({ servers: (env.NATS_URL ?? 'nats://127.0.0.1:4222').split(','), name: 'pulse-query-api', maxReconnectAttempts: -1 });
+  const nats = await connect({ servers: (env.NATS_URL ?? 'nats://127.0.0.1:4222').split(','), name: 'pulse-query-api', maxReconnectAttempts: -1, noAsyncTraces: true });
   const storage: Storage = env.CLICKHOUSE_URL
     ? createStorage({
         url: env.CLICKHOUSE_URL,

@@ -116,7 +116,7 @@ async function prefill(nc: NatsConnection): Promise<number> {
 
 /** Drains the pre-filled stream; the aggregator keeps running (for the freshness phase) until `stop()`. */
 async function sustained(natsUrl: string, storage: Storage): Promise<{ eventsPerSec: number; ms: number; peakRssMb: number; stop(): Promise<void> }> {
-  const nc = await connect({ servers: natsUrl, name: 'bench-aggregator' });
+  const nc = await connect({ servers: natsUrl, name: 'bench-aggregator', noAsyncTraces: true });
   const agg = createAggregator({ nats: nc, storage, migrate: false, logger: warnLogger('aggregator') });
   let stored = 0;
   let peak = rssMb();

@@ -65,7 +65,7 @@ async function main(): Promise<void> {
   // One connection per service, as if each ran on its own machine.
   const connections: NatsConnection[] = [];
   const natsFor = async (name: string) => {
-    const nc = await connect({ servers, name, maxReconnectAttempts: -1, reconnectTimeWait: 250 });
+    const nc = await connect({ servers, name, maxReconnectAttempts: -1, reconnectTimeWait: 250, noAsyncTraces: true });
     connections.push(nc);
     return nc;
   };

@@ -66,7 +66,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
     const { applied } = await migrate(storage);
     o.log({ level: 'info', service: 'embedded', msg: 'schema ready', backend: storage.backend, applied });
 
-    const nc: NatsConnection = await connect({ servers: natsUrl, name: 'pulse-embedded', maxReconnectAttempts: -1 });
+    const nc: NatsConnection = await connect({ servers: natsUrl, name: 'pulse-embedded', maxReconnectAttempts: -1, noAsyncTraces: true });
     cleanups.push(() => nc.drain());
 
     const replays = createReplayManager({ nats: nc, storage, logger: logFor('replay') });
