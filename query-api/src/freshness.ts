@@ -2,6 +2,7 @@ import type { KV } from 'nats';
 import { WATERMARK_KEY } from '@pulse/protocol';
 import type { QueryStorage } from './storage.js';
 import { EVENTS_TABLE } from './query/sql.js';
+import { Refreshing } from './refreshing.js';
 
 /** The watermark's JSON; only `complete_through` (ms epoch) is read here. */
 interface Watermark {
@@ -20,36 +21,22 @@ export interface Freshness {
  * Refreshed in the background at most every `refreshMs`; requests use the last value.
  */
 export class ReceivedAtFreshness implements Freshness {
-  private value: string | null = null;
-  private at = 0;
-  private inflight: Promise<void> | undefined;
+  private readonly latest: Refreshing<string | null>;
 
-  constructor(
-    private readonly storage: QueryStorage,
-    private readonly refreshMs: number,
-    private readonly now: () => number,
-  ) {}
-
-  private refresh(): Promise<void> {
-    this.inflight ??= (async () => {
-      try {
-        const rows = await this.storage.query<{ t: number }>(
-          `SELECT toUnixTimestamp64Milli(max(received_at)) AS t FROM ${EVENTS_TABLE}`,
-        );
+  constructor(storage: QueryStorage, refreshMs: number, now: () => number) {
+    this.latest = new Refreshing(
+      async () => {
+        const rows = await storage.query<{ t: number }>(`SELECT toUnixTimestamp64Milli(max(received_at)) AS t FROM ${EVENTS_TABLE}`);
         const t = rows[0]?.t;
-        this.value = typeof t === 'number' && t > 0 ? new Date(t).toISOString() : null;
-        this.at = this.now();
-      } finally {
-        this.inflight = undefined;
-      }
-    })();
-    return this.inflight;
+        return typeof t === 'number' && t > 0 ? new Date(t).toISOString() : null;
+      },
+      refreshMs,
+      now,
+    );
   }
 
-  async completeThrough(): Promise<string | null> {
-    if (this.at === 0) await this.refresh();
-    else if (this.now() - this.at > this.refreshMs) this.refresh().catch(() => {});
-    return this.value;
+  completeThrough(): Promise<string | null> {
+    return answer(this.latest);
   }
 }
 
@@ -59,39 +46,32 @@ export class ReceivedAtFreshness implements Freshness {
  * until an aggregator has published one, the `fallback` answers.
  */
 export class WatermarkFreshness implements Freshness {
-  private value: string | null = null;
-  private at = 0;
-  private inflight: Promise<void> | undefined;
+  private readonly latest: Refreshing<string | null>;
 
-  constructor(
-    private readonly kv: KV,
-    private readonly fallback: Freshness,
-    private readonly refreshMs: number,
-    private readonly now: () => number,
-  ) {}
-
-  private refresh(): Promise<void> {
-    this.inflight ??= (async () => {
-      try {
-        const entry = await this.kv.get(WATERMARK_KEY);
+  constructor(kv: KV, fallback: Freshness, refreshMs: number, now: () => number) {
+    this.latest = new Refreshing(
+      async () => {
+        const entry = await kv.get(WATERMARK_KEY);
         const w = entry && entry.operation === 'PUT' ? (JSON.parse(new TextDecoder().decode(entry.value)) as Partial<Watermark>) : undefined;
-        this.value =
-          typeof w?.complete_through === 'number' && Number.isFinite(w.complete_through)
-            ? new Date(w.complete_through).toISOString()
-            : await this.fallback.completeThrough();
-        this.at = this.now();
-      } finally {
-        this.inflight = undefined;
-      }
-    })();
-    return this.inflight;
+        return typeof w?.complete_through === 'number' && Number.isFinite(w.complete_through)
+          ? new Date(w.complete_through).toISOString()
+          : fallback.completeThrough();
+      },
+      refreshMs,
+      now,
+    );
   }
 
-  async completeThrough(): Promise<string | null> {
-    if (this.at === 0) await this.refresh();
-    else if (this.now() - this.at > this.refreshMs) this.refresh().catch(() => {});
-    return this.value;
+  completeThrough(): Promise<string | null> {
+    return answer(this.latest);
   }
+}
+
+/** The first request waits for a load; later ones get the last value and refresh it in the background. */
+async function answer(latest: Refreshing<string | null>): Promise<string | null> {
+  if (!latest.loaded) return latest.refresh();
+  latest.refreshIfStale();
+  return latest.current ?? null;
 }
 
 export { WATERMARK_KEY };

@@ -1,4 +1,5 @@
 import type { QueryStorage } from './storage.js';
+import { Refreshing } from './refreshing.js';
 
 /** What the aggregator's migrations have created so far: columns of `events` and table names. */
 export interface SchemaInfo {
@@ -13,36 +14,27 @@ export const EMPTY_SCHEMA: SchemaInfo = { eventColumns: new Set(), tables: new S
  * newer aggregator adds are used without restarting this service (and never assumed before they exist).
  */
 export class SchemaProbe {
-  private info: SchemaInfo | undefined;
-  private at = 0;
-  private inflight: Promise<SchemaInfo> | undefined;
+  private readonly schema: Refreshing<SchemaInfo>;
 
-  constructor(
-    private readonly storage: QueryStorage,
-    private readonly refreshMs: number,
-    private readonly now: () => number,
-  ) {}
-
-  private load(): Promise<SchemaInfo> {
-    this.inflight ??= (async () => {
-      try {
+  constructor(storage: QueryStorage, refreshMs: number, now: () => number) {
+    this.schema = new Refreshing(
+      async () => {
         const [cols, tables] = await Promise.all([
-          this.storage.query<{ name: string }>("SELECT name FROM system.columns WHERE database = currentDatabase() AND table = 'events'"),
-          this.storage.query<{ name: string }>('SELECT name FROM system.tables WHERE database = currentDatabase()'),
+          storage.query<{ name: string }>("SELECT name FROM system.columns WHERE database = currentDatabase() AND table = 'events'"),
+          storage.query<{ name: string }>('SELECT name FROM system.tables WHERE database = currentDatabase()'),
         ]);
-        this.info = { eventColumns: new Set(cols.map((c) => c.name)), tables: new Set(tables.map((t) => t.name)) };
-        this.at = this.now();
-        return this.info;
-      } finally {
-        this.inflight = undefined;
-      }
-    })();
-    return this.inflight;
+        return { eventColumns: new Set(cols.map((c) => c.name)), tables: new Set(tables.map((t) => t.name)) };
+      },
+      refreshMs,
+      now,
+    );
   }
 
   async get(): Promise<SchemaInfo> {
-    if (!this.info || this.info.eventColumns.size === 0) return this.load().catch(() => this.info ?? EMPTY_SCHEMA);
-    if (this.now() - this.at > this.refreshMs) this.load().catch(() => {});
-    return this.info;
+    const info = this.schema.current;
+    // Until the events table exists (a fresh install), every request looks again.
+    if (!info || info.eventColumns.size === 0) return this.schema.refresh().catch(() => info ?? EMPTY_SCHEMA);
+    this.schema.refreshIfStale();
+    return info;
   }
 }
