@@ -1,6 +1,6 @@
 import type { Consumer, JetStreamClient, JetStreamManager, JsMsg, KV } from 'nats';
 import { AGGREGATOR_CONSUMER, EVENTS_STREAM, KV_SITES, KV_STATE } from '@pulse/protocol';
-import { BatchAbandonedError, prepareBatch, storeBatch, type BatchDeps } from './batch.js';
+import { BatchAbandonedError, prepareBatch, releaseBatch, storeBatch, type BatchDeps, type HeldBatch } from './batch.js';
 import { resolveConfig, type AggregatorConfig, type AggregatorOptions } from './config.js';
 import { AggregatorError } from './errors.js';
 import { joinFence, type WriteFence } from './fence.js';
@@ -105,13 +105,22 @@ export function createAggregator(options: AggregatorOptions): Aggregator {
   }
 
   /**
-   * Fetch, prepare, store, one batch after the other. Fetching the next batch while one is being
-   * stored was tried: with the event loop busy for a second (row encoding, visits), nats.js ended
-   * pulls early and messages already delivered to them waited out ack_wait (60 s stalls).
+   * Fetch, prepare, store. While the stream has a backlog (the last fetch came back full), batch
+   * n+1 is prepared (decode, enrichment, visits: JavaScript) while batch n is stored (dedup and
+   * insert: mostly the engine's threads), so neither waits for the other. Fetches only ever run
+   * while nothing else does: with the event loop busy for a second, nats.js ended pulls early and
+   * messages already delivered to them waited out ack_wait (60 s stalls). Without a backlog every
+   * batch is stored as soon as it is prepared, so freshness is not traded for throughput.
    */
   async function run(): Promise<void> {
     let consumer: Consumer | undefined;
     let backoff = cfg.retryInitialMs;
+    let carried: HeldBatch | undefined;
+    const store = async (b: HeldBatch, d: BatchDeps): Promise<void> => {
+      const { rows } = await storeBatch(b, d);
+      st.rowsInserted += rows;
+      if (rows > 0) st.lastInsertAt = Date.now();
+    };
     while (!stopping()) {
       try {
         if (!consumer) {
@@ -125,14 +134,28 @@ export function createAggregator(options: AggregatorOptions): Aggregator {
         });
         const msgs: JsMsg[] = [];
         for await (const m of iter) msgs.push(m);
-        if (msgs.length > 0) {
-          const d = batchDeps();
-          const { rows } = await storeBatch(await prepareBatch(msgs, d), d);
-          st.rowsInserted += rows;
-          if (rows > 0) st.lastInsertAt = Date.now();
+        const d = batchDeps();
+        const previous = carried;
+        carried = undefined;
+        const [stored, prepared] = await keptAlive(msgs, () =>
+          Promise.allSettled([
+            previous ? store(previous, d) : Promise.resolve(),
+            msgs.length > 0 ? prepareBatch(msgs, d) : Promise.resolve(undefined),
+          ]),
+        );
+        if (stored.status === 'rejected') {
+          if (prepared.status === 'fulfilled' && prepared.value) releaseBatch(prepared.value);
+          throw stored.reason;
+        }
+        if (prepared.status === 'rejected') throw prepared.reason;
+        if (prepared.value) {
+          if (msgs.length >= cfg.batchMaxMessages && !stopping()) carried = prepared.value;
+          else await store(prepared.value, d);
         }
         backoff = cfg.retryInitialMs;
       } catch (err) {
+        if (carried) releaseBatch(carried);
+        carried = undefined;
         if (err instanceof BatchAbandonedError) break;
         st.lastError = err instanceof Error ? err.message : String(err);
         logger.log('error', 'consume loop failed, retrying', { err, retry_in_ms: backoff });
@@ -140,6 +163,28 @@ export function createAggregator(options: AggregatorOptions): Aggregator {
         await sleep(backoff);
         backoff = Math.min(backoff * 2, cfg.retryMaxMs);
       }
+    }
+    // Draining: a batch prepared while the last one was stored is stored too (or redelivered).
+    if (carried) {
+      await store(carried, batchDeps()).catch((err: unknown) => {
+        if (!(err instanceof BatchAbandonedError)) logger.log('error', 'last prepared batch not stored; left for redelivery', { err });
+      });
+    }
+  }
+
+  /** Keeps fetched messages from being redelivered while they wait for the batch before them. */
+  async function keptAlive<T>(msgs: readonly JsMsg[], fn: () => Promise<T>): Promise<T> {
+    if (msgs.length === 0) return fn();
+    const timer = setInterval(
+      () => {
+        for (const m of msgs) m.working();
+      },
+      Math.max(1000, Math.floor(cfg.ackWaitMs / 3)),
+    );
+    try {
+      return await fn();
+    } finally {
+      clearInterval(timer);
     }
   }
 

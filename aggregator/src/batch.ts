@@ -76,7 +76,7 @@ export async function prepareBatch(msgs: JsMsg[], d: BatchDeps): Promise<HeldBat
 }
 
 /** Hands a batch's unfinished messages back to JetStream for prompt redelivery. */
-function releaseBatch(b: Pick<HeldBatch, 'held'>): void {
+export function releaseBatch(b: Pick<HeldBatch, 'held'>): void {
   for (const m of b.held) m.nak();
   b.held.clear();
 }
@@ -189,7 +189,9 @@ async function retrying<T>(held: Set<JsMsg>, d: BatchDeps, what: string, fn: () 
   let delay = d.retryInitialMs;
   for (;;) {
     try {
+      const started = performance.now();
       const out = await fn();
+      d.metrics.stepSeconds.observe({ step: what }, (performance.now() - started) / 1000);
       d.onAttempt(undefined);
       return out;
     } catch (err) {

@@ -46,6 +46,13 @@ export function createMetrics() {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
     }),
+    stepSeconds: new Histogram({
+      name: 'pulse_aggregator_step_duration_seconds',
+      help: 'Duration of successful batch steps (prepare, sessions, dedup, insert, archive, ack).',
+      labelNames: ['step'] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    }),
     pending: new Gauge({
       name: 'pulse_aggregator_consumer_pending_messages',
       help: 'Messages in EVENTS not yet delivered to any aggregator (consumer lag).',

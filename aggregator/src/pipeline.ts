@@ -114,7 +114,7 @@ async function prepareMessages<M extends SourceMessage>(
 }
 
 /** Visitors whose visit state is read/written at once. */
-export const SESSION_CONCURRENCY = 256;
+export const SESSION_CONCURRENCY = 1024;
 
 /** Rows without an SDK session id get the visit the shared 30-minute rule puts them in. */
 async function assignSessions(rows: EventRow[], store: SessionStore): Promise<void> {

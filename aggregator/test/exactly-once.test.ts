@@ -67,6 +67,35 @@ describe('exactly once', () => {
     expect(running[0]!.status().rowsInserted + running[1]!.status().rowsInserted).toBe(expected);
   });
 
+  it('a backlog drains with each batch prepared while the one before it stores: exact, also across a stop mid-backlog', async () => {
+    await ensureStreams(await f.nc.jetstreamManager(), { maxAgeMs: 3_600_000, replicas: 1 });
+    let expected = 0;
+    let last = 0;
+    for (let i = 0; i < 120; i++) {
+      const size = 1 + (i % 5);
+      expected += size;
+      last = await publish(f.js, [record({}, size)]);
+    }
+    // Full batches of 10 from a pre-filled stream: the pipelined path (fetch n+1, then store n
+    // while n+1 is prepared).
+    const first = createAggregator({ nats: f.nc, storage: f.storage, logger: silentLogger, batchMaxMessages: 10 });
+    await first.start();
+    await waitFor('some stored', async () => first.status().rowsInserted > 0);
+    await first.stop();
+    const c = await consumer();
+    // Stopping stored what it had prepared; nothing was left delivered but unacked.
+    expect(c.num_ack_pending).toBe(0);
+    expect(await count(f.storage)).toBe(first.status().rowsInserted);
+    const second = createAggregator({ nats: f.nc, storage: f.storage, logger: silentLogger, batchMaxMessages: 10 });
+    running.push(second);
+    await second.start();
+    await waitFor('all acked', async () => (await consumer()).ack_floor.stream_seq === last, 30_000);
+    expect(await count(f.storage)).toBe(expected);
+    expect(first.status().rowsInserted + second.status().rowsInserted).toBe(expected);
+    const [roll] = await f.storage.query<{ n: number }>('SELECT sum(events) AS n FROM rollup_events_minute');
+    expect(roll?.n).toBe(expected);
+  });
+
   it('an aggregator SIGKILLed between insert and ack: the redelivery adds no row', async () => {
     await ensureStreams(await f.nc.jetstreamManager(), { maxAgeMs: 3_600_000, replicas: 1 });
     const seqs: number[] = [];

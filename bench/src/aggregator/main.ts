@@ -138,6 +138,7 @@ async function sustained(natsUrl: string, storage: Storage): Promise<{ eventsPer
     stop();
   }
   const ms = performance.now() - t0;
+  log(`aggregator steps (total seconds over the run): ${await stepTotals(agg)}`);
   return {
     eventsPerSec: perSecond(events, ms),
     ms,
@@ -147,6 +148,15 @@ async function sustained(natsUrl: string, storage: Storage): Promise<{ eventsPer
       await nc.drain();
     },
   };
+}
+
+/** Where the aggregator's time went: seconds spent in each batch step, summed over the run. */
+async function stepTotals(agg: { metrics: { stepSeconds: { get(): Promise<{ values: { labels: Record<string, unknown>; value: number; metricName?: string }[] }> } } }): Promise<string> {
+  const { values } = await agg.metrics.stepSeconds.get();
+  return values
+    .filter((v) => v.metricName?.endsWith('_sum'))
+    .map((v) => `${String(v.labels['step'])} ${v.value.toFixed(1)}`)
+    .join(', ');
 }
 
 async function freshness(natsUrl: string, storage: Storage, eventsPerSec: number): Promise<{ latenciesMs: number[]; sent: number; probes: number; lost: number }> {
