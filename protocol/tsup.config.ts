@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts', 'src/codec.ts', 'src/vectors.ts'],
+  entry: ['src/index.ts', 'src/codec.ts', 'src/vectors.ts', 'src/streams.ts'],
   format: ['esm'],
   dts: true,
   clean: true,
