@@ -1,6 +1,7 @@
 import { DEFAULT_MAX_EVENT_AGE_MS, MAX_BODY_BYTES } from '@pulse/protocol';
 import { ConfigError } from './errors.js';
 import { parseCidr } from './core/ip.js';
+import { DEFAULT_DUPLICATE_WINDOW_MS, DEFAULT_STREAM_MAX_AGE_MS } from '@pulse/protocol/streams';
 
 export const DEFAULT_PATH_PREFIX = '';
 export const DEFAULT_MAX_BODY_BYTES = MAX_BODY_BYTES;
@@ -24,9 +25,7 @@ export const DEFAULT_MAX_BUFFERED_BODY_BYTES = 32 * 1024 * 1024;
 export const DEFAULT_PUBLISH_TIMEOUT_MS = 5_000;
 export const DEFAULT_RETRY_AFTER_SEC = 2;
 export const DEFAULT_STREAM_REPLICAS = 1;
-/** 7 days of events plus a day of margin for slow consumers and replays. */
-export const DEFAULT_STREAM_MAX_AGE_MS = 8 * 24 * 60 * 60 * 1000;
-export const DEFAULT_DUPLICATE_WINDOW_MS = 2 * 60 * 1000;
+export { DEFAULT_STREAM_MAX_AGE_MS, DEFAULT_DUPLICATE_WINDOW_MS };
 export const DEFAULT_DRAIN_TIMEOUT_MS = 15_000;
 
 export interface CollectorOptions {
