@@ -1,13 +1,25 @@
 // (b) A plain node:http collector doing the same work per request as ours: key lookup (cached),
 // decode + validate (@pulse/protocol), one JetStream publish per request awaited before 202.
 // No group commit, no streaming cap: the straightforward way, for comparison.
+// PROCESSES=n runs n copies under node:cluster, to compare with ours on several processes.
+import cluster from 'node:cluster';
 import { createServer } from 'node:http';
 import { connect } from 'nats';
 import { EVENTS_INGEST_SUBJECT, KV_WRITE_KEYS, decodeRecord } from '@pulse/protocol';
 import { encodeStreamMessage, parseBatch } from '@pulse/protocol/codec';
 
 const port = Number(process.env.PORT ?? 9101);
-const nc = await connect({ servers: process.env.NATS_URL ?? 'nats://127.0.0.1:4222' });
+const processes = Number(process.env.PROCESSES ?? 1);
+if (processes > 1 && cluster.isPrimary) {
+  for (let i = 0; i < processes; i++) cluster.fork();
+  process.on('SIGTERM', () => {
+    for (const w of Object.values(cluster.workers ?? {})) w?.kill('SIGTERM');
+    process.exit(0);
+  });
+  await new Promise(() => undefined);
+}
+// noAsyncTraces as in ours: without it every publish also builds an Error for its stack.
+const nc = await connect({ servers: process.env.NATS_URL ?? 'nats://127.0.0.1:4222', noAsyncTraces: true });
 const js = nc.jetstream();
 const kv = await js.views.kv(KV_WRITE_KEYS, { history: 1 });
 const keys = new Map();

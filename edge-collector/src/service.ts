@@ -126,6 +126,9 @@ export class CollectorService implements EventSink, WriteKeyLookup {
           maxReconnectAttempts: -1,
           reconnectTimeWait: RECONNECT_WAIT_MS,
           pingInterval: 5_000,
+          // Async traces build an Error (a stack capture) for every request, so for every
+          // publish; publish errors here carry their own context.
+          noAsyncTraces: true,
           ...this.so.natsOptions,
         });
         try {

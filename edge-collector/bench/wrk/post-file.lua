@@ -9,6 +9,19 @@ wrk.headers["Content-Type"] = os.getenv("CONTENT_TYPE") or "application/json"
 local auth = os.getenv("AUTH")
 if auth and auth ~= "" then wrk.headers["Authorization"] = auth end
 
+-- DELAY_MS (may be fractional) paces each connection: it waits that long after every
+-- answer before the next request, so CONNECTIONS * 1000 / (DELAY_MS + latency) requests/s.
+-- A fraction is honoured on average by picking the floor or the ceiling at random.
+local delay_ms = tonumber(os.getenv("DELAY_MS") or "")
+if delay_ms and delay_ms > 0 then
+  local lo = math.floor(delay_ms)
+  local frac = delay_ms - lo
+  function delay()
+    if math.random() < frac then return lo + 1 end
+    return lo
+  end
+end
+
 local threads = {}
 function setup(thread)
   table.insert(threads, thread)

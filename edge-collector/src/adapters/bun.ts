@@ -1,6 +1,7 @@
 import type { CollectorCore } from '../core/collector-core.js';
 import type { CoreRequest, CoreResponse } from '../core/types.js';
 import type { HttpServerOptions, RunningServer } from './server.js';
+import { DeadlineSweeper, sweepTickFor, type Deadline } from './deadlines.js';
 
 // No @types/bun here: the little of Bun this adapter touches, typed loosely.
 interface BunServer {
@@ -78,10 +79,41 @@ async function readBody(req: Request, core: CollectorCore, reserved: { bytes: nu
   return { ok: true, body };
 }
 
+/**
+ * A body with a declared Content-Length within the cap cannot grow past it, so
+ * it is read in one piece (no stream reader and per-chunk promises), with its
+ * memory reserved up front and the same overall deadline.
+ */
+async function readDeclaredBody(req: Request, length: number, core: CollectorCore, reserved: { bytes: number }, deadlines: DeadlineSweeper): Promise<BodyResult> {
+  if (length === 0 || !req.body) return { ok: true, body: EMPTY };
+  if (!core.reserveBody(length)) return { ok: false, kind: 'overloaded' };
+  reserved.bytes += length;
+  let d: Deadline | undefined;
+  const timeout = new Promise<'timeout'>((r) => {
+    d = deadlines.add(core.bodyTimeoutMs, () => r('timeout'));
+  });
+  const body = req.arrayBuffer();
+  // Lost races must not surface as unhandled rejections (client gone after a 408).
+  body.catch(() => undefined);
+  try {
+    const next = await Promise.race([body, timeout]);
+    if (next === 'timeout') {
+      void req.body.cancel().catch(() => undefined);
+      return { ok: false, kind: 'timeout' };
+    }
+    return { ok: true, body: new Uint8Array(next) };
+  } finally {
+    deadlines.delete(d);
+  }
+}
+
+const DECIMAL = /^\d{1,15}$/;
+
 /** Bun.serve adapter; the only file that knows about Bun. */
 export function startBunServer(core: CollectorCore, o: HttpServerOptions): Promise<RunningServer> {
   const bun = (globalThis as { Bun?: BunRuntime }).Bun;
   if (!bun) return Promise.reject(new Error('the Bun adapter needs the bun runtime'));
+  const deadlines = new DeadlineSweeper(sweepTickFor(core.bodyTimeoutMs));
   const server = bun.serve({
     hostname: o.host,
     port: o.port,
@@ -110,7 +142,10 @@ export function startBunServer(core: CollectorCore, o: HttpServerOptions): Promi
       if (declared !== undefined && Number(declared) > core.maxBodyBytes) return toResponse(core.early('too_large'));
       const reserved = { bytes: 0 };
       try {
-        const b = await readBody(req, core, reserved);
+        const b =
+          declared !== undefined && DECIMAL.test(declared)
+            ? await readDeclaredBody(req, Number(declared), core, reserved, deadlines)
+            : await readBody(req, core, reserved);
         if (!b.ok) return toResponse(core.early(b.kind));
         snapshot.body = b.body;
         return toResponse(await core.handle(snapshot));
@@ -128,6 +163,7 @@ export function startBunServer(core: CollectorCore, o: HttpServerOptions): Promi
       server.stop(false);
     },
     close() {
+      deadlines.stop();
       server.stop(true);
     },
   });

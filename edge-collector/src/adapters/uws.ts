@@ -3,6 +3,7 @@ import type { CollectorCore } from '../core/collector-core.js';
 import type { CoreRequest, CoreResponse } from '../core/types.js';
 import { statusLine } from '../core/http.js';
 import type { HttpServerOptions, RunningServer } from './server.js';
+import { DeadlineSweeper, sweepTickFor, type Deadline } from './deadlines.js';
 
 const EMPTY = new Uint8Array(0);
 const text = new TextDecoder();
@@ -25,11 +26,12 @@ function concat(chunks: Uint8Array[], size: number): Uint8Array {
  */
 export function startUwsServer(core: CollectorCore, o: HttpServerOptions): Promise<RunningServer> {
   const app = uws.App();
+  const deadlines = new DeadlineSweeper(sweepTickFor(core.bodyTimeoutMs));
 
   app.any('/*', (res, req) => {
     let aborted = false;
     let done = false;
-    let timer: ReturnType<typeof setTimeout> | undefined;
+    let timer: Deadline | undefined;
     let reserved = 0;
     const release = (): void => {
       if (reserved > 0) core.releaseBody(reserved);
@@ -37,7 +39,7 @@ export function startUwsServer(core: CollectorCore, o: HttpServerOptions): Promi
     };
     res.onAborted(() => {
       aborted = true;
-      if (timer) clearTimeout(timer);
+      deadlines.delete(timer);
       release();
     });
 
@@ -84,23 +86,23 @@ export function startUwsServer(core: CollectorCore, o: HttpServerOptions): Promi
 
     const chunks: Uint8Array[] = [];
     let size = 0;
-    timer = setTimeout(() => {
+    timer = deadlines.add(core.bodyTimeoutMs, () => {
       if (done) return;
       done = true;
       send(core.early('timeout'));
-    }, core.bodyTimeoutMs);
+    });
     res.onData((chunk, isLast) => {
       if (done) return;
       size += chunk.byteLength;
       if (size > max) {
         done = true;
-        clearTimeout(timer);
+        deadlines.delete(timer);
         send(core.early('too_large'));
         return;
       }
       if (!core.reserveBody(chunk.byteLength)) {
         done = true;
-        clearTimeout(timer);
+        deadlines.delete(timer);
         send(core.early('overloaded'));
         return;
       }
@@ -109,7 +111,7 @@ export function startUwsServer(core: CollectorCore, o: HttpServerOptions): Promi
       if (chunk.byteLength > 0) chunks.push(new Uint8Array(chunk.slice(0)));
       if (!isLast) return;
       done = true;
-      clearTimeout(timer);
+      deadlines.delete(timer);
       snapshot.body = size === 0 ? EMPTY : concat(chunks, size);
       dispatch(snapshot);
     });
@@ -131,6 +133,7 @@ export function startUwsServer(core: CollectorCore, o: HttpServerOptions): Promi
         stopAccepting,
         close() {
           stopAccepting();
+          deadlines.stop();
           app.close();
         },
       });

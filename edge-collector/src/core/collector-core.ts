@@ -2,15 +2,18 @@ import { BodyError, validateBatch, type AcceptedEvent, type BatchReply, type Rej
 import { decodeBody } from '@pulse/protocol/codec';
 import type { CollectorOptions } from '../config.js';
 import { DrainingError, KeyLookupError, RecordTooLargeError, StreamUnavailableError } from '../errors.js';
-import { corsHeaders, errorResponse, json } from './http.js';
+import { corsHeaders, errorResponse, json, JSON_CONTENT_TYPE } from './http.js';
 import { TrustedProxies } from './ip.js';
-import type { CollectorMetrics } from './metrics.js';
+import type { CollectorMetrics, Tally } from './metrics.js';
+import { keyFromQuery } from './query-key.js';
 import { RateLimiter } from './rate-limit.js';
 import type { CoreRequest, CoreResponse, DeadLetterItem, EventSink, Logger, Readiness, WriteKeyLookup } from './types.js';
 
 /** Shape of a write key (DESIGN: `wk_` + base62); anything else is refused without a registry lookup. */
 export const WRITE_KEY_PATTERN = /^wk_[A-Za-z0-9]{16,64}$/;
 export const MAX_USER_AGENT_LENGTH = 512;
+/** Distinct peer addresses whose parsed form is remembered; the map is cleared when full. */
+export const CLIENT_IP_CACHE_MAX = 4096;
 
 export interface CoreDeps {
   options: CollectorOptions;
@@ -42,6 +45,17 @@ export class CollectorCore {
   private idleWaiters: Array<() => void> = [];
   private drainingFlag = false;
   private bufferedBodyBytes = 0;
+  private readonly cors: Record<string, string>;
+  private readonly corsPreflight: Record<string, string>;
+  /** `requests_total` tallies by route, then status. */
+  private readonly requestCounters = new Map<Route, Map<number, Tally>>();
+  private readonly acceptedEvents: Tally;
+  private readonly rejectedEvents: Tally;
+  /**
+   * Peer address → client address, for the cases where X-Forwarded-For does not count
+   * (no trusted proxies, or none sent); parsing and formatting addresses showed in profiles.
+   */
+  private readonly clientIps = new Map<string, { ip: string; viaTrustedProxy: boolean }>();
 
   constructor(private readonly deps: CoreDeps) {
     this.o = deps.options;
@@ -49,6 +63,11 @@ export class CollectorCore {
     this.limiter = new RateLimiter(this.o.rateLimitEventsPerSec, this.o.rateLimitBurst, this.o.rateLimitKeys);
     this.now = deps.now ?? Date.now;
     this.log = deps.log ?? (() => undefined);
+    this.cors = corsHeaders(this.o.corsMaxAgeSec, false);
+    this.corsPreflight = corsHeaders(this.o.corsMaxAgeSec, true);
+    this.acceptedEvents = deps.metrics.tally(deps.metrics.events, { outcome: 'accepted' });
+    this.rejectedEvents = deps.metrics.tally(deps.metrics.events, { outcome: 'rejected' });
+    deps.metrics.probes.inflightRequests = () => this.inflight;
     const p = this.o.pathPrefix;
     this.routes = new Map<string, Route>([
       [`${p}/v1/batch`, 'batch'],
@@ -120,12 +139,11 @@ export class CollectorCore {
 
   async handle(req: CoreRequest): Promise<CoreResponse> {
     this.inflight++;
-    this.deps.metrics.inflightRequests.inc();
     let route: Route = 'other';
     try {
       if (req.method === 'OPTIONS') {
         route = 'preflight';
-        return this.finish(route, { status: 204, headers: corsHeaders(this.o.corsMaxAgeSec, true), body: '' });
+        return this.finish(route, { status: 204, headers: {}, body: '' });
       }
       route = this.routes.get(req.path) ?? 'other';
       const wanted = route === 'batch' ? 'POST' : 'GET';
@@ -153,7 +171,6 @@ export class CollectorCore {
       return this.finish(route, errorResponse(500, 'internal', 'internal error'));
     } finally {
       this.inflight--;
-      this.deps.metrics.inflightRequests.dec();
       if (this.inflight === 0 && this.idleWaiters.length > 0) {
         const waiters = this.idleWaiters;
         this.idleWaiters = [];
@@ -163,10 +180,18 @@ export class CollectorCore {
   }
 
   private finish(route: Route, res: CoreResponse): CoreResponse {
-    Object.assign(res.headers, corsHeaders(this.o.corsMaxAgeSec, route === 'preflight'));
+    Object.assign(res.headers, route === 'preflight' ? this.corsPreflight : this.cors);
     if (this.drainingFlag) res.close = true;
-    this.deps.metrics.requests.inc({ route, status: String(res.status) });
+    this.requestCounter(route, res.status).value++;
     return res;
+  }
+
+  private requestCounter(route: Route, status: number): Tally {
+    let byStatus = this.requestCounters.get(route);
+    if (!byStatus) this.requestCounters.set(route, (byStatus = new Map()));
+    let c = byStatus.get(status);
+    if (!c) byStatus.set(status, (c = this.deps.metrics.tally(this.deps.metrics.requests, { route, status: String(status) })));
+    return c;
   }
 
   private readyz(): CoreResponse {
@@ -191,10 +216,7 @@ export class CollectorCore {
       const m = /^\s*bearer\s+(\S+)\s*$/i.exec(auth);
       return m ? m[1] : '';
     }
-    if (req.query) {
-      const k = new URLSearchParams(req.query).get('key');
-      if (k !== null) return k;
-    }
+    if (req.query) return keyFromQuery(req.query);
     return undefined;
   }
 
@@ -221,8 +243,9 @@ export class CollectorCore {
     const { pending, acceptedCount, rejected } = started;
     const failure = await pending;
     if (failure) return failure;
-    this.deps.metrics.events.inc({ outcome: 'accepted' }, acceptedCount);
-    if (rejected.length > 0) this.deps.metrics.events.inc({ outcome: 'rejected' }, rejected.length);
+    this.acceptedEvents.value += acceptedCount;
+    this.rejectedEvents.value += rejected.length;
+    if (rejected.length === 0) return { status: 202, headers: { 'content-type': JSON_CONTENT_TYPE, 'cache-control': 'no-store' }, body: `{"accepted":${acceptedCount},"rejected":[]}` };
     const reply: BatchReply = { accepted: acceptedCount, rejected };
     return json(202, reply);
   }
@@ -252,15 +275,22 @@ export class CollectorCore {
       return errorResponse(429, 'rate_limited', 'too many events for this write key', { 'retry-after': String(rate.retryAfterSec) });
     }
 
-    const peer = this.proxies.clientIp(req.remoteAddress, req.headers['x-forwarded-for']);
+    const peer = this.clientIp(req.remoteAddress, req.headers['x-forwarded-for']);
     const ua = (req.headers['user-agent'] ?? '').slice(0, MAX_USER_AGENT_LENGTH);
     const country = peer.viaTrustedProxy ? this.countryOf(req) : '';
 
-    const work: Promise<void>[] = [];
-    if (accepted.length > 0) {
-      const record: StreamRecord = { site_id: site.site_id, received_at: receivedAt, ip: peer.ip, ua, country, events: accepted };
-      work.push(this.deps.sink.publishRecord(record));
+    const record: StreamRecord | undefined =
+      accepted.length > 0 ? { site_id: site.site_id, received_at: receivedAt, ip: peer.ip, ua, country, events: accepted } : undefined;
+    // The common case, one record and nothing rejected, skips allSettled's arrays and extra ticks.
+    if (record && rejected.length === 0) {
+      const pending = this.deps.sink.publishRecord(record).then(
+        () => undefined,
+        (e: unknown) => this.failureOf([{ status: 'rejected', reason: e }]),
+      );
+      return { pending, acceptedCount: accepted.length, rejected };
     }
+    const work: Promise<void>[] = [];
+    if (record) work.push(this.deps.sink.publishRecord(record));
     if (rejected.length > 0) {
       const events = (raw as { events: unknown[] }).events;
       const items: DeadLetterItem[] = rejected.map((r) => ({ index: r.index, reason: r.reason, event: events[r.index] }));
@@ -280,6 +310,18 @@ export class CollectorCore {
       return this.unavailable('stream_unavailable', 'the event stream did not acknowledge the batch; retry later');
     }
     return undefined;
+  }
+
+  private clientIp(peer: string, xff: string | undefined): { ip: string; viaTrustedProxy: boolean } {
+    if (this.proxies.empty || xff === undefined) {
+      let hit = this.clientIps.get(peer);
+      if (!hit) {
+        if (this.clientIps.size >= CLIENT_IP_CACHE_MAX) this.clientIps.clear();
+        this.clientIps.set(peer, (hit = this.proxies.clientIp(peer, xff)));
+      }
+      return hit;
+    }
+    return this.proxies.clientIp(peer, xff);
   }
 
   private countryOf(req: CoreRequest): string {

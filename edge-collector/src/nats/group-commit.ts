@@ -47,6 +47,8 @@ export class GroupCommitter {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private immediate: ReturnType<typeof setImmediate> | undefined;
   private idleWaiters: Array<() => void> = [];
+  private readonly publishOk: { observe(v: number): void } | undefined;
+  private readonly publishError: { observe(v: number): void } | undefined;
 
   constructor(
     private readonly o: GroupCommitOptions,
@@ -57,7 +59,14 @@ export class GroupCommitter {
     /** False while NATS is disconnected: fail fast instead of queueing. */
     private readonly available: () => boolean,
     private readonly metrics?: CollectorMetrics,
-  ) {}
+  ) {
+    if (metrics) {
+      metrics.probes.queuedBytes = () => this.queuedBytes;
+      metrics.probes.inflightPublishes = () => this.inFlight;
+    }
+    this.publishOk = metrics?.publishSeconds.labels('ok');
+    this.publishError = metrics?.publishSeconds.labels('error');
+  }
 
   /** Queues an encoded StreamRecord; resolves after its PubAck. */
   submit(record: Uint8Array): Promise<void> {
@@ -77,7 +86,6 @@ export class GroupCommitter {
       this.open.bytes += record.byteLength;
       this.open.waiters.push({ resolve, reject });
       this.queuedBytes += record.byteLength;
-      this.metrics?.queuedBytes.set(this.queuedBytes);
       if (this.open.bytes >= target) this.seal();
       else if (this.timer === undefined && this.immediate === undefined) {
         // Idle pipe: send what this event-loop turn produced right away. Busy pipe:
@@ -127,7 +135,6 @@ export class GroupCommitter {
     while (this.ready.length > 0 && this.inFlight < this.o.maxInFlight) {
       const g = this.ready.shift() as Group;
       this.queuedBytes -= g.bytes;
-      this.metrics?.queuedBytes.set(this.queuedBytes);
       const late = performance.now() > g.deadline;
       if (late || !this.available()) {
         const err = new StreamUnavailableError(late ? 'JetStream is too slow; retry later' : 'not connected to NATS');
@@ -135,7 +142,6 @@ export class GroupCommitter {
         continue;
       }
       this.inFlight++;
-      this.metrics?.inflightPublishes.set(this.inFlight);
       void this.send(g);
     }
     if (this.inFlight === 0 && this.ready.length === 0 && this.idleWaiters.length > 0) {
@@ -151,17 +157,16 @@ export class GroupCommitter {
     const started = performance.now();
     try {
       await this.publish(data, msgId);
-      this.metrics?.publishSeconds.observe({ result: 'ok' }, (performance.now() - started) / 1000);
+      this.publishOk?.observe((performance.now() - started) / 1000);
       this.metrics?.messageRecords.observe(g.records.length);
       this.metrics?.messageBytes.observe(data.byteLength);
       for (const w of g.waiters) w.resolve();
     } catch (e) {
-      this.metrics?.publishSeconds.observe({ result: 'error' }, (performance.now() - started) / 1000);
+      this.publishError?.observe((performance.now() - started) / 1000);
       const err = e instanceof StreamUnavailableError ? e : new StreamUnavailableError(`JetStream publish failed: ${(e as Error)?.message ?? String(e)}`, { cause: e });
       for (const w of g.waiters) w.reject(err);
     } finally {
       this.inFlight--;
-      this.metrics?.inflightPublishes.set(this.inFlight);
       // A slot is free: what gathered meanwhile goes now (group commit sized by load).
       if (this.open.records.length > 0) this.seal();
       else this.pump();

@@ -2,7 +2,7 @@ import { LRUCache } from 'lru-cache';
 import { KvWatchInclude, type KV, type KvEntry, type QueuedIterator } from 'nats';
 import { decodeRecord, type WriteKeyRecord } from '@pulse/protocol';
 import { KeyLookupError } from '../errors.js';
-import type { CollectorMetrics } from '../core/metrics.js';
+import type { CollectorMetrics, Tally } from '../core/metrics.js';
 import type { Logger, WriteKeyLookup } from '../core/types.js';
 
 export interface WriteKeyCacheOptions {
@@ -40,6 +40,10 @@ export class WriteKeyCache implements WriteKeyLookup {
   private watching = false;
   private stopped = false;
   private generation = 0;
+  // Tallies (see metrics.ts): every request bumps one of them.
+  private readonly hits: Tally | undefined;
+  private readonly negativeHits: Tally | undefined;
+  private readonly misses: Tally | undefined;
 
   constructor(
     private readonly kv: KV,
@@ -48,6 +52,9 @@ export class WriteKeyCache implements WriteKeyLookup {
     private readonly metrics?: CollectorMetrics,
   ) {
     this.cache = new LRUCache<string, Cached>({ max: o.max, ttl: o.positiveTtlMs, ttlAutopurge: false });
+    this.hits = metrics?.tally(metrics.keyLookups, { result: 'hit' });
+    this.negativeHits = metrics?.tally(metrics.keyLookups, { result: 'negative_hit' });
+    this.misses = metrics?.tally(metrics.keyLookups, { result: 'miss' });
   }
 
   /** True while the watch is live; without it revocations could be missed. */
@@ -144,12 +151,13 @@ export class WriteKeyCache implements WriteKeyLookup {
     if (!this.watching) return Promise.reject(new KeyLookupError('the write key watch is not live'));
     const hit = this.cache.get(key);
     if (hit) {
-      this.metrics?.keyLookups.inc({ result: hit.record ? 'hit' : 'negative_hit' });
+      const t = hit.record ? this.hits : this.negativeHits;
+      if (t) t.value++;
       return Promise.resolve(hit.record ?? undefined);
     }
     const inflight = this.pending.get(key);
     if (inflight) return inflight.promise;
-    this.metrics?.keyLookups.inc({ result: 'miss' });
+    if (this.misses) this.misses.value++;
     const entry: Pending = { promise: Promise.resolve(undefined), invalidated: false };
     entry.promise = this.fetch(key, entry).finally(() => this.pending.delete(key));
     this.pending.set(key, entry);
