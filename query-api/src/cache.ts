@@ -10,9 +10,19 @@ export interface CacheOptions {
   liveWindowMs: number;
 }
 
-export interface CachedAnswer {
-  body: string;
-  etag: string;
+/** An answer kept as the exact bytes sent: a hit is written as is, without encoding it again. */
+export class CachedAnswer {
+  readonly bytes: Buffer;
+  readonly etag: string;
+
+  constructor(body: string) {
+    this.bytes = Buffer.from(body, 'utf8');
+    this.etag = etagOf(body);
+  }
+
+  get body(): string {
+    return this.bytes.toString('utf8');
+  }
 }
 
 export function etagOf(body: string): string {
@@ -48,7 +58,7 @@ export class AnswerCache {
    * (the aggregator is behind), so it gets the short TTL however old the range is.
    */
   set(key: string, body: string, rangeEndMs: number, nowMs: number, completeThroughMs?: number): CachedAnswer {
-    const answer = { body, etag: etagOf(body) };
+    const answer = new CachedAnswer(body);
     const live = rangeEndMs > nowMs - this.opts.liveWindowMs || (completeThroughMs !== undefined && rangeEndMs > completeThroughMs);
     this.lru.set(key, answer, { ttl: live ? this.opts.liveTtlMs : this.opts.closedTtlMs });
     return answer;

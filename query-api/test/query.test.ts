@@ -380,6 +380,10 @@ describe('rollup routing', () => {
       [{ metrics: ['pageviews'], filters: [['matches', 'page', ['/blog/*']]] }, 'rollup_pages_day'],
       [{ metrics: ['visitors', 'pageviews'], dimensions: ['country', 'device'] }, 'rollup_tech_geo_day'],
       [{ metrics: ['visitors'], dimensions: ['browser'], filters: [['is_not', 'os', ['iOS']]] }, 'rollup_tech_geo_day'],
+      // Every event on the path counts (the signup on /pricing too), as on raw events.
+      [{ metrics: ['visitors', 'pageviews'], dimensions: ['page'], order_by: [['visitors', 'desc']] }, 'rollup_paths_day'],
+      [{ metrics: ['events', 'visits'], dimensions: ['page'], filters: [['contains', 'page', ['pricing']]] }, 'rollup_paths_day'],
+      [{ metrics: ['visitors', 'events'], dimensions: ['page'], limit: 2, offset: 1, compare: 'previous_period' }, 'rollup_paths_day'],
     ];
     for (const [body, table] of cases) {
       const fast = await q(body);
@@ -406,7 +410,7 @@ describe('rollup routing', () => {
 
   it('keeps raw events for session metrics, per-visitor page counts and unaligned ranges', async () => {
     for (const body of [
-      { metrics: ['visitors', 'pageviews'], dimensions: ['page'] },
+      { metrics: ['visitors', 'pageviews'], dimensions: ['page', 'country'] },
       { metrics: ['bounce_rate'] },
       { metrics: ['pageviews'], dimensions: ['source'] },
       { metrics: ['pageviews'], filters: [['is', 'country', ['DE']]], dimensions: ['page'] },

@@ -2,7 +2,7 @@ import { MigrationError, StorageError } from '../errors.js';
 import { ddlContext, tableSettings, type DdlContext } from './ddl.js';
 import { createArchiveTable } from './schema-archive.js';
 import { createEventsTable, EVENTS_TABLE } from './schema-events.js';
-import { ROLLUPS, rollupStatements } from './schema-rollups.js';
+import { FIRST_ROLLUPS, PATHS_ROLLUP, rollupStatements, sketchStatements } from './schema-rollups.js';
 import type { Storage } from './types.js';
 
 export const MIGRATIONS_TABLE = 'schema_migrations';
@@ -29,8 +29,17 @@ export const MIGRATIONS: readonly Migration[] = [
       `ALTER TABLE ${EVENTS_TABLE}${ctx.onCluster} ADD INDEX IF NOT EXISTS idx_event_id event_id TYPE bloom_filter(0.001) GRANULARITY 1`,
     ],
   },
-  { id: '0003_rollups', statements: (ctx) => ROLLUPS.flatMap((r) => rollupStatements(ctx, r)) },
+  { id: '0003_rollups', statements: (ctx) => FIRST_ROLLUPS.flatMap((r) => rollupStatements(ctx, r, 'first')) },
   { id: '0004_archive', statements: (ctx) => [createArchiveTable(ctx)] },
+  // Small visitors/visits sketches the query API can merge in microseconds, and a per-path rollup
+  // of all events so "Top pages" with visitors need not scan raw events.
+  {
+    id: '0005_rollup_sketches',
+    statements: (ctx) => [
+      ...FIRST_ROLLUPS.filter((r) => r.sketches).flatMap((r) => sketchStatements(ctx, r)),
+      ...rollupStatements(ctx, PATHS_ROLLUP),
+    ],
+  },
 ];
 
 function createMigrationsTable(ctx: DdlContext): string {

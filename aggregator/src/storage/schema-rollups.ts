@@ -3,8 +3,11 @@ import { EVENTS_TABLE } from './schema-events.js';
 
 /**
  * Rollups kept by materialized views on `events`. Buckets are UTC; a site in a zone with a whole-
- * hour offset reads the hour grain, others the minute grain. Counts are exact (sum), visitors and
- * visits are `uniq` sketches (approximate, ~1%). Attribution is per event, not per session.
+ * hour offset reads the hour grain, others the minute grain. Counts are exact (sum). Visitors and
+ * visits are kept twice: `visitors`/`visits` as `uniq` states (the first schema; a day of a busy
+ * site is a hash set of up to 64k entries, hundreds of KB, slow to read and merge), and
+ * `visitors_sketch`/`visits_sketch` as small fixed-size sketches (see SKETCH) that the query API
+ * reads. Attribution is per event, not per session.
  */
 export interface Rollup {
   table: string;
@@ -15,6 +18,11 @@ export interface Rollup {
   dims: Record<string, string>;
   /** Optional filter of the source events. */
   where?: string;
+  /**
+   * Also keeps the small visitors/visits sketches (SKETCH_COLUMNS). Only rollups the query API
+   * reads visitors or visits from have them: each costs two more sketch updates per inserted event.
+   */
+  sketches?: boolean;
 }
 
 const GRAINS = {
@@ -25,9 +33,16 @@ const GRAINS = {
 
 type Grain = keyof typeof GRAINS;
 
-function rollup(name: string, grain: Grain, dims: Record<string, string>, where?: string): Rollup {
+function rollup(name: string, grain: Grain, dims: Record<string, string>, opts: { where?: string; sketches?: boolean } = {}): Rollup {
   const table = `rollup_${name}_${grain}`;
-  return { table, view: `mv_${table}`, bucket: GRAINS[grain], dims, ...(where ? { where } : {}) };
+  return {
+    table,
+    view: `mv_${table}`,
+    bucket: GRAINS[grain],
+    dims,
+    ...(opts.where ? { where: opts.where } : {}),
+    ...(opts.sketches ? { sketches: true } : {}),
+  };
 }
 
 const EVENT_DIMS = { name: 'LowCardinality(String)', is_bot: 'UInt8' };
@@ -49,36 +64,81 @@ const TECH_GEO_DIMS = {
   is_bot: 'UInt8',
 };
 
-/** Every rollup the schema maintains; names are a contract with the query API (ARCHITECTURE.md). */
-export const ROLLUPS: readonly Rollup[] = [
-  rollup('events', 'minute', EVENT_DIMS),
-  rollup('events', 'hour', EVENT_DIMS),
-  rollup('events', 'day', EVENT_DIMS),
-  rollup('pages', 'hour', PAGE_DIMS, "name = 'pageview'"),
-  rollup('pages', 'day', PAGE_DIMS, "name = 'pageview'"),
+/** The rollups of the first schema (migration 0003); frozen, since that migration renders from it. */
+export const FIRST_ROLLUPS: readonly Rollup[] = [
+  rollup('events', 'minute', EVENT_DIMS, { sketches: true }),
+  rollup('events', 'hour', EVENT_DIMS, { sketches: true }),
+  rollup('events', 'day', EVENT_DIMS, { sketches: true }),
+  // Pageviews only: the query API reads sums from these, never visitors.
+  rollup('pages', 'hour', PAGE_DIMS, { where: "name = 'pageview'" }),
+  rollup('pages', 'day', PAGE_DIMS, { where: "name = 'pageview'" }),
+  // Session-attributed dimensions: the query API answers them from raw events.
   rollup('sources', 'day', SOURCE_DIMS),
-  rollup('tech_geo', 'day', TECH_GEO_DIMS),
+  rollup('tech_geo', 'day', TECH_GEO_DIMS, { sketches: true }),
 ];
 
-const MEASURES = `
+/**
+ * Every (path, day) over all events, not only pageviews: a page breakdown with visitors, visits or
+ * events (the dashboard's "Top pages") counts every event on the path, as raw events do.
+ */
+export const PATHS_ROLLUP: Rollup = rollup('paths', 'day', PAGE_DIMS, { sketches: true });
+
+/** Every rollup the schema maintains; names are a contract with the query API (ARCHITECTURE.md). */
+export const ROLLUPS: readonly Rollup[] = [...FIRST_ROLLUPS, PATHS_ROLLUP];
+
+/**
+ * The visitors/visits sketch the query API reads: HyperLogLog with 2^12 registers once large
+ * (exact while small), at most ~3 KB a state, so merging a month of days costs microseconds;
+ * standard error ~1.6% beyond a few thousand distinct values. Its name is a contract with the
+ * query API, which merges with `uniqCombinedMerge(12)`.
+ */
+export const SKETCH = 'uniqCombined(12)';
+
+const FIRST_MEASURES = `
   events SimpleAggregateFunction(sum, UInt64),
   pageviews SimpleAggregateFunction(sum, UInt64),
   visitors AggregateFunction(uniq, String),
   visits AggregateFunction(uniq, String)`;
 
-const MEASURE_EXPRS = [
+/** Column name → type of the sketch columns (added to the first rollups that have `sketches` by migration 0005). */
+export const SKETCH_COLUMNS: Readonly<Record<string, string>> = {
+  visitors_sketch: `AggregateFunction(${SKETCH}, String)`,
+  visits_sketch: `AggregateFunction(${SKETCH}, String)`,
+};
+
+const FIRST_MEASURE_EXPRS = [
   'count() AS events',
   "countIf(name = 'pageview') AS pageviews",
   'uniqState(visitor_id) AS visitors',
   'uniqState(session_id) AS visits',
 ];
 
-/** The rollup's aggregation of `source` (the live `events`, or a replay's staging copy of it). */
-export function selectSql(r: Rollup, source: string = EVENTS_TABLE): string {
+const SKETCH_EXPRS = [`${SKETCH.replace('(', 'State(')}(visitor_id) AS visitors_sketch`, `${SKETCH.replace('(', 'State(')}(session_id) AS visits_sketch`];
+
+/** Which measures a rollup's table has: the first schema's, or the current one (sketches where `sketches`). */
+export type MeasureSet = 'first' | 'current';
+
+function hasSketches(r: Rollup, set: MeasureSet): boolean {
+  return set === 'current' && r.sketches === true;
+}
+
+function measureExprs(r: Rollup, set: MeasureSet): string[] {
+  return hasSketches(r, set) ? [...FIRST_MEASURE_EXPRS, ...SKETCH_EXPRS] : FIRST_MEASURE_EXPRS;
+}
+
+function groupedSelect(r: Rollup, source: string, exprs: readonly string[]): string {
   const dims = Object.keys(r.dims);
-  return `SELECT site_id, ${r.bucket} AS bucket, ${dims.join(', ')}, ${MEASURE_EXPRS.join(', ')}
+  return `SELECT site_id, ${r.bucket} AS bucket, ${dims.join(', ')}, ${exprs.join(', ')}
 FROM ${source}${r.where ? `\nWHERE ${r.where}` : ''}
 GROUP BY site_id, bucket, ${dims.join(', ')}`;
+}
+
+/**
+ * The rollup's aggregation of `source` (the live `events`, or a replay's staging copy of it), with
+ * every measure of the current schema.
+ */
+export function selectSql(r: Rollup, source: string = EVENTS_TABLE, set: MeasureSet = 'current'): string {
+  return groupedSelect(r, source, measureExprs(r, set));
 }
 
 /**
@@ -86,22 +146,43 @@ GROUP BY site_id, bucket, ${dims.join(', ')}`;
  * the view. Run before aggregators insert: rows inserted between backfill and view creation would
  * be missing from the rollup.
  */
-export function rollupStatements(ctx: DdlContext, r: Rollup): string[] {
+export function rollupStatements(ctx: DdlContext, r: Rollup, set: MeasureSet = 'current'): string[] {
   const dims = Object.entries(r.dims).map(([n, t]) => `  ${n} ${t},`);
   const key = ['site_id', 'bucket', ...Object.keys(r.dims)].join(', ');
+  const sketches = !hasSketches(r, set) ? '' : Object.entries(SKETCH_COLUMNS).map(([n, t]) => `,\n  ${n} ${t}`).join('');
   const create = `CREATE TABLE IF NOT EXISTS ${r.table}${ctx.onCluster} (
   site_id String,
   bucket DateTime('UTC'),
-${dims.join('\n')}${MEASURES}
+${dims.join('\n')}${FIRST_MEASURES}${sketches}
 )
 ENGINE = ${ctx.engine('AggregatingMergeTree')}
 PARTITION BY toYYYYMM(bucket)
 ORDER BY (${key})
 ${tableSettings(ctx.dedupSettings)}`;
   const backfill = `INSERT INTO ${r.table}
-SELECT * FROM (${selectSql(r)})
+SELECT * FROM (${selectSql(r, EVENTS_TABLE, set)})
 WHERE (SELECT count() FROM ${r.table}) = 0`;
   const view = `CREATE MATERIALIZED VIEW IF NOT EXISTS ${r.view}${ctx.onCluster} TO ${r.table} AS
-${selectSql(r)}`;
+${selectSql(r, EVENTS_TABLE, set)}`;
   return [create, backfill, view];
+}
+
+/**
+ * Adds the sketch columns to a rollup of the first schema: the columns, the view's new query (the
+ * swap is atomic, so no insert is missed), then the sketches of everything already stored. The
+ * backfill overlaps with what the new view writes meanwhile; a sketch is a set union, so an event
+ * seen twice changes nothing, and a re-run is harmless too. Counts are untouched (the backfill
+ * rows carry zero events and empty `uniq` states). Days whose raw events a TTL already dropped
+ * cannot be backfilled: their sketches stay empty.
+ */
+export function sketchStatements(ctx: DdlContext, r: Rollup): string[] {
+  const add = Object.entries(SKETCH_COLUMNS).map(
+    ([n, t]) => `ALTER TABLE ${r.table}${ctx.onCluster} ADD COLUMN IF NOT EXISTS ${n} ${t}`,
+  );
+  const view = `ALTER TABLE ${r.view}${ctx.onCluster} MODIFY QUERY\n${selectSql(r)}`;
+  const dims = Object.keys(r.dims);
+  const columns = ['site_id', 'bucket', ...dims, ...Object.keys(SKETCH_COLUMNS)].join(', ');
+  const backfill = `INSERT INTO ${r.table} (${columns})
+${groupedSelect(r, EVENTS_TABLE, SKETCH_EXPRS)}`;
+  return [...add, view, backfill];
 }

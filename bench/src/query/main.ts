@@ -74,10 +74,17 @@ try {
       body: (w) => ({ site_id: ready.siteId, metrics: ['pageviews'], date_range: w, dimensions: ['page'], order_by: [['pageviews', 'desc']], limit: 10 }),
     },
   ];
+  // The load loops only count failures; the first few are logged so a failed run says why.
+  let failuresLogged = 0;
   const query = async (body: Record<string, unknown>): Promise<string> => {
-    const res = await http.post('/v1/query', body, auth);
-    if (res.status !== 200) throw new BenchFailedError(`POST /v1/query answered ${res.status}: ${res.body.slice(0, 300)}`);
-    return String(res.headers['x-cache'] ?? 'none');
+    try {
+      const res = await http.post('/v1/query', body, auth);
+      if (res.status !== 200) throw new BenchFailedError(`POST /v1/query answered ${res.status}: ${res.body.slice(0, 300)}`);
+      return String(res.headers['x-cache'] ?? 'none');
+    } catch (err) {
+      if (failuresLogged++ < 3) log(`request failed: ${String((err as Error)?.message ?? err)}`);
+      throw err;
+    }
   };
   const durationMs = seconds * 1000;
   const tables: BenchResult['tables'] = [];

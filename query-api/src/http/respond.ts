@@ -9,9 +9,10 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   res.end(text);
 }
 
-/** Sends a ready JSON text (cached answers keep their exact bytes, so their ETag stays valid). */
-export function sendJsonText(res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
+/** Sends a ready JSON text or its UTF-8 bytes (cached answers keep their exact bytes, so their ETag stays valid). */
+export function sendJsonText(res: ServerResponse, status: number, text: string | Buffer, headers: Record<string, string> = {}): void {
+  const length = typeof text === 'string' ? Buffer.byteLength(text) : text.length;
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': length, ...headers });
   res.end(text);
 }
 

@@ -3,12 +3,12 @@ export const METRICS = {
   visitors: {
     exact: false,
     description:
-      'Unique visitors (distinct visitor_id). Computed with ClickHouse `uniq`, an adaptive sketch: exact up to tens of thousands of visitors, within ~1% beyond.',
+      'Unique visitors (distinct visitor_id), always a sketch. From raw events: ClickHouse `uniq`, exact up to tens of thousands of visitors, within ~1% beyond. From a rollup table (`meta.source_table` starts with `rollup_`): `uniqCombined(12)` sketches merged per bucket, exact for small counts, standard error ~1.6% beyond a few thousand visitors.',
   },
   visits: {
     exact: true,
     description:
-      'Visits (sessions): distinct session_id with at least one matching event. Exact on raw events; when a rollup table answers, a `uniq` sketch (then listed in `meta.sketches`).',
+      'Visits (sessions): distinct session_id with at least one matching event. Exact on raw events; when a rollup table answers, a `uniqCombined(12)` sketch (standard error ~1.6% for large counts; then listed in `meta.sketches`).',
   },
   pageviews: { exact: true, description: 'Number of `pageview` events.' },
   events: { exact: true, description: 'Number of events of any name (pageviews included).' },

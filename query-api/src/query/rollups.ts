@@ -7,8 +7,9 @@ import { Params, filterOn, groupTail, timeBucketExpr, type BuildOptions, type Bu
 /**
  * The aggregator's rollup tables (aggregator/src/storage/schema-rollups.ts): `rollup_<name>_<grain>`,
  * keyed by (site_id, bucket UTC, dims..., is_bot), measures events/pageviews (sums) and
- * visitors/visits (`uniq` states). Attribution is per event, so only queries whose raw answer is
- * per-event too are routed here; session-shaped queries always read raw events.
+ * visitors/visits (`uniq` states, and since migration 0005 small `uniqCombined(12)` sketches that
+ * merge in microseconds). Attribution is per event, so only queries whose raw answer is per-event
+ * too are routed here; session-shaped queries always read raw events.
  */
 interface RollupSpec {
   name: string;
@@ -17,7 +18,18 @@ interface RollupSpec {
   columns: Readonly<Record<string, string>>;
   /** Rolls up pageviews only: other measures would count pageviews, not all events. */
   pageviewsOnly: boolean;
+  /** Exists, complete, only once the sketch migration has finished. */
+  needsSketches?: boolean;
 }
+
+/**
+ * The aggregator migration that adds the sketch columns to the rollups visitors are read from
+ * (events, tech_geo; pages are pageviews only) and creates `rollup_paths_day`. Until it is recorded
+ * as applied the columns may exist but still be backfilling, so they are not read.
+ */
+export const SKETCH_MIGRATION = '0005_rollup_sketches';
+/** The sketch of the `*_sketch` columns (aggregator SKETCH); merged with `<SKETCH>Merge`. */
+export const SKETCH_MERGE = 'uniqCombinedMerge(12)';
 
 type Grain = 'minute' | 'hour' | 'day';
 const GRAIN_MS: Record<Grain, number> = { minute: 60_000, hour: 3_600_000, day: 86_400_000 };
@@ -27,6 +39,7 @@ const GRAIN_ORDER: readonly Grain[] = ['day', 'hour', 'minute'];
 const SPECS: readonly RollupSpec[] = [
   { name: 'events', grains: ['minute', 'hour', 'day'], columns: { event_name: 'name' }, pageviewsOnly: false },
   { name: 'pages', grains: ['hour', 'day'], columns: { page: 'path' }, pageviewsOnly: true },
+  { name: 'paths', grains: ['day'], columns: { page: 'path' }, pageviewsOnly: false, needsSketches: true },
   { name: 'tech_geo', grains: ['day'], columns: { country: 'country', device: 'device', browser: 'browser', os: 'os' }, pageviewsOnly: false },
 ];
 
@@ -35,6 +48,8 @@ const ROLLUP_METRICS: ReadonlySet<MetricName> = new Set(['events', 'pageviews', 
 export interface RollupChoice {
   table: string;
   columns: Readonly<Record<string, string>>;
+  /** Visitors and visits come from the small sketch columns (else from the `uniq` states). */
+  sketches: boolean;
 }
 
 /** Metrics that come out of `uniq` sketches when answered from a rollup. */
@@ -49,9 +64,11 @@ export function chooseRollup(plan: QueryPlan, schema: SchemaInfo): RollupChoice 
   if (!plan.metrics.every((m) => ROLLUP_METRICS.has(m))) return undefined;
   const ranges = plan.compare ? [plan.range, plan.compare] : [plan.range];
   const unit = plan.time ? (plan.time.slice(5) as TimeUnit) : undefined;
+  const sketches = schema.migrations.has(SKETCH_MIGRATION);
   const buckets = unit ? ranges.flatMap((r) => bucketsBetween(unit, r.fromMs, r.toMs, plan.timezone, MAX_TIME_BUCKETS) ?? [Number.NaN]) : [];
   for (const spec of SPECS) {
     if (spec.pageviewsOnly && !plan.metrics.every((m) => m === 'pageviews')) continue;
+    if (spec.needsSketches && !sketches) continue;
     const fits = (d: string) => isTimeDimension(d) || spec.columns[d] !== undefined;
     if (!plan.dimensions.every(fits) || !plan.filters.every((f) => spec.columns[f.dimension] !== undefined)) continue;
     for (const grain of GRAIN_ORDER) {
@@ -60,22 +77,22 @@ export function chooseRollup(plan: QueryPlan, schema: SchemaInfo): RollupChoice 
       // Ranges and local time buckets must fall on whole rollup buckets (UTC), or numbers would shift.
       if (!ranges.every((r) => aligned(r, ms)) || !buckets.every((b) => b % ms === 0)) continue;
       const table = `rollup_${spec.name}_${grain}`;
-      if (schema.tables.has(table)) return { table, columns: spec.columns };
+      if (schema.tables.has(table)) return { table, columns: spec.columns, sketches };
     }
   }
   return undefined;
 }
 
-function rollupMetric(m: MetricName): string {
+function rollupMetric(m: MetricName, sketches: boolean): string {
   switch (m) {
     case 'events':
       return 'sum(events)';
     case 'pageviews':
       return 'sum(pageviews)';
     case 'visitors':
-      return 'uniqMerge(visitors)';
+      return sketches ? `${SKETCH_MERGE}(visitors_sketch)` : 'uniqMerge(visitors)';
     default:
-      return 'uniqMerge(visits)';
+      return sketches ? `${SKETCH_MERGE}(visits_sketch)` : 'uniqMerge(visits)';
   }
 }
 
@@ -91,7 +108,7 @@ export function buildRollupQuery(plan: QueryPlan, opts: BuildOptions & { rollup:
   const metricAliases = plan.metrics.map((m) => `m_${m}`);
   const select = [
     ...plan.dimensions.map((d, i) => `${isTimeDimension(d) ? timeBucketExpr(d, 'bucket', tz) : col(d)} AS d${i}`),
-    ...plan.metrics.map((m, i) => `${rollupMetric(m)} AS ${metricAliases[i]}`),
+    ...plan.metrics.map((m, i) => `${rollupMetric(m, opts.rollup.sketches)} AS ${metricAliases[i]}`),
   ];
   const where = [
     `site_id = ${p.add('String', plan.siteId)}`,

@@ -69,7 +69,7 @@ function unitOf(plan: QueryPlan): TimeUnit | undefined {
   return plan.time ? (plan.time.slice(5) as TimeUnit) : undefined;
 }
 
-function buckets(plan: QueryPlan, range: Range): number[] {
+function buckets(plan: QueryPlan, range: Range): readonly number[] {
   const unit = unitOf(plan);
   if (!unit) return [];
   return bucketsBetween(unit, range.fromMs, range.toMs, plan.timezone, MAX_TIME_BUCKETS) ?? [];
@@ -145,7 +145,7 @@ export async function runQuery(storage: QueryStorage, plan: QueryPlan, opts: Run
   }
 
   let compared: Map<string, RawRow> | undefined;
-  let cmpBuckets: number[] = [];
+  let cmpBuckets: readonly number[] = [];
   const mainOrdinal = new Map(buckets(plan, plan.range).map((ms, i) => [ms / 1000, i]));
   if (plan.compare) {
     cmpBuckets = buckets(plan, plan.compare);

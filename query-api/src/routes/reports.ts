@@ -43,7 +43,7 @@ function answer(req: IncomingMessage, res: ServerResponse, a: CachedAnswer, head
     res.end();
     return;
   }
-  sendJsonText(res, 200, a.body, h);
+  sendJsonText(res, 200, a.bytes, h);
 }
 
 function cacheKey(plan: QueryPlan): string {

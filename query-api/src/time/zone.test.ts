@@ -31,6 +31,21 @@ describe('zone arithmetic', () => {
     expect(bucketsBetween('minute', 0, 3_600_000, 'UTC', 59)).toBeUndefined();
   });
 
+  it('remembers day lists per zone and range, unchangeable, and remembers refusals too', () => {
+    const from = at('2026-03-01T00:00:00+01:00');
+    const to = at('2026-04-01T00:00:00+02:00');
+    const berlin = bucketsBetween('day', from, to, 'Europe/Berlin', 100);
+    expect(bucketsBetween('day', from, to, 'Europe/Berlin', 100)).toBe(berlin);
+    expect(Object.isFrozen(berlin)).toBe(true);
+    expect(berlin?.[29]).toBe(at('2026-03-30T00:00:00+02:00'));
+    // Same instants, another zone: its own list (New York's midnights, one bucket more at the start).
+    const ny = bucketsBetween('day', from, to, 'America/New_York', 100);
+    expect(ny).not.toBe(berlin);
+    expect(ny?.[0]).toBe(at('2026-02-28T00:00:00-05:00'));
+    expect(bucketsBetween('day', from, to, 'Europe/Berlin', 30)).toBeUndefined();
+    expect(bucketsBetween('day', from, to, 'Europe/Berlin', 30)).toBeUndefined();
+  });
+
   it('formats with the offset in force', () => {
     expect(formatZoned(at('2026-10-25T00:30:00Z'), 'Europe/Berlin')).toBe('2026-10-25T02:30:00+02:00');
     expect(formatZoned(at('2026-10-25T01:30:00Z'), 'Europe/Berlin')).toBe('2026-10-25T02:30:00+01:00');

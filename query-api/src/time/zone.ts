@@ -103,11 +103,31 @@ export function nextBucket(unit: TimeUnit, startMs: number, tz: string): number 
   return zonedToInstant(tz, t.year, t.month + 1, 1);
 }
 
-/** Every bucket start overlapping [fromMs, toMs), at most `max` (undefined when there would be more). */
-export function bucketsBetween(unit: TimeUnit, fromMs: number, toMs: number, tz: string, max: number): number[] | undefined {
+/** Distinct (unit, range, zone, max) bucket lists remembered; dashboards ask the same few ranges over and over. */
+export const BUCKET_MEMO_ENTRIES = 1024;
+const bucketMemo = new Map<string, readonly number[] | null>();
+
+/**
+ * Every bucket start overlapping [fromMs, toMs), at most `max` (undefined when there would be more).
+ * Remembered: each bucket costs several `Intl` calls (a 30-day series ~150, about a millisecond),
+ * and every request (a cache hit too) plans its buckets.
+ */
+export function bucketsBetween(unit: TimeUnit, fromMs: number, toMs: number, tz: string, max: number): readonly number[] | undefined {
+  // Minutes and hours step without `Intl` and may be thousands of buckets: not worth keeping.
+  if (unit === 'minute' || unit === 'hour') return walkBuckets(unit, fromMs, toMs, tz, max) ?? undefined;
+  const key = `${unit}|${fromMs}|${toMs}|${tz}|${max}`;
+  const known = bucketMemo.get(key);
+  if (known !== undefined) return known ?? undefined;
+  const result = walkBuckets(unit, fromMs, toMs, tz, max);
+  if (bucketMemo.size >= BUCKET_MEMO_ENTRIES) bucketMemo.delete(bucketMemo.keys().next().value as string);
+  bucketMemo.set(key, result === null ? null : Object.freeze(result));
+  return result ?? undefined;
+}
+
+function walkBuckets(unit: TimeUnit, fromMs: number, toMs: number, tz: string, max: number): number[] | null {
   const out: number[] = [];
   for (let b = bucketStart(unit, fromMs, tz); b < toMs; b = nextBucket(unit, b, tz)) {
-    if (out.length >= max) return undefined;
+    if (out.length >= max) return null;
     out.push(b);
   }
   return out;

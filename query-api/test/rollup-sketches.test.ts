@@ -1,0 +1,111 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connect, type NatsConnection } from 'nats';
+import { MIGRATIONS, createStorage, migrate, type Storage } from '@pulse/aggregator/storage';
+import { chdbDir, startNats, type TempDir, type TestNats } from '@pulse/testkit';
+import { createQueryApi, silentLogger, type QueryApi } from '../src/index.js';
+import { SKETCH_MIGRATION } from '../src/query/rollups.js';
+import { ADMIN_TOKEN, call, createTenant, eventRow, insertEvents, type Tenant } from './harness.js';
+import { RANGE, insertDataset } from './dataset.js';
+
+/**
+ * A data directory made by an aggregator before the sketch migration, upgraded while the API runs:
+ * the API keeps answering from the first rollups, then reads the sketches and the per-path rollup
+ * once the migration is recorded, with the same numbers as raw events, before and after new inserts.
+ */
+const NOW = Date.parse('2026-01-06T12:00:00Z');
+/** Not on a day boundary: raw events answer. */
+const RAW_RANGE = { from: RANGE.from, to: '2026-01-06T23:59:59.500Z' };
+const SCHEMA_REFRESH_MS = 50;
+
+let nats: TestNats;
+let nc: NatsConnection;
+let dir: TempDir;
+let storage: Storage;
+let api: QueryApi;
+let url: string;
+let t: Tenant;
+
+beforeAll(async () => {
+  nats = await startNats();
+  nc = await connect({ servers: nats.url });
+  dir = chdbDir();
+  storage = createStorage({ path: dir.path });
+  const before = MIGRATIONS.filter((m) => m.id < SKETCH_MIGRATION);
+  expect(before.length).toBeLessThan(MIGRATIONS.length);
+  await migrate(storage, { migrations: before });
+  api = createQueryApi({ nats: nc, storage, adminToken: ADMIN_TOKEN, port: 0, host: '127.0.0.1', logger: silentLogger, now: () => NOW, schemaRefreshMs: SCHEMA_REFRESH_MS });
+  url = `http://127.0.0.1:${(await api.start()).port}`;
+  t = await createTenant(url);
+  await insertDataset(storage, t.siteId);
+});
+
+afterAll(async () => {
+  await api?.stop(100);
+  await nc?.close();
+  await storage?.close();
+  await nats?.cleanup();
+  dir?.remove();
+});
+
+async function q(body: Record<string, unknown>) {
+  const r = await call(url, 'POST', '/v1/query', { token: t.readKey, body: { site_id: t.siteId, date_range: RANGE, ...body } });
+  if (r.status !== 200) throw new Error(`${r.status} ${JSON.stringify(r.body)}`);
+  return r.body as { results: { dimensions: string[]; metrics: number[] }[]; meta: { source_table: string; sketches: string[] } };
+}
+
+/** Fresh answers: the schema is re-read after its refresh interval, and the answer cache is emptied. */
+async function fresh(body: Record<string, unknown>, table: string) {
+  for (let i = 0; i < 100; i++) {
+    api.invalidateCache();
+    const r = await q(body);
+    if (r.meta.source_table === table) return r;
+    await new Promise((ok) => setTimeout(ok, SCHEMA_REFRESH_MS));
+  }
+  throw new Error(`never answered from ${table}`);
+}
+
+const SERIES = { metrics: ['visitors', 'visits', 'pageviews', 'events'], dimensions: ['time:day'] };
+const PAGES = { metrics: ['visitors', 'visits', 'pageviews', 'events'], dimensions: ['page'], order_by: [['visitors', 'desc']] };
+
+describe('rollup sketches, before and after the migration that adds them', () => {
+  it('answers the same numbers as raw events from the first rollups, then from the sketches', async () => {
+    const raw = await q({ ...SERIES, date_range: RAW_RANGE });
+    expect(raw.meta.source_table).toBe('events');
+    expect(raw.results.map((r) => r.metrics)).toEqual([
+      [2, 2, 3, 4],
+      [2, 2, 3, 3],
+    ]);
+    const old = await fresh(SERIES, 'rollup_events_day');
+    expect(old.results).toEqual(raw.results);
+    // No per-path rollup yet: raw events answer the page breakdown with visitors.
+    const oldPages = await fresh(PAGES, 'events');
+
+    const { applied } = await migrate(storage);
+    expect(applied).toEqual([SKETCH_MIGRATION]);
+    const upgraded = await fresh(PAGES, 'rollup_paths_day');
+    expect(upgraded.results).toEqual(oldPages.results);
+    expect(upgraded.meta.sketches).toEqual(['visitors', 'visits']);
+    const series = await fresh(SERIES, 'rollup_events_day');
+    expect(series.results).toEqual(raw.results);
+
+    const [cols] = await storage.query<{ n: number }>(
+      "SELECT count() AS n FROM system.columns WHERE database = currentDatabase() AND table = 'rollup_events_day' AND name IN ('visitors_sketch', 'visits_sketch')",
+    );
+    expect(Number(cols?.n)).toBe(2);
+  });
+
+  it('keeps the sketches and the per-path rollup filled by later inserts', async () => {
+    await insertEvents(storage, [
+      eventRow({ site_id: t.siteId, ts: '2026-01-05T15:00:00Z', path: '/pricing', visitor_id: 'v7', session_id: 's7' }),
+      eventRow({ site_id: t.siteId, ts: '2026-01-06T15:00:00Z', path: '/new', name: 'click', visitor_id: 'v1', session_id: 's8' }),
+    ]);
+    const raw = await q({ ...PAGES, date_range: RAW_RANGE });
+    expect(raw.meta.source_table).toBe('events');
+    const rolled = await fresh(PAGES, 'rollup_paths_day');
+    expect(rolled.results).toEqual(raw.results);
+    expect(rolled.results.find((r) => r.dimensions[0] === '/pricing')?.metrics).toEqual([3, 3, 3, 4]);
+    expect(rolled.results.find((r) => r.dimensions[0] === '/new')?.metrics).toEqual([1, 1, 0, 1]);
+    const rawSeries = await q({ ...SERIES, date_range: RAW_RANGE });
+    expect((await fresh(SERIES, 'rollup_events_day')).results).toEqual(rawSeries.results);
+  });
+});
