@@ -55,6 +55,22 @@ function isFiniteNumber(v: unknown): v is number {
   return typeof v === 'number' && Number.isFinite(v);
 }
 
+/** UTF-8 bytes of an accepted event's strings: name, string fields, prop keys and string values. */
+function stringBytes(event: AcceptedEvent): number {
+  let n = utf8Length(event.name);
+  for (const field of STRING_FIELDS) {
+    const v = event[field];
+    if (typeof v === 'string') n += utf8Length(v);
+  }
+  if (event.props) {
+    for (const [k, v] of Object.entries(event.props)) {
+      n += utf8Length(k);
+      if (typeof v === 'string') n += utf8Length(v);
+    }
+  }
+  return n;
+}
+
 /** UTF-8 byte length without allocating. Lone surrogates count as 3 (they become U+FFFD). */
 export function utf8Length(s: string): number {
   let n = 0;
@@ -91,12 +107,14 @@ export function validateEvent(
 ): { event: AcceptedEvent } | { reason: RejectionReason } {
   if (!isPlainObject(raw)) return { reason: 'not_an_object' };
   let size = 16;
+  // Code units of the strings counted in UTF-8 bytes: name, string fields, prop keys and values.
+  let units = 0;
 
   const name = raw.name;
   if (name === undefined || name === '') return { reason: 'missing_name' };
   const nameErr = checkString(name, 'name', MAX_STRING_LENGTH);
   if (nameErr) return { reason: nameErr };
-  size += utf8Length(name as string);
+  units += (name as string).length;
 
   let id: string;
   if (raw.id === undefined) id = opts.newId();
@@ -122,7 +140,7 @@ export function validateEvent(
     const err = checkString(v, field, MAX_STRING_LENGTH);
     if (err) return { reason: err };
     event[field] = v as string;
-    size += utf8Length(v as string);
+    units += (v as string).length;
   }
   if (event.name === PAGEVIEW && !event.url) return { reason: 'pageview_without_url' };
 
@@ -154,21 +172,23 @@ export function validateEvent(
       const v = p[key];
       if (typeof v === 'string') {
         if (v.length > MAX_STRING_LENGTH) return { reason: `invalid_prop_value:${key}` };
-        size += utf8Length(v);
+        units += v.length;
       } else if (typeof v === 'number') {
         if (!Number.isFinite(v)) return { reason: `invalid_prop_value:${key}` };
         size += 9;
       } else if (typeof v === 'boolean') {
         size += 1;
       } else return { reason: `invalid_prop_value:${key}` };
-      size += utf8Length(key);
+      units += key.length;
       // defineProperty: a key named "__proto__" must stay a plain own property.
       Object.defineProperty(props, key, { value: v, enumerable: true, writable: true, configurable: true });
     }
     event.props = props;
   }
 
-  if (size > MAX_EVENT_BYTES) return { reason: 'event_too_large' };
+  // A UTF-16 code unit is at most 3 UTF-8 bytes: only an event that might be too large pays for
+  // the exact count (it was a fifth of the collector's CPU per batch).
+  if (size + 3 * units > MAX_EVENT_BYTES && size + stringBytes(event) > MAX_EVENT_BYTES) return { reason: 'event_too_large' };
   return { event };
 }
 
