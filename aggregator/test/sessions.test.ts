@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { connect, type NatsConnection } from 'nats';
-import type { AcceptedEvent } from '@pulse/protocol';
+import { AGGREGATOR_CONSUMER, EVENTS_STREAM, type AcceptedEvent } from '@pulse/protocol';
 import { createAggregator, silentLogger, type Aggregator } from '../src/index.js';
 import { count, fixture, publish, SITE, UA_CHROME_WIN, UA_IPHONE, waitFor, type Fixture } from './helpers/fixture.js';
 
@@ -50,10 +50,14 @@ describe('sessions (visits) with two aggregators on one consumer', () => {
       { who: { ip: '192.0.2.30', ua: UA_IPHONE }, e: pv('/b', 50 * MIN, { visitor_id: 'sdk-c', session_id: 'sdk-s1' }) },
     ];
     // One message per event, so the two aggregators split them and race on the shared visit state.
+    let last = 0;
     for (const s of scripted) {
-      await publish(f.js, [{ site_id: SITE, received_at: s.e.ts + 100, ip: s.who.ip, ua: s.who.ua, country: 'NL', events: [s.e] }]);
+      last = await publish(f.js, [{ site_id: SITE, received_at: s.e.ts + 100, ip: s.who.ip, ua: s.who.ua, country: 'NL', events: [s.e] }]);
     }
-    await waitFor('all rows', async () => (await count(f.storage)) === scripted.length);
+    // Acked = stored, archived and counted in the aggregator's status (rows are visible a little earlier).
+    const jsm = await f.nc.jetstreamManager();
+    await waitFor('all acked', async () => (await jsm.consumers.info(EVENTS_STREAM, AGGREGATOR_CONSUMER)).ack_floor.stream_seq === last);
+    expect(await count(f.storage)).toBe(scripted.length);
 
     const sessions = await f.storage.query<{ entry: string; exit: string; pageviews: number; events: number; duration_ms: number }>(
       `SELECT argMinIf(path, ts, name = 'pageview') AS entry, argMaxIf(path, ts, name = 'pageview') AS exit,
