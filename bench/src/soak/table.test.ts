@@ -11,6 +11,15 @@ it('is flat when RSS and p99 hold, not when RSS grows or p99 climbs', () => {
   expect(flatness([row(1, 100, 10)])).toMatchObject({ flat: false, tooShort: true });
 });
 
+it('leaves the warm-up out and judges p99 by medians, so one spike is not drift but a steady climb is', () => {
+  const steady = Array.from({ length: 20 }, (_, i) => row(i + 1, i === 0 ? 60 : 100, i === 17 ? 500 : 10));
+  expect(flatness(steady).flat).toBe(true);
+  const leaking = Array.from({ length: 20 }, (_, i) => row(i + 1, 100 + i * 5, 10));
+  expect(flatness(leaking).flat).toBe(false);
+  const slowing = Array.from({ length: 20 }, (_, i) => row(i + 1, 100, 10 + i * 3));
+  expect(flatness(slowing).flat).toBe(false);
+});
+
 it('renders one line per window with every process', () => {
   const rows = [row(1, 100, 10), row(2, 101, 11)];
   const md = renderSoak({ rows, flat: flatness(rows), command: 'x', date: 'd', rate: 500, maxRate: 1000, acked: 10, counted: 10 });

@@ -25,18 +25,36 @@ export interface Flatness {
   queryP99Ratio: number;
 }
 
-/** Compares the last window to the first; with one window there is no drift to see, and it says so. */
+/** Windows at the start left out of the comparison: caches, pools and JetStream's buffers fill first. */
+export const WARMUP_SHARE = 0.1;
+/** Share of the (post-warm-up) windows compared at each end. */
+export const SEGMENT_SHARE = 0.25;
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length === 0 ? Number.NaN : s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+};
+
+/**
+ * Compares the late windows to the early ones, after a warm-up: RSS by the highest value of each
+ * segment (growth is what a leak shows), p99 by each segment's median (one window's p99 on a
+ * shared machine is one spike). With two windows that is simply the last against the first.
+ */
 export function flatness(rows: readonly SoakRow[]): Flatness {
-  const first = rows[0];
-  const last = rows.at(-1);
-  if (!first || !last) return { flat: false, tooShort: true, rssGrowth: {}, ingestP99Ratio: Number.NaN, queryP99Ratio: Number.NaN };
+  if (rows.length === 0) return { flat: false, tooShort: true, rssGrowth: {}, ingestP99Ratio: Number.NaN, queryP99Ratio: Number.NaN };
+  const warm = rows.length >= 10 ? rows.slice(Math.floor(rows.length * WARMUP_SHARE)) : rows;
+  const n = Math.max(1, Math.floor(warm.length * SEGMENT_SHARE));
+  const early = warm.slice(0, n);
+  const late = warm.slice(-n);
   const rssGrowth: Record<string, number> = {};
-  for (const [k, v] of Object.entries(last.rssMb)) {
-    const f = first.rssMb[k];
-    if (f) rssGrowth[k] = (v - f) / f;
+  for (const k of Object.keys(late[0]?.rssMb ?? {})) {
+    const before = Math.max(...early.map((r) => r.rssMb[k] ?? 0));
+    const after = Math.max(...late.map((r) => r.rssMb[k] ?? 0));
+    if (before > 0) rssGrowth[k] = (after - before) / before;
   }
-  const ingestP99Ratio = last.ingestP99 / first.ingestP99;
-  const queryP99Ratio = last.queryP99 / first.queryP99;
+  const ingestP99Ratio = median(late.map((r) => r.ingestP99)) / median(early.map((r) => r.ingestP99));
+  const queryP99Ratio = median(late.map((r) => r.queryP99)) / median(early.map((r) => r.queryP99));
   const tooShort = rows.length < 2;
   const flat = !tooShort && Object.values(rssGrowth).every((g) => g <= RSS_FLAT_GROWTH) && !(ingestP99Ratio > P99_FLAT_RATIO) && !(queryP99Ratio > P99_FLAT_RATIO);
   return { flat, tooShort, rssGrowth, ingestP99Ratio, queryP99Ratio };
@@ -59,7 +77,7 @@ export function renderSoak(o: { rows: readonly SoakRow[]; flat: Flatness; comman
   const growth = Object.entries(o.flat.rssGrowth).map(([k, g]) => `${k} ${(g * 100).toFixed(0)} %`).join(', ');
   out.push(
     '',
-    `Verdict: **${o.flat.tooShort ? 'too short to judge' : o.flat.flat ? 'flat' : 'NOT flat'}** (first → last window: RSS ${growth || '–'}; ingest p99 ×${f1(o.flat.ingestP99Ratio)}, query p99 ×${f1(o.flat.queryP99Ratio)}; flat means RSS growth ≤ ${RSS_FLAT_GROWTH * 100} % and p99 ≤ ×${P99_FLAT_RATIO}).${o.flat.tooShort ? ' One window only: run longer (the default is 60 minutes) to see drift.' : ''}`,
+    `Verdict: **${o.flat.tooShort ? 'too short to judge' : o.flat.flat ? 'flat' : 'NOT flat'}** (late windows against early ones, after a ${WARMUP_SHARE * 100} % warm-up, a quarter at each end; highest RSS, median p99: RSS ${growth || '–'}; ingest p99 ×${f1(o.flat.ingestP99Ratio)}, query p99 ×${f1(o.flat.queryP99Ratio)}; flat means RSS growth ≤ ${RSS_FLAT_GROWTH * 100} % and p99 ≤ ×${P99_FLAT_RATIO}).${o.flat.tooShort ? ' One window only: run longer (the default is 60 minutes) to see drift.' : ''}`,
     '',
   );
   return out.join('\n');
