@@ -14,6 +14,7 @@ export default defineConfig({
     campaign: 'src/campaign/main.ts',
     soak: 'src/soak/main.ts',
     'soak-sender': 'src/soak/sender.ts',
+    'soak-render': 'src/soak/render.ts',
   },
   format: ['esm'],
   dts: false,
