@@ -2,7 +2,7 @@ import { MigrationError, StorageError } from '../errors.js';
 import { ddlContext, tableSettings, type DdlContext } from './ddl.js';
 import { createArchiveTable } from './schema-archive.js';
 import { createEventsTable, EVENTS_TABLE } from './schema-events.js';
-import { FIRST_ROLLUPS, PATHS_ROLLUP, rollupStatements, sketchStatements } from './schema-rollups.js';
+import { countsOnlyStatements, FIRST_ROLLUPS, PATHS_ROLLUP, rollupStatements, sketchStatements } from './schema-rollups.js';
 import type { Storage } from './types.js';
 
 export const MIGRATIONS_TABLE = 'schema_migrations';
@@ -31,12 +31,13 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   { id: '0003_rollups', statements: (ctx) => FIRST_ROLLUPS.flatMap((r) => rollupStatements(ctx, r, 'first')) },
   { id: '0004_archive', statements: (ctx) => [createArchiveTable(ctx)] },
-  // Small visitors/visits sketches the query API can merge in microseconds, and a per-path rollup
-  // of all events so "Top pages" with visitors need not scan raw events.
+  // Small visitors/visits sketches the query API can merge in microseconds (the views stop
+  // computing the `uniq` states nobody reads), and a per-path rollup of all events so "Top pages"
+  // with visitors need not scan raw events.
   {
     id: '0005_rollup_sketches',
     statements: (ctx) => [
-      ...FIRST_ROLLUPS.filter((r) => r.sketches).flatMap((r) => sketchStatements(ctx, r)),
+      ...FIRST_ROLLUPS.flatMap((r) => (r.sketches ? sketchStatements(ctx, r) : countsOnlyStatements(ctx, r))),
       ...rollupStatements(ctx, PATHS_ROLLUP),
     ],
   },

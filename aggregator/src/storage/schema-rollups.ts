@@ -122,8 +122,21 @@ function hasSketches(r: Rollup, set: MeasureSet): boolean {
   return set === 'current' && r.sketches === true;
 }
 
+const COUNT_EXPRS = FIRST_MEASURE_EXPRS.slice(0, 2);
+
+/**
+ * The current schema computes no `uniq` states: nothing reads them once the sketches exist, and
+ * they were the costliest part of every insert (a hash set of up to 64k entries per group and
+ * rollup, sixteen of them per event row). Their columns stay and take empty states.
+ */
 function measureExprs(r: Rollup, set: MeasureSet): string[] {
-  return hasSketches(r, set) ? [...FIRST_MEASURE_EXPRS, ...SKETCH_EXPRS] : FIRST_MEASURE_EXPRS;
+  if (set === 'first') return FIRST_MEASURE_EXPRS;
+  return hasSketches(r, set) ? [...COUNT_EXPRS, ...SKETCH_EXPRS] : COUNT_EXPRS;
+}
+
+/** Output column names of `selectSql(r, …, set)`, for inserts that must name their columns. */
+export function selectColumns(r: Rollup, set: MeasureSet = 'current'): string[] {
+  return ['site_id', 'bucket', ...Object.keys(r.dims), ...measureExprs(r, set).map((e) => e.slice(e.lastIndexOf(' AS ') + 4))];
 }
 
 function groupedSelect(r: Rollup, source: string, exprs: readonly string[]): string {
@@ -159,7 +172,9 @@ ENGINE = ${ctx.engine('AggregatingMergeTree')}
 PARTITION BY toYYYYMM(bucket)
 ORDER BY (${key})
 ${tableSettings(ctx.dedupSettings)}`;
-  const backfill = `INSERT INTO ${r.table}
+  // The first schema's text is frozen (applied migrations are not re-rendered differently).
+  const columns = set === 'first' ? '' : ` (${selectColumns(r, set).join(', ')})`;
+  const backfill = `INSERT INTO ${r.table}${columns}
 SELECT * FROM (${selectSql(r, EVENTS_TABLE, set)})
 WHERE (SELECT count() FROM ${r.table}) = 0`;
   const view = `CREATE MATERIALIZED VIEW IF NOT EXISTS ${r.view}${ctx.onCluster} TO ${r.table} AS
@@ -175,6 +190,11 @@ ${selectSql(r, EVENTS_TABLE, set)}`;
  * rows carry zero events and empty `uniq` states). Days whose raw events a TTL already dropped
  * cannot be backfilled: their sketches stay empty.
  */
+/** A first-schema rollup without sketches: its view stops computing the unread `uniq` states. */
+export function countsOnlyStatements(ctx: DdlContext, r: Rollup): string[] {
+  return [`ALTER TABLE ${r.view}${ctx.onCluster} MODIFY QUERY\n${selectSql(r)}`];
+}
+
 export function sketchStatements(ctx: DdlContext, r: Rollup): string[] {
   const add = Object.entries(SKETCH_COLUMNS).map(
     ([n, t]) => `ALTER TABLE ${r.table}${ctx.onCluster} ADD COLUMN IF NOT EXISTS ${n} ${t}`,

@@ -56,8 +56,10 @@ export async function numbers(s: Storage): Promise<Numbers> {
   const rollups: Record<string, unknown[]> = {};
   for (const r of ROLLUPS) {
     const dims = ['site_id', 'bucket', ...Object.keys(r.dims)].join(', ');
+    // Visitors and visits live in the sketches (rollups without them keep counts only).
+    const uniques = r.sketches ? ', uniqCombinedMerge(12)(visitors_sketch) AS visitors, uniqCombinedMerge(12)(visits_sketch) AS visits' : '';
     rollups[r.table] = await s.query(
-      `SELECT ${dims}, sum(events) AS events, sum(pageviews) AS pageviews, uniqMerge(visitors) AS visitors, uniqMerge(visits) AS visits
+      `SELECT ${dims}, sum(events) AS events, sum(pageviews) AS pageviews${uniques}
        FROM ${r.table} GROUP BY ${dims} ORDER BY ${dims}`,
     );
   }
