@@ -12,6 +12,13 @@ import { measureLag, publishWatermark } from './watermark.js';
 import { migrate } from './storage/migrations.js';
 import { ensureConsumer, ensureStreams } from './streams.js';
 
+/**
+ * Batches larger than this are not held while the next one is prepared: two batches of a million
+ * rows in memory at once (big collector messages make big batches) cost seconds of GC pauses,
+ * enough for nats.js to end a pull early and strand its messages until ack_wait.
+ */
+export const PIPELINE_MAX_ROWS = 100_000;
+
 export type AggregatorState = 'new' | 'starting' | 'running' | 'stopping' | 'stopped';
 
 export interface AggregatorStatus {
@@ -149,7 +156,8 @@ export function createAggregator(options: AggregatorOptions): Aggregator {
         }
         if (prepared.status === 'rejected') throw prepared.reason;
         if (prepared.value) {
-          if (msgs.length >= cfg.batchMaxMessages && !stopping()) carried = prepared.value;
+          const rows = prepared.value.pre.good.reduce((n, p) => n + p.rows.length, 0);
+          if (msgs.length >= cfg.batchMaxMessages && rows <= PIPELINE_MAX_ROWS && !stopping()) carried = prepared.value;
           else await store(prepared.value, d);
         }
         backoff = cfg.retryInitialMs;
