@@ -78,7 +78,7 @@ function encodeRows(rows: object[]): { columns: string[] | undefined; body: stri
  * A backend's own way to load an encoded JSONCompactEachRow body (chDB: from a spool file, see
  * chdb.ts), instead of appending it to the SQL text.
  */
-export type RawInsert = (p: { table: string; columns: string[]; body: Buffer; settings: Record<string, string> }) => Promise<void>;
+export type RawInsert = (p: { table: string; columns: string[]; body: string; settings: Record<string, string> }) => Promise<void>;
 
 export function clientStorage(
   backend: Storage['backend'],
@@ -133,7 +133,7 @@ export function clientStorage(
           await rawInsert({
             table,
             columns,
-            body: Buffer.from(body),
+            body,
             // Statement-scoped like the clause above; the input format setting is repeated so
             // the raw path never depends on what an earlier statement left in the session.
             settings: { date_time_input_format: 'best_effort', ...(token !== undefined ? { insert_deduplication_token: token } : {}) },
