@@ -1,6 +1,7 @@
-import type { Consumer, JetStreamClient, JetStreamManager, JsMsg, KV } from 'nats';
+import type { JetStreamClient, JetStreamManager, JsMsg, KV } from 'nats';
 import { AGGREGATOR_CONSUMER, EVENTS_STREAM, KV_SITES, KV_STATE } from '@pulse/protocol';
 import { BatchAbandonedError, prepareBatch, releaseBatch, storeBatch, type BatchDeps, type HeldBatch } from './batch.js';
+import { BatchReader } from './batch-reader.js';
 import { resolveConfig, type AggregatorConfig, type AggregatorOptions } from './config.js';
 import { AggregatorError } from './errors.js';
 import { joinFence, type WriteFence } from './fence.js';
@@ -14,8 +15,7 @@ import { ensureConsumer, ensureStreams } from './streams.js';
 
 /**
  * Batches larger than this are not held while the next one is prepared: two batches of a million
- * rows in memory at once (big collector messages make big batches) cost seconds of GC pauses,
- * enough for nats.js to end a pull early and strand its messages until ack_wait.
+ * rows in memory at once (big collector messages make big batches) cost seconds of GC pauses.
  */
 export const PIPELINE_MAX_ROWS = 100_000;
 
@@ -112,15 +112,13 @@ export function createAggregator(options: AggregatorOptions): Aggregator {
   }
 
   /**
-   * Fetch, prepare, store. While the stream has a backlog (the last fetch came back full), batch
+   * Take, prepare, store. While the stream has a backlog (the last batch came back full), batch
    * n+1 is prepared (decode, enrichment, visits: JavaScript) while batch n is stored (dedup and
-   * insert: mostly the engine's threads), so neither waits for the other. Fetches only ever run
-   * while nothing else does: with the event loop busy for a second, nats.js ended pulls early and
-   * messages already delivered to them waited out ack_wait (60 s stalls). Without a backlog every
+   * insert: mostly the engine's threads), so neither waits for the other. Without a backlog every
    * batch is stored as soon as it is prepared, so freshness is not traded for throughput.
    */
   async function run(): Promise<void> {
-    let consumer: Consumer | undefined;
+    let reader: BatchReader | undefined;
     let backoff = cfg.retryInitialMs;
     let carried: HeldBatch | undefined;
     const store = async (b: HeldBatch, d: BatchDeps): Promise<void> => {
@@ -128,19 +126,22 @@ export function createAggregator(options: AggregatorOptions): Aggregator {
       st.rowsInserted += rows;
       if (rows > 0) st.lastInsertAt = Date.now();
     };
+    const closeReader = async (): Promise<void> => {
+      const r = reader;
+      reader = undefined;
+      if (!r) return;
+      const released = await r.close();
+      if (released > 0) logger.log('info', 'messages handed back for redelivery', { released });
+    };
     while (!stopping()) {
       try {
-        if (!consumer) {
+        if (!reader || reader.done) {
+          await closeReader();
           await ensureConsumer(jsm, { ackWaitMs: cfg.ackWaitMs, maxAckPending: cfg.maxAckPending });
-          consumer = await js.consumers.get(EVENTS_STREAM, AGGREGATOR_CONSUMER);
+          reader = new BatchReader(nats, EVENTS_STREAM, AGGREGATOR_CONSUMER);
         }
-        // Waits until the batch is full or the flush interval expired: "N messages or every second".
-        const iter = await consumer.fetch({
-          max_messages: cfg.batchMaxMessages,
-          expires: cfg.flushIntervalMs,
-        });
-        const msgs: JsMsg[] = [];
-        for await (const m of iter) msgs.push(m);
+        // "N messages or every second", whichever first.
+        const msgs = await reader.take(cfg.batchMaxMessages, cfg.flushIntervalMs);
         const d = batchDeps();
         const previous = carried;
         carried = undefined;
@@ -167,12 +168,14 @@ export function createAggregator(options: AggregatorOptions): Aggregator {
         if (err instanceof BatchAbandonedError) break;
         st.lastError = err instanceof Error ? err.message : String(err);
         logger.log('error', 'consume loop failed, retrying', { err, retry_in_ms: backoff });
-        consumer = undefined;
+        await closeReader();
         await sleep(backoff);
         backoff = Math.min(backoff * 2, cfg.retryMaxMs);
       }
     }
-    // Draining: a batch prepared while the last one was stored is stored too (or redelivered).
+    // Draining: nothing more is taken; what the subscription holds goes back to the stream.
+    await closeReader();
+    // A batch prepared while the last one was stored is stored too (or redelivered).
     if (carried) {
       await store(carried, batchDeps()).catch((err: unknown) => {
         if (!(err instanceof BatchAbandonedError)) logger.log('error', 'last prepared batch not stored; left for redelivery', { err });

@@ -66,3 +66,10 @@ export class ReplayNotFoundError extends AggregatorError {
     super('replay_not_found', `no replay ${replayId}`);
   }
 }
+
+/** A pull from the durable consumer failed (consumer or stream gone, JetStream unavailable): re-create and retry. */
+export class PullFailedError extends AggregatorError {
+  constructor(message: string) {
+    super('pull_failed', message);
+  }
+}

@@ -1,0 +1,117 @@
+import { AckPolicy, connect, type JetStreamClient, type JetStreamManager, type NatsConnection } from 'nats';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startNats, type TestNats } from '@pulse/testkit';
+import { BatchReader } from '../src/batch-reader.js';
+import { PullFailedError } from '../src/errors.js';
+
+const STREAM = 'READER';
+let server: TestNats;
+let nc: NatsConnection;
+let js: JetStreamClient;
+let jsm: JetStreamManager;
+let n = 0;
+
+async function freshConsumer(): Promise<string> {
+  const name = `c${++n}`;
+  await jsm.consumers.add(STREAM, { durable_name: name, ack_policy: AckPolicy.Explicit, ack_wait: 60_000_000_000, max_ack_pending: 10_000 });
+  return name;
+}
+
+async function publish(count: number, bytes: number): Promise<void> {
+  const body = new Uint8Array(bytes).fill(7);
+  await Promise.all(Array.from({ length: count }, () => js.publish(`${STREAM}.x`, body)));
+}
+
+/** Blocks the event loop, as enriching a large batch does. */
+function busy(ms: number): void {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    // spin
+  }
+}
+
+beforeAll(async () => {
+  server = await startNats();
+  nc = await connect({ servers: server.url });
+  js = nc.jetstream();
+  jsm = await nc.jetstreamManager();
+  await jsm.streams.add({ name: STREAM, subjects: [`${STREAM}.>`] });
+});
+
+afterAll(async () => {
+  await nc?.close();
+  await server?.cleanup();
+});
+
+describe('BatchReader', () => {
+  it('loses nothing when the event loop is blocked past the pull expiry (no message waits for ack_wait)', async () => {
+    await jsm.streams.purge(STREAM);
+    const name = await freshConsumer();
+    await publish(300, 64 * 1024);
+    const reader = new BatchReader(nc, STREAM, name);
+    let taken = 0;
+    const started = Date.now();
+    while (taken < 300 && Date.now() - started < 30_000) {
+      const pending = reader.take(50, 1000);
+      // The pull is out; keep the loop busy well past its 1 s expiry while its messages arrive.
+      busy(1500);
+      const msgs = await pending;
+      for (const m of msgs) m.ack();
+      taken += msgs.length;
+    }
+    await nc.flush();
+    const info = await jsm.consumers.info(STREAM, name);
+    expect(taken).toBe(300);
+    expect(info.num_ack_pending).toBe(0);
+    expect(info.num_pending).toBe(0);
+    // ack_wait is 60 s: finishing well inside it means no message was stranded.
+    expect(Date.now() - started).toBeLessThan(30_000);
+    await reader.close();
+  });
+
+  it('returns a short batch when the pull expires, and an empty one on an idle stream', async () => {
+    await jsm.streams.purge(STREAM);
+    const name = await freshConsumer();
+    await publish(3, 10);
+    const reader = new BatchReader(nc, STREAM, name);
+    const first = await reader.take(100, 1000);
+    expect(first).toHaveLength(3);
+    for (const m of first) m.ack();
+    const t0 = Date.now();
+    expect(await reader.take(100, 1000)).toHaveLength(0);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(900);
+    await reader.close();
+  });
+
+  it('close() waits for the open pull, hands back what was not taken, and the next reader gets it at once', async () => {
+    await jsm.streams.purge(STREAM);
+    const name = await freshConsumer();
+    await publish(40, 100);
+    const reader = new BatchReader(nc, STREAM, name);
+    const firstBatch = await reader.take(10, 1000);
+    for (const m of firstBatch) m.ack();
+    // A pull for 30 more goes out; closing right away must neither strand nor lose its messages.
+    const second = reader.take(30, 1000);
+    const released = await reader.close();
+    const got = await second;
+    for (const m of got) m.ack();
+    await nc.flush();
+    expect(got.length + released).toBe(30);
+    const info = await jsm.consumers.info(STREAM, name);
+    expect(info.num_ack_pending).toBe(0);
+    const next = new BatchReader(nc, STREAM, name);
+    const rest = await next.take(100, 1000);
+    expect(rest).toHaveLength(40 - firstBatch.length - got.length);
+    for (const m of rest) m.ack();
+    await next.close();
+  });
+
+  it('fails with PullFailedError when the consumer is gone', async () => {
+    const name = await freshConsumer();
+    await jsm.consumers.delete(STREAM, name);
+    const reader = new BatchReader(nc, STREAM, name);
+    await expect(reader.take(10, 1000)).rejects.toBeInstanceOf(PullFailedError);
+    expect(reader.done).toBe(true);
+    await reader.close();
+  });
+});
