@@ -138,10 +138,10 @@ export function createAggregator(options: AggregatorOptions): Aggregator {
         if (!reader || reader.done) {
           await closeReader();
           await ensureConsumer(jsm, { ackWaitMs: cfg.ackWaitMs, maxAckPending: cfg.maxAckPending });
-          reader = new BatchReader(nats, EVENTS_STREAM, AGGREGATOR_CONSUMER);
+          reader = new BatchReader(nats, EVENTS_STREAM, AGGREGATOR_CONSUMER, cfg.pullMaxBytes);
         }
-        // "N messages or every second", whichever first.
-        const msgs = await reader.take(cfg.batchMaxMessages, cfg.flushIntervalMs);
+        // "N messages (or bytes) or every second", whichever first.
+        const { msgs, full } = await reader.take(cfg.batchMaxMessages, cfg.flushIntervalMs);
         const d = batchDeps();
         const previous = carried;
         carried = undefined;
@@ -158,7 +158,7 @@ export function createAggregator(options: AggregatorOptions): Aggregator {
         if (prepared.status === 'rejected') throw prepared.reason;
         if (prepared.value) {
           const rows = prepared.value.pre.good.reduce((n, p) => n + p.rows.length, 0);
-          if (msgs.length >= cfg.batchMaxMessages && rows <= PIPELINE_MAX_ROWS && !stopping()) carried = prepared.value;
+          if (full && rows <= PIPELINE_MAX_ROWS && !stopping()) carried = prepared.value;
           else await store(prepared.value, d);
         }
         backoff = cfg.retryInitialMs;

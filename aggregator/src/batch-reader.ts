@@ -2,17 +2,32 @@ import { createInbox, type JsMsg, type Msg, type NatsConnection, type Subscripti
 import { toJsMsg } from 'nats/lib/jetstream/jsmsg.js';
 import { PullFailedError } from './errors.js';
 
-/** How long past its own expiry a pull may stay silent before the reader stops waiting for it. */
+/** How long past its own expiry a pull may stay silent before the reader gives up on it. */
 export const PULL_GRACE_MS = 5_000;
+/**
+ * Bytes one pull asks for. The server queues what a pull sends on the client's connection; far
+ * over this (64 MiB by default) it cuts the client off as a slow consumer, which ends every pull
+ * and request on that connection. Raised to twice the server's max payload when that is larger,
+ * since a pull whose first message exceeds it returns nothing.
+ */
+export const DEFAULT_PULL_MAX_BYTES = 16 * 1024 * 1024;
+const SETTLE_MS = 100;
 const JS_API_PREFIX = '$JS.API';
-/** JetStream's status for a pull that expired before it was filled ("Request Timeout"). */
-const STATUS_EXPIRED = 408;
+/** JetStream's statuses that end a pull normally. */
+const STATUS_EXPIRED = 408; // Request Timeout: the pull's expiry came first
 const STATUS_NO_MESSAGES = 404;
+const STATUS_MAX_BYTES = 409; // only with "Message Size Exceeds MaxBytes": the byte budget is spent
 const STATUS_IDLE_HEARTBEAT = 100;
+
+export interface TakenBatch {
+  msgs: JsMsg[];
+  /** The batch ended on its message or byte bound, not on time: more is probably waiting. */
+  full: boolean;
+}
 
 /**
  * Batches from a durable pull consumer, one pull request at a time on ONE long-lived inbox: up to
- * `max` messages, or whatever arrived within `waitMs`.
+ * `max` messages and about `maxBytes`, or whatever arrived within `waitMs`.
  *
  * Why not nats.js's `fetch()` (a subscription per pull) or `consume()` (pulls kept open ahead):
  * a fetch closes its subscription when its own timer fires, 5 % after the server's expiry; with
@@ -22,29 +37,34 @@ const STATUS_IDLE_HEARTBEAT = 100;
  * is in flight the same way. Here a batch ends on the server's own end-of-pull status (which
  * follows the pull's last message on the same connection) or when it is full, and the inbox
  * outlives every pull: a message that arrives late still lands in the buffer and goes into the
- * next batch. At most one pull is open, so at most `max` messages wait in memory.
+ * next batch. At most one pull is open, so at most one batch waits in memory.
  */
 export class BatchReader {
   private readonly nc: NatsConnection;
   private readonly pullSubject: string;
   private readonly inbox: string;
   private readonly sub: Subscription;
-  private readonly ackTimeoutMs: number;
+  private readonly maxBytes: number;
   private buffer: JsMsg[] = [];
+  private bufferedBytes = 0;
   /** Messages still owed by the open pull (0: none open). */
   private owed = 0;
+  /** The open pull ended on its byte budget. */
+  private spent = false;
   /** When the open pull expires at the server. */
   private openUntil = 0;
   private failure: PullFailedError | undefined;
   /** Whoever waits for the next message or status (take() and close() may both wait). */
-  private waiters = new Set<() => void>();
+  private readonly waiters = new Set<() => void>();
   private closed = false;
+  /** Counts every message and status received, to tell silence from a busy event loop. */
+  private activity = 0;
 
-  constructor(nc: NatsConnection, stream: string, consumer: string, ackTimeoutMs = 5_000) {
+  constructor(nc: NatsConnection, stream: string, consumer: string, maxBytes = DEFAULT_PULL_MAX_BYTES) {
     this.nc = nc;
     this.pullSubject = `${JS_API_PREFIX}.CONSUMER.MSG.NEXT.${stream}.${consumer}`;
     this.inbox = createInbox();
-    this.ackTimeoutMs = ackTimeoutMs;
+    this.maxBytes = Math.max(maxBytes, 2 * (nc.info?.max_payload ?? 0));
     this.sub = nc.subscribe(this.inbox, { callback: (err, msg) => this.onMessage(err, msg) });
   }
 
@@ -54,20 +74,24 @@ export class BatchReader {
   }
 
   private onMessage(err: Error | null, msg: Msg): void {
+    this.activity++;
     if (err) {
       this.fail(`inbox subscription failed: ${err.message}`);
       return;
     }
     // Stream messages keep their own subject; statuses about the pull come on the inbox itself.
     if (msg.subject !== this.inbox) {
-      this.buffer.push(toJsMsg(msg, this.ackTimeoutMs));
+      this.buffer.push(toJsMsg(msg));
+      this.bufferedBytes += msg.data.length;
       if (this.owed > 0) this.owed--;
     } else {
       const code = msg.headers?.code ?? 0;
       if (code === STATUS_IDLE_HEARTBEAT) return;
+      const description = msg.headers?.description ?? '';
       this.owed = 0;
-      if (code !== STATUS_EXPIRED && code !== STATUS_NO_MESSAGES) {
-        this.fail(`pull ended with status ${code} ${msg.headers?.description ?? ''}`.trim());
+      if (code === STATUS_MAX_BYTES && /max ?bytes/i.test(description)) this.spent = true;
+      else if (code !== STATUS_EXPIRED && code !== STATUS_NO_MESSAGES) {
+        this.fail(`pull ended with status ${code} ${description}`.trim());
         return;
       }
     }
@@ -97,37 +121,47 @@ export class BatchReader {
     });
   }
 
+  private enough(max: number): boolean {
+    return this.buffer.length >= max || this.bufferedBytes >= this.maxBytes;
+  }
+
   /** Up to `max` messages: what is buffered, topped up by one pull that waits at most `waitMs`. */
-  async take(max: number, waitMs: number): Promise<JsMsg[]> {
+  async take(max: number, waitMs: number): Promise<TakenBatch> {
     if (this.failure) throw this.failure;
     if (this.closed) throw new PullFailedError('reader closed');
-    if (this.buffer.length < max && this.owed === 0) {
+    if (!this.enough(max) && this.owed === 0) {
       this.owed = max - this.buffer.length;
+      this.spent = false;
       this.openUntil = Date.now() + waitMs;
-      this.nc.publish(this.pullSubject, JSON.stringify({ batch: this.owed, expires: waitMs * 1_000_000 }), {
-        reply: this.inbox,
-      });
+      const request = { batch: this.owed, max_bytes: this.maxBytes - this.bufferedBytes, expires: waitMs * 1_000_000 };
+      this.nc.publish(this.pullSubject, JSON.stringify(request), { reply: this.inbox });
     }
-    const giveUpAt = Date.now() + waitMs + PULL_GRACE_MS;
-    while (this.buffer.length < max && this.owed > 0 && !this.failure) {
+    let giveUpAt = Date.now() + waitMs + PULL_GRACE_MS;
+    while (!this.enough(max) && this.owed > 0 && !this.failure) {
       const left = giveUpAt - Date.now();
-      if (left <= 0) {
-        // A timer can fire before the socket is read when the loop was blocked: read it first.
-        await new Promise((r) => setImmediate(r));
-        if (this.buffer.length >= max || this.owed === 0 || this.failure) break;
-        // No end of pull: the consumer is gone (JetStream drops pulls for unknown consumers
-        // without a status) or the request was lost.
-        this.fail(`no answer to a pull within ${waitMs + PULL_GRACE_MS} ms (consumer missing?)`);
-        break;
+      if (left > 0) {
+        await this.waitForNews(left);
+        continue;
       }
-      await this.waitForNews(left);
+      // A blocked event loop fires timers before it reads the socket: let it read for a moment.
+      const seen = this.activity;
+      await new Promise((r) => setTimeout(r, SETTLE_MS));
+      if (this.activity !== seen) {
+        giveUpAt = Date.now() + PULL_GRACE_MS;
+        continue;
+      }
+      // Silence: the consumer is gone (JetStream drops pulls for unknown consumers without a
+      // status), or the connection dropped and took the pull with it.
+      this.fail(`no answer to a pull within ${waitMs + PULL_GRACE_MS} ms (consumer missing?)`);
     }
-    const out = this.buffer.splice(0, max);
+    const full = this.enough(max) || this.spent;
+    const msgs = this.buffer.splice(0, max);
+    this.bufferedBytes = this.buffer.reduce((n, m) => n + m.data.length, 0);
     if (this.failure) {
-      for (const m of out) m.nak();
+      for (const m of msgs) m.nak();
       throw this.failure;
     }
-    return out;
+    return { msgs, full };
   }
 
   /**
@@ -144,6 +178,7 @@ export class BatchReader {
     this.sub.unsubscribe();
     const left = this.buffer;
     this.buffer = [];
+    this.bufferedBytes = 0;
     for (const m of left) m.nak();
     return left.length;
   }

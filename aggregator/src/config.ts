@@ -1,4 +1,5 @@
 import type { NatsConnection } from 'nats';
+import { DEFAULT_PULL_MAX_BYTES } from './batch-reader.js';
 import { ConfigError } from './errors.js';
 import { jsonLogger, type Logger } from './log.js';
 import type { Storage } from './storage/types.js';
@@ -15,6 +16,7 @@ export const DEFAULT_FLUSH_INTERVAL_MS = 1000;
 /** Unacked messages are redelivered after this; held messages are kept alive with in-progress acks. */
 export const DEFAULT_ACK_WAIT_MS = 60_000;
 export const DEFAULT_MAX_ACK_PENDING = 20_000;
+
 export const DEFAULT_STREAM_REPLICAS = 1;
 export const DEFAULT_RETRY_INITIAL_MS = 250;
 export const DEFAULT_RETRY_MAX_MS = 15_000;
@@ -27,6 +29,7 @@ export interface AggregatorOptions {
   flushIntervalMs?: number;
   ackWaitMs?: number;
   maxAckPending?: number;
+  pullMaxBytes?: number;
   streamMaxAgeMs?: number;
   streamReplicas?: number;
   retryInitialMs?: number;
@@ -50,6 +53,7 @@ export interface AggregatorConfig {
   flushIntervalMs: number;
   ackWaitMs: number;
   maxAckPending: number;
+  pullMaxBytes: number;
   streamMaxAgeMs: number;
   streamReplicas: number;
   retryInitialMs: number;
@@ -81,6 +85,7 @@ export function resolveConfig(o: AggregatorOptions): AggregatorConfig {
     flushIntervalMs: int('flushIntervalMs', o.flushIntervalMs, DEFAULT_FLUSH_INTERVAL_MS, 1000),
     ackWaitMs: int('ackWaitMs', o.ackWaitMs, DEFAULT_ACK_WAIT_MS, 1000),
     maxAckPending: int('maxAckPending', o.maxAckPending, DEFAULT_MAX_ACK_PENDING, 1),
+    pullMaxBytes: int('pullMaxBytes', o.pullMaxBytes, DEFAULT_PULL_MAX_BYTES, 1024),
     streamMaxAgeMs: int('streamMaxAgeMs', o.streamMaxAgeMs, DEFAULT_STREAM_MAX_AGE_MS, 60_000),
     streamReplicas: int('streamReplicas', o.streamReplicas, DEFAULT_STREAM_REPLICAS, 1, 5),
     retryInitialMs: int('retryInitialMs', o.retryInitialMs, DEFAULT_RETRY_INITIAL_MS, 1),
