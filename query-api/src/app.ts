@@ -4,7 +4,7 @@ import type { Subscription } from 'nats';
 import { AnswerCache } from './cache.js';
 import { resolveOptions, type QueryApiOptions } from './config.js';
 import type { Deps } from './deps.js';
-import { HttpError } from './errors.js';
+import { HttpError, toHttpError } from './errors.js';
 import { KV_STATE } from '@pulse/protocol';
 import { ReceivedAtFreshness, WatermarkFreshness } from './freshness.js';
 import { sendError } from './http/respond.js';
@@ -94,8 +94,7 @@ export function createQueryApi(options: QueryApiOptions): QueryApi {
       }
       throw new HttpError(404, 'not_found', `no route for ${req.method} ${url.pathname}`);
     } catch (err) {
-      const httpErr =
-        err instanceof HttpError ? err : new HttpError(500, 'internal', 'internal error', { cause: err });
+      const httpErr = toHttpError(err);
       if (httpErr.status >= 500) {
         log.log('error', 'request failed', { method: req.method, path: url.pathname, status: httpErr.status, err, cause: httpErr.cause });
       }

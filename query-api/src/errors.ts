@@ -71,3 +71,18 @@ export class QueryTimeoutError extends HttpError {
     super(504, 'query_timeout', message, options);
   }
 }
+
+/** nats.js error codes that mean NATS (the key store) is briefly out of reach, not that the request is bad. */
+const NATS_UNAVAILABLE_CODES = new Set(['TIMEOUT', 'CONNECTION_CLOSED', 'CONNECTION_DRAINING', 'DISCONNECT', 'CONNECTION_REFUSED', '503']);
+
+/** The HTTP answer for any failure: its own when it has one, 503 when NATS is out of reach, else 500. */
+export function toHttpError(err: unknown): HttpError {
+  if (err instanceof HttpError) return err;
+  for (let e: unknown = err, i = 0; e && i < 5; e = (e as { cause?: unknown }).cause, i++) {
+    const { name, code } = e as { name?: unknown; code?: unknown };
+    if (name === 'NatsError' && NATS_UNAVAILABLE_CODES.has(String(code))) {
+      return new UnavailableError('the key store (NATS) is unavailable, retry shortly', { cause: err });
+    }
+  }
+  return new HttpError(500, 'internal', 'internal error', { cause: err });
+}
