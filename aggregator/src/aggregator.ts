@@ -14,8 +14,9 @@ import { migrate } from './storage/migrations.js';
 import { ensureConsumer, ensureStreams } from './streams.js';
 
 /**
- * Batches larger than this are not held while the next one is prepared: two batches of a million
- * rows in memory at once (big collector messages make big batches) cost seconds of GC pauses.
+ * Batches larger than this are stored at once, not held while the next one is taken: two batches
+ * of a million rows in memory at once (big collector messages make big batches) cost seconds of
+ * GC pauses.
  */
 export const PIPELINE_MAX_ROWS = 100_000;
 
@@ -112,10 +113,10 @@ export function createAggregator(options: AggregatorOptions): Aggregator {
   }
 
   /**
-   * Take, prepare, store. While the stream has a backlog (the last batch came back full), batch
-   * n+1 is prepared (decode, enrichment, visits: JavaScript) while batch n is stored (dedup and
-   * insert: mostly the engine's threads), so neither waits for the other. Without a backlog every
-   * batch is stored as soon as it is prepared, so freshness is not traded for throughput.
+   * Take, prepare, store, pipelined: batch n is stored (dedup and insert: mostly the engine's
+   * threads) while batch n+1 is taken and prepared (decode, enrichment, visits: JavaScript), so
+   * neither waits for the other and the pull for new events never waits for an insert. Stores
+   * stay one after the other (the dedup reads what the batch before stored).
    */
   async function run(): Promise<void> {
     let reader: BatchReader | undefined;
@@ -140,17 +141,18 @@ export function createAggregator(options: AggregatorOptions): Aggregator {
           await ensureConsumer(jsm, { ackWaitMs: cfg.ackWaitMs, maxAckPending: cfg.maxAckPending });
           reader = new BatchReader(nats, EVENTS_STREAM, AGGREGATOR_CONSUMER, cfg.pullMaxBytes);
         }
-        // "N messages (or bytes) or every second", whichever first.
-        const { msgs, full } = await reader.take(cfg.batchMaxMessages, cfg.flushIntervalMs);
         const d = batchDeps();
         const previous = carried;
         carried = undefined;
-        const [stored, prepared] = await keptAlive(msgs, () =>
-          Promise.allSettled([
-            previous ? store(previous, d) : Promise.resolve(),
-            msgs.length > 0 ? prepareBatch(msgs, d) : Promise.resolve(undefined),
-          ]),
-        );
+        const r = reader;
+        // Batch n stores while batch n+1 is taken and prepared: events that arrive during a store
+        // are already being pulled, instead of waiting for it to end and then for the next pull.
+        const next = (async () => {
+          // "N messages (or bytes) or every second", whichever first.
+          const msgs = await r.take(cfg.batchMaxMessages, cfg.flushIntervalMs);
+          return msgs.length > 0 ? keptAlive(msgs, () => prepareBatch(msgs, d)) : undefined;
+        })();
+        const [stored, prepared] = await Promise.allSettled([previous ? store(previous, d) : Promise.resolve(), next]);
         if (stored.status === 'rejected') {
           if (prepared.status === 'fulfilled' && prepared.value) releaseBatch(prepared.value);
           throw stored.reason;
@@ -158,7 +160,7 @@ export function createAggregator(options: AggregatorOptions): Aggregator {
         if (prepared.status === 'rejected') throw prepared.reason;
         if (prepared.value) {
           const rows = prepared.value.pre.good.reduce((n, p) => n + p.rows.length, 0);
-          if (full && rows <= PIPELINE_MAX_ROWS && !stopping()) carried = prepared.value;
+          if (rows <= PIPELINE_MAX_ROWS && !stopping()) carried = prepared.value;
           else await store(prepared.value, d);
         }
         backoff = cfg.retryInitialMs;

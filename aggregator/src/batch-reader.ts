@@ -19,12 +19,6 @@ const STATUS_NO_MESSAGES = 404;
 const STATUS_MAX_BYTES = 409; // only with "Message Size Exceeds MaxBytes": the byte budget is spent
 const STATUS_IDLE_HEARTBEAT = 100;
 
-export interface TakenBatch {
-  msgs: JsMsg[];
-  /** The batch ended on its message or byte bound, not on time: more is probably waiting. */
-  full: boolean;
-}
-
 /**
  * Batches from a durable pull consumer, one pull request at a time on ONE long-lived inbox: up to
  * `max` messages and about `maxBytes`, or whatever arrived within `waitMs`.
@@ -49,8 +43,6 @@ export class BatchReader {
   private bufferedBytes = 0;
   /** Messages still owed by the open pull (0: none open). */
   private owed = 0;
-  /** The open pull ended on its byte budget. */
-  private spent = false;
   /** When the open pull expires at the server. */
   private openUntil = 0;
   private failure: PullFailedError | undefined;
@@ -89,8 +81,9 @@ export class BatchReader {
       if (code === STATUS_IDLE_HEARTBEAT) return;
       const description = msg.headers?.description ?? '';
       this.owed = 0;
-      if (code === STATUS_MAX_BYTES && /max ?bytes/i.test(description)) this.spent = true;
-      else if (code !== STATUS_EXPIRED && code !== STATUS_NO_MESSAGES) {
+      const normalEnd =
+        code === STATUS_EXPIRED || code === STATUS_NO_MESSAGES || (code === STATUS_MAX_BYTES && /max ?bytes/i.test(description));
+      if (!normalEnd) {
         this.fail(`pull ended with status ${code} ${description}`.trim());
         return;
       }
@@ -126,12 +119,11 @@ export class BatchReader {
   }
 
   /** Up to `max` messages: what is buffered, topped up by one pull that waits at most `waitMs`. */
-  async take(max: number, waitMs: number): Promise<TakenBatch> {
+  async take(max: number, waitMs: number): Promise<JsMsg[]> {
     if (this.failure) throw this.failure;
     if (this.closed) throw new PullFailedError('reader closed');
     if (!this.enough(max) && this.owed === 0) {
       this.owed = max - this.buffer.length;
-      this.spent = false;
       this.openUntil = Date.now() + waitMs;
       const request = { batch: this.owed, max_bytes: this.maxBytes - this.bufferedBytes, expires: waitMs * 1_000_000 };
       this.nc.publish(this.pullSubject, JSON.stringify(request), { reply: this.inbox });
@@ -154,14 +146,13 @@ export class BatchReader {
       // status), or the connection dropped and took the pull with it.
       this.fail(`no answer to a pull within ${waitMs + PULL_GRACE_MS} ms (consumer missing?)`);
     }
-    const full = this.enough(max) || this.spent;
     const msgs = this.buffer.splice(0, max);
     this.bufferedBytes = this.buffer.reduce((n, m) => n + m.data.length, 0);
     if (this.failure) {
       for (const m of msgs) m.nak();
       throw this.failure;
     }
-    return { msgs, full };
+    return msgs;
   }
 
   /**
