@@ -4,6 +4,8 @@ import { PullFailedError } from './errors.js';
 
 /** How long past its own expiry a pull may stay silent before the reader gives up on it. */
 export const PULL_GRACE_MS = 5_000;
+/** How long past its expiry a pull that did deliver is waited for when its end status is missing. */
+export const PULL_END_MARGIN_MS = 500;
 /**
  * Bytes one pull asks for. The server queues what a pull sends on the client's connection; far
  * over this (64 MiB by default) it cuts the client off as a slow consumer, which ends every pull
@@ -51,6 +53,7 @@ export class BatchReader {
   private closed = false;
   /** Counts every message and status received, to tell silence from a busy event loop. */
   private activity = 0;
+  private activityAtPull = 0;
 
   constructor(nc: NatsConnection, stream: string, consumer: string, maxBytes = DEFAULT_PULL_MAX_BYTES) {
     this.nc = nc;
@@ -125,12 +128,17 @@ export class BatchReader {
     if (!this.enough(max) && this.owed === 0) {
       this.owed = max - this.buffer.length;
       this.openUntil = Date.now() + waitMs;
+      this.activityAtPull = this.activity;
       const request = { batch: this.owed, max_bytes: this.maxBytes - this.bufferedBytes, expires: waitMs * 1_000_000 };
       this.nc.publish(this.pullSubject, JSON.stringify(request), { reply: this.inbox });
     }
-    let giveUpAt = Date.now() + waitMs + PULL_GRACE_MS;
     while (!this.enough(max) && this.owed > 0 && !this.failure) {
-      const left = giveUpAt - Date.now();
+      const answered = this.activity > this.activityAtPull;
+      // nats-server 2.9 sometimes drops an expired pull without its 408 (when a message comes in
+      // just as it expires). A pull that was answered at all is over once its expiry has passed;
+      // anything it still sends lands in the buffer. One never answered gets a longer grace.
+      const until = this.openUntil + (answered ? PULL_END_MARGIN_MS : PULL_GRACE_MS);
+      const left = until - Date.now();
       if (left > 0) {
         await this.waitForNews(left);
         continue;
@@ -138,9 +146,10 @@ export class BatchReader {
       // A blocked event loop fires timers before it reads the socket: let it read for a moment.
       const seen = this.activity;
       await new Promise((r) => setTimeout(r, SETTLE_MS));
-      if (this.activity !== seen) {
-        giveUpAt = Date.now() + PULL_GRACE_MS;
-        continue;
+      if (this.activity !== seen) continue;
+      if (answered) {
+        this.owed = 0;
+        break;
       }
       // Silence: the consumer is gone (JetStream drops pulls for unknown consumers without a
       // status), or the connection dropped and took the pull with it.
@@ -161,10 +170,13 @@ export class BatchReader {
    */
   async close(): Promise<number> {
     if (this.closed) return 0;
-    const giveUpAt = Math.max(Date.now(), this.openUntil) + PULL_GRACE_MS;
+    // The server sends nothing for a pull after its expiry: wait that long (plus a margin and a
+    // moment for a blocked event loop to read the socket) before the inbox goes away.
+    const giveUpAt = this.openUntil + PULL_END_MARGIN_MS;
     while (this.owed > 0 && !this.failure && !this.nc.isClosed() && Date.now() < giveUpAt) {
       await this.waitForNews(giveUpAt - Date.now());
     }
+    if (this.owed > 0) await new Promise((r) => setTimeout(r, SETTLE_MS));
     this.closed = true;
     this.sub.unsubscribe();
     const left = this.buffer;
