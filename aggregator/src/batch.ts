@@ -84,21 +84,13 @@ export function releaseBatch(b: Pick<HeldBatch, 'held'>): void {
 /**
  * Stores one prepared batch with exactly-once effect, then acks it: (wait out a replay's swap
  * fence) → the last pipeline step (client-event-id dedup), poison → DLQ + term → one insert whose
- * token derives from the stream sequences, while the original messages are archived alongside →
- * ack. Failures retry with backoff while the messages are kept alive; nothing is acked before
- * ClickHouse has the rows and the archive has the messages. The dedup reads what earlier batches stored, so the caller
+ * token derives from the stream sequences → archive the original messages → ack. Failures retry with backoff while the messages are kept alive; nothing is
+ * acked before ClickHouse has the rows. The dedup reads what earlier batches stored, so the caller
  * stores batches one after the other.
  */
 export async function storeBatch(b: HeldBatch, d: BatchDeps): Promise<{ rows: number }> {
   const { msgs, held } = b;
   const seqsAll = msgs.map((m) => m.seq);
-  // The original messages go to the archive while the rows are stored: both before the ack, so
-  // every acked message is archived. A crash in between redelivers; the rows dedup and the
-  // archive keeps one copy per sequence (ReplacingMergeTree, read with LIMIT 1 BY).
-  let failed = false;
-  const archiveDeps: BatchDeps = { ...d, stopping: () => failed || d.stopping() };
-  const archived = retrying(held, archiveDeps, 'archive', () => archiveMessages(msgs, d.storage, batchToken(EVENTS_STREAM, seqsAll)));
-  archived.catch(() => undefined);
   try {
     await d.fence.enter(
       () => {
@@ -119,7 +111,9 @@ export async function storeBatch(b: HeldBatch, d: BatchDeps): Promise<{ rows: nu
     } finally {
       d.fence.leave();
     }
-    await archived;
+    // After the rows (a crash in between redelivers: the rows dedup, the archive insert happens
+    // then), before the ack: every acked message is archived.
+    await retrying(held, d, 'archive', () => archiveMessages(msgs, d.storage, batchToken(EVENTS_STREAM, seqsAll)));
     for (const p of good) {
       if (!held.has(p.msg)) continue;
       p.msg.ack();
@@ -127,9 +121,6 @@ export async function storeBatch(b: HeldBatch, d: BatchDeps): Promise<{ rows: nu
       d.metrics.messages.inc({ outcome: 'stored' });
     }
     return { rows: inserted };
-  } catch (err) {
-    failed = true; // ends the archive's retries too
-    throw err;
   } finally {
     // Anything still held (abandoned on stop, or an unexpected failure): redeliver it promptly.
     releaseBatch(b);
