@@ -182,6 +182,11 @@ ${selectSql(r, EVENTS_TABLE, set)}`;
   return [create, backfill, view];
 }
 
+/** A first-schema rollup without sketches: its view stops computing the unread `uniq` states. */
+export function countsOnlyStatements(ctx: DdlContext, r: Rollup): string[] {
+  return [`ALTER TABLE ${r.view}${ctx.onCluster} MODIFY QUERY\n${selectSql(r)}`];
+}
+
 /**
  * Adds the sketch columns to a rollup of the first schema: the columns, the view's new query (the
  * swap is atomic, so no insert is missed), then the sketches of everything already stored. The
@@ -190,11 +195,6 @@ ${selectSql(r, EVENTS_TABLE, set)}`;
  * rows carry zero events and empty `uniq` states). Days whose raw events a TTL already dropped
  * cannot be backfilled: their sketches stay empty.
  */
-/** A first-schema rollup without sketches: its view stops computing the unread `uniq` states. */
-export function countsOnlyStatements(ctx: DdlContext, r: Rollup): string[] {
-  return [`ALTER TABLE ${r.view}${ctx.onCluster} MODIFY QUERY\n${selectSql(r)}`];
-}
-
 export function sketchStatements(ctx: DdlContext, r: Rollup): string[] {
   const add = Object.entries(SKETCH_COLUMNS).map(
     ([n, t]) => `ALTER TABLE ${r.table}${ctx.onCluster} ADD COLUMN IF NOT EXISTS ${n} ${t}`,
