@@ -1,4 +1,5 @@
-import type { StreamRecord } from '@pulse/protocol';
+import type { AnyStreamRecord } from '@pulse/protocol';
+import { eventRecordOf } from '@pulse/protocol/codec';
 import { agentInfo } from './enrich/agent.js';
 import { normalisePath } from './enrich/path.js';
 import { acquisition } from './enrich/referrer.js';
@@ -71,9 +72,13 @@ function isoMs(ms: number): string {
 /**
  * Maps one stream record to `events` rows. The collector validated every event, so a record that
  * breaks the contract (no id, no numeric time) means a broken producer: the whole message is
- * poison and goes to the DLQ rather than being half-stored.
+ * poison and goes to the DLQ rather than being half-stored. A raw record (the request body as the
+ * collector received it) is first validated again by protocol's own function, which gives the
+ * events the collector accepted with the same ids and times; a body that no longer gives exactly
+ * those throws StreamMessageError, poison as well.
  */
-export async function recordToRows(record: StreamRecord, ctx: RowContext): Promise<EventRow[]> {
+export async function recordToRows(stored: AnyStreamRecord, ctx: RowContext): Promise<EventRow[]> {
+  const record = eventRecordOf(stored);
   const ua = str(record.ua);
   const ip = str(record.ip);
   const agent = agentInfo(ua);

@@ -1,5 +1,5 @@
 import { connect, type ConnectionOptions, type NatsConnection } from 'nats';
-import { KV_WRITE_KEYS, type StreamRecord, type WriteKeyRecord } from '@pulse/protocol';
+import { KV_WRITE_KEYS, type AnyStreamRecord, type WriteKeyRecord } from '@pulse/protocol';
 import { resolveOptions, type CollectorOptions } from './config.js';
 import { CollectorCore } from './core/collector-core.js';
 import { createMetrics, type CollectorMetrics } from './core/metrics.js';
@@ -82,7 +82,7 @@ export class CollectorService implements EventSink, WriteKeyLookup {
     return this.live.keys.lookup(key);
   }
 
-  publishRecord(record: StreamRecord): Promise<void> {
+  publishRecord(record: AnyStreamRecord): Promise<void> {
     if (!this.live) return Promise.reject(new StreamUnavailableError('not connected to NATS yet'));
     return this.live.sink.publishRecord(record);
   }

@@ -2,13 +2,14 @@ import { connect as tcpConnect } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DLQ_STREAM, MAX_EVENTS_PER_BATCH } from '@pulse/protocol';
+import { DLQ_STREAM, MAX_EVENTS_PER_BATCH, type RawStreamRecord } from '@pulse/protocol';
 import { encodeMsgpack } from '@pulse/protocol/codec';
 import { startNats, tempDir, type TempDir, type TestNats } from '@pulse/testkit';
 import {
   createWriteKey,
   deadLettersAfter,
   lastSeq,
+  messagesAfter,
   natsTools,
   pageviews,
   postBatch,
@@ -114,6 +115,33 @@ export function defineContractSuite(runtime: Runtime): void {
       const first = records.find((r) => r.events.some((e) => e.id === a[0]?.id));
       const corrected = first?.events.find((e) => e.id === a[0]?.id)?.ts ?? 0;
       expect(Math.abs(corrected - ((first?.received_at ?? 0) - 1_000))).toBeLessThan(5);
+    });
+
+    it('keeps a fully accepted body as sent (a raw record, version 2) and re-encodes the accepted part of a partly rejected one', async () => {
+      const { key } = await createWriteKey(t.kv);
+      const before = await lastSeq(t.jsm);
+      // No client ids: the collector names them, and the raw record must expand to the same names.
+      const packed = encodeMsgpack({ sent_at: Date.now() - 60_000, events: [{ name: 'a', ts: Date.now() - 61_000 }, { name: 'b' }] });
+      const json = ` ${JSON.stringify({ events: [{ name: 'c', id: 'client-c' }] })}`;
+      const partly = JSON.stringify({ events: [{ name: 'd' }, { name: '' }] });
+      expect((await postBatch(c.url, packed, { key })).json).toEqual({ accepted: 2, rejected: [] });
+      expect((await postBatch(c.url, json, { key, contentType: 'text/plain' })).json).toEqual({ accepted: 1, rejected: [] });
+      expect((await postBatch(c.url, partly, { key })).json).toMatchObject({ accepted: 1 });
+      const messages = await messagesAfter(t.jsm, before);
+      expect(messages.map((m) => m.v)).toEqual([2, 2, 1]);
+      const [rawPack, rawJson] = messages.flatMap((m) => m.records) as RawStreamRecord[];
+      expect(Buffer.from(rawPack?.body ?? []).equals(Buffer.from(packed))).toBe(true);
+      expect(rawPack?.format).toBe('msgpack');
+      expect(Buffer.from(rawJson?.body ?? []).toString()).toBe(json);
+      expect(rawJson?.format).toBe('json');
+      const events = (await recordsAfter(t.jsm, before)).map((r) => r.events);
+      expect(events.map((es) => es.map((e) => e.name))).toEqual([['a', 'b'], ['c'], ['d']]);
+      const generated = [events[0]?.[0]?.id, events[0]?.[1]?.id, events[2]?.[0]?.id];
+      expect(generated.every((id) => /^[\w-]+-[0-9a-z]+\.[0-9a-z]+$/.test(id ?? ''))).toBe(true);
+      expect(new Set(generated).size).toBe(3);
+      expect(events[1]?.[0]?.id).toBe('client-c');
+      // Clock correction as for re-encoded events: one second before receipt.
+      expect(Math.abs((events[0]?.[0]?.ts ?? 0) - ((rawPack?.received_at ?? 0) - 1_000))).toBeLessThan(5);
     });
 
     it('takes the client address and country from a trusted proxy', async () => {

@@ -1,16 +1,22 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JetStreamClient } from 'nats';
-import { EVENTS_INGEST_SUBJECT, EVENTS_STREAM, type StreamRecord } from '@pulse/protocol';
-import { decodeStreamMessage, encodeMsgpack } from '@pulse/protocol/codec';
+import { EVENTS_INGEST_SUBJECT, EVENTS_STREAM, type RawStreamRecord, type StreamRecord } from '@pulse/protocol';
+import { decodeMsgpack, decodeStreamMessage, encodeMsgpack, eventRecordOf, isRawRecord } from '@pulse/protocol/codec';
 import { startNats, type TestNats } from '@pulse/testkit';
 import { GroupCommitter } from '../src/nats/group-commit.js';
-import { JetStreamSink } from '../src/nats/jetstream-sink.js';
+import { HEADER_ROOM_BYTES, JetStreamSink } from '../src/nats/jetstream-sink.js';
 import { ensureStreams } from '../src/nats/streams.js';
 import { StreamUnavailableError } from '../src/errors.js';
 import { lastSeq, natsTools, sleep, type NatsTools } from './helpers.js';
 
 function record(i: number, pad = 0): StreamRecord {
   return { site_id: 's_gc', received_at: Date.now(), ip: '', ua: 'x'.repeat(pad), country: '', events: [{ id: `gc-${i}`, name: 'e', ts: Date.now() }] };
+}
+
+/** A request whose events were all accepted, kept as its body; `pad` bytes of a field validation drops. */
+function rawRecord(i: number, pad = 0): RawStreamRecord {
+  const body = encodeMsgpack({ events: [{ id: `gc-${i}`, name: 'e', padding: 'p'.repeat(pad) }] });
+  return { site_id: 's_gc', received_at: Date.now(), ip: '', ua: '', country: '', body, format: 'msgpack', max_event_age_ms: 86_400_000, id_base: `gc-${i}`, accepted: 1 };
 }
 
 describe('group commit against JetStream', () => {
@@ -30,6 +36,8 @@ describe('group commit against JetStream', () => {
     await nats?.cleanup();
   });
 
+  // Each sink its own instance id: msg ids repeated within the stream's duplicate window would be dropped.
+  let sinks = 0;
   const sinkWith = (o: Partial<ConstructorParameters<typeof JetStreamSink>[3]> = {}) =>
     new JetStreamSink(js, () => 1024 * 1024, () => true, {
       maxMessageBytes: 256 * 1024,
@@ -38,7 +46,7 @@ describe('group commit against JetStream', () => {
       maxQueuedBytes: 16 * 1024 * 1024,
       queueTimeoutMs: 5_000,
       publishTimeoutMs: 5_000,
-      instanceId: 'gctest',
+      instanceId: `gctest${++sinks}`,
       ...o,
     });
 
@@ -56,11 +64,47 @@ describe('group commit against JetStream', () => {
       const m = await t.jsm.streams.getMessage(EVENTS_STREAM, { seq });
       expect(m.subject).toBe(EVENTS_INGEST_SUBJECT);
       msgIds.add(m.header.get('Nats-Msg-Id'));
-      ids.push(...decodeStreamMessage(m.data).records.flatMap((r) => r.events.map((e) => e.id)));
+      ids.push(...decodeStreamMessage(m.data).records.flatMap((r) => eventRecordOf(r).events.map((e) => e.id)));
     }
     expect(ids.sort()).toEqual(Array.from({ length: 400 }, (_, i) => `gc-${i}`).sort());
-    expect([...msgIds].every((id) => /^gctest-\d+$/.test(id))).toBe(true);
+    expect([...msgIds].every((id) => /^gctest\d+-\d+$/.test(id))).toBe(true);
     expect(msgIds.size).toBe(messages);
+  });
+
+  it('frames a message holding a raw record as version 2 and one without as version 1', async () => {
+    const before = await lastSeq(t.jsm);
+    const sink = sinkWith();
+    // Concurrent: coalesced into one message, mixed. Then one alone of each kind.
+    await Promise.all(Array.from({ length: 20 }, (_, i) => sink.publishRecord(i % 2 ? rawRecord(i) : record(i))));
+    await sink.publishRecord(record(100));
+    await sink.publishRecord(rawRecord(101));
+    const messages = [];
+    for (let seq = before + 1; seq <= (await lastSeq(t.jsm)); seq++) messages.push(decodeStreamMessage((await t.jsm.streams.getMessage(EVENTS_STREAM, { seq })).data));
+    for (const m of messages) expect(m.v).toBe(m.records.some(isRawRecord) ? 2 : 1);
+    expect(messages.at(-2)?.v).toBe(1);
+    expect(messages.at(-1)?.v).toBe(2);
+    expect(messages.some((m) => m.records.length > 1 && m.v === 2 && !m.records.every(isRawRecord))).toBe(true);
+    const ids = messages.flatMap((m) => m.records.flatMap((r) => eventRecordOf(r).events.map((e) => e.id)));
+    expect(ids.sort()).toEqual([...Array.from({ length: 20 }, (_, i) => `gc-${i}`), 'gc-100', 'gc-101'].sort());
+  });
+
+  it('re-encodes the events of a raw record too large for a message, when they fit', async () => {
+    const before = await lastSeq(t.jsm);
+    // Room for ~8 KiB records: the 20 KiB body does not fit, its one event re-encoded does.
+    const sink = new JetStreamSink(js, () => HEADER_ROOM_BYTES + 8 * 1024, () => true, {
+      maxMessageBytes: 8 * 1024,
+      lingerMs: 1,
+      maxInFlight: 1,
+      maxQueuedBytes: 1 << 20,
+      queueTimeoutMs: 5_000,
+      publishTimeoutMs: 5_000,
+      instanceId: 'gcbig',
+    });
+    await sink.publishRecord(rawRecord(7, 20_000));
+    expect(await lastSeq(t.jsm)).toBe(before + 1);
+    const m = decodeMsgpack((await t.jsm.streams.getMessage(EVENTS_STREAM, { seq: before + 1 })).data) as { v: number; records: StreamRecord[] };
+    expect(m.v).toBe(1);
+    expect(m.records[0]?.events.map((e) => e.id)).toEqual(['gc-7']);
   });
 
   it('sends a lone record at once when nothing is in flight, without waiting the linger time', async () => {
@@ -90,7 +134,7 @@ describe('group commit against JetStream', () => {
       async (data, msgID) => {
         await js.publish(EVENTS_INGEST_SUBJECT, data, { msgID });
         const now = performance.now();
-        for (const r of decodeStreamMessage(data).records) for (const e of r.events) ackedAt.set(e.id, now);
+        for (const r of decodeStreamMessage(data).records) for (const e of eventRecordOf(r).events) ackedAt.set(e.id, now);
       },
       'gcorder',
       () => 1 << 20,

@@ -2,8 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { connect as tcpConnect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { connect, type JetStreamManager, type KV, type NatsConnection } from 'nats';
-import { DLQ_STREAM, EVENTS_STREAM, KV_WRITE_KEYS, encodeRecord, type StreamRecord, type WriteKeyRecord } from '@pulse/protocol';
-import { decodeMsgpack, decodeStreamMessage, encodeMsgpack } from '@pulse/protocol/codec';
+import { DLQ_STREAM, EVENTS_STREAM, KV_WRITE_KEYS, encodeRecord, type AnyStreamMessage, type StreamRecord, type WriteKeyRecord } from '@pulse/protocol';
+import { decodeMsgpack, decodeStreamMessage, encodeMsgpack, eventRecordOf } from '@pulse/protocol/codec';
 import { freePort } from '@pulse/testkit';
 
 export type Runtime = 'node' | 'bun';
@@ -93,14 +93,22 @@ export async function lastSeq(jsm: JetStreamManager, stream = EVENTS_STREAM): Pr
   return (await jsm.streams.info(stream)).state.last_seq;
 }
 
-/** Every record in EVENTS after `afterSeq`, decoded as the aggregator would. */
+/** Every record in EVENTS after `afterSeq`, decoded (raw records expanded) as the aggregator would. */
 export async function recordsAfter(jsm: JetStreamManager, afterSeq: number): Promise<StreamRecord[]> {
   const last = await lastSeq(jsm);
   const out: StreamRecord[] = [];
   for (let seq = afterSeq + 1; seq <= last; seq++) {
     const m = await jsm.streams.getMessage(EVENTS_STREAM, { seq });
-    out.push(...decodeStreamMessage(m.data).records);
+    out.push(...decodeStreamMessage(m.data).records.map(eventRecordOf));
   }
+  return out;
+}
+
+/** Every message in EVENTS after `afterSeq` as stored (raw records not expanded). */
+export async function messagesAfter(jsm: JetStreamManager, afterSeq: number): Promise<AnyStreamMessage[]> {
+  const last = await lastSeq(jsm);
+  const out: AnyStreamMessage[] = [];
+  for (let seq = afterSeq + 1; seq <= last; seq++) out.push(decodeStreamMessage((await jsm.streams.getMessage(EVENTS_STREAM, { seq })).data));
   return out;
 }
 

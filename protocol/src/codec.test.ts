@@ -3,7 +3,7 @@ import { pack } from 'msgpackr';
 import { decodeBody, decodeStreamMessage, encodeMsgpack, encodeStreamMessage, parseBatch, bodyFormatOf } from './codec.js';
 import { BodyError, StreamMessageError } from './errors.js';
 import { MAX_BODY_BYTES } from './limits.js';
-import type { StreamMessage } from './types.js';
+import type { RawStreamRecord, StreamMessage, StreamMessageV2, StreamRecord } from './types.js';
 
 const NOW = 1_764_169_200_000;
 const opts = { receivedAt: NOW, newId: () => 'gen' };
@@ -122,6 +122,18 @@ describe('stream messages', () => {
     v: 1,
     records: [{ site_id: 's_1', received_at: NOW, ip: '203.0.113.9', ua: 'UA', country: 'DE', events: [{ id: 'a', name: 'e', ts: NOW }] }],
   };
+  const raw: RawStreamRecord = {
+    site_id: 's_1',
+    received_at: NOW,
+    ip: '203.0.113.9',
+    ua: 'UA',
+    country: '',
+    body: encodeMsgpack({ events: [{ name: 'e' }] }),
+    format: 'msgpack',
+    max_event_age_ms: 86_400_000,
+    id_base: 'c0ffee-1',
+    accepted: 1,
+  };
 
   it('round-trips', () => {
     expect(decodeStreamMessage(encodeStreamMessage(msg))).toEqual(msg);
@@ -129,10 +141,26 @@ describe('stream messages', () => {
 
   it.each([
     ['garbage', new Uint8Array([0xc1])],
-    ['wrong version', encodeMsgpack({ v: 2, records: [] })],
+    ['unknown version', encodeMsgpack({ v: 3, records: [] })],
     ['record without site', encodeMsgpack({ v: 1, records: [{ events: [], received_at: 1 }] })],
     ['not an object', encodeMsgpack([1, 2])],
+    ['a raw record in a version 1 message', encodeMsgpack({ v: 1, records: [raw] })],
+    ['a raw record without its body', encodeMsgpack({ v: 2, records: [{ ...raw, body: undefined }] })],
+    ['a raw record with a string body', encodeMsgpack({ v: 2, records: [{ ...raw, body: 'x' }] })],
+    ['a raw record of an unknown format', encodeMsgpack({ v: 2, records: [{ ...raw, format: 'xml' }] })],
+    ['a raw record without id_base', encodeMsgpack({ v: 2, records: [{ ...raw, id_base: '' }] })],
+    ['a raw record without its count', encodeMsgpack({ v: 2, records: [{ ...raw, accepted: undefined }] })],
   ])('refuses %s as a poison message', (_n, bytes) => {
     expect(() => decodeStreamMessage(bytes)).toThrow(StreamMessageError);
+  });
+
+  it('round-trips a version 2 message mixing records with events and raw records', () => {
+    const v2: StreamMessageV2 = { v: 2, records: [msg.records[0] as StreamRecord, raw] };
+    const back = decodeStreamMessage(encodeStreamMessage(v2));
+    expect(back.v).toBe(2);
+    expect(back.records[0]).toEqual(msg.records[0]);
+    const r = back.records[1] as RawStreamRecord;
+    expect(Buffer.from(r.body).equals(Buffer.from(raw.body))).toBe(true);
+    expect({ ...r, body: null }).toEqual({ ...raw, body: null });
   });
 });

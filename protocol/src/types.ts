@@ -65,8 +65,50 @@ export interface StreamRecord {
   events: AcceptedEvent[];
 }
 
-/** One JetStream message on `EVENTS`: the records of one group commit. */
+/** How a raw record's body is read: the format the collector resolved from its Content-Type. */
+export type RawBodyFormat = 'msgpack' | 'json';
+
+/**
+ * One request whose events were ALL accepted, kept as the bytes the client sent: re-encoding
+ * the events cost the collector a third of its CPU. Readers turn it back into the
+ * StreamRecord the collector would have written with `expandRawRecord` (`@pulse/protocol/codec`),
+ * which decodes and validates the body again with the same function, limits and clock.
+ */
+export interface RawStreamRecord {
+  site_id: string;
+  received_at: number;
+  ip: string;
+  ua: string;
+  country: string;
+  /** The request body exactly as received (msgpack bin). */
+  body: Uint8Array;
+  format: RawBodyFormat;
+  /** The collector's oldest accepted event age when it validated the body (it is configurable). */
+  max_event_age_ms: number;
+  /**
+   * Events sent without an id get `rawEventId(id_base, index)`. Made by the collector and kept in
+   * the message, so redeliveries, replays and a message stored twice all give the same ids.
+   */
+  id_base: string;
+  /** Events the collector accepted: all of the body's. */
+  accepted: number;
+}
+
+export type AnyStreamRecord = StreamRecord | RawStreamRecord;
+
+/** One JetStream message on `EVENTS`: the records of one group commit, all with their events. */
 export interface StreamMessage {
   v: 1;
   records: StreamRecord[];
 }
+
+/**
+ * Version 2: records with events and raw records mixed. The collector writes it only for a
+ * message holding a raw record, so a message without one stays version 1 (older readers read it).
+ */
+export interface StreamMessageV2 {
+  v: 2;
+  records: AnyStreamRecord[];
+}
+
+export type AnyStreamMessage = StreamMessage | StreamMessageV2;

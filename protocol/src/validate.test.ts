@@ -162,6 +162,18 @@ describe('validateBatch', () => {
     expect(validateBatch({ events: Array.from({ length: MAX_EVENTS_PER_BATCH }, () => ({ name: 'e' })) }, opts).accepted).toHaveLength(MAX_EVENTS_PER_BATCH);
     expect(validateBatch({ events: [] }, opts)).toEqual({ accepted: [], rejected: [] });
   });
+
+  it("hands idAt the event's index in the batch, so ids can be derived again from the body", () => {
+    const events = [{ name: 'a' }, { id: 'mine', name: 'b' }, { name: '' }, { name: 'c' }];
+    const r = validateBatch({ events }, { receivedAt: NOW, idAt: (i) => `id@${i}` });
+    expect(r.accepted.map((e) => e.id)).toEqual(['id@0', 'mine', 'id@3']);
+  });
+
+  it('calls newId without arguments (crypto.randomUUID takes an options object)', () => {
+    const args: unknown[][] = [];
+    validateBatch({ events: [{ name: 'a' }, { name: 'b' }] }, { receivedAt: NOW, newId: (...a: unknown[]) => (args.push(a), 'x') });
+    expect(args).toEqual([[], []]);
+  });
 });
 
 describe('utf8Length', () => {

@@ -14,14 +14,26 @@ import { correctTimestamp } from './clock.js';
 import { BodyError } from './errors.js';
 import type { AcceptedEvent, PropValue, Rejection } from './types.js';
 
-export interface ValidateOptions {
+export type ValidateOptions = {
   /** Server receive time, ms epoch. */
   receivedAt: number;
   /** Oldest accepted corrected event time, relative to receivedAt. */
   maxEventAgeMs?: number;
-  /** Makes an id for events the client sent without one. */
-  newId: () => string;
-}
+} & (
+  | {
+      /** Makes an id for an event the client sent without one (called without arguments). */
+      newId: () => string;
+      idAt?: undefined;
+    }
+  | {
+      /**
+       * The id of the event at `index` of `body.events` when the client sent none: ids that can
+       * be derived again from the same body (raw stream records, see raw-record.ts).
+       */
+      idAt: (index: number) => string;
+      newId?: undefined;
+    }
+);
 
 export interface ValidatedBatch {
   accepted: AcceptedEvent[];
@@ -104,6 +116,7 @@ export function validateEvent(
   raw: unknown,
   sentAt: number | undefined,
   opts: ValidateOptions,
+  index = 0,
 ): { event: AcceptedEvent } | { reason: RejectionReason } {
   if (!isPlainObject(raw)) return { reason: 'not_an_object' };
   let size = 16;
@@ -117,7 +130,7 @@ export function validateEvent(
   units += (name as string).length;
 
   let id: string;
-  if (raw.id === undefined) id = opts.newId();
+  if (raw.id === undefined) id = opts.idAt !== undefined ? opts.idAt(index) : opts.newId();
   else {
     const idErr = checkString(raw.id, 'id', MAX_ID_LENGTH);
     if (idErr) return { reason: idErr };
@@ -210,7 +223,7 @@ export function validateBatch(body: unknown, opts: ValidateOptions): ValidatedBa
   const accepted: AcceptedEvent[] = [];
   const rejected: Rejection[] = [];
   for (let i = 0; i < events.length; i++) {
-    const r = validateEvent(events[i], sentAt as number | undefined, opts);
+    const r = validateEvent(events[i], sentAt as number | undefined, opts, i);
     if ('event' in r) accepted.push(r.event);
     else rejected.push({ index: i, reason: r.reason });
   }

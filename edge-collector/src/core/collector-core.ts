@@ -1,5 +1,5 @@
-import { BodyError, validateBatch, type AcceptedEvent, type BatchReply, type Rejection, type StreamRecord, type WriteKeyRecord } from '@pulse/protocol';
-import { decodeBody } from '@pulse/protocol/codec';
+import { BodyError, validateBatch, type AcceptedEvent, type BatchReply, type RawBodyFormat, type RawStreamRecord, type Rejection, type StreamRecord, type WriteKeyRecord } from '@pulse/protocol';
+import { decodeBodyAs, rawEventId, resolveBodyFormat } from '@pulse/protocol/codec';
 import type { CollectorOptions } from '../config.js';
 import { DrainingError, KeyLookupError, RecordTooLargeError, StreamUnavailableError } from '../errors.js';
 import { corsHeaders, errorResponse, json, JSON_CONTENT_TYPE } from './http.js';
@@ -40,7 +40,8 @@ export class CollectorCore {
   private readonly now: () => number;
   private readonly log: Logger;
   private readonly routes: Map<string, Route>;
-  private idSeq = 0;
+  /** Requests seen; with the instance id it names each request's generated event ids. */
+  private requestSeq = 0;
   private inflight = 0;
   private idleWaiters: Array<() => void> = [];
   private drainingFlag = false;
@@ -257,12 +258,17 @@ export class CollectorCore {
     site: WriteKeyRecord,
   ): CoreResponse | { pending: Promise<CoreResponse | undefined>; acceptedCount: number; rejected: Rejection[] } {
     const receivedAt = this.now();
+    // Ids of events sent without one: `<id_base>.<index>`, so that a raw record expands to the same ids.
+    const idBase = `${this.o.instanceId}-${(this.requestSeq++).toString(36)}`;
+    const idAt = (i: number): string => rawEventId(idBase, i);
+    let format: RawBodyFormat;
     let raw: unknown;
     let accepted: AcceptedEvent[];
     let rejected: Rejection[];
     try {
-      raw = decodeBody(req.body, req.headers['content-type']);
-      ({ accepted, rejected } = validateBatch(raw, { receivedAt, maxEventAgeMs: this.o.maxEventAgeMs, newId: () => this.newId() }));
+      format = resolveBodyFormat(req.body, req.headers['content-type']);
+      raw = decodeBodyAs(req.body, format);
+      ({ accepted, rejected } = validateBatch(raw, { receivedAt, maxEventAgeMs: this.o.maxEventAgeMs, idAt }));
     } catch (e) {
       // Anything a hostile body provokes (RangeError from deep nesting, …) is the client's fault.
       const err = e instanceof BodyError ? e : new BodyError('not_a_batch', `body could not be read: ${(e as Error)?.message ?? String(e)}`);
@@ -279,16 +285,31 @@ export class CollectorCore {
     const ua = (req.headers['user-agent'] ?? '').slice(0, MAX_USER_AGENT_LENGTH);
     const country = peer.viaTrustedProxy ? this.countryOf(req) : '';
 
-    const record: StreamRecord | undefined =
-      accepted.length > 0 ? { site_id: site.site_id, received_at: receivedAt, ip: peer.ip, ua, country, events: accepted } : undefined;
-    // The common case, one record and nothing rejected, skips allSettled's arrays and extra ticks.
-    if (record && rejected.length === 0) {
-      const pending = this.deps.sink.publishRecord(record).then(
+    // The common case, every event accepted: the stream gets the body as it came (the aggregator
+    // validates it again, identically) instead of the events re-encoded, a third of the CPU. It
+    // skips allSettled's arrays and extra ticks too.
+    if (accepted.length > 0 && rejected.length === 0) {
+      const whole: RawStreamRecord = {
+        site_id: site.site_id,
+        received_at: receivedAt,
+        ip: peer.ip,
+        ua,
+        country,
+        body: req.body,
+        format,
+        max_event_age_ms: this.o.maxEventAgeMs,
+        id_base: idBase,
+        accepted: accepted.length,
+      };
+      const pending = this.deps.sink.publishRecord(whole).then(
         () => undefined,
         (e: unknown) => this.failureOf([{ status: 'rejected', reason: e }]),
       );
       return { pending, acceptedCount: accepted.length, rejected };
     }
+    // Some events refused: the accepted ones re-encoded, the others dead-lettered.
+    const record: StreamRecord | undefined =
+      accepted.length > 0 ? { site_id: site.site_id, received_at: receivedAt, ip: peer.ip, ua, country, events: accepted } : undefined;
     const work: Promise<void>[] = [];
     if (record) work.push(this.deps.sink.publishRecord(record));
     if (rejected.length > 0) {
@@ -329,9 +350,5 @@ export class CollectorCore {
     const v = (req.headers[this.o.countryHeader] ?? '').trim().toUpperCase();
     // "XX" is Cloudflare's "unknown"; "T1" (Tor) fails the pattern.
     return /^[A-Z]{2}$/.test(v) && v !== 'XX' ? v : '';
-  }
-
-  private newId(): string {
-    return `${this.o.instanceId}-${(this.idSeq++).toString(36)}`;
   }
 }

@@ -1,4 +1,4 @@
-import type { StreamRecord, WriteKeyRecord } from '@pulse/protocol';
+import type { AnyStreamRecord, WriteKeyRecord } from '@pulse/protocol';
 
 /** What an adapter copies out of its runtime's request before handing it to the core. */
 export interface CoreRequest {
@@ -47,7 +47,8 @@ export interface DeadLetter {
 
 /** Where accepted and refused events go. Both resolve only once JetStream has acknowledged them. */
 export interface EventSink {
-  publishRecord(record: StreamRecord): Promise<void>;
+  /** A raw record (the body as received) or one with its events; encoded before this returns. */
+  publishRecord(record: AnyStreamRecord): Promise<void>;
   publishDeadLetter(letter: DeadLetter): Promise<void>;
 }
 

@@ -22,12 +22,14 @@ interface Waiter {
 
 interface Group {
   records: Uint8Array[];
+  /** Holds a raw record: framed as a version 2 message. */
+  raw: boolean;
   bytes: number;
   waiters: Waiter[];
   deadline: number;
 }
 
-const emptyGroup = (): Group => ({ records: [], bytes: 0, waiters: [], deadline: 0 });
+const emptyGroup = (): Group => ({ records: [], raw: false, bytes: 0, waiters: [], deadline: 0 });
 
 /**
  * Coalesces concurrent requests' records into few JetStream messages. When no
@@ -68,9 +70,14 @@ export class GroupCommitter {
     this.publishError = metrics?.publishSeconds.labels('error');
   }
 
-  /** Queues an encoded StreamRecord; resolves after its PubAck. */
-  submit(record: Uint8Array): Promise<void> {
-    const hard = this.hardLimitBytes() - FRAME_OVERHEAD;
+  /** The largest encoded record a message can hold. */
+  recordLimitBytes(): number {
+    return this.hardLimitBytes() - FRAME_OVERHEAD;
+  }
+
+  /** Queues an encoded record (`raw`: a RawStreamRecord); resolves after its PubAck. */
+  submit(record: Uint8Array, raw = false): Promise<void> {
+    const hard = this.recordLimitBytes();
     if (record.byteLength > hard) {
       return Promise.reject(new RecordTooLargeError(`the encoded batch is ${record.byteLength} bytes; a stream message holds at most ${hard}`));
     }
@@ -83,6 +90,7 @@ export class GroupCommitter {
     return new Promise<void>((resolve, reject) => {
       if (this.open.records.length === 0) this.open.deadline = performance.now() + this.o.queueTimeoutMs;
       this.open.records.push(record);
+      this.open.raw ||= raw;
       this.open.bytes += record.byteLength;
       this.open.waiters.push({ resolve, reject });
       this.queuedBytes += record.byteLength;
@@ -152,7 +160,7 @@ export class GroupCommitter {
   }
 
   private async send(g: Group): Promise<void> {
-    const data = frameStreamMessage(g.records, g.bytes);
+    const data = frameStreamMessage(g.records, g.bytes, g.raw ? 2 : 1);
     const msgId = `${this.msgIdPrefix}-${++this.seq}`;
     const started = performance.now();
     try {

@@ -1,7 +1,7 @@
 import { headers, type JetStreamClient } from 'nats';
-import type { StreamRecord } from '@pulse/protocol';
+import type { AnyStreamRecord } from '@pulse/protocol';
 import { DLQ_COLLECTOR_SUBJECT, EVENTS_INGEST_SUBJECT } from '@pulse/protocol';
-import { encodeMsgpack } from '@pulse/protocol/codec';
+import { encodeMsgpack, expandRawRecord, isRawRecord } from '@pulse/protocol/codec';
 import { StreamUnavailableError } from '../errors.js';
 import type { CollectorMetrics } from '../core/metrics.js';
 import type { DeadLetter, EventSink } from '../core/types.js';
@@ -65,8 +65,13 @@ export class JetStreamSink implements EventSink {
     }
   }
 
-  publishRecord(record: StreamRecord): Promise<void> {
-    return this.committer.submit(encodeMsgpack(record));
+  publishRecord(record: AnyStreamRecord): Promise<void> {
+    const data = encodeMsgpack(record);
+    if (!isRawRecord(record)) return this.committer.submit(data, false);
+    // A body bloated with fields validation drops (or JSON, larger than msgpack) may not fit a
+    // message on a server with a small max_payload where its events would: re-encode them then.
+    if (data.byteLength > this.committer.recordLimitBytes()) return this.committer.submit(encodeMsgpack(expandRawRecord(record)), false);
+    return this.committer.submit(data, true);
   }
 
   publishDeadLetter(letter: DeadLetter): Promise<void> {

@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import { validateBatch, type AnyStreamRecord, type RawStreamRecord, type StreamRecord } from '@pulse/protocol';
+import { encodeMsgpack, encodeStreamMessage, rawEventId } from '@pulse/protocol/codec';
+import { preparePipeline, type SourceMessage } from './pipeline.js';
+import { recordToRows } from './rows.js';
+
+const NOW = Date.UTC(2026, 10, 26, 12, 0, 0);
+const DAY = 86_400_000;
+const ctx = { seq: 7, saltFor: async () => 'salt' };
+const enc = new TextEncoder();
+
+const body = {
+  sent_at: NOW - 3_600_000, // an hour of client skew
+  events: [
+    { name: 'pageview', url: 'https://shop.test/p?utm_source=news', ts: NOW - 3_605_000, referrer: 'https://www.google.com/' },
+    { id: 'client-1', name: 'buy', revenue: { amount: 12.5, currency: 'EUR' }, props: { sku: 'A1', qty: 2 }, visitor_id: 'v1' },
+  ],
+};
+
+/** What the collector makes of one request: the raw record, and the record it would re-encode. */
+function collected(bytes: Uint8Array, format: 'msgpack' | 'json', parsed: unknown, idBase = 'inst-1'): { raw: RawStreamRecord; events: StreamRecord } {
+  const { accepted } = validateBatch(parsed, { receivedAt: NOW, maxEventAgeMs: 7 * DAY, idAt: (i) => rawEventId(idBase, i) });
+  const head = { site_id: 's_1', received_at: NOW, ip: '203.0.113.9', ua: 'Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0', country: 'DE' };
+  return {
+    raw: { ...head, body: bytes, format, max_event_age_ms: 7 * DAY, id_base: idBase, accepted: accepted.length },
+    events: { ...head, events: accepted },
+  };
+}
+
+const fromMsgpack = (idBase?: string) => collected(encodeMsgpack(body), 'msgpack', body, idBase);
+
+const deps = {
+  salts: { saltFor: async () => 'salt' },
+  rules: { excluded: () => false, stop: async () => undefined },
+  sessions: { assign: async (_s: string, _v: string, times: readonly number[]) => times.map(() => 'ss_test') },
+  step: <T>(_name: string, fn: () => Promise<T>) => fn(),
+};
+let seq = 0;
+const message = (v: 1 | 2, records: AnyStreamRecord[]): SourceMessage => ({ seq: ++seq, data: encodeStreamMessage(v === 1 ? { v, records: records as StreamRecord[] } : { v, records }) });
+
+describe('recordToRows with raw records', () => {
+  it.each([
+    ['msgpack', fromMsgpack()],
+    ['JSON', collected(enc.encode(JSON.stringify(body)), 'json', body)],
+  ])('gives the rows the re-encoded events give (%s body)', async (_n, { raw, events }) => {
+    const rows = await recordToRows(raw, ctx);
+    expect(rows).toEqual(await recordToRows(events, ctx));
+    expect(rows.map((r) => [r.event_id, r.ts])).toEqual([
+      ['inst-1.0', new Date(NOW - 5_000).toISOString()], // skew-corrected like validateBatch does
+      ['client-1', new Date(NOW).toISOString()],
+    ]);
+  });
+});
+
+describe('preparePipeline (the decode step) with version 2 messages', () => {
+  it('reads version 1 and mixed version 2 messages, with the same ids on a redelivery', async () => {
+    const a = fromMsgpack('inst-a');
+    const b = fromMsgpack('inst-b');
+    const msgs = [message(1, [a.events]), message(2, [b.events, a.raw, b.raw])];
+    const first = await preparePipeline(msgs, deps);
+    expect(first.poison).toEqual([]);
+    expect(first.good.map((g) => g.rows.map((r) => r.event_id))).toEqual([
+      ['inst-a.0', 'client-1'],
+      ['inst-b.0', 'client-1', 'inst-a.0', 'client-1', 'inst-b.0', 'client-1'],
+    ]);
+    // A redelivery (or a replay) of the same messages: the very same rows.
+    const again = await preparePipeline(msgs, deps);
+    expect(again.good.map((g) => g.rows)).toEqual(first.good.map((g) => g.rows));
+  });
+
+  it('sets a message aside as poison when a raw body no longer validates identically, and keeps the others', async () => {
+    const { raw, events } = fromMsgpack();
+    const corrupt = new Uint8Array(raw.body);
+    corrupt[0] = 0xc1; // "never used" in msgpack, where the body's map header was
+    const bad = [
+      message(2, [events, { ...raw, body: corrupt }]),
+      message(2, [{ ...raw, accepted: 3 }]),
+      message(2, [{ ...raw, max_event_age_ms: 1_000 }]), // the first event is now too old
+      message(2, [{ ...raw, format: 'json' }]),
+    ];
+    const good = message(2, [raw]);
+    const r = await preparePipeline([...bad, good], deps);
+    expect(r.poison.map((p) => p.msg)).toEqual(bad);
+    expect(r.poison.map((p) => p.reason)).toEqual([
+      expect.stringContaining('no longer reads as a batch'),
+      expect.stringContaining('the collector accepted 3'),
+      expect.stringContaining('event 0 no longer validates: too_old'),
+      expect.stringContaining('no longer reads as a batch'),
+    ]);
+    expect(r.good.map((g) => g.msg)).toEqual([good]);
+  });
+});

@@ -1,0 +1,49 @@
+import { StreamMessageError } from './errors.js';
+import { decodeMsgpack, encodeMsgpack } from './msgpack.js';
+import { isPlainObject } from './validate.js';
+import type { AnyStreamMessage } from './types.js';
+
+export function encodeStreamMessage(msg: AnyStreamMessage): Uint8Array {
+  return encodeMsgpack(msg);
+}
+
+/**
+ * Decodes one `EVENTS` message, version 1 or 2. Checks the shape of each record only; raw
+ * records are expanded (and so fully checked) by `eventRecordOf`. Throws StreamMessageError (a
+ * poison message) only.
+ */
+export function decodeStreamMessage(bytes: Uint8Array): AnyStreamMessage {
+  let v: unknown;
+  try {
+    v = decodeMsgpack(bytes);
+  } catch (cause) {
+    throw new StreamMessageError(`undecodable msgpack: ${(cause as Error).message}`, { cause });
+  }
+  if (!isPlainObject(v) || (v.v !== 1 && v.v !== 2) || !Array.isArray(v.records)) {
+    throw new StreamMessageError('not a version 1 or 2 stream message');
+  }
+  for (const r of v.records) {
+    if (!isPlainObject(r) || typeof r.site_id !== 'string' || typeof r.received_at !== 'number') {
+      throw new StreamMessageError('stream record lacks site_id or received_at');
+    }
+    if (Array.isArray(r.events)) continue;
+    if (v.v === 1) throw new StreamMessageError('version 1 stream record lacks events');
+    if (!isRawShape(r)) throw new StreamMessageError('stream record has neither events nor a well-formed raw body');
+  }
+  return v as unknown as AnyStreamMessage;
+}
+
+function isRawShape(r: Record<string, unknown>): boolean {
+  return (
+    r.body instanceof Uint8Array &&
+    (r.format === 'msgpack' || r.format === 'json') &&
+    typeof r.max_event_age_ms === 'number' &&
+    Number.isFinite(r.max_event_age_ms) &&
+    typeof r.id_base === 'string' &&
+    r.id_base !== '' &&
+    Number.isSafeInteger(r.accepted) &&
+    typeof r.ip === 'string' &&
+    typeof r.ua === 'string' &&
+    typeof r.country === 'string'
+  );
+}
