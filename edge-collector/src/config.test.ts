@@ -11,6 +11,13 @@ describe('resolveOptions', () => {
     expect(resolveOptions().instanceId).not.toBe(o.instanceId);
   });
 
+  it('makes a given instance id unique per start (a restart must not reuse Nats-Msg-Ids)', () => {
+    const a = resolveOptions({ instanceId: 'edge-eu-1' }).instanceId;
+    const b = resolveOptions({ instanceId: 'edge-eu-1' }).instanceId;
+    expect(a).toMatch(/^edge-eu-1-[0-9a-f]{16}$/);
+    expect(b).not.toBe(a);
+  });
+
   it.each([
     [{ pathPrefix: 'pulse' }, 'pathPrefix'],
     [{ pathPrefix: '/pulse/' }, 'pathPrefix'],

@@ -111,7 +111,11 @@ export function resolveOptions(partial: Partial<CollectorOptions> = {}): Collect
     instanceId: '',
     ...stripUndefined(partial),
   };
-  if (!o.instanceId) o.instanceId = defaultInstanceId();
+  check(typeof o.instanceId === 'string' && /^[A-Za-z0-9_-]{0,47}$/.test(o.instanceId), 'instanceId', 'must be at most 47 chars of [A-Za-z0-9_-]');
+  // The id prefixes Nats-Msg-Ids and server-made event ids, so it must never repeat across process
+  // starts: a restarted process reusing ids within JetStream's duplicate window would have new
+  // messages dropped as duplicates after their PubAck. A name given by hand gets a random suffix.
+  o.instanceId = o.instanceId ? `${o.instanceId}-${defaultInstanceId()}` : defaultInstanceId();
 
   check(typeof o.pathPrefix === 'string' && (o.pathPrefix === '' || /^\/[A-Za-z0-9._~\-/]*[^/]$/.test(o.pathPrefix)), 'pathPrefix', `must be "" or start with "/" and not end with "/", got ${JSON.stringify(o.pathPrefix)}`);
   int(o, 'maxBodyBytes', 1024, 64 * 1024 * 1024);
@@ -140,7 +144,6 @@ export function resolveOptions(partial: Partial<CollectorOptions> = {}): Collect
   int(o, 'streamMaxAgeMs', 60_000);
   int(o, 'duplicateWindowMs', 1_000);
   int(o, 'drainTimeoutMs', 0);
-  check(typeof o.instanceId === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(o.instanceId), 'instanceId', 'must be 1-64 chars of [A-Za-z0-9_-]');
   return o;
 }
 
