@@ -152,7 +152,8 @@ export function createAggregator(options: AggregatorOptions): Aggregator {
           const msgs = await r.take(cfg.batchMaxMessages, cfg.flushIntervalMs);
           return msgs.length > 0 ? keptAlive(msgs, () => prepareBatch(msgs, d)) : undefined;
         })();
-        const [stored, prepared] = await Promise.allSettled([previous ? store(previous, d) : Promise.resolve(), next]);
+        const storing = previous ? keptAlive(previous.msgs, () => store(previous, d)) : Promise.resolve();
+        const [stored, prepared] = await Promise.allSettled([storing, next]);
         if (stored.status === 'rejected') {
           if (prepared.status === 'fulfilled' && prepared.value) releaseBatch(prepared.value);
           throw stored.reason;
@@ -161,7 +162,10 @@ export function createAggregator(options: AggregatorOptions): Aggregator {
         if (prepared.value) {
           const rows = prepared.value.pre.good.reduce((n, p) => n + p.rows.length, 0);
           if (rows <= PIPELINE_MAX_ROWS && !stopping()) carried = prepared.value;
-          else await store(prepared.value, d);
+          else {
+            const big = prepared.value;
+            await keptAlive(big.msgs, () => store(big, d));
+          }
         }
         backoff = cfg.retryInitialMs;
       } catch (err) {
@@ -185,7 +189,7 @@ export function createAggregator(options: AggregatorOptions): Aggregator {
     }
   }
 
-  /** Keeps fetched messages from being redelivered while they wait for the batch before them. */
+  /** Keeps a batch's messages from being redelivered while it is prepared or stored. */
   async function keptAlive<T>(msgs: readonly JsMsg[], fn: () => Promise<T>): Promise<T> {
     if (msgs.length === 0) return fn();
     const timer = setInterval(

@@ -13,8 +13,12 @@ import { DEFAULT_WATERMARK_MARGIN_MS } from './watermark.js';
 export const DEFAULT_BATCH_MAX_MESSAGES = 500;
 /** A batch is inserted when full or after this long, whichever comes first (JetStream minimum 1 s). */
 export const DEFAULT_FLUSH_INTERVAL_MS = 1000;
-/** Unacked messages are redelivered after this; held messages are kept alive with in-progress acks. */
-export const DEFAULT_ACK_WAIT_MS = 60_000;
+/**
+ * Unacked messages are redelivered after this; messages being prepared or stored are kept alive
+ * with in-progress acks every third of it. It is also how long the messages a crashed aggregator
+ * held wait before another one gets them.
+ */
+export const DEFAULT_ACK_WAIT_MS = 30_000;
 export const DEFAULT_MAX_ACK_PENDING = 20_000;
 
 export const DEFAULT_STREAM_REPLICAS = 1;

@@ -20,7 +20,11 @@ export interface ConsumerSettings {
  */
 export async function ensureConsumer(jsm: JetStreamManager, c: ConsumerSettings): Promise<void> {
   try {
-    await jsm.consumers.info(EVENTS_STREAM, AGGREGATOR_CONSUMER);
+    const { config } = await jsm.consumers.info(EVENTS_STREAM, AGGREGATOR_CONSUMER);
+    // An existing consumer follows the configured ack wait and window (both editable in place).
+    if (config.ack_wait !== nanos(c.ackWaitMs) || config.max_ack_pending !== c.maxAckPending) {
+      await jsm.consumers.update(EVENTS_STREAM, AGGREGATOR_CONSUMER, { ack_wait: nanos(c.ackWaitMs), max_ack_pending: c.maxAckPending });
+    }
     return;
   } catch (err) {
     if (!isNotFound(err)) throw err;
