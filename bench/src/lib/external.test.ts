@@ -20,6 +20,15 @@ describe('collectorTables', () => {
     expect(bare).toMatchObject({ value: 4_000, baseline: { value: 80_000 } });
     expect(t?.figures.find((f) => f.label === 'ours on Bun: p99 latency (at full load)')?.value).toBe(9);
   });
+
+  it('adds the latency of the paced runs to their scenario instead of a table of their own', () => {
+    const paced = (target: string, rps: number, p99: string) => ({ target, scenario: 'batch100 @80%', rps, eps: rps * 100, p50: '1.00', p99, non202: 0, rss: '' });
+    const tables = collectorTables([row('baseline', 1_000, 100_000), row('uws', 5_000, 500_000), paced('baseline', 800, '30.00'), paced('uws', 4_000, '12.50')]);
+    expect(tables.map((t) => t.title)).toEqual(['Scenario `batch100`']);
+    const f = tables[0]?.figures.find((x) => x.label.startsWith('ours on uWS (Node): p99 latency paced at 80%'));
+    expect(f).toMatchObject({ value: 12.5, unit: 'ms', target: '≤ 20', baseline: { value: 30 } });
+    expect(f?.label).toContain('reached 4,000 req/s, 80%');
+  });
 });
 
 describe('sdkTables', () => {
