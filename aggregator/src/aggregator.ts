@@ -148,7 +148,7 @@ export function createAggregator(options: AggregatorOptions): Aggregator {
         // Batch n stores while batch n+1 is taken and prepared: events that arrive during a store
         // are already being pulled, instead of waiting for it to end and then for the next pull.
         const next = (async () => {
-          // "N messages (or bytes) or every second", whichever first.
+          // N messages (or bytes) or the flush interval, whichever first.
           const msgs = await r.take(cfg.batchMaxMessages, cfg.flushIntervalMs);
           return msgs.length > 0 ? keptAlive(msgs, () => prepareBatch(msgs, d)) : undefined;
         })();

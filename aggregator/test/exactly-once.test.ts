@@ -114,7 +114,7 @@ describe('exactly once', () => {
     const storage = createStorage({ path: f.dir.path });
     f.storage = storage;
     expect(await count(storage)).toBe(20);
-    const a = createAggregator({ nats: f.nc, storage, logger: silentLogger });
+    const a = createAggregator({ nats: f.nc, storage, logger: silentLogger, ackWaitMs: 2000 });
     running.push(a);
     await a.start();
     await waitFor('redelivered and acked', async () => (await consumer()).ack_floor.stream_seq === seqs[4], 20_000);
