@@ -190,7 +190,17 @@ export async function acquireSwapSlot(js: JetStreamClient, o: SwapSlotOptions): 
       return current ? current.expires_at - Date.now() : 0;
     },
     async release() {
-      await kv.delete(SWAP_KEY, { previousSeq: revision }).catch(() => {});
+      // A lock left behind fences live inserts until it expires (a minute): retry a lost request.
+      for (let attempt = 0; attempt < 5; attempt++) {
+        try {
+          await kv.delete(SWAP_KEY, { previousSeq: revision });
+          break;
+        } catch (err) {
+          // Someone else's lock by now (ours expired and was taken): nothing of ours to release.
+          if (/wrong last sequence|10071/i.test(err instanceof Error ? err.message : String(err))) break;
+          await sleep(200);
+        }
+      }
       current = undefined;
     },
   };

@@ -338,7 +338,18 @@ export function defineContractSuite(runtime: Runtime): void {
       }
       expect(status).toBe(202);
       expect((await fetch(`${c.url}/readyz`)).status).toBe(200);
-      const stored = new Set((await recordsAfter(t.jsm, before)).flatMap((r) => r.events.map((e) => e.id)));
+      // The test's own connection may still be reconnecting, or JetStream recovering its streams,
+      // when the collector's first publish goes through: its reads retry for a while.
+      let records: Awaited<ReturnType<typeof recordsAfter>> | undefined;
+      for (let attempt = 0; !records; attempt++) {
+        try {
+          records = await recordsAfter(t.jsm, before);
+        } catch (err) {
+          if (attempt >= 20) throw err;
+          await sleep(500);
+        }
+      }
+      const stored = new Set(records.flatMap((r) => r.events.map((e) => e.id)));
       for (const id of accepted) expect(stored.has(id)).toBe(true);
       for (const id of refused) expect(stored.has(id)).toBe(false);
     });

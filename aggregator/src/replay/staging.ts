@@ -123,17 +123,38 @@ export async function copyLiveDelta(storage: Storage, s: Staging, x: ReplaySlice
  * table sees the old or the new partition, never a mix. An empty staging partition (everything
  * in it excluded now) must still replace: newer servers want that said explicitly.
  */
+/**
+ * How long one partition replace may wait for its table locks before it gives up and is tried
+ * again. A replace waits for every query reading the table; under ClickHouse's default (120 s) a
+ * lock wait tangled with concurrent multi-table reads stalls the swap, and live inserts with it,
+ * for two minutes. Replacing a partition from the same staging copy again gives the same result.
+ */
+export const REPLACE_LOCK_TIMEOUT_S = 5;
+export const REPLACE_ATTEMPTS = 4;
+const LOCK_TIMED_OUT = /DEADLOCK_AVOIDED|Locking attempt timed out|\b473\b/i;
+
 export async function replacePartitions(storage: Storage, s: Staging, partitions: number[], onCluster = ''): Promise<void> {
   for (const t of s.tables) {
     for (const p of partitions) {
       const sql = `ALTER TABLE ${t.live}${onCluster} REPLACE PARTITION ID '${p}' FROM ${t.staging}`;
-      try {
-        await storage.command(`${sql} SETTINGS allow_replace_partition_from_empty_source = 1`);
-      } catch (err) {
-        // Older servers do not know the setting and replace from an empty source anyway.
-        if (!(err instanceof StorageError) || !/unknown setting/i.test(err.message)) throw err;
-        await storage.command(sql);
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await replaceOnce(storage, sql);
+          break;
+        } catch (err) {
+          if (attempt >= REPLACE_ATTEMPTS || !(err instanceof StorageError) || !LOCK_TIMED_OUT.test(err.message)) throw err;
+        }
       }
     }
+  }
+}
+
+async function replaceOnce(storage: Storage, sql: string): Promise<void> {
+  try {
+    await storage.command(`${sql} SETTINGS allow_replace_partition_from_empty_source = 1, lock_acquire_timeout = ${REPLACE_LOCK_TIMEOUT_S}`);
+  } catch (err) {
+    // Older servers do not know the setting and replace from an empty source anyway.
+    if (!(err instanceof StorageError) || !/unknown setting/i.test(err.message)) throw err;
+    await storage.command(`${sql} SETTINGS lock_acquire_timeout = ${REPLACE_LOCK_TIMEOUT_S}`);
   }
 }
