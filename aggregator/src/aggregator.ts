@@ -122,11 +122,12 @@ export function createAggregator(options: AggregatorOptions): Aggregator {
     let reader: BatchReader | undefined;
     let backoff = cfg.retryInitialMs;
     let carried: HeldBatch | undefined;
-    const store = async (b: HeldBatch, d: BatchDeps): Promise<void> => {
-      const { rows } = await storeBatch(b, d);
-      st.rowsInserted += rows;
-      if (rows > 0) st.lastInsertAt = Date.now();
-    };
+    const store = (b: HeldBatch, d: BatchDeps): Promise<void> =>
+      keptAlive(b.msgs, async () => {
+        const { rows } = await storeBatch(b, d);
+        st.rowsInserted += rows;
+        if (rows > 0) st.lastInsertAt = Date.now();
+      });
     const closeReader = async (): Promise<void> => {
       const r = reader;
       reader = undefined;
@@ -152,8 +153,7 @@ export function createAggregator(options: AggregatorOptions): Aggregator {
           const msgs = await r.take(cfg.batchMaxMessages, cfg.flushIntervalMs);
           return msgs.length > 0 ? keptAlive(msgs, () => prepareBatch(msgs, d)) : undefined;
         })();
-        const storing = previous ? keptAlive(previous.msgs, () => store(previous, d)) : Promise.resolve();
-        const [stored, prepared] = await Promise.allSettled([storing, next]);
+        const [stored, prepared] = await Promise.allSettled([previous ? store(previous, d) : Promise.resolve(), next]);
         if (stored.status === 'rejected') {
           if (prepared.status === 'fulfilled' && prepared.value) releaseBatch(prepared.value);
           throw stored.reason;
@@ -162,10 +162,7 @@ export function createAggregator(options: AggregatorOptions): Aggregator {
         if (prepared.value) {
           const rows = prepared.value.pre.good.reduce((n, p) => n + p.rows.length, 0);
           if (rows <= PIPELINE_MAX_ROWS && !stopping()) carried = prepared.value;
-          else {
-            const big = prepared.value;
-            await keptAlive(big.msgs, () => store(big, d));
-          }
+          else await store(prepared.value, d);
         }
         backoff = cfg.retryInitialMs;
       } catch (err) {

@@ -24,7 +24,6 @@ export const DEFAULT_FLUSH_INTERVAL_MS = 500;
  */
 export const DEFAULT_ACK_WAIT_MS = 30_000;
 export const DEFAULT_MAX_ACK_PENDING = 20_000;
-
 export const DEFAULT_STREAM_REPLICAS = 1;
 export const DEFAULT_RETRY_INITIAL_MS = 250;
 export const DEFAULT_RETRY_MAX_MS = 15_000;

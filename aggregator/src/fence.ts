@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { JetStreamClient, KV, KvEntry, QueuedIterator } from 'nats';
 import { ReplayError } from './errors.js';
+import { isKvConflict } from './kv-conflict.js';
 import type { Logger } from './log.js';
 
 /**
@@ -197,7 +198,7 @@ export async function acquireSwapSlot(js: JetStreamClient, o: SwapSlotOptions): 
           break;
         } catch (err) {
           // Someone else's lock by now (ours expired and was taken): nothing of ours to release.
-          if (/wrong last sequence|10071/i.test(err instanceof Error ? err.message : String(err))) break;
+          if (isKvConflict(err)) break;
           await sleep(200);
         }
       }

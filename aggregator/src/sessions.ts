@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { KV } from 'nats';
+import { isKvConflict } from './kv-conflict.js';
 
 /** Server-side visits end after this much inactivity. */
 export const SESSION_GAP_MS = 30 * 60 * 1000;
@@ -128,7 +129,7 @@ export function kvSessionStore(kv: KV, opts: { cacheSize?: number } = {}): Sessi
         } catch (err) {
           cache.delete(key);
           // Another aggregator moved the visit on: read it again and redo. Anything else is real.
-          if (attempt >= 10 || !isConflict(err)) throw err;
+          if (attempt >= 10 || !isKvConflict(err)) throw err;
           const entry = await kv.get(key);
           known = !entry
             ? ABSENT
@@ -137,9 +138,4 @@ export function kvSessionStore(kv: KV, opts: { cacheSize?: number } = {}): Sessi
       }
     },
   };
-}
-
-function isConflict(err: unknown): boolean {
-  const msg = err instanceof Error ? err.message : String(err);
-  return /wrong last sequence|key exists|10071/i.test(msg);
 }

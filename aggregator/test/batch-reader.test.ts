@@ -22,6 +22,14 @@ async function publish(count: number, bytes: number): Promise<void> {
   await Promise.all(Array.from({ length: count }, () => js.publish(`${STREAM}.x`, body)));
 }
 
+/** An empty stream with `count` messages of `bytes` each, a new consumer on it, and a reader. */
+async function backlog(count: number, bytes: number, maxBytes?: number): Promise<{ name: string; reader: BatchReader }> {
+  await jsm.streams.purge(STREAM);
+  const name = await freshConsumer();
+  await publish(count, bytes);
+  return { name, reader: new BatchReader(nc, STREAM, name, maxBytes) };
+}
+
 /** Blocks the event loop, as enriching a large batch does. */
 function busy(ms: number): void {
   const until = Date.now() + ms;
@@ -45,10 +53,7 @@ afterAll(async () => {
 
 describe('BatchReader', () => {
   it('loses nothing when the event loop is blocked past the pull expiry (no message waits for ack_wait)', async () => {
-    await jsm.streams.purge(STREAM);
-    const name = await freshConsumer();
-    await publish(300, 64 * 1024);
-    const reader = new BatchReader(nc, STREAM, name);
+    const { name, reader } = await backlog(300, 64 * 1024);
     let taken = 0;
     const started = Date.now();
     while (taken < 300 && Date.now() - started < 30_000) {
@@ -70,10 +75,7 @@ describe('BatchReader', () => {
   });
 
   it('returns a short batch when the pull expires, and an empty one on an idle stream', async () => {
-    await jsm.streams.purge(STREAM);
-    const name = await freshConsumer();
-    await publish(3, 10);
-    const reader = new BatchReader(nc, STREAM, name);
+    const { reader } = await backlog(3, 10);
     const first = await reader.take(100, 1000);
     expect(first).toHaveLength(3);
     for (const m of first) m.ack();
@@ -84,10 +86,7 @@ describe('BatchReader', () => {
   });
 
   it('close() waits for the open pull, hands back what was not taken, and the next reader gets it at once', async () => {
-    await jsm.streams.purge(STREAM);
-    const name = await freshConsumer();
-    await publish(40, 100);
-    const reader = new BatchReader(nc, STREAM, name);
+    const { name, reader } = await backlog(40, 100);
     const firstBatch = await reader.take(10, 1000);
     expect(firstBatch).toHaveLength(10);
     for (const m of firstBatch) m.ack();
@@ -108,11 +107,8 @@ describe('BatchReader', () => {
   });
 
   it('bounds a pull by bytes, so a backlog of large messages is taken in byte-sized batches without waiting for expiry', async () => {
-    await jsm.streams.purge(STREAM);
-    const name = await freshConsumer();
-    await publish(40, 100 * 1024);
     // 1 MiB budget (the server's max payload is 1 MiB, so the reader raises it to 2 MiB).
-    const reader = new BatchReader(nc, STREAM, name, 1024 * 1024);
+    const { reader } = await backlog(40, 100 * 1024, 1024 * 1024);
     // The first pull ends on its byte budget (a status from the server), not on its 5 s expiry.
     const t0 = Date.now();
     const first = await reader.take(1000, 5000);

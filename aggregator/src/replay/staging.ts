@@ -1,5 +1,6 @@
 import { StorageError } from '../errors.js';
 import { EVENTS_TABLE } from '../storage/schema-events.js';
+import { settingsClause } from '../storage/settings.js';
 import { ROLLUPS, selectSql } from '../storage/schema-rollups.js';
 import type { Storage } from '../storage/types.js';
 
@@ -118,12 +119,6 @@ export async function copyLiveDelta(storage: Storage, s: Staging, x: ReplaySlice
 }
 
 /**
- * Atomically replaces each affected partition of `events` and of every rollup with the staging
- * one. Each REPLACE PARTITION swaps the partition's set of parts in one step, so a query on a
- * table sees the old or the new partition, never a mix. An empty staging partition (everything
- * in it excluded now) must still replace: newer servers want that said explicitly.
- */
-/**
  * How long one partition replace may wait for its table locks before it gives up and is tried
  * again. A replace waits for every query reading the table; under ClickHouse's default (120 s) a
  * lock wait tangled with concurrent multi-table reads stalls the swap, and live inserts with it,
@@ -133,6 +128,12 @@ export const REPLACE_LOCK_TIMEOUT_S = 5;
 export const REPLACE_ATTEMPTS = 4;
 const LOCK_TIMED_OUT = /DEADLOCK_AVOIDED|Locking attempt timed out|\b473\b/i;
 
+/**
+ * Atomically replaces each affected partition of `events` and of every rollup with the staging
+ * one. Each REPLACE PARTITION swaps the partition's set of parts in one step, so a query on a
+ * table sees the old or the new partition, never a mix. An empty staging partition (everything
+ * in it excluded now) must still replace: newer servers want that said explicitly.
+ */
 export async function replacePartitions(storage: Storage, s: Staging, partitions: number[], onCluster = ''): Promise<void> {
   for (const t of s.tables) {
     for (const p of partitions) {
@@ -151,10 +152,10 @@ export async function replacePartitions(storage: Storage, s: Staging, partitions
 
 async function replaceOnce(storage: Storage, sql: string): Promise<void> {
   try {
-    await storage.command(`${sql} SETTINGS allow_replace_partition_from_empty_source = 1, lock_acquire_timeout = ${REPLACE_LOCK_TIMEOUT_S}`);
+    await storage.command(`${sql} ${settingsClause({ allow_replace_partition_from_empty_source: 1, lock_acquire_timeout: REPLACE_LOCK_TIMEOUT_S })}`);
   } catch (err) {
     // Older servers do not know the setting and replace from an empty source anyway.
     if (!(err instanceof StorageError) || !/unknown setting/i.test(err.message)) throw err;
-    await storage.command(`${sql} SETTINGS lock_acquire_timeout = ${REPLACE_LOCK_TIMEOUT_S}`);
+    await storage.command(`${sql} ${settingsClause({ lock_acquire_timeout: REPLACE_LOCK_TIMEOUT_S })}`);
   }
 }

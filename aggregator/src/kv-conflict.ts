@@ -1,0 +1,5 @@
+/** A KV compare-and-set lost: the key's revision moved on (JetStream's "wrong last sequence", 10071). */
+export function isKvConflict(err: unknown): boolean {
+  const msg = err instanceof Error ? err.message : String(err);
+  return /wrong last sequence|key exists|10071/i.test(msg);
+}
