@@ -75,10 +75,17 @@ export class QueryTimeoutError extends HttpError {
 /** nats.js error codes that mean NATS (the key store) is briefly out of reach, not that the request is bad. */
 const NATS_UNAVAILABLE_CODES = new Set(['TIMEOUT', 'CONNECTION_CLOSED', 'CONNECTION_DRAINING', 'DISCONNECT', 'CONNECTION_REFUSED', '503']);
 
+/** An error and its first causes (`cause` of `cause` …), at most five. */
+export function causeChain(err: unknown): unknown[] {
+  const out: unknown[] = [];
+  for (let e: unknown = err; e && out.length < 5; e = (e as { cause?: unknown }).cause) out.push(e);
+  return out;
+}
+
 /** The HTTP answer for any failure: its own when it has one, 503 when NATS is out of reach, else 500. */
 export function toHttpError(err: unknown): HttpError {
   if (err instanceof HttpError) return err;
-  for (let e: unknown = err, i = 0; e && i < 5; e = (e as { cause?: unknown }).cause, i++) {
+  for (const e of causeChain(err)) {
     const { name, code } = e as { name?: unknown; code?: unknown };
     if (name === 'NatsError' && NATS_UNAVAILABLE_CODES.has(String(code))) {
       return new UnavailableError('the key store (NATS) is unavailable, retry shortly', { cause: err });

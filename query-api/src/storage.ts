@@ -1,4 +1,4 @@
-import { BadRequestError, QueryTimeoutError, UnavailableError } from './errors.js';
+import { BadRequestError, causeChain, QueryTimeoutError, UnavailableError } from './errors.js';
 
 /**
  * What the query API needs from `@pulse/aggregator/storage`'s Storage: reads and a ping.
@@ -9,15 +9,9 @@ export interface QueryStorage {
   ping(): Promise<boolean>;
 }
 
-function chain(err: unknown): unknown[] {
-  const out: unknown[] = [];
-  for (let e: unknown = err; e && out.length < 5; e = (e as { cause?: unknown }).cause) out.push(e);
-  return out;
-}
-
 /** Turns a storage failure into the HTTP answer it deserves; unknown failures are re-thrown (500). */
 export function mapStorageError(err: unknown): never {
-  const links = chain(err);
+  const links = causeChain(err);
   const text = links.map((e) => `${(e as { code?: unknown }).code ?? ''} ${(e as Error).message ?? ''}`).join(' ');
   if (/TIMEOUT_EXCEEDED|\b159\b|Timeout exceeded/i.test(text)) {
     throw new QueryTimeoutError('the query took too long; narrow the date range or the breakdown', { cause: err });
