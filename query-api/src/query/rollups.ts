@@ -116,6 +116,7 @@ export function buildRollupQuery(plan: QueryPlan, opts: BuildOptions & { rollup:
     `bucket < toDateTime(${p.add('UInt32', opts.range.toMs / 1000)}, 'UTC')`,
     ...(plan.includeBots ? [] : ['is_bot = 0']),
     ...plan.filters.map((f) => filterOn(col(f.dimension), f, p)),
+    ...(opts.candidates ? [`${col(plan.dimensions[0] ?? '')} IN ${p.add('Array(String)', opts.candidates)}`] : []),
   ];
   let sql = `SELECT ${select.join(', ')}\nFROM ${opts.rollup.table}\nWHERE ${where.join('\n  AND ')}`;
   if (plan.dimensions.length > 0) sql += `\nGROUP BY ${dimensionAliases.join(', ')}`;

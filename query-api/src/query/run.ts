@@ -4,7 +4,8 @@ import { isTimeDimension, type MetricName } from './catalog.js';
 import type { QueryPlan, Range } from './plan.js';
 import { MAX_TIME_BUCKETS } from './plan.js';
 import { EVENTS_TABLE, buildQuery, type BuildOptions, type BuiltQuery } from './sql.js';
-import { ROLLUP_SKETCHES, buildRollupQuery, chooseRollup } from './rollups.js';
+import { ROLLUP_SKETCHES, buildRollupQuery, chooseRollup, type RollupChoice } from './rollups.js';
+import { DEFAULT_MIN_CANDIDATES, candidateCount, candidatesSuffice, prunable } from './top-candidates.js';
 import type { SchemaInfo } from '../schema-probe.js';
 
 export interface Comparison {
@@ -33,6 +34,8 @@ export interface RunOptions {
   /** ClickHouse settings for every statement (time limits). */
   settings: Record<string, string | number | boolean>;
   schema: SchemaInfo;
+  /** Fewest candidates a top list by visitors is answered from, or false to always merge every group (top-candidates.ts). */
+  minCandidates?: number | false;
 }
 
 interface RawRow {
@@ -98,6 +101,29 @@ function compareRows(a: RawRow, b: RawRow, plan: QueryPlan, order: [string, 'asc
   return 0;
 }
 
+/** The page of a top list by visitors or visits read among candidates, or undefined when they do not settle it. */
+async function fromCandidates(
+  storage: QueryStorage,
+  plan: QueryPlan,
+  rollup: RollupChoice | undefined,
+  page: NonNullable<BuildOptions['page']>,
+  opts: RunOptions,
+): Promise<RawRow[] | undefined> {
+  if (opts.minCandidates === false || !rollup || !prunable(plan, rollup, page.orderBy)) return undefined;
+  const k = candidateCount(plan, opts.minCandidates ?? DEFAULT_MIN_CANDIDATES);
+  const byEvents: QueryPlan = { ...plan, metrics: ['events'], orderBy: [['events', 'desc']], compare: undefined };
+  const base = { range: plan.range, schema: opts.schema, rollup };
+  const ranked = await fetchRows(storage, buildRollupQuery(byEvents, { ...base, page: { orderBy: byEvents.orderBy, limit: k + 1, offset: 0 } }), opts);
+  const excluded = ranked[k]?.metrics[0];
+  // Every group is a candidate: the full query is the same work.
+  if (excluded === undefined) return undefined;
+  const candidates = ranked.slice(0, k).map((r) => String(r.dims[0]));
+  const rows = await fetchRows(storage, buildRollupQuery(plan, { ...base, page, candidates }), opts);
+  const orderedBy = plan.metrics.indexOf(page.orderBy[0]?.[0] as MetricName);
+  const last = rows.length === page.limit ? rows[rows.length - 1]?.metrics[orderedBy] : undefined;
+  return candidatesSuffice(last, excluded) ? rows : undefined;
+}
+
 /** Runs a plan: a time series is gap-filled and paged here; any other breakdown is ordered and paged in SQL. */
 export async function runQuery(storage: QueryStorage, plan: QueryPlan, opts: RunOptions): Promise<QueryOutcome> {
   const order = defaultOrder(plan);
@@ -139,7 +165,9 @@ export async function runQuery(storage: QueryStorage, plan: QueryPlan, opts: Run
     hasMore = filled.length > plan.offset + plan.limit;
   } else {
     const page = { orderBy: order, limit: plan.limit + 1, offset: plan.offset };
-    rows = await fetchRows(storage, build({ range: plan.range, page, conversionDenominator: mainDen }), opts);
+    rows =
+      (await fromCandidates(storage, plan, rollup, page, opts)) ??
+      (await fetchRows(storage, build({ range: plan.range, page, conversionDenominator: mainDen }), opts));
     hasMore = rows.length > plan.limit;
     if (hasMore) rows = rows.slice(0, plan.limit);
   }

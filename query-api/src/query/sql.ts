@@ -234,6 +234,8 @@ export interface BuildOptions {
   conversionDenominator?: number;
   /** Keep only groups whose dimension values are one of these tuples (for comparison rows). */
   onlyGroups?: string[][];
+  /** Rollup queries with one dimension: read only the rows whose value is one of these (top-candidates.ts). */
+  candidates?: string[];
 }
 
 export function buildQuery(plan: QueryPlan, opts: BuildOptions): BuiltQuery {
