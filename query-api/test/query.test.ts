@@ -373,8 +373,11 @@ describe('rollup routing', () => {
 
   it('answers from the cheapest rollup that gives the raw numbers', async () => {
     const cases: [Record<string, unknown>, string][] = [
-      [{ metrics: ['pageviews', 'visitors', 'visits', 'events'] }, 'rollup_events_day'],
+      [{ metrics: ['pageviews', 'visitors', 'visits', 'events'] }, 'rollup_site_day'],
+      [{ metrics: ['pageviews', 'visitors', 'visits', 'events'], dimensions: ['time:day'] }, 'rollup_site_day'],
+      [{ metrics: ['visitors', 'events'], dimensions: ['time:day'], compare: 'previous_period' }, 'rollup_site_day'],
       [{ metrics: ['pageviews', 'visitors', 'visits', 'events'], dimensions: ['event_name'] }, 'rollup_events_day'],
+      [{ metrics: ['events'], dimensions: ['time:day', 'event_name'] }, 'rollup_events_day'],
       [{ metrics: ['visitors', 'events'], filters: [['is', 'event_name', ['signup']]] }, 'rollup_events_day'],
       [{ metrics: ['pageviews'], dimensions: ['page'] }, 'rollup_pages_day'],
       [{ metrics: ['pageviews'], filters: [['matches', 'page', ['/blog/*']]] }, 'rollup_pages_day'],
@@ -396,7 +399,7 @@ describe('rollup routing', () => {
 
   it('uses finer grains for local buckets and short ranges, and says which metrics are sketches', async () => {
     const day = await q({ metrics: ['pageviews', 'visits'], dimensions: ['time:day'] });
-    expect(day.meta.source_table).toBe('rollup_events_day');
+    expect(day.meta.source_table).toBe('rollup_site_day');
     expect(day.meta.sketches).toEqual(['visits']);
     const ny = await q({ metrics: ['pageviews'], dimensions: ['time:day'], timezone: 'America/New_York' });
     expect(ny.meta.source_table).toBe('rollup_events_hour');

@@ -3,7 +3,7 @@ import { connect, type NatsConnection } from 'nats';
 import { MIGRATIONS, createStorage, migrate, type Storage } from '@pulse/aggregator/storage';
 import { chdbDir, startNats, type TempDir, type TestNats } from '@pulse/testkit';
 import { createQueryApi, silentLogger, type QueryApi } from '../src/index.js';
-import { SKETCH_MIGRATION } from '../src/query/rollups.js';
+import { SITE_MIGRATION, SKETCH_MIGRATION } from '../src/query/rollups.js';
 import { ADMIN_TOKEN, call, createTenant, eventRow, insertEvents, type Tenant } from './harness.js';
 import { RANGE, insertDataset } from './dataset.js';
 
@@ -81,12 +81,14 @@ describe('rollup sketches, before and after the migration that adds them', () =>
     const oldPages = await fresh(PAGES, 'events');
 
     const { applied } = await migrate(storage);
-    expect(applied).toEqual([SKETCH_MIGRATION]);
+    expect(applied).toEqual([SKETCH_MIGRATION, SITE_MIGRATION]);
     const upgraded = await fresh(PAGES, 'rollup_paths_day');
     expect(upgraded.results).toEqual(oldPages.results);
     expect(upgraded.meta.sketches).toEqual(['visitors', 'visits']);
-    const series = await fresh(SERIES, 'rollup_events_day');
+    const series = await fresh(SERIES, 'rollup_site_day');
     expect(series.results).toEqual(raw.results);
+    const byName = await fresh({ ...SERIES, dimensions: ['time:day', 'event_name'] }, 'rollup_events_day');
+    expect(byName.results).toEqual((await q({ ...SERIES, dimensions: ['time:day', 'event_name'], date_range: RAW_RANGE })).results);
 
     const [cols] = await storage.query<{ n: number }>(
       "SELECT count() AS n FROM system.columns WHERE database = currentDatabase() AND table = 'rollup_events_day' AND name IN ('visitors_sketch', 'visits_sketch')",
@@ -106,6 +108,6 @@ describe('rollup sketches, before and after the migration that adds them', () =>
     expect(rolled.results.find((r) => r.dimensions[0] === '/pricing')?.metrics).toEqual([3, 3, 3, 4]);
     expect(rolled.results.find((r) => r.dimensions[0] === '/new')?.metrics).toEqual([1, 1, 0, 1]);
     const rawSeries = await q({ ...SERIES, date_range: RAW_RANGE });
-    expect((await fresh(SERIES, 'rollup_events_day')).results).toEqual(rawSeries.results);
+    expect((await fresh(SERIES, 'rollup_site_day')).results).toEqual(rawSeries.results);
   });
 });

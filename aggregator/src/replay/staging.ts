@@ -40,9 +40,19 @@ export async function createStaging(storage: Storage, s: Staging, onCluster = ''
   }
 }
 
+/**
+ * Drops the replay's views, then its tables: the ones this version makes, and any other table of
+ * its prefix, which a replay killed under a version with other rollups may have left behind.
+ */
 export async function dropStaging(storage: Storage, s: Staging, onCluster = ''): Promise<void> {
-  for (const v of s.views) await storage.command(`DROP VIEW IF EXISTS ${v}${onCluster}`);
-  for (const t of s.tables) await storage.command(`DROP TABLE IF EXISTS ${t.staging}${onCluster}`);
+  const found = await storage.query<{ name: string; engine: string }>(
+    'SELECT name, engine FROM system.tables WHERE database = currentDatabase() AND startsWith(name, {prefix:String})',
+    { prefix: `${s.prefix}_` },
+  );
+  const views = new Set([...s.views, ...found.filter((t) => t.engine === 'MaterializedView').map((t) => t.name)]);
+  const tables = new Set([...s.tables.map((t) => t.staging), ...found.map((t) => t.name)].filter((n) => !views.has(n)));
+  for (const v of views) await storage.command(`DROP VIEW IF EXISTS ${v}${onCluster}`);
+  for (const t of tables) await storage.command(`DROP TABLE IF EXISTS ${t}${onCluster}`);
 }
 
 /** Replay ids whose staging tables exist in this database. */

@@ -2,7 +2,7 @@ import { MigrationError, StorageError } from '../errors.js';
 import { ddlContext, tableSettings, type DdlContext } from './ddl.js';
 import { createArchiveTable } from './schema-archive.js';
 import { createEventsTable, EVENTS_TABLE } from './schema-events.js';
-import { countsOnlyStatements, FIRST_ROLLUPS, PATHS_ROLLUP, rollupStatements, sketchStatements } from './schema-rollups.js';
+import { countsOnlyStatements, FIRST_ROLLUPS, PATHS_ROLLUP, rollupStatements, SITE_ROLLUP, sketchStatements } from './schema-rollups.js';
 import type { Storage } from './types.js';
 
 export const MIGRATIONS_TABLE = 'schema_migrations';
@@ -41,6 +41,7 @@ export const MIGRATIONS: readonly Migration[] = [
       ...rollupStatements(ctx, PATHS_ROLLUP),
     ],
   },
+  { id: '0006_site_rollup', statements: (ctx) => rollupStatements(ctx, SITE_ROLLUP) },
 ];
 
 function createMigrationsTable(ctx: DdlContext): string {

@@ -83,8 +83,14 @@ export const FIRST_ROLLUPS: readonly Rollup[] = [
  */
 export const PATHS_ROLLUP: Rollup = rollup('paths', 'day', PAGE_DIMS, { sketches: true });
 
+/**
+ * Per site and day with no other dimension: a series or total of the whole site (the dashboard's
+ * graph and headline numbers) merges one sketch a day instead of one per event name.
+ */
+export const SITE_ROLLUP: Rollup = rollup('site', 'day', { is_bot: 'UInt8' }, { sketches: true });
+
 /** Every rollup the schema maintains; names are a contract with the query API (ARCHITECTURE.md). */
-export const ROLLUPS: readonly Rollup[] = [...FIRST_ROLLUPS, PATHS_ROLLUP];
+export const ROLLUPS: readonly Rollup[] = [...FIRST_ROLLUPS, PATHS_ROLLUP, SITE_ROLLUP];
 
 /**
  * The visitors/visits sketch the query API reads: HyperLogLog with 2^12 registers once large

@@ -7,8 +7,10 @@ export interface ServerConfig {
 
 export type ToServer =
   | { type: 'invalidate' }
+  /** Records what the API sends to storage from now on, until `disarm`. */
   | { type: 'arm' }
-  /** Runs the SQL the API sent for a report that read `table`, straight against chDB. */
+  | { type: 'disarm' }
+  /** Runs the statements recorded between arm and disarm (one report, which read `table`), one after the other, straight against chDB. */
   | { type: 'baseline'; table: string; concurrency: number; durationMs: number }
   | { type: 'stop' };
 
@@ -16,5 +18,6 @@ export type FromServer =
   | { type: 'ready'; port: number; readKey: string; siteId: string; fromMs: number; days: number; generateMs: number; chdbVersion: string }
   | { type: 'invalidated' }
   | { type: 'armed' }
+  | { type: 'disarmed' }
   | { type: 'baseline'; latenciesMs: number[]; sql: string }
   | { type: 'error'; message: string };

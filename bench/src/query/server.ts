@@ -15,7 +15,7 @@ import { closedLoop } from '../lib/load.js';
 import { insertChunkSql, type SiteData } from './generate.js';
 import type { FromServer, ServerConfig, ToServer } from './ipc.js';
 
-const ROLLUPS_READ = ['rollup_events_day', 'rollup_pages_day', 'rollup_paths_day'];
+const ROLLUPS_READ = ['rollup_site_day', 'rollup_events_day', 'rollup_pages_day', 'rollup_paths_day'];
 const ADMIN_TOKEN = 'bench-admin-token-0123456789';
 
 const cfg = JSON.parse(process.argv[2] ?? '{}') as ServerConfig;
@@ -29,7 +29,7 @@ interface Captured {
 }
 
 /** Records what the API asks of storage while armed, so the baseline runs the very same SQL. */
-function capturing(inner: Storage): { storage: Storage; arm(): void; calls: Captured[] } {
+function capturing(inner: Storage): { storage: Storage; arm(): void; disarm(): void; calls: Captured[] } {
   const calls: Captured[] = [];
   let armed = false;
   const storage: Storage = {
@@ -48,6 +48,9 @@ function capturing(inner: Storage): { storage: Storage; arm(): void; calls: Capt
     arm() {
       calls.length = 0;
       armed = true;
+    },
+    disarm() {
+      armed = false;
     },
     calls,
   };
@@ -92,18 +95,22 @@ process.on('message', (m: ToServer) => {
     } else if (m.type === 'arm') {
       cap.arm();
       send({ type: 'armed' });
+    } else if (m.type === 'disarm') {
+      cap.disarm();
+      send({ type: 'disarmed' });
     } else if (m.type === 'baseline') {
-      const call = [...cap.calls].reverse().find((c) => c.sql.includes(m.table) && !c.sql.includes('system.'));
-      if (!call) throw new BenchFailedError(`no captured query read ${m.table}`);
+      // A report may take more than one statement (a top list ranks its candidates first).
+      const calls = cap.calls.filter((c) => !c.sql.includes('system.'));
+      if (!calls.some((c) => c.sql.includes(m.table))) throw new BenchFailedError(`no captured query read ${m.table}`);
       const { latenciesMs } = await closedLoop({
         concurrency: m.concurrency,
         durationMs: m.durationMs,
         run: async () => {
-          await inner.query(call.sql, call.params, call.settings);
+          for (const c of calls) await inner.query(c.sql, c.params, c.settings);
           return 'ok';
         },
       });
-      send({ type: 'baseline', latenciesMs, sql: call.sql });
+      send({ type: 'baseline', latenciesMs, sql: calls.map((c) => c.sql).join(';\n\n') });
     } else if (m.type === 'stop') {
       await shutdown(0);
     }

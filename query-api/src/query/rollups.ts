@@ -18,8 +18,8 @@ interface RollupSpec {
   columns: Readonly<Record<string, string>>;
   /** Rolls up pageviews only: other measures would count pageviews, not all events. */
   pageviewsOnly: boolean;
-  /** Exists, complete, only once the sketch migration has finished. */
-  needsSketches?: boolean;
+  /** Exists, complete, only once this aggregator migration is recorded as applied (its backfill done). */
+  migration?: string;
 }
 
 /**
@@ -28,6 +28,8 @@ interface RollupSpec {
  * as applied the columns may exist but still be backfilling, so they are not read.
  */
 export const SKETCH_MIGRATION = '0005_rollup_sketches';
+/** The aggregator migration that creates and backfills `rollup_site_day`. */
+export const SITE_MIGRATION = '0006_site_rollup';
 /** The sketch of the `*_sketch` columns (aggregator SKETCH); merged with `<SKETCH>Merge`. */
 export const SKETCH_MERGE = 'uniqCombinedMerge(12)';
 
@@ -36,10 +38,12 @@ const GRAIN_MS: Record<Grain, number> = { minute: 60_000, hour: 3_600_000, day: 
 /** Coarsest first: fewer rows to read. */
 const GRAIN_ORDER: readonly Grain[] = ['day', 'hour', 'minute'];
 
+/** Tried in order: the first that fits answers. */
 const SPECS: readonly RollupSpec[] = [
+  { name: 'site', grains: ['day'], columns: {}, pageviewsOnly: false, migration: SITE_MIGRATION },
   { name: 'events', grains: ['minute', 'hour', 'day'], columns: { event_name: 'name' }, pageviewsOnly: false },
   { name: 'pages', grains: ['hour', 'day'], columns: { page: 'path' }, pageviewsOnly: true },
-  { name: 'paths', grains: ['day'], columns: { page: 'path' }, pageviewsOnly: false, needsSketches: true },
+  { name: 'paths', grains: ['day'], columns: { page: 'path' }, pageviewsOnly: false, migration: SKETCH_MIGRATION },
   { name: 'tech_geo', grains: ['day'], columns: { country: 'country', device: 'device', browser: 'browser', os: 'os' }, pageviewsOnly: false },
 ];
 
@@ -68,7 +72,7 @@ export function chooseRollup(plan: QueryPlan, schema: SchemaInfo): RollupChoice 
   const buckets = unit ? ranges.flatMap((r) => bucketsBetween(unit, r.fromMs, r.toMs, plan.timezone, MAX_TIME_BUCKETS) ?? [Number.NaN]) : [];
   for (const spec of SPECS) {
     if (spec.pageviewsOnly && !plan.metrics.every((m) => m === 'pageviews')) continue;
-    if (spec.needsSketches && !sketches) continue;
+    if (spec.migration && !schema.migrations.has(spec.migration)) continue;
     const fits = (d: string) => isTimeDimension(d) || spec.columns[d] !== undefined;
     if (!plan.dimensions.every(fits) || !plan.filters.every((f) => spec.columns[f.dimension] !== undefined)) continue;
     for (const grain of GRAIN_ORDER) {
