@@ -104,6 +104,6 @@ describe('migrations on an existing data directory', () => {
       `SELECT count() AS all, countIf(position(as_select, 'uniqState(') > 0) AS uniq
        FROM system.tables WHERE database = currentDatabase() AND engine = 'MaterializedView'`,
     );
-    expect(views).toEqual({ all: 9, uniq: 0 });
+    expect(views).toEqual({ all: 10, uniq: 0 });
   });
 });

@@ -3,7 +3,7 @@ import { connect, type NatsConnection } from 'nats';
 import { MIGRATIONS, createStorage, migrate, type Storage } from '@pulse/aggregator/storage';
 import { chdbDir, startNats, type TempDir, type TestNats } from '@pulse/testkit';
 import { createQueryApi, silentLogger, type QueryApi } from '../src/index.js';
-import { SITE_MIGRATION, SKETCH_MIGRATION } from '../src/query/rollups.js';
+import { PATHS_BY_PATH_MIGRATION, SITE_MIGRATION, SKETCH_MIGRATION } from '../src/query/rollups.js';
 import { ADMIN_TOKEN, call, createTenant, eventRow, insertEvents, type Tenant } from './harness.js';
 import { RANGE, insertDataset } from './dataset.js';
 
@@ -81,7 +81,13 @@ describe('rollup sketches, before and after the migration that adds them', () =>
     const oldPages = await fresh(PAGES, 'events');
 
     const { applied } = await migrate(storage);
-    expect(applied).toEqual([SKETCH_MIGRATION, SITE_MIGRATION]);
+    expect(applied).toEqual([SKETCH_MIGRATION, SITE_MIGRATION, PATHS_BY_PATH_MIGRATION]);
+    // The copy sorted by path starts as a copy of rollup_paths_day.
+    const byPath = (table: string) =>
+      storage.query(`SELECT path, sum(events) AS e, sum(pageviews) AS p, uniqCombinedMerge(12)(visitors_sketch) AS v, uniqCombinedMerge(12)(visits_sketch) AS s FROM ${table} GROUP BY path ORDER BY path`);
+    const copied = await byPath('rollup_paths_by_path_day');
+    expect(copied.length).toBeGreaterThan(0);
+    expect(copied).toEqual(await byPath('rollup_paths_day'));
     const upgraded = await fresh(PAGES, 'rollup_paths_day');
     expect(upgraded.results).toEqual(oldPages.results);
     expect(upgraded.meta.sketches).toEqual(['visitors', 'visits']);
@@ -109,5 +115,8 @@ describe('rollup sketches, before and after the migration that adds them', () =>
     expect(rolled.results.find((r) => r.dimensions[0] === '/new')?.metrics).toEqual([1, 1, 0, 1]);
     const rawSeries = await q({ ...SERIES, date_range: RAW_RANGE });
     expect((await fresh(SERIES, 'rollup_site_day')).results).toEqual(rawSeries.results);
+    const byPath = (table: string) =>
+      storage.query(`SELECT path, sum(events) AS e, uniqCombinedMerge(12)(visitors_sketch) AS v, uniqCombinedMerge(12)(visits_sketch) AS s FROM ${table} GROUP BY path ORDER BY path`);
+    expect(await byPath('rollup_paths_by_path_day')).toEqual(await byPath('rollup_paths_day'));
   });
 });

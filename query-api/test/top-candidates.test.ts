@@ -89,9 +89,11 @@ describe('top lists by visitors from candidates', () => {
     expect(Math.abs((visitors ?? 0) / 1501 - 1)).toBeLessThan(0.03);
     expect(Math.abs((visits ?? 0) / 1501 - 1)).toBeLessThan(0.03);
     expect([pageviews, events]).toEqual([3001, 3001]);
-    // The ranking query and the one over 110 candidates (10 per needed row), nothing else.
+    // The ranking, then the sketches of 44 candidates (4 per needed row) from the copy sorted by path.
     expect(sent).toHaveLength(2);
-    expect(candidateLists(sent).map((c) => c.length)).toEqual([110]);
+    expect(candidateLists(sent).map((c) => c.length)).toEqual([44]);
+    expect(sent[0]?.sql).toContain('FROM rollup_paths_day');
+    expect(sent[1]?.sql).toContain('FROM rollup_paths_by_path_day');
   });
 
   it('pages and orders by visits the same way', async () => {
@@ -118,9 +120,9 @@ describe('top lists by visitors from candidates', () => {
   });
 
   it('does not rank when every group would be a candidate, or the order is not by visitors', async () => {
-    const deep = await both(SKEWED, { metrics: ['visitors'], order_by: [['visitors', 'desc']], limit: 10, offset: 25 });
+    const deep = await both(SKEWED, { metrics: ['visitors'], order_by: [['visitors', 'desc']], limit: 10, offset: 70 });
     expect(deep.got.results).toEqual(deep.want.results);
-    // 10 × 36 needed rows > 300 paths: the ranking finds no excluded group.
+    // 4 × 81 needed rows > 300 paths: the ranking finds no excluded group.
     expect(deep.sent).toHaveLength(2);
     expect(candidateLists(deep.sent)).toEqual([]);
     const byPageviews = await both(SKEWED, { metrics: ['visitors', 'pageviews'], order_by: [['pageviews', 'desc']], limit: 10 });

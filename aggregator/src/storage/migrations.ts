@@ -2,7 +2,7 @@ import { MigrationError, StorageError } from '../errors.js';
 import { ddlContext, tableSettings, type DdlContext } from './ddl.js';
 import { createArchiveTable } from './schema-archive.js';
 import { createEventsTable, EVENTS_TABLE } from './schema-events.js';
-import { countsOnlyStatements, FIRST_ROLLUPS, PATHS_ROLLUP, rollupStatements, SITE_ROLLUP, sketchStatements } from './schema-rollups.js';
+import { countsOnlyStatements, FIRST_ROLLUPS, PATHS_BY_PATH_ROLLUP, PATHS_ROLLUP, rollupStatements, SITE_ROLLUP, sketchStatements } from './schema-rollups.js';
 import type { Storage } from './types.js';
 
 export const MIGRATIONS_TABLE = 'schema_migrations';
@@ -42,6 +42,7 @@ export const MIGRATIONS: readonly Migration[] = [
     ],
   },
   { id: '0006_site_rollup', statements: (ctx) => rollupStatements(ctx, SITE_ROLLUP) },
+  { id: '0007_paths_by_path', statements: (ctx) => rollupStatements(ctx, PATHS_BY_PATH_ROLLUP, 'current', PATHS_ROLLUP) },
 ];
 
 function createMigrationsTable(ctx: DdlContext): string {

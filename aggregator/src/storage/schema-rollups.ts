@@ -23,6 +23,10 @@ export interface Rollup {
    * reads visitors or visits from have them: each costs two more sketch updates per inserted event.
    */
   sketches?: boolean;
+  /** Sorting key, when not (site_id, bucket, dims...). */
+  key?: readonly string[];
+  /** index_granularity, when not ClickHouse's 8192. */
+  granularity?: number;
 }
 
 const GRAINS = {
@@ -33,16 +37,9 @@ const GRAINS = {
 
 type Grain = keyof typeof GRAINS;
 
-function rollup(name: string, grain: Grain, dims: Record<string, string>, opts: { where?: string; sketches?: boolean } = {}): Rollup {
+function rollup(name: string, grain: Grain, dims: Record<string, string>, opts: Pick<Rollup, 'where' | 'sketches' | 'key' | 'granularity'> = {}): Rollup {
   const table = `rollup_${name}_${grain}`;
-  return {
-    table,
-    view: `mv_${table}`,
-    bucket: GRAINS[grain],
-    dims,
-    ...(opts.where ? { where: opts.where } : {}),
-    ...(opts.sketches ? { sketches: true } : {}),
-  };
+  return { table, view: `mv_${table}`, bucket: GRAINS[grain], dims, ...opts };
 }
 
 const EVENT_DIMS = { name: 'LowCardinality(String)', is_bot: 'UInt8' };
@@ -84,13 +81,25 @@ export const FIRST_ROLLUPS: readonly Rollup[] = [
 export const PATHS_ROLLUP: Rollup = rollup('paths', 'day', PAGE_DIMS, { sketches: true });
 
 /**
+ * `rollup_paths_day` again, sorted by path first, in small granules: a top list by visitors merges
+ * the sketches of a few candidate pages (query API, top-candidates.ts), and in the day-first table
+ * those pages' rows lie in every granule, so every page's sketch was read to merge a few. Here a
+ * page's days are adjacent and a granule is 64 rows.
+ */
+export const PATHS_BY_PATH_ROLLUP: Rollup = rollup('paths_by_path', 'day', PAGE_DIMS, {
+  sketches: true,
+  key: ['site_id', 'is_bot', 'path', 'bucket'],
+  granularity: 64,
+});
+
+/**
  * Per site and day with no other dimension: a series or total of the whole site (the dashboard's
  * graph and headline numbers) merges one sketch a day instead of one per event name.
  */
 export const SITE_ROLLUP: Rollup = rollup('site', 'day', { is_bot: 'UInt8' }, { sketches: true });
 
 /** Every rollup the schema maintains; names are a contract with the query API (ARCHITECTURE.md). */
-export const ROLLUPS: readonly Rollup[] = [...FIRST_ROLLUPS, PATHS_ROLLUP, SITE_ROLLUP];
+export const ROLLUPS: readonly Rollup[] = [...FIRST_ROLLUPS, PATHS_ROLLUP, SITE_ROLLUP, PATHS_BY_PATH_ROLLUP];
 
 /**
  * The visitors/visits sketch the query API reads: HyperLogLog with 2^12 registers once large
@@ -165,9 +174,10 @@ export function selectSql(r: Rollup, source: string = EVENTS_TABLE, set: Measure
  * the view. Run before aggregators insert: rows inserted between backfill and view creation would
  * be missing from the rollup.
  */
-export function rollupStatements(ctx: DdlContext, r: Rollup, set: MeasureSet = 'current'): string[] {
+export function rollupStatements(ctx: DdlContext, r: Rollup, set: MeasureSet = 'current', backfillFrom?: Rollup): string[] {
   const dims = Object.entries(r.dims).map(([n, t]) => `  ${n} ${t},`);
-  const key = ['site_id', 'bucket', ...Object.keys(r.dims)].join(', ');
+  const key = (r.key ?? ['site_id', 'bucket', ...Object.keys(r.dims)]).join(', ');
+  const granularity = r.granularity === undefined ? '' : `index_granularity = ${r.granularity}`;
   const sketches = !hasSketches(r, set) ? '' : Object.entries(SKETCH_COLUMNS).map(([n, t]) => `,\n  ${n} ${t}`).join('');
   const create = `CREATE TABLE IF NOT EXISTS ${r.table}${ctx.onCluster} (
   site_id String,
@@ -177,11 +187,15 @@ ${dims.join('\n')}${FIRST_MEASURES}${sketches}
 ENGINE = ${ctx.engine('AggregatingMergeTree')}
 PARTITION BY toYYYYMM(bucket)
 ORDER BY (${key})
-${tableSettings(ctx.dedupSettings)}`;
+${tableSettings(ctx.dedupSettings, granularity)}`;
   // The first schema's text is frozen (applied migrations are not re-rendered differently).
   const columns = set === 'first' ? '' : ` (${selectColumns(r, set).join(', ')})`;
+  // From another rollup with the same columns: its states cover days whose raw events a TTL dropped.
+  const source = backfillFrom
+    ? `SELECT ${selectColumns(r, set).join(', ')} FROM ${backfillFrom.table}`
+    : `SELECT * FROM (${selectSql(r, EVENTS_TABLE, set)})`;
   const backfill = `INSERT INTO ${r.table}${columns}
-SELECT * FROM (${selectSql(r, EVENTS_TABLE, set)})
+${source}
 WHERE (SELECT count() FROM ${r.table}) = 0`;
   const view = `CREATE MATERIALIZED VIEW IF NOT EXISTS ${r.view}${ctx.onCluster} TO ${r.table} AS
 ${selectSql(r, EVENTS_TABLE, set)}`;

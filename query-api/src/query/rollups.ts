@@ -20,6 +20,8 @@ interface RollupSpec {
   pageviewsOnly: boolean;
   /** Exists, complete, only once this aggregator migration is recorded as applied (its backfill done). */
   migration?: string;
+  /** The same rollup sorted by its dimension first, for merging a few groups' sketches (top-candidates.ts), and its migration. */
+  byGroup?: { table: string; migration: string };
 }
 
 /**
@@ -30,6 +32,8 @@ interface RollupSpec {
 export const SKETCH_MIGRATION = '0005_rollup_sketches';
 /** The aggregator migration that creates and backfills `rollup_site_day`. */
 export const SITE_MIGRATION = '0006_site_rollup';
+/** The aggregator migration that creates `rollup_paths_by_path_day` (`rollup_paths_day` sorted by path first). */
+export const PATHS_BY_PATH_MIGRATION = '0007_paths_by_path';
 /** The sketch of the `*_sketch` columns (aggregator SKETCH); merged with `<SKETCH>Merge`. */
 export const SKETCH_MERGE = 'uniqCombinedMerge(12)';
 
@@ -43,7 +47,14 @@ const SPECS: readonly RollupSpec[] = [
   { name: 'site', grains: ['day'], columns: {}, pageviewsOnly: false, migration: SITE_MIGRATION },
   { name: 'events', grains: ['minute', 'hour', 'day'], columns: { event_name: 'name' }, pageviewsOnly: false },
   { name: 'pages', grains: ['hour', 'day'], columns: { page: 'path' }, pageviewsOnly: true },
-  { name: 'paths', grains: ['day'], columns: { page: 'path' }, pageviewsOnly: false, migration: SKETCH_MIGRATION },
+  {
+    name: 'paths',
+    grains: ['day'],
+    columns: { page: 'path' },
+    pageviewsOnly: false,
+    migration: SKETCH_MIGRATION,
+    byGroup: { table: 'rollup_paths_by_path_day', migration: PATHS_BY_PATH_MIGRATION },
+  },
   { name: 'tech_geo', grains: ['day'], columns: { country: 'country', device: 'device', browser: 'browser', os: 'os' }, pageviewsOnly: false },
 ];
 
@@ -54,6 +65,8 @@ export interface RollupChoice {
   columns: Readonly<Record<string, string>>;
   /** Visitors and visits come from the small sketch columns (else from the `uniq` states). */
   sketches: boolean;
+  /** The same rollup sorted by its dimension first, when it exists and is complete. */
+  byGroup?: string;
 }
 
 /** Metrics that come out of `uniq` sketches when answered from a rollup. */
@@ -81,7 +94,9 @@ export function chooseRollup(plan: QueryPlan, schema: SchemaInfo): RollupChoice 
       // Ranges and local time buckets must fall on whole rollup buckets (UTC), or numbers would shift.
       if (!ranges.every((r) => aligned(r, ms)) || !buckets.every((b) => b % ms === 0)) continue;
       const table = `rollup_${spec.name}_${grain}`;
-      if (schema.tables.has(table)) return { table, columns: spec.columns, sketches };
+      if (!schema.tables.has(table)) continue;
+      const byGroup = spec.byGroup && schema.migrations.has(spec.byGroup.migration) ? { byGroup: spec.byGroup.table } : {};
+      return { table, columns: spec.columns, sketches, ...byGroup };
     }
   }
   return undefined;

@@ -118,7 +118,9 @@ async function fromCandidates(
   // Every group is a candidate: the full query is the same work.
   if (excluded === undefined) return undefined;
   const candidates = ranked.slice(0, k).map((r) => String(r.dims[0]));
-  const rows = await fetchRows(storage, buildRollupQuery(plan, { ...base, page, candidates }), opts);
+  // The candidates' sketches from the copy sorted by group, where their rows lie together.
+  const merged = rollup.byGroup ? { ...rollup, table: rollup.byGroup } : rollup;
+  const rows = await fetchRows(storage, buildRollupQuery(plan, { ...base, rollup: merged, page, candidates }), opts);
   const orderedBy = plan.metrics.indexOf(page.orderBy[0]?.[0] as MetricName);
   const last = rows.length === page.limit ? rows[rows.length - 1]?.metrics[orderedBy] : undefined;
   return candidatesSuffice(last, excluded) ? rows : undefined;

@@ -15,9 +15,9 @@ import type { RollupChoice } from './rollups.js';
  * that), so the rows returned are the full query's rows, with the same numbers, since each
  * group's estimate comes from the same states either way.
  */
-export const DEFAULT_MIN_CANDIDATES = 200;
+export const DEFAULT_MIN_CANDIDATES = 50;
 /** Candidates per row the page needs (offset + limit + 1). */
-export const CANDIDATES_PER_ROW = 10;
+export const CANDIDATES_PER_ROW = 4;
 /** How far above the best excluded group's events the last needed row's estimate must be. */
 export const SKETCH_BOUND_MARGIN = 0.1;
 
