@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { JetStreamClient, KV, KvEntry, QueuedIterator } from 'nats';
+import type { JetStreamClient, JetStreamManager, KV, KvEntry, QueuedIterator } from 'nats';
 import { ReplayError } from './errors.js';
 import { isKvConflict } from './kv-conflict.js';
 import type { Logger } from './log.js';
@@ -46,6 +46,20 @@ export function replaysKv(js: JetStreamClient, replicas = 1): Promise<KV> {
 
 function membersKv(js: JetStreamClient, replicas = 1): Promise<KV> {
   return js.views.kv(KV_AGGREGATORS, { history: 1, ttl: MEMBER_TTL_MS, replicas });
+}
+
+const MEMBER_SUBJECTS = `$KV.${KV_AGGREGATORS}.`;
+
+/**
+ * Ids with an entry (or a delete marker) in the members bucket, read from the stream's subject
+ * counts in one request. Not `kv.keys()`: its iterator ends only when a delivered entry says none
+ * is pending, so an entry that the bucket's TTL removes after the iterator counted it and before
+ * it was delivered leaves the iteration waiting forever, and the replay with it, in its swap with
+ * live inserts fenced (a replay hang seen three times in tests and CI fits this).
+ */
+export async function memberIds(jsm: JetStreamManager): Promise<string[]> {
+  const si = await jsm.streams.info(`KV_${KV_AGGREGATORS}`, { subjects_filter: `${MEMBER_SUBJECTS}>` });
+  return Object.keys(si.state.subjects ?? {}).map((s) => s.slice(MEMBER_SUBJECTS.length));
 }
 
 /** The live side: each insert runs between `enter()` and `leave()`. */
@@ -140,6 +154,7 @@ export interface SwapSlotOptions {
 export async function acquireSwapSlot(js: JetStreamClient, o: SwapSlotOptions): Promise<SwapSlot> {
   const kv = await replaysKv(js);
   const members = await membersKv(js);
+  const jsm = await js.jetstreamManager();
   let revision = 0;
   let current: SwapLock | undefined;
   const put = async (l: SwapLock) => {
@@ -172,8 +187,7 @@ export async function acquireSwapSlot(js: JetStreamClient, o: SwapSlotOptions): 
     async raise() {
       const l: SwapLock = { replay_id: o.replayId, token: randomBytes(8).toString('hex'), phase: 'fence', expires_at: Date.now() + o.fenceTtlMs };
       await put(l);
-      const ids: string[] = [];
-      for await (const k of await members.keys()) ids.push(k);
+      const ids = await memberIds(jsm);
       const until = Date.now() + o.ackTimeoutMs;
       for (const mid of ids) {
         for (;;) {
