@@ -109,7 +109,7 @@ async function fromCandidates(
   page: NonNullable<BuildOptions['page']>,
   opts: RunOptions,
 ): Promise<RawRow[] | undefined> {
-  if (opts.minCandidates === false || !rollup || !prunable(plan, rollup, page.orderBy)) return undefined;
+  if (opts.minCandidates === false || !rollup || !prunable(plan, page.orderBy)) return undefined;
   const k = candidateCount(plan, opts.minCandidates ?? DEFAULT_MIN_CANDIDATES);
   const byEvents: QueryPlan = { ...plan, metrics: ['events'], orderBy: [['events', 'desc']], compare: undefined };
   const base = { range: plan.range, schema: opts.schema, rollup };

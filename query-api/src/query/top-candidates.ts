@@ -1,6 +1,5 @@
 import { isTimeDimension } from './catalog.js';
 import type { QueryPlan } from './plan.js';
-import type { RollupChoice } from './rollups.js';
 
 /**
  * Top-N by visitors (or visits) from a rollup without merging every group's sketch.
@@ -24,13 +23,12 @@ export const SKETCH_BOUND_MARGIN = 0.1;
 const BOUNDED_BY_EVENTS = new Set(['visitors', 'visits']);
 
 /**
- * Whether the breakdown may be answered from candidates: a rollup with one non-time dimension,
+ * Whether a breakdown read from a rollup may be answered from candidates: one non-time dimension,
  * ordered first by visitors or visits, descending (the dashboard's top lists).
  */
-export function prunable(plan: QueryPlan, rollup: RollupChoice | undefined, order: readonly [string, 'asc' | 'desc'][]): boolean {
+export function prunable(plan: QueryPlan, order: readonly [string, 'asc' | 'desc'][]): boolean {
   const first = order[0];
   return (
-    rollup !== undefined &&
     plan.dimensions.length === 1 &&
     !isTimeDimension(plan.dimensions[0] ?? '') &&
     first !== undefined &&
