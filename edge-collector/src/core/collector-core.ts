@@ -1,5 +1,5 @@
 import { BodyError, validateBatch, type AcceptedEvent, type BatchReply, type RawBodyFormat, type RawStreamRecord, type Rejection, type StreamRecord, type WriteKeyRecord } from '@pulse/protocol';
-import { decodeBodyAs, rawEventId, resolveBodyFormat } from '@pulse/protocol/codec';
+import { decodeBodyAs, rawEventId, resolveBodyFormat, scanMsgpackBatch } from '@pulse/protocol/codec';
 import type { CollectorOptions } from '../config.js';
 import { DrainingError, KeyLookupError, RecordTooLargeError, StreamUnavailableError } from '../errors.js';
 import { corsHeaders, errorResponse, json, JSON_CONTENT_TYPE } from './http.js';
@@ -31,6 +31,13 @@ export interface CoreDeps {
 }
 
 type Route = 'batch' | 'script' | 'healthz' | 'readyz' | 'metrics' | 'preflight' | 'other';
+
+/** A batch handed to the sink: the publish to await, and what to answer once it is acked. */
+interface Ingested {
+  pending: Promise<CoreResponse | undefined>;
+  acceptedCount: number;
+  rejected: Rejection[];
+}
 
 /** The runtime-neutral collector: a request snapshot in, a response out. Adapters only move bytes. */
 export class CollectorCore {
@@ -252,11 +259,7 @@ export class CollectorCore {
   }
 
   /** Decode, validate, limit, enrich and hand to the sink; synchronous so nothing large outlives it. */
-  private ingest(
-    req: CoreRequest,
-    key: string,
-    site: WriteKeyRecord,
-  ): CoreResponse | { pending: Promise<CoreResponse | undefined>; acceptedCount: number; rejected: Rejection[] } {
+  private ingest(req: CoreRequest, key: string, site: WriteKeyRecord): CoreResponse | Ingested {
     const receivedAt = this.now();
     // Ids of events sent without one: `<id_base>.<index>`, so that a raw record expands to the same ids.
     const idBase = `${this.o.instanceId}-${(this.requestSeq++).toString(36)}`;
@@ -267,6 +270,12 @@ export class CollectorCore {
     let rejected: Rejection[];
     try {
       format = resolveBodyFormat(req.body, req.headers['content-type']);
+      // An SDK batch the scan vouches for is forwarded without building its events (the decode
+      // was half of a batch request's CPU); anything it cannot vouch for takes the full path.
+      if (format === 'msgpack') {
+        const n = scanMsgpackBatch(req.body, { receivedAt, maxEventAgeMs: this.o.maxEventAgeMs, idLength: (i) => idAt(i).length });
+        if (n !== undefined && n > 0) return this.forwardWhole(req, key, site, { format, receivedAt, idBase, count: n });
+      }
       raw = decodeBodyAs(req.body, format);
       ({ accepted, rejected } = validateBatch(raw, { receivedAt, maxEventAgeMs: this.o.maxEventAgeMs, idAt }));
     } catch (e) {
@@ -275,38 +284,14 @@ export class CollectorCore {
       return errorResponse(err.status, err.code, err.message);
     }
 
-    const rate = this.limiter.take(key, accepted.length + rejected.length);
-    if (!rate.ok) {
-      this.deps.metrics.rateLimited.inc();
-      return errorResponse(429, 'rate_limited', 'too many events for this write key', { 'retry-after': String(rate.retryAfterSec) });
-    }
-
-    const peer = this.clientIp(req.remoteAddress, req.headers['x-forwarded-for']);
-    const ua = (req.headers['user-agent'] ?? '').slice(0, MAX_USER_AGENT_LENGTH);
-    const country = peer.viaTrustedProxy ? this.countryOf(req) : '';
-
     // The common case, every event accepted: the stream gets the body as it came (the aggregator
     // validates it again, identically) instead of the events re-encoded, a third of the CPU. It
     // skips allSettled's arrays and extra ticks too.
-    if (accepted.length > 0 && rejected.length === 0) {
-      const whole: RawStreamRecord = {
-        site_id: site.site_id,
-        received_at: receivedAt,
-        ip: peer.ip,
-        ua,
-        country,
-        body: req.body,
-        format,
-        max_event_age_ms: this.o.maxEventAgeMs,
-        id_base: idBase,
-        accepted: accepted.length,
-      };
-      const pending = this.deps.sink.publishRecord(whole).then(
-        () => undefined,
-        (e: unknown) => this.failureOf([{ status: 'rejected', reason: e }]),
-      );
-      return { pending, acceptedCount: accepted.length, rejected };
-    }
+    if (accepted.length > 0 && rejected.length === 0) return this.forwardWhole(req, key, site, { format, receivedAt, idBase, count: accepted.length });
+
+    const limited = this.rateLimited(key, accepted.length + rejected.length);
+    if (limited) return limited;
+    const { peer, ua, country } = this.edgeFields(req);
     // Some events refused: the accepted ones re-encoded, the others dead-lettered.
     const record: StreamRecord | undefined =
       accepted.length > 0 ? { site_id: site.site_id, received_at: receivedAt, ip: peer.ip, ua, country, events: accepted } : undefined;
@@ -318,6 +303,48 @@ export class CollectorCore {
       work.push(this.deps.sink.publishDeadLetter({ v: 1, source: 'collector', site_id: site.site_id, received_at: receivedAt, ua, country, items }));
     }
     return { pending: Promise.allSettled(work).then((results) => this.failureOf(results)), acceptedCount: accepted.length, rejected };
+  }
+
+  /** Every event of the body accepted: the body goes to the stream as it came, as a raw record. */
+  private forwardWhole(
+    req: CoreRequest,
+    key: string,
+    site: WriteKeyRecord,
+    b: { format: RawBodyFormat; receivedAt: number; idBase: string; count: number },
+  ): CoreResponse | Ingested {
+    const limited = this.rateLimited(key, b.count);
+    if (limited) return limited;
+    const { peer, ua, country } = this.edgeFields(req);
+    const whole: RawStreamRecord = {
+      site_id: site.site_id,
+      received_at: b.receivedAt,
+      ip: peer.ip,
+      ua,
+      country,
+      body: req.body,
+      format: b.format,
+      max_event_age_ms: this.o.maxEventAgeMs,
+      id_base: b.idBase,
+      accepted: b.count,
+    };
+    const pending = this.deps.sink.publishRecord(whole).then(
+      () => undefined,
+      (e: unknown) => this.failureOf([{ status: 'rejected', reason: e }]),
+    );
+    return { pending, acceptedCount: b.count, rejected: [] };
+  }
+
+  private rateLimited(key: string, events: number): CoreResponse | undefined {
+    const rate = this.limiter.take(key, events);
+    if (rate.ok) return undefined;
+    this.deps.metrics.rateLimited.inc();
+    return errorResponse(429, 'rate_limited', 'too many events for this write key', { 'retry-after': String(rate.retryAfterSec) });
+  }
+
+  private edgeFields(req: CoreRequest): { peer: { ip: string; viaTrustedProxy: boolean }; ua: string; country: string } {
+    const peer = this.clientIp(req.remoteAddress, req.headers['x-forwarded-for']);
+    const ua = (req.headers['user-agent'] ?? '').slice(0, MAX_USER_AGENT_LENGTH);
+    return { peer, ua, country: peer.viaTrustedProxy ? this.countryOf(req) : '' };
   }
 
   private failureOf(results: PromiseSettledResult<void>[]): CoreResponse | undefined {
