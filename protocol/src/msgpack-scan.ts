@@ -185,22 +185,21 @@ class Scanner {
   }
 
   mapHeader(): number {
-    const t = this.peek();
-    if (t < 0) return this.fail();
-    this.pos++;
-    if (t >= 0x80 && t <= 0x8f) return t & 0x0f;
-    if (t === 0xde) return this.uint(2);
-    if (t === 0xdf) return this.uint(4);
-    return this.fail();
+    return this.header(0x80, 0xde);
   }
 
   arrayHeader(): number {
+    return this.header(0x90, 0xdc);
+  }
+
+  /** A map or array header: the fix form (`fix` | n < 16), then its 16- and 32-bit forms (`wide`, `wide + 1`). */
+  private header(fix: number, wide: number): number {
     const t = this.peek();
     if (t < 0) return this.fail();
     this.pos++;
-    if (t >= 0x90 && t <= 0x9f) return t & 0x0f;
-    if (t === 0xdc) return this.uint(2);
-    if (t === 0xdd) return this.uint(4);
+    if ((t & 0xf0) === fix) return t & 0x0f;
+    if (t === wide) return this.uint(2);
+    if (t === wide + 1) return this.uint(4);
     return this.fail();
   }
 
@@ -279,18 +278,12 @@ class Scanner {
   /** A finite number in any integer or float64 encoding; undefined for anything else. */
   number(): number | undefined {
     const t = this.peek();
-    if (t < 0) {
-      this.failed = true;
-      return undefined;
-    }
+    if (t < 0) return this.giveUp();
     this.pos++;
     if (t <= 0x7f) return t;
     if (t >= 0xe0) return t - 0x100;
     const need = t === 0xcc || t === 0xd0 ? 1 : t === 0xcd || t === 0xd1 ? 2 : t === 0xce || t === 0xd2 ? 4 : t === 0xcb || t === 0xcf || t === 0xd3 ? 8 : 0;
-    if (need === 0 || this.pos + need > this.b.length) {
-      this.failed = true;
-      return undefined;
-    }
+    if (need === 0 || this.pos + need > this.b.length) return this.giveUp();
     const p = this.pos;
     this.pos += need;
     const v = this.view;
