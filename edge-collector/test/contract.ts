@@ -124,9 +124,18 @@ export function defineContractSuite(runtime: Runtime): void {
       const packed = encodeMsgpack({ sent_at: Date.now() - 60_000, events: [{ name: 'a', ts: Date.now() - 61_000 }, { name: 'b' }] });
       const json = ` ${JSON.stringify({ events: [{ name: 'c', id: 'client-c' }] })}`;
       const partly = JSON.stringify({ events: [{ name: 'd' }, { name: '' }] });
+      const reads = async () => {
+        const text = await (await fetch(`${c.url}/metrics`)).text();
+        const count = (read: string) => Number(new RegExp(`^pulse_collector_body_reads_total\\{read="${read}"\\} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
+        return { scan: count('scan'), decode: count('decode') };
+      };
+      const readsBefore = await reads();
       expect((await postBatch(c.url, packed, { key })).json).toEqual({ accepted: 2, rejected: [] });
       expect((await postBatch(c.url, json, { key, contentType: 'text/plain' })).json).toEqual({ accepted: 1, rejected: [] });
       expect((await postBatch(c.url, partly, { key })).json).toMatchObject({ accepted: 1 });
+      // The msgpack body was vouched for by the scan, never decoded; the JSON ones were decoded.
+      const readsAfter = await reads();
+      expect({ scan: readsAfter.scan - readsBefore.scan, decode: readsAfter.decode - readsBefore.decode }).toEqual({ scan: 1, decode: 2 });
       const messages = await messagesAfter(t.jsm, before);
       expect(messages.map((m) => m.v)).toEqual([2, 2, 1]);
       const [rawPack, rawJson] = messages.flatMap((m) => m.records) as RawStreamRecord[];

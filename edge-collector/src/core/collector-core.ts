@@ -59,6 +59,8 @@ export class CollectorCore {
   private readonly requestCounters = new Map<Route, Map<number, Tally>>();
   private readonly acceptedEvents: Tally;
   private readonly rejectedEvents: Tally;
+  private readonly scannedBodies: Tally;
+  private readonly decodedBodies: Tally;
   /**
    * Peer address → client address, for the cases where X-Forwarded-For does not count
    * (no trusted proxies, or none sent); parsing and formatting addresses showed in profiles.
@@ -75,6 +77,8 @@ export class CollectorCore {
     this.corsPreflight = corsHeaders(this.o.corsMaxAgeSec, true);
     this.acceptedEvents = deps.metrics.tally(deps.metrics.events, { outcome: 'accepted' });
     this.rejectedEvents = deps.metrics.tally(deps.metrics.events, { outcome: 'rejected' });
+    this.scannedBodies = deps.metrics.tally(deps.metrics.bodyReads, { read: 'scan' });
+    this.decodedBodies = deps.metrics.tally(deps.metrics.bodyReads, { read: 'decode' });
     deps.metrics.probes.inflightRequests = () => this.inflight;
     const p = this.o.pathPrefix;
     this.routes = new Map<string, Route>([
@@ -274,8 +278,12 @@ export class CollectorCore {
       // was half of a batch request's CPU); anything it cannot vouch for takes the full path.
       if (format === 'msgpack') {
         const n = scanMsgpackBatch(req.body, { receivedAt, maxEventAgeMs: this.o.maxEventAgeMs, idLength: (i) => idAt(i).length });
-        if (n !== undefined && n > 0) return this.forwardWhole(req, key, site, { format, receivedAt, idBase, count: n });
+        if (n !== undefined && n > 0) {
+          this.scannedBodies.value++;
+          return this.forwardWhole(req, key, site, { format, receivedAt, idBase, count: n });
+        }
       }
+      this.decodedBodies.value++;
       raw = decodeBodyAs(req.body, format);
       ({ accepted, rejected } = validateBatch(raw, { receivedAt, maxEventAgeMs: this.o.maxEventAgeMs, idAt }));
     } catch (e) {
