@@ -1,21 +1,18 @@
-import { connect, nanos, type NatsConnection } from 'nats';
+import { nanos, type NatsConnection } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AGGREGATOR_CONSUMER, EVENTS_STREAM } from '@pulse/protocol';
-import { startNats, type TestNats } from '@pulse/testkit';
+import { startConnectedNats, type ConnectedNats } from '@pulse/testkit';
 import { ensureConsumer, ensureStreams } from '../src/streams.js';
 
-let server: TestNats;
+let nats: ConnectedNats;
 let nc: NatsConnection;
 
 beforeAll(async () => {
-  server = await startNats();
-  nc = await connect({ servers: server.url });
+  nats = await startConnectedNats();
+  nc = nats.nc;
 });
 
-afterAll(async () => {
-  await nc?.close();
-  await server?.cleanup();
-});
+afterAll(() => nats?.cleanup());
 
 describe('ensureConsumer', () => {
   it('creates the shared consumer, then brings an existing one to the configured ack wait and window', async () => {

@@ -1,21 +1,18 @@
-import { connect, type NatsConnection } from 'nats';
+import type { NatsConnection } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startNats, type TestNats } from '@pulse/testkit';
+import { startConnectedNats, type ConnectedNats } from '@pulse/testkit';
 import { acquireSwapSlot, joinFence, memberIds } from '../src/fence.js';
 import { silentLogger } from '../src/log.js';
 
-let nats: TestNats;
+let nats: ConnectedNats;
 let nc: NatsConnection;
 
 beforeAll(async () => {
-  nats = await startNats();
-  nc = await connect({ servers: nats.url });
+  nats = await startConnectedNats();
+  nc = nats.nc;
 });
 
-afterAll(async () => {
-  await nc?.close();
-  await nats?.cleanup();
-});
+afterAll(() => nats?.cleanup());
 
 describe('swap fence', () => {
   it('lists live and stopped members in one request, and a raised fence waits for the live one only', async () => {

@@ -1,19 +1,16 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { connect, type NatsConnection } from 'nats';
-import { startNats, type TestNats } from '@pulse/testkit';
+import type { NatsConnection } from 'nats';
+import { startConnectedNats, type ConnectedNats } from '@pulse/testkit';
 import { KV_STATE } from '@pulse/protocol';
 import { kvSaltSource, pruneSalts, saltKey } from '../src/salt.js';
 
-let server: TestNats;
+let nats: ConnectedNats;
 let nc: NatsConnection;
 beforeEach(async () => {
-  server = await startNats();
-  nc = await connect({ servers: server.url });
+  nats = await startConnectedNats();
+  nc = nats.nc;
 });
-afterEach(async () => {
-  await nc.close();
-  await server.cleanup();
-});
+afterEach(() => nats.cleanup());
 
 const DAY = 24 * 60 * 60 * 1000;
 

@@ -1,20 +1,15 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { connect, type KV, type NatsConnection } from 'nats';
-import { startNats, type TestNats } from '@pulse/testkit';
+import type { KV } from 'nats';
+import { startConnectedNats, type ConnectedNats } from '@pulse/testkit';
 import { KV_SESSIONS, kvSessionStore, sessionId, sessionKey, type VisitState } from '../src/sessions.js';
 
-let server: TestNats;
-let nc: NatsConnection;
+let nats: ConnectedNats;
 let kv: KV;
 beforeEach(async () => {
-  server = await startNats();
-  nc = await connect({ servers: server.url });
-  kv = await nc.jetstream().views.kv(KV_SESSIONS, { history: 1 });
+  nats = await startConnectedNats();
+  kv = await nats.nc.jetstream().views.kv(KV_SESSIONS, { history: 1 });
 });
-afterEach(async () => {
-  await nc.close();
-  await server.cleanup();
-});
+afterEach(() => nats.cleanup());
 
 const MIN = 60_000;
 const T0 = Date.UTC(2026, 10, 26, 10);

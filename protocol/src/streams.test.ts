@@ -1,20 +1,17 @@
-import { connect, type NatsConnection } from 'nats';
+import type { NatsConnection } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startNats, type TestNats } from '@pulse/testkit';
+import { startConnectedNats, type ConnectedNats } from '@pulse/testkit';
 import { DLQ_STREAM, EVENTS_STREAM } from './nats-names.js';
 import { DEFAULT_DUPLICATE_WINDOW_MS, ensureStreams, isNotFound } from './streams.js';
 
 describe('ensureStreams (real nats-server)', () => {
-  let server: TestNats;
+  let nats: ConnectedNats;
   let nc: NatsConnection;
   beforeAll(async () => {
-    server = await startNats();
-    nc = await connect({ servers: server.url });
+    nats = await startConnectedNats();
+    nc = nats.nc;
   });
-  afterAll(async () => {
-    await nc?.close();
-    await server?.stop();
-  });
+  afterAll(() => nats?.cleanup());
 
   it('creates both streams once and leaves an existing one as it is', async () => {
     const jsm = await nc.jetstreamManager();

@@ -1,4 +1,4 @@
-export { startNats, startNatsCluster, type TestNats, type TestNatsCluster } from './nats.js';
+export { startNats, startConnectedNats, startNatsCluster, type ConnectedNats, type TestNats, type TestNatsCluster } from './nats.js';
 export { spawnNatsServer, DEFAULT_NATS_START_TIMEOUT_MS, type NatsServerHandle, type NatsServerOptions } from './nats-server.js';
 export { findNatsServer } from './nats-binary.js';
 export { freePort } from './ports.js';

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { connect, type NatsConnection } from 'nats';
 import { spawnNatsServer, type NatsServerHandle } from './nats-server.js';
 import { tempDir } from './dirs.js';
 import { freePort } from './ports.js';
@@ -18,6 +19,33 @@ export async function startNats(): Promise<TestNats> {
       dir.remove();
     },
   });
+}
+
+export interface ConnectedNats {
+  server: TestNats;
+  nc: NatsConnection;
+  /** Closes the client, then stops the server and deletes its store. */
+  cleanup(): Promise<void>;
+}
+
+/** `startNats()` plus a client connected to it: what most tests open in their first hook. */
+export async function startConnectedNats(): Promise<ConnectedNats> {
+  const server = await startNats();
+  let nc: NatsConnection;
+  try {
+    nc = await connect({ servers: server.url });
+  } catch (err) {
+    await server.cleanup();
+    throw err;
+  }
+  return {
+    server,
+    nc,
+    async cleanup() {
+      await nc.close().catch(() => undefined);
+      await server.cleanup();
+    },
+  };
 }
 
 export interface TestNatsCluster {

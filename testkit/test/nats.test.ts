@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { connect, type NatsConnection } from 'nats';
-import { startNats, startNatsCluster, findNatsServer, NatsServerNotFoundError } from '../src/index.js';
+import { startConnectedNats, startNats, startNatsCluster, findNatsServer, NatsServerNotFoundError } from '../src/index.js';
 
 describe('startNats', () => {
   it('runs a JetStream server on a free port that keeps data across restart', async () => {
@@ -23,6 +23,15 @@ describe('startNats', () => {
       await nats.cleanup();
     }
     expect(nats.running()).toBe(false);
+  });
+
+  it('startConnectedNats hands out a connected client, and cleanup closes it and stops the server', async () => {
+    const nats = await startConnectedNats();
+    await nats.nc.flush();
+    expect(nats.nc.isClosed()).toBe(false);
+    await nats.cleanup();
+    expect(nats.nc.isClosed()).toBe(true);
+    expect(nats.server.running()).toBe(false);
   });
 
   it('names the install command when the binary is missing', () => {
