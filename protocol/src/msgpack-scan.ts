@@ -10,6 +10,7 @@ import {
   MAX_SCREEN_WIDTH,
   MAX_STRING_LENGTH,
   MAX_BODY_BYTES,
+  PAGEVIEW,
 } from './limits.js';
 
 /**
@@ -45,7 +46,7 @@ export function scanMsgpackBatch(bytes: Uint8Array, opts: { receivedAt: number; 
       events = s.arrayHeader();
       if (events < 0 || events > MAX_EVENTS_PER_BATCH) return undefined;
       for (let i = 0; i < events; i++) {
-        const ts = scanEvent(s, () => opts.idLength(i));
+        const ts = scanEvent(s, i, opts.idLength);
         if (ts === undefined) return undefined;
         times.push(ts);
       }
@@ -83,9 +84,12 @@ function keyTable(keys: readonly string[]): Array<Array<{ id: number; bytes: Uin
 }
 const EVENT_KEY_TABLE = keyTable(EVENT_KEYS);
 const TOP_KEY_TABLE = keyTable(TOP_KEYS);
+const PAGEVIEW_BYTES = new TextEncoder().encode(PAGEVIEW);
+/** A prop key the decoder would turn into the object's prototype: the full path judges those. */
+const PROTO_BYTES = new TextEncoder().encode('__proto__');
 
-/** One event map; its raw `ts` (NaN when absent), or undefined to give up. */
-function scanEvent(s: Scanner, generatedIdLength: () => number): number | undefined {
+/** One event map (the `index`th); its raw `ts` (NaN when absent), or undefined to give up. */
+function scanEvent(s: Scanner, index: number, generatedIdLength: (index: number) => number): number | undefined {
   const n = s.mapHeader();
   if (n < 0) return undefined;
   // validateEvent's size estimate with string bytes for UTF-16 units (never fewer) and every
@@ -94,7 +98,8 @@ function scanEvent(s: Scanner, generatedIdLength: () => number): number | undefi
   let size = 16;
   let units = 0;
   let ts = Number.NaN;
-  let name: string | undefined;
+  let named = false;
+  let pageview = false;
   let urlSet = false;
   let id = -1;
   for (let k = 0; k < n; k++) {
@@ -102,13 +107,13 @@ function scanEvent(s: Scanner, generatedIdLength: () => number): number | undefi
     if (key < 0) return undefined;
     if (key <= K_URL ? key !== K_TS : key < K_SCREEN_WIDTH) {
       const max = key === K_ID ? MAX_ID_LENGTH : MAX_STRING_LENGTH;
-      const start = s.pos;
       const len = s.stringLength();
       if (len < 0 || len > max) return undefined;
       if (key === K_NAME) {
         if (len === 0) return undefined;
-        // Only the pageview rule needs the value; short names are compared without decoding.
-        name = len === 8 ? s.asciiAt(start) : '';
+        // Only the pageview rule needs the value: compared as bytes, not decoded.
+        named = true;
+        pageview = s.justRead(len, PAGEVIEW_BYTES);
       } else if (key === K_ID) {
         if (len === 0) return undefined;
         id = Math.max(id, len);
@@ -126,10 +131,8 @@ function scanEvent(s: Scanner, generatedIdLength: () => number): number | undefi
       const p = s.mapHeader();
       if (p < 0 || p > MAX_PROPS) return undefined;
       for (let j = 0; j < p; j++) {
-        const kStart = s.pos;
         const kl = s.stringLength();
-        // "__proto__" would become the object's prototype in the decoder: let the full path judge.
-        if (kl <= 0 || kl > MAX_PROP_KEY_LENGTH || (kl === 9 && s.asciiAt(kStart) === '__proto__')) return undefined;
+        if (kl <= 0 || kl > MAX_PROP_KEY_LENGTH || s.justRead(kl, PROTO_BYTES)) return undefined;
         units += kl;
         const b = s.peek();
         if (b === 0xc2 || b === 0xc3) {
@@ -148,9 +151,8 @@ function scanEvent(s: Scanner, generatedIdLength: () => number): number | undefi
     } else return undefined;
     if (s.failed) return undefined;
   }
-  if (name === undefined) return undefined;
-  if (name === 'pageview' && !urlSet) return undefined;
-  size += id >= 0 ? id : generatedIdLength();
+  if (!named || (pageview && !urlSet)) return undefined;
+  size += id >= 0 ? id : generatedIdLength(index);
   if (size + 3 * units > MAX_EVENT_BYTES) return undefined;
   return ts;
 }
@@ -239,40 +241,17 @@ class Scanner {
   key(table: Array<Array<{ id: number; bytes: Uint8Array }>>): number {
     const len = this.stringBytes();
     if (len < 0) return -1;
-    const at = this.pos;
     this.pos += len;
-    const bucket = table[len];
-    if (bucket === undefined) return -1;
-    for (const k of bucket) {
-      let i = 0;
-      while (i < len && this.b[at + i] === k.bytes[i]) i++;
-      if (i === len) return k.id;
-    }
+    for (const k of table[len] ?? []) if (this.justRead(len, k.bytes)) return k.id;
     return -1;
   }
 
-  /** The ASCII string of `len` bytes at `at` (for `at` a string header: its payload); undefined if not ASCII. */
-  asciiAt(at: number, len?: number): string | undefined {
-    let start = at;
-    let n = len;
-    if (n === undefined) {
-      // `at` points at a header read before: parse it again to find the payload.
-      const t = this.b[at] as number;
-      if (t >= 0xa0 && t <= 0xbf) {
-        n = t & 0x1f;
-        start = at + 1;
-      } else if (t === 0xd9) {
-        n = this.b[at + 1] as number;
-        start = at + 2;
-      } else return undefined;
-    }
-    let out = '';
-    for (let i = start; i < start + n; i++) {
-      const c = this.b[i] as number;
-      if (c >= 0x80) return undefined;
-      out += String.fromCharCode(c);
-    }
-    return out;
+  /** Whether the string whose `len` payload bytes end at `pos` is exactly `bytes`. */
+  justRead(len: number, bytes: Uint8Array): boolean {
+    if (len !== bytes.length) return false;
+    const at = this.pos - len;
+    for (let i = 0; i < len; i++) if (this.b[at + i] !== bytes[i]) return false;
+    return true;
   }
 
   /** A finite number in any integer or float64 encoding; undefined for anything else. */
