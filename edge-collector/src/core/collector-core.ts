@@ -299,10 +299,10 @@ export class CollectorCore {
 
     const limited = this.rateLimited(key, accepted.length + rejected.length);
     if (limited) return limited;
-    const { peer, ua, country } = this.edgeFields(req);
+    const { ip, ua, country } = this.edgeFields(req);
     // Some events refused: the accepted ones re-encoded, the others dead-lettered.
     const record: StreamRecord | undefined =
-      accepted.length > 0 ? { site_id: site.site_id, received_at: receivedAt, ip: peer.ip, ua, country, events: accepted } : undefined;
+      accepted.length > 0 ? { site_id: site.site_id, received_at: receivedAt, ip, ua, country, events: accepted } : undefined;
     const work: Promise<void>[] = [];
     if (record) work.push(this.deps.sink.publishRecord(record));
     if (rejected.length > 0) {
@@ -322,13 +322,10 @@ export class CollectorCore {
   ): CoreResponse | Ingested {
     const limited = this.rateLimited(key, b.count);
     if (limited) return limited;
-    const { peer, ua, country } = this.edgeFields(req);
     const whole: RawStreamRecord = {
       site_id: site.site_id,
       received_at: b.receivedAt,
-      ip: peer.ip,
-      ua,
-      country,
+      ...this.edgeFields(req),
       body: req.body,
       format: b.format,
       max_event_age_ms: this.o.maxEventAgeMs,
@@ -349,10 +346,11 @@ export class CollectorCore {
     return errorResponse(429, 'rate_limited', 'too many events for this write key', { 'retry-after': String(rate.retryAfterSec) });
   }
 
-  private edgeFields(req: CoreRequest): { peer: { ip: string; viaTrustedProxy: boolean }; ua: string; country: string } {
+  /** What the edge adds to a record: client address, user agent, country (only from a trusted proxy). */
+  private edgeFields(req: CoreRequest): { ip: string; ua: string; country: string } {
     const peer = this.clientIp(req.remoteAddress, req.headers['x-forwarded-for']);
     const ua = (req.headers['user-agent'] ?? '').slice(0, MAX_USER_AGENT_LENGTH);
-    return { peer, ua, country: peer.viaTrustedProxy ? this.countryOf(req) : '' };
+    return { ip: peer.ip, ua, country: peer.viaTrustedProxy ? this.countryOf(req) : '' };
   }
 
   private failureOf(results: PromiseSettledResult<void>[]): CoreResponse | undefined {
