@@ -1,22 +1,19 @@
-import type { NatsConnection } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startConnectedNats, type ConnectedNats } from '@pulse/testkit';
 import { acquireSwapSlot, joinFence, memberIds } from '../src/fence.js';
 import { silentLogger } from '../src/log.js';
 
 let nats: ConnectedNats;
-let nc: NatsConnection;
 
 beforeAll(async () => {
   nats = await startConnectedNats();
-  nc = nats.nc;
 });
 
 afterAll(() => nats?.cleanup());
 
 describe('swap fence', () => {
   it('lists live and stopped members in one request, and a raised fence waits for the live one only', async () => {
-    const js = nc.jetstream();
+    const js = nats.nc.jetstream();
     const live = await joinFence(js, silentLogger);
     const stopped = await joinFence(js, silentLogger);
     await stopped.stop();

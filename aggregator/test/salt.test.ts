@@ -1,14 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { NatsConnection } from 'nats';
 import { startConnectedNats, type ConnectedNats } from '@pulse/testkit';
 import { KV_STATE } from '@pulse/protocol';
 import { kvSaltSource, pruneSalts, saltKey } from '../src/salt.js';
 
 let nats: ConnectedNats;
-let nc: NatsConnection;
 beforeEach(async () => {
   nats = await startConnectedNats();
-  nc = nats.nc;
 });
 afterEach(() => nats.cleanup());
 
@@ -16,7 +13,7 @@ const DAY = 24 * 60 * 60 * 1000;
 
 describe('daily salts in PULSE_STATE', () => {
   it('gives every aggregator the same salt for a day and a different one the next day', async () => {
-    const kv = await nc.jetstream().views.kv(KV_STATE, { history: 1 });
+    const kv = await nats.nc.jetstream().views.kv(KV_STATE, { history: 1 });
     const a = kvSaltSource(kv, 9 * DAY);
     const b = kvSaltSource(kv, 9 * DAY);
     const t = Date.UTC(2026, 10, 26, 8);
@@ -27,7 +24,7 @@ describe('daily salts in PULSE_STATE', () => {
   });
 
   it('prunes salts older than the retention and keeps the rest', async () => {
-    const kv = await nc.jetstream().views.kv(KV_STATE, { history: 1 });
+    const kv = await nats.nc.jetstream().views.kv(KV_STATE, { history: 1 });
     const now = Date.UTC(2026, 10, 26, 12);
     for (const day of ['2026-11-10', '2026-11-16', '2026-11-17', '2026-11-26']) await kv.put(saltKey(day), new TextEncoder().encode('x'));
     await kv.put('watermark.events', new TextEncoder().encode('{}'));

@@ -1,4 +1,3 @@
-import type { NatsConnection } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startConnectedNats, type ConnectedNats } from '@pulse/testkit';
 import { DLQ_STREAM, EVENTS_STREAM } from './nats-names.js';
@@ -6,15 +5,13 @@ import { DEFAULT_DUPLICATE_WINDOW_MS, ensureStreams, isNotFound } from './stream
 
 describe('ensureStreams (real nats-server)', () => {
   let nats: ConnectedNats;
-  let nc: NatsConnection;
   beforeAll(async () => {
     nats = await startConnectedNats();
-    nc = nats.nc;
   });
   afterAll(() => nats?.cleanup());
 
   it('creates both streams once and leaves an existing one as it is', async () => {
-    const jsm = await nc.jetstreamManager();
+    const jsm = await nats.nc.jetstreamManager();
     await expect(jsm.streams.info(EVENTS_STREAM)).rejects.toSatisfy(isNotFound);
     // Two services starting at once.
     await Promise.all([ensureStreams(jsm, { replicas: 1, maxAgeMs: 3_600_000 }), ensureStreams(jsm, { replicas: 1, maxAgeMs: 3_600_000 })]);
