@@ -5,6 +5,7 @@ import { BatchReader } from './batch-reader.js';
 import { resolveConfig, type AggregatorConfig, type AggregatorOptions } from './config.js';
 import { AggregatorError } from './errors.js';
 import { joinFence, type WriteFence } from './fence.js';
+import { kvCasWriter, type KvCasWriter } from './kv-cas.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { kvSaltSource, type SaltSource } from './salt.js';
 import { KV_SESSIONS, SESSION_STATE_TTL_MS, kvSessionStore, type SessionStore } from './sessions.js';
@@ -59,6 +60,7 @@ export function createAggregator(options: AggregatorOptions): Aggregator {
   let jsm: JetStreamManager;
   let salts: SaltSource;
   let sessions: SessionStore;
+  let sessionWrites: KvCasWriter | undefined;
   let rules: SiteRules | undefined;
   let fence: WriteFence | undefined;
   let stateKv: KV;
@@ -225,14 +227,15 @@ export function createAggregator(options: AggregatorOptions): Aggregator {
         salts = kvSaltSource(stateKv, cfg.streamMaxAgeMs + 24 * 60 * 60 * 1000, (err) =>
           logger.log('warn', 'salt pruning failed', { err }),
         );
-        sessions = kvSessionStore(
-          await js.views.kv(KV_SESSIONS, { history: 1, ttl: SESSION_STATE_TTL_MS, replicas: cfg.streamReplicas }),
-        );
+        const sessionsKv = await js.views.kv(KV_SESSIONS, { history: 1, ttl: SESSION_STATE_TTL_MS, replicas: cfg.streamReplicas });
+        sessionWrites = kvCasWriter(nats, KV_SESSIONS);
+        sessions = kvSessionStore(sessionsKv, sessionWrites);
         rules = await watchSiteRules(await js.views.kv(KV_SITES, { history: 1, replicas: cfg.streamReplicas }), logger);
         fence = await joinFence(js, logger, cfg.streamReplicas);
       } catch (err) {
         await rules?.stop();
         await fence?.stop();
+        sessionWrites?.close();
         state = 'new';
         throw err;
       }
@@ -254,6 +257,7 @@ export function createAggregator(options: AggregatorOptions): Aggregator {
       await loop;
       await rules?.stop();
       await fence?.stop();
+      sessionWrites?.close();
       // Acks are fire-and-forget publishes: make sure they left before the caller closes NATS.
       if (!nats.isClosed()) await nats.flush().catch(() => {});
       state = 'stopped';

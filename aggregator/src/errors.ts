@@ -73,3 +73,10 @@ export class PullFailedError extends AggregatorError {
     super('pull_failed', message);
   }
 }
+
+/**
+ * A compare-and-set write to NATS KV failed: `kv_conflict` (the key's revision moved on: re-read
+ * and retry), `kv_timeout`, `kv_unavailable` (no answer, refused, or the writer closed) or
+ * `kv_invalid_key`.
+ */
+export class KvCasError extends AggregatorError {}

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { KV } from 'nats';
 import { isKvConflict } from './kv-conflict.js';
+import type { KvCasWriter } from './kv-cas.js';
 
 /** Server-side visits end after this much inactivity. */
 export const SESSION_GAP_MS = 30 * 60 * 1000;
@@ -103,15 +104,18 @@ interface Known {
 
 const ABSENT: Known = { stored: undefined, revision: 0 };
 
+/** Compare-and-set rounds for one visitor before the batch fails (and is retried as a whole). */
+const MAX_CAS_ATTEMPTS = 10;
+
 /**
  * The shared visit state in NATS KV, written only by compare-and-set. An LRU remembers the state
  * and revision this process last saw, so the common case is one CAS per visitor per batch and no
  * read: the CAS succeeds only if nobody wrote the key since, which proves the remembered state was
  * current; a conflict (another aggregator moved the visit on, or the entry expired) re-reads and
  * re-runs. A visitor not remembered is first assumed new (create), which is what most unknown
- * visitors are.
+ * visitors are. Writes go through `cas` (a writer on the same bucket), reads through `kv`.
  */
-export function kvSessionStore(kv: KV, opts: { cacheSize?: number } = {}): SessionStore {
+export function kvSessionStore(kv: KV, cas: KvCasWriter, opts: { cacheSize?: number } = {}): SessionStore {
   const cache = new LRUCache<string, Known>({ max: opts.cacheSize ?? DEFAULT_SESSION_CACHE_SIZE });
   return {
     async assign(siteId, visitorId, times) {
@@ -123,13 +127,15 @@ export function kvSessionStore(kv: KV, opts: { cacheSize?: number } = {}): Sessi
         try {
           // An unchanged state is written too: the CAS is what proves the remembered state current.
           // previousSeq 0 = only if the key has no value (a deleted/expired key has a revision).
-          const revision = await kv.put(key, enc.encode(JSON.stringify(state)), { previousSeq: known.revision });
+          const revision = await cas.put(key, enc.encode(JSON.stringify(state)), known.revision);
           cache.set(key, { stored: state, revision });
           return ids;
         } catch (err) {
           cache.delete(key);
           // Another aggregator moved the visit on: read it again and redo. Anything else is real.
-          if (attempt >= 10 || !isKvConflict(err)) throw err;
+          if (attempt >= MAX_CAS_ATTEMPTS || !isKvConflict(err)) throw err;
+          // Losing again and again means writers keep racing on this visitor: spread them out.
+          if (attempt > 0) await new Promise((r) => setTimeout(r, Math.random() * Math.min(200, 2 ** attempt)));
           const entry = await kv.get(key);
           known = !entry
             ? ABSENT

@@ -1,15 +1,28 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { KV } from 'nats';
 import { startConnectedNats, type ConnectedNats } from '@pulse/testkit';
-import { KV_SESSIONS, kvSessionStore, sessionId, sessionKey, type VisitState } from '../src/sessions.js';
+import { kvCasWriter, type KvCasWriter } from '../src/kv-cas.js';
+import { KV_SESSIONS, kvSessionStore, sessionId, sessionKey, type SessionStore, type VisitState } from '../src/sessions.js';
 
 let nats: ConnectedNats;
 let kv: KV;
+let writers: KvCasWriter[];
 beforeEach(async () => {
   nats = await startConnectedNats();
   kv = await nats.nc.jetstream().views.kv(KV_SESSIONS, { history: 1 });
+  writers = [];
 });
-afterEach(() => nats.cleanup());
+afterEach(async () => {
+  for (const w of writers) w.close();
+  await nats.cleanup();
+});
+
+/** One aggregator's store: its own cache and its own writer. */
+function store(): SessionStore {
+  const w = kvCasWriter(nats.nc, KV_SESSIONS);
+  writers.push(w);
+  return kvSessionStore(kv, w);
+}
 
 const MIN = 60_000;
 const T0 = Date.UTC(2026, 10, 26, 10);
@@ -21,8 +34,8 @@ async function stored(site: string, visitor: string): Promise<VisitState | undef
 
 describe('visit state in PULSE_SESSIONS with a per-process cache', () => {
   it('a cached state another aggregator moved on is detected by the CAS, re-read and re-run', async () => {
-    const a = kvSessionStore(kv);
-    const b = kvSessionStore(kv);
+    const a = store();
+    const b = store();
     const first = sessionId('s', 'v', T0);
     expect(await a.assign('s', 'v', [T0])).toEqual([first]);
     // B (no cache) continues A's visit, then opens a new one after the gap.
@@ -40,7 +53,7 @@ describe('visit state in PULSE_SESSIONS with a per-process cache', () => {
   });
 
   it('concurrent aggregators on one visitor agree on one visit and a state spanning all events', async () => {
-    const stores = [kvSessionStore(kv), kvSessionStore(kv), kvSessionStore(kv)];
+    const stores = [store(), store(), store()];
     const times = Array.from({ length: 30 }, (_, i) => T0 + i * MIN);
     // Each aggregator handles a visitor once per batch; the three race each other.
     const ids = await Promise.all(
@@ -57,7 +70,7 @@ describe('visit state in PULSE_SESSIONS with a per-process cache', () => {
   });
 
   it('a deleted key (expired or purged) is recreated from scratch even while cached', async () => {
-    const a = kvSessionStore(kv);
+    const a = store();
     expect(await a.assign('s', 'x', [T0])).toEqual([sessionId('s', 'x', T0)]);
     await kv.delete(sessionKey('s', 'x'));
     // Within 30 minutes of the forgotten visit, but the shared state is gone: a new visit.
@@ -65,7 +78,7 @@ describe('visit state in PULSE_SESSIONS with a per-process cache', () => {
     expect(await a.assign('s', 'x', [T0 + 20 * MIN])).toEqual([fresh]);
     expect(await stored('s', 'x')).toEqual({ id: fresh, start: T0 + 20 * MIN, last: T0 + 20 * MIN });
     // An unknown visitor whose key exists (written by another process) is read, not overwritten.
-    const other = kvSessionStore(kv);
+    const other = store();
     expect(await other.assign('s', 'x', [T0 + 25 * MIN])).toEqual([fresh]);
   });
 });

@@ -54,6 +54,13 @@ export function toStorageError(err: unknown, what: string): StorageError {
  */
 export type SettingsScope = 'request' | 'statement';
 
+/**
+ * Sent with every insert. The events table feeds ten materialized views, which ClickHouse fills
+ * one after the other by default; in parallel they left less of the machine idle (aggregator
+ * benchmark, sixth session: 36,751 / 34,386 → 39,781 / 36,703 events/s).
+ */
+const INSERT_SETTINGS = { parallel_view_processing: 1 } as const;
+
 const COLUMN_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /**
@@ -78,7 +85,7 @@ function encodeRows(rows: object[]): { columns: string[] | undefined; body: stri
  * A backend's own way to load an encoded JSONCompactEachRow body (chDB: from a spool file, see
  * chdb.ts), instead of appending it to the SQL text.
  */
-export type RawInsert = (p: { table: string; columns: string[]; body: string; settings: Record<string, string> }) => Promise<void>;
+export type RawInsert = (p: { table: string; columns: string[]; body: string; settings: ClickHouseSettings }) => Promise<void>;
 
 export function clientStorage(
   backend: Storage['backend'],
@@ -117,17 +124,18 @@ export function clientStorage(
       if (rows.length === 0) return;
       checkTableName(table);
       const token = opts?.dedupToken;
+      const insertSettings = { ...INSERT_SETTINGS, ...(token !== undefined ? { insert_deduplication_token: token } : {}) };
       try {
         if (scope === 'request') {
           await client.insert({
             table,
             values: rows,
             format: 'JSONEachRow',
-            ...(token !== undefined ? { clickhouse_settings: { insert_deduplication_token: token } } : {}),
+            clickhouse_settings: insertSettings,
           });
           return;
         }
-        const clause = token !== undefined ? ` ${settingsClause({ insert_deduplication_token: token })}` : '';
+        const clause = ` ${settingsClause(insertSettings)}`;
         const { columns, body } = encodeRows(rows);
         if (columns && rawInsert) {
           await rawInsert({
@@ -136,7 +144,7 @@ export function clientStorage(
             body,
             // Statement-scoped like the clause above; the input format setting is repeated so
             // the raw path never depends on what an earlier statement left in the session.
-            settings: { date_time_input_format: 'best_effort', ...(token !== undefined ? { insert_deduplication_token: token } : {}) },
+            settings: { date_time_input_format: 'best_effort', ...insertSettings },
           });
           return;
         }

@@ -250,7 +250,9 @@ try {
   log(`freshness: p50 ${f.p50} ms, p99 ${f.p99} ms over ${f.n} probes (${fresh.lost} not seen)`);
   if (fresh.lost > 0) throw new BenchFailedError(`${fresh.lost} freshness probes never became queryable`);
   const total = events + fresh.sent + fresh.probes;
-  const stored = await countEvents(storage);
+  // The freshness traffic that followed the last probe may still be on its way in.
+  let stored = await countEvents(storage);
+  for (const settle = Date.now() + 30_000; stored < total && Date.now() < settle; stored = await countEvents(storage)) await sleep(FRESH_POLL_MS);
   if (stored !== total) throw new BenchFailedError(`events table holds ${stored} rows, expected ${total}`);
 
   const tables: BenchResult['tables'] = [];
