@@ -116,20 +116,30 @@ export function createAggregator(options: AggregatorOptions): Aggregator {
 
   /**
    * Take, prepare, store, pipelined: batch n is stored (dedup and insert: mostly the engine's
-   * threads) while batch n+1 is taken and prepared (decode, enrichment, visits: JavaScript), so
-   * neither waits for the other and the pull for new events never waits for an insert. Stores
-   * stay one after the other (the dedup reads what the batch before stored).
+   * threads) while batch n+1 is taken and prepared (decode, enrichment, visits: JavaScript) and
+   * batch n−1 is archived and acked, so neither waits for the other and the pull for new events
+   * never waits for an insert. Stores stay one after the other (the dedup reads what the batch
+   * before stored).
    */
   async function run(): Promise<void> {
     let reader: BatchReader | undefined;
     let backoff = cfg.retryInitialMs;
     let carried: HeldBatch | undefined;
+    // Archive-and-ack of stored batches still running; the next round waits for them.
+    let tails: Promise<void>[] = [];
     const store = (b: HeldBatch, d: BatchDeps): Promise<void> =>
       keptAlive(b.msgs, async () => {
-        const { rows } = await storeBatch(b, d);
+        const { rows, acked } = await storeBatch(b, d);
         st.rowsInserted += rows;
         if (rows > 0) st.lastInsertAt = Date.now();
+        tails.push(keptAlive(b.msgs, () => acked));
       });
+    const settleTails = async (): Promise<void> => {
+      const waiting = tails;
+      tails = [];
+      const failed = (await Promise.allSettled(waiting)).find((r) => r.status === 'rejected');
+      if (failed) throw failed.reason;
+    };
     const closeReader = async (): Promise<void> => {
       const r = reader;
       reader = undefined;
@@ -148,6 +158,7 @@ export function createAggregator(options: AggregatorOptions): Aggregator {
         const previous = carried;
         carried = undefined;
         const r = reader;
+        const archiving = settleTails();
         // Batch n stores while batch n+1 is taken and prepared: events that arrive during a store
         // are already being pulled, instead of waiting for it to end and then for the next pull.
         const next = (async () => {
@@ -155,10 +166,11 @@ export function createAggregator(options: AggregatorOptions): Aggregator {
           const msgs = await r.take(cfg.batchMaxMessages, cfg.flushIntervalMs);
           return msgs.length > 0 ? keptAlive(msgs, () => prepareBatch(msgs, d)) : undefined;
         })();
-        const [stored, prepared] = await Promise.allSettled([previous ? store(previous, d) : Promise.resolve(), next]);
-        if (stored.status === 'rejected') {
+        const [stored, prepared, archived] = await Promise.allSettled([previous ? store(previous, d) : Promise.resolve(), next, archiving]);
+        const failed = [stored, archived].find((x) => x.status === 'rejected');
+        if (failed) {
           if (prepared.status === 'fulfilled' && prepared.value) releaseBatch(prepared.value);
-          throw stored.reason;
+          throw failed.reason;
         }
         if (prepared.status === 'rejected') throw prepared.reason;
         if (prepared.value) {
@@ -186,6 +198,9 @@ export function createAggregator(options: AggregatorOptions): Aggregator {
         if (!(err instanceof BatchAbandonedError)) logger.log('error', 'last prepared batch not stored; left for redelivery', { err });
       });
     }
+    await settleTails().catch((err: unknown) => {
+      if (!(err instanceof BatchAbandonedError)) logger.log('error', 'stored batch not archived; left for redelivery', { err });
+    });
   }
 
   /** Keeps a batch's messages from being redelivered while it is prepared or stored. */

@@ -81,16 +81,29 @@ export function releaseBatch(b: Pick<HeldBatch, 'held'>): void {
   b.held.clear();
 }
 
+/** A batch whose rows are in ClickHouse; `acked` settles once its messages are archived and acked. */
+export interface StoredBatch {
+  rows: number;
+  /**
+   * Archive, then ack: runs beside the next batch's store, which needs only this batch's rows (its
+   * dedup reads them), not its archive. Rejects with `BatchAbandonedError` if the aggregator stops
+   * while the archive cannot be written; whatever is not acked then is nak'ed for redelivery.
+   */
+  acked: Promise<void>;
+}
+
 /**
- * Stores one prepared batch with exactly-once effect, then acks it: (wait out a replay's swap
- * fence) → the last pipeline step (client-event-id dedup), poison → DLQ + term → one insert whose
- * token derives from the stream sequences → archive the original messages → ack. Failures retry with backoff while the messages are kept alive; nothing is
- * acked before ClickHouse has the rows. The dedup reads what earlier batches stored, so the caller
- * stores batches one after the other.
+ * Stores one prepared batch with exactly-once effect: (wait out a replay's swap fence) → the last
+ * pipeline step (client-event-id dedup), poison → DLQ + term → one insert whose token derives from
+ * the stream sequences; then, in `acked`, archive the original messages → ack. Failures retry with
+ * backoff while the messages are kept alive; nothing is acked before ClickHouse has the rows and
+ * the archive has the messages. The dedup reads what earlier batches stored, so the caller stores
+ * batches one after the other (their archives may overlap the next store).
  */
-export async function storeBatch(b: HeldBatch, d: BatchDeps): Promise<{ rows: number }> {
+export async function storeBatch(b: HeldBatch, d: BatchDeps): Promise<StoredBatch> {
   const { msgs, held } = b;
-  const seqsAll = msgs.map((m) => m.seq);
+  let inserted: number;
+  let good: Prepared<JsMsg>[];
   try {
     await d.fence.enter(
       () => {
@@ -98,8 +111,6 @@ export async function storeBatch(b: HeldBatch, d: BatchDeps): Promise<{ rows: nu
       },
       () => (d.stopping() ? new BatchAbandonedError(new Error('stopping while a replay fence is up')) : undefined),
     );
-    let inserted: number;
-    let good: Prepared<JsMsg>[];
     try {
       const out = await finishPipeline(b.pre, pipelineDeps(held, d));
       good = out.good;
@@ -111,18 +122,30 @@ export async function storeBatch(b: HeldBatch, d: BatchDeps): Promise<{ rows: nu
     } finally {
       d.fence.leave();
     }
+  } catch (err) {
+    // Abandoned on stop, or an unexpected failure: redeliver it promptly.
+    releaseBatch(b);
+    throw err;
+  }
+  const acked = archiveThenAck(b, good, d);
+  // The caller awaits it later; until then a rejection must not count as unhandled.
+  acked.catch(() => undefined);
+  return { rows: inserted, acked };
+}
+
+async function archiveThenAck(b: HeldBatch, good: readonly Prepared<JsMsg>[], d: BatchDeps): Promise<void> {
+  const { msgs, held } = b;
+  try {
     // After the rows (a crash in between redelivers: the rows dedup, the archive insert happens
     // then), before the ack: every acked message is archived.
-    await retrying(held, d, 'archive', () => archiveMessages(msgs, d.storage, batchToken(EVENTS_STREAM, seqsAll)));
+    await retrying(held, d, 'archive', () => archiveMessages(msgs, d.storage, batchToken(EVENTS_STREAM, msgs.map((m) => m.seq))));
     for (const p of good) {
       if (!held.has(p.msg)) continue;
       p.msg.ack();
       held.delete(p.msg);
       d.metrics.messages.inc({ outcome: 'stored' });
     }
-    return { rows: inserted };
   } finally {
-    // Anything still held (abandoned on stop, or an unexpected failure): redeliver it promptly.
     releaseBatch(b);
   }
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { unlink, writeFile } from 'node:fs/promises';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient, type ClickHouseClientConfigOptions } from '@clickhouse/client';
@@ -35,7 +35,10 @@ export function createChdbStorage(opts: ChdbStorageOptions): Storage {
   // body goes to a spool file and the engine reads it with the insertion table's own structure.
   const rawInsert: RawInsert = async ({ table, columns, body, settings }) => {
     const file = join(spool, `${randomBytes(8).toString('hex')}.jsonl`);
-    await writeFile(file, body);
+    // Written synchronously (~40–90 ms for a 25 MB batch): the insert is the aggregator's critical
+    // path, and an async write's completion waited behind the next batch's preparation on the
+    // JavaScript thread for a further ~0.3 s (sixth session: 40.7–42.7k → 45.0–46.6k events/s).
+    writeFileSync(file, body);
     try {
       const clause = settingsClause(settings);
       await client.command({
