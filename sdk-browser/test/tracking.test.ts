@@ -39,7 +39,11 @@ describe('tracking', () => {
     await page.click('text=Cart');
     await page.evaluate(() => history.replaceState({ scroll: 1 }, '', location.href));
     await page.click('text=Checkout');
+    // A person looks at a page before going back; a goBack within the same millisecond can land
+    // before the script's next task, which then sees /cart again and rightly counts nothing.
+    await waitFor('the checkout pageview', () => pageviewPaths().includes('/checkout'));
     await page.goBack(); // popstate back to /cart
+    await waitFor('the pageview of /cart again', () => pageviewPaths().filter((p) => p === '/cart').length === 2);
     // Two pushStates in one task (a redirect) count once, as where they lead.
     await page.evaluate(() => {
       history.pushState({}, '', '/redirecting');
