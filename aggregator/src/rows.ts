@@ -82,6 +82,7 @@ export async function recordToRows(stored: AnyStreamRecord, ctx: RowContext): Pr
   const ua = str(record.ua);
   const ip = str(record.ip);
   const agent = agentInfo(ua);
+  const receivedAt = isoMs(record.received_at);
   const rows: EventRow[] = [];
   // An SDK batch shares site, IP and user agent: hash once per UTC day, not once per event.
   let cookieless: { day: number; id: string } | undefined;
@@ -122,7 +123,7 @@ export async function recordToRows(stored: AnyStreamRecord, ctx: RowContext): Pr
       props: propsToStrings(e.props),
       revenue_amount: num(e.revenue?.amount),
       revenue_currency: str(e.revenue?.currency),
-      received_at: isoMs(record.received_at),
+      received_at: receivedAt,
       stream_seq: ctx.seq,
     });
   }
