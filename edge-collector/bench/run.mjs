@@ -1,7 +1,7 @@
 // Collector benchmark: wrk against (a) a bare uWS server, (b) a node:http baseline collector,
 // (c) our collector on uWS/Node, (d) our collector on Bun — same machine, same nats-server.
 // Usage: node bench/run.mjs [--duration 15s] [--connections 64] [--threads 2] [--targets bare,baseline,uws,bun]
-//                           [--scenarios beacon,batch100] [--out results.md] [--node-args "--cpu-prof"]
+//                           [--scenarios beacon,batch100] [--out results.md] [--node-args "--cpu-prof"] [--bun-args "--cpu-prof-md"]
 //                           [--paced 0.8] [--env COLLECTOR_LINGER_MS=1,COLLECTOR_MAX_MESSAGE_BYTES=262144]
 //                           [--ref /path/to/other/edge-collector/dist]
 // --ref adds targets ref-uws and ref-bun: another build of this package (say, the last
@@ -31,6 +31,7 @@ const threads = args.threads ?? '2';
 const targets = (args.targets ?? 'bare,baseline,uws,bun').split(',');
 const scenarios = (args.scenarios ?? 'beacon,batch100').split(',');
 const nodeArgs = (args['node-args'] ?? '').split(' ').filter(Boolean);
+const bunArgs = (args['bun-args'] ?? '').split(' ').filter(Boolean);
 const paced = args.paced ? Number(args.paced) : 0;
 const pkg = fileURLToPath(new URL('..', import.meta.url));
 const bun = fileURLToPath(new URL('../../node_modules/.bin/bun', import.meta.url));
@@ -63,7 +64,7 @@ const TARGETS = {
   bare: (port) => [process.execPath, ['bench/bare-server.mjs'], { PORT: String(port) }],
   baseline: (port) => [process.execPath, ['bench/baseline-node-http.mjs'], { PORT: String(port), NATS_URL: nats.url }],
   uws: (port) => [process.execPath, [...nodeArgs, 'dist/main-node.js'], { ...collectorEnv, COLLECTOR_PORT: String(port) }],
-  bun: (port) => [bun, ['dist/main-bun.js'], { ...collectorEnv, COLLECTOR_PORT: String(port) }],
+  bun: (port) => [bun, [...bunArgs, 'dist/main-bun.js'], { ...collectorEnv, COLLECTOR_PORT: String(port) }],
   baseline2: (port) => [process.execPath, ['bench/baseline-node-http.mjs'], { PORT: String(port), NATS_URL: nats.url, PROCESSES: '2' }],
   uws2: (port) => [process.execPath, [...nodeArgs, 'dist/main-node.js'], { ...collectorEnv, COLLECTOR_PORT: String(port), COLLECTOR_PROCESSES: '2' }],
   bun2: (port) => [bun, ['dist/main-bun.js'], { ...collectorEnv, COLLECTOR_PORT: String(port), COLLECTOR_PROCESSES: '2' }],
