@@ -138,7 +138,8 @@ async function archiveThenAck(b: HeldBatch, good: readonly Prepared<JsMsg>[], d:
   try {
     // After the rows (a crash in between redelivers: the rows dedup, the archive insert happens
     // then), before the ack: every acked message is archived.
-    await retrying(held, d, 'archive', () => archiveMessages(msgs, d.storage, batchToken(EVENTS_STREAM, msgs.map((m) => m.seq))));
+    const token = batchToken(EVENTS_STREAM, msgs.map((m) => m.seq));
+    await retrying(held, d, 'archive', () => archiveMessages(msgs, d.storage, token));
     for (const p of good) {
       if (!held.has(p.msg)) continue;
       p.msg.ack();
