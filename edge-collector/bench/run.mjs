@@ -67,11 +67,11 @@ const TARGETS = {
   bun: (port) => [bun, [...bunArgs, 'dist/main-bun.js'], { ...collectorEnv, COLLECTOR_PORT: String(port) }],
   baseline2: (port) => [process.execPath, ['bench/baseline-node-http.mjs'], { PORT: String(port), NATS_URL: nats.url, PROCESSES: '2' }],
   uws2: (port) => [process.execPath, [...nodeArgs, 'dist/main-node.js'], { ...collectorEnv, COLLECTOR_PORT: String(port), COLLECTOR_PROCESSES: '2' }],
-  bun2: (port) => [bun, ['dist/main-bun.js'], { ...collectorEnv, COLLECTOR_PORT: String(port), COLLECTOR_PROCESSES: '2' }],
+  bun2: (port) => [bun, [...bunArgs, 'dist/main-bun.js'], { ...collectorEnv, COLLECTOR_PORT: String(port), COLLECTOR_PROCESSES: '2' }],
 };
 if (args.ref) {
   TARGETS['ref-uws'] = (port) => [process.execPath, [...nodeArgs, join(args.ref, 'main-node.js')], { ...collectorEnv, COLLECTOR_PORT: String(port) }];
-  TARGETS['ref-bun'] = (port) => [bun, [join(args.ref, 'main-bun.js')], { ...collectorEnv, COLLECTOR_PORT: String(port) }];
+  TARGETS['ref-bun'] = (port) => [bun, [...bunArgs, join(args.ref, 'main-bun.js')], { ...collectorEnv, COLLECTOR_PORT: String(port) }];
 }
 /** /metrics answers for one process only: for multi-process targets count 202s instead. */
 const multiProcess = (target) => target.endsWith('2');
