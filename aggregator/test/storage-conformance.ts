@@ -100,6 +100,49 @@ export function storageConformance(name: string, open: () => Promise<StorageUnde
       ]);
     });
 
+    it('stores every column of enriched rows exactly: unicode, long strings, extremes, maps', async () => {
+      const long = (unit: string, n: number) => unit.repeat(n);
+      const texts = ['', 'é', '日本語のページ', '😀 ok', long('a', 127), long('a', 128), long('é', 64), long('x', 5000), 'tab\tnew\nline "q" \\ \u0000 end', "it's"];
+      const rows = texts.map((text, i) => ({
+        site_id: 's_conformance00002',
+        ts: `2026-0${1 + (i % 9)}-${String(1 + i * 3).padStart(2, '0')}T23:59:59.${String(i * 111).padStart(3, '0')}Z`,
+        event_id: `full-${i}`,
+        name: i % 2 ? 'pageview' : 'signup',
+        visitor_id: `v-${text.slice(0, 20)}`,
+        session_id: '',
+        user_id: text,
+        url: `https://example.com/${encodeURIComponent(text).slice(0, 200)}`,
+        hostname: 'example.com',
+        path: `/${text}`,
+        title: text,
+        referrer: '',
+        referrer_host: '',
+        utm_source: text.slice(0, 3),
+        utm_medium: '',
+        utm_campaign: '',
+        utm_term: '',
+        utm_content: '',
+        country: i % 2 ? 'DE' : '',
+        browser: 'Firefox',
+        browser_version: '133',
+        os: 'Linux',
+        device: 'desktop',
+        is_bot: i % 2,
+        screen_width: i === 0 ? 4_294_967_295 : i * 100,
+        lang: 'de-DE',
+        props: i % 3 === 0 ? {} : { [text || 'k']: text, plan: 'pro' },
+        revenue_amount: [0, -0.5, 1e-9, 123_456_789.125][i % 4],
+        revenue_currency: i % 4 ? 'EUR' : '',
+        received_at: '2026-12-31T00:00:00.001Z',
+        stream_seq: Number.MAX_SAFE_INTEGER - i,
+      }));
+      await s.insert('events', rows, { dedupToken: 'full-rows' });
+      const got = await s.query<Record<string, unknown>>(
+        `SELECT ${Object.keys(rows[0] as object).join(', ')} FROM events WHERE event_id LIKE 'full-%' ORDER BY toUInt32(substring(event_id, 6))`,
+      );
+      expect(got).toEqual(rows);
+    });
+
     it('drops a repeated insert with the same dedup token, keeps different tokens', async () => {
       const rows = [eventRow({ event_id: 'd-1' }), eventRow({ event_id: 'd-2' })];
       await s.insert('events', rows, { dedupToken: "seq:10-11 it's" });
