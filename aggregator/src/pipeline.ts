@@ -145,9 +145,9 @@ async function assignSessions(rows: EventRow[], store: SessionStore): Promise<vo
   const worker = async (): Promise<void> => {
     while (next < list.length) {
       const g = list[next++] as EventRow[];
-      g.sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : 0));
+      g.sort((a, b) => a.ts - b.ts);
       const first = g[0] as EventRow;
-      const ids = await store.assign(first.site_id, first.visitor_id, g.map((r) => Date.parse(r.ts)));
+      const ids = await store.assign(first.site_id, first.visitor_id, g.map((r) => r.ts));
       g.forEach((r, j) => (r.session_id = ids[j] ?? ''));
     }
   };

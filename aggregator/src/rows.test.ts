@@ -46,9 +46,28 @@ describe('recordToRows with raw records', () => {
     const rows = await recordToRows(raw, ctx);
     expect(rows).toEqual(await recordToRows(events, ctx));
     expect(rows.map((r) => [r.event_id, r.ts])).toEqual([
-      ['inst-1.0', new Date(NOW - 5_000).toISOString()], // skew-corrected like validateBatch does
-      ['client-1', new Date(NOW).toISOString()],
+      ['inst-1.0', NOW - 5_000], // skew-corrected like validateBatch does
+      ['client-1', NOW],
     ]);
+  });
+});
+
+describe('recordToRows times', () => {
+  const head = { site_id: 's_1', ip: '203.0.113.9', ua: 'Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0', country: 'DE' };
+  const event = { id: 'e-1', name: 'pageview', url: 'https://shop.test/' };
+
+  it('keeps times as whole epoch milliseconds, as a Date would', async () => {
+    const [row] = await recordToRows({ ...head, received_at: NOW + 0.9, events: [{ ...event, ts: NOW - 0.5 }] }, ctx);
+    expect([row?.ts, row?.received_at]).toEqual([NOW - 1, NOW]);
+    expect(new Date(row?.ts ?? 0).toISOString()).toBe(new Date(NOW - 0.5).toISOString());
+  });
+
+  it.each([
+    ['an event time beyond Date', { received_at: NOW, events: [{ ...event, ts: 9e15 }] }, 'event 0 has no numeric ts'],
+    ['an infinite event time', { received_at: NOW, events: [{ ...event, ts: Number.POSITIVE_INFINITY }] }, 'event 0 has no numeric ts'],
+    ['a NaN receive time', { received_at: Number.NaN, events: [{ ...event, ts: NOW }] }, 'record has no numeric received_at'],
+  ])('makes %s poison', async (_what, rec, reason) => {
+    await expect(recordToRows({ ...head, ...rec } as StreamRecord, ctx)).rejects.toThrow(reason);
   });
 });
 

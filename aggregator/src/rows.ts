@@ -7,10 +7,13 @@ import { referrerHost, urlParts } from './enrich/url.js';
 import { cookielessVisitorId } from './enrich/visitor.js';
 import { PoisonMessageError } from './errors.js';
 
-/** One row of the `events` table, as inserted (JSONEachRow). */
+/**
+ * One row of the `events` table, as inserted. Times are epoch milliseconds: ClickHouse reads an
+ * integer as a DateTime64(3)'s ticks, and the pipeline compares and sorts them as numbers.
+ */
 export interface EventRow {
   site_id: string;
-  ts: string;
+  ts: number;
   event_id: string;
   name: string;
   visitor_id: string;
@@ -40,7 +43,7 @@ export interface EventRow {
   props: Record<string, string>;
   revenue_amount: number;
   revenue_currency: string;
-  received_at: string;
+  received_at: number;
   stream_seq: number;
 }
 
@@ -65,9 +68,8 @@ function propsToStrings(props: unknown): Record<string, string> {
   return out;
 }
 
-function isoMs(ms: number): string {
-  return new Date(ms).toISOString();
-}
+/** Date's own range; ClickHouse would store anything beyond it as some other time. */
+const MAX_TIME_MS = 8.64e15;
 
 /**
  * Maps one stream record to `events` rows. The collector validated every event, so a record that
@@ -82,7 +84,9 @@ export async function recordToRows(stored: AnyStreamRecord, ctx: RowContext): Pr
   const ua = str(record.ua);
   const ip = str(record.ip);
   const agent = agentInfo(ua);
-  const receivedAt = isoMs(record.received_at);
+  // Whole milliseconds, as a Date keeps them: a JSON fraction would be read as a fraction of ticks.
+  if (!(Math.abs(record.received_at) <= MAX_TIME_MS)) throw new PoisonMessageError('record has no numeric received_at');
+  const receivedAt = Math.trunc(record.received_at);
   const rows: EventRow[] = [];
   // An SDK batch shares site, IP and user agent: hash once per UTC day, not once per event.
   let cookieless: { day: number; id: string } | undefined;
@@ -90,7 +94,7 @@ export async function recordToRows(stored: AnyStreamRecord, ctx: RowContext): Pr
     if (typeof e !== 'object' || e === null) throw new PoisonMessageError(`event ${i} is not an object`);
     if (typeof e.id !== 'string' || e.id === '') throw new PoisonMessageError(`event ${i} has no id`);
     if (typeof e.name !== 'string' || e.name === '') throw new PoisonMessageError(`event ${i} has no name`);
-    if (typeof e.ts !== 'number' || !Number.isFinite(e.ts)) throw new PoisonMessageError(`event ${i} has no numeric ts`);
+    if (typeof e.ts !== 'number' || !(Math.abs(e.ts) <= MAX_TIME_MS)) throw new PoisonMessageError(`event ${i} has no numeric ts`);
     const url = str(e.url);
     const referrer = str(e.referrer);
     let visitor = str(e.visitor_id);
@@ -103,7 +107,7 @@ export async function recordToRows(stored: AnyStreamRecord, ctx: RowContext): Pr
     const refHost = referrerHost(referrer);
     rows.push({
       site_id: record.site_id,
-      ts: isoMs(e.ts),
+      ts: Math.trunc(e.ts),
       event_id: e.id,
       name: e.name,
       visitor_id: visitor,

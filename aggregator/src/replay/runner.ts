@@ -90,7 +90,7 @@ export async function runReplay(d: RunDeps): Promise<void> {
         step: (_name, fn) => fn(),
       });
       const rows = out.fresh.filter((r) => {
-        const t = Date.parse(r.ts);
+        const t = r.ts;
         return t >= fromMs && t < toMs && (siteId === undefined || r.site_id === siteId) && !inflight?.keys.has(`${r.site_id}\u0000${r.event_id}`);
       });
       await inflight?.done;

@@ -32,12 +32,12 @@ describe('NativeEncoder', () => {
     expect(bytes).toEqual([1, 3, ...str('s'), ...str('String'), 0x80, 0x01, ...ascii(long), 0x80, 0x01, ...ascii(accents), 4, ...ascii('😀')]);
   });
 
-  it('writes DateTime64(3) as little-endian milliseconds, before 1970 too', () => {
+  it('writes DateTime64(3) from ISO strings and integers as little-endian milliseconds, before 1970 too', () => {
     const cols = [{ name: 't', type: "DateTime64(3, 'UTC')" }];
-    const bytes = encode([{ t: '1970-01-01T00:00:00.258Z' }, { t: '1969-12-31T23:59:59.999Z' }, { t: '2026-01-31T10:00:00.000Z' }], cols);
+    const bytes = encode([{ t: '1970-01-01T00:00:00.258Z' }, { t: '1969-12-31T23:59:59.999Z' }, { t: '2026-01-31T10:00:00.000Z' }, { t: -2 }], cols);
     const ms = Buffer.alloc(8);
     ms.writeBigInt64LE(BigInt(Date.parse('2026-01-31T10:00:00.000Z')));
-    expect(bytes?.slice(-24)).toEqual([2, 1, 0, 0, 0, 0, 0, 0, ...Array(8).fill(0xff), ...ms]);
+    expect(bytes?.slice(-32)).toEqual([2, 1, 0, 0, 0, 0, 0, 0, ...Array(8).fill(0xff), ...ms, 0xfe, ...Array(7).fill(0xff)]);
   });
 
   it('writes numbers at their width and Map(String, String) as offsets, keys, values', () => {
@@ -89,7 +89,7 @@ describe('NativeEncoder', () => {
     ['a negative unsigned value', [{ v: -1 }], 'UInt64'],
     ['an unsafe integer', [{ v: 2 ** 53 }], 'UInt64'],
     ['a time without a zone', [{ v: '2026-01-02 03:04:05.678' }], "DateTime64(3, 'UTC')"],
-    ['a time as a number', [{ v: 1_700_000_000_000 }], "DateTime64(3, 'UTC')"],
+    ['a fraction of a millisecond', [{ v: 1_700_000_000_000.5 }], "DateTime64(3, 'UTC')"],
     ['a month that does not exist', [{ v: '2026-13-02T03:04:05.678Z' }], "DateTime64(3, 'UTC')"],
     ['an array as a map', [{ v: [] }], 'Map(String, String)'],
     ['a number in a map', [{ v: { a: 1 } }], 'Map(String, String)'],

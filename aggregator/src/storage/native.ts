@@ -172,9 +172,16 @@ function fastIsoMs(s: string): number {
   return Date.UTC(digits(s, 0, 4), month - 1, day, hour, minute, second, digits(s, 20, 3));
 }
 
-/** DateTime64(3) ticks are milliseconds; only ISO-8601 UTC strings, whose meaning is unambiguous, are taken. */
+/**
+ * DateTime64(3) ticks are milliseconds. Taken: integers (JSON text gives an integer to the column
+ * as its ticks, as ClickHouse documents) and ISO-8601 UTC strings, whose meaning is unambiguous.
+ */
 function dateTime64Ms(w: ByteWriter, v: unknown): void {
   if (isAbsent(v)) return w.i64(0);
+  if (typeof v === 'number') {
+    if (!Number.isSafeInteger(v)) throw UNENCODABLE;
+    return w.i64(v);
+  }
   if (typeof v !== 'string') throw UNENCODABLE;
   let ms = fastIsoMs(v);
   if (Number.isNaN(ms)) {
