@@ -1,4 +1,5 @@
-import { createHash } from 'node:crypto';
+// One-shot hash(): a third of createHash()'s cost per call, and it runs for every visitor of every batch.
+import { hash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { KV } from 'nats';
 import { isKvConflict } from './kv-conflict.js';
@@ -34,12 +35,12 @@ function widen(v: VisitSpan, ts: number): string {
 }
 
 export function sessionId(siteId: string, visitorId: string, startMs: number): string {
-  const h = createHash('sha256').update(`${siteId}\u0000${visitorId}\u0000${startMs}`).digest('hex');
+  const h = hash('sha256', `${siteId}\u0000${visitorId}\u0000${startMs}`, 'hex');
   return `ss_${h.slice(0, 24)}`;
 }
 
 export function sessionKey(siteId: string, visitorId: string): string {
-  return `${siteId}.${createHash('sha256').update(visitorId).digest('hex').slice(0, 32)}`;
+  return `${siteId}.${hash('sha256', visitorId, 'hex').slice(0, 32)}`;
 }
 
 /**

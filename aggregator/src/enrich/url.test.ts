@@ -14,6 +14,16 @@ describe('urlParts', () => {
     });
   });
 
+  it('answers a repeated URL from its cache with the same parts, parsable or not', () => {
+    const url = 'https://shop.example/p?utm_source=news';
+    expect(urlParts(url)).toBe(urlParts(url));
+    expect(urlParts(url).utm_source).toBe('news');
+    expect(urlParts('not a url')).toEqual(urlParts('not a url'));
+    expect(urlParts('not a url').hostname).toBe('');
+    expect(referrerHost('https://Ref.Example/x')).toBe(referrerHost('https://Ref.Example/x'));
+    expect(referrerHost('https://Ref.Example/x')).toBe('ref.example');
+  });
+
   it('gives empty strings for missing or unparsable URLs', () => {
     const empty = { hostname: '', path: '', utm_source: '', utm_medium: '', utm_campaign: '', utm_term: '', utm_content: '' };
     expect(urlParts(undefined)).toEqual(empty);

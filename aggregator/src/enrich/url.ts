@@ -1,3 +1,5 @@
+import { LRUCache } from 'lru-cache';
+
 /** What the aggregator stores about a page URL. */
 export interface UrlParts {
   hostname: string;
@@ -28,9 +30,28 @@ function parse(raw: string): URL | undefined {
   }
 }
 
+/**
+ * A site's pages and referrers repeat across its visitors; parsing each distinct URL once was
+ * most of the URL work (WHATWG parsing ~1 µs a URL, a cache hit a tenth of that).
+ */
+export const URL_CACHE_SIZE = 20_000;
+
+const pages = new LRUCache<string, UrlParts>({ max: URL_CACHE_SIZE });
+const referrers = new LRUCache<string, string>({ max: URL_CACHE_SIZE });
+
 /** Hostname (lower case), pathname and UTM parameters of a page URL; all '' when it does not parse. */
 export function urlParts(raw: string | undefined): UrlParts {
-  const u = parse(raw ?? '');
+  if (!raw) return EMPTY;
+  let parts = pages.get(raw);
+  if (!parts) {
+    parts = parseParts(raw);
+    pages.set(raw, parts);
+  }
+  return parts;
+}
+
+function parseParts(raw: string): UrlParts {
+  const u = parse(raw);
   if (!u) return EMPTY;
   const q = u.searchParams;
   return {
@@ -46,6 +67,12 @@ export function urlParts(raw: string | undefined): UrlParts {
 
 /** Host of the referrer, lower case; '' when absent or not a URL. */
 export function referrerHost(raw: string | undefined): string {
-  const u = parse(raw ?? '');
-  return u ? u.hostname.toLowerCase() : '';
+  if (!raw) return '';
+  let host = referrers.get(raw);
+  if (host === undefined) {
+    const u = parse(raw);
+    host = u ? u.hostname.toLowerCase() : '';
+    referrers.set(raw, host);
+  }
+  return host;
 }

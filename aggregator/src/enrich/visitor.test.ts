@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { cookielessVisitorId, saltDay } from './visitor.js';
 
@@ -12,6 +13,15 @@ describe('cookielessVisitorId', () => {
     expect(cookielessVisitorId('salt', 's_1', '203.0.113.1', 'UA2')).not.toBe(id);
     // Field boundaries matter: ("ab","c") is not ("a","bc").
     expect(cookielessVisitorId('salt', 's_1', '1.2.3.4', 'x')).not.toBe(cookielessVisitorId('salt', 's_1', '1.2.3.4x', ''));
+  });
+});
+
+describe('cookielessVisitorId across versions', () => {
+  it('gives the ids earlier versions gave (a digest updated part by part)', () => {
+    const parts = ['salt', 's_1', '2001:db8::1', 'Mozilla/5.0 (Linux; Android 14; Pixel 8) Chrome/131.0 — ünïcödé'] as const;
+    const h = createHash('sha256');
+    for (const part of parts) h.update(part).update('\u0000');
+    expect(cookielessVisitorId(...parts)).toBe(`c_${h.digest('hex').slice(0, 32)}`);
   });
 });
 
