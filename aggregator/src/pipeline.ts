@@ -131,15 +131,22 @@ export const SESSION_CONCURRENCY = 1024;
 
 /** Rows without an SDK session id get the visit the shared 30-minute rule puts them in. */
 async function assignSessions(rows: EventRow[], store: SessionStore): Promise<void> {
-  const groups = new Map<string, EventRow[]>();
+  // Per site, then per visitor: a joined key would be a new string to flatten and hash per row.
+  const sites = new Map<string, Map<string, EventRow[]>>();
+  const list: EventRow[][] = [];
   for (const r of rows) {
     if (r.session_id !== '') continue;
-    const k = `${r.site_id}\u0000${r.visitor_id}`;
-    const g = groups.get(k);
-    if (g) g.push(r);
-    else groups.set(k, [r]);
+    let visitors = sites.get(r.site_id);
+    if (!visitors) sites.set(r.site_id, (visitors = new Map()));
+    const g = visitors.get(r.visitor_id);
+    if (g) {
+      g.push(r);
+    } else {
+      const group = [r];
+      visitors.set(r.visitor_id, group);
+      list.push(group);
+    }
   }
-  const list = [...groups.values()];
   // Each visitor is one KV round trip: keep many in flight (a sliding window, not lockstep chunks).
   let next = 0;
   const worker = async (): Promise<void> => {
