@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts', 'src/codec.ts', 'src/vectors.ts', 'src/streams.ts'],
+  entry: ['src/index.ts', 'src/codec.ts', 'src/vectors.ts', 'src/streams.ts', 'src/publisher.ts'],
   format: ['esm'],
   dts: true,
   clean: true,
