@@ -1,5 +1,6 @@
 import { connect, type ConnectionOptions, type NatsConnection } from 'nats';
 import { KV_WRITE_KEYS, type AnyStreamRecord, type WriteKeyRecord } from '@pulse/protocol';
+import { streamPublisher, type StreamPublisher } from '@pulse/protocol/publisher';
 import { resolveOptions, type CollectorOptions } from './config.js';
 import { CollectorCore } from './core/collector-core.js';
 import { createMetrics, type CollectorMetrics } from './core/metrics.js';
@@ -27,6 +28,7 @@ const RECONNECT_WAIT_MS = 250;
 
 interface Live {
   nc: NatsConnection;
+  publisher: StreamPublisher;
   sink: JetStreamSink;
   keys: WriteKeyCache;
 }
@@ -111,6 +113,7 @@ export class CollectorService implements EventSink, WriteKeyLookup {
       const nc = this.live.nc;
       await Promise.race([nc.drain().catch(() => nc.close()), new Promise((r) => setTimeout(r, 2_000).unref?.())]);
       if (!nc.isClosed()) await nc.close().catch(() => undefined);
+      this.live.publisher.close();
     }
     return clean;
   }
@@ -161,8 +164,9 @@ export class CollectorService implements EventSink, WriteKeyLookup {
     );
     await keys.start();
     const o = this.options;
+    const publisher = streamPublisher(nc, { timeoutMs: this.options.publishTimeoutMs });
     const sink = new JetStreamSink(
-      js,
+      publisher,
       () => nc.info?.max_payload ?? DEFAULT_MAX_PAYLOAD,
       () => this.connected,
       {
@@ -177,7 +181,7 @@ export class CollectorService implements EventSink, WriteKeyLookup {
       },
       this.metrics,
     );
-    this.live = { nc, sink, keys };
+    this.live = { nc, publisher, sink, keys };
     this.log('info', 'connected to NATS', { server: nc.getServer(), max_payload: nc.info?.max_payload });
     void this.watchStatus(nc, jsm, keys);
   }

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { JetStreamClient } from 'nats';
+import { headers } from 'nats';
 import { EVENTS_INGEST_SUBJECT, EVENTS_STREAM, type RawStreamRecord, type StreamRecord } from '@pulse/protocol';
 import { decodeMsgpack, decodeStreamMessage, encodeMsgpack, eventRecordOf, isRawRecord } from '@pulse/protocol/codec';
+import { streamPublisher, type StreamPublisher } from '@pulse/protocol/publisher';
 import { startNats, type TestNats } from '@pulse/testkit';
 import { GroupCommitter } from '../src/nats/group-commit.js';
 import { HEADER_ROOM_BYTES, JetStreamSink } from '../src/nats/jetstream-sink.js';
@@ -22,16 +23,17 @@ function rawRecord(i: number, pad = 0): RawStreamRecord {
 describe('group commit against JetStream', () => {
   let nats: TestNats;
   let t: NatsTools;
-  let js: JetStreamClient;
+  let publisher: StreamPublisher;
 
   beforeAll(async () => {
     nats = await startNats();
     t = await natsTools(nats.url);
     await ensureStreams(t.jsm, { replicas: 1, maxAgeMs: 86_400_000, duplicateWindowMs: 120_000 });
-    js = t.nc.jetstream();
+    publisher = streamPublisher(t.nc);
   });
 
   afterAll(async () => {
+    publisher?.close();
     await t?.nc.close();
     await nats?.cleanup();
   });
@@ -39,7 +41,7 @@ describe('group commit against JetStream', () => {
   // Each sink its own instance id: msg ids repeated within the stream's duplicate window would be dropped.
   let sinks = 0;
   const sinkWith = (o: Partial<ConstructorParameters<typeof JetStreamSink>[3]> = {}) =>
-    new JetStreamSink(js, () => 1024 * 1024, () => true, {
+    new JetStreamSink(publisher, () => 1024 * 1024, () => true, {
       maxMessageBytes: 256 * 1024,
       lingerMs: 5,
       maxInFlight: 4,
@@ -91,7 +93,7 @@ describe('group commit against JetStream', () => {
   it('re-encodes the events of a raw record too large for a message, when they fit', async () => {
     const before = await lastSeq(t.jsm);
     // Room for ~8 KiB records: the 20 KiB body does not fit, its one event re-encoded does.
-    const sink = new JetStreamSink(js, () => HEADER_ROOM_BYTES + 8 * 1024, () => true, {
+    const sink = new JetStreamSink(publisher, () => HEADER_ROOM_BYTES + 8 * 1024, () => true, {
       maxMessageBytes: 8 * 1024,
       lingerMs: 1,
       maxInFlight: 1,
@@ -132,7 +134,9 @@ describe('group commit against JetStream', () => {
     const gc = new GroupCommitter(
       { maxMessageBytes: 2 * 1024, lingerMs: 2, maxInFlight: 2, maxQueuedBytes: 1 << 20, queueTimeoutMs: 5_000 },
       async (data, msgID) => {
-        await js.publish(EVENTS_INGEST_SUBJECT, data, { msgID });
+        const h = headers();
+        h.set('Nats-Msg-Id', msgID);
+        await publisher.publish(EVENTS_INGEST_SUBJECT, data, { headers: h });
         const now = performance.now();
         for (const r of decodeStreamMessage(data).records) for (const e of eventRecordOf(r).events) ackedAt.set(e.id, now);
       },
@@ -171,7 +175,7 @@ describe('group commit against JetStream', () => {
   });
 
   it('refuses at once while NATS is not connected', async () => {
-    const sink = new JetStreamSink(js, () => 1 << 20, () => false, {
+    const sink = new JetStreamSink(publisher, () => 1 << 20, () => false, {
       maxMessageBytes: 4096,
       lingerMs: 1,
       maxInFlight: 1,

@@ -1,7 +1,8 @@
-import { headers, type JetStreamClient } from 'nats';
+import { headers } from 'nats';
 import type { AnyStreamRecord } from '@pulse/protocol';
 import { DLQ_COLLECTOR_SUBJECT, EVENTS_INGEST_SUBJECT } from '@pulse/protocol';
 import { encodeMsgpack, expandRawRecord, isRawRecord } from '@pulse/protocol/codec';
+import { PublishError, type StreamPublisher } from '@pulse/protocol/publisher';
 import { StreamUnavailableError } from '../errors.js';
 import type { CollectorMetrics } from '../core/metrics.js';
 import type { DeadLetter, EventSink } from '../core/types.js';
@@ -14,6 +15,15 @@ export interface JetStreamSinkOptions extends GroupCommitOptions {
   onNoStream?: () => void;
 }
 
+/**
+ * No stream took the message: nobody listens on the subject (the stream was deleted, or a fresh
+ * server), or JetStream answered 503 (briefly without a leader). Worth retrying, and worth making
+ * sure the streams exist.
+ */
+function noStream(e: unknown): boolean {
+  return e instanceof PublishError && (e.code === 'no_responders' || (e.code === 'refused' && e.status === 503));
+}
+
 /** Header room kept free under max_payload (Nats-Msg-Id and protocol framing). */
 export const HEADER_ROOM_BYTES = 4096;
 
@@ -24,7 +34,7 @@ export class JetStreamSink implements EventSink {
   private dlqInFlight = 0;
 
   constructor(
-    private readonly js: JetStreamClient,
+    private readonly publisher: StreamPublisher,
     private readonly maxPayload: () => number,
     private readonly available: () => boolean,
     private readonly o: JetStreamSinkOptions,
@@ -49,15 +59,17 @@ export class JetStreamSink implements EventSink {
   private async publishWithRetry(data: Uint8Array, msgID: string): Promise<void> {
     const deadline = performance.now() + this.o.publishTimeoutMs;
     const attemptTimeout = Math.max(250, Math.ceil(this.o.publishTimeoutMs / 2));
+    const h = headers();
+    h.set('Nats-Msg-Id', msgID);
     for (;;) {
       const remaining = deadline - performance.now();
       try {
-        await this.js.publish(EVENTS_INGEST_SUBJECT, data, { msgID, timeout: Math.max(1, Math.min(attemptTimeout, Math.floor(remaining))) });
+        await this.publisher.publish(EVENTS_INGEST_SUBJECT, data, { headers: h, timeoutMs: Math.max(1, Math.min(attemptTimeout, Math.floor(remaining))) });
         return;
       } catch (e) {
-        const code = String((e as { code?: unknown })?.code ?? '');
-        if (code === '503') this.o.onNoStream?.();
-        const retriable = code === 'TIMEOUT' || code === '503';
+        const missing = noStream(e);
+        if (missing) this.o.onNoStream?.();
+        const retriable = missing || (e instanceof PublishError && e.code === 'timeout');
         const left = deadline - performance.now();
         if (!retriable || !this.available() || left < 150) throw e;
         await new Promise((r) => setTimeout(r, Math.min(100, left / 4)));
@@ -87,9 +99,10 @@ export class JetStreamSink implements EventSink {
     h.set('Pulse-Site-Id', siteId);
     this.dlqInFlight++;
     try {
-      await this.js.publish(DLQ_COLLECTOR_SUBJECT, data, { msgID: `${this.o.instanceId}-dlq-${++this.dlqSeq}`, timeout: this.o.publishTimeoutMs, headers: h });
+      h.set('Nats-Msg-Id', `${this.o.instanceId}-dlq-${++this.dlqSeq}`);
+      await this.publisher.publish(DLQ_COLLECTOR_SUBJECT, data, { headers: h, timeoutMs: this.o.publishTimeoutMs });
     } catch (e) {
-      if (String((e as { code?: unknown })?.code ?? '') === '503') this.o.onNoStream?.();
+      if (noStream(e)) this.o.onNoStream?.();
       throw new StreamUnavailableError(`dead letter publish failed: ${(e as Error)?.message ?? String(e)}`, { cause: e });
     } finally {
       this.dlqInFlight--;
