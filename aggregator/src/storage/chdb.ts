@@ -84,6 +84,10 @@ export function createChdbStorage(opts: ChdbStorageOptions): Storage {
       await client.command({
         query: `INSERT INTO ${table} (${columns.join(', ')}) SELECT * FROM file('${file}', '${native ? 'Native' : 'JSONCompactEachRow'}') ${clause}`,
       });
+    } catch (err) {
+      // Types read before a table was replaced would fail every retry the same way: re-read them.
+      if (native) tableTypes.delete(table);
+      throw err;
     } finally {
       await unlink(file).catch(() => undefined);
     }

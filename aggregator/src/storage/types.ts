@@ -19,7 +19,9 @@ export interface Storage {
   /** Runs a statement that returns no rows (DDL, INSERT … SELECT, ALTER). */
   command(sql: string, params?: Record<string, unknown>): Promise<void>;
   /**
-   * Inserts rows (JSONEachRow). With `dedupToken`, a repeated insert with the same token into the
+   * Inserts rows, with JSONEachRow's meaning for each value (a DateTime64(3) takes an ISO string or
+   * an integer of epoch milliseconds); chDB sends them as a Native block when it can (native.ts).
+   * With `dedupToken`, a repeated insert with the same token into the
    * same table is dropped by ClickHouse (`insert_deduplication_token`) — this is what makes stream
    * redeliveries idempotent.
    */
