@@ -208,7 +208,14 @@ export function createAggregator(options: AggregatorOptions): Aggregator {
     if (msgs.length === 0) return fn();
     const timer = setInterval(
       () => {
-        for (const m of msgs) m.working();
+        for (const m of msgs) {
+          try {
+            m.working();
+          } catch {
+            // The connection is closing (or closed): the messages come back after ack_wait anyway,
+            // and a throw here, in a timer, would end the process.
+          }
+        }
       },
       Math.max(1000, Math.floor(cfg.ackWaitMs / 3)),
     );

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { connect } from 'nats';
 import { AGGREGATOR_CONSUMER, DLQ_STREAM, EVENTS_INGEST_SUBJECT, EVENTS_STREAM } from '@pulse/protocol';
 import { createAggregator, silentLogger, type Aggregator } from '../src/index.js';
 import { MIGRATIONS } from '../src/storage/index.js';
@@ -198,11 +199,14 @@ describe('aggregator', () => {
     const storage = faulty(f.storage);
     let release!: () => void;
     const stalled = new Promise<void>((r) => (release = r));
-    const a = aggregator({ storage, ackWaitMs: 1500, logger: logs.logger });
+    // Aggregator A has its own connection, so that it can die between insert and ack: a stalled but
+    // connected A would keep its batch alive with in-progress acks, and rightly so.
+    const ncA = await connect({ servers: f.server.url });
+    const a = aggregator({ nats: ncA, storage, ackWaitMs: 1500, logger: logs.logger });
     await a.start();
-    // Aggregator A inserts, then stalls past ack_wait as if it had died before acking.
     storage.afterInsert = async () => {
       storage.afterInsert = undefined;
+      await ncA.close();
       await stalled;
     };
     try {
