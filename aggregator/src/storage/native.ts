@@ -260,10 +260,12 @@ export class NativeEncoder {
     return w;
   }
 
-  private sink(type: string): { blockType: string; sink: ColumnSink } | undefined {
+  private sink(type: string): { blockType: string; sink: ColumnSink; strings?: ByteWriter } | undefined {
     if (type === 'Map(String, String)') return { blockType: type, sink: stringMapSink(this.writer(), this.writer(), this.writer()) };
     const scalar = scalarColumn(type);
-    return scalar && { blockType: scalar.blockType, sink: scalarSink(scalar.write, this.writer()) };
+    if (!scalar) return undefined;
+    const w = this.writer();
+    return { blockType: scalar.blockType, sink: scalarSink(scalar.write, w), ...(scalar.write === stringValue ? { strings: w } : {}) };
   }
 
   /**
@@ -275,16 +277,24 @@ export class NativeEncoder {
     this.used = 0;
     const head = this.writer();
     const sinks: { blockType: string; sink: ColumnSink }[] = [];
+    // String columns (most of them) are written by a direct call rather than through their sink:
+    // one call site for all columns' closures could not be inlined.
+    const strings: (ByteWriter | undefined)[] = [];
     for (const c of columns) {
       const s = this.sink(c.type);
       if (!s) return undefined;
       sinks.push(s);
+      strings.push(s.strings);
     }
     const n = sinks.length;
     try {
       for (const row of rows) {
         const values = Object.values(row);
-        for (let i = 0; i < n; i++) (sinks[i] as (typeof sinks)[number]).sink.add(values[i]);
+        for (let i = 0; i < n; i++) {
+          const w = strings[i];
+          if (w) stringValue(w, values[i]);
+          else (sinks[i] as (typeof sinks)[number]).sink.add(values[i]);
+        }
       }
     } catch (err) {
       if (err instanceof Unencodable) return undefined;
