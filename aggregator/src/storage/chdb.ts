@@ -43,23 +43,22 @@ export function createChdbStorage(opts: ChdbStorageOptions): Storage {
   // Column types per table, for the Native encoder; tables only gain columns (migrations add, never
   // change), and a row key missing here re-reads the table once.
   const tableTypes = new Map<string, Map<string, string>>();
+  const readTypes = async (table: string): Promise<Map<string, string>> => {
+    const [db, name] = table.includes('.') ? table.split('.') : [undefined, table];
+    const rs = await client.query({
+      query: `SELECT name, type FROM system.columns WHERE database = ${db === undefined ? 'currentDatabase()' : '{db:String}'} AND table = {name:String}`,
+      query_params: db === undefined ? { name } : { db, name },
+      format: 'JSONEachRow',
+    });
+    const types = new Map((await rs.json<{ name: string; type: string }>()).map((c) => [c.name, c.type]));
+    tableTypes.set(table, types);
+    return types;
+  };
   const typesOf = async (table: string, columns: readonly string[]): Promise<NativeColumn[] | undefined> => {
-    for (let attempt = 0; attempt < 2; attempt++) {
-      let types = tableTypes.get(table);
-      if (!types || attempt > 0) {
-        const [db, name] = table.includes('.') ? table.split('.') : [undefined, table];
-        const rs = await client.query({
-          query: `SELECT name, type FROM system.columns WHERE database = ${db === undefined ? 'currentDatabase()' : '{db:String}'} AND table = {name:String}`,
-          query_params: db === undefined ? { name } : { db, name },
-          format: 'JSONEachRow',
-        });
-        types = new Map((await rs.json<{ name: string; type: string }>()).map((c) => [c.name, c.type]));
-        tableTypes.set(table, types);
-      }
-      const known = types;
-      if (columns.every((c) => known.has(c))) return columns.map((c) => ({ name: c, type: known.get(c) as string }));
-    }
-    return undefined;
+    let types = tableTypes.get(table) ?? (await readTypes(table));
+    if (!columns.every((c) => types.has(c))) types = await readTypes(table);
+    const known = types;
+    return columns.every((c) => known.has(c)) ? columns.map((c) => ({ name: c, type: known.get(c) as string })) : undefined;
   };
   // An insert body handed to the engine inline (chDB's rawInsert, or the SQL text) is read by the
   // statement parser, single-threaded: about a third of the speed of the same bytes read through

@@ -5,9 +5,10 @@
  * Native file against ~240 ms from JSONCompactEachRow, and encoding it here costs a fraction of
  * JSON.stringify on the aggregator's busy JavaScript thread.
  *
- * Only the column types Pulse's tables use are encoded, and only values that JSONEachRow would
- * have stored the same way; anything else makes `encodeNative` answer undefined so the caller keeps
- * the JSON path, which is the reference for what a value means.
+ * Only the column types Pulse's inserted tables use are encoded (String, LowCardinality(String),
+ * UInt8/32/64, Float64, DateTime64(3), Map(String, String)), and only values that JSONEachRow would
+ * have stored the same way; anything else makes `NativeEncoder.encode` answer undefined so the
+ * caller keeps the JSON path, which is the reference for what a value means.
  */
 
 /** One column: its name in the rows and its ClickHouse type in the table. */
@@ -76,24 +77,10 @@ class ByteWriter {
     this.buf[this.pos++] = v;
   }
 
-  u16(v: number): void {
-    this.ensure(2);
-    this.pos = this.buf.writeUInt16LE(v, this.pos);
-  }
-
-  i16(v: number): void {
-    this.ensure(2);
-    this.pos = this.buf.writeInt16LE(v, this.pos);
-  }
 
   u32(v: number): void {
     this.ensure(4);
     this.pos = this.buf.writeUInt32LE(v, this.pos);
-  }
-
-  i32(v: number): void {
-    this.ensure(4);
-    this.pos = this.buf.writeInt32LE(v, this.pos);
   }
 
   /** A safe integer as 64-bit two's complement. */
@@ -103,11 +90,6 @@ class ByteWriter {
     this.buf.writeUInt32LE(v - hi * TWO_32, this.pos);
     this.buf.writeInt32LE(hi, this.pos + 4);
     this.pos += 8;
-  }
-
-  f32(v: number): void {
-    this.ensure(4);
-    this.pos = this.buf.writeFloatLE(v, this.pos);
   }
 
   f64(v: number): void {
@@ -136,40 +118,11 @@ function integer(min: number, max: number, write: (w: ByteWriter, v: number) => 
   };
 }
 
-function float(write: (w: ByteWriter, v: number) => void): ValueWriter {
-  return (w, v) => {
-    if (isAbsent(v)) return write(w, 0);
-    // JSON has no NaN or Infinity (JSON.stringify writes null); leave those to the JSON path.
-    if (typeof v !== 'number' || !Number.isFinite(v)) throw UNENCODABLE;
-    write(w, v);
-  };
-}
-
-const digit = (s: string, i: number): number => {
-  const d = s.charCodeAt(i) - 48;
-  return d >= 0 && d <= 9 ? d : NaN;
-};
-const digits = (s: string, from: number, n: number): number => {
-  let v = 0;
-  for (let i = from; i < from + n; i++) v = v * 10 + digit(s, i);
-  return v;
-};
-
-/**
- * `YYYY-MM-DDTHH:MM:SS.sssZ` (what toISOString writes) read by position: the regex and Date.parse
- * it replaces were a fifth of the encoder's time. NaN for anything else; days past 28 go through
- * Date.parse too, which knows month lengths.
- */
-function fastIsoMs(s: string): number {
-  if (s.length !== 24 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(10) !== 84) return NaN;
-  if (s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58 || s.charCodeAt(19) !== 46 || s.charCodeAt(23) !== 90) return NaN;
-  const month = digits(s, 5, 2);
-  const day = digits(s, 8, 2);
-  const hour = digits(s, 11, 2);
-  const minute = digits(s, 14, 2);
-  const second = digits(s, 17, 2);
-  if (!(month >= 1 && month <= 12 && day >= 1 && day <= 28 && hour <= 23 && minute <= 59 && second <= 59)) return NaN;
-  return Date.UTC(digits(s, 0, 4), month - 1, day, hour, minute, second, digits(s, 20, 3));
+function float64Value(w: ByteWriter, v: unknown): void {
+  if (isAbsent(v)) return w.f64(0);
+  // JSON has no NaN or Infinity (JSON.stringify writes null); leave those to the JSON path.
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw UNENCODABLE;
+  w.f64(v);
 }
 
 /**
@@ -182,13 +135,9 @@ function dateTime64Ms(w: ByteWriter, v: unknown): void {
     if (!Number.isSafeInteger(v)) throw UNENCODABLE;
     return w.i64(v);
   }
-  if (typeof v !== 'string') throw UNENCODABLE;
-  let ms = fastIsoMs(v);
-  if (Number.isNaN(ms)) {
-    if (!ISO_UTC_MS.test(v)) throw UNENCODABLE;
-    ms = Date.parse(v);
-    if (!Number.isFinite(ms)) throw UNENCODABLE;
-  }
+  if (typeof v !== 'string' || !ISO_UTC_MS.test(v)) throw UNENCODABLE;
+  const ms = Date.parse(v);
+  if (!Number.isFinite(ms)) throw UNENCODABLE;
   w.i64(ms);
 }
 
@@ -201,24 +150,12 @@ function scalarColumn(type: string): { blockType: string; write: ValueWriter } |
       return { blockType: 'String', write: stringValue };
     case 'UInt8':
       return { blockType: type, write: integer(0, 0xff, (w, v) => w.u8(v)) };
-    case 'UInt16':
-      return { blockType: type, write: integer(0, 0xffff, (w, v) => w.u16(v)) };
     case 'UInt32':
       return { blockType: type, write: integer(0, 0xffffffff, (w, v) => w.u32(v)) };
     case 'UInt64':
       return { blockType: type, write: integer(0, Number.MAX_SAFE_INTEGER, (w, v) => w.i64(v)) };
-    case 'Int8':
-      return { blockType: type, write: integer(-0x80, 0x7f, (w, v) => w.u8(v & 0xff)) };
-    case 'Int16':
-      return { blockType: type, write: integer(-0x8000, 0x7fff, (w, v) => w.i16(v)) };
-    case 'Int32':
-      return { blockType: type, write: integer(-0x80000000, 0x7fffffff, (w, v) => w.i32(v)) };
-    case 'Int64':
-      return { blockType: type, write: integer(Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, (w, v) => w.i64(v)) };
-    case 'Float32':
-      return { blockType: type, write: float((w, v) => w.f32(v)) };
     case 'Float64':
-      return { blockType: type, write: float((w, v) => w.f64(v)) };
+      return { blockType: type, write: float64Value };
     default:
       if (/^DateTime64\(3(?:, '[A-Za-z0-9_/+-]+')?\)$/.test(type)) return { blockType: type, write: dateTime64Ms };
       return undefined;
