@@ -1,6 +1,6 @@
 import type { JetStreamClient, JetStreamManager, JsMsg, KV } from 'nats';
 import { AGGREGATOR_CONSUMER, EVENTS_STREAM, KV_SITES, KV_STATE } from '@pulse/protocol';
-import { BatchAbandonedError, prepareBatch, releaseBatch, storeBatch, type BatchDeps, type HeldBatch } from './batch.js';
+import { BatchAbandonedError, prepareBatch, releaseBatch, settleInterrupted, storeBatch, type BatchDeps, type HeldBatch } from './batch.js';
 import { BatchReader } from './batch-reader.js';
 import { resolveConfig, type AggregatorConfig, type AggregatorOptions } from './config.js';
 import { AggregatorError } from './errors.js';
@@ -240,6 +240,8 @@ export function createAggregator(options: AggregatorOptions): Aggregator {
           });
           if (applied.length > 0) logger.log('info', 'migrations applied', { applied });
         }
+        // Before anything reads `events`; a failure here is retried before each batch's dedup.
+        await settleInterrupted({ storage, logger }).catch((err: unknown) => logger.log('warn', 'completing interrupted inserts failed; retried with the first batch', { err }));
         jsm = await nats.jetstreamManager();
         js = nats.jetstream();
         await ensureStreams(jsm, { maxAgeMs: cfg.streamMaxAgeMs, replicas: cfg.streamReplicas });

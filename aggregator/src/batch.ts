@@ -112,6 +112,7 @@ export async function storeBatch(b: HeldBatch, d: BatchDeps): Promise<StoredBatc
       () => (d.stopping() ? new BatchAbandonedError(new Error('stopping while a replay fence is up')) : undefined),
     );
     try {
+      await retrying(held, d, 'settle', () => settleInterrupted(d));
       const out = await finishPipeline(b.pre, pipelineDeps(held, d));
       good = out.good;
       for (const p of out.poison) await deadLetter(p.msg, p.reason, held, d);
@@ -181,10 +182,21 @@ async function insertIsolatingPoison(rows: EventRow[], good: Prepared<JsMsg>[], 
 
 async function timedInsert(rows: EventRow[], token: string, d: BatchDeps): Promise<void> {
   const end = d.metrics.insertSeconds.startTimer();
-  await d.storage.insert(EVENTS_TABLE, rows, { dedupToken: token });
+  await d.storage.insert(EVENTS_TABLE, rows, { dedupToken: token, durable: true });
   end();
   d.metrics.inserts.inc();
   d.metrics.rows.inc(rows.length);
+}
+
+/**
+ * Completes the inserts into `events` that a killed process or an abandoned batch left half-done
+ * (some rollups without their rows), before the dedup reads `events`: otherwise the redelivered
+ * messages would find their rows there and be dropped, and those rollups would stay short.
+ */
+export async function settleInterrupted(d: Pick<BatchDeps, 'storage' | 'logger'>): Promise<void> {
+  const report = await d.storage.settle();
+  if (report.completed > 0) d.logger.log('warn', 'interrupted inserts completed', { inserts: report.completed });
+  for (const err of report.refused) d.logger.log('error', 'an interrupted insert was refused when run again; dropped', { err });
 }
 
 async function deadLetter(msg: JsMsg, reason: string, held: Set<JsMsg>, d: BatchDeps): Promise<void> {

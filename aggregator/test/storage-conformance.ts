@@ -212,5 +212,16 @@ export function storageConformance(name: string, open: () => Promise<StorageUnde
       const [r] = await s.query<{ n: number }>("SELECT count() AS n FROM events WHERE event_id LIKE 'unparsable-%'");
       expect(r?.n).toBe(0);
     });
+
+    it('leaves nothing to settle after a durable insert that landed or was refused for its content', async () => {
+      await s.insert('events', [eventRow({ event_id: 'durable-1' })], { dedupToken: 'durable-1', durable: true });
+      const refused = await s
+        .insert('events', [eventRow({ event_id: 'durable-2', screen_width: 'wide' })], { dedupToken: 'durable-2', durable: true })
+        .catch((e: unknown) => e);
+      expect((refused as StorageError).retryable).toBe(false);
+      expect(await s.settle()).toEqual({ completed: 0, refused: [] });
+      const [r] = await s.query<{ n: number }>("SELECT count() AS n FROM events WHERE event_id LIKE 'durable-%'");
+      expect(r?.n).toBe(1);
+    });
   });
 }

@@ -225,6 +225,10 @@ export function createReplayManager(o: ReplayManagerOptions): ReplayManager {
       if (closing) throw new ReplayError('closed', 'the replay manager is closed');
       const { fromMs, toMs, siteId } = parseReplayRequest(req);
       const ctx = await ready();
+      // An insert a killed aggregator left half-done is completed before anything is read or
+      // swapped: completed after a swap, it would add its rows on top of the replayed ones.
+      const settled = await storage.settle();
+      for (const err of settled.refused) logger.log('error', 'an interrupted insert was refused when run again; dropped', { err });
       const replayId = `rp_${randomBytes(8).toString('hex')}`;
       const now = new Date().toISOString();
       const rec: ReplayRecord = {

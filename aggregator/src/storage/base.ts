@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
 import { StorageError } from '../errors.js';
 import { checkTableName, settingsClause, withSettings } from './settings.js';
-import type { Storage } from './types.js';
+import type { InsertOptions, SettleReport, Storage } from './types.js';
 
 /**
  * ClickHouse error codes worth retrying: the statement was fine, the cluster was not
@@ -106,15 +106,18 @@ export type RawInsert = (p: {
   rows: readonly object[];
   json: () => string;
   settings: ClickHouseSettings;
+  durable: boolean;
 }) => Promise<void>;
 
-export function clientStorage(
-  backend: Storage['backend'],
-  client: ClickHouseClient,
-  scope: SettingsScope,
-  onClose: () => Promise<void>,
-  rawInsert?: RawInsert,
-): Storage {
+/** What a backend adds to the shared client storage. */
+export interface BackendHooks {
+  onClose: () => Promise<void>;
+  rawInsert?: RawInsert;
+  settle: () => Promise<SettleReport>;
+}
+
+export function clientStorage(backend: Storage['backend'], client: ClickHouseClient, scope: SettingsScope, hooks: BackendHooks): Storage {
+  const { onClose, rawInsert, settle } = hooks;
   let closed = false;
   return {
     backend,
@@ -141,7 +144,9 @@ export function clientStorage(
       }
     },
 
-    async insert(table: string, rows: object[], opts?: { dedupToken?: string }): Promise<void> {
+    settle,
+
+    async insert(table: string, rows: object[], opts?: InsertOptions): Promise<void> {
       if (rows.length === 0) return;
       checkTableName(table);
       const token = opts?.dedupToken;
@@ -167,6 +172,7 @@ export function clientStorage(
             // Statement-scoped like the clause above; the input format setting is repeated so
             // the raw path never depends on what an earlier statement left in the session.
             settings: { date_time_input_format: 'best_effort', ...insertSettings },
+            durable: opts?.durable === true && token !== undefined,
           });
           return;
         }

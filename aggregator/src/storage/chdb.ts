@@ -7,10 +7,11 @@ import { createClient, type ClickHouseClientConfigOptions } from '@clickhouse/cl
 import { drainPending } from 'chdb';
 import { createChdbConnection } from 'chdb/connection';
 import { ConfigError } from '../errors.js';
-import { clientStorage, type RawInsert } from './base.js';
+import { clientStorage, toStorageError, type RawInsert } from './base.js';
+import { InsertJournal, JOURNAL_DIR, type JournalEntry } from './journal.js';
 import { NativeEncoder, type NativeColumn } from './native.js';
-import { BASE_SETTINGS, settingsClause } from './settings.js';
-import type { ChdbStorageOptions, Storage } from './types.js';
+import { BASE_SETTINGS, literal, settingsClause } from './settings.js';
+import type { ChdbStorageOptions, SettleReport, Storage } from './types.js';
 
 function writeChunks(file: string, chunks: readonly Buffer[]): void {
   const fd = openSync(file, 'w');
@@ -68,32 +69,91 @@ export function createChdbStorage(opts: ChdbStorageOptions): Storage {
   // spares the engine parsing text; JSONCompactEachRow otherwise, read with the insertion table's
   // own structure.
   const encoder = new NativeEncoder();
-  const rawInsert: RawInsert = async ({ table, columns, rows, json, settings }) => {
+  const journal = new InsertJournal(join(opts.path, JOURNAL_DIR));
+  // Durable inserts that failed and were not retried yet, by table and token (a retry with the
+  // same token supersedes the entry). Entries of an earlier process join on first use, when the
+  // engine (which locks the data path) is open.
+  const pending = new Map<string, JournalEntry>();
+  let loaded = false;
+  const keyOf = (e: JournalEntry) => `${e.table}\u0000${String(e.settings.insert_deduplication_token)}`;
+  const load = () => {
+    if (loaded) return;
+    loaded = true;
+    for (const e of journal.load()) pending.set(keyOf(e), e);
+  };
+  const run = (e: JournalEntry) =>
+    client.command({
+      query: `INSERT INTO ${e.table} (${e.columns.join(', ')}) SELECT * FROM file(${literal(e.data)}, '${e.format}') ${settingsClause(e.settings)}`,
+    });
+  let settling: Promise<SettleReport> | undefined;
+  const settle = (): Promise<SettleReport> =>
+    (settling ??= (async () => {
+      try {
+        load();
+        const report: SettleReport = { completed: 0, refused: [] };
+        for (const [key, e] of [...pending]) {
+          try {
+            await run(e);
+            report.completed++;
+          } catch (err) {
+            const failure = toStorageError(err, `completing an interrupted insert into ${e.table}`);
+            if (failure.retryable) throw failure;
+            report.refused.push(failure);
+          }
+          pending.delete(key);
+          journal.remove(e);
+        }
+        return report;
+      } finally {
+        settling = undefined;
+      }
+    })());
+  const rawInsert: RawInsert = async ({ table, columns, rows, json, settings, durable }) => {
     const types = await typesOf(table, columns);
+    // The engine is open (it answered), so the data path is this process's: an earlier process's
+    // entries join before this one's body is written next to them.
+    if (durable) load();
     // Encoded and written with no await in between: the encoder reuses its buffers on the next call.
     const native = types && encoder.encode(rows, types);
-    const file = join(spool, `${randomBytes(8).toString('hex')}.${native ? 'native' : 'jsonl'}`);
+    const format: JournalEntry['format'] = native ? 'Native' : 'JSONCompactEachRow';
+    const entry: JournalEntry = durable
+      ? journal.create(table, columns, format, settings)
+      : { id: '', data: join(spool, `${randomBytes(8).toString('hex')}.${native ? 'native' : 'jsonl'}`), table, columns, format, settings };
     // Written synchronously (~40–90 ms for a 25 MB batch): the insert is the aggregator's critical
     // path, and an async write's completion waited behind the next batch's preparation on the
     // JavaScript thread for a further ~0.3 s (sixth session: 40.7–42.7k → 45.0–46.6k events/s).
-    if (native) writeChunks(file, native);
-    else writeFileSync(file, json());
+    if (native) writeChunks(entry.data, native);
+    else writeFileSync(entry.data, json());
+    if (durable) {
+      // Never alongside a settle: it may be running this very insert's earlier attempt.
+      await settling?.catch(() => undefined);
+      const key = keyOf(entry);
+      const earlier = pending.get(key);
+      if (earlier) journal.remove(earlier);
+      pending.delete(key);
+      journal.commit(entry);
+    }
     try {
-      const clause = settingsClause(settings);
-      await client.command({
-        query: `INSERT INTO ${table} (${columns.join(', ')}) SELECT * FROM file('${file}', '${native ? 'Native' : 'JSONCompactEachRow'}') ${clause}`,
-      });
+      await run(entry);
     } catch (err) {
       // Types read before a table was replaced would fail every retry the same way: re-read them.
       if (native) tableTypes.delete(table);
+      // Refused for its content, it committed nothing to complete; otherwise the caller retries it
+      // or, if it gives up, the next settle completes it.
+      if (durable && toStorageError(err, '').retryable) pending.set(keyOf(entry), entry);
+      else if (durable) journal.remove(entry);
       throw err;
-    } finally {
-      await unlink(file).catch(() => undefined);
     }
+    if (durable) journal.remove(entry);
+    else await unlink(entry.data).catch(() => undefined);
   };
   // Waiting for in-flight engine work lets the same process open another path afterwards.
-  return clientStorage('chdb', client, 'statement', async () => {
-    await drainPending();
-    rmSync(spool, { recursive: true, force: true });
-  }, rawInsert);
+  return clientStorage('chdb', client, 'statement', {
+    onClose: async () => {
+      await drainPending();
+      rmSync(spool, { recursive: true, force: true });
+    },
+    rawInsert,
+    settle,
+  });
 }

@@ -25,5 +25,11 @@ export function createServerStorage(opts: ServerStorageOptions): Storage {
     request_timeout: DEFAULT_REQUEST_TIMEOUT_MS,
     clickhouse_settings: BASE_SETTINGS,
   });
-  return clientStorage('server', client, 'request', async () => {});
+  return clientStorage('server', client, 'request', {
+    onClose: async () => {},
+    // Nothing is left half-done by a client here: a server runs an insert whose body it has
+    // received to the end even when the client is gone (it cancels only read-only queries on a
+    // closed connection). A server that dies mid-insert is the server's to recover.
+    settle: async () => ({ completed: 0, refused: [] }),
+  });
 }

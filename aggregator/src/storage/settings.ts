@@ -17,7 +17,7 @@ export const BASE_SETTINGS: ClickHouseSettings = {
 const SETTING_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** A ClickHouse SQL literal for a setting value. Strings escape `\` and `'`. */
-function literal(value: unknown): string {
+export function literal(value: unknown): string {
   if (typeof value === 'number' && Number.isFinite(value)) return String(value);
   if (typeof value === 'boolean') return value ? '1' : '0';
   if (typeof value === 'string') return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;

@@ -23,12 +23,32 @@ export interface Storage {
    * an integer of epoch milliseconds); chDB sends them as a Native block when it can (native.ts).
    * With `dedupToken`, a repeated insert with the same token into the
    * same table is dropped by ClickHouse (`insert_deduplication_token`) — this is what makes stream
-   * redeliveries idempotent.
+   * redeliveries idempotent. `durable` (with a token) keeps the insert until it has succeeded, so
+   * `settle` can complete it if this process dies or gives up in the middle (see journal.ts).
    */
-  insert(table: string, rows: object[], opts?: { dedupToken?: string }): Promise<void>;
+  insert(table: string, rows: object[], opts?: InsertOptions): Promise<void>;
+  /**
+   * Runs again, with their own tokens, the durable inserts that did not complete: those an earlier
+   * process left when it died, and those whose failure the caller gave up on. Call it before a
+   * dedup reads the tables they write. A retryable failure throws (and keeps them for the next
+   * call); an insert the engine now refuses for its content is given up and reported.
+   */
+  settle(): Promise<SettleReport>;
   /** True when the backend answers a trivial query. Never throws. */
   ping(): Promise<boolean>;
   close(): Promise<void>;
+}
+
+export interface InsertOptions {
+  dedupToken?: string;
+  durable?: boolean;
+}
+
+export interface SettleReport {
+  /** Interrupted inserts run again to completion. */
+  completed: number;
+  /** Interrupted inserts the engine refused when run again (their error), now dropped. */
+  refused: Error[];
 }
 
 export interface ServerStorageOptions {

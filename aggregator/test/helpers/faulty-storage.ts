@@ -36,6 +36,8 @@ export function faulty(inner: Storage): FaultyStorage {
       }
       if (s.afterInsert) await s.afterInsert();
     },
+    // Nothing reaches the inner storage while down, so it has nothing interrupted to settle.
+    settle: () => inner.settle(),
     ping: () => (s.down ? Promise.resolve(false) : inner.ping()),
     close: () => inner.close(),
   };

@@ -16,6 +16,9 @@ export async function clusterDdl(cluster: string): Promise<string[]> {
       statements.push(sql.trim());
     },
     async insert() {},
+    async settle() {
+      return { completed: 0, refused: [] };
+    },
     async ping() {
       return true;
     },
