@@ -1,7 +1,10 @@
 import { createServer } from 'node:net';
 
-/** A TCP port that was free a moment ago on 127.0.0.1. */
-export function freePort(): Promise<number> {
+// Ports this process has handed out: the kernel may give a just-closed port again, and a test
+// that asks for several ports one after the other (a cluster's) must not get the same one twice.
+const handedOut = new Set<number>();
+
+function bindAny(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.unref();
@@ -12,4 +15,15 @@ export function freePort(): Promise<number> {
       srv.close(() => resolve(port));
     });
   });
+}
+
+/** A TCP port that was free a moment ago on 127.0.0.1, never one this process got before. */
+export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = await bindAny();
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
 }

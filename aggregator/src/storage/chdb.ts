@@ -6,10 +6,12 @@ import { join } from 'node:path';
 import { createClient, type ClickHouseClientConfigOptions } from '@clickhouse/client';
 import { drainPending } from 'chdb';
 import { createChdbConnection } from 'chdb/connection';
-import { ConfigError } from '../errors.js';
+import { ConfigError, StorageError } from '../errors.js';
 import { clientStorage, toStorageError, type RawInsert } from './base.js';
 import { InsertJournal, JOURNAL_DIR, type JournalEntry } from './journal.js';
 import { NativeEncoder, type NativeColumn } from './native.js';
+import { repairEventsInsert } from './repair.js';
+import { EVENTS_TABLE } from './schema-events.js';
 import { BASE_SETTINGS, literal, settingsClause } from './settings.js';
 import type { ChdbStorageOptions, SettleReport, Storage } from './types.js';
 
@@ -74,12 +76,33 @@ export function createChdbStorage(opts: ChdbStorageOptions): Storage {
   // same token supersedes the entry). Entries of an earlier process join on first use, when the
   // engine (which locks the data path) is open.
   const pending = new Map<string, JournalEntry>();
+  // Entries an earlier process left: its deduplication log may have lost them (see repair.ts).
+  const orphans = new Set<JournalEntry>();
   let loaded = false;
   const keyOf = (e: JournalEntry) => `${e.table}\u0000${String(e.settings.insert_deduplication_token)}`;
   const load = () => {
     if (loaded) return;
     loaded = true;
-    for (const e of journal.load()) pending.set(keyOf(e), e);
+    for (const e of journal.load()) {
+      pending.set(keyOf(e), e);
+      orphans.add(e);
+    }
+  };
+  const complete = async (e: JournalEntry): Promise<void> => {
+    if (!orphans.has(e)) {
+      await run(e);
+      return;
+    }
+    if (e.table !== EVENTS_TABLE) {
+      throw new StorageError(`an insert into ${e.table} left by a killed process cannot be completed exactly`, { retryable: false });
+    }
+    try {
+      await repairEventsInsert(storage, e, await readTypes(EVENTS_TABLE));
+    } catch (err) {
+      // The repair can always run again; whatever failed, it stays for the next settle.
+      const failure = toStorageError(err, 'repairing an interrupted insert into events');
+      throw failure.retryable ? failure : new StorageError(failure.message, { cause: err, retryable: true, clickhouseCode: failure.clickhouseCode });
+    }
   };
   const run = (e: JournalEntry) =>
     client.command({
@@ -93,7 +116,7 @@ export function createChdbStorage(opts: ChdbStorageOptions): Storage {
         const report: SettleReport = { completed: 0, refused: [] };
         for (const [key, e] of [...pending]) {
           try {
-            await run(e);
+            await complete(e);
             report.completed++;
           } catch (err) {
             const failure = toStorageError(err, `completing an interrupted insert into ${e.table}`);
@@ -101,6 +124,7 @@ export function createChdbStorage(opts: ChdbStorageOptions): Storage {
             report.refused.push(failure);
           }
           pending.delete(key);
+          orphans.delete(e);
           journal.remove(e);
         }
         return report;
@@ -129,6 +153,12 @@ export function createChdbStorage(opts: ChdbStorageOptions): Storage {
       await settling?.catch(() => undefined);
       const key = keyOf(entry);
       const earlier = pending.get(key);
+      // An earlier process's attempt is left to the repair: this process's deduplication log
+      // cannot tell whether that attempt's blocks are in.
+      if (earlier && orphans.has(earlier)) {
+        journal.remove(entry);
+        throw new StorageError('an interrupted insert with this token awaits repair; settle() first', { retryable: true });
+      }
       if (earlier) journal.remove(earlier);
       pending.delete(key);
       journal.commit(entry);
@@ -148,7 +178,7 @@ export function createChdbStorage(opts: ChdbStorageOptions): Storage {
     else await unlink(entry.data).catch(() => undefined);
   };
   // Waiting for in-flight engine work lets the same process open another path afterwards.
-  return clientStorage('chdb', client, 'statement', {
+  const storage = clientStorage('chdb', client, 'statement', {
     onClose: async () => {
       await drainPending();
       rmSync(spool, { recursive: true, force: true });
@@ -156,4 +186,5 @@ export function createChdbStorage(opts: ChdbStorageOptions): Storage {
     rawInsert,
     settle,
   });
+  return storage;
 }

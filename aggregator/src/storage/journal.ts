@@ -27,11 +27,11 @@ const META = '.json';
  * by a materialized view, each on its own. A process killed in the middle (chDB runs inside the
  * aggregator) leaves some of them committed and others not, and the redelivered messages then
  * find their rows in `events` and are dropped as duplicates: the rollups stay short for good.
- * ClickHouse's answer is to run the same insert again with the same insert_deduplication_token:
- * tables that have the block skip it, the others get it. That needs the very same rows, which the
- * redelivered messages cannot rebuild once `events` holds part of them. So a durable insert's body
- * and statement are kept on disk until the insert succeeds, and whatever is left (after a crash,
- * or after a failure its caller gave up on) is run again before any new dedup looks at `events`.
+ * So a durable insert's body and statement are kept on disk until the insert succeeds, and
+ * whatever is left is completed before any new dedup looks at `events`: an insert this process
+ * saw fail is run again with its token (tables that have the block skip it, the others take it);
+ * one a killed process left is repaired by content (repair.ts), because the deduplication log
+ * that the token relies on does not survive a kill.
  *
  * Files: `<id>.native|.jsonl` (the body, written first), then `<id>.json` (the statement, renamed
  * into place), so an entry without its `.json` never reached the engine and is discarded.
