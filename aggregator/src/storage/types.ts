@@ -28,10 +28,11 @@ export interface Storage {
    */
   insert(table: string, rows: object[], opts?: InsertOptions): Promise<void>;
   /**
-   * Runs again, with their own tokens, the durable inserts that did not complete: those an earlier
-   * process left when it died, and those whose failure the caller gave up on. Call it before a
-   * dedup reads the tables they write. A retryable failure throws (and keeps them for the next
-   * call); an insert the engine now refuses for its content is given up and reported.
+   * Completes the durable inserts that did not: one whose failure this process saw is run again
+   * with its token; one an earlier process left when it died is repaired by content (repair.ts;
+   * only inserts into `events` can be, others are reported). Call it before a dedup reads the
+   * tables they write. A retryable failure throws (and keeps them for the next call); an insert
+   * the engine now refuses for its content is given up and reported.
    */
   settle(): Promise<SettleReport>;
   /** True when the backend answers a trivial query. Never throws. */
