@@ -67,7 +67,8 @@ describe('an insert into events interrupted by SIGKILL (chDB)', () => {
       child.stdout.on('data', (d: Buffer) => String(d).includes('inserting') && resolve());
       child.on('exit', () => reject(new Error('child exited before inserting')));
     });
-    // The slow view keeps the insert in flight for ~3 s; the rest of it has committed by now.
+    // The slow view keeps the insert in flight for ~2.5 s (1,000 rows; the engine allows 3 s of
+    // sleep per block); the rest of it has committed by now.
     await new Promise((r) => setTimeout(r, 700));
     child.kill('SIGKILL');
     await exited;

@@ -11,7 +11,7 @@ const batches = JSON.parse(readFileSync(batchesFile, 'utf8'));
 const last = batches.pop();
 for (const [i, rows] of batches.entries()) await storage.insert('events', rows, { dedupToken: `before-${i}`, durable: true });
 await storage.command('CREATE TABLE slow_sink (n UInt64) ENGINE = MergeTree ORDER BY n');
-await storage.command('CREATE MATERIALIZED VIEW slow_view TO slow_sink AS SELECT sleepEachRow(0.003) + 1 AS n FROM events');
+await storage.command('CREATE MATERIALIZED VIEW slow_view TO slow_sink AS SELECT sleepEachRow(0.0025) + 1 AS n FROM events');
 process.stdout.write('inserting\n');
 await storage.insert('events', last, { dedupToken: 'killed-batch', durable: true });
 process.stdout.write('inserted\n');
