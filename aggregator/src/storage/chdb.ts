@@ -8,12 +8,13 @@ import { drainPending } from 'chdb';
 import { createChdbConnection } from 'chdb/connection';
 import { ConfigError, StorageError } from '../errors.js';
 import { clientStorage, toStorageError, type RawInsert } from './base.js';
+import { InterruptedInserts } from './interrupted.js';
 import { InsertJournal, JOURNAL_DIR, type JournalEntry } from './journal.js';
 import { NativeEncoder, type NativeColumn } from './native.js';
 import { repairEventsInsert } from './repair.js';
 import { EVENTS_TABLE } from './schema-events.js';
 import { BASE_SETTINGS, literal, settingsClause } from './settings.js';
-import type { ChdbStorageOptions, SettleReport, Storage } from './types.js';
+import type { ChdbStorageOptions, Storage } from './types.js';
 
 function writeChunks(file: string, chunks: readonly Buffer[]): void {
   const fd = openSync(file, 'w');
@@ -71,110 +72,53 @@ export function createChdbStorage(opts: ChdbStorageOptions): Storage {
   // spares the engine parsing text; JSONCompactEachRow otherwise, read with the insertion table's
   // own structure.
   const encoder = new NativeEncoder();
-  const journal = new InsertJournal(join(opts.path, JOURNAL_DIR));
-  // Durable inserts that failed and were not retried yet, by table and token (a retry with the
-  // same token supersedes the entry). Entries of an earlier process join on first use, when the
-  // engine (which locks the data path) is open.
-  const pending = new Map<string, JournalEntry>();
-  // Entries an earlier process left: its deduplication log may have lost them (see repair.ts).
-  const orphans = new Set<JournalEntry>();
-  let loaded = false;
-  const keyOf = (e: JournalEntry) => `${e.table}\u0000${String(e.settings.insert_deduplication_token)}`;
-  const load = () => {
-    if (loaded) return;
-    loaded = true;
-    for (const e of journal.load()) {
-      pending.set(keyOf(e), e);
-      orphans.add(e);
-    }
-  };
-  const complete = async (e: JournalEntry): Promise<void> => {
-    if (!orphans.has(e)) {
-      await run(e);
-      return;
-    }
-    if (e.table !== EVENTS_TABLE) {
-      throw new StorageError(`an insert into ${e.table} left by a killed process cannot be completed exactly`, { retryable: false });
-    }
-    try {
-      await repairEventsInsert(storage, e, await readTypes(EVENTS_TABLE));
-    } catch (err) {
-      // The repair can always run again; whatever failed, it stays for the next settle.
-      const failure = toStorageError(err, 'repairing an interrupted insert into events');
-      throw failure.retryable ? failure : new StorageError(failure.message, { cause: err, retryable: true, clickhouseCode: failure.clickhouseCode });
-    }
-  };
   const run = (e: JournalEntry) =>
     client.command({
       query: `INSERT INTO ${e.table} (${e.columns.join(', ')}) SELECT * FROM file(${literal(e.data)}, '${e.format}') ${settingsClause(e.settings)}`,
     });
-  let settling: Promise<SettleReport> | undefined;
-  const settle = (): Promise<SettleReport> =>
-    (settling ??= (async () => {
-      try {
-        load();
-        const report: SettleReport = { completed: 0, refused: [] };
-        for (const [key, e] of [...pending]) {
-          try {
-            await complete(e);
-            report.completed++;
-          } catch (err) {
-            const failure = toStorageError(err, `completing an interrupted insert into ${e.table}`);
-            if (failure.retryable) throw failure;
-            report.refused.push(failure);
-          }
-          pending.delete(key);
-          orphans.delete(e);
-          journal.remove(e);
-        }
-        return report;
-      } finally {
-        settling = undefined;
+  const interrupted = new InterruptedInserts(new InsertJournal(join(opts.path, JOURNAL_DIR)), {
+    rerun: async (e) => {
+      await run(e);
+    },
+    repair: async (e) => {
+      if (e.table !== EVENTS_TABLE) {
+        throw new StorageError(`an insert into ${e.table} left by a killed process cannot be completed exactly`, { retryable: false });
       }
-    })());
+      try {
+        await repairEventsInsert(storage, e, await readTypes(EVENTS_TABLE));
+      } catch (err) {
+        // The repair can always run again; whatever failed, it stays for the next settle.
+        const failure = toStorageError(err, 'repairing an interrupted insert into events');
+        throw failure.retryable ? failure : new StorageError(failure.message, { cause: err, retryable: true, clickhouseCode: failure.clickhouseCode });
+      }
+    },
+  });
   const rawInsert: RawInsert = async ({ table, columns, rows, json, settings, durable }) => {
     const types = await typesOf(table, columns);
     // The engine is open (it answered), so the data path is this process's: an earlier process's
     // entries join before this one's body is written next to them.
-    if (durable) load();
+    if (durable) interrupted.load();
     // Encoded and written with no await in between: the encoder reuses its buffers on the next call.
     const native = types && encoder.encode(rows, types);
     const format: JournalEntry['format'] = native ? 'Native' : 'JSONCompactEachRow';
     const entry: JournalEntry = durable
-      ? journal.create(table, columns, format, settings)
+      ? interrupted.create(table, columns, format, settings)
       : { id: '', data: join(spool, `${randomBytes(8).toString('hex')}.${native ? 'native' : 'jsonl'}`), table, columns, format, settings };
     // Written synchronously (~40–90 ms for a 25 MB batch): the insert is the aggregator's critical
     // path, and an async write's completion waited behind the next batch's preparation on the
     // JavaScript thread for a further ~0.3 s (sixth session: 40.7–42.7k → 45.0–46.6k events/s).
     if (native) writeChunks(entry.data, native);
     else writeFileSync(entry.data, json());
-    if (durable) {
-      // Never alongside a settle: it may be running this very insert's earlier attempt.
-      await settling?.catch(() => undefined);
-      const key = keyOf(entry);
-      const earlier = pending.get(key);
-      // An earlier process's attempt is left to the repair: this process's deduplication log
-      // cannot tell whether that attempt's blocks are in.
-      if (earlier && orphans.has(earlier)) {
-        journal.remove(entry);
-        throw new StorageError('an interrupted insert with this token awaits repair; settle() first', { retryable: true });
-      }
-      if (earlier) journal.remove(earlier);
-      pending.delete(key);
-      journal.commit(entry);
-    }
+    if (durable) await interrupted.begin(entry);
     try {
       await run(entry);
     } catch (err) {
       // Types read before a table was replaced would fail every retry the same way: re-read them.
       if (native) tableTypes.delete(table);
-      // Refused for its content, it committed nothing to complete; otherwise the caller retries it
-      // or, if it gives up, the next settle completes it.
-      if (durable && toStorageError(err, '').retryable) pending.set(keyOf(entry), entry);
-      else if (durable) journal.remove(entry);
+      if (durable) interrupted.failed(entry, toStorageError(err, '').retryable);
       throw err;
     }
-    if (durable) journal.remove(entry);
+    if (durable) interrupted.succeeded(entry);
     else await unlink(entry.data).catch(() => undefined);
   };
   // Waiting for in-flight engine work lets the same process open another path afterwards.
@@ -184,7 +128,7 @@ export function createChdbStorage(opts: ChdbStorageOptions): Storage {
       rmSync(spool, { recursive: true, force: true });
     },
     rawInsert,
-    settle,
+    settle: () => interrupted.settle(),
   });
   return storage;
 }
