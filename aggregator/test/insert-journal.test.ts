@@ -48,11 +48,17 @@ describe('durable inserts (chDB insert journal)', () => {
     dir?.remove();
   });
 
-  it('completes an insert a failed view left half-done, once, in the same process', async () => {
+  /** A fresh data path with the schema and the view's table refusing its next block. */
+  async function withBrokenView(): Promise<{ s: Storage; path: string }> {
     dir = chdbDir();
     const s = storage(dir.path);
     await schema(s);
     await breakView(s);
+    return { s, path: dir.path };
+  }
+
+  it('completes an insert a failed view left half-done, once, in the same process', async () => {
+    const { s, path } = await withBrokenView();
     const err = await s.insert('src', batch('a', 1000), { dedupToken: 'batch-a', durable: true }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StorageError);
     expect((err as StorageError).retryable).toBe(true);
@@ -68,36 +74,30 @@ describe('durable inserts (chDB insert journal)', () => {
     // The caller's own retry after the settle changes nothing either.
     await s.insert('src', batch('a', 1000), { dedupToken: 'batch-a', durable: true });
     expect(await totals(s)).toEqual({ src: 1002, dst: 1002 });
-    expect(readdirSync(join(dir.path, JOURNAL_DIR))).toEqual([]);
+    expect(readdirSync(join(path, JOURNAL_DIR))).toEqual([]);
   });
 
   it('lets a retry with the same token supersede the entry, and reports one a killed process left on a table other than events', async () => {
-    dir = chdbDir();
-    const first = storage(dir.path);
-    await schema(first);
-    await breakView(first);
+    const { s: first, path } = await withBrokenView();
     await expect(first.insert('src', batch('b', 500), { dedupToken: 'batch-b', durable: true })).rejects.toThrow(StorageError);
     // A retry that fails again replaces the entry rather than adding a second one.
     await expect(first.insert('src', batch('b', 500), { dedupToken: 'batch-b', durable: true })).rejects.toThrow(StorageError);
-    expect(readdirSync(join(dir.path, JOURNAL_DIR)).filter((f) => f.endsWith('.json'))).toHaveLength(1);
+    expect(readdirSync(join(path, JOURNAL_DIR)).filter((f) => f.endsWith('.json'))).toHaveLength(1);
     await healView(first);
     await first.close();
     open = [];
     // The next process cannot trust the token (see repair.ts) and knows how to repair only `events`
     // (test/interrupted-insert.test.ts): it reports the entry and runs nothing.
-    const second = storage(dir.path);
+    const second = storage(path);
     const report = await second.settle();
     expect(report.completed).toBe(0);
     expect(report.refused.map((e) => e.message)).toEqual([expect.stringMatching(/insert into src left by a killed process cannot be completed exactly/)]);
     expect(await totals(second)).toEqual({ src: 2, dst: 2 });
-    expect(readdirSync(join(dir.path, JOURNAL_DIR))).toEqual([]);
+    expect(readdirSync(join(path, JOURNAL_DIR))).toEqual([]);
   });
 
   it('drops an interrupted insert the engine now refuses for its content, and reports it', async () => {
-    dir = chdbDir();
-    const s = storage(dir.path);
-    await schema(s);
-    await breakView(s);
+    const { s, path } = await withBrokenView();
     await expect(s.insert('src', batch('c', 10), { dedupToken: 'batch-c', durable: true })).rejects.toThrow(StorageError);
     // The table the entry writes no longer exists: running it again cannot succeed.
     await s.command('DROP TABLE src_to_dst');
@@ -106,7 +106,7 @@ describe('durable inserts (chDB insert journal)', () => {
     expect(report.completed).toBe(0);
     expect(report.refused).toHaveLength(1);
     expect((report.refused[0] as StorageError).clickhouseCode).toBe('60');
-    expect(existsSync(join(dir.path, JOURNAL_DIR))).toBe(true);
-    expect(readdirSync(join(dir.path, JOURNAL_DIR))).toEqual([]);
+    expect(existsSync(join(path, JOURNAL_DIR))).toBe(true);
+    expect(readdirSync(join(path, JOURNAL_DIR))).toEqual([]);
   });
 });
