@@ -38,13 +38,18 @@ function clickhouseCode(err: unknown): string | undefined {
   return typeof engine === 'number' && Number.isInteger(engine) ? String(engine) : undefined;
 }
 
+/** Whether trying the same statement again may succeed (see RETRYABLE_CODES). */
+export function isRetryable(err: unknown): boolean {
+  if (err instanceof StorageError) return err.retryable;
+  const code = clickhouseCode(err);
+  // Errors that are not ClickHouse answers are transport failures (refused, reset, timed out).
+  return code === undefined ? true : RETRYABLE_CODES.has(code);
+}
+
 export function toStorageError(err: unknown, what: string): StorageError {
   if (err instanceof StorageError) return err;
   const message = err instanceof Error ? err.message : String(err);
-  const code = clickhouseCode(err);
-  // Errors that are not ClickHouse answers are transport failures (refused, reset, timed out).
-  const retryable = code === undefined ? true : RETRYABLE_CODES.has(code);
-  return new StorageError(`${what}: ${message}`, { cause: err, retryable, clickhouseCode: code });
+  return new StorageError(`${what}: ${message}`, { cause: err, retryable: isRetryable(err), clickhouseCode: clickhouseCode(err) });
 }
 
 /**

@@ -7,7 +7,7 @@ import { createClient, type ClickHouseClientConfigOptions } from '@clickhouse/cl
 import { drainPending } from 'chdb';
 import { createChdbConnection } from 'chdb/connection';
 import { ConfigError, StorageError } from '../errors.js';
-import { clientStorage, toStorageError, type RawInsert } from './base.js';
+import { clientStorage, isRetryable, toStorageError, type RawInsert } from './base.js';
 import { InterruptedInserts } from './interrupted.js';
 import { InsertJournal, JOURNAL_DIR, type JournalEntry } from './journal.js';
 import { NativeEncoder, type NativeColumn } from './native.js';
@@ -115,7 +115,7 @@ export function createChdbStorage(opts: ChdbStorageOptions): Storage {
     } catch (err) {
       // Types read before a table was replaced would fail every retry the same way: re-read them.
       if (native) tableTypes.delete(table);
-      if (durable) interrupted.failed(entry, toStorageError(err, '').retryable);
+      if (durable) interrupted.failed(entry, isRetryable(err));
       throw err;
     }
     if (durable) interrupted.succeeded(entry);
