@@ -112,14 +112,17 @@ export async function storeBatch(b: HeldBatch, d: BatchDeps): Promise<StoredBatc
       () => (d.stopping() ? new BatchAbandonedError(new Error('stopping while a replay fence is up')) : undefined),
     );
     try {
-      await retrying(held, d, 'settle', () => settleInterrupted(d));
-      const out = await finishPipeline(b.pre, pipelineDeps(held, d));
-      good = out.good;
-      for (const p of out.poison) await deadLetter(p.msg, p.reason, held, d);
-      d.metrics.excluded.inc(out.excluded);
-      d.metrics.duplicates.inc(out.duplicates);
-      const seqs = good.map((p) => p.msg.seq);
-      inserted = out.fresh.length > 0 ? await insertIsolatingPoison(out.fresh, good, seqs, held, d) : 0;
+      // From the dedup to the end of the insert, no other aggregator on this storage stores.
+      ({ good, inserted } = await d.storage.exclusive(async () => {
+        await retrying(held, d, 'settle', () => settleInterrupted(d));
+        const out = await finishPipeline(b.pre, pipelineDeps(held, d));
+        for (const p of out.poison) await deadLetter(p.msg, p.reason, held, d);
+        d.metrics.excluded.inc(out.excluded);
+        d.metrics.duplicates.inc(out.duplicates);
+        const seqs = out.good.map((p) => p.msg.seq);
+        const n = out.fresh.length > 0 ? await insertIsolatingPoison(out.fresh, out.good, seqs, held, d) : 0;
+        return { good: out.good, inserted: n };
+      }));
     } finally {
       d.fence.leave();
     }

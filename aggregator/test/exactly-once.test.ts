@@ -5,6 +5,7 @@ import { connect, type NatsConnection } from 'nats';
 import { AGGREGATOR_CONSUMER, EVENTS_STREAM } from '@pulse/protocol';
 import { createAggregator, ensureStreams, silentLogger, type Aggregator } from '../src/index.js';
 import { createStorage } from '../src/storage/index.js';
+import { faulty } from './helpers/faulty-storage.js';
 import { count, fixture, publish, record, waitFor, type Fixture } from './helpers/fixture.js';
 
 let f: Fixture;
@@ -65,6 +66,44 @@ describe('exactly once', () => {
     const [dups] = await f.storage.query<{ n: number }>('SELECT count() - uniqExact(event_id) AS n FROM events');
     expect(dups?.n).toBe(0);
     expect(running[0]!.status().rowsInserted + running[1]!.status().rowsInserted).toBe(expected);
+  });
+
+  it('two aggregators holding copies of one client event at the same time count it once', async () => {
+    const first = record({}, 2);
+    const copied = first.events[0]!;
+    // The first insert holding the event is held back, so the other aggregator's batches with
+    // its copies reach their dedup while it has not landed: the race an SDK retry can cause.
+    let holding: (() => void) | undefined;
+    const held = new Promise<void>((r) => (holding = r));
+    const gate = async (table: string, rows: readonly object[]): Promise<void> => {
+      if (table !== 'events' || !holding || !rows.some((r) => (r as { event_id?: string }).event_id === copied.id)) return;
+      holding();
+      holding = undefined;
+      await new Promise((r) => setTimeout(r, 2500));
+    };
+    const aggregators: Aggregator[] = [];
+    for (let i = 0; i < 2; i++) {
+      const nc = await connect({ servers: f.server.url });
+      conns.push(nc);
+      const storage = faulty(f.storage);
+      storage.beforeInsert = gate;
+      const a = createAggregator({ nats: nc, storage, logger: silentLogger, batchMaxMessages: 1, flushIntervalMs: 100 });
+      running.push(a);
+      aggregators.push(a);
+      await a.start();
+    }
+    await publish(f.js, [first]);
+    await held;
+    // One aggregator holds that batch and may take one more; the other takes the rest.
+    let last = 0;
+    for (let i = 0; i < 4; i++) last = await publish(f.js, [{ ...record({}, 1), events: [copied, ...record({}, 1).events] }]);
+    await waitFor('all acked', async () => (await consumer()).ack_floor.stream_seq === last, 30_000);
+    expect(aggregators.every((a) => a.status().rowsInserted > 0)).toBe(true);
+    expect(await count(f.storage)).toBe(6);
+    const [roll] = await f.storage.query<{ n: number }>('SELECT sum(events) AS n FROM rollup_events_minute');
+    expect(roll?.n).toBe(6);
+    const [day] = await f.storage.query<{ n: number }>('SELECT sum(events) AS n FROM rollup_site_day');
+    expect(day?.n).toBe(6);
   });
 
   it('a backlog drains with each batch prepared while the one before it stores: exact, also across a stop mid-backlog', async () => {

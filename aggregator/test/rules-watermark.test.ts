@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { encodeRecord, KV_SITES, KV_STATE, type SiteRecord } from '@pulse/protocol';
 import { createAggregator, readWatermark, silentLogger, type Aggregator } from '../src/index.js';
-import { MIGRATIONS, migrate } from '../src/storage/index.js';
+import { ddlContext, MIGRATIONS, migrate, stepSql } from '../src/storage/index.js';
 import { faulty } from './helpers/faulty-storage.js';
 import { count, fixture, publish, record, SITE, waitFor, type Fixture } from './helpers/fixture.js';
 
@@ -79,6 +79,32 @@ describe('lag and watermark', () => {
 });
 
 describe('migrations on an existing data directory', () => {
+  it('a rollup backfill killed half way is emptied and run again, not kept short', async () => {
+    const before = MIGRATIONS.filter((m) => m.id < '0006');
+    await migrate(f.storage, { migrations: before });
+    const day = Date.UTC(2026, 0, 10);
+    const rows = (month: number) =>
+      Array.from({ length: 3 }, (_, i) => ({
+        site_id: SITE, ts: day + month * 31 * 86_400_000 + i, event_id: `e-${month}-${i}`, name: 'pageview', visitor_id: `v${i}`,
+        session_id: `s${i}`, path: '/', received_at: day, stream_seq: 1,
+      }));
+    await f.storage.insert('events', [...rows(0), ...rows(1)]);
+    // What a process killed during 0006's backfill leaves: the table, one month's part, no view.
+    const site = MIGRATIONS.find((m) => m.id === '0006_site_rollup')!;
+    const steps = site.statements(ddlContext());
+    await f.storage.command(stepSql(steps[0]!));
+    await f.storage.command(`INSERT INTO rollup_site_day (site_id, bucket, is_bot, events, pageviews) VALUES ('${SITE}', '2026-01-10 00:00:00', 0, 3, 3)`);
+    expect((await migrate(f.storage)).applied).toContain('0006_site_rollup');
+    const [roll] = await f.storage.query<{ events: number; visitors: number }>(
+      'SELECT sum(events) AS events, uniqCombinedMerge(12)(visitors_sketch) AS visitors FROM rollup_site_day',
+    );
+    expect(roll).toEqual({ events: 6, visitors: 3 });
+    // Once its view exists, a re-run of the step neither empties nor backfills the rollup.
+    await migrate(f.storage, { migrations: [{ id: '0006_again', statements: () => steps }] });
+    const [third] = await f.storage.query<{ events: number }>('SELECT sum(events) AS events FROM rollup_site_day');
+    expect(third?.events).toBe(6);
+  });
+
   it('applies only the new migrations, keeps the data, backfills the rollups once', async () => {
     const first = MIGRATIONS.slice(0, 1);
     expect((await migrate(f.storage, { migrations: first })).applied).toEqual(['0001_events']);

@@ -1,7 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { chdbDir, freePort } from '@pulse/testkit';
 import { ConfigError, StorageError, createStorage } from '../src/storage/index.js';
+import { SPOOL_DIR } from '../src/storage/chdb.js';
 import { storageConformance } from './storage-conformance.js';
 
 storageConformance('chDB', async () => {
@@ -52,5 +55,36 @@ describe('createStorage', () => {
     expect((err as StorageError).retryable).toBe(true);
     expect((err as StorageError).code).toBe('storage_unavailable');
     await s.close();
+  });
+});
+
+describe('chDB insert spool', () => {
+  it("removes a dead process's spool under the data path, keeps a live one's, and removes its own on close", async () => {
+    const dir = chdbDir();
+    const root = join(dir.path, SPOOL_DIR);
+    // Above Linux's largest pid: never alive.
+    const dead = join(root, '4194305-left');
+    const alive = join(root, `${process.ppid}-busy`);
+    for (const d of [dead, alive]) {
+      mkdirSync(d, { recursive: true });
+      writeFileSync(join(d, 'batch.native'), 'x');
+    }
+    const storage = createStorage({ path: dir.path });
+    try {
+      await storage.command('CREATE TABLE t (a UInt32, b String) ENGINE = MergeTree ORDER BY a');
+      await storage.insert('t', [{ a: 1, b: 'x' }, { a: 2, b: 'y' }]);
+      expect(await storage.query('SELECT a, b FROM t ORDER BY a')).toEqual([{ a: 1, b: 'x' }, { a: 2, b: 'y' }]);
+      const left = readdirSync(root);
+      expect(left).not.toContain('4194305-left');
+      expect(left).toContain(`${process.ppid}-busy`);
+      expect(left.filter((n) => n.startsWith(`${process.pid}-`))).toHaveLength(1);
+      // The body is deleted once inserted.
+      const own = left.find((n) => n.startsWith(`${process.pid}-`))!;
+      expect(readdirSync(join(root, own))).toEqual([]);
+    } finally {
+      await storage.close();
+    }
+    expect(readdirSync(root)).toEqual([`${process.ppid}-busy`]);
+    dir.remove();
   });
 });

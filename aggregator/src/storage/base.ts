@@ -124,6 +124,8 @@ export interface BackendHooks {
 export function clientStorage(backend: Storage['backend'], client: ClickHouseClient, scope: SettingsScope, hooks: BackendHooks): Storage {
   const { onClose, rawInsert, settle } = hooks;
   let closed = false;
+  // The end of the last exclusive section queued; never rejects.
+  let exclusiveTail: Promise<void> = Promise.resolve();
   return {
     backend,
 
@@ -150,6 +152,15 @@ export function clientStorage(backend: Storage['backend'], client: ClickHouseCli
     },
 
     settle,
+
+    exclusive<T>(fn: () => Promise<T>): Promise<T> {
+      const run = exclusiveTail.then(fn);
+      exclusiveTail = run.then(
+        () => undefined,
+        () => undefined,
+      );
+      return run;
+    },
 
     async insert(table: string, rows: object[], opts?: InsertOptions): Promise<void> {
       if (rows.length === 0) return;

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { unlink } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient, type ClickHouseClientConfigOptions } from '@clickhouse/client';
 import { drainPending } from 'chdb';
@@ -15,6 +14,24 @@ import { repairEventsInsert } from './repair.js';
 import { EVENTS_TABLE } from './schema-events.js';
 import { BASE_SETTINGS, literal, settingsClause } from './settings.js';
 import type { ChdbStorageOptions, Storage } from './types.js';
+
+/**
+ * Where insert bodies that need not outlive their insert are spooled, under the data path: one
+ * directory per process, so a killed process's leftovers are found and removed by the next one.
+ */
+export const SPOOL_DIR = 'pulse-insert-spool';
+
+function processAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it exists, under another user.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
 
 function writeChunks(file: string, chunks: readonly Buffer[]): void {
   const fd = openSync(file, 'w');
@@ -43,7 +60,20 @@ export function createChdbStorage(opts: ChdbStorageOptions): Storage {
     connection,
     clickhouse_settings: BASE_SETTINGS,
   });
-  const spool = mkdtempSync(join(tmpdir(), 'pulse-chdb-insert-'));
+  const spoolRoot = join(opts.path, SPOOL_DIR);
+  const spool = join(spoolRoot, `${process.pid}-${randomBytes(6).toString('hex')}`);
+  let spoolMade = false;
+  const makeSpool = (): void => {
+    if (spoolMade) return;
+    // Called once the engine has answered: the data path is this process's (chDB locks it), so
+    // a directory of another process was left by one that died.
+    mkdirSync(spoolRoot, { recursive: true });
+    for (const name of readdirSync(spoolRoot)) {
+      if (!processAlive(Number(name.split('-')[0]))) rmSync(join(spoolRoot, name), { recursive: true, force: true });
+    }
+    mkdirSync(spool);
+    spoolMade = true;
+  };
   // Column types per table, for the Native encoder; tables only gain columns (migrations add, never
   // change), and a row key missing here re-reads the table once.
   const tableTypes = new Map<string, Map<string, string>>();
@@ -98,6 +128,7 @@ export function createChdbStorage(opts: ChdbStorageOptions): Storage {
     // The engine is open (it answered), so the data path is this process's: an earlier process's
     // entries join before this one's body is written next to them.
     if (durable) interrupted.load();
+    else makeSpool();
     // Encoded and written with no await in between: the encoder reuses its buffers on the next call.
     const native = types && encoder.encode(rows, types);
     const format: JournalEntry['format'] = native ? 'Native' : 'JSONCompactEachRow';

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../errors.js';
-import { ddlContext } from './ddl.js';
+import { ddlContext, stepSql } from './ddl.js';
 import { MIGRATIONS } from './migrations.js';
 
 describe('DDL for one node and for a cluster', () => {
   it('uses plain engines with a dedup window on one node', () => {
-    const sql = MIGRATIONS.flatMap((m) => m.statements(ddlContext())).join('\n');
+    const sql = MIGRATIONS.flatMap((m) => m.statements(ddlContext()).map(stepSql)).join('\n');
     expect(sql).not.toContain('ON CLUSTER');
     expect(sql).not.toContain('Replicated');
     expect(sql).toContain('ENGINE = ReplacingMergeTree(received_at)');
@@ -13,10 +13,10 @@ describe('DDL for one node and for a cluster', () => {
   });
 
   it('renders ON CLUSTER and Replicated engines for a cluster, and nothing else differs', () => {
-    const one = MIGRATIONS.flatMap((m) => m.statements(ddlContext()));
-    const many = MIGRATIONS.flatMap((m) => m.statements(ddlContext('pulse')));
+    const one = MIGRATIONS.flatMap((m) => m.statements(ddlContext()).map(stepSql));
+    const many = MIGRATIONS.flatMap((m) => m.statements(ddlContext('pulse')).map(stepSql));
     expect(many).toHaveLength(one.length);
-    for (const s of many.filter((x) => /^(CREATE|ALTER)/.test(x))) expect(s).toContain(' ON CLUSTER `pulse`');
+    for (const s of many.filter((x) => /^(CREATE|ALTER|TRUNCATE)/.test(x))) expect(s).toContain(' ON CLUSTER `pulse`');
     const joined = many.join('\n');
     expect(joined).toContain('ENGINE = ReplicatedReplacingMergeTree(received_at)');
     expect(joined).toContain('ENGINE = ReplicatedAggregatingMergeTree()');

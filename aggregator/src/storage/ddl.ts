@@ -20,6 +20,17 @@ export interface DdlContext {
   readonly dedupSettings: string;
 }
 
+/**
+ * One statement of a migration. A guarded one is skipped once the table or view `unlessExists`
+ * names exists: a backfill is followed by the view that keeps the table current, so the view's
+ * existence says the backfill completed, and a backfill a crash cut short is cleared and run again.
+ */
+export type MigrationStep = string | { readonly sql: string; readonly unlessExists: string };
+
+export function stepSql(step: MigrationStep): string {
+  return typeof step === 'string' ? step : step.sql;
+}
+
 /** How many recent insert blocks a non-replicated table remembers for token deduplication. */
 export const DEDUP_WINDOW = 10_000;
 

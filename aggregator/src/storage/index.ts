@@ -9,7 +9,7 @@ export { migrate, MIGRATIONS, MIGRATIONS_TABLE, type Migration, type MigrateOpti
 export { ROLLUPS, type Rollup } from './schema-rollups.js';
 export { EVENTS_TABLE, EVENTS_COLUMNS } from './schema-events.js';
 export { ARCHIVE_TABLE } from './schema-archive.js';
-export { DEDUP_WINDOW, ddlContext, type DdlContext } from './ddl.js';
+export { DEDUP_WINDOW, ddlContext, stepSql, type DdlContext, type MigrationStep } from './ddl.js';
 export { createChdbStorage } from './chdb.js';
 export { createServerStorage, DEFAULT_REQUEST_TIMEOUT_MS } from './server.js';
 export { StorageError, MigrationError, ConfigError, AggregatorError } from '../errors.js';

@@ -1,5 +1,5 @@
 import { MigrationError, StorageError } from '../errors.js';
-import { ddlContext, tableSettings, type DdlContext } from './ddl.js';
+import { ddlContext, tableSettings, type DdlContext, type MigrationStep } from './ddl.js';
 import { createArchiveTable } from './schema-archive.js';
 import { createEventsTable, EVENTS_TABLE } from './schema-events.js';
 import { countsOnlyStatements, FIRST_ROLLUPS, PATHS_BY_PATH_ROLLUP, PATHS_ROLLUP, rollupStatements, SITE_ROLLUP, sketchStatements } from './schema-rollups.js';
@@ -9,13 +9,15 @@ export const MIGRATIONS_TABLE = 'schema_migrations';
 
 /**
  * A schema step. Every statement must be idempotent on its own (IF NOT EXISTS, ADD COLUMN IF NOT
- * EXISTS, …): several aggregators may start at once, and a step that failed half way is re-run
- * whole. A step is recorded in `schema_migrations` only after all its statements succeeded.
+ * EXISTS, a guarded backfill, …): a step that failed or was killed half way is re-run whole. A
+ * step is recorded in `schema_migrations` only after all its statements succeeded. Aggregators
+ * starting at once against one ClickHouse would run a new rollup's backfill twice: start one
+ * first after an upgrade (deploy/README.md).
  */
 export interface Migration {
   /** Sortable, unique, never reused: `0001_events`. */
   readonly id: string;
-  statements(ctx: DdlContext): string[];
+  statements(ctx: DdlContext): MigrationStep[];
 }
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -81,7 +83,10 @@ export async function migrate(storage: Storage, opts: MigrateOptions = {}): Prom
   const applied: string[] = [];
   for (const m of [...list].sort((a, b) => a.id.localeCompare(b.id))) {
     if (done.has(m.id)) continue;
-    for (const sql of m.statements(ctx)) await runStatement(storage, m.id, sql);
+    for (const step of m.statements(ctx)) {
+      if (typeof step !== 'string' && (await tableExists(storage, m.id, step.unlessExists))) continue;
+      await runStatement(storage, m.id, typeof step === 'string' ? step : step.sql);
+    }
     try {
       await storage.insert(MIGRATIONS_TABLE, [{ id: m.id, applied_at: Date.now() }]);
     } catch (err) {
@@ -100,6 +105,18 @@ export async function migrate(storage: Storage, opts: MigrateOptions = {}): Prom
     );
   }
   return { applied };
+}
+
+async function tableExists(storage: Storage, id: string, name: string): Promise<boolean> {
+  try {
+    const [row] = await storage.query<{ n: number }>(
+      'SELECT count() AS n FROM system.tables WHERE database = currentDatabase() AND name = {name:String}',
+      { name },
+    );
+    return (row?.n ?? 0) > 0;
+  } catch (err) {
+    throw new MigrationError(id, err instanceof Error ? err.message : String(err), { cause: err });
+  }
 }
 
 async function runStatement(storage: Storage, id: string, sql: string): Promise<void> {

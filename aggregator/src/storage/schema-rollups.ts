@@ -1,4 +1,4 @@
-import { tableSettings, type DdlContext } from './ddl.js';
+import { tableSettings, type DdlContext, type MigrationStep } from './ddl.js';
 import { EVENTS_TABLE } from './schema-events.js';
 
 /**
@@ -170,11 +170,13 @@ export function selectSql(r: Rollup, source: string = EVENTS_TABLE, set: Measure
 }
 
 /**
- * Table, one-time backfill (only while the rollup is still empty, so a re-run adds nothing), then
- * the view. Run before aggregators insert: rows inserted between backfill and view creation would
- * be missing from the rollup.
+ * Table, one-time backfill, then the view. The backfill is many inserts (a part per block and
+ * partition), so a process killed during it leaves the table partly filled: until the view exists,
+ * a re-run empties the table and backfills again; once it exists, both are skipped. Run before
+ * aggregators insert: rows inserted between backfill and view creation would be missing from the
+ * rollup.
  */
-export function rollupStatements(ctx: DdlContext, r: Rollup, set: MeasureSet = 'current', backfillFrom?: Rollup): string[] {
+export function rollupStatements(ctx: DdlContext, r: Rollup, set: MeasureSet = 'current', backfillFrom?: Rollup): MigrationStep[] {
   const dims = Object.entries(r.dims).map(([n, t]) => `  ${n} ${t},`);
   const key = (r.key ?? ['site_id', 'bucket', ...Object.keys(r.dims)]).join(', ');
   const granularity = r.granularity === undefined ? '' : `index_granularity = ${r.granularity}`;
@@ -195,11 +197,15 @@ ${tableSettings(ctx.dedupSettings, granularity)}`;
     ? `SELECT ${selectColumns(r, set).join(', ')} FROM ${backfillFrom.table}`
     : `SELECT * FROM (${selectSql(r, EVENTS_TABLE, set)})`;
   const backfill = `INSERT INTO ${r.table}${columns}
-${source}
-WHERE (SELECT count() FROM ${r.table}) = 0`;
+${source}`;
   const view = `CREATE MATERIALIZED VIEW IF NOT EXISTS ${r.view}${ctx.onCluster} TO ${r.table} AS
 ${selectSql(r, EVENTS_TABLE, set)}`;
-  return [create, backfill, view];
+  return [
+    create,
+    { sql: `TRUNCATE TABLE ${r.table}${ctx.onCluster}`, unlessExists: r.view },
+    { sql: backfill, unlessExists: r.view },
+    view,
+  ];
 }
 
 /** A first-schema rollup without sketches: its view stops computing the unread `uniq` states. */

@@ -35,6 +35,14 @@ export interface Storage {
    * the engine now refuses for its content is given up and reported.
    */
   settle(): Promise<SettleReport>;
+  /**
+   * Runs `fn` once no other `exclusive` call on this storage is running (in call order). Every
+   * aggregator on this storage runs its dedup and insert inside it: two batches holding copies of
+   * one client event (an SDK retry) would otherwise both find it missing and both count it. It
+   * spans one process only: aggregators in separate processes (a ClickHouse server) keep that race
+   * (ARCHITECTURE.md, step 4).
+   */
+  exclusive<T>(fn: () => Promise<T>): Promise<T>;
   /** True when the backend answers a trivial query. Never throws. */
   ping(): Promise<boolean>;
   close(): Promise<void>;

@@ -9,6 +9,8 @@ export interface FaultyStorage extends Storage {
   down: boolean;
   /** The next n inserts reach ClickHouse, then report a failure as if the answer were lost. */
   loseAnswers: number;
+  /** Runs before a real insert (e.g. to hold it back while something else happens). */
+  beforeInsert: ((table: string, rows: readonly object[]) => Promise<void>) | undefined;
   /** Runs after a successful real insert, before it resolves (e.g. to stall the caller). */
   afterInsert: (() => Promise<void>) | undefined;
   insertCalls: number;
@@ -19,6 +21,7 @@ export function faulty(inner: Storage): FaultyStorage {
     backend: inner.backend,
     down: false,
     loseAnswers: 0,
+    beforeInsert: undefined,
     afterInsert: undefined,
     insertCalls: 0,
     query: (sql, params, settings) => {
@@ -29,6 +32,7 @@ export function faulty(inner: Storage): FaultyStorage {
     async insert(table, rows, opts) {
       s.insertCalls++;
       if (s.down) throw new StorageError('injected: ClickHouse unreachable', { retryable: true });
+      if (s.beforeInsert) await s.beforeInsert(table, rows);
       await inner.insert(table, rows, opts);
       if (s.loseAnswers > 0) {
         s.loseAnswers--;
@@ -38,6 +42,7 @@ export function faulty(inner: Storage): FaultyStorage {
     },
     // Nothing reaches the inner storage while down, so it has nothing interrupted to settle.
     settle: () => inner.settle(),
+    exclusive: (fn) => inner.exclusive(fn),
     ping: () => (s.down ? Promise.resolve(false) : inner.ping()),
     close: () => inner.close(),
   };

@@ -41,6 +41,7 @@ function capturing(inner: Storage): { storage: Storage; arm(): void; disarm(): v
     command: (sql, params) => inner.command(sql, params),
     insert: (table, rows, opts) => inner.insert(table, rows, opts),
     settle: () => inner.settle(),
+    exclusive: (fn) => inner.exclusive(fn),
     ping: () => inner.ping(),
     close: () => inner.close(),
   };

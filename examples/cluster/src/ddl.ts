@@ -19,6 +19,7 @@ export async function clusterDdl(cluster: string): Promise<string[]> {
     async settle() {
       return { completed: 0, refused: [] };
     },
+    exclusive: (fn) => fn(),
     async ping() {
       return true;
     },

@@ -47,6 +47,7 @@ export function withStorageFaults(inner: Storage, faultFile: string): Storage {
     command: (sql, params) => guarded(() => inner.command(sql, params)),
     insert: (table, rows, opts) => guarded(() => inner.insert(table, rows, opts)),
     settle: () => guarded(() => inner.settle()),
+    exclusive: (fn) => inner.exclusive(fn),
     async ping() {
       if (readFaultMode(faultFile) !== undefined) return false;
       return inner.ping();
