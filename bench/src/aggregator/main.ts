@@ -115,7 +115,7 @@ async function prefill(nc: NatsConnection): Promise<number> {
 }
 
 /** Drains the pre-filled stream; the aggregator keeps running (for the freshness phase) until `stop()`. */
-async function sustained(natsUrl: string, storage: Storage): Promise<{ eventsPerSec: number; ms: number; peakRssMb: number; stop(): Promise<void> }> {
+async function sustained(natsUrl: string, storage: Storage): Promise<{ eventsPerSec: number; ms: number; peakRssMb: number; agg: StepMetrics; stop(): Promise<void> }> {
   const nc = await connect({ servers: natsUrl, name: 'bench-aggregator', noAsyncTraces: true });
   const agg = createAggregator({ nats: nc, storage, migrate: false, logger: warnLogger('aggregator') });
   let stored = 0;
@@ -143,6 +143,7 @@ async function sustained(natsUrl: string, storage: Storage): Promise<{ eventsPer
     eventsPerSec: perSecond(events, ms),
     ms,
     peakRssMb: peak,
+    agg,
     async stop() {
       await agg.stop();
       await nc.drain();
@@ -150,13 +151,58 @@ async function sustained(natsUrl: string, storage: Storage): Promise<{ eventsPer
   };
 }
 
+type StepMetrics = { metrics: { stepSeconds: { get(): Promise<{ values: { labels: Record<string, unknown>; value: number; metricName?: string }[] }> } } };
+
+/** Seconds spent in each batch step and how many times it ran, so far. */
+async function stepSnapshot(agg: StepMetrics): Promise<Map<string, { s: number; n: number }>> {
+  const out = new Map<string, { s: number; n: number }>();
+  for (const v of (await agg.metrics.stepSeconds.get()).values) {
+    const step = String(v.labels['step']);
+    const e = out.get(step) ?? { s: 0, n: 0 };
+    if (v.metricName?.endsWith('_sum')) e.s = v.value;
+    else if (v.metricName?.endsWith('_count')) e.n = v.value;
+    else continue;
+    out.set(step, e);
+  }
+  return out;
+}
+
 /** Where the aggregator's time went: seconds spent in each batch step, summed over the run. */
-async function stepTotals(agg: { metrics: { stepSeconds: { get(): Promise<{ values: { labels: Record<string, unknown>; value: number; metricName?: string }[] }> } } }): Promise<string> {
-  const { values } = await agg.metrics.stepSeconds.get();
-  return values
-    .filter((v) => v.metricName?.endsWith('_sum'))
-    .map((v) => `${String(v.labels['step'])} ${v.value.toFixed(1)}`)
+async function stepTotals(agg: StepMetrics): Promise<string> {
+  return [...(await stepSnapshot(agg))].map(([step, e]) => `${step} ${e.s.toFixed(1)}`).join(', ');
+}
+
+/** Mean milliseconds a step took per run since `before`, and how many runs. */
+async function stepMeans(agg: StepMetrics, before: Map<string, { s: number; n: number }>): Promise<string> {
+  return [...(await stepSnapshot(agg))]
+    .map(([step, e]) => {
+      const b = before.get(step) ?? { s: 0, n: 0 };
+      const n = e.n - b.n;
+      return n > 0 ? `${step} ${(((e.s - b.s) * 1000) / n).toFixed(0)} ms × ${n}` : undefined;
+    })
+    .filter((x) => x !== undefined)
     .join(', ');
+}
+
+const FRESH_WINDOW_S = 5;
+
+/** Latencies grouped by when the probe was sent: shows whether the tail is spread or bunched (a warm-up). */
+function freshnessWindows(sentAt: ReadonlyMap<string, number>, seenAt: ReadonlyMap<string, number>): string {
+  const first = Math.min(...sentAt.values());
+  const windows = new Map<number, number[]>();
+  for (const [id, sent] of sentAt) {
+    const seen = seenAt.get(id);
+    if (seen === undefined) continue;
+    const w = Math.floor((sent - first) / (FRESH_WINDOW_S * 1000));
+    windows.set(w, [...(windows.get(w) ?? []), seen - sent]);
+  }
+  return [...windows]
+    .sort(([a], [b]) => a - b)
+    .map(([w, l]) => {
+      const s = summarize(l);
+      return `${w * FRESH_WINDOW_S}–${(w + 1) * FRESH_WINDOW_S} s p50 ${s.p50} max ${s.max} ms`;
+    })
+    .join('; ');
 }
 
 async function freshness(natsUrl: string, storage: Storage, eventsPerSec: number): Promise<{ latenciesMs: number[]; sent: number; probes: number; lost: number }> {
@@ -192,6 +238,7 @@ async function freshness(natsUrl: string, storage: Storage, eventsPerSec: number
   }
   if (failed) throw new BenchFailedError('the freshness publisher failed', { cause: failed });
   const latenciesMs = [...seenAt].map(([id, at]) => at - (sentAt.get(id) ?? at));
+  log(`freshness by ${FRESH_WINDOW_S} s of sending: ${freshnessWindows(sentAt, seenAt)}`);
   return { latenciesMs, sent: done?.events ?? 0, probes: sentAt.size, lost: sentAt.size - seenAt.size };
 }
 
@@ -245,7 +292,9 @@ try {
 
   const freshRate = Math.max(100, Math.round(agg.eventsPerSec / 2));
   log(`freshness: publishing ${fmtInt(freshRate)} events/s for ${freshSeconds} s`);
+  const stepsBefore = await stepSnapshot(agg.agg);
   const fresh = await freshness(nats.url, storage, freshRate);
+  log(`aggregator steps during the freshness phase (mean per batch): ${await stepMeans(agg.agg, stepsBefore)}`);
   const f = summarize(fresh.latenciesMs);
   log(`freshness: p50 ${f.p50} ms, p99 ${f.p99} ms over ${f.n} probes (${fresh.lost} not seen)`);
   if (fresh.lost > 0) throw new BenchFailedError(`${fresh.lost} freshness probes never became queryable`);
