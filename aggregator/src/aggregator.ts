@@ -1,5 +1,6 @@
 import type { JetStreamClient, JetStreamManager, JsMsg, KV } from 'nats';
 import { AGGREGATOR_CONSUMER, EVENTS_STREAM, KV_SITES, KV_STATE } from '@pulse/protocol';
+import { natsStoreLock, type StoreLock } from './store-lock.js';
 import { BatchAbandonedError, prepareBatch, releaseBatch, settleInterrupted, storeBatch, type BatchDeps, type HeldBatch } from './batch.js';
 import { BatchReader } from './batch-reader.js';
 import { resolveConfig, type AggregatorConfig, type AggregatorOptions } from './config.js';
@@ -63,6 +64,7 @@ export function createAggregator(options: AggregatorOptions): Aggregator {
   let sessionWrites: KvCasWriter | undefined;
   let rules: SiteRules | undefined;
   let fence: WriteFence | undefined;
+  let storeLock: StoreLock | undefined;
   let stateKv: KV;
   const st = {
     pending: 0,
@@ -102,6 +104,7 @@ export function createAggregator(options: AggregatorOptions): Aggregator {
       sessions,
       rules: rules as SiteRules,
       fence: fence as WriteFence,
+      storeLock,
       metrics,
       logger,
       retryInitialMs: cfg.retryInitialMs,
@@ -256,6 +259,7 @@ export function createAggregator(options: AggregatorOptions): Aggregator {
         sessions = kvSessionStore(sessionsKv, sessionWrites);
         rules = await watchSiteRules(await js.views.kv(KV_SITES, { history: 1, replicas: cfg.streamReplicas }), logger);
         fence = await joinFence(js, logger, cfg.streamReplicas);
+        if (cfg.storeLock === 'nats') storeLock = await natsStoreLock(js, { replicas: cfg.streamReplicas });
       } catch (err) {
         await rules?.stop();
         await fence?.stop();

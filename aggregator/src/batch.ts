@@ -10,6 +10,7 @@ import type { EventRow } from './rows.js';
 import type { SaltSource } from './salt.js';
 import type { SessionStore } from './sessions.js';
 import type { SiteRules } from './site-rules.js';
+import type { StoreLock } from './store-lock.js';
 import type { Storage } from './storage/types.js';
 import { EVENTS_TABLE } from './storage/schema-events.js';
 import { batchToken } from './token.js';
@@ -22,6 +23,8 @@ export interface BatchDeps {
   rules: SiteRules;
   /** Live inserts wait while a replay swaps partitions. */
   fence: WriteFence;
+  /** Orders this store against other processes' (undefined: only against this process's). */
+  storeLock: StoreLock | undefined;
   metrics: Metrics;
   logger: Logger;
   retryInitialMs: number;
@@ -112,8 +115,8 @@ export async function storeBatch(b: HeldBatch, d: BatchDeps): Promise<StoredBatc
       () => (d.stopping() ? new BatchAbandonedError(new Error('stopping while a replay fence is up')) : undefined),
     );
     try {
-      // From the dedup to the end of the insert, no other aggregator on this storage stores.
-      ({ good, inserted } = await d.storage.exclusive(async () => {
+      // From the dedup to the end of the insert, no other aggregator on this ClickHouse stores.
+      const critical = async (): Promise<{ good: Prepared<JsMsg>[]; inserted: number }> => {
         await retrying(held, d, 'settle', () => settleInterrupted(d));
         const out = await finishPipeline(b.pre, pipelineDeps(held, d));
         for (const p of out.poison) await deadLetter(p.msg, p.reason, held, d);
@@ -122,6 +125,15 @@ export async function storeBatch(b: HeldBatch, d: BatchDeps): Promise<StoredBatc
         const seqs = out.good.map((p) => p.msg.seq);
         const n = out.fresh.length > 0 ? await insertIsolatingPoison(out.fresh, out.good, seqs, held, d) : 0;
         return { good: out.good, inserted: n };
+      };
+      const lock = d.storeLock;
+      ({ good, inserted } = await d.storage.exclusive(async () => {
+        const release = lock ? await retrying(held, d, 'lock', () => lock.acquire()) : undefined;
+        try {
+          return await critical();
+        } finally {
+          await release?.();
+        }
       }));
     } finally {
       d.fence.leave();

@@ -52,6 +52,12 @@ export interface AggregatorOptions {
   watermarkMarginMs?: number;
   /** How often lag is measured and the watermark published. */
   lagRefreshMs?: number;
+  /**
+   * What orders the stores (dedup + insert) of aggregators on one ClickHouse: `process` — those
+   * sharing this Storage object (chDB: the only possible case); `nats` — also those in other
+   * processes, through a lock in NATS KV (store-lock.ts). Default: `nats` on a ClickHouse server.
+   */
+  storeLock?: 'process' | 'nats';
   logger?: Logger;
 }
 
@@ -72,6 +78,7 @@ export interface AggregatorConfig {
   eventsTtlDays: number | undefined;
   watermarkMarginMs: number;
   lagRefreshMs: number;
+  storeLock: 'process' | 'nats';
   logger: Logger;
 }
 
@@ -104,8 +111,12 @@ export function resolveConfig(o: AggregatorOptions): AggregatorConfig {
     eventsTtlDays: o.eventsTtlDays === undefined ? undefined : int('eventsTtlDays', o.eventsTtlDays, 0, 1),
     watermarkMarginMs: int('watermarkMarginMs', o.watermarkMarginMs, DEFAULT_WATERMARK_MARGIN_MS, 0),
     lagRefreshMs: int('lagRefreshMs', o.lagRefreshMs, DEFAULT_LAG_REFRESH_MS, 100),
+    storeLock: o.storeLock ?? (o.storage.backend === 'server' ? 'nats' : 'process'),
     logger: o.logger ?? jsonLogger(),
   };
+  if (cfg.storeLock !== 'process' && cfg.storeLock !== 'nats') {
+    throw new ConfigError('storeLock', `must be 'process' or 'nats', got ${JSON.stringify(cfg.storeLock)}`);
+  }
   if (cfg.retryMaxMs < cfg.retryInitialMs) throw new ConfigError('retryMaxMs', 'must be >= retryInitialMs');
   if (cfg.maxAckPending < cfg.batchMaxMessages) {
     throw new ConfigError('maxAckPending', 'must be >= batchMaxMessages or a batch can never fill');

@@ -250,5 +250,6 @@ describe('aggregator', () => {
     expect(rows[0]?.n).toBe(MIGRATIONS.length);
     expect(() => createAggregator({ nats: f.nc, storage: f.storage, flushIntervalMs: 10 })).toThrow(/flushIntervalMs/);
     expect(() => createAggregator({ nats: f.nc, storage: undefined as never })).toThrow(/storage/);
+    expect(() => createAggregator({ nats: f.nc, storage: f.storage, storeLock: 'global' as never })).toThrow(/storeLock/);
   });
 });

@@ -68,11 +68,14 @@ describe('exactly once', () => {
     expect(running[0]!.status().rowsInserted + running[1]!.status().rowsInserted).toBe(expected);
   });
 
-  it('two aggregators holding copies of one client event at the same time count it once', async () => {
+  /**
+   * The first insert holding a client event is held back, so the other aggregator's batches with
+   * copies of it reach their dedup before it has landed: the race an SDK retry can cause. Returns
+   * the event totals of `events` and two rollups.
+   */
+  async function storeCopiesAtOnce(separateProcesses: boolean): Promise<number[]> {
     const first = record({}, 2);
     const copied = first.events[0]!;
-    // The first insert holding the event is held back, so the other aggregator's batches with
-    // its copies reach their dedup while it has not landed: the race an SDK retry can cause.
     let holding: (() => void) | undefined;
     const held = new Promise<void>((r) => (holding = r));
     const gate = async (table: string, rows: readonly object[]): Promise<void> => {
@@ -87,7 +90,16 @@ describe('exactly once', () => {
       conns.push(nc);
       const storage = faulty(f.storage);
       storage.beforeInsert = gate;
-      const a = createAggregator({ nats: nc, storage, logger: silentLogger, batchMaxMessages: 1, flushIntervalMs: 100 });
+      // As if each aggregator ran in its own process against one ClickHouse server.
+      if (separateProcesses) storage.exclusive = (fn) => fn();
+      const a = createAggregator({
+        nats: nc,
+        storage,
+        logger: silentLogger,
+        batchMaxMessages: 1,
+        flushIntervalMs: 100,
+        storeLock: separateProcesses ? 'nats' : 'process',
+      });
       running.push(a);
       aggregators.push(a);
       await a.start();
@@ -99,11 +111,17 @@ describe('exactly once', () => {
     for (let i = 0; i < 4; i++) last = await publish(f.js, [{ ...record({}, 1), events: [copied, ...record({}, 1).events] }]);
     await waitFor('all acked', async () => (await consumer()).ack_floor.stream_seq === last, 30_000);
     expect(aggregators.every((a) => a.status().rowsInserted > 0)).toBe(true);
-    expect(await count(f.storage)).toBe(6);
-    const [roll] = await f.storage.query<{ n: number }>('SELECT sum(events) AS n FROM rollup_events_minute');
-    expect(roll?.n).toBe(6);
+    const [minute] = await f.storage.query<{ n: number }>('SELECT sum(events) AS n FROM rollup_events_minute');
     const [day] = await f.storage.query<{ n: number }>('SELECT sum(events) AS n FROM rollup_site_day');
-    expect(day?.n).toBe(6);
+    return [await count(f.storage), minute?.n ?? 0, day?.n ?? 0];
+  }
+
+  it('two aggregators in one process holding copies of one client event at the same time count it once', async () => {
+    expect(await storeCopiesAtOnce(false)).toEqual([6, 6, 6]);
+  });
+
+  it('two aggregators in separate processes (NATS store lock) holding copies of one client event count it once', async () => {
+    expect(await storeCopiesAtOnce(true)).toEqual([6, 6, 6]);
   });
 
   it('a backlog drains with each batch prepared while the one before it stores: exact, also across a stop mid-backlog', async () => {

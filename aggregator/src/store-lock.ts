@@ -1,0 +1,76 @@
+import { randomBytes } from 'node:crypto';
+import type { JetStreamClient, KV } from 'nats';
+import { isKvConflict } from './kv-conflict.js';
+
+/**
+ * The lock aggregators in separate processes hold around their dedup and insert (ARCHITECTURE.md,
+ * step 4): without it, two batches holding copies of one client event, stored at once by two
+ * processes, would both find it missing and both count it. One key in a KV bucket whose entries
+ * expire: a holder renews its entry while it stores, so one that died frees the lock within the
+ * lease. Within one process, `Storage.exclusive` already orders the stores.
+ */
+export const KV_STORE_LOCK = 'PULSE_STORE_LOCK';
+const KEY = 'store';
+/** How long a dead holder keeps the lock; a live one renews it every quarter of this. */
+export const DEFAULT_STORE_LOCK_LEASE_MS = 20_000;
+/** Waiting for a busy lock polls it, backing off from the first to the second. */
+const POLL_MS = [1, 20] as const;
+
+export interface StoreLock {
+  /**
+   * Waits until the lock is this process's; resolves with its release. Rejects if NATS cannot be
+   * reached (the caller retries).
+   */
+  acquire(): Promise<() => Promise<void>>;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export interface StoreLockOptions {
+  /** Replicas of the KV bucket (the stream's). */
+  replicas?: number;
+  /** The bucket's TTL, set when it is created. */
+  leaseMs?: number;
+}
+
+export async function natsStoreLock(js: JetStreamClient, opts: StoreLockOptions = {}): Promise<StoreLock> {
+  const leaseMs = opts.leaseMs ?? DEFAULT_STORE_LOCK_LEASE_MS;
+  const kv: KV = await js.views.kv(KV_STORE_LOCK, { history: 1, ttl: leaseMs, replicas: opts.replicas ?? 1 });
+  const holder = new TextEncoder().encode(`agg_${randomBytes(8).toString('hex')}`);
+
+  async function take(): Promise<number> {
+    let wait: number = POLL_MS[0];
+    for (;;) {
+      try {
+        return await kv.create(KEY, holder);
+      } catch (err) {
+        if (!isKvConflict(err)) throw err;
+      }
+      await sleep(wait);
+      wait = Math.min(wait * 2, POLL_MS[1]);
+    }
+  }
+
+  return {
+    async acquire() {
+      let revision = await take();
+      // One renewal at a time, and the release waits for it: a release naming a revision that a
+      // renewal just replaced would fail and leave the lock held until the lease ran out.
+      let renewing: Promise<void> = Promise.resolve();
+      const timer = setInterval(() => {
+        renewing = renewing.then(() =>
+          kv.update(KEY, holder, revision).then(
+            (r) => void (revision = r),
+            () => undefined,
+          ),
+        );
+      }, leaseMs / 4);
+      return async () => {
+        clearInterval(timer);
+        await renewing;
+        // Lost (the lease ran out and another holder took it): nothing of ours to release.
+        await kv.delete(KEY, { previousSeq: revision }).catch(() => undefined);
+      };
+    },
+  };
+}
