@@ -1,6 +1,6 @@
 import type { JetStreamClient, JetStreamManager, JsMsg, KV } from 'nats';
 import { AGGREGATOR_CONSUMER, EVENTS_STREAM, KV_SITES, KV_STATE } from '@pulse/protocol';
-import { natsStoreLock, type StoreLock } from './store-lock.js';
+import { natsStoreLock, storeExclusively, type StoreLock } from './store-lock.js';
 import { BatchAbandonedError, prepareBatch, releaseBatch, settleInterrupted, storeBatch, type BatchDeps, type HeldBatch } from './batch.js';
 import { BatchReader } from './batch-reader.js';
 import { resolveConfig, type AggregatorConfig, type AggregatorOptions } from './config.js';
@@ -236,17 +236,21 @@ export function createAggregator(options: AggregatorOptions): Aggregator {
       if (state !== 'new') throw new AggregatorError('invalid_state', `start() called in state ${state}`);
       state = 'starting';
       try {
+        jsm = await nats.jetstreamManager();
+        js = nats.jetstream();
+        if (cfg.storeLock === 'nats') storeLock = await natsStoreLock(js, { replicas: cfg.streamReplicas });
         if (cfg.migrate) {
-          const { applied } = await migrate(storage, {
-            ...(cfg.cluster !== undefined ? { cluster: cfg.cluster } : {}),
-            ...(cfg.eventsTtlDays !== undefined ? { eventsTtlDays: cfg.eventsTtlDays } : {}),
-          });
+          // One aggregator at a time: two backfilling a new rollup at once would count history twice.
+          const { applied } = await storeExclusively(storage, storeLock, () =>
+            migrate(storage, {
+              ...(cfg.cluster !== undefined ? { cluster: cfg.cluster } : {}),
+              ...(cfg.eventsTtlDays !== undefined ? { eventsTtlDays: cfg.eventsTtlDays } : {}),
+            }),
+          );
           if (applied.length > 0) logger.log('info', 'migrations applied', { applied });
         }
         // Before anything reads `events`; a failure here is retried before each batch's dedup.
         await settleInterrupted({ storage, logger }).catch((err: unknown) => logger.log('warn', 'completing interrupted inserts failed; retried with the first batch', { err }));
-        jsm = await nats.jetstreamManager();
-        js = nats.jetstream();
         await ensureStreams(jsm, { maxAgeMs: cfg.streamMaxAgeMs, replicas: cfg.streamReplicas });
         await ensureConsumer(jsm, { ackWaitMs: cfg.ackWaitMs, maxAckPending: cfg.maxAckPending });
         stateKv = await js.views.kv(KV_STATE, { history: 1, replicas: cfg.streamReplicas });
@@ -259,7 +263,6 @@ export function createAggregator(options: AggregatorOptions): Aggregator {
         sessions = kvSessionStore(sessionsKv, sessionWrites);
         rules = await watchSiteRules(await js.views.kv(KV_SITES, { history: 1, replicas: cfg.streamReplicas }), logger);
         fence = await joinFence(js, logger, cfg.streamReplicas);
-        if (cfg.storeLock === 'nats') storeLock = await natsStoreLock(js, { replicas: cfg.streamReplicas });
       } catch (err) {
         await rules?.stop();
         await fence?.stop();

@@ -10,7 +10,7 @@ import type { EventRow } from './rows.js';
 import type { SaltSource } from './salt.js';
 import type { SessionStore } from './sessions.js';
 import type { SiteRules } from './site-rules.js';
-import type { StoreLock } from './store-lock.js';
+import { storeExclusively, type StoreLock } from './store-lock.js';
 import type { Storage } from './storage/types.js';
 import { EVENTS_TABLE } from './storage/schema-events.js';
 import { batchToken } from './token.js';
@@ -126,15 +126,9 @@ export async function storeBatch(b: HeldBatch, d: BatchDeps): Promise<StoredBatc
         const n = out.fresh.length > 0 ? await insertIsolatingPoison(out.fresh, out.good, seqs, held, d) : 0;
         return { good: out.good, inserted: n };
       };
-      const lock = d.storeLock;
-      ({ good, inserted } = await d.storage.exclusive(async () => {
-        const release = lock ? await retrying(held, d, 'lock', () => lock.acquire()) : undefined;
-        try {
-          return await critical();
-        } finally {
-          await release?.();
-        }
-      }));
+      ({ good, inserted } = await storeExclusively(d.storage, d.storeLock, critical, (lock) =>
+        retrying(held, d, 'lock', () => lock.acquire()),
+      ));
     } finally {
       d.fence.leave();
     }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { JetStreamClient, KV } from 'nats';
 import { isKvConflict } from './kv-conflict.js';
+import type { Storage } from './storage/types.js';
 
 /**
  * The lock aggregators in separate processes hold around their dedup and insert (ARCHITECTURE.md,
@@ -16,12 +17,35 @@ export const DEFAULT_STORE_LOCK_LEASE_MS = 20_000;
 /** Waiting for a busy lock polls it, backing off from the first to the second. */
 const POLL_MS = [1, 20] as const;
 
+export type Release = () => Promise<void>;
+
 export interface StoreLock {
   /**
    * Waits until the lock is this process's; resolves with its release. Rejects if NATS cannot be
    * reached (the caller retries).
    */
-  acquire(): Promise<() => Promise<void>>;
+  acquire(): Promise<Release>;
+}
+
+/**
+ * Runs `fn` when no other aggregator on this ClickHouse runs a section of its own: one of this
+ * process on `storage` (`Storage.exclusive`), then, with a lock, one of any process. `acquire`
+ * lets the caller wrap the lock's acquisition (in retries).
+ */
+export function storeExclusively<T>(
+  storage: Storage,
+  lock: StoreLock | undefined,
+  fn: () => Promise<T>,
+  acquire: (lock: StoreLock) => Promise<Release> = (l) => l.acquire(),
+): Promise<T> {
+  return storage.exclusive(async () => {
+    const release = lock ? await acquire(lock) : undefined;
+    try {
+      return await fn();
+    } finally {
+      await release?.();
+    }
+  });
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -79,6 +79,30 @@ describe('lag and watermark', () => {
 });
 
 describe('migrations on an existing data directory', () => {
+  it('aggregators starting at once (separate processes, NATS lock) backfill a new rollup once', async () => {
+    await migrate(f.storage, { migrations: MIGRATIONS.filter((m) => m.id < '0006') });
+    const now = Date.now() - 60_000;
+    await f.storage.insert(
+      'events',
+      Array.from({ length: 40 }, (_, i) => ({
+        site_id: SITE, ts: now + i, event_id: `e-${i}`, name: 'pageview', visitor_id: `v${i % 7}`, session_id: `s${i}`, path: '/',
+        received_at: now, stream_seq: 1,
+      })),
+    );
+    // Each its own holder of the lock, and no in-process queue between them: as two processes.
+    const aggregators = [0, 1].map(() => {
+      const storage = faulty(f.storage);
+      storage.exclusive = (fn) => fn();
+      return createAggregator({ nats: f.nc, storage, logger: silentLogger, storeLock: 'nats' });
+    });
+    running.push(...aggregators);
+    await Promise.all(aggregators.map((a) => a.start()));
+    const [site] = await f.storage.query<{ events: number }>('SELECT sum(events) AS events FROM rollup_site_day');
+    expect(site?.events).toBe(40);
+    const [paths] = await f.storage.query<{ events: number }>('SELECT sum(events) AS events FROM rollup_paths_by_path_day');
+    expect(paths?.events).toBe(40);
+  });
+
   it('a rollup backfill killed half way is emptied and run again, not kept short', async () => {
     const before = MIGRATIONS.filter((m) => m.id < '0006');
     await migrate(f.storage, { migrations: before });

@@ -10,9 +10,9 @@ export const MIGRATIONS_TABLE = 'schema_migrations';
 /**
  * A schema step. Every statement must be idempotent on its own (IF NOT EXISTS, ADD COLUMN IF NOT
  * EXISTS, a guarded backfill, …): a step that failed or was killed half way is re-run whole. A
- * step is recorded in `schema_migrations` only after all its statements succeeded. Aggregators
- * starting at once against one ClickHouse would run a new rollup's backfill twice: start one
- * first after an upgrade (deploy/README.md).
+ * step is recorded in `schema_migrations` only after all its statements succeeded. Two `migrate`
+ * calls at once against one ClickHouse would run a new rollup's backfill twice: the aggregator
+ * runs it under its store lock (store-lock.ts).
  */
 export interface Migration {
   /** Sortable, unique, never reused: `0001_events`. */
