@@ -4,10 +4,24 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { chdbDir, type TempDir } from '@pulse/testkit';
-import { createStorage, ROLLUPS, type Storage } from '../src/storage/index.js';
-import { JOURNAL_DIR } from '../src/storage/journal.js';
+import { createStorage, migrate, ROLLUPS, type Storage } from '../src/storage/index.js';
+import { JOURNAL_DIR, type JournalEntry } from '../src/storage/journal.js';
+import { repairEventsInsert } from '../src/storage/repair.js';
 
 const MIN = 60_000;
+const DAY = 24 * 60 * MIN;
+const TTL_SITE = 's_TTLTTLTTLTTLTTL0';
+
+const event = (id: string, ts: number) => ({ site_id: TTL_SITE, ts, event_id: id, name: 'pageview', visitor_id: `v-${id}`, session_id: `s-${id}`, path: '/', received_at: ts, stream_seq: 7 });
+
+async function siteDay(s: Storage, dayStartMs: number): Promise<number> {
+  const [r] = await s.query<{ n: number }>(
+    "SELECT sum(events) AS n FROM rollup_site_day WHERE site_id = {site:String} AND bucket = toDateTime({b:UInt32}, 'UTC')",
+    { site: TTL_SITE, b: dayStartMs / 1000 },
+  );
+  return r?.n ?? 0;
+}
+
 
 function row(site: string, i: number, ts: number, seq: number, pageviews = true) {
   return {
@@ -114,5 +128,35 @@ describe('an insert into events interrupted by SIGKILL (chDB)', () => {
     const c = await counts(s);
     expect(c.killed?.events).toBe(700);
     expectConsistent(c);
+  });
+
+  it('with a TTL on events, recomputes the buckets whose events are all kept and leaves alone a day the TTL has cut into', async () => {
+    dir = chdbDir();
+    storage = createStorage({ path: dir.path });
+    await migrate(storage, { eventsTtlDays: 2 });
+    const today = Math.floor(Date.now() / DAY) * DAY;
+    const old = today - 5 * DAY;
+    // History: 100 events of a day whose raw rows the TTL has removed; the rollup keeps them.
+    await storage.command(
+      `INSERT INTO rollup_site_day (site_id, bucket, is_bot, events, pageviews) VALUES ('${TTL_SITE}', toDateTime(${old / 1000}, 'UTC'), 0, 100, 100)`,
+    );
+    await storage.insert('events', Array.from({ length: 10 }, (_, i) => event(`today-${i}`, today + i * 1000)));
+    expect(await siteDay(storage, today)).toBe(10);
+
+    // An insert a killed process left with nothing committed: a late event of the old day, one of today.
+    const columns = Object.keys(event('x', 0));
+    const data = join(dir.path, 'entry.jsonl');
+    writeFileSync(data, [event('late', old + 3_600_000), event('new', today + 60_000)].map((r) => JSON.stringify(columns.map((c) => r[c as keyof typeof r]))).join('\n') + '\n');
+    const entry: JournalEntry = { id: 'e1', data, table: 'events', columns, format: 'JSONCompactEachRow', settings: {} };
+    const types = new Map(
+      (await storage.query<{ name: string; type: string }>("SELECT name, type FROM system.columns WHERE database = currentDatabase() AND table = 'events'")).map(
+        (c) => [c.name, c.type] as const,
+      ),
+    );
+    await repairEventsInsert(storage, entry, types);
+
+    expect(await siteDay(storage, today)).toBe(11);
+    // Recomputing the old day from events would have left 1 of its 101 events.
+    expect(await siteDay(storage, old)).toBe(101);
   });
 });

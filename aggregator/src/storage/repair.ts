@@ -24,7 +24,9 @@ export const REPAIR_PREFIX = 'pulse_repair_';
  *    row as it was, and each partition is swapped in with REPLACE PARTITION (atomic per table).
  *
  * Every step can run again from the start with the same result, so a crash during the repair is
- * repaired by the next one. Nothing else may write `events` meanwhile: the aggregators run it
+ * repaired by the next one. With a TTL on `events`, buckets the TTL may have cut into are not
+ * recomputed (see `retainedFrom`): for the entry's rows that old, a rollup may keep one count too
+ * many or too few, as before this repair existed; recomputing them would lose far more. Nothing else may write `events` meanwhile: the aggregators run it
  * before they consume (chDB has one process).
  */
 export async function repairEventsInsert(db: Sql, e: JournalEntry, eventTypes: ReadonlyMap<string, string>): Promise<void> {
@@ -37,7 +39,27 @@ export async function repairEventsInsert(db: Sql, e: JournalEntry, eventTypes: R
        SELECT site_id, event_id FROM ${EVENTS_TABLE}
        WHERE site_id IN (SELECT site_id FROM ${src}) AND event_id IN (SELECT event_id FROM ${src}))`,
   );
-  for (const r of ROLLUPS) await rebuildRollup(db, r, src);
+  const from = await retainedFrom(db);
+  for (const r of ROLLUPS) await rebuildRollup(db, r, src, from);
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+/** Room for the repair's own duration: a bucket this close to the TTL's edge is left alone. */
+const TTL_MARGIN_MS = 60 * 60 * 1000;
+
+/**
+ * The earliest time (epoch seconds) whose events a TTL on `events` cannot have dropped yet, or 0
+ * without a TTL. The rollups outlive raw events: a bucket older than this recomputed from
+ * `events` would lose the counts of every event the TTL removed (a whole day of a site's
+ * visitors for one late event in the interrupted batch), so such buckets are not recomputed.
+ */
+async function retainedFrom(db: Sql): Promise<number> {
+  const [t] = await db.query<{ engine_full: string }>(
+    'SELECT engine_full FROM system.tables WHERE database = currentDatabase() AND name = {name:String}',
+    { name: EVENTS_TABLE },
+  );
+  const days = /\bTTL\s+toDateTime\(ts\)\s*\+\s*toIntervalDay\((\d+)\)/.exec(t?.engine_full ?? '')?.[1];
+  return days === undefined ? 0 : Math.ceil((Date.now() - Number(days) * DAY_MS + TTL_MARGIN_MS) / 1000);
 }
 
 /** The entry's body as a table: Native names its own columns; JSON needs the table's types. */
@@ -47,11 +69,13 @@ function fileSource(e: JournalEntry, types: ReadonlyMap<string, string>): string
   return `file(${literal(e.data)}, '${e.format}', ${literal(structure)})`;
 }
 
-async function rebuildRollup(db: Sql, r: Rollup, src: string): Promise<void> {
+async function rebuildRollup(db: Sql, r: Rollup, src: string, retainedFromSec: number): Promise<void> {
   const [span] = await db.query<{ sites: string[]; lo: number; hi: number; parts: number[] }>(
     `SELECT groupUniqArray(site_id) AS sites, toUnixTimestamp(min(bucket)) AS lo, toUnixTimestamp(max(bucket)) AS hi,
             groupUniqArray(toYYYYMM(bucket)) AS parts
-     FROM (SELECT site_id, ${r.bucket} AS bucket FROM ${src}${r.where ? ` WHERE ${r.where}` : ''})`,
+     FROM (SELECT site_id, ${r.bucket} AS bucket FROM ${src}${r.where ? ` WHERE ${r.where}` : ''})
+     WHERE bucket >= toDateTime({from:UInt32}, 'UTC')`,
+    { from: retainedFromSec },
   );
   // None of the entry's rows feeds this rollup (e.g. no pageview for a pageviews rollup): its view
   // wrote nothing for the entry, so there is nothing to recompute.
