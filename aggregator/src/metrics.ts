@@ -36,7 +36,7 @@ export function createMetrics() {
     inserts: new Counter({ name: 'pulse_aggregator_inserts_total', help: 'Insert statements that succeeded.', registers }),
     failures: new Counter({
       name: 'pulse_aggregator_step_failures_total',
-      help: 'Failed attempts of a batch step (prepare, dedup, sessions, insert); retried with backoff, nothing acked.',
+      help: 'Failed attempts of a batch step (prepare, sessions, settle, lock, dedup, insert, archive); retried with backoff, nothing acked.',
       labelNames: ['step'] as const,
       registers,
     }),
@@ -48,7 +48,7 @@ export function createMetrics() {
     }),
     stepSeconds: new Histogram({
       name: 'pulse_aggregator_step_duration_seconds',
-      help: 'Duration of successful batch steps (prepare, sessions, dedup, insert, archive, ack).',
+      help: 'Duration of successful batch steps (prepare, sessions, settle, lock: waiting for the store lock across processes, dedup, insert, archive).',
       labelNames: ['step'] as const,
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
