@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { checkKnown, numberArg, parseArgs, stringArg } from './lib/args.js';
 import { BenchConfigError, BenchFailedError } from './lib/errors.js';
 import { collectorTables, jsonLines, sdkTables } from './lib/external.js';
-import { describeMachine } from './lib/machine.js';
+import { cpuTimes, describeMachine, stealPercent } from './lib/machine.js';
 import { renderReport } from './lib/markdown.js';
 import { progress } from './lib/progress.js';
 import type { BenchResult } from './lib/result.js';
@@ -128,16 +128,24 @@ const steps: Record<Bench, () => Promise<BenchResult>> = {
 };
 const results: BenchResult[] = [];
 const failures: { bench: string; error: string }[] = [];
+const suiteStart = cpuTimes();
+const stealNote = (pct: number) => `${pct.toFixed(1)} % of the machine's CPU time`;
 for (const b of BENCHES.filter((x) => only.includes(x))) {
   log(`── ${b} ──`);
   try {
-    results.push(await steps[b]());
+    const before = cpuTimes();
+    const result = await steps[b]();
+    const stolen = stealPercent(before, cpuTimes());
+    if (stolen !== undefined) result.notes.push(`CPU time stolen by the hypervisor (virtual machine) during this benchmark: ${stealNote(stolen)}.`);
+    results.push(result);
     log(`${b}: done`);
   } catch (err) {
     failures.push({ bench: b, error: (err as Error).message });
     log(`${b}: FAILED: ${(err as Error).message}`);
   }
 }
+const suiteStolen = stealPercent(suiteStart, cpuTimes());
+if (suiteStolen !== undefined) machine.steal = stealNote(suiteStolen);
 mkdirSync(dirname(reportPath), { recursive: true });
 writeFileSync(reportPath, renderReport({ results, failures, machine, command, date }));
 log(`wrote ${relative(root, reportPath)} (${results.length} benchmarks, ${failures.length} failed); results in ${relative(root, resultsDir)}`);

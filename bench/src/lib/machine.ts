@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem, type as osType } from 'node:os';
 
 export interface Machine {
@@ -7,7 +8,41 @@ export interface Machine {
   memoryGb: number;
   os: string;
   loadAvg: string;
+  /** Share of the machine's CPU time the hypervisor gave to others while the suite ran, when known. */
+  steal?: string;
   versions: Record<string, string>;
+}
+
+/** The machine's CPU time so far (all cores, clock ticks) and the part of it stolen by the hypervisor. */
+export interface CpuTimes {
+  steal: number;
+  total: number;
+}
+
+/**
+ * The aggregate `cpu` line of /proc/stat: user nice system idle iowait irq softirq steal (guest
+ * time is already inside user). A virtual machine whose host is busy loses "steal" time: its
+ * figures then drop with no change in the code, which a report should say.
+ */
+export function parseProcStat(text: string): CpuTimes | undefined {
+  const line = text.split('\n').find((l) => l.startsWith('cpu '));
+  const f = line?.trim().split(/\s+/).slice(1, 9).map(Number);
+  if (!f || f.length < 8 || f.some((x) => !Number.isFinite(x))) return undefined;
+  return { steal: f[7] as number, total: f.reduce((a, b) => a + b, 0) };
+}
+
+export function cpuTimes(): CpuTimes | undefined {
+  try {
+    return parseProcStat(readFileSync('/proc/stat', 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Stolen share of the CPU time between two readings, as a percentage. */
+export function stealPercent(from: CpuTimes | undefined, to: CpuTimes | undefined): number | undefined {
+  if (!from || !to || to.total <= from.total) return undefined;
+  return (100 * (to.steal - from.steal)) / (to.total - from.total);
 }
 
 /** First line of a command's output, or why it could not run (the report says so rather than guessing). */

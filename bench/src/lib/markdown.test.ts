@@ -43,12 +43,13 @@ describe('renderReport', () => {
     const md = renderReport({
       results: [r],
       failures: [{ bench: 'e2e', error: 'sender exited with 1' }],
-      machine: { cpuModel: 'Test CPU', cores: 2, memoryGb: 8, os: 'Linux', loadAvg: '0.10 / 0.10 / 0.10', versions: { node: 'v20', 'nats-server': 'v2.9.10' } },
+      machine: { cpuModel: 'Test CPU', cores: 2, memoryGb: 8, os: 'Linux', loadAvg: '0.10 / 0.10 / 0.10', steal: '12.5 % of the machine\'s CPU time', versions: { node: 'v20', 'nats-server': 'v2.9.10' } },
       command: 'npm run bench',
       date: '2026-01-01T00:00:00.000Z',
     });
     expect(md).toContain('Written by `npm run bench`');
     expect(md).toContain('| CPU | Test CPU |');
+    expect(md).toContain('| CPU time stolen by the hypervisor during the run | 12.5 % of the machine\'s CPU time |');
     expect(md).toContain('| nats-server | v2.9.10 |');
     expect(md).toContain('## Query API');
     expect(md).toContain('Command: `node bench/dist/query.js --events 1000`');

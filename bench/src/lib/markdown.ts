@@ -47,6 +47,7 @@ export function renderMachine(m: Machine): string {
     `| memory | ${m.memoryGb} GiB |`,
     `| OS | ${cell(m.os)} |`,
     `| load average at start (1/5/15 min) | ${m.loadAvg} |`,
+    ...(m.steal === undefined ? [] : [`| CPU time stolen by the hypervisor during the run | ${m.steal} |`]),
     ...Object.entries(m.versions).map(([k, v]) => `| ${cell(k)} | ${cell(v)} |`),
   ].join('\n');
 }
