@@ -53,6 +53,21 @@ describe('insertChunkSql', () => {
     expect(r!.src).toBeGreaterThan(5);
   });
 
+  it('makes visits of 1 to 5 events, one visitor each, inside the 30-minute rule, by returning visitors', async () => {
+    const [r] = await storage.query<{ visits: number; perVisit: number; single: number; longest: number; visitorsPerVisit: number; visitsPerVisitor: number }>(
+      `SELECT count() AS visits, avg(n) AS perVisit, countIf(n = 1) / count() AS single, max(span) AS longest,
+              max(vs) AS visitorsPerVisit, count() / uniqExact(visitor) AS visitsPerVisitor
+       FROM (SELECT session_id, count() AS n, dateDiff('second', min(ts), max(ts)) AS span, uniqExact(visitor_id) AS vs, any(visitor_id) AS visitor
+             FROM events GROUP BY session_id)`,
+    );
+    expect(r!.perVisit).toBeCloseTo(2.375, 1);
+    expect(r!.single).toBeCloseTo(3 / 8, 1);
+    expect(r!.visitorsPerVisit).toBe(1);
+    // Four gaps of at most one event spacing (86.4 s here): no visit outlasts the 30-minute rule.
+    expect(r!.longest).toBeLessThan(30 * 60);
+    expect(r!.visitsPerVisitor).toBeGreaterThan(2);
+  });
+
   it('fills the rollups through the materialized views', async () => {
     const [d] = await storage.query<{ e: number; days: number }>('SELECT sum(events) AS e, uniqExact(bucket) AS days FROM rollup_events_day WHERE site_id = {s:String}', { s: site.siteId });
     expect(d).toEqual({ e: 40_000, days: 40 });

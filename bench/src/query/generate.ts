@@ -22,10 +22,16 @@ function cumulative(weights: readonly number[]): string {
   return `[${cum.map((c) => c.toFixed(6)).join(', ')}]`;
 }
 
-/** Visits open at once (see insertChunkSql). */
-const VISIT_SLOTS = 64;
-/** Slot s runs visits of 1 + s % MAX_VISIT_EVENTS events. */
-const MAX_VISIT_EVENTS = 5;
+/** Most visits open at once (see insertChunkSql). */
+const MAX_VISIT_SLOTS = 64;
+/** Time between two events of a visit, at most (when the site has events that often). */
+const VISIT_GAP_MS = 60_000;
+/**
+ * The lengths of a slot's visits, repeated: 2.4 events on average, 3 visits in 8 a single event
+ * (nearly all of them bounces). Event k of a cycle belongs to its visit VISIT_OF_EVENT[k].
+ */
+const VISIT_CYCLE = [1, 1, 1, 2, 2, 3, 4, 5] as const;
+const VISIT_OF_EVENT = VISIT_CYCLE.flatMap((len, v) => Array.from({ length: len }, () => v));
 
 /** u_k: a uniform [0, 1) per row and stream k, reproducible run to run. */
 const u = (k: number, of = 'number'): string => `(cityHash64(${of}, ${k}) % 1000000) / 1000000`;
@@ -36,17 +42,20 @@ function weighted(values: readonly string[], weights: readonly number[], uniform
 
 /**
  * `INSERT … SELECT … FROM numbers(start, count)`: events spread evenly over `days` days, 70%
- * pageviews, pages skewed (a few hubs, a long tail of products), visits of 1 to 5 events (2.2 on
- * average, 44% of them a single event) by visitors who come back for about three and a half visits,
- * real agents/referrers/countries/UTM shares from the fixtures, ~3% bots.
+ * pageviews, pages skewed (a few hubs, a long tail of products), visits of 1 to 5 events (2.4 on
+ * average, 3 in 8 a single event) by visitors who come back for several visits, real
+ * agents/referrers/countries/UTM shares from the fixtures, ~3% bots.
  */
 export function insertChunkSql(d: SiteData, start: number, count: number): string {
   const spanMs = d.days * 86_400_000;
-  // Event n belongs to one of VISIT_SLOTS visits open at a time (slot n % VISIT_SLOTS); each slot
-  // runs visits of its own length back to back, so a visit's events are VISIT_SLOTS events apart
-  // in time (32 s at 10,000,000 events over 60 days) and its session is never cut by inactivity.
-  const slot = `(number % ${VISIT_SLOTS})`;
-  const visit = `intDiv(intDiv(number, ${VISIT_SLOTS}), 1 + ${slot} % ${MAX_VISIT_EVENTS})`;
+  // Event n belongs to one of `slots` visits open at a time (slot n % slots); each slot runs
+  // visits of the VISIT_CYCLE lengths back to back, so a visit's events are `slots` events apart
+  // in time (at most VISIT_GAP_MS on a site with an event a minute or more) and its visitor comes
+  // back in other slots and visits.
+  const slots = Math.max(1, Math.min(MAX_VISIT_SLOTS, Math.floor(VISIT_GAP_MS / (spanMs / d.total))));
+  const slot = `(number % ${slots})`;
+  const round = `intDiv(number, ${slots})`;
+  const visit = `(intDiv(${round}, ${VISIT_OF_EVENT.length}) * ${VISIT_CYCLE.length} + [${VISIT_OF_EVENT.join(', ')}][1 + ${round} % ${VISIT_OF_EVENT.length}])`;
   const visitor = `cityHash64(${slot}, ${visit}, 2) % ${d.visitors}`;
   const agentIdx = `arrayFirstIndex(c -> c > ${u(3, visitor)}, ${cumulative(AGENTS.map((a) => a.weight))})`;
   const refIdx = `arrayFirstIndex(c -> c > ${u(4)}, ${cumulative(REFERRERS.map((r) => r.weight))})`;
