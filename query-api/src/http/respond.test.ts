@@ -9,9 +9,11 @@ let server: Server | undefined;
 /** What the handler's readJson ended with, per request. */
 let outcomes: Array<{ body?: unknown; status?: number; code?: string }> = [];
 
-async function listen(): Promise<number> {
+/** `delayMs`: the handler reads the body only after this long, as one that first checks the key. */
+async function listen(delayMs = 0): Promise<number> {
   outcomes = [];
-  server = createServer((req, res) => {
+  server = createServer(async (req, res) => {
+    if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
     readJson(req, MAX).then(
       (body) => {
         outcomes.push({ body });
@@ -95,5 +97,17 @@ describe('readJson', () => {
     await expect.poll(() => outcomes.length, { timeout: 5_000 }).toBe(1);
     expect(outcomes[0]).toEqual({ status: 499, code: 'client_closed_request' });
     expect(new HttpError(499, 'x', 'y').status).toBe(499);
+  });
+
+  it('ends with client_closed_request when the client went away before the body was read', async () => {
+    const port = await listen(300);
+    await new Promise<void>((resolve) => {
+      const req = request({ host: '127.0.0.1', port, method: 'POST', path: '/', headers: { 'content-type': 'application/json' } });
+      req.on('error', () => resolve());
+      req.write('{"a":');
+      setTimeout(() => req.destroy(), 50);
+    });
+    await expect.poll(() => outcomes.length, { timeout: 5_000 }).toBe(1);
+    expect(outcomes[0]).toEqual({ status: 499, code: 'client_closed_request' });
   });
 });

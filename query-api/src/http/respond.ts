@@ -57,6 +57,11 @@ function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
       resolve(Buffer.alloc(0));
       return;
     }
+    // Gone before the handler got here (while it checked the key): 'close' has already fired.
+    if (req.destroyed) {
+      onClosed(req.errored ?? undefined);
+      return;
+    }
     req.on('data', onData);
     req.on('end', onEnd);
     req.on('error', onClosed);
