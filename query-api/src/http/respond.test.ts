@@ -51,6 +51,16 @@ function post(port: number, chunks: string[], headers: Record<string, string> = 
   });
 }
 
+/** Sends part of a body, then closes the connection. */
+function leaveMidBody(port: number): Promise<void> {
+  return new Promise((resolve) => {
+    const req = request({ host: '127.0.0.1', port, method: 'POST', path: '/', headers: { 'content-type': 'application/json' } });
+    req.on('error', () => resolve());
+    req.write('{"a":');
+    setTimeout(() => req.destroy(), 50);
+  });
+}
+
 describe('readJson', () => {
   it('reads a body sent in several writes', async () => {
     const port = await listen();
@@ -88,12 +98,7 @@ describe('readJson', () => {
 
   it('ends with client_closed_request when the client goes away mid-body', async () => {
     const port = await listen();
-    await new Promise<void>((resolve) => {
-      const req = request({ host: '127.0.0.1', port, method: 'POST', path: '/', headers: { 'content-type': 'application/json' } });
-      req.on('error', () => resolve());
-      req.write('{"a":');
-      setTimeout(() => req.destroy(), 50);
-    });
+    await leaveMidBody(port);
     await expect.poll(() => outcomes.length, { timeout: 5_000 }).toBe(1);
     expect(outcomes[0]).toEqual({ status: 499, code: 'client_closed_request' });
     expect(new HttpError(499, 'x', 'y').status).toBe(499);
@@ -101,12 +106,7 @@ describe('readJson', () => {
 
   it('ends with client_closed_request when the client went away before the body was read', async () => {
     const port = await listen(300);
-    await new Promise<void>((resolve) => {
-      const req = request({ host: '127.0.0.1', port, method: 'POST', path: '/', headers: { 'content-type': 'application/json' } });
-      req.on('error', () => resolve());
-      req.write('{"a":');
-      setTimeout(() => req.destroy(), 50);
-    });
+    await leaveMidBody(port);
     await expect.poll(() => outcomes.length, { timeout: 5_000 }).toBe(1);
     expect(outcomes[0]).toEqual({ status: 499, code: 'client_closed_request' });
   });
