@@ -22,7 +22,6 @@ async function siteDay(s: Storage, dayStartMs: number): Promise<number> {
   return r?.n ?? 0;
 }
 
-
 function row(site: string, i: number, ts: number, seq: number, pageviews = true) {
   return {
     event_id: `${site}-${seq}-${i}`,

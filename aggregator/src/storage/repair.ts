@@ -26,8 +26,9 @@ export const REPAIR_PREFIX = 'pulse_repair_';
  * Every step can run again from the start with the same result, so a crash during the repair is
  * repaired by the next one. With a TTL on `events`, buckets the TTL may have cut into are not
  * recomputed (see `retainedFrom`): for the entry's rows that old, a rollup may keep one count too
- * many or too few, as before this repair existed; recomputing them would lose far more. Nothing else may write `events` meanwhile: the aggregators run it
- * before they consume (chDB has one process).
+ * many or too few, as before this repair existed; recomputing them would lose far more. Nothing
+ * else may write `events` meanwhile: the aggregators run it before they consume (chDB has one
+ * process).
  */
 export async function repairEventsInsert(db: Sql, e: JournalEntry, eventTypes: ReadonlyMap<string, string>): Promise<void> {
   const src = fileSource(e, eventTypes);

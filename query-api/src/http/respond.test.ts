@@ -1,7 +1,7 @@
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { HttpError, toHttpError } from '../errors.js';
+import { toHttpError } from '../errors.js';
 import { readJson, sendError, sendJson } from './respond.js';
 
 const MAX = 1024;
@@ -101,7 +101,6 @@ describe('readJson', () => {
     await leaveMidBody(port);
     await expect.poll(() => outcomes.length, { timeout: 5_000 }).toBe(1);
     expect(outcomes[0]).toEqual({ status: 499, code: 'client_closed_request' });
-    expect(new HttpError(499, 'x', 'y').status).toBe(499);
   });
 
   it('ends with client_closed_request when the client went away before the body was read', async () => {
