@@ -95,7 +95,7 @@ describe('replay: the excluded_paths story', () => {
     // No dip below the final value, no double count above the initial one, in any table.
     expect(seen.length).toBeGreaterThan(3);
     for (const s of seen) {
-      for (const k of ['raw', 'minute', 'pages', 'sources'] as const) {
+      for (const k of ['raw', 'minute', 'pages', 'sources', 'visits'] as const) {
         expect(s[k]).toBeGreaterThanOrEqual(after[k]);
         expect(s[k]).toBeLessThanOrEqual(before[k]);
       }
@@ -176,7 +176,7 @@ describe('replay: conflicts, cancel, live ingestion during the swap', () => {
     const perMessage = 5; // 4 pageviews + 1 custom event
     expect(await count(f.storage)).toBe(published * perMessage);
     const t = await totals(f.storage);
-    expect(t).toEqual({ raw: published * perMessage, minute: published * perMessage, pages: published * 4, sources: published * perMessage });
+    expect(t).toEqual({ raw: published * perMessage, minute: published * perMessage, pages: published * 4, sources: published * perMessage, visits: published * perMessage });
     expect(published).toBeGreaterThan(125);
   });
 });

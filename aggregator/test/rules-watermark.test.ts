@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { encodeRecord, KV_SITES, KV_STATE, type SiteRecord } from '@pulse/protocol';
 import { createAggregator, readWatermark, silentLogger, type Aggregator } from '../src/index.js';
-import { ddlContext, MIGRATIONS, migrate, stepSql } from '../src/storage/index.js';
+import { ddlContext, MIGRATIONS, migrate, ROLLUPS, stepSql } from '../src/storage/index.js';
 import { faulty } from './helpers/faulty-storage.js';
 import { count, fixture, publish, record, SITE, waitFor, type Fixture } from './helpers/fixture.js';
 
@@ -154,6 +154,12 @@ describe('migrations on an existing data directory', () => {
       `SELECT count() AS all, countIf(position(as_select, 'uniqState(') > 0) AS uniq
        FROM system.tables WHERE database = currentDatabase() AND engine = 'MaterializedView'`,
     );
-    expect(views).toEqual({ all: 10, uniq: 0 });
+    expect(views).toEqual({ all: ROLLUPS.length, uniq: 0 });
+    // The visits table (0008) was backfilled too: one row per visit.
+    const visits = await f.storage.query('SELECT session_id, visitor, events, pageviews FROM rollup_visits_day FINAL ORDER BY session_id');
+    expect(visits).toEqual([
+      { session_id: 's1', visitor: 'v1', events: 1, pageviews: 1 },
+      { session_id: 's2', visitor: 'v2', events: 1, pageviews: 0 },
+    ]);
   });
 });

@@ -76,6 +76,21 @@ describe('sessions (visits) with two aggregators on one consumer', () => {
     expect(bounces / sessions.length).toBe(0.5);
     const meanDuration = sessions.reduce((t, s) => t + s.duration_ms, 0) / sessions.length / 1000;
     expect(meanDuration).toBe(645);
+    // The visits table, filled by both aggregators' inserts, holds the same visits, one row each.
+    const fromEvents = await f.storage.query(
+      `SELECT argMin(path, ts) AS entry, argMax(path, ts) AS exit, countIf(name = 'pageview') AS pageviews, count() AS events,
+              toUInt64(dateDiff('millisecond', min(ts), max(ts))) AS duration_ms
+       FROM events WHERE site_id = {site:String} GROUP BY session_id, toDate(ts) ORDER BY min(ts)`,
+      { site: SITE },
+    );
+    const fromVisits = await f.storage.query(
+      `SELECT finalizeAggregation(first_path) AS entry, finalizeAggregation(last_path) AS exit, pageviews, events,
+              toUInt64(dateDiff('millisecond', started, ended)) AS duration_ms
+       FROM rollup_visits_day FINAL WHERE site_id = {site:String} ORDER BY started`,
+      { site: SITE },
+    );
+    expect(fromVisits.length).toBeGreaterThanOrEqual(sessions.length);
+    expect(fromVisits).toEqual(fromEvents);
     // Every row was inserted exactly once across the two aggregators.
     const inserted = running.map((x) => x.status().rowsInserted);
     expect(inserted.reduce((t, x) => t + x, 0)).toBe(scripted.length);

@@ -411,16 +411,86 @@ describe('rollup routing', () => {
     expect(kolkata.meta.source_table).toBe('rollup_events_minute');
   });
 
-  it('keeps raw events for session metrics, per-visitor page counts and unaligned ranges', async () => {
+  it('answers whole-visit reports from rollup_visits_day with the raw numbers', async () => {
+    const cases: Record<string, unknown>[] = [
+      { metrics: ['pageviews', 'events', 'visitors', 'visits', 'bounce_rate', 'visit_duration', 'views_per_visit', 'revenue'] },
+      { metrics: ['visitors', 'visits', 'pageviews', 'views_per_visit', 'bounce_rate', 'visit_duration'], compare: 'previous_period' },
+      { metrics: ['visits', 'bounce_rate'], dimensions: ['entry_page'] },
+      { metrics: ['visits', 'visit_duration'], dimensions: ['exit_page'], order_by: [['exit_page', 'asc']], limit: 1, offset: 1 },
+      { metrics: ['visitors', 'pageviews', 'bounce_rate'], dimensions: ['source'], order_by: [['visitors', 'desc']], limit: 10 },
+      { metrics: ['visits'], dimensions: ['source', 'entry_page', 'exit_page'] },
+      { metrics: ['visits', 'pageviews'], filters: [['is_not', 'source', ['Direct / None']]] },
+      { metrics: ['bounce_rate', 'visits'], dimensions: ['time:day'], filters: [['matches', 'entry_page', ['/blog/*', '/']]] },
+    ];
+    for (const body of cases) {
+      const fast = await q(body);
+      expect(fast.meta.source_table, JSON.stringify(body)).toBe('rollup_visits_day');
+      const raw = await q({ ...body, date_range: RAW_RANGE });
+      expect(raw.meta.source_table).toBe('events');
+      expect(fast.results, JSON.stringify(body)).toEqual(raw.results);
+    }
+    expect(rows(await q({ metrics: ['visits', 'bounce_rate'], dimensions: ['entry_page'] }))).toEqual([
+      ['/', 2, 50],
+      ['/blog/post-1', 1, 0],
+      ['/pricing', 1, 100],
+    ]);
+  });
+
+  it('keeps raw events for per-visitor page counts, visits split by events or hours, referrer and utm_*, bots, goals and unaligned ranges', async () => {
     for (const body of [
+      { metrics: ['visits'], dimensions: ['referrer'] },
+      { metrics: ['visits', 'bounce_rate'], dimensions: ['utm_campaign'], filters: [['is', 'source', ['newsletter']]] },
+      { metrics: ['visits'], filters: [['is', 'utm_medium', ['email']]] },
       { metrics: ['visitors', 'pageviews'], dimensions: ['page', 'country'] },
-      { metrics: ['bounce_rate'] },
-      { metrics: ['pageviews'], dimensions: ['source'] },
+      { metrics: ['bounce_rate'], filters: [['is', 'country', ['US']]] },
+      { metrics: ['bounce_rate'], dimensions: ['page'] },
+      { metrics: ['visits', 'bounce_rate'], dimensions: ['time:hour'] },
+      { metrics: ['bounce_rate'], dimensions: ['time:day'], timezone: 'America/New_York' },
+      { metrics: ['bounce_rate'], include_bots: true },
+      { metrics: ['bounce_rate', 'conversion_rate'], filters: [['is', 'event_name', ['signup']]] },
       { metrics: ['pageviews'], filters: [['is', 'country', ['DE']]], dimensions: ['page'] },
       { metrics: ['revenue'] },
       { metrics: ['pageviews'], date_range: RAW_RANGE },
     ]) {
       expect((await q(body)).meta.source_table, JSON.stringify(body)).toBe('events');
     }
+  });
+});
+
+describe('visits end at midnight UTC', () => {
+  it('counts a visit that crosses midnight once on each day, on raw events and on the visits table alike', async () => {
+    const night = await createTenant(h.url, { domain: 'night.example' });
+    const ev = (ts: string, path: string, session: string) => eventRow({ site_id: night.siteId, ts, path, visitor_id: `v-${session}`, session_id: session });
+    await insertEvents(h.storage, [
+      ev('2026-02-01T23:50:00Z', '/a', 'n1'),
+      ev('2026-02-02T00:10:00Z', '/b', 'n1'),
+      ev('2026-02-02T00:20:00Z', '/c', 'n1'),
+      ev('2026-02-02T12:00:00Z', '/x', 'n2'),
+    ]);
+    const body = { metrics: ['visits', 'bounce_rate', 'visit_duration'], dimensions: ['entry_page'] };
+    const whole = { from: '2026-02-01T00:00:00Z', to: '2026-02-03T00:00:00Z' };
+    const fast = await q({ ...body, date_range: whole }, night);
+    const raw = await q({ ...body, date_range: { ...whole, to: '2026-02-02T23:59:59.500Z' } }, night);
+    expect(fast.meta.source_table).toBe('rollup_visits_day');
+    expect(raw.meta.source_table).toBe('events');
+    // n1 is two visits: /a alone before midnight (a bounce), /b then /c after it (600 s).
+    const expected = [
+      ['/a', 1, 100, 0],
+      ['/b', 1, 0, 600],
+      ['/x', 1, 100, 0],
+    ];
+    expect(rows(fast)).toEqual(expected);
+    expect(rows(raw)).toEqual(expected);
+    const totals = { metrics: ['visits', 'bounce_rate', 'visit_duration', 'views_per_visit'], dimensions: ['time:day'] };
+    for (const date_range of [whole, { ...whole, to: '2026-02-02T23:59:59.500Z' }]) {
+      expect(rows(await q({ ...totals, date_range }, night))).toEqual([
+        ['2026-02-01T00:00:00+00:00', 1, 100, 0, 1],
+        ['2026-02-02T00:00:00+00:00', 2, 50, 300, 1.5],
+      ]);
+    }
+    // Raw events count visits the same way without session metrics (a rollup's sketch of
+    // session ids, merged over days, counts n1 once: meta.sketches lists it).
+    const visits = await q({ metrics: ['visits'], date_range: { ...whole, to: '2026-02-02T23:59:59.500Z' } }, night);
+    expect([visits.meta.source_table, rows(visits)]).toEqual(['events', [[3]]]);
   });
 });

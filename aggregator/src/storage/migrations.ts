@@ -2,7 +2,7 @@ import { MigrationError, StorageError } from '../errors.js';
 import { ddlContext, tableSettings, type DdlContext, type MigrationStep } from './ddl.js';
 import { createArchiveTable } from './schema-archive.js';
 import { createEventsTable, EVENTS_TABLE } from './schema-events.js';
-import { countsOnlyStatements, FIRST_ROLLUPS, PATHS_BY_PATH_ROLLUP, PATHS_ROLLUP, rollupStatements, SITE_ROLLUP, sketchStatements } from './schema-rollups.js';
+import { countsOnlyStatements, FIRST_ROLLUPS, PATHS_BY_PATH_ROLLUP, PATHS_ROLLUP, rollupStatements, SITE_ROLLUP, sketchStatements, VISITS_ROLLUP } from './schema-rollups.js';
 import type { Storage } from './types.js';
 
 export const MIGRATIONS_TABLE = 'schema_migrations';
@@ -45,6 +45,9 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   { id: '0006_site_rollup', statements: (ctx) => rollupStatements(ctx, SITE_ROLLUP) },
   { id: '0007_paths_by_path', statements: (ctx) => rollupStatements(ctx, PATHS_BY_PATH_ROLLUP, 'current', PATHS_ROLLUP) },
+  // Whole visits without a GROUP BY at query time: the dashboard's headline cards and its session
+  // breakdowns (sources, entry and exit pages) timed out at 100,000,000 events when read raw.
+  { id: '0008_visits_rollup', statements: (ctx) => rollupStatements(ctx, VISITS_ROLLUP) },
 ];
 
 function createMigrationsTable(ctx: DdlContext): string {

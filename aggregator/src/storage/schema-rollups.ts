@@ -27,6 +27,15 @@ export interface Rollup {
   key?: readonly string[];
   /** index_granularity, when not ClickHouse's 8192. */
   granularity?: number;
+  /** Measures of their own instead of the events/pageviews/visitors/visits set (VISITS_ROLLUP). */
+  measures?: Measures;
+}
+
+export interface Measures {
+  /** Column name → type. */
+  columns: Readonly<Record<string, string>>;
+  /** One `<aggregate over events> AS <column>` per column, in the same order. */
+  exprs: readonly string[];
 }
 
 const GRAINS = {
@@ -37,7 +46,7 @@ const GRAINS = {
 
 type Grain = keyof typeof GRAINS;
 
-function rollup(name: string, grain: Grain, dims: Record<string, string>, opts: Pick<Rollup, 'where' | 'sketches' | 'key' | 'granularity'> = {}): Rollup {
+function rollup(name: string, grain: Grain, dims: Record<string, string>, opts: Pick<Rollup, 'where' | 'sketches' | 'key' | 'granularity' | 'measures'> = {}): Rollup {
   const table = `rollup_${name}_${grain}`;
   return { table, view: `mv_${table}`, bucket: GRAINS[grain], dims, ...opts };
 }
@@ -98,8 +107,50 @@ export const PATHS_BY_PATH_ROLLUP: Rollup = rollup('paths_by_path', 'day', PAGE_
  */
 export const SITE_ROLLUP: Rollup = rollup('site', 'day', { is_bot: 'UInt8' }, { sketches: true });
 
+const TS = "DateTime64(3, 'UTC')";
+
+/**
+ * One row per visit and UTC day (a visit ends at midnight UTC, as Universal Analytics' sessions
+ * ended at midnight): read with FINAL, each row is a whole visit, so visit counts, bounce rate,
+ * duration, entry/exit pages and sources need no GROUP BY over millions of visit ids. Column names
+ * differ from `events`' own: an alias equal to a column it aggregates would shadow that column.
+ * Each `argMin` state copies its string per visit and insert: the first referrer and UTM fields
+ * too would have cost as much again as these three (measured), so reports by those read raw events.
+ */
+export const VISITS_ROLLUP: Rollup = rollup(
+  'visits',
+  'day',
+  { is_bot: 'UInt8', session_id: 'String' },
+  {
+    measures: {
+      columns: {
+        visitor: 'SimpleAggregateFunction(any, String)',
+        started: `SimpleAggregateFunction(min, ${TS})`,
+        ended: `SimpleAggregateFunction(max, ${TS})`,
+        events: 'SimpleAggregateFunction(sum, UInt64)',
+        pageviews: 'SimpleAggregateFunction(sum, UInt64)',
+        revenue: 'SimpleAggregateFunction(sum, Float64)',
+        first_path: `AggregateFunction(argMin, String, ${TS})`,
+        last_path: `AggregateFunction(argMax, String, ${TS})`,
+        first_source: `AggregateFunction(argMin, String, ${TS})`,
+      },
+      exprs: [
+        'any(visitor_id) AS visitor',
+        'min(ts) AS started',
+        'max(ts) AS ended',
+        'count() AS events',
+        "countIf(name = 'pageview') AS pageviews",
+        'sum(revenue_amount) AS revenue',
+        'argMinState(path, ts) AS first_path',
+        'argMaxState(path, ts) AS last_path',
+        'argMinState(source, ts) AS first_source',
+      ],
+    },
+  },
+);
+
 /** Every rollup the schema maintains; names are a contract with the query API (ARCHITECTURE.md). */
-export const ROLLUPS: readonly Rollup[] = [...FIRST_ROLLUPS, PATHS_ROLLUP, SITE_ROLLUP, PATHS_BY_PATH_ROLLUP];
+export const ROLLUPS: readonly Rollup[] = [...FIRST_ROLLUPS, PATHS_ROLLUP, SITE_ROLLUP, PATHS_BY_PATH_ROLLUP, VISITS_ROLLUP];
 
 /**
  * The visitors/visits sketch the query API reads: HyperLogLog with 2^12 registers once large
@@ -144,7 +195,8 @@ const COUNT_EXPRS = FIRST_MEASURE_EXPRS.slice(0, 2);
  * they were the costliest part of every insert (a hash set of up to 64k entries per group and
  * rollup, sixteen of them per event row). Their columns stay and take empty states.
  */
-function measureExprs(r: Rollup, set: MeasureSet): string[] {
+function measureExprs(r: Rollup, set: MeasureSet): readonly string[] {
+  if (r.measures) return r.measures.exprs;
   if (set === 'first') return FIRST_MEASURE_EXPRS;
   return hasSketches(r, set) ? [...COUNT_EXPRS, ...SKETCH_EXPRS] : COUNT_EXPRS;
 }
@@ -181,10 +233,13 @@ export function rollupStatements(ctx: DdlContext, r: Rollup, set: MeasureSet = '
   const key = (r.key ?? ['site_id', 'bucket', ...Object.keys(r.dims)]).join(', ');
   const granularity = r.granularity === undefined ? '' : `index_granularity = ${r.granularity}`;
   const sketches = !hasSketches(r, set) ? '' : Object.entries(SKETCH_COLUMNS).map(([n, t]) => `,\n  ${n} ${t}`).join('');
+  const measures = r.measures
+    ? `\n${Object.entries(r.measures.columns).map(([n, t]) => `  ${n} ${t}`).join(',\n')}`
+    : `${FIRST_MEASURES}${sketches}`;
   const create = `CREATE TABLE IF NOT EXISTS ${r.table}${ctx.onCluster} (
   site_id String,
   bucket DateTime('UTC'),
-${dims.join('\n')}${FIRST_MEASURES}${sketches}
+${dims.join('\n')}${measures}
 )
 ENGINE = ${ctx.engine('AggregatingMergeTree')}
 PARTITION BY toYYYYMM(bucket)

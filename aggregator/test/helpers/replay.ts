@@ -58,8 +58,10 @@ export async function numbers(s: Storage): Promise<Numbers> {
     const dims = ['site_id', 'bucket', ...Object.keys(r.dims)].join(', ');
     // Visitors and visits live in the sketches (rollups without them keep counts only).
     const uniques = r.sketches ? ', uniqCombinedMerge(12)(visitors_sketch) AS visitors, uniqCombinedMerge(12)(visits_sketch) AS visits' : '';
+    // The visits table: each visit's span and entry and exit pages too.
+    const visit = r.measures ? ', min(started) AS started, max(ended) AS ended, argMinMerge(first_path) AS entry, argMaxMerge(last_path) AS exit' : '';
     rollups[r.table] = await s.query(
-      `SELECT ${dims}, sum(events) AS events, sum(pageviews) AS pageviews${uniques}
+      `SELECT ${dims}, sum(events) AS events, sum(pageviews) AS pageviews${uniques}${visit}
        FROM ${r.table} GROUP BY ${dims} ORDER BY ${dims}`,
     );
   }
@@ -67,13 +69,14 @@ export async function numbers(s: Storage): Promise<Numbers> {
 }
 
 /** What the query loop watches: raw and rollup totals of the site. */
-export async function totals(s: Storage, site = SITE): Promise<{ raw: number; minute: number; pages: number; sources: number }> {
-  const [r] = await s.query<{ raw: number; minute: number; pages: number; sources: number }>(
+export async function totals(s: Storage, site = SITE): Promise<{ raw: number; minute: number; pages: number; sources: number; visits: number }> {
+  const [r] = await s.query<{ raw: number; minute: number; pages: number; sources: number; visits: number }>(
     `SELECT
        (SELECT count() FROM events WHERE site_id = {site:String}) AS raw,
        (SELECT sum(events) FROM rollup_events_minute WHERE site_id = {site:String}) AS minute,
        (SELECT sum(pageviews) FROM rollup_pages_hour WHERE site_id = {site:String}) AS pages,
-       (SELECT sum(events) FROM rollup_sources_day WHERE site_id = {site:String}) AS sources`,
+       (SELECT sum(events) FROM rollup_sources_day WHERE site_id = {site:String}) AS sources,
+       (SELECT sum(events) FROM rollup_visits_day WHERE site_id = {site:String}) AS visits`,
     { site },
   );
   return r!;

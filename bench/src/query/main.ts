@@ -70,7 +70,7 @@ try {
     },
     {
       // The dashboard's headline cards, compared with the 30 days before: bounce rate and visit
-      // duration need whole visits, so these are read from raw events (no rollup has visits).
+      // duration need whole visits, read from the visits table (rollup_visits_day).
       name: 'cards',
       label: `the dashboard's headline cards over ${WINDOW_DAYS} days and the ${WINDOW_DAYS} before (visitors, visits, pageviews, views per visit, bounce rate, visit duration)`,
       body: (w) => ({ site_id: ready.siteId, metrics: ['visitors', 'visits', 'pageviews', 'views_per_visit', 'bounce_rate', 'visit_duration'], date_range: w, compare: 'previous_period' }),

@@ -15,7 +15,7 @@ import { closedLoop } from '../lib/load.js';
 import { insertChunkSql, type SiteData } from './generate.js';
 import type { FromServer, ServerConfig, ToServer } from './ipc.js';
 
-const ROLLUPS_READ = ['rollup_site_day', 'rollup_events_day', 'rollup_pages_day', 'rollup_paths_day'];
+const ROLLUPS_READ = ['rollup_site_day', 'rollup_events_day', 'rollup_pages_day', 'rollup_paths_day', 'rollup_visits_day'];
 const ADMIN_TOKEN = 'bench-admin-token-0123456789';
 
 const cfg = JSON.parse(process.argv[2] ?? '{}') as ServerConfig;

@@ -8,19 +8,19 @@ export const METRICS = {
   visits: {
     exact: true,
     description:
-      'Visits (sessions): distinct session_id with at least one matching event. Exact on raw events; when a rollup table answers, a `uniqCombined(12)` sketch (standard error ~1.6% for large counts; then listed in `meta.sketches`).',
+      'Visits: a session\'s events on one UTC day (a visit ends at midnight UTC, as in Universal Analytics), counted when at least one event matches. Exact on raw events and on `rollup_visits_day`; when another rollup table answers, a `uniqCombined(12)` sketch of session ids (standard error ~1.6% for large counts; merged over several days it counts a session that crosses midnight once; then listed in `meta.sketches`).',
   },
   pageviews: { exact: true, description: 'Number of `pageview` events.' },
   events: { exact: true, description: 'Number of events of any name (pageviews included).' },
   bounce_rate: {
     exact: true,
-    description: 'Percentage (0-100, 2 decimals) of those visits whose whole session in the date range is a single pageview and nothing else.',
+    description: 'Percentage (0-100, 2 decimals) of those visits whose whole visit in the date range is a single pageview and nothing else.',
   },
   visit_duration: {
     exact: true,
-    description: 'Mean visit length in seconds (2 decimals): last event time minus first event time of each session in the date range.',
+    description: 'Mean visit length in seconds (2 decimals): last event time minus first event time of each visit in the date range.',
   },
-  views_per_visit: { exact: true, description: 'Mean pageviews per visit (2 decimals), counting the whole session in the date range.' },
+  views_per_visit: { exact: true, description: 'Mean pageviews per visit (2 decimals), counting the whole visit in the date range.' },
   conversion_rate: {
     exact: false,
     description:

@@ -3,8 +3,9 @@ import { bucketsBetween, formatZoned, type TimeUnit } from '../time/zone.js';
 import { isTimeDimension, type MetricName } from './catalog.js';
 import type { QueryPlan, Range } from './plan.js';
 import { MAX_TIME_BUCKETS } from './plan.js';
-import { EVENTS_TABLE, buildQuery, type BuildOptions, type BuiltQuery } from './sql.js';
+import { EVENTS_TABLE, buildQuery, needsSessions, type BuildOptions, type BuiltQuery } from './sql.js';
 import { ROLLUP_SKETCHES, buildRollupQuery, chooseRollup, type RollupChoice } from './rollups.js';
+import { VISITS_TABLE, buildVisitsQuery, visitsAnswer } from './visits.js';
 import { DEFAULT_MIN_CANDIDATES, candidateCount, candidatesSuffice, prunable } from './top-candidates.js';
 import type { SchemaInfo } from '../schema-probe.js';
 
@@ -130,8 +131,11 @@ async function fromCandidates(
 export async function runQuery(storage: QueryStorage, plan: QueryPlan, opts: RunOptions): Promise<QueryOutcome> {
   const order = defaultOrder(plan);
   const rollup = chooseRollup(plan, opts.schema);
-  const build = (o: Omit<BuildOptions, 'schema' | 'rollup'>): BuiltQuery =>
-    rollup ? buildRollupQuery(plan, { ...o, schema: opts.schema, rollup }) : buildQuery(plan, { ...o, schema: opts.schema });
+  const visits = !rollup && needsSessions(plan) && visitsAnswer(plan, opts.schema);
+  const build = (o: Omit<BuildOptions, 'schema' | 'rollup'>): BuiltQuery => {
+    if (rollup) return buildRollupQuery(plan, { ...o, schema: opts.schema, rollup });
+    return visits ? buildVisitsQuery(plan, { ...o, schema: opts.schema }) : buildQuery(plan, { ...o, schema: opts.schema });
+  };
   const series = plan.time !== undefined && plan.dimensions.length === 1;
   // Conversion by event name: every name is a goal, over all visitors of the (otherwise filtered) period.
   const perGoal = plan.metrics.includes('conversion_rate') && plan.dimensions.includes('event_name');
@@ -227,5 +231,5 @@ export async function runQuery(storage: QueryStorage, plan: QueryPlan, opts: Run
     return out;
   });
   const sketches = plan.metrics.filter((m) => m === 'visitors' || m === 'conversion_rate' || (rollup && ROLLUP_SKETCHES.includes(m)));
-  return { results, hasMore, table: rollup?.table ?? EVENTS_TABLE, sketches };
+  return { results, hasMore, table: rollup?.table ?? (visits ? VISITS_TABLE : EVENTS_TABLE), sketches };
 }

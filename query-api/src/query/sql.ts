@@ -37,6 +37,13 @@ const EVENT_COLUMNS: Record<string, string> = {
 export const DIRECT_SOURCE = 'Direct / None';
 
 /**
+ * A visit is a session's events on one UTC day: it ends at midnight UTC, as Universal Analytics'
+ * sessions ended at midnight, so that a table with one row per visit and day (the aggregator's
+ * `rollup_visits_day`, see visits.ts) holds whole visits and gives the same numbers as raw events.
+ */
+const VISIT_DAY = 'toDate(ts)';
+
+/**
  * Session attributes: the session's first (or last) event decides them. `source` is the
  * aggregator's enriched column (search engines and social sites named) when the schema has it;
  * before that migration, the utm_source or the external referrer host.
@@ -147,7 +154,7 @@ function flatMetric(m: MetricName, g: string, den: string | undefined): string {
     case 'visitors':
       return all ? 'uniq(visitor_id)' : `uniqIf(visitor_id, ${g})`;
     case 'visits':
-      return all ? 'uniqExact(session_id)' : `uniqExactIf(session_id, ${g})`;
+      return all ? `uniqExact(session_id, ${VISIT_DAY})` : `uniqExactIf(session_id, ${VISIT_DAY}, ${g})`;
     case 'pageviews':
       return all ? "countIf(name = 'pageview')" : `countIf(${g} AND name = 'pageview')`;
     case 'events':
@@ -161,8 +168,8 @@ function flatMetric(m: MetricName, g: string, den: string | undefined): string {
   }
 }
 
-/** Metric expressions over one row per (dimensions, session) made by the inner query. */
-function sessionMetric(m: MetricName, den: string | undefined): string {
+/** Metric expressions over one row per (dimensions, visit) made by the inner query. */
+export function sessionMetric(m: MetricName, den: string | undefined): string {
   switch (m) {
     case 'visitors':
       return 'uniqIf(vid, hit)';
@@ -283,7 +290,7 @@ export function buildQuery(plan: QueryPlan, opts: BuildOptions): BuiltQuery {
       'count() AS sev',
       "dateDiff('millisecond', min(ts), max(ts)) / 1000 AS sdur",
     ];
-    const sessionSql = `SELECT ${perSession.join(', ')}\n  FROM ${EVENTS_TABLE}\n  WHERE ${baseWhere(plan, opts.range, sc).join(' AND ')}\n  GROUP BY session_id`;
+    const sessionSql = `SELECT ${perSession.join(', ')}\n  FROM ${EVENTS_TABLE}\n  WHERE ${baseWhere(plan, opts.range, sc).join(' AND ')}\n  GROUP BY session_id, ${VISIT_DAY}`;
     const outer = [
       ...dimSelect(),
       ...plan.metrics.map((m, i) => `${sessionMetric(m, den)} AS ${metricAliases[i]}`),
@@ -295,17 +302,19 @@ export function buildQuery(plan: QueryPlan, opts: BuildOptions): BuiltQuery {
     const sc: Ctx = { p, tz, e: '' };
     const sessionSelect = [
       'session_id',
+      `${VISIT_DAY} AS s_day`,
       ...sessionColumnList,
       "countIf(name = 'pageview') AS s_pageviews",
       'count() AS s_events',
       "dateDiff('millisecond', min(ts), max(ts)) / 1000 AS s_duration",
     ];
     const sessionSql =
-      `SELECT ${sessionSelect.join(', ')} FROM ${EVENTS_TABLE}\n    WHERE ${baseWhere(plan, opts.range, sc).join(' AND ')}\n    GROUP BY session_id`;
+      `SELECT ${sessionSelect.join(', ')} FROM ${EVENTS_TABLE}\n    WHERE ${baseWhere(plan, opts.range, sc).join(' AND ')}\n    GROUP BY session_id, s_day`;
     const g = goalExpr(c);
     const inner = [
       ...dimSelect(),
       'e.session_id AS sid',
+      's.s_day AS sday',
       'any(e.visitor_id) AS vid',
       `countIf(${g} AND e.name = 'pageview') AS pv`,
       `countIf(${g}) AS ev`,
@@ -316,8 +325,8 @@ export function buildQuery(plan: QueryPlan, opts: BuildOptions): BuiltQuery {
       'any(s.s_duration) AS sdur',
     ];
     const innerSql =
-      `SELECT ${inner.join(', ')}\n  FROM ${EVENTS_TABLE} AS e\n  INNER JOIN (${sessionSql}) AS s ON e.session_id = s.session_id\n` +
-      `  WHERE ${eventConds().join('\n    AND ')}\n  GROUP BY ${[...dimensionAliases, 'sid'].join(', ')}`;
+      `SELECT ${inner.join(', ')}\n  FROM ${EVENTS_TABLE} AS e\n  INNER JOIN (${sessionSql}) AS s ON e.session_id = s.session_id AND toDate(e.ts) = s.s_day\n` +
+      `  WHERE ${eventConds().join('\n    AND ')}\n  GROUP BY ${[...dimensionAliases, 'sid', 'sday'].join(', ')}`;
     const outer = [...dimensionAliases, ...plan.metrics.map((m, i) => `${sessionMetric(m, den)} AS ${metricAliases[i]}`)];
     sql = `SELECT ${outer.join(', ')}\nFROM (\n  ${innerSql}\n)`;
     if (hasDims) sql += `\nGROUP BY ${dimensionAliases.join(', ')}`;

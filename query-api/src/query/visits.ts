@@ -1,0 +1,98 @@
+import type { SchemaInfo } from '../schema-probe.js';
+import { bucketsBetween, type TimeUnit } from '../time/zone.js';
+import { SESSION_DIMENSIONS, isTimeDimension, type MetricName } from './catalog.js';
+import { MAX_TIME_BUCKETS, type QueryPlan } from './plan.js';
+import { DIRECT_SOURCE, Params, filterOn, groupTail, sessionMetric, timeBucketExpr, type BuildOptions, type BuiltQuery } from './sql.js';
+
+/**
+ * The aggregator's table of visits (aggregator/src/storage/schema-rollups.ts, VISITS_ROLLUP): one
+ * row per (site, UTC day, is_bot, session_id) once merged, so reading it with FINAL gives one row
+ * per visit. A report that needs whole visits reads a few columns of each visit instead of
+ * grouping every event of the range by visit (5-10× less work, docs/BENCHMARKS.md).
+ */
+export const VISITS_TABLE = 'rollup_visits_day';
+/** The aggregator migration that creates and backfills it; until recorded, it may be half filled. */
+export const VISITS_MIGRATION = '0008_visits_rollup';
+
+const DAY_MS = 86_400_000;
+
+const VISIT_METRICS: ReadonlySet<MetricName> = new Set([
+  'visitors',
+  'visits',
+  'pageviews',
+  'events',
+  'revenue',
+  'bounce_rate',
+  'visit_duration',
+  'views_per_visit',
+]);
+
+/** Whole UTC days only: a row is a visit's whole day. */
+const VISIT_TIME_UNITS: ReadonlySet<string> = new Set(['time:day', 'time:week', 'time:month']);
+
+const source = 'finalizeAggregation(first_source)';
+
+/**
+ * Session dimensions the table keeps → their value on a row (as sql.ts derives them from raw
+ * events). The first referrer and UTM fields are not kept (their states would cost the aggregator
+ * as much insert time again): reports by those read raw events.
+ */
+const VISIT_COLUMNS: Readonly<Record<string, string>> = {
+  entry_page: 'finalizeAggregation(first_path)',
+  exit_page: 'finalizeAggregation(last_path)',
+  source: `if(${source} != '', ${source}, '${DIRECT_SOURCE}')`,
+};
+const kept = (d: string) => VISIT_COLUMNS[d] !== undefined;
+
+/**
+ * Whether the visits table answers this plan with the numbers raw events give: a report that
+ * needs visits, whose dimensions and filters are all entry or exit page or source (or days, weeks
+ * or months in UTC), over whole UTC days, without bots (a visit's rows are split by the bot flag)
+ * and without a goal (conversions are per event).
+ */
+export function visitsAnswer(plan: QueryPlan, schema: SchemaInfo): boolean {
+  if (!schema.migrations.has(VISITS_MIGRATION) || !schema.tables.has(VISITS_TABLE)) return false;
+  if (plan.includeBots || !plan.metrics.every((m) => VISIT_METRICS.has(m))) return false;
+  if (!plan.dimensions.every((d) => kept(d) || VISIT_TIME_UNITS.has(d))) return false;
+  if (!plan.filters.every((f) => kept(f.dimension))) return false;
+  const ranges = plan.compare ? [plan.range, plan.compare] : [plan.range];
+  if (!ranges.every((r) => r.fromMs % DAY_MS === 0 && r.toMs % DAY_MS === 0)) return false;
+  if (!plan.time) return true;
+  const unit = plan.time.slice(5) as TimeUnit;
+  return ranges.every((r) => (bucketsBetween(unit, r.fromMs, r.toMs, plan.timezone, MAX_TIME_BUCKETS) ?? [1]).every((b) => b % DAY_MS === 0));
+}
+
+export function buildVisitsQuery(plan: QueryPlan, opts: BuildOptions): BuiltQuery {
+  const p = new Params();
+  const tz = p.add('String', plan.timezone);
+  const attributes = new Set([...plan.dimensions, ...plan.filters.map((f) => f.dimension)].filter((d) => SESSION_DIMENSIONS.has(d)));
+  const perVisit = [
+    'bucket',
+    'visitor AS vid',
+    'pageviews AS pv',
+    'events AS ev',
+    'revenue AS rev',
+    '1 AS hit',
+    'pageviews AS spv',
+    'events AS sev',
+    "dateDiff('millisecond', started, ended) / 1000 AS sdur",
+    ...[...attributes].map((d) => `${VISIT_COLUMNS[d] ?? ''} AS s_${d}`),
+  ];
+  const where = [
+    `site_id = ${p.add('String', plan.siteId)}`,
+    `bucket >= toDateTime(${p.add('UInt32', opts.range.fromMs / 1000)}, 'UTC')`,
+    `bucket < toDateTime(${p.add('UInt32', opts.range.toMs / 1000)}, 'UTC')`,
+    'is_bot = 0',
+  ];
+  const dimensionAliases = plan.dimensions.map((_, i) => `d${i}`);
+  const metricAliases = plan.metrics.map((m) => `m_${m}`);
+  const select = [
+    ...plan.dimensions.map((d, i) => `${isTimeDimension(d) ? timeBucketExpr(d, 's.bucket', tz) : `s.s_${d}`} AS d${i}`),
+    ...plan.metrics.map((m, i) => `${sessionMetric(m, undefined)} AS ${metricAliases[i]}`),
+  ];
+  let sql = `SELECT ${select.join(', ')}\nFROM (\n  SELECT ${perVisit.join(', ')}\n  FROM ${VISITS_TABLE} FINAL\n  WHERE ${where.join(' AND ')}\n) AS s`;
+  if (plan.filters.length > 0) sql += `\nWHERE ${plan.filters.map((f) => filterOn(`s.s_${f.dimension}`, f, p)).join('\n  AND ')}`;
+  if (plan.dimensions.length > 0) sql += `\nGROUP BY ${dimensionAliases.join(', ')}`;
+  sql += groupTail(plan, opts, p, []);
+  return { sql, params: p.values, dimensionAliases, metricAliases };
+}
