@@ -9,7 +9,7 @@ import { Params, filterOn, groupTail, timeBucketExpr, type BuildOptions, type Bu
  * keyed by (site_id, bucket UTC, dims..., is_bot), measures events/pageviews (sums) and
  * visitors/visits (`uniq` states, and since migration 0005 small `uniqCombined(12)` sketches that
  * merge in microseconds). Attribution is per event, so only queries whose raw answer is per-event
- * too are routed here; session-shaped queries always read raw events.
+ * too are routed here; session-shaped queries read raw events or the table of visits (visits.ts).
  */
 interface RollupSpec {
   name: string;
