@@ -429,6 +429,16 @@ describe('rollup routing', () => {
       expect(raw.meta.source_table).toBe('events');
       expect(fast.results, JSON.stringify(body)).toEqual(raw.results);
     }
+    // Headline totals take visitors from the site rollup's sketches, as a visitors-only total does.
+    const cards = await q({ metrics: ['visits', 'visitors', 'bounce_rate'], compare: 'previous_period' });
+    const visitorsOnly = await q({ metrics: ['visitors'], compare: 'previous_period' });
+    expect(visitorsOnly.meta.source_table).toBe('rollup_site_day');
+    expect(rows(cards)).toEqual([[4, 3, 50]]);
+    expect(cards.results[0]?.comparison?.metrics).toEqual([1, 1, 0]);
+    expect([cards.results[0]?.metrics[1], cards.results[0]?.comparison?.metrics[1]]).toEqual([
+      visitorsOnly.results[0]?.metrics[0],
+      visitorsOnly.results[0]?.comparison?.metrics[0],
+    ]);
     expect(rows(await q({ metrics: ['visits', 'bounce_rate'], dimensions: ['entry_page'] }))).toEqual([
       ['/', 2, 50],
       ['/blog/post-1', 1, 0],
@@ -492,5 +502,28 @@ describe('visits end at midnight UTC', () => {
     // session ids, merged over days, counts n1 once: meta.sketches lists it).
     const visits = await q({ metrics: ['visits'], date_range: { ...whole, to: '2026-02-02T23:59:59.500Z' } }, night);
     expect([visits.meta.source_table, rows(visits)]).toEqual(['events', [[3]]]);
+  });
+});
+
+describe('headline totals from the visits table', () => {
+  it('take visitors from the sketches a visitors-only total reads, so the two agree', async () => {
+    const big = await createTenant(h.url, { domain: 'big.example' });
+    const n = 5000;
+    const start = Date.parse('2026-02-10T00:00:00Z');
+    await insertEvents(
+      h.storage,
+      Array.from({ length: n }, (_, i) => eventRow({ site_id: big.siteId, ts: new Date(start + i * 1000).toISOString(), visitor_id: `bv${i}`, session_id: `bs${i}` })),
+    );
+    const range = { from: '2026-02-10T00:00:00Z', to: '2026-02-11T00:00:00Z' };
+    const body = { metrics: ['visits', 'visitors', 'bounce_rate'] };
+    const only = await q({ metrics: ['visitors'], date_range: range }, big);
+    const cards = await q({ ...body, date_range: range }, big);
+    const raw = await q({ ...body, date_range: { ...range, to: '2026-02-10T23:59:59.500Z' } }, big);
+    expect([only.meta.source_table, cards.meta.source_table, raw.meta.source_table]).toEqual(['rollup_site_day', 'rollup_visits_day', 'events']);
+    // Raw events count visitors with uniq (exact below 65,536); the daily sketch estimates at this size.
+    expect(rows(raw)).toEqual([[n, n, 100]]);
+    const sketched = only.results[0]?.metrics[0];
+    expect(sketched).not.toBe(n);
+    expect(rows(cards)).toEqual([[n, sketched, 100]]);
   });
 });

@@ -127,6 +127,20 @@ async function fromCandidates(
   return candidatesSuffice(last, excluded) ? rows : undefined;
 }
 
+/**
+ * Totals from the visits table (the dashboard's headline cards) take `visitors` from the rollup a
+ * visitors-only total reads (daily sketches of the whole site), so the two agree, and the visits
+ * statement need not count every visit's visitor id: that was a third of it at 100,000,000 events.
+ */
+function visitorsApart(plan: QueryPlan, visits: boolean, schema: SchemaInfo): { rest: QueryPlan; only: QueryPlan; rollup: RollupChoice } | undefined {
+  if (!visits || plan.dimensions.length > 0 || plan.filters.length > 0) return undefined;
+  if (!plan.metrics.includes('visitors') || plan.metrics.length === 1) return undefined;
+  const only: QueryPlan = { ...plan, metrics: ['visitors'], orderBy: [] };
+  const rollup = chooseRollup(only, schema);
+  if (!rollup?.sketches) return undefined;
+  return { rest: { ...plan, metrics: plan.metrics.filter((m) => m !== 'visitors'), orderBy: [] }, only, rollup };
+}
+
 /** Runs a plan: a time series is gap-filled and paged here; any other breakdown is ordered and paged in SQL. */
 export async function runQuery(storage: QueryStorage, plan: QueryPlan, opts: RunOptions): Promise<QueryOutcome> {
   const order = defaultOrder(plan);
@@ -135,6 +149,15 @@ export async function runQuery(storage: QueryStorage, plan: QueryPlan, opts: Run
   const build = (o: Omit<BuildOptions, 'schema' | 'rollup'>): BuiltQuery => {
     if (rollup) return buildRollupQuery(plan, { ...o, schema: opts.schema, rollup });
     return visits ? buildVisitsQuery(plan, { ...o, schema: opts.schema }) : buildQuery(plan, { ...o, schema: opts.schema });
+  };
+  const apart = visitorsApart(plan, visits, opts.schema);
+  /** The rows of `build(o)`; totals with visitors kept apart come from two statements. */
+  const fetch = async (o: Omit<BuildOptions, 'schema' | 'rollup'>): Promise<RawRow[]> => {
+    if (!apart) return fetchRows(storage, build(o), opts);
+    const [rest] = await fetchRows(storage, buildVisitsQuery(apart.rest, { ...o, schema: opts.schema }), opts);
+    const [only] = await fetchRows(storage, buildRollupQuery(apart.only, { ...o, schema: opts.schema, rollup: apart.rollup }), opts);
+    const metrics = plan.metrics.map((m) => (m === 'visitors' ? only?.metrics[0] : rest?.metrics[apart.rest.metrics.indexOf(m)]) ?? 0);
+    return [{ dims: [], metrics }];
   };
   const series = plan.time !== undefined && plan.dimensions.length === 1;
   // Conversion by event name: every name is a goal, over all visitors of the (otherwise filtered) period.
@@ -173,7 +196,7 @@ export async function runQuery(storage: QueryStorage, plan: QueryPlan, opts: Run
     const page = { orderBy: order, limit: plan.limit + 1, offset: plan.offset };
     rows =
       (await fromCandidates(storage, plan, rollup, page, opts)) ??
-      (await fetchRows(storage, build({ range: plan.range, page, conversionDenominator: mainDen }), opts));
+      (await fetch({ range: plan.range, page, conversionDenominator: mainDen }));
     hasMore = rows.length > plan.limit;
     if (hasMore) rows = rows.slice(0, plan.limit);
   }
@@ -187,7 +210,7 @@ export async function runQuery(storage: QueryStorage, plan: QueryPlan, opts: Run
     let cmp: RawRow[] = [];
     const cmpDen = await visitorsOf(plan.compare);
     if (plan.dimensions.length === 0 || series) {
-      cmp = await fetchRows(storage, build({ range: plan.compare, conversionDenominator: cmpDen }), opts);
+      cmp = await fetch({ range: plan.compare, conversionDenominator: cmpDen });
     } else if (rows.length > 0) {
       // Only the groups on this page, with time buckets moved to their counterparts in the other range.
       const groups: string[][] = [];
