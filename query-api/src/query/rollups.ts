@@ -76,13 +76,32 @@ function aligned(r: Range, ms: number): boolean {
   return r.fromMs % ms === 0 && r.toMs % ms === 0;
 }
 
+/**
+ * Whether the plan's range (and its comparison's) and its local time buckets all fall on whole UTC
+ * buckets of `ms` milliseconds: otherwise a table of such buckets would shift the numbers.
+ */
+export function onWholeBuckets(plan: QueryPlan): (ms: number) => boolean {
+  const ranges = plan.compare ? [plan.range, plan.compare] : [plan.range];
+  const unit = plan.time ? (plan.time.slice(5) as TimeUnit) : undefined;
+  const buckets = unit ? ranges.flatMap((r) => bucketsBetween(unit, r.fromMs, r.toMs, plan.timezone, MAX_TIME_BUCKETS) ?? [Number.NaN]) : [];
+  return (ms) => ranges.every((r) => aligned(r, ms)) && buckets.every((b) => b % ms === 0);
+}
+
+/** What every read of a table of UTC buckets keeps: the site, the range's buckets, no bots unless asked. */
+export function bucketWhere(plan: QueryPlan, range: Range, p: Params): string[] {
+  return [
+    `site_id = ${p.add('String', plan.siteId)}`,
+    `bucket >= toDateTime(${p.add('UInt32', range.fromMs / 1000)}, 'UTC')`,
+    `bucket < toDateTime(${p.add('UInt32', range.toMs / 1000)}, 'UTC')`,
+    ...(plan.includeBots ? [] : ['is_bot = 0']),
+  ];
+}
+
 /** The cheapest rollup that gives the same numbers as raw events, or undefined. */
 export function chooseRollup(plan: QueryPlan, schema: SchemaInfo): RollupChoice | undefined {
   if (!plan.metrics.every((m) => ROLLUP_METRICS.has(m))) return undefined;
-  const ranges = plan.compare ? [plan.range, plan.compare] : [plan.range];
-  const unit = plan.time ? (plan.time.slice(5) as TimeUnit) : undefined;
   const sketches = schema.migrations.has(SKETCH_MIGRATION);
-  const buckets = unit ? ranges.flatMap((r) => bucketsBetween(unit, r.fromMs, r.toMs, plan.timezone, MAX_TIME_BUCKETS) ?? [Number.NaN]) : [];
+  const onGrain = onWholeBuckets(plan);
   for (const spec of SPECS) {
     if (spec.pageviewsOnly && !plan.metrics.every((m) => m === 'pageviews')) continue;
     if (spec.migration && !schema.migrations.has(spec.migration)) continue;
@@ -90,9 +109,7 @@ export function chooseRollup(plan: QueryPlan, schema: SchemaInfo): RollupChoice 
     if (!plan.dimensions.every(fits) || !plan.filters.every((f) => spec.columns[f.dimension] !== undefined)) continue;
     for (const grain of GRAIN_ORDER) {
       if (!spec.grains.includes(grain)) continue;
-      const ms = GRAIN_MS[grain];
-      // Ranges and local time buckets must fall on whole rollup buckets (UTC), or numbers would shift.
-      if (!ranges.every((r) => aligned(r, ms)) || !buckets.every((b) => b % ms === 0)) continue;
+      if (!onGrain(GRAIN_MS[grain])) continue;
       const table = `rollup_${spec.name}_${grain}`;
       if (!schema.tables.has(table)) continue;
       const byGroup = spec.byGroup && schema.migrations.has(spec.byGroup.migration) ? { byGroup: spec.byGroup.table } : {};
@@ -130,10 +147,7 @@ export function buildRollupQuery(plan: QueryPlan, opts: BuildOptions & { rollup:
     ...plan.metrics.map((m, i) => `${rollupMetric(m, opts.rollup.sketches)} AS ${metricAliases[i]}`),
   ];
   const where = [
-    `site_id = ${p.add('String', plan.siteId)}`,
-    `bucket >= toDateTime(${p.add('UInt32', opts.range.fromMs / 1000)}, 'UTC')`,
-    `bucket < toDateTime(${p.add('UInt32', opts.range.toMs / 1000)}, 'UTC')`,
-    ...(plan.includeBots ? [] : ['is_bot = 0']),
+    ...bucketWhere(plan, opts.range, p),
     ...plan.filters.map((f) => filterOn(col(f.dimension), f, p)),
     ...(opts.candidates ? [`${col(plan.dimensions[0] ?? '')} IN ${p.add('Array(String)', opts.candidates)}`] : []),
   ];

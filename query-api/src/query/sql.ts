@@ -41,7 +41,7 @@ export const DIRECT_SOURCE = 'Direct / None';
  * sessions ended at midnight, so that a table with one row per visit and day (the aggregator's
  * `rollup_visits_day`, see visits.ts) holds whole visits and gives the same numbers as raw events.
  */
-const VISIT_DAY = 'toDate(ts)';
+const visitDay = (e = '') => `toDate(${e}ts)`;
 
 /**
  * Session attributes: the session's first (or last) event decides them. `source` is the
@@ -154,7 +154,7 @@ function flatMetric(m: MetricName, g: string, den: string | undefined): string {
     case 'visitors':
       return all ? 'uniq(visitor_id)' : `uniqIf(visitor_id, ${g})`;
     case 'visits':
-      return all ? `uniqExact(session_id, ${VISIT_DAY})` : `uniqExactIf(session_id, ${VISIT_DAY}, ${g})`;
+      return all ? `uniqExact(session_id, ${visitDay()})` : `uniqExactIf(session_id, ${visitDay()}, ${g})`;
     case 'pageviews':
       return all ? "countIf(name = 'pageview')" : `countIf(${g} AND name = 'pageview')`;
     case 'events':
@@ -290,7 +290,7 @@ export function buildQuery(plan: QueryPlan, opts: BuildOptions): BuiltQuery {
       'count() AS sev',
       "dateDiff('millisecond', min(ts), max(ts)) / 1000 AS sdur",
     ];
-    const sessionSql = `SELECT ${perSession.join(', ')}\n  FROM ${EVENTS_TABLE}\n  WHERE ${baseWhere(plan, opts.range, sc).join(' AND ')}\n  GROUP BY session_id, ${VISIT_DAY}`;
+    const sessionSql = `SELECT ${perSession.join(', ')}\n  FROM ${EVENTS_TABLE}\n  WHERE ${baseWhere(plan, opts.range, sc).join(' AND ')}\n  GROUP BY session_id, ${visitDay()}`;
     const outer = [
       ...dimSelect(),
       ...plan.metrics.map((m, i) => `${sessionMetric(m, den)} AS ${metricAliases[i]}`),
@@ -302,7 +302,7 @@ export function buildQuery(plan: QueryPlan, opts: BuildOptions): BuiltQuery {
     const sc: Ctx = { p, tz, e: '' };
     const sessionSelect = [
       'session_id',
-      `${VISIT_DAY} AS s_day`,
+      `${visitDay()} AS s_day`,
       ...sessionColumnList,
       "countIf(name = 'pageview') AS s_pageviews",
       'count() AS s_events',
@@ -325,7 +325,7 @@ export function buildQuery(plan: QueryPlan, opts: BuildOptions): BuiltQuery {
       'any(s.s_duration) AS sdur',
     ];
     const innerSql =
-      `SELECT ${inner.join(', ')}\n  FROM ${EVENTS_TABLE} AS e\n  INNER JOIN (${sessionSql}) AS s ON e.session_id = s.session_id AND toDate(e.ts) = s.s_day\n` +
+      `SELECT ${inner.join(', ')}\n  FROM ${EVENTS_TABLE} AS e\n  INNER JOIN (${sessionSql}) AS s ON e.session_id = s.session_id AND ${visitDay('e.')} = s.s_day\n` +
       `  WHERE ${eventConds().join('\n    AND ')}\n  GROUP BY ${[...dimensionAliases, 'sid', 'sday'].join(', ')}`;
     const outer = [...dimensionAliases, ...plan.metrics.map((m, i) => `${sessionMetric(m, den)} AS ${metricAliases[i]}`)];
     sql = `SELECT ${outer.join(', ')}\nFROM (\n  ${innerSql}\n)`;

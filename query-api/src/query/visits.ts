@@ -1,7 +1,7 @@
 import type { SchemaInfo } from '../schema-probe.js';
-import { bucketsBetween, type TimeUnit } from '../time/zone.js';
-import { SESSION_DIMENSIONS, isTimeDimension, type MetricName } from './catalog.js';
-import { MAX_TIME_BUCKETS, type QueryPlan } from './plan.js';
+import { isTimeDimension, type MetricName } from './catalog.js';
+import type { QueryPlan } from './plan.js';
+import { bucketWhere, onWholeBuckets } from './rollups.js';
 import { DIRECT_SOURCE, Params, filterOn, groupTail, sessionMetric, timeBucketExpr, type BuildOptions, type BuiltQuery } from './sql.js';
 
 /**
@@ -27,9 +27,6 @@ const VISIT_METRICS: ReadonlySet<MetricName> = new Set([
   'views_per_visit',
 ]);
 
-/** Whole UTC days only: a row is a visit's whole day. */
-const VISIT_TIME_UNITS: ReadonlySet<string> = new Set(['time:day', 'time:week', 'time:month']);
-
 const source = 'finalizeAggregation(first_source)';
 
 /**
@@ -53,19 +50,16 @@ const kept = (d: string) => VISIT_COLUMNS[d] !== undefined;
 export function visitsAnswer(plan: QueryPlan, schema: SchemaInfo): boolean {
   if (!schema.migrations.has(VISITS_MIGRATION) || !schema.tables.has(VISITS_TABLE)) return false;
   if (plan.includeBots || !plan.metrics.every((m) => VISIT_METRICS.has(m))) return false;
-  if (!plan.dimensions.every((d) => kept(d) || VISIT_TIME_UNITS.has(d))) return false;
+  if (!plan.dimensions.every((d) => kept(d) || isTimeDimension(d))) return false;
   if (!plan.filters.every((f) => kept(f.dimension))) return false;
-  const ranges = plan.compare ? [plan.range, plan.compare] : [plan.range];
-  if (!ranges.every((r) => r.fromMs % DAY_MS === 0 && r.toMs % DAY_MS === 0)) return false;
-  if (!plan.time) return true;
-  const unit = plan.time.slice(5) as TimeUnit;
-  return ranges.every((r) => (bucketsBetween(unit, r.fromMs, r.toMs, plan.timezone, MAX_TIME_BUCKETS) ?? [1]).every((b) => b % DAY_MS === 0));
+  // A row is a visit's whole UTC day: hour and minute buckets, local days off UTC, fail here.
+  return onWholeBuckets(plan)(DAY_MS);
 }
 
 export function buildVisitsQuery(plan: QueryPlan, opts: BuildOptions): BuiltQuery {
   const p = new Params();
   const tz = p.add('String', plan.timezone);
-  const attributes = new Set([...plan.dimensions, ...plan.filters.map((f) => f.dimension)].filter((d) => SESSION_DIMENSIONS.has(d)));
+  const attributes = new Set([...plan.dimensions, ...plan.filters.map((f) => f.dimension)].filter(kept));
   const perVisit = [
     'bucket',
     'visitor AS vid',
@@ -78,12 +72,7 @@ export function buildVisitsQuery(plan: QueryPlan, opts: BuildOptions): BuiltQuer
     "dateDiff('millisecond', started, ended) / 1000 AS sdur",
     ...[...attributes].map((d) => `${VISIT_COLUMNS[d] ?? ''} AS s_${d}`),
   ];
-  const where = [
-    `site_id = ${p.add('String', plan.siteId)}`,
-    `bucket >= toDateTime(${p.add('UInt32', opts.range.fromMs / 1000)}, 'UTC')`,
-    `bucket < toDateTime(${p.add('UInt32', opts.range.toMs / 1000)}, 'UTC')`,
-    'is_bot = 0',
-  ];
+  const where = bucketWhere(plan, opts.range, p);
   const dimensionAliases = plan.dimensions.map((_, i) => `d${i}`);
   const metricAliases = plan.metrics.map((m) => `m_${m}`);
   const select = [
