@@ -41,8 +41,8 @@ describe('sessions (visits) with two aggregators on one consumer', () => {
     // Visitor C: SDK session id spanning 40 minutes (the SDK's id wins over the 30-minute rule).
     const a = { ip: '192.0.2.10', ua: UA_CHROME_WIN };
     const scripted: { who: { ip: string; ua: string }; e: AcceptedEvent }[] = [
-      { who: a, e: pv('/pricing', 2 * MIN) },
-      { who: a, e: pv('/', 0) },
+      { who: a, e: pv('/pricing', 2 * MIN, { referrer: 'https://shop.example.com/' }) },
+      { who: a, e: pv('/', 0, { url: 'https://shop.example.com/?utm_source=news&utm_campaign=spring', referrer: 'https://news.example/item' }) },
       { who: a, e: { id: `sv-${++n}`, name: 'signup', ts: T0 + 3 * MIN } },
       { who: a, e: pv('/blog/', 60 * MIN) },
       { who: { ip: '192.0.2.20', ua: UA_IPHONE }, e: pv('/pricing', 5 * MIN, { visitor_id: 'sdk-b' }) },
@@ -78,19 +78,22 @@ describe('sessions (visits) with two aggregators on one consumer', () => {
     expect(meanDuration).toBe(645);
     // The visits table, filled by both aggregators' inserts, holds the same visits, one row each.
     const fromEvents = await f.storage.query(
-      `SELECT argMin(path, ts) AS entry, argMax(path, ts) AS exit, countIf(name = 'pageview') AS pageviews, count() AS events,
+      `SELECT argMin(path, ts) AS entry, argMax(path, ts) AS exit, argMin(referrer, ts) AS ref, argMin(utm_campaign, ts) AS uc,
+              countIf(name = 'pageview') AS pageviews, count() AS events,
               toUInt64(dateDiff('millisecond', min(ts), max(ts))) AS duration_ms
        FROM events WHERE site_id = {site:String} GROUP BY session_id, toDate(ts) ORDER BY min(ts)`,
       { site: SITE },
     );
     const fromVisits = await f.storage.query(
-      `SELECT finalizeAggregation(first_path) AS entry, finalizeAggregation(last_path) AS exit, pageviews, events,
+      `SELECT finalizeAggregation(first_path) AS entry, finalizeAggregation(last_path) AS exit,
+              finalizeAggregation(first_referrer) AS ref, finalizeAggregation(first_utm_campaign) AS uc, pageviews, events,
               toUInt64(dateDiff('millisecond', started, ended)) AS duration_ms
        FROM rollup_visits_day FINAL WHERE site_id = {site:String} ORDER BY started`,
       { site: SITE },
     );
     expect(fromVisits.length).toBeGreaterThanOrEqual(sessions.length);
     expect(fromVisits).toEqual(fromEvents);
+    expect(fromVisits[0]).toMatchObject({ entry: '/', ref: 'https://news.example/item', uc: 'spring' });
     // Every row was inserted exactly once across the two aggregators.
     const inserted = running.map((x) => x.status().rowsInserted);
     expect(inserted.reduce((t, x) => t + x, 0)).toBe(scripted.length);

@@ -4,7 +4,7 @@ import { MIGRATIONS, createStorage, migrate, type Storage } from '@pulse/aggrega
 import { chdbDir, startNats, type TempDir, type TestNats } from '@pulse/testkit';
 import { createQueryApi, silentLogger, type QueryApi } from '../src/index.js';
 import { PATHS_BY_PATH_MIGRATION, SITE_MIGRATION, SKETCH_MIGRATION } from '../src/query/rollups.js';
-import { VISITS_MIGRATION } from '../src/query/visits.js';
+import { VISIT_ACQUISITION_MIGRATION, VISITS_MIGRATION } from '../src/query/visits.js';
 import { ADMIN_TOKEN, call, createTenant, eventRow, insertEvents, type Tenant } from './harness.js';
 import { RANGE, insertDataset } from './dataset.js';
 
@@ -68,6 +68,7 @@ async function fresh(body: Record<string, unknown>, table: string) {
 const SERIES = { metrics: ['visitors', 'visits', 'pageviews', 'events'], dimensions: ['time:day'] };
 const PAGES = { metrics: ['visitors', 'visits', 'pageviews', 'events'], dimensions: ['page'], order_by: [['visitors', 'desc']] };
 const VISITS = { metrics: ['visits', 'bounce_rate', 'visit_duration', 'views_per_visit'], dimensions: ['entry_page'], compare: 'previous_period' };
+const ACQUISITION = { metrics: ['visits', 'bounce_rate', 'pageviews'], dimensions: ['referrer', 'utm_source', 'utm_medium', 'utm_campaign'] };
 
 describe('rollup sketches, before and after the migration that adds them', () => {
   it('answers the same numbers as raw events from the first rollups, then from the sketches', async () => {
@@ -82,11 +83,15 @@ describe('rollup sketches, before and after the migration that adds them', () =>
     // No per-path rollup yet: raw events answer the page breakdown with visitors.
     const oldPages = await fresh(PAGES, 'events');
     const oldVisits = await fresh(VISITS, 'events');
+    const oldAcquisition = await fresh(ACQUISITION, 'events');
+    expect(oldAcquisition.results.length).toBeGreaterThan(1);
 
     const { applied } = await migrate(storage);
-    expect(applied).toEqual([SKETCH_MIGRATION, SITE_MIGRATION, PATHS_BY_PATH_MIGRATION, VISITS_MIGRATION]);
-    // The visits table is backfilled from the events already stored.
+    expect(applied).toEqual([SKETCH_MIGRATION, SITE_MIGRATION, PATHS_BY_PATH_MIGRATION, VISITS_MIGRATION, VISIT_ACQUISITION_MIGRATION]);
+    // The visits table is backfilled from the events already stored, its acquisition columns too,
+    // and their backfill leaves the counts alone.
     expect((await fresh(VISITS, 'rollup_visits_day')).results).toEqual(oldVisits.results);
+    expect((await fresh(ACQUISITION, 'rollup_visits_day')).results).toEqual(oldAcquisition.results);
     // The copy sorted by path starts as a copy of rollup_paths_day.
     const byPath = (table: string) =>
       storage.query(`SELECT path, sum(events) AS e, sum(pageviews) AS p, uniqCombinedMerge(12)(visitors_sketch) AS v, uniqCombinedMerge(12)(visits_sketch) AS s FROM ${table} GROUP BY path ORDER BY path`);
@@ -127,5 +132,6 @@ describe('rollup sketches, before and after the migration that adds them', () =>
     expect(visits.results).toEqual((await q({ ...VISITS, date_range: RAW_RANGE })).results);
     // A visit of one click: no pageview, so not a bounce.
     expect(visits.results.find((r) => r.dimensions[0] === '/new')?.metrics).toEqual([1, 0, 0, 0]);
+    expect((await fresh(ACQUISITION, 'rollup_visits_day')).results).toEqual((await q({ ...ACQUISITION, date_range: RAW_RANGE })).results);
   });
 });

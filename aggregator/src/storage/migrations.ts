@@ -2,7 +2,7 @@ import { MigrationError, StorageError } from '../errors.js';
 import { ddlContext, tableSettings, type DdlContext, type MigrationStep } from './ddl.js';
 import { createArchiveTable } from './schema-archive.js';
 import { createEventsTable, EVENTS_TABLE } from './schema-events.js';
-import { countsOnlyStatements, FIRST_ROLLUPS, PATHS_BY_PATH_ROLLUP, PATHS_ROLLUP, rollupStatements, SITE_ROLLUP, sketchStatements, VISITS_ROLLUP } from './schema-rollups.js';
+import { countsOnlyStatements, FIRST_ROLLUPS, PATHS_BY_PATH_ROLLUP, PATHS_ROLLUP, rollupStatements, FIRST_VISITS_ROLLUP, SITE_ROLLUP, sketchStatements, visitAcquisitionStatements } from './schema-rollups.js';
 import type { Storage } from './types.js';
 
 export const MIGRATIONS_TABLE = 'schema_migrations';
@@ -47,7 +47,10 @@ export const MIGRATIONS: readonly Migration[] = [
   { id: '0007_paths_by_path', statements: (ctx) => rollupStatements(ctx, PATHS_BY_PATH_ROLLUP, 'current', PATHS_ROLLUP) },
   // Whole visits without a GROUP BY at query time: the dashboard's headline cards and its session
   // breakdowns (sources, entry and exit pages) timed out at 100,000,000 events when read raw.
-  { id: '0008_visits_rollup', statements: (ctx) => rollupStatements(ctx, VISITS_ROLLUP) },
+  { id: '0008_visits_rollup', statements: (ctx) => rollupStatements(ctx, FIRST_VISITS_ROLLUP) },
+  // The first referrer and UTM fields of each visit: the dashboard's referrer and UTM tabs read
+  // raw events and timed out at 100,000,000 events.
+  { id: '0009_visit_acquisition', statements: visitAcquisitionStatements },
 ];
 
 function createMigrationsTable(ctx: DdlContext): string {

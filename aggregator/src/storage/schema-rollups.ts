@@ -109,45 +109,75 @@ export const SITE_ROLLUP: Rollup = rollup('site', 'day', { is_bot: 'UInt8' }, { 
 
 const TS = "DateTime64(3, 'UTC')";
 
+const VISIT_DIMS = { is_bot: 'UInt8', session_id: 'String' };
+
+/** A visit's time span, for the backfill of columns a later migration adds (visitAcquisitionStatements). */
+const VISIT_SPAN: Measures = {
+  columns: {
+    visitor: 'SimpleAggregateFunction(any, String)',
+    started: `SimpleAggregateFunction(min, ${TS})`,
+    ended: `SimpleAggregateFunction(max, ${TS})`,
+  },
+  exprs: ['any(visitor_id) AS visitor', 'min(ts) AS started', 'max(ts) AS ended'],
+};
+
+/** The measures of migration 0008 (frozen: that migration renders from them). */
+const FIRST_VISIT_MEASURES: Measures = {
+  columns: {
+    ...VISIT_SPAN.columns,
+    events: 'SimpleAggregateFunction(sum, UInt64)',
+    pageviews: 'SimpleAggregateFunction(sum, UInt64)',
+    revenue: 'SimpleAggregateFunction(sum, Float64)',
+    first_path: `AggregateFunction(argMin, String, ${TS})`,
+    last_path: `AggregateFunction(argMax, String, ${TS})`,
+    first_source: `AggregateFunction(argMin, String, ${TS})`,
+  },
+  exprs: [
+    ...VISIT_SPAN.exprs,
+    'count() AS events',
+    "countIf(name = 'pageview') AS pageviews",
+    'sum(revenue_amount) AS revenue',
+    'argMinState(path, ts) AS first_path',
+    'argMaxState(path, ts) AS last_path',
+    'argMinState(source, ts) AS first_source',
+  ],
+};
+
+/**
+ * A visit's first referrer and UTM fields (migration 0009): the dashboard's referrer and UTM tabs
+ * timed out at 100,000,000 events when read raw. Measured at ~3 % of the aggregator's throughput
+ * (docs/BENCHMARKS.md, twelfth session).
+ */
+const VISIT_ACQUISITION: Measures = {
+  columns: {
+    first_referrer: `AggregateFunction(argMin, String, ${TS})`,
+    first_utm_source: `AggregateFunction(argMin, String, ${TS})`,
+    first_utm_medium: `AggregateFunction(argMin, String, ${TS})`,
+    first_utm_campaign: `AggregateFunction(argMin, String, ${TS})`,
+  },
+  exprs: [
+    'argMinState(referrer, ts) AS first_referrer',
+    'argMinState(utm_source, ts) AS first_utm_source',
+    'argMinState(utm_medium, ts) AS first_utm_medium',
+    'argMinState(utm_campaign, ts) AS first_utm_campaign',
+  ],
+};
+
 /**
  * One row per visit and UTC day (a visit ends at midnight UTC, as Universal Analytics' sessions
  * ended at midnight): read with FINAL, each row is a whole visit, so visit counts, bounce rate,
- * duration, entry/exit pages and sources need no GROUP BY over millions of visit ids. Column names
- * differ from `events`' own: an alias equal to a column it aggregates would shadow that column.
- * Each `argMin` state copies its string per visit and insert: the first referrer and UTM fields
- * too would have cost as much again as these three (measured), so reports by those read raw events.
+ * duration, entry/exit pages and acquisition need no GROUP BY over millions of visit ids. Column
+ * names differ from `events`' own: an alias equal to a column it aggregates would shadow that column.
  */
-export const VISITS_ROLLUP: Rollup = rollup(
-  'visits',
-  'day',
-  { is_bot: 'UInt8', session_id: 'String' },
-  {
-    measures: {
-      columns: {
-        visitor: 'SimpleAggregateFunction(any, String)',
-        started: `SimpleAggregateFunction(min, ${TS})`,
-        ended: `SimpleAggregateFunction(max, ${TS})`,
-        events: 'SimpleAggregateFunction(sum, UInt64)',
-        pageviews: 'SimpleAggregateFunction(sum, UInt64)',
-        revenue: 'SimpleAggregateFunction(sum, Float64)',
-        first_path: `AggregateFunction(argMin, String, ${TS})`,
-        last_path: `AggregateFunction(argMax, String, ${TS})`,
-        first_source: `AggregateFunction(argMin, String, ${TS})`,
-      },
-      exprs: [
-        'any(visitor_id) AS visitor',
-        'min(ts) AS started',
-        'max(ts) AS ended',
-        'count() AS events',
-        "countIf(name = 'pageview') AS pageviews",
-        'sum(revenue_amount) AS revenue',
-        'argMinState(path, ts) AS first_path',
-        'argMaxState(path, ts) AS last_path',
-        'argMinState(source, ts) AS first_source',
-      ],
-    },
+export const VISITS_ROLLUP: Rollup = rollup('visits', 'day', VISIT_DIMS, {
+  measures: {
+    columns: { ...FIRST_VISIT_MEASURES.columns, ...VISIT_ACQUISITION.columns },
+    exprs: [...FIRST_VISIT_MEASURES.exprs, ...VISIT_ACQUISITION.exprs],
   },
-);
+});
+
+/** The visits table as migration 0008 created it. */
+export const FIRST_VISITS_ROLLUP: Rollup = { ...VISITS_ROLLUP, measures: FIRST_VISIT_MEASURES };
 
 /** Every rollup the schema maintains; names are a contract with the query API (ARCHITECTURE.md). */
 export const ROLLUPS: readonly Rollup[] = [...FIRST_ROLLUPS, PATHS_ROLLUP, SITE_ROLLUP, PATHS_BY_PATH_ROLLUP, VISITS_ROLLUP];
@@ -285,5 +315,24 @@ export function sketchStatements(ctx: DdlContext, r: Rollup): string[] {
   const columns = ['site_id', 'bucket', ...dims, ...Object.keys(SKETCH_COLUMNS)].join(', ');
   const backfill = `INSERT INTO ${r.table} (${columns})
 ${groupedSelect(r, EVENTS_TABLE, SKETCH_EXPRS)}`;
+  return [...add, view, backfill];
+}
+
+/**
+ * Adds the acquisition columns to the visits table: the columns, the view's new query (atomic, no
+ * insert missed), then the values of every visit already stored. A backfill row carries the
+ * visit's visitor and time span (`any`, `min`, `max`: merged with the stored row they change
+ * nothing) and zero counts, so it also leaves alone visits the new view writes meanwhile, and a
+ * re-run is harmless. Days whose raw events a TTL already dropped keep empty values ('').
+ */
+export function visitAcquisitionStatements(ctx: DdlContext): string[] {
+  const r = VISITS_ROLLUP;
+  const add = Object.entries(VISIT_ACQUISITION.columns).map(
+    ([n, t]) => `ALTER TABLE ${r.table}${ctx.onCluster} ADD COLUMN IF NOT EXISTS ${n} ${t}`,
+  );
+  const view = `ALTER TABLE ${r.view}${ctx.onCluster} MODIFY QUERY\n${selectSql(r)}`;
+  const measures = [...Object.keys(VISIT_SPAN.columns), ...Object.keys(VISIT_ACQUISITION.columns)];
+  const backfill = `INSERT INTO ${r.table} (${['site_id', 'bucket', ...Object.keys(r.dims), ...measures].join(', ')})
+${groupedSelect(r, EVENTS_TABLE, [...VISIT_SPAN.exprs, ...VISIT_ACQUISITION.exprs])}`;
   return [...add, view, backfill];
 }
