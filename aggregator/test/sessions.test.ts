@@ -79,14 +79,14 @@ describe('sessions (visits) with two aggregators on one consumer', () => {
     // The visits table, filled by both aggregators' inserts, holds the same visits, one row each.
     const fromEvents = await f.storage.query(
       `SELECT argMin(path, ts) AS entry, argMax(path, ts) AS exit, argMin(referrer, ts) AS ref, argMin(utm_campaign, ts) AS uc,
+              cityHash64(any(visitor_id)) AS vh,
               countIf(name = 'pageview') AS pageviews, count() AS events,
               toUInt64(dateDiff('millisecond', min(ts), max(ts))) AS duration_ms
        FROM events WHERE site_id = {site:String} GROUP BY session_id, toDate(ts) ORDER BY min(ts)`,
       { site: SITE },
     );
     const fromVisits = await f.storage.query(
-      `SELECT finalizeAggregation(first_path) AS entry, finalizeAggregation(last_path) AS exit,
-              finalizeAggregation(first_referrer) AS ref, finalizeAggregation(first_utm_campaign) AS uc, pageviews, events,
+      `SELECT entry.2 AS entry, exit.2 AS exit, acq_referrer.2 AS ref, acq_utm_campaign.2 AS uc, visitor_hash AS vh, pageviews, events,
               toUInt64(dateDiff('millisecond', started, ended)) AS duration_ms
        FROM rollup_visits_day FINAL WHERE site_id = {site:String} ORDER BY started`,
       { site: SITE },

@@ -502,6 +502,24 @@ describe('visits end at midnight UTC', () => {
     const visits = await q({ metrics: ['visits'], date_range: { ...whole, to: '2026-02-02T23:59:59.500Z' } }, night);
     expect([visits.meta.source_table, rows(visits)]).toEqual(['events', [[3]]]);
   });
+
+  it('breaks ties between events of the same millisecond the same way on both: the smaller value', async () => {
+    const tie = await createTenant(h.url, { domain: 'tie.example' });
+    const at = '2026-02-05T10:00:00.000Z';
+    const ev = (path: string, referrer: string, ts = at) =>
+      eventRow({ site_id: tie.siteId, ts, path, referrer, visitor_id: 'tv', session_id: 'ts1' });
+    // Inserted in the order that an "argMin keeps the first row it sees" would get wrong.
+    await insertEvents(h.storage, [ev('/zebra', 'https://z.example/'), ev('/apple', 'https://a.example/')]);
+    await insertEvents(h.storage, [ev('/yak', 'https://y.example/', '2026-02-05T10:05:00.000Z'), ev('/yam', '', '2026-02-05T10:05:00.000Z')]);
+    const body = { metrics: ['visits'], dimensions: ['entry_page', 'exit_page', 'referrer'] };
+    const whole = { from: '2026-02-05T00:00:00Z', to: '2026-02-06T00:00:00Z' };
+    const fast = await q({ ...body, date_range: whole }, tie);
+    const raw = await q({ ...body, date_range: { ...whole, to: '2026-02-05T23:59:59.500Z' } }, tie);
+    expect([fast.meta.source_table, raw.meta.source_table]).toEqual(['rollup_visits_day', 'events']);
+    // /zebra and /apple share the first instant, /yak and /yam the last.
+    expect(rows(fast)).toEqual([['/apple', '/yam', 'https://a.example/', 1]]);
+    expect(rows(raw)).toEqual(rows(fast));
+  });
 });
 
 describe('headline totals from the visits table', () => {

@@ -4,7 +4,7 @@ import { MIGRATIONS, createStorage, migrate, type Storage } from '@pulse/aggrega
 import { chdbDir, startNats, type TempDir, type TestNats } from '@pulse/testkit';
 import { createQueryApi, silentLogger, type QueryApi } from '../src/index.js';
 import { PATHS_BY_PATH_MIGRATION, SITE_MIGRATION, SKETCH_MIGRATION } from '../src/query/rollups.js';
-import { VISIT_ACQUISITION_MIGRATION, VISITS_MIGRATION } from '../src/query/visits.js';
+import { VISIT_ATTRIBUTES_MIGRATION, VISITS_MIGRATION } from '../src/query/visits.js';
 import { ADMIN_TOKEN, call, createTenant, eventRow, insertEvents, type Tenant } from './harness.js';
 import { RANGE, insertDataset } from './dataset.js';
 
@@ -67,8 +67,8 @@ async function fresh(body: Record<string, unknown>, table: string) {
 
 const SERIES = { metrics: ['visitors', 'visits', 'pageviews', 'events'], dimensions: ['time:day'] };
 const PAGES = { metrics: ['visitors', 'visits', 'pageviews', 'events'], dimensions: ['page'], order_by: [['visitors', 'desc']] };
-const VISITS = { metrics: ['visits', 'bounce_rate', 'visit_duration', 'views_per_visit'], dimensions: ['entry_page'], compare: 'previous_period' };
-const ACQUISITION = { metrics: ['visits', 'bounce_rate', 'pageviews'], dimensions: ['referrer', 'utm_source', 'utm_medium', 'utm_campaign'] };
+const VISITS = { metrics: ['visitors', 'visits', 'bounce_rate', 'visit_duration', 'views_per_visit'], dimensions: ['entry_page'], compare: 'previous_period' };
+const ACQUISITION = { metrics: ['visitors', 'visits', 'bounce_rate', 'pageviews'], dimensions: ['referrer', 'utm_source', 'utm_medium', 'utm_campaign'] };
 
 describe('rollup sketches, before and after the migration that adds them', () => {
   it('answers the same numbers as raw events from the first rollups, then from the sketches', async () => {
@@ -87,7 +87,7 @@ describe('rollup sketches, before and after the migration that adds them', () =>
     expect(oldAcquisition.results.length).toBeGreaterThan(1);
 
     const { applied } = await migrate(storage);
-    expect(applied).toEqual([SKETCH_MIGRATION, SITE_MIGRATION, PATHS_BY_PATH_MIGRATION, VISITS_MIGRATION, VISIT_ACQUISITION_MIGRATION]);
+    expect(applied).toEqual([SKETCH_MIGRATION, SITE_MIGRATION, PATHS_BY_PATH_MIGRATION, VISITS_MIGRATION, VISIT_ATTRIBUTES_MIGRATION]);
     // The visits table is backfilled from the events already stored, its acquisition columns too,
     // and their backfill leaves the counts alone.
     expect((await fresh(VISITS, 'rollup_visits_day')).results).toEqual(oldVisits.results);
@@ -131,7 +131,7 @@ describe('rollup sketches, before and after the migration that adds them', () =>
     const visits = await fresh(VISITS, 'rollup_visits_day');
     expect(visits.results).toEqual((await q({ ...VISITS, date_range: RAW_RANGE })).results);
     // A visit of one click: no pageview, so not a bounce.
-    expect(visits.results.find((r) => r.dimensions[0] === '/new')?.metrics).toEqual([1, 0, 0, 0]);
+    expect(visits.results.find((r) => r.dimensions[0] === '/new')?.metrics).toEqual([1, 1, 0, 0, 0]);
     expect((await fresh(ACQUISITION, 'rollup_visits_day')).results).toEqual((await q({ ...ACQUISITION, date_range: RAW_RANGE })).results);
   });
 });

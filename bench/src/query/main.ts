@@ -76,6 +76,12 @@ try {
       body: (w) => ({ site_id: ready.siteId, metrics: ['visitors', 'visits', 'pageviews', 'views_per_visit', 'bounce_rate', 'visit_duration'], date_range: w, compare: 'previous_period' }),
     },
     {
+      // The dashboard's "Referrers" tab: visits attributed by their first referrer, from the visits table.
+      name: 'referrers',
+      label: `top-10 \`referrer\` breakdown over ${WINDOW_DAYS} days (visitors, visits: the dashboard's "Referrers")`,
+      body: (w) => ({ site_id: ready.siteId, metrics: ['visitors', 'visits'], date_range: w, dimensions: ['referrer'], order_by: [['visitors', 'desc']], limit: 10 }),
+    },
+    {
       name: 'pages-pageviews',
       label: `top-10 \`page\` breakdown over ${WINDOW_DAYS} days (pageviews only)`,
       body: (w) => ({ site_id: ready.siteId, metrics: ['pageviews'], date_range: w, dimensions: ['page'], order_by: [['pageviews', 'desc']], limit: 10 }),

@@ -43,23 +43,28 @@ export const DIRECT_SOURCE = 'Direct / None';
  */
 const visitDay = (e = '') => `toDate(${e}ts)`;
 
+/** The value of `column` at the visit's first (or last) event; ties go to the smaller value. */
+const firstOf = (column: string) => `tupleElement(min((ts, ${column})), 2)`;
+const lastOf = (column: string) => `tupleElement(max((ts, ${column})), 2)`;
+
 /**
- * Session attributes: the session's first (or last) event decides them. `source` is the
+ * Session attributes: the session's first (or last) event decides them, as `(time, value)` tuples
+ * so that ties are broken the same way as in the visits table (visits.ts). `source` is the
  * aggregator's enriched column (search engines and social sites named) when the schema has it;
  * before that migration, the utm_source or the external referrer host.
  */
 function sessionColumns(schema: SchemaInfo): Record<string, string> {
   const source = schema.eventColumns.has('source')
-    ? `argMin(if(source != '', source, '${DIRECT_SOURCE}'), ts)`
+    ? `if(${firstOf('source')} != '', ${firstOf('source')}, '${DIRECT_SOURCE}')`
     : `argMin(multiIf(utm_source != '', utm_source, referrer_host != '' AND referrer_host != hostname, referrer_host, '${DIRECT_SOURCE}'), ts)`;
   return {
-    entry_page: 'argMin(path, ts)',
-    exit_page: 'argMax(path, ts)',
-    referrer: 'argMin(referrer, ts)',
+    entry_page: firstOf('path'),
+    exit_page: lastOf('path'),
+    referrer: firstOf('referrer'),
     source,
-    utm_source: 'argMin(utm_source, ts)',
-    utm_medium: 'argMin(utm_medium, ts)',
-    utm_campaign: 'argMin(utm_campaign, ts)',
+    utm_source: firstOf('utm_source'),
+    utm_medium: firstOf('utm_medium'),
+    utm_campaign: firstOf('utm_campaign'),
   };
 }
 

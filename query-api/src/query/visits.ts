@@ -13,8 +13,12 @@ import { DIRECT_SOURCE, Params, filterOn, groupTail, sessionMetric, timeBucketEx
 export const VISITS_TABLE = 'rollup_visits_day';
 /** The aggregator migration that creates and backfills it; until recorded, it may be half filled. */
 export const VISITS_MIGRATION = '0008_visits_rollup';
-/** The aggregator migration that adds each visit's first referrer and UTM fields to that table. */
-export const VISIT_ACQUISITION_MIGRATION = '0009_visit_acquisition';
+/**
+ * The aggregator migration that adds to that table each visit's attributes as `(time, value)`
+ * tuples (faster to read than its argMin states), its first referrer and UTM fields, and a 64-bit
+ * hash of its visitor.
+ */
+export const VISIT_ATTRIBUTES_MIGRATION = '0009_visit_attributes';
 
 const DAY_MS = 86_400_000;
 
@@ -29,37 +33,59 @@ const VISIT_METRICS: ReadonlySet<MetricName> = new Set([
   'views_per_visit',
 ]);
 
-const source = 'finalizeAggregation(first_source)';
+/** Which columns of the table to read: those of the newest migration recorded as applied. */
+interface Layout {
+  /** The visitor, for `uniq`: a string, or its 64-bit hash (same counts, cheaper to read and hash). */
+  visitor: string;
+  /** Session dimension → its value on a row (as sql.ts derives it from raw events). */
+  columns: Readonly<Record<string, string>>;
+}
 
-/** Session dimensions the table keeps → their value on a row (as sql.ts derives them from raw events). */
-const VISIT_COLUMNS: Readonly<Record<string, string>> = {
-  entry_page: 'finalizeAggregation(first_path)',
-  exit_page: 'finalizeAggregation(last_path)',
-  source: `if(${source} != '', ${source}, '${DIRECT_SOURCE}')`,
+const sourceOf = (x: string) => `if(${x} != '', ${x}, '${DIRECT_SOURCE}')`;
+const second = (tuple: string) => `tupleElement(${tuple}, 2)`;
+
+/** Migration 0008: argMin/argMax states, no referrer or UTM fields. */
+const STATE_LAYOUT: Layout = {
+  visitor: 'visitor',
+  columns: {
+    entry_page: 'finalizeAggregation(first_path)',
+    exit_page: 'finalizeAggregation(last_path)',
+    source: sourceOf('finalizeAggregation(first_source)'),
+  },
 };
-/** Kept once VISIT_ACQUISITION_MIGRATION is applied (until then the columns may be half filled). */
-const ACQUISITION_COLUMNS: Readonly<Record<string, string>> = {
-  referrer: 'finalizeAggregation(first_referrer)',
-  utm_source: 'finalizeAggregation(first_utm_source)',
-  utm_medium: 'finalizeAggregation(first_utm_medium)',
-  utm_campaign: 'finalizeAggregation(first_utm_campaign)',
+
+/** Migration 0009: `(time, value)` tuples (the state columns are no longer written). */
+const TUPLE_LAYOUT: Layout = {
+  visitor: 'visitor_hash',
+  columns: {
+    entry_page: second('entry'),
+    exit_page: second('exit'),
+    source: sourceOf(second('acq_source')),
+    referrer: second('acq_referrer'),
+    utm_source: second('acq_utm_source'),
+    utm_medium: second('acq_utm_medium'),
+    utm_campaign: second('acq_utm_campaign'),
+  },
 };
-const columnOf = (d: string): string | undefined => VISIT_COLUMNS[d] ?? ACQUISITION_COLUMNS[d];
-const keptBy = (schema: SchemaInfo) => {
-  const acquisition = schema.migrations.has(VISIT_ACQUISITION_MIGRATION);
-  return (d: string): boolean => VISIT_COLUMNS[d] !== undefined || (acquisition && ACQUISITION_COLUMNS[d] !== undefined);
-};
+
+function layoutOf(schema: SchemaInfo): Layout | undefined {
+  if (!schema.tables.has(VISITS_TABLE)) return undefined;
+  if (schema.migrations.has(VISIT_ATTRIBUTES_MIGRATION)) return TUPLE_LAYOUT;
+  return schema.migrations.has(VISITS_MIGRATION) ? STATE_LAYOUT : undefined;
+}
 
 /**
  * Whether the visits table answers this plan with the numbers raw events give: a report that
- * needs visits, whose dimensions and filters are all entry or exit page, source, referrer or UTM
- * field (or days, weeks or months in UTC), over whole UTC days, without bots (a visit's rows are split by the bot flag)
- * and without a goal (conversions are per event).
+ * needs visits, whose dimensions and filters are all attributes the table keeps (entry and exit
+ * page, source; since migration 0009 referrer and UTM fields too) or days, weeks or months in UTC,
+ * over whole UTC days, without bots (a visit's rows are split by the bot flag) and without a goal
+ * (conversions are per event).
  */
 export function visitsAnswer(plan: QueryPlan, schema: SchemaInfo): boolean {
-  if (!schema.migrations.has(VISITS_MIGRATION) || !schema.tables.has(VISITS_TABLE)) return false;
+  const layout = layoutOf(schema);
+  if (!layout) return false;
   if (plan.includeBots || !plan.metrics.every((m) => VISIT_METRICS.has(m))) return false;
-  const kept = keptBy(schema);
+  const kept = (d: string) => layout.columns[d] !== undefined;
   if (!plan.dimensions.every((d) => kept(d) || isTimeDimension(d))) return false;
   if (!plan.filters.every((f) => kept(f.dimension))) return false;
   // A row is a visit's whole UTC day: hour and minute buckets, local days off UTC, fail here.
@@ -67,12 +93,14 @@ export function visitsAnswer(plan: QueryPlan, schema: SchemaInfo): boolean {
 }
 
 export function buildVisitsQuery(plan: QueryPlan, opts: BuildOptions): BuiltQuery {
+  const layout = layoutOf(opts.schema);
+  if (!layout) throw new Error('the visits table is not ready');
   const p = new Params();
   const tz = p.add('String', plan.timezone);
-  const attributes = new Set([...plan.dimensions, ...plan.filters.map((f) => f.dimension)].filter((d) => columnOf(d) !== undefined));
+  const attributes = new Set([...plan.dimensions, ...plan.filters.map((f) => f.dimension)].filter((d) => layout.columns[d] !== undefined));
   const perVisit = [
     'bucket',
-    'visitor AS vid',
+    `${layout.visitor} AS vid`,
     'pageviews AS pv',
     'events AS ev',
     'revenue AS rev',
@@ -80,7 +108,7 @@ export function buildVisitsQuery(plan: QueryPlan, opts: BuildOptions): BuiltQuer
     'pageviews AS spv',
     'events AS sev',
     "dateDiff('millisecond', started, ended) / 1000 AS sdur",
-    ...[...attributes].map((d) => `${columnOf(d) ?? ''} AS s_${d}`),
+    ...[...attributes].map((d) => `${layout.columns[d] ?? ''} AS s_${d}`),
   ];
   const where = bucketWhere(plan, opts.range, p);
   const dimensionAliases = plan.dimensions.map((_, i) => `d${i}`);
