@@ -86,7 +86,8 @@ describe('sessions (visits) with two aggregators on one consumer', () => {
       { site: SITE },
     );
     const fromVisits = await f.storage.query(
-      `SELECT entry.2 AS entry, exit.2 AS exit, acq_referrer.2 AS ref, acq_utm_campaign.2 AS uc, visitor_hash AS vh, pageviews, events,
+      `SELECT substring(entry, 13) AS entry, substring(exit, 13) AS exit, substring(acq_referrer, 13) AS ref,
+              substring(acq_utm_campaign, 13) AS uc, visitor_hash AS vh, pageviews, events,
               toUInt64(dateDiff('millisecond', started, ended)) AS duration_ms
        FROM rollup_visits_day FINAL WHERE site_id = {site:String} ORDER BY started`,
       { site: SITE },

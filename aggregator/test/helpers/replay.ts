@@ -60,9 +60,9 @@ export async function numbers(s: Storage): Promise<Numbers> {
     const uniques = r.sketches ? ', uniqCombinedMerge(12)(visitors_sketch) AS visitors, uniqCombinedMerge(12)(visits_sketch) AS visits' : '';
     // The visits table: each visit's span, visitor hash, entry and exit pages and acquisition too.
     const visit = r.measures
-      ? `, min(started) AS started, max(ended) AS ended, any(visitor_hash) AS vh, min(entry).2 AS entry, max(exit).2 AS exit,
-         min(acq_source).2 AS src, min(acq_referrer).2 AS ref, min(acq_utm_source).2 AS us,
-         min(acq_utm_medium).2 AS um, min(acq_utm_campaign).2 AS uc`
+      ? `, min(started) AS started, max(ended) AS ended, max(visitor_hash) AS vh, min(entry) AS entry, max(exit) AS exit,
+         min(acq_source) AS src, min(acq_referrer) AS ref, min(acq_utm_source) AS us,
+         min(acq_utm_medium) AS um, min(acq_utm_campaign) AS uc`
       : '';
     rollups[r.table] = await s.query(
       `SELECT ${dims}, sum(events) AS events, sum(pageviews) AS pageviews${uniques}${visit}

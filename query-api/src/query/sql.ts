@@ -43,13 +43,17 @@ export const DIRECT_SOURCE = 'Direct / None';
  */
 const visitDay = (e = '') => `toDate(${e}ts)`;
 
-/** The value of `column` at the visit's first (or last) event; ties go to the smaller value. */
-const firstOf = (column: string) => `tupleElement(min((ts, ${column})), 2)`;
-const lastOf = (column: string) => `tupleElement(max((ts, ${column})), 2)`;
+/**
+ * The value of `column` at the visit's first (or last) event, built as the aggregator's visits
+ * table keeps it (visits.ts): the time as 12 hex digits, then the value, so ties between events of
+ * the same millisecond go to the smaller value on both.
+ */
+const atMs = (column: string) => `concat(leftPad(hex(toUnixTimestamp64Milli(ts)), 12, '0'), ${column})`;
+const firstOf = (column: string) => `substring(min(${atMs(column)}), 13)`;
+const lastOf = (column: string) => `substring(max(${atMs(column)}), 13)`;
 
 /**
- * Session attributes: the session's first (or last) event decides them, as `(time, value)` tuples
- * so that ties are broken the same way as in the visits table (visits.ts). `source` is the
+ * Session attributes: the session's first (or last) event decides them (firstOf, lastOf). `source` is the
  * aggregator's enriched column (search engines and social sites named) when the schema has it;
  * before that migration, the utm_source or the external referrer host.
  */

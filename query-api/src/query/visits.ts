@@ -14,8 +14,8 @@ export const VISITS_TABLE = 'rollup_visits_day';
 /** The aggregator migration that creates and backfills it; until recorded, it may be half filled. */
 export const VISITS_MIGRATION = '0008_visits_rollup';
 /**
- * The aggregator migration that adds to that table each visit's attributes as `(time, value)`
- * tuples (faster to read than its argMin states), its first referrer and UTM fields, and a 64-bit
+ * The aggregator migration that adds to that table each visit's attributes as time-prefixed
+ * strings (faster to read than its argMin states), its first referrer and UTM fields, and a 64-bit
  * hash of its visitor.
  */
 export const VISIT_ATTRIBUTES_MIGRATION = '0009_visit_attributes';
@@ -42,7 +42,8 @@ interface Layout {
 }
 
 const sourceOf = (x: string) => `if(${x} != '', ${x}, '${DIRECT_SOURCE}')`;
-const second = (tuple: string) => `tupleElement(${tuple}, 2)`;
+/** The value of a time-prefixed attribute column (the aggregator's AT_MS: 12 hex digits of time). */
+const second = (column: string) => `substring(${column}, 13)`;
 
 /** Migration 0008: argMin/argMax states, no referrer or UTM fields. */
 const STATE_LAYOUT: Layout = {
@@ -54,7 +55,7 @@ const STATE_LAYOUT: Layout = {
   },
 };
 
-/** Migration 0009: `(time, value)` tuples (the state columns are no longer written). */
+/** Migration 0009: time-prefixed strings (the state columns are no longer written). */
 const TUPLE_LAYOUT: Layout = {
   visitor: 'visitor_hash',
   columns: {
