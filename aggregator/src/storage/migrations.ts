@@ -48,8 +48,9 @@ export const MIGRATIONS: readonly Migration[] = [
   // Whole visits without a GROUP BY at query time: the dashboard's headline cards and its session
   // breakdowns (sources, entry and exit pages) timed out at 100,000,000 events when read raw.
   { id: '0008_visits_rollup', statements: (ctx) => rollupStatements(ctx, FIRST_VISITS_ROLLUP) },
-  // Each visit's attributes as plain tuples (faster to read than argMin states), now with its first
-  // referrer and UTM fields: the dashboard's referrer and UTM tabs timed out at 100,000,000 events.
+  // Each visit's attributes as time-prefixed strings (cheaper to write and read than argMin states),
+  // now with its first referrer and UTM fields: the dashboard's referrer and UTM tabs timed out at
+  // 100,000,000 events.
   { id: '0009_visit_attributes', statements: visitAttributeStatements },
 ];
 
