@@ -354,6 +354,12 @@ ${groupedSelect(r, EVENTS_TABLE, SKETCH_EXPRS)}`;
 }
 
 /**
+ * Memory a backfill's GROUP BY may hold before it spills to disk: it groups every stored event by
+ * visit, tens of millions of groups on a large site, and the aggregator must not be killed at start.
+ */
+export const BACKFILL_GROUP_BY_BYTES = 2_000_000_000;
+
+/**
  * Adds migration 0009's columns to the visits table: the columns, the view's new query (atomic, no
  * insert missed), then the values of every visit already stored. A backfill row carries the
  * visit's visitor and time span (`any`, `min`, `max`: merged with the stored row they change
@@ -368,6 +374,7 @@ export function visitAttributeStatements(ctx: DdlContext): string[] {
   const view = `ALTER TABLE ${r.view}${ctx.onCluster} MODIFY QUERY\n${selectSql(r)}`;
   const measures = [...Object.keys(VISIT_SPAN.columns), ...Object.keys(VISIT_ATTRIBUTES.columns)];
   const backfill = `INSERT INTO ${r.table} (${['site_id', 'bucket', ...Object.keys(r.dims), ...measures].join(', ')})
-${groupedSelect(r, EVENTS_TABLE, [...VISIT_SPAN.exprs, ...VISIT_ATTRIBUTES.exprs])}`;
+${groupedSelect(r, EVENTS_TABLE, [...VISIT_SPAN.exprs, ...VISIT_ATTRIBUTES.exprs])}
+SETTINGS max_bytes_before_external_group_by = ${BACKFILL_GROUP_BY_BYTES}`;
   return [...add, view, backfill];
 }

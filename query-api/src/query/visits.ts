@@ -43,7 +43,7 @@ interface Layout {
 
 const sourceOf = (x: string) => `if(${x} != '', ${x}, '${DIRECT_SOURCE}')`;
 /** The value of a time-prefixed attribute column (the aggregator's AT_MS: 12 hex digits of time). */
-const second = (column: string) => `substring(${column}, 13)`;
+const attribute = (column: string) => `substring(${column}, 13)`;
 
 /** Migration 0008: argMin/argMax states, no referrer or UTM fields. */
 const STATE_LAYOUT: Layout = {
@@ -56,22 +56,22 @@ const STATE_LAYOUT: Layout = {
 };
 
 /** Migration 0009: time-prefixed strings (the state columns are no longer written). */
-const TUPLE_LAYOUT: Layout = {
+const STRING_LAYOUT: Layout = {
   visitor: 'visitor_hash',
   columns: {
-    entry_page: second('entry'),
-    exit_page: second('exit'),
-    source: sourceOf(second('acq_source')),
-    referrer: second('acq_referrer'),
-    utm_source: second('acq_utm_source'),
-    utm_medium: second('acq_utm_medium'),
-    utm_campaign: second('acq_utm_campaign'),
+    entry_page: attribute('entry'),
+    exit_page: attribute('exit'),
+    source: sourceOf(attribute('acq_source')),
+    referrer: attribute('acq_referrer'),
+    utm_source: attribute('acq_utm_source'),
+    utm_medium: attribute('acq_utm_medium'),
+    utm_campaign: attribute('acq_utm_campaign'),
   },
 };
 
 function layoutOf(schema: SchemaInfo): Layout | undefined {
   if (!schema.tables.has(VISITS_TABLE)) return undefined;
-  if (schema.migrations.has(VISIT_ATTRIBUTES_MIGRATION)) return TUPLE_LAYOUT;
+  if (schema.migrations.has(VISIT_ATTRIBUTES_MIGRATION)) return STRING_LAYOUT;
   return schema.migrations.has(VISITS_MIGRATION) ? STATE_LAYOUT : undefined;
 }
 
