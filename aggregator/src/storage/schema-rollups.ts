@@ -268,7 +268,12 @@ function measureExprs(r: Rollup, set: MeasureSet): readonly string[] {
 
 /** Output column names of `selectSql(r, …, set)`, for inserts that must name their columns. */
 export function selectColumns(r: Rollup, set: MeasureSet = 'current'): string[] {
-  return ['site_id', 'bucket', ...Object.keys(r.dims), ...measureExprs(r, set).map((e) => e.slice(e.lastIndexOf(' AS ') + 4))];
+  return ['site_id', 'bucket', ...Object.keys(r.dims), ...measureExprs(r, set).map(aliasOf)];
+}
+
+/** The column an `<aggregate> AS <column>` expression writes. */
+function aliasOf(expr: string): string {
+  return expr.slice(expr.lastIndexOf(' AS ') + 4);
 }
 
 function groupedSelect(r: Rollup, source: string, exprs: readonly string[]): string {
@@ -328,9 +333,27 @@ ${selectSql(r, EVENTS_TABLE, set)}`;
   ];
 }
 
+/** The rollup's view switched to the current query; the swap is atomic, so no insert is missed. */
+function viewQueryStatement(ctx: DdlContext, r: Rollup): string {
+  return `ALTER TABLE ${r.view}${ctx.onCluster} MODIFY QUERY\n${selectSql(r)}`;
+}
+
 /** A first-schema rollup without sketches: its view stops computing the unread `uniq` states. */
 export function countsOnlyStatements(ctx: DdlContext, r: Rollup): string[] {
-  return [`ALTER TABLE ${r.view}${ctx.onCluster} MODIFY QUERY\n${selectSql(r)}`];
+  return [viewQueryStatement(ctx, r)];
+}
+
+/**
+ * New columns on a rollup: the columns, the view's new query, then a backfill from raw events of
+ * `backfill` (`<aggregate> AS <column>` expressions), whose rows must change nothing else in the
+ * stored rows they merge with.
+ */
+function addColumnsStatements(ctx: DdlContext, r: Rollup, columns: Readonly<Record<string, string>>, backfill: readonly string[], settings = ''): string[] {
+  const add = Object.entries(columns).map(([n, t]) => `ALTER TABLE ${r.table}${ctx.onCluster} ADD COLUMN IF NOT EXISTS ${n} ${t}`);
+  const names = ['site_id', 'bucket', ...Object.keys(r.dims), ...backfill.map(aliasOf)].join(', ');
+  const insert = `INSERT INTO ${r.table} (${names})
+${groupedSelect(r, EVENTS_TABLE, backfill)}${settings}`;
+  return [...add, viewQueryStatement(ctx, r), insert];
 }
 
 /**
@@ -342,15 +365,7 @@ export function countsOnlyStatements(ctx: DdlContext, r: Rollup): string[] {
  * cannot be backfilled: their sketches stay empty.
  */
 export function sketchStatements(ctx: DdlContext, r: Rollup): string[] {
-  const add = Object.entries(SKETCH_COLUMNS).map(
-    ([n, t]) => `ALTER TABLE ${r.table}${ctx.onCluster} ADD COLUMN IF NOT EXISTS ${n} ${t}`,
-  );
-  const view = `ALTER TABLE ${r.view}${ctx.onCluster} MODIFY QUERY\n${selectSql(r)}`;
-  const dims = Object.keys(r.dims);
-  const columns = ['site_id', 'bucket', ...dims, ...Object.keys(SKETCH_COLUMNS)].join(', ');
-  const backfill = `INSERT INTO ${r.table} (${columns})
-${groupedSelect(r, EVENTS_TABLE, SKETCH_EXPRS)}`;
-  return [...add, view, backfill];
+  return addColumnsStatements(ctx, r, SKETCH_COLUMNS, SKETCH_EXPRS);
 }
 
 /**
@@ -367,14 +382,11 @@ export const BACKFILL_GROUP_BY_BYTES = 2_000_000_000;
  * re-run is harmless. Days whose raw events a TTL already dropped keep empty values ('', hash 0).
  */
 export function visitAttributeStatements(ctx: DdlContext): string[] {
-  const r = VISITS_ROLLUP;
-  const add = Object.entries(VISIT_ATTRIBUTES.columns).map(
-    ([n, t]) => `ALTER TABLE ${r.table}${ctx.onCluster} ADD COLUMN IF NOT EXISTS ${n} ${t}`,
+  return addColumnsStatements(
+    ctx,
+    VISITS_ROLLUP,
+    VISIT_ATTRIBUTES.columns,
+    [...VISIT_SPAN.exprs, ...VISIT_ATTRIBUTES.exprs],
+    `\nSETTINGS max_bytes_before_external_group_by = ${BACKFILL_GROUP_BY_BYTES}`,
   );
-  const view = `ALTER TABLE ${r.view}${ctx.onCluster} MODIFY QUERY\n${selectSql(r)}`;
-  const measures = [...Object.keys(VISIT_SPAN.columns), ...Object.keys(VISIT_ATTRIBUTES.columns)];
-  const backfill = `INSERT INTO ${r.table} (${['site_id', 'bucket', ...Object.keys(r.dims), ...measures].join(', ')})
-${groupedSelect(r, EVENTS_TABLE, [...VISIT_SPAN.exprs, ...VISIT_ATTRIBUTES.exprs])}
-SETTINGS max_bytes_before_external_group_by = ${BACKFILL_GROUP_BY_BYTES}`;
-  return [...add, view, backfill];
 }

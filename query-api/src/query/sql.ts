@@ -34,7 +34,7 @@ const EVENT_COLUMNS: Record<string, string> = {
   os: 'os',
 };
 
-export const DIRECT_SOURCE = 'Direct / None';
+const DIRECT_SOURCE = 'Direct / None';
 
 /**
  * A visit is a session's events on one UTC day: it ends at midnight UTC, as Universal Analytics'
@@ -49,8 +49,12 @@ const visitDay = (e = '') => `toDate(${e}ts)`;
  * the same millisecond go to the smaller value on both.
  */
 const atMs = (column: string) => `concat(leftPad(hex(toUnixTimestamp64Milli(ts)), 12, '0'), ${column})`;
-const firstOf = (column: string) => `substring(min(${atMs(column)}), 13)`;
-const lastOf = (column: string) => `substring(max(${atMs(column)}), 13)`;
+/** The value of a time-prefixed attribute (atMs): what follows its 12 hex digits. */
+export const attributeValue = (prefixed: string) => `substring(${prefixed}, 13)`;
+const firstOf = (column: string) => attributeValue(`min(${atMs(column)})`);
+const lastOf = (column: string) => attributeValue(`max(${atMs(column)})`);
+/** A visit's source, 'Direct / None' when it has none. */
+export const sourceOrDirect = (source: string) => `if(${source} != '', ${source}, '${DIRECT_SOURCE}')`;
 
 /**
  * Session attributes: the session's first (or last) event decides them (firstOf, lastOf). `source` is the
@@ -59,7 +63,7 @@ const lastOf = (column: string) => `substring(max(${atMs(column)}), 13)`;
  */
 function sessionColumns(schema: SchemaInfo): Record<string, string> {
   const source = schema.eventColumns.has('source')
-    ? `if(${firstOf('source')} != '', ${firstOf('source')}, '${DIRECT_SOURCE}')`
+    ? sourceOrDirect(firstOf('source'))
     : `argMin(multiIf(utm_source != '', utm_source, referrer_host != '' AND referrer_host != hostname, referrer_host, '${DIRECT_SOURCE}'), ts)`;
   return {
     entry_page: firstOf('path'),

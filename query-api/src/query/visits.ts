@@ -2,7 +2,7 @@ import type { SchemaInfo } from '../schema-probe.js';
 import { isTimeDimension, type MetricName } from './catalog.js';
 import type { QueryPlan } from './plan.js';
 import { bucketWhere, onWholeBuckets } from './rollups.js';
-import { DIRECT_SOURCE, Params, filterOn, groupTail, sessionMetric, timeBucketExpr, type BuildOptions, type BuiltQuery } from './sql.js';
+import { Params, attributeValue, filterOn, groupTail, sessionMetric, sourceOrDirect, timeBucketExpr, type BuildOptions, type BuiltQuery } from './sql.js';
 
 /**
  * The aggregator's table of visits (aggregator/src/storage/schema-rollups.ts, VISITS_ROLLUP): one
@@ -41,9 +41,6 @@ interface Layout {
   columns: Readonly<Record<string, string>>;
 }
 
-const sourceOf = (x: string) => `if(${x} != '', ${x}, '${DIRECT_SOURCE}')`;
-/** The value of a time-prefixed attribute column (the aggregator's AT_MS: 12 hex digits of time). */
-const attribute = (column: string) => `substring(${column}, 13)`;
 
 /** Migration 0008: argMin/argMax states, no referrer or UTM fields. */
 const STATE_LAYOUT: Layout = {
@@ -51,7 +48,7 @@ const STATE_LAYOUT: Layout = {
   columns: {
     entry_page: 'finalizeAggregation(first_path)',
     exit_page: 'finalizeAggregation(last_path)',
-    source: sourceOf('finalizeAggregation(first_source)'),
+    source: sourceOrDirect('finalizeAggregation(first_source)'),
   },
 };
 
@@ -59,13 +56,13 @@ const STATE_LAYOUT: Layout = {
 const STRING_LAYOUT: Layout = {
   visitor: 'visitor_hash',
   columns: {
-    entry_page: attribute('entry'),
-    exit_page: attribute('exit'),
-    source: sourceOf(attribute('acq_source')),
-    referrer: attribute('acq_referrer'),
-    utm_source: attribute('acq_utm_source'),
-    utm_medium: attribute('acq_utm_medium'),
-    utm_campaign: attribute('acq_utm_campaign'),
+    entry_page: attributeValue('entry'),
+    exit_page: attributeValue('exit'),
+    source: sourceOrDirect(attributeValue('acq_source')),
+    referrer: attributeValue('acq_referrer'),
+    utm_source: attributeValue('acq_utm_source'),
+    utm_medium: attributeValue('acq_utm_medium'),
+    utm_campaign: attributeValue('acq_utm_campaign'),
   },
 };
 
