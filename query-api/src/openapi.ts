@@ -70,7 +70,7 @@ const QUERY_RESPONSE: JsonSchema = {
           anyOf: [{ type: 'string', format: 'date-time' }, { type: 'null' }],
           description: 'Every event received before this instant is counted; null when nothing is stored yet.',
         },
-        source_table: { type: 'string', description: 'The table that answered: raw `events` or a rollup (`rollup_<name>_<grain>`).' },
+        source_table: { type: 'string', description: 'The table that answered: raw `events`, a rollup (`rollup_<name>_<grain>`), or `events+rollup_visits_day` when matching events are grouped by visit and joined to the table of visits (reports that mix visits with event filters, event dimensions, goals or hours).' },
         sketches: { type: 'array', items: { type: 'string' }, description: 'Requested metrics that are approximate (`uniq` or `uniqCombined(12)` sketches; see each metric).' },
       },
     },

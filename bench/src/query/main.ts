@@ -82,6 +82,25 @@ try {
       body: (w) => ({ site_id: ready.siteId, metrics: ['visitors', 'visits'], date_range: w, dimensions: ['referrer'], order_by: [['visitors', 'desc']], limit: 10 }),
     },
     {
+      // The dashboard once a visitor clicks "Google" among the sources: its top pages, from the
+      // events of the visits the table of visits says came from Google.
+      name: 'pages-of-source',
+      label: `top-10 \`page\` breakdown over ${WINDOW_DAYS} days of the visits from Google (visitors, pageviews: "Top pages" filtered by a source)`,
+      body: (w) => ({ site_id: ready.siteId, metrics: ['visitors', 'pageviews'], date_range: w, dimensions: ['page'], filters: [['is', 'source', ['Google']]], order_by: [['visitors', 'desc']], limit: 10 }),
+    },
+    {
+      // The headline cards once a page is chosen: the visits that saw /cart, whole.
+      name: 'cards-of-page',
+      label: `the dashboard's headline cards over ${WINDOW_DAYS} days and the ${WINDOW_DAYS} before, for the visits that saw /cart`,
+      body: (w) => ({
+        site_id: ready.siteId,
+        metrics: ['visitors', 'visits', 'pageviews', 'views_per_visit', 'bounce_rate', 'visit_duration'],
+        date_range: w,
+        filters: [['is', 'page', ['/cart']]],
+        compare: 'previous_period',
+      }),
+    },
+    {
       name: 'pages-pageviews',
       label: `top-10 \`page\` breakdown over ${WINDOW_DAYS} days (pageviews only)`,
       body: (w) => ({ site_id: ready.siteId, metrics: ['pageviews'], date_range: w, dimensions: ['page'], order_by: [['pageviews', 'desc']], limit: 10 }),

@@ -6,6 +6,7 @@ import { MAX_TIME_BUCKETS } from './plan.js';
 import { EVENTS_TABLE, buildQuery, needsSessions, type BuildOptions, type BuiltQuery } from './sql.js';
 import { ROLLUP_SKETCHES, buildRollupQuery, chooseRollup, type RollupChoice } from './rollups.js';
 import { VISITS_TABLE, buildVisitsQuery, visitsAnswer } from './visits.js';
+import { VISITS_JOIN_TABLE, buildVisitsJoinQuery, visitsJoinAnswer } from './visits-join.js';
 import { DEFAULT_MIN_CANDIDATES, candidateCount, candidatesSuffice, prunable } from './top-candidates.js';
 import type { SchemaInfo } from '../schema-probe.js';
 
@@ -146,9 +147,11 @@ export async function runQuery(storage: QueryStorage, plan: QueryPlan, opts: Run
   const order = defaultOrder(plan);
   const rollup = chooseRollup(plan, opts.schema);
   const visits = !rollup && needsSessions(plan) && visitsAnswer(plan, opts.schema);
+  const joined = !rollup && !visits && visitsJoinAnswer(plan, opts.schema);
   const build = (o: Omit<BuildOptions, 'schema' | 'rollup'>): BuiltQuery => {
     if (rollup) return buildRollupQuery(plan, { ...o, schema: opts.schema, rollup });
-    return visits ? buildVisitsQuery(plan, { ...o, schema: opts.schema }) : buildQuery(plan, { ...o, schema: opts.schema });
+    if (visits) return buildVisitsQuery(plan, { ...o, schema: opts.schema });
+    return joined ? buildVisitsJoinQuery(plan, { ...o, schema: opts.schema }) : buildQuery(plan, { ...o, schema: opts.schema });
   };
   const apart = visitorsApart(plan, visits, opts.schema);
   /** The rows of `build(o)`; totals with visitors kept apart come from two statements. */
@@ -254,5 +257,6 @@ export async function runQuery(storage: QueryStorage, plan: QueryPlan, opts: Run
     return out;
   });
   const sketches = plan.metrics.filter((m) => m === 'visitors' || m === 'conversion_rate' || (rollup && ROLLUP_SKETCHES.includes(m)));
-  return { results, hasMore, table: rollup?.table ?? (visits ? VISITS_TABLE : EVENTS_TABLE), sketches };
+  const table = rollup?.table ?? (visits ? VISITS_TABLE : joined ? VISITS_JOIN_TABLE : EVENTS_TABLE);
+  return { results, hasMore, table, sketches };
 }

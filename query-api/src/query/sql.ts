@@ -92,14 +92,14 @@ export function timeBucketExpr(dim: string, ts: string, tz: string): string {
   }
 }
 
-interface Ctx {
+export interface Ctx {
   p: Params;
   tz: string;
   /** Table alias prefix for event columns: `` or `e.`. */
   e: string;
 }
 
-function dimensionExpr(dim: Dimension, c: Ctx): string {
+export function dimensionExpr(dim: Dimension, c: Ctx): string {
   if (isTimeDimension(dim)) return timeBucketExpr(dim, `${c.e}ts`, c.tz);
   if (dim.startsWith('prop:')) return `${c.e}props[${c.p.add('String', dim.slice(5))}]`;
   if (SESSION_DIMENSIONS.has(dim)) return `s.s_${dim}`;
@@ -127,7 +127,7 @@ export function filterOn(x: string, f: Filter, p: Params): string {
   }
 }
 
-function filterExpr(f: Filter, c: Ctx): string {
+export function filterExpr(f: Filter, c: Ctx): string {
   return filterOn(dimensionExpr(f.dimension, c), f, c.p);
 }
 
@@ -140,13 +140,13 @@ export function needsSessions(plan: QueryPlan): boolean {
 }
 
 /** With conversion_rate, positive event_name filters define the goal instead of narrowing the rows. */
-function splitGoal(plan: QueryPlan): { where: Filter[]; goal: Filter[] } {
+export function splitGoal(plan: QueryPlan): { where: Filter[]; goal: Filter[] } {
   if (!plan.metrics.includes('conversion_rate')) return { where: plan.filters, goal: [] };
   const isGoal = (f: Filter) => f.dimension === 'event_name' && f.op !== 'is_not';
   return { where: plan.filters.filter((f) => !isGoal(f)), goal: plan.filters.filter(isGoal) };
 }
 
-function baseWhere(plan: QueryPlan, range: Range, c: Ctx): string[] {
+export function baseWhere(plan: QueryPlan, range: Range, c: Ctx): string[] {
   const w = [
     `${c.e}site_id = ${c.p.add('String', plan.siteId)}`,
     `${c.e}ts >= ${c.p.add("DateTime64(3, 'UTC')", chDateTime(range.fromMs))}`,
@@ -160,7 +160,7 @@ const round2 = (x: string) => `round(${x}, 2)`;
 const ratio = (num: string, den: string) => `if(${den} = 0, 0, ${round2(`100 * ${num} / ${den}`)})`;
 
 /** Metric expressions over raw events, when no session shape is needed. `G` is the goal condition. */
-function flatMetric(m: MetricName, g: string, den: string | undefined): string {
+export function flatMetric(m: MetricName, g: string, den: string | undefined): string {
   // Without a goal the -If combinators are dropped: plain aggregates take ClickHouse's fastest paths.
   const all = g === '1';
   switch (m) {

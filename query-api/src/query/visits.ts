@@ -20,7 +20,7 @@ export const VISITS_MIGRATION = '0008_visits_rollup';
  */
 export const VISIT_ATTRIBUTES_MIGRATION = '0009_visit_attributes';
 
-const DAY_MS = 86_400_000;
+export const DAY_MS = 86_400_000;
 
 const VISIT_METRICS: ReadonlySet<MetricName> = new Set([
   'visitors',
@@ -34,7 +34,7 @@ const VISIT_METRICS: ReadonlySet<MetricName> = new Set([
 ]);
 
 /** Which columns of the table to read: those of the newest migration recorded as applied. */
-interface Layout {
+export interface Layout {
   /** The visitor, for `uniq`: a string, or its 64-bit hash (same counts, cheaper to read and hash). */
   visitor: string;
   /** Session dimension → its value on a row (as sql.ts derives it from raw events). */
@@ -66,7 +66,10 @@ const STRING_LAYOUT: Layout = {
   },
 };
 
-function layoutOf(schema: SchemaInfo): Layout | undefined {
+/** A visit's whole shape, as sql.ts's sessionMetric reads it: its pageviews, events and length in seconds. */
+export const VISIT_SHAPE: readonly string[] = ['pageviews AS spv', 'events AS sev', "dateDiff('millisecond', started, ended) / 1000 AS sdur"];
+
+export function layoutOf(schema: SchemaInfo): Layout | undefined {
   if (!schema.tables.has(VISITS_TABLE)) return undefined;
   if (schema.migrations.has(VISIT_ATTRIBUTES_MIGRATION)) return STRING_LAYOUT;
   return schema.migrations.has(VISITS_MIGRATION) ? STATE_LAYOUT : undefined;
@@ -103,9 +106,7 @@ export function buildVisitsQuery(plan: QueryPlan, opts: BuildOptions): BuiltQuer
     'events AS ev',
     'revenue AS rev',
     '1 AS hit',
-    'pageviews AS spv',
-    'events AS sev',
-    "dateDiff('millisecond', started, ended) / 1000 AS sdur",
+    ...VISIT_SHAPE,
     ...[...attributes].map((d) => `${layout.columns[d] ?? ''} AS s_${d}`),
   ];
   const where = bucketWhere(plan, opts.range, p);
