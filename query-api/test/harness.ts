@@ -2,6 +2,8 @@ import { connect, type NatsConnection } from 'nats';
 import { createStorage, migrate, type Storage } from '@pulse/aggregator/storage';
 import { chdbDir, startNats, type TempDir, type TestNats } from '@pulse/testkit';
 import { createQueryApi, jsonLogger, silentLogger, type QueryApi, type QueryApiOptions } from '../src/index.js';
+import { planQuery, validateQueryRequest } from '../src/query/plan.js';
+import { runQuery, type ResultRow } from '../src/query/run.js';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 
@@ -134,4 +136,21 @@ export function eventRow(e: Record<string, unknown> & { site_id: string; ts: str
 
 export async function insertEvents(storage: Storage, rows: Record<string, unknown>[]): Promise<void> {
   await storage.insert('events', rows);
+}
+
+/**
+ * What raw events alone answer, through the API's own planner and runner but with no rollup and no
+ * table of visits to read: the oracle every faster route must equal.
+ */
+export async function rawAnswer(
+  h: Harness,
+  body: Record<string, unknown>,
+  opts: { siteTimezone?: string; now?: number } = {},
+): Promise<{ results: ResultRow[]; table: string }> {
+  const columns = await h.storage.query<{ name: string }>("SELECT name FROM system.columns WHERE database = currentDatabase() AND table = 'events'");
+  const schema = { eventColumns: new Set(columns.map((c) => c.name)), tables: new Set(['events']), migrations: new Set<string>() };
+  const plan = planQuery(validateQueryRequest(body), opts.siteTimezone ?? 'UTC', opts.now ?? Date.now());
+  const out = await runQuery(h.storage, plan, { settings: {}, schema });
+  // As the HTTP answer carries them (no undefined fields).
+  return { results: JSON.parse(JSON.stringify(out.results)) as ResultRow[], table: out.table };
 }

@@ -82,9 +82,16 @@ function aligned(r: Range, ms: number): boolean {
  */
 export function onWholeBuckets(plan: QueryPlan): (ms: number) => boolean {
   const ranges = plan.compare ? [plan.range, plan.compare] : [plan.range];
+  const buckets = timeBucketsOnWhole(plan);
+  return (ms) => ranges.every((r) => aligned(r, ms)) && buckets(ms);
+}
+
+/** Whether the plan's time buckets (if any, in its time zone) start on whole UTC buckets of `ms` milliseconds. */
+export function timeBucketsOnWhole(plan: QueryPlan): (ms: number) => boolean {
+  const ranges = plan.compare ? [plan.range, plan.compare] : [plan.range];
   const unit = plan.time ? (plan.time.slice(5) as TimeUnit) : undefined;
   const buckets = unit ? ranges.flatMap((r) => bucketsBetween(unit, r.fromMs, r.toMs, plan.timezone, MAX_TIME_BUCKETS) ?? [Number.NaN]) : [];
-  return (ms) => ranges.every((r) => aligned(r, ms)) && buckets.every((b) => b % ms === 0);
+  return (ms) => buckets.every((b) => b % ms === 0);
 }
 
 /** What every read of a table of UTC buckets keeps: the site, the range's buckets, no bots unless asked. */

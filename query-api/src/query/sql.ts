@@ -61,7 +61,7 @@ export const sourceOrDirect = (source: string) => `if(${source} != '', ${source}
  * aggregator's enriched column (search engines and social sites named) when the schema has it;
  * before that migration, the utm_source or the external referrer host.
  */
-function sessionColumns(schema: SchemaInfo): Record<string, string> {
+export function sessionColumns(schema: SchemaInfo): Record<string, string> {
   const source = schema.eventColumns.has('source')
     ? sourceOrDirect(firstOf('source'))
     : `argMin(multiIf(utm_source != '', utm_source, referrer_host != '' AND referrer_host != hostname, referrer_host, '${DIRECT_SOURCE}'), ts)`;

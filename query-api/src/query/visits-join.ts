@@ -1,7 +1,6 @@
 import type { SchemaInfo } from '../schema-probe.js';
 import { SESSION_DIMENSIONS, SESSION_METRICS } from './catalog.js';
 import type { QueryPlan } from './plan.js';
-import { bucketWhere } from './rollups.js';
 import {
   EVENTS_TABLE,
   Params,
@@ -18,7 +17,7 @@ import {
   type BuiltQuery,
   type Ctx,
 } from './sql.js';
-import { DAY_MS, VISITS_TABLE, VISIT_SHAPE, layoutOf } from './visits.js';
+import { VISITS_TABLE, VISIT_KEY, layoutOf, visitRows } from './visits.js';
 
 /**
  * Reports that mix visits with events (the dashboard's panels once a filter is set: top pages of
@@ -26,39 +25,25 @@ import { DAY_MS, VISITS_TABLE, VISIT_SHAPE, layoutOf } from './visits.js';
  * visits by hour) group the matching events by visit and take each visit's whole shape and
  * attributes from the table of visits (visits.ts), where raw events would group every event of
  * the range by visit first (2-4x the work at 10,000,000 events, docs/BENCHMARKS.md).
- *
- * A visit is keyed on both sides by a 64-bit hash of its session id and UTC day: joining and
- * looking up numbers is several times faster than (String, Date) pairs. Two visits of one query's
- * range would have to share a hash to change an answer: about one chance in 10^6 with 10,000,000
- * visits in the range.
  */
-const EVENT_VISIT_KEY = 'cityHash64(session_id, toDate(ts))';
-const TABLE_VISIT_KEY = 'cityHash64(session_id, toDate(bucket))';
-
 /** What `meta.source_table` says for these reports. */
 export const VISITS_JOIN_TABLE = `${EVENTS_TABLE}+${VISITS_TABLE}`;
 
 /**
  * Whether events joined to the table of visits give this plan's raw numbers: a report that needs
- * visits, over whole UTC days (the table's visits are whole days; time buckets come from the
- * events, so they may be hours or local days), without bots (a visit's rows are split by the bot
- * flag), whose visit attributes are all kept by the table.
+ * visits, without bots (a visit's rows are split by the bot flag), whose visit attributes are all
+ * kept by the table. Time buckets come from the events, so they may be hours or local days.
  */
 export function visitsJoinAnswer(plan: QueryPlan, schema: SchemaInfo): boolean {
   const layout = layoutOf(schema);
   if (!layout || plan.includeBots || !needsSessions(plan)) return false;
   const attributes = [...plan.dimensions, ...plan.filters.map((f) => f.dimension)].filter((d) => SESSION_DIMENSIONS.has(d));
-  if (!attributes.every((d) => layout.columns[d] !== undefined)) return false;
-  const ranges = plan.compare ? [plan.range, plan.compare] : [plan.range];
-  return ranges.every((r) => r.fromMs % DAY_MS === 0 && r.toMs % DAY_MS === 0);
+  return attributes.every((d) => layout.columns[d] !== undefined);
 }
 
 export function buildVisitsJoinQuery(plan: QueryPlan, opts: BuildOptions): BuiltQuery {
-  const layout = layoutOf(opts.schema);
-  if (!layout) throw new Error('the visits table is not ready');
   const p = new Params();
   const c: Ctx = { p, tz: p.add('String', plan.timezone), e: '' };
-  const attribute = (d: string) => layout.columns[d] ?? '';
   const { where, goal } = splitGoal(plan);
   const visitFilters = where.filter((f) => SESSION_DIMENSIONS.has(f.dimension));
   const eventFilters = where.filter((f) => !SESSION_DIMENSIONS.has(f.dimension));
@@ -66,7 +51,14 @@ export function buildVisitsJoinQuery(plan: QueryPlan, opts: BuildOptions): Built
   const visitAttributes = new Set(plan.dimensions.filter((d) => SESSION_DIMENSIONS.has(d)));
   // The visit's row is needed for its shape or attributes; filters on attributes alone only narrow the events.
   const join = visitAttributes.size > 0 || plan.metrics.some((m) => SESSION_METRICS.has(m));
-  const visitsWhere = () => [...bucketWhere(plan, opts.range, p), ...visitFilters.map((f) => filterOn(attribute(f.dimension), f, p))].join(' AND ');
+  /** The range's visits that pass the attribute filters, with the named columns. */
+  const visits = (names: string[]) => {
+    const filtered = new Set(visitFilters.map((f) => `s_${f.dimension}`));
+    const rows = visitRows(plan, opts.range, p, opts.schema, [...new Set([...names, ...filtered])]);
+    if (visitFilters.length === 0) return rows;
+    const kept = visitFilters.map((f) => filterOn(`s_${f.dimension}`, f, p)).join(' AND ');
+    return `SELECT ${names.join(', ')} FROM (\n  ${rows}\n  ) WHERE ${kept}`;
+  };
 
   const eventDims = plan.dimensions.flatMap((d, i) => (SESSION_DIMENSIONS.has(d) ? [] : [{ i, expr: dimensionExpr(d, c) }]));
   const eventWhere = [...baseWhere(plan, opts.range, c), ...eventFilters.map((f) => filterExpr(f, c))];
@@ -79,13 +71,13 @@ export function buildVisitsJoinQuery(plan: QueryPlan, opts: BuildOptions): Built
   let sql: string;
   if (!join) {
     // No dimension or metric of whole visits: count the events of the visits the filters keep, with no grouping by visit.
-    eventWhere.push(`${EVENT_VISIT_KEY} IN (SELECT ${TABLE_VISIT_KEY} FROM ${VISITS_TABLE} FINAL WHERE ${visitsWhere()})`);
+    eventWhere.push(`${VISIT_KEY.raw} IN (\n  ${visits(['k'])}\n  )`);
     const select = [...eventDims.map((d) => `${d.expr} AS d${d.i}`), ...plan.metrics.map((m, i) => `${flatMetric(m, g, den)} AS ${metricAliases[i]}`)];
     sql = `SELECT ${select.join(', ')}\nFROM ${EVENTS_TABLE}\nWHERE ${eventWhere.join('\n  AND ')}`;
   } else {
     const perVisit = [
       ...eventDims.map((d) => `${d.expr} AS e${d.i}`),
-      `${EVENT_VISIT_KEY} AS k`,
+      `${VISIT_KEY.raw} AS k`,
       'any(visitor_id) AS vid',
       `countIf(${g} AND name = 'pageview') AS pv`,
       `countIf(${g}) AS ev`,
@@ -93,14 +85,14 @@ export function buildVisitsJoinQuery(plan: QueryPlan, opts: BuildOptions): Built
       `max(${g}) AS hit`,
     ];
     const groupKeys = [...eventDims.map((d) => `e${d.i}`), 'k'];
-    const visitColumns = [`${TABLE_VISIT_KEY} AS k`, ...VISIT_SHAPE, ...[...visitAttributes].map((d) => `${attribute(d)} AS s_${d}`)];
+    const visitSide = visits(['k', 'spv', 'sev', 'sdur', ...[...visitAttributes].map((d) => `s_${d}`)]);
     const select = [
       ...plan.dimensions.map((d, i) => `${SESSION_DIMENSIONS.has(d) ? `v.s_${d}` : `x.e${i}`} AS d${i}`),
       ...plan.metrics.map((m, i) => `${sessionMetric(m, den)} AS ${metricAliases[i]}`),
     ];
     sql =
       `SELECT ${select.join(', ')}\nFROM (\n  SELECT ${perVisit.join(', ')}\n  FROM ${EVENTS_TABLE}\n  WHERE ${eventWhere.join('\n    AND ')}\n  GROUP BY ${groupKeys.join(', ')}\n) AS x` +
-      `\nINNER JOIN (\n  SELECT ${visitColumns.join(', ')}\n  FROM ${VISITS_TABLE} FINAL\n  WHERE ${visitsWhere()}\n) AS v ON x.k = v.k`;
+      `\nINNER JOIN (\n  ${visitSide}\n) AS v ON x.k = v.k`;
   }
   if (plan.dimensions.length > 0) sql += `\nGROUP BY ${dimensionAliases.join(', ')}`;
   sql += groupTail(plan, opts, p, having);
