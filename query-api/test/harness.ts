@@ -143,14 +143,14 @@ export async function insertEvents(storage: Storage, rows: Record<string, unknow
  * table of visits to read: the oracle every faster route must equal.
  */
 export async function rawAnswer(
-  h: Harness,
+  storage: Storage,
   body: Record<string, unknown>,
   opts: { siteTimezone?: string; now?: number } = {},
 ): Promise<{ results: ResultRow[]; table: string }> {
-  const columns = await h.storage.query<{ name: string }>("SELECT name FROM system.columns WHERE database = currentDatabase() AND table = 'events'");
+  const columns = await storage.query<{ name: string }>("SELECT name FROM system.columns WHERE database = currentDatabase() AND table = 'events'");
   const schema = { eventColumns: new Set(columns.map((c) => c.name)), tables: new Set(['events']), migrations: new Set<string>() };
   const plan = planQuery(validateQueryRequest(body), opts.siteTimezone ?? 'UTC', opts.now ?? Date.now());
-  const out = await runQuery(h.storage, plan, { settings: {}, schema });
+  const out = await runQuery(storage, plan, { settings: {}, schema });
   // As the HTTP answer carries them (no undefined fields).
   return { results: JSON.parse(JSON.stringify(out.results)) as ResultRow[], table: out.table };
 }

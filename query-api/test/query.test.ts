@@ -35,7 +35,7 @@ async function q(body: Record<string, unknown>, tenant: Tenant = t) {
 }
 
 /** The raw events' answer to `body` (harness.ts rawAnswer). */
-const raw = (body: Record<string, unknown>, tenant: Tenant = t) => rawAnswer(h, { site_id: tenant.siteId, date_range: RANGE, ...body }, { now: NOW });
+const raw = (body: Record<string, unknown>, tenant: Tenant = t) => rawAnswer(h.storage, { site_id: tenant.siteId, date_range: RANGE, ...body }, { now: NOW });
 
 const rows = (r: { results: { dimensions: string[]; metrics: number[] }[] }) => r.results.map((x) => [...x.dimensions, ...x.metrics]);
 
@@ -373,6 +373,8 @@ describe('bad requests name the field', () => {
 describe('rollup routing', () => {
   /** The same range minus half a second: not on a rollup bucket boundary, so raw events answer. */
   const RAW_RANGE = { from: RANGE.from, to: '2026-01-06T23:59:59.500Z' };
+  /** Two local days of UTC+1. */
+  const UTC_PLUS_1 = { from: '2026-01-04T23:00:00Z', to: '2026-01-06T23:00:00Z' };
 
   it('answers from the cheapest rollup that gives the raw numbers', async () => {
     const cases: [Record<string, unknown>, string][] = [
@@ -394,10 +396,24 @@ describe('rollup routing', () => {
     for (const [body, table] of cases) {
       const fast = await q(body);
       expect(fast.meta.source_table, JSON.stringify(body)).toBe(table);
-      const raw = await q({ ...body, date_range: RAW_RANGE });
-      expect(raw.meta.source_table).toBe('events');
-      expect(fast.results, JSON.stringify(body)).toEqual(raw.results);
+      const oracle = await raw(body);
+      expect(oracle.table).toBe('events');
+      expect(fast.results, JSON.stringify(body)).toEqual(oracle.results);
+      // Off the table's buckets: a finer grain that fits, or the whole buckets plus raw edges.
+      // The last: no whole day, the bot's event inside.
+      for (const date_range of [RAW_RANGE, UTC_PLUS_1, { from: '2026-01-05T06:00:00Z', to: '2026-01-06T18:00:00Z' }]) {
+        const label = JSON.stringify({ ...body, date_range });
+        const edged = await q({ ...body, date_range });
+        expect(edged.meta.source_table, label).toMatch(/^rollup_/);
+        expect(edged.results, label).toEqual((await raw({ ...body, date_range })).results);
+      }
     }
+    // A site a day ahead of UTC by an hour: top pages from the days in between and an hour of raw
+    // events on each side; a range ending half a second early: the series and its raw edge.
+    const pages = { metrics: ['visitors', 'pageviews'], dimensions: ['page'], order_by: [['visitors', 'desc']], date_range: UTC_PLUS_1 };
+    expect((await q(pages)).meta.source_table).toBe('rollup_paths_day+events');
+    const series = { metrics: ['visitors', 'pageviews'], dimensions: ['time:day'], date_range: RAW_RANGE };
+    expect((await q(series)).meta.source_table).toBe('rollup_site_day+events');
   });
 
   it('uses finer grains for local buckets and short ranges, and says which metrics are sketches', async () => {
@@ -426,12 +442,11 @@ describe('rollup routing', () => {
       { metrics: ['bounce_rate', 'visits'], dimensions: ['time:day'], filters: [['matches', 'entry_page', ['/blog/*', '/']]] },
     ];
     // Whole UTC days; a range ending half a second early; local days of UTC+1 (edges from raw events).
-    const ranges = [RANGE, RAW_RANGE, { from: '2026-01-04T23:00:00Z', to: '2026-01-06T23:00:00Z' }];
     for (const body of cases) {
-      for (const date_range of ranges) {
+      for (const date_range of [RANGE, RAW_RANGE, UTC_PLUS_1]) {
         const fast = await q({ ...body, date_range });
         const label = JSON.stringify({ ...body, date_range });
-        expect(fast.meta.source_table, label).toBe('rollup_visits_day');
+        expect(fast.meta.source_table, label).toBe(date_range === RANGE ? 'rollup_visits_day' : 'rollup_visits_day+events');
         const oracle = await raw({ ...body, date_range });
         expect(oracle.table).toBe('events');
         expect(fast.results, label).toEqual(oracle.results);
@@ -460,7 +475,6 @@ describe('rollup routing', () => {
       { metrics: ['bounce_rate'], include_bots: true },
       { metrics: ['pageviews'], filters: [['is', 'country', ['DE']]], dimensions: ['page'] },
       { metrics: ['revenue'] },
-      { metrics: ['pageviews'], date_range: RAW_RANGE },
     ]) {
       expect((await q(body)).meta.source_table, JSON.stringify(body)).toBe('events');
     }
@@ -483,7 +497,7 @@ describe('visits end at midnight UTC', () => {
     // Off midnight: the whole day in between from the table, the hours around it from raw events (n1's /a is left out).
     const edged = await q({ ...body, date_range: { from: '2026-02-01T23:55:00Z', to: '2026-02-03T00:30:00Z' } }, night);
     const oracle = await raw({ ...body, date_range: whole }, night);
-    expect([fast.meta.source_table, edged.meta.source_table, oracle.table]).toEqual(['rollup_visits_day', 'rollup_visits_day', 'events']);
+    expect([fast.meta.source_table, edged.meta.source_table, oracle.table]).toEqual(['rollup_visits_day', 'rollup_visits_day+events', 'events']);
     // n1 is two visits: /a alone before midnight (a bounce), /b then /c after it (600 s).
     const expected = [
       ['/a', 1, 100, 0],
@@ -502,8 +516,10 @@ describe('visits end at midnight UTC', () => {
     }
     // Raw events count visits the same way without session metrics (a rollup's sketch of
     // session ids, merged over days, counts n1 once: meta.sketches lists it).
-    const visits = await q({ metrics: ['visits'], date_range: { ...whole, to: '2026-02-02T23:59:59.500Z' } }, night);
-    expect([visits.meta.source_table, rows(visits)]).toEqual(['events', [[3]]]);
+    const visits = await raw({ metrics: ['visits'], date_range: whole }, night);
+    expect([visits.table, rows(visits)]).toEqual(['events', [[3]]]);
+    const sketched = await q({ metrics: ['visits'], date_range: whole }, night);
+    expect([sketched.meta.source_table, rows(sketched), sketched.meta.sketches]).toEqual(['rollup_site_day', [[2]], ['visits']]);
   });
 
   it('breaks ties between events of the same millisecond the same way on both: the smaller value', async () => {

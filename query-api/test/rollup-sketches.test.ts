@@ -5,7 +5,7 @@ import { chdbDir, startNats, type TempDir, type TestNats } from '@pulse/testkit'
 import { createQueryApi, silentLogger, type QueryApi } from '../src/index.js';
 import { PATHS_BY_PATH_MIGRATION, SITE_MIGRATION, SKETCH_MIGRATION } from '../src/query/rollups.js';
 import { VISIT_ATTRIBUTES_MIGRATION, VISITS_MIGRATION } from '../src/query/visits.js';
-import { ADMIN_TOKEN, call, createTenant, eventRow, insertEvents, type Tenant } from './harness.js';
+import { ADMIN_TOKEN, call, createTenant, eventRow, insertEvents, rawAnswer, type Tenant } from './harness.js';
 import { RANGE, insertDataset } from './dataset.js';
 
 /**
@@ -14,8 +14,6 @@ import { RANGE, insertDataset } from './dataset.js';
  * once the migration is recorded, with the same numbers as raw events, before and after new inserts.
  */
 const NOW = Date.parse('2026-01-06T12:00:00Z');
-/** Not on a day boundary: raw events answer. */
-const RAW_RANGE = { from: RANGE.from, to: '2026-01-06T23:59:59.500Z' };
 const SCHEMA_REFRESH_MS = 50;
 
 let nats: TestNats;
@@ -54,6 +52,13 @@ async function q(body: Record<string, unknown>) {
   return r.body as { results: { dimensions: string[]; metrics: number[] }[]; meta: { source_table: string; sketches: string[] } };
 }
 
+/** Raw events' answer (harness.ts rawAnswer). */
+async function raw(body: Record<string, unknown>) {
+  const answer = await rawAnswer(storage, { site_id: t.siteId, date_range: RANGE, ...body }, { now: NOW });
+  expect(answer.table).toBe('events');
+  return answer;
+}
+
 /** Fresh answers: the schema is re-read after its refresh interval, and the answer cache is emptied. */
 async function fresh(body: Record<string, unknown>, table: string) {
   for (let i = 0; i < 100; i++) {
@@ -72,14 +77,13 @@ const ACQUISITION = { metrics: ['visitors', 'visits', 'bounce_rate', 'pageviews'
 
 describe('rollup sketches, before and after the migration that adds them', () => {
   it('answers the same numbers as raw events from the first rollups, then from the sketches', async () => {
-    const raw = await q({ ...SERIES, date_range: RAW_RANGE });
-    expect(raw.meta.source_table).toBe('events');
-    expect(raw.results.map((r) => r.metrics)).toEqual([
+    const rawSeries = await raw(SERIES);
+    expect(rawSeries.results.map((r) => r.metrics)).toEqual([
       [2, 2, 3, 4],
       [2, 2, 3, 3],
     ]);
     const old = await fresh(SERIES, 'rollup_events_day');
-    expect(old.results).toEqual(raw.results);
+    expect(old.results).toEqual(rawSeries.results);
     // No per-path rollup yet: raw events answer the page breakdown with visitors.
     const oldPages = await fresh(PAGES, 'events');
     const oldVisits = await fresh(VISITS, 'events');
@@ -102,9 +106,9 @@ describe('rollup sketches, before and after the migration that adds them', () =>
     expect(upgraded.results).toEqual(oldPages.results);
     expect(upgraded.meta.sketches).toEqual(['visitors', 'visits']);
     const series = await fresh(SERIES, 'rollup_site_day');
-    expect(series.results).toEqual(raw.results);
+    expect(series.results).toEqual(rawSeries.results);
     const byName = await fresh({ ...SERIES, dimensions: ['time:day', 'event_name'] }, 'rollup_events_day');
-    expect(byName.results).toEqual((await q({ ...SERIES, dimensions: ['time:day', 'event_name'], date_range: RAW_RANGE })).results);
+    expect(byName.results).toEqual((await raw({ ...SERIES, dimensions: ['time:day', 'event_name'] })).results);
 
     const [cols] = await storage.query<{ n: number }>(
       "SELECT count() AS n FROM system.columns WHERE database = currentDatabase() AND table = 'rollup_events_day' AND name IN ('visitors_sketch', 'visits_sketch')",
@@ -117,21 +121,18 @@ describe('rollup sketches, before and after the migration that adds them', () =>
       eventRow({ site_id: t.siteId, ts: '2026-01-05T15:00:00Z', path: '/pricing', visitor_id: 'v7', session_id: 's7' }),
       eventRow({ site_id: t.siteId, ts: '2026-01-06T15:00:00Z', path: '/new', name: 'click', visitor_id: 'v1', session_id: 's8' }),
     ]);
-    const raw = await q({ ...PAGES, date_range: RAW_RANGE });
-    expect(raw.meta.source_table).toBe('events');
     const rolled = await fresh(PAGES, 'rollup_paths_day');
-    expect(rolled.results).toEqual(raw.results);
+    expect(rolled.results).toEqual((await raw(PAGES)).results);
     expect(rolled.results.find((r) => r.dimensions[0] === '/pricing')?.metrics).toEqual([3, 3, 3, 4]);
     expect(rolled.results.find((r) => r.dimensions[0] === '/new')?.metrics).toEqual([1, 1, 0, 1]);
-    const rawSeries = await q({ ...SERIES, date_range: RAW_RANGE });
-    expect((await fresh(SERIES, 'rollup_site_day')).results).toEqual(rawSeries.results);
+    expect((await fresh(SERIES, 'rollup_site_day')).results).toEqual((await raw(SERIES)).results);
     const byPath = (table: string) =>
       storage.query(`SELECT path, sum(events) AS e, uniqCombinedMerge(12)(visitors_sketch) AS v, uniqCombinedMerge(12)(visits_sketch) AS s FROM ${table} GROUP BY path ORDER BY path`);
     expect(await byPath('rollup_paths_by_path_day')).toEqual(await byPath('rollup_paths_day'));
     const visits = await fresh(VISITS, 'rollup_visits_day');
-    expect(visits.results).toEqual((await q({ ...VISITS, date_range: RAW_RANGE })).results);
+    expect(visits.results).toEqual((await raw(VISITS)).results);
     // A visit of one click: no pageview, so not a bounce.
     expect(visits.results.find((r) => r.dimensions[0] === '/new')?.metrics).toEqual([1, 1, 0, 0, 0]);
-    expect((await fresh(ACQUISITION, 'rollup_visits_day')).results).toEqual((await q({ ...ACQUISITION, date_range: RAW_RANGE })).results);
+    expect((await fresh(ACQUISITION, 'rollup_visits_day')).results).toEqual((await raw(ACQUISITION)).results);
   });
 });

@@ -142,7 +142,7 @@ describe('events joined to the table of visits', () => {
         const joined = await q({ ...body, date_range });
         expect(joined.meta.source_table, label).toBe(JOINED);
         if (date_range === RANGE) expect(joined.results.length, label).toBeGreaterThan(0);
-        const oracle = await rawAnswer(h, { site_id: t.siteId, ...body, date_range }, { now: NOW });
+        const oracle = await rawAnswer(h.storage, { site_id: t.siteId, ...body, date_range }, { now: NOW });
         expect(oracle.table).toBe('events');
         expect(joined.results, label).toEqual(oracle.results);
       }

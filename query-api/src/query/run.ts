@@ -4,8 +4,8 @@ import { isTimeDimension, type MetricName } from './catalog.js';
 import type { QueryPlan, Range } from './plan.js';
 import { MAX_TIME_BUCKETS } from './plan.js';
 import { EVENTS_TABLE, buildQuery, needsSessions, type BuildOptions, type BuiltQuery } from './sql.js';
-import { ROLLUP_SKETCHES, buildRollupQuery, chooseRollup, type RollupChoice } from './rollups.js';
-import { VISITS_TABLE, buildVisitsQuery, visitsAnswer } from './visits.js';
+import { ROLLUP_SKETCHES, buildRollupQuery, chooseRollup, sourceLabel, type RollupChoice } from './rollups.js';
+import { DAY_MS, VISITS_TABLE, buildVisitsQuery, visitsAnswer } from './visits.js';
 import { VISITS_JOIN_TABLE, buildVisitsJoinQuery, visitsJoinAnswer } from './visits-join.js';
 import { DEFAULT_MIN_CANDIDATES, candidateCount, candidatesSuffice, prunable } from './top-candidates.js';
 import type { SchemaInfo } from '../schema-probe.js';
@@ -257,6 +257,12 @@ export async function runQuery(storage: QueryStorage, plan: QueryPlan, opts: Run
     return out;
   });
   const sketches = plan.metrics.filter((m) => m === 'visitors' || m === 'conversion_rate' || (rollup && ROLLUP_SKETCHES.includes(m)));
-  const table = rollup?.table ?? (visits ? VISITS_TABLE : joined ? VISITS_JOIN_TABLE : EVENTS_TABLE);
+  const table = rollup
+    ? sourceLabel(rollup.table, plan, rollup.grainMs)
+    : visits
+      ? sourceLabel(VISITS_TABLE, plan, DAY_MS)
+      : joined
+        ? VISITS_JOIN_TABLE
+        : EVENTS_TABLE;
   return { results, hasMore, table, sketches };
 }

@@ -1,12 +1,11 @@
 import type { SchemaInfo } from '../schema-probe.js';
 import { isTimeDimension, type MetricName } from './catalog.js';
 import type { QueryPlan, Range } from './plan.js';
-import { bucketWhere, timeBucketsOnWhole } from './rollups.js';
+import { bucketWhere, duringAny, splitWhole, timeBucketsOnWhole } from './rollups.js';
 import {
   EVENTS_TABLE,
   Params,
   attributeValue,
-  chDateTime,
   filterOn,
   groupTail,
   sessionColumns,
@@ -33,7 +32,7 @@ export const VISITS_MIGRATION = '0008_visits_rollup';
  */
 export const VISIT_ATTRIBUTES_MIGRATION = '0009_visit_attributes';
 
-const DAY_MS = 86_400_000;
+export const DAY_MS = 86_400_000;
 
 const VISIT_METRICS: ReadonlySet<MetricName> = new Set([
   'visitors',
@@ -125,18 +124,6 @@ function visitColumns(layout: Layout, schema: SchemaInfo): Record<string, VisitC
   return columns;
 }
 
-/** The whole UTC days of a range, and the hours before and after them. */
-export function splitDays(r: Range): { whole?: Range; edges: Range[] } {
-  const fromDay = Math.ceil(r.fromMs / DAY_MS) * DAY_MS;
-  const toDay = Math.floor(r.toMs / DAY_MS) * DAY_MS;
-  if (fromDay >= toDay) return { edges: [r] };
-  const edges = [
-    ...(r.fromMs < fromDay ? [{ fromMs: r.fromMs, toMs: fromDay }] : []),
-    ...(toDay < r.toMs ? [{ fromMs: toDay, toMs: r.toMs }] : []),
-  ];
-  return { whole: { fromMs: fromDay, toMs: toDay }, edges };
-}
-
 /**
  * One row per visit of `range` (without bots) with the named columns: the table's rows for the
  * whole UTC days in it, and for the hours before and after them (a range in a site's own time zone
@@ -148,14 +135,12 @@ export function visitRows(plan: QueryPlan, range: Range, p: Params, schema: Sche
   if (!layout) throw new Error('the visits table is not ready');
   const columns = visitColumns(layout, schema);
   const pick = (side: keyof VisitColumn) => names.map((n) => `${columns[n]?.[side] ?? ''} AS ${n}`).join(', ');
-  const { whole, edges } = splitDays(range);
+  const { whole, edges } = splitWhole(range, DAY_MS);
   const parts: string[] = [];
   if (whole) parts.push(`SELECT ${pick('table')}\n  FROM ${VISITS_TABLE} FINAL\n  WHERE ${bucketWhere(plan, whole, p).join(' AND ')}`);
   if (edges.length > 0) {
-    const ts = (ms: number) => p.add("DateTime64(3, 'UTC')", chDateTime(ms));
-    const during = edges.map((e) => `(ts >= ${ts(e.fromMs)} AND ts < ${ts(e.toMs)})`).join(' OR ');
     parts.push(
-      `SELECT ${pick('raw')}\n  FROM ${EVENTS_TABLE}\n  WHERE site_id = ${p.add('String', plan.siteId)} AND is_bot = 0 AND (${during})\n  GROUP BY session_id, toDate(ts)`,
+      `SELECT ${pick('raw')}\n  FROM ${EVENTS_TABLE}\n  WHERE site_id = ${p.add('String', plan.siteId)} AND is_bot = 0 AND ${duringAny(edges, p)}\n  GROUP BY session_id, toDate(ts)`,
     );
   }
   return parts.join('\n  UNION ALL\n  ');
