@@ -150,8 +150,8 @@ export function visitRows(plan: QueryPlan, range: Range, p: Params, schema: Sche
  * Whether the visits table answers this plan with the numbers raw events give: a report that
  * needs visits, whose dimensions and filters are all attributes the table keeps (entry and exit
  * page, source; since migration 0009 referrer and UTM fields too) or days, weeks or months in UTC,
- * over whole UTC days, without bots (a visit's rows are split by the bot flag) and without a goal
- * (conversions are per event).
+ * without bots (a visit's rows are split by the bot flag) and without a goal (conversions are per
+ * event). A range off UTC midnight reads its edges from raw events (visitRows).
  */
 export function visitsAnswer(plan: QueryPlan, schema: SchemaInfo): boolean {
   const layout = layoutOf(schema);
