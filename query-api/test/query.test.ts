@@ -440,6 +440,7 @@ describe('rollup routing', () => {
       { metrics: ['visits'], dimensions: ['source', 'entry_page', 'exit_page'] },
       { metrics: ['visits', 'pageviews'], filters: [['is_not', 'source', ['Direct / None']]] },
       { metrics: ['bounce_rate', 'visits'], dimensions: ['time:day'], filters: [['matches', 'entry_page', ['/blog/*', '/']]] },
+      { metrics: ['visitors', 'visits', 'pageviews', 'bounce_rate', 'visit_duration'], dimensions: ['entry_page'], include_bots: true },
     ];
     // Whole UTC days; a range ending half a second early; local days of UTC+1 (edges from raw events).
     for (const body of cases) {
@@ -469,10 +470,9 @@ describe('rollup routing', () => {
     ]);
   });
 
-  it('keeps raw events for per-visitor page counts, bots and per-event reports off whole buckets (mixed reports: visits-join.test.ts)', async () => {
+  it('keeps raw events for per-visitor page counts and flat reports no rollup has (mixed reports: visits-join.test.ts)', async () => {
     for (const body of [
       { metrics: ['visitors', 'pageviews'], dimensions: ['page', 'country'] },
-      { metrics: ['bounce_rate'], include_bots: true },
       { metrics: ['pageviews'], filters: [['is', 'country', ['DE']]], dimensions: ['page'] },
       { metrics: ['revenue'] },
     ]) {

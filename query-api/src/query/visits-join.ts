@@ -31,12 +31,12 @@ export const VISITS_JOIN_TABLE = `${EVENTS_TABLE}+${VISITS_TABLE}`;
 
 /**
  * Whether events joined to the table of visits give this plan's raw numbers: a report that needs
- * visits, without bots (a visit's rows are split by the bot flag), whose visit attributes are all
- * kept by the table. Time buckets come from the events, so they may be hours or local days.
+ * visits whose visit attributes are all kept by the table (with bots only from migration 0009 on,
+ * see visits.ts). Time buckets come from the events, so they may be hours or local days.
  */
 export function visitsJoinAnswer(plan: QueryPlan, schema: SchemaInfo): boolean {
   const layout = layoutOf(schema);
-  if (!layout || plan.includeBots || !needsSessions(plan)) return false;
+  if (!layout || (plan.includeBots && !layout.merged) || !needsSessions(plan)) return false;
   const attributes = [...plan.dimensions, ...plan.filters.map((f) => f.dimension)].filter((d) => SESSION_DIMENSIONS.has(d));
   return attributes.every((d) => layout.columns[d] !== undefined);
 }

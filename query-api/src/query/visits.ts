@@ -53,8 +53,12 @@ export interface Layout {
   rawVisitor: string;
   /** Session dimension → its value on a row (as sql.ts derives it from raw events). */
   columns: Readonly<Record<string, string>>;
+  /**
+   * The visitor and the attributes over a visit's rows of both bot flags (with `include_bots` a
+   * visit whose agent turned out a bot half-way is one visit), when this layout can merge them.
+   */
+  merged?: { visitor: string; columns: Readonly<Record<string, string>> };
 }
-
 
 /** Migration 0008: argMin/argMax states, no referrer or UTM fields. */
 const STATE_LAYOUT: Layout = {
@@ -67,19 +71,32 @@ const STATE_LAYOUT: Layout = {
   },
 };
 
+/** Migration 0009's time-prefixed attributes: dimension → the column and the aggregate that keeps it. */
+const PREFIXED: Readonly<Record<string, [agg: 'min' | 'max', column: string]>> = {
+  entry_page: ['min', 'entry'],
+  exit_page: ['max', 'exit'],
+  source: ['min', 'acq_source'],
+  referrer: ['min', 'acq_referrer'],
+  utm_source: ['min', 'acq_utm_source'],
+  utm_medium: ['min', 'acq_utm_medium'],
+  utm_campaign: ['min', 'acq_utm_campaign'],
+};
+
+function prefixedColumns(merge: boolean): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(PREFIXED).map(([d, [agg, column]]) => {
+      const value = attributeValue(merge ? `${agg}(${column})` : column);
+      return [d, d === 'source' ? sourceOrDirect(value) : value];
+    }),
+  );
+}
+
 /** Migration 0009: time-prefixed strings (the state columns are no longer written). */
 const STRING_LAYOUT: Layout = {
   visitor: 'visitor_hash',
   rawVisitor: 'max(cityHash64(visitor_id))',
-  columns: {
-    entry_page: attributeValue('entry'),
-    exit_page: attributeValue('exit'),
-    source: sourceOrDirect(attributeValue('acq_source')),
-    referrer: attributeValue('acq_referrer'),
-    utm_source: attributeValue('acq_utm_source'),
-    utm_medium: attributeValue('acq_utm_medium'),
-    utm_campaign: attributeValue('acq_utm_campaign'),
-  },
+  columns: prefixedColumns(false),
+  merged: { visitor: 'max(visitor_hash)', columns: prefixedColumns(true) },
 };
 
 export function layoutOf(schema: SchemaInfo): Layout | undefined {
@@ -88,9 +105,13 @@ export function layoutOf(schema: SchemaInfo): Layout | undefined {
   return schema.migrations.has(VISITS_MIGRATION) ? STATE_LAYOUT : undefined;
 }
 
-/** A column of a visit's row: as the table keeps it, and from raw events grouped by visit. */
+/**
+ * A column of a visit's row: as the table keeps it (one row per visit and bot flag, read with
+ * FINAL), merged over a visit's rows of both bot flags, and from raw events grouped by visit.
+ */
 interface VisitColumn {
   table: string;
+  merged: string;
   raw: string;
 }
 
@@ -100,7 +121,11 @@ interface VisitColumn {
  * would have to share a hash to change an answer: about one chance in 10^6 with 10,000,000 visits
  * in the range.
  */
-export const VISIT_KEY: VisitColumn = { table: 'cityHash64(session_id, toDate(bucket))', raw: 'cityHash64(session_id, toDate(ts))' };
+export const VISIT_KEY: VisitColumn = {
+  table: 'cityHash64(session_id, toDate(bucket))',
+  merged: 'cityHash64(session_id, toDate(bucket))',
+  raw: 'cityHash64(session_id, toDate(ts))',
+};
 
 /**
  * The columns a report reads from each visit (sql.ts's sessionMetric names them): its bucket, key
@@ -108,24 +133,30 @@ export const VISIT_KEY: VisitColumn = { table: 'cityHash64(session_id, toDate(bu
  */
 function visitColumns(layout: Layout, schema: SchemaInfo): Record<string, VisitColumn> {
   const raw = sessionColumns(schema);
+  const pageviews = { table: 'pageviews', merged: 'sum(pageviews)', raw: "countIf(name = 'pageview')" };
+  const events = { table: 'events', merged: 'sum(events)', raw: 'count()' };
   const columns: Record<string, VisitColumn> = {
-    bucket: { table: 'bucket', raw: "toDateTime(toDate(ts), 'UTC')" },
+    bucket: { table: 'bucket', merged: 'bucket', raw: "toDateTime(toDate(ts), 'UTC')" },
     k: VISIT_KEY,
-    vid: { table: layout.visitor, raw: layout.rawVisitor },
-    pv: { table: 'pageviews', raw: "countIf(name = 'pageview')" },
-    ev: { table: 'events', raw: 'count()' },
-    rev: { table: 'revenue', raw: 'sum(revenue_amount)' },
-    hit: { table: '1', raw: '1' },
-    spv: { table: 'pageviews', raw: "countIf(name = 'pageview')" },
-    sev: { table: 'events', raw: 'count()' },
-    sdur: { table: "dateDiff('millisecond', started, ended) / 1000", raw: "dateDiff('millisecond', min(ts), max(ts)) / 1000" },
+    vid: { table: layout.visitor, merged: layout.merged?.visitor ?? '', raw: layout.rawVisitor },
+    pv: pageviews,
+    ev: events,
+    rev: { table: 'revenue', merged: 'sum(revenue)', raw: 'sum(revenue_amount)' },
+    hit: { table: '1', merged: '1', raw: '1' },
+    spv: pageviews,
+    sev: events,
+    sdur: {
+      table: "dateDiff('millisecond', started, ended) / 1000",
+      merged: "dateDiff('millisecond', min(started), max(ended)) / 1000",
+      raw: "dateDiff('millisecond', min(ts), max(ts)) / 1000",
+    },
   };
-  for (const [d, table] of Object.entries(layout.columns)) columns[`s_${d}`] = { table, raw: raw[d] ?? '' };
+  for (const [d, table] of Object.entries(layout.columns)) columns[`s_${d}`] = { table, merged: layout.merged?.columns[d] ?? '', raw: raw[d] ?? '' };
   return columns;
 }
 
 /**
- * One row per visit of `range` (without bots) with the named columns: the table's rows for the
+ * One row per visit of `range` (its bot events too with `include_bots`) with the named columns: the table's rows for the
  * whole UTC days in it, and for the hours before and after them (a range in a site's own time zone
  * starts and ends off UTC midnight) the raw events of those hours grouped by visit, which is what
  * raw events give for a visit cut by the range. At most a day of events is grouped that way.
@@ -137,11 +168,17 @@ export function visitRows(plan: QueryPlan, range: Range, p: Params, schema: Sche
   const pick = (side: keyof VisitColumn) => names.map((n) => `${columns[n]?.[side] ?? ''} AS ${n}`).join(', ');
   const { whole, edges } = splitWhole(range, DAY_MS);
   const parts: string[] = [];
-  if (whole) parts.push(`SELECT ${pick('table')}\n  FROM ${VISITS_TABLE} FINAL\n  WHERE ${bucketWhere(plan, whole, p).join(' AND ')}`);
-  if (edges.length > 0) {
+  if (whole) {
+    const where = bucketWhere(plan, whole, p).join(' AND ');
     parts.push(
-      `SELECT ${pick('raw')}\n  FROM ${EVENTS_TABLE}\n  WHERE site_id = ${p.add('String', plan.siteId)} AND is_bot = 0 AND ${duringAny(edges, p)}\n  GROUP BY session_id, toDate(ts)`,
+      plan.includeBots
+        ? `SELECT ${pick('merged')}\n  FROM ${VISITS_TABLE}\n  WHERE ${where}\n  GROUP BY bucket, session_id`
+        : `SELECT ${pick('table')}\n  FROM ${VISITS_TABLE} FINAL\n  WHERE ${where}`,
     );
+  }
+  if (edges.length > 0) {
+    const where = [`site_id = ${p.add('String', plan.siteId)}`, ...(plan.includeBots ? [] : ['is_bot = 0']), duringAny(edges, p)];
+    parts.push(`SELECT ${pick('raw')}\n  FROM ${EVENTS_TABLE}\n  WHERE ${where.join(' AND ')}\n  GROUP BY session_id, toDate(ts)`);
   }
   return parts.join('\n  UNION ALL\n  ');
 }
@@ -150,13 +187,14 @@ export function visitRows(plan: QueryPlan, range: Range, p: Params, schema: Sche
  * Whether the visits table answers this plan with the numbers raw events give: a report that
  * needs visits, whose dimensions and filters are all attributes the table keeps (entry and exit
  * page, source; since migration 0009 referrer and UTM fields too) or days, weeks or months in UTC,
- * without bots (a visit's rows are split by the bot flag) and without a goal (conversions are per
- * event). A range off UTC midnight reads its edges from raw events (visitRows).
+ * without a goal (conversions are per event); with bots only from migration 0009 on (a visit's rows
+ * are split by the bot flag, and only its columns merge). A range off UTC midnight reads its edges
+ * from raw events (visitRows).
  */
 export function visitsAnswer(plan: QueryPlan, schema: SchemaInfo): boolean {
   const layout = layoutOf(schema);
   if (!layout) return false;
-  if (plan.includeBots || !plan.metrics.every((m) => VISIT_METRICS.has(m))) return false;
+  if ((plan.includeBots && !layout.merged) || !plan.metrics.every((m) => VISIT_METRICS.has(m))) return false;
   const kept = (d: string) => layout.columns[d] !== undefined;
   if (!plan.dimensions.every((d) => kept(d) || isTimeDimension(d))) return false;
   if (!plan.filters.every((f) => kept(f.dimension))) return false;
