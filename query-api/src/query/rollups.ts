@@ -185,7 +185,7 @@ function rollupMetric(m: MetricName, sketches: boolean): string {
  * the raw events of those hours aggregated the same way, with the columns the query names.
  */
 function rollupRows(plan: QueryPlan, range: Range, rollup: RollupChoice, p: Params, dims: readonly string[], conds: readonly string[]): string {
-  const measures = [...new Set(plan.metrics.map((m) => measureOf(m, rollup.sketches)))];
+  const measures = plan.metrics.map((m) => measureOf(m, rollup.sketches));
   const { whole, edges } = splitWhole(range, rollup.grainMs);
   const keys = [...(plan.time ? ['bucket'] : []), ...dims];
   const parts: string[] = [];

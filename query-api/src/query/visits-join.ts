@@ -26,6 +26,7 @@ import { VISITS_TABLE, VISIT_KEY, layoutOf, visitRows } from './visits.js';
  * attributes from the table of visits (visits.ts), where raw events would group every event of
  * the range by visit first (2-4x the work at 10,000,000 events, docs/BENCHMARKS.md).
  */
+
 /** What `meta.source_table` says for these reports. */
 export const VISITS_JOIN_TABLE = `${EVENTS_TABLE}+${VISITS_TABLE}`;
 
