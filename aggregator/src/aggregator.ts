@@ -2,7 +2,7 @@ import type { JetStreamClient, JetStreamManager, JsMsg, KV } from 'nats';
 import { AGGREGATOR_CONSUMER, EVENTS_STREAM, KV_SITES, KV_STATE } from '@pulse/protocol';
 import { natsStoreLock, storeExclusively, type StoreLock } from './store-lock.js';
 import { BatchAbandonedError, prepareBatch, releaseBatch, settleInterrupted, storeBatch, type BatchDeps, type HeldBatch } from './batch.js';
-import { BatchReader } from './batch-reader.js';
+import { BatchReader, takeWaitMs } from './batch-reader.js';
 import { resolveConfig, type AggregatorConfig, type AggregatorOptions } from './config.js';
 import { AggregatorError } from './errors.js';
 import { joinFence, type WriteFence } from './fence.js';
@@ -128,6 +128,7 @@ export function createAggregator(options: AggregatorOptions): Aggregator {
     let reader: BatchReader | undefined;
     let backoff = cfg.retryInitialMs;
     let carried: HeldBatch | undefined;
+    let lastTaken = Date.now();
     // Archive-and-ack of stored batches still running; the next round waits for them.
     let tails: Promise<void>[] = [];
     const store = (b: HeldBatch, d: BatchDeps): Promise<void> =>
@@ -165,8 +166,11 @@ export function createAggregator(options: AggregatorOptions): Aggregator {
         // Batch n stores while batch n+1 is taken and prepared: events that arrive during a store
         // are already being pulled, instead of waiting for it to end and then for the next pull.
         const next = (async () => {
-          // N messages (or bytes) or the flush interval, whichever first.
-          const msgs = await r.take(cfg.batchMaxMessages, cfg.flushIntervalMs);
+          // N messages (or bytes) or the flush interval after the last batch closed, whichever
+          // first: when storing the last batch took longer than the interval, what waited on the
+          // server meanwhile is taken at once instead of after another interval.
+          const msgs = await r.take(cfg.batchMaxMessages, takeWaitMs(lastTaken, Date.now(), cfg.flushIntervalMs));
+          lastTaken = Date.now();
           return msgs.length > 0 ? keptAlive(msgs, () => prepareBatch(msgs, d)) : undefined;
         })();
         const [stored, prepared, archived] = await Promise.allSettled([previous ? store(previous, d) : Promise.resolve(), next, archiving]);

@@ -22,6 +22,23 @@ const STATUS_MAX_BYTES = 409; // only with "Message Size Exceeds MaxBytes": the 
 const STATUS_IDLE_HEARTBEAT = 100;
 
 /**
+ * Shortest a pull waits for messages. A pull that expires sooner risks nats-server 2.9's dropped
+ * end-of-pull status (below), which costs the reader a grace period.
+ */
+export const MIN_TAKE_WAIT_MS = 50;
+
+/**
+ * How long the next take waits: until `flushIntervalMs` after the last batch was taken, at least
+ * MIN_TAKE_WAIT_MS. When preparing and storing the last batch took longer than the interval, the
+ * messages that waited on the server meanwhile are taken at once instead of after another full
+ * interval (at half the sustained rate: freshness p99 2.5-3.0 s -> 1.8-2.2 s, docs/BENCHMARKS.md);
+ * a quiet stream still closes a batch once an interval.
+ */
+export function takeWaitMs(lastTakenMs: number, nowMs: number, flushIntervalMs: number): number {
+  return Math.max(MIN_TAKE_WAIT_MS, lastTakenMs + flushIntervalMs - nowMs);
+}
+
+/**
  * Batches from a durable pull consumer, one pull request at a time on ONE long-lived inbox: up to
  * `max` messages and about `maxBytes`, or whatever arrived within `waitMs`.
  *
