@@ -156,10 +156,11 @@ function visitColumns(layout: Layout, schema: SchemaInfo): Record<string, VisitC
 }
 
 /**
- * One row per visit of `range` (its bot events too with `include_bots`) with the named columns: the table's rows for the
- * whole UTC days in it, and for the hours before and after them (a range in a site's own time zone
- * starts and ends off UTC midnight) the raw events of those hours grouped by visit, which is what
- * raw events give for a visit cut by the range. At most a day of events is grouped that way.
+ * One row per visit of `range` (its bot events too with `include_bots`) with the named columns:
+ * the table's rows for the whole UTC days in it, and for the hours before and after them (a range
+ * in a site's own time zone starts and ends off UTC midnight) the raw events of those hours
+ * grouped by visit, which is what raw events give for a visit cut by the range. At most a day of
+ * events is grouped that way.
  */
 export function visitRows(plan: QueryPlan, range: Range, p: Params, schema: SchemaInfo, names: readonly string[]): string {
   const layout = layoutOf(schema);
