@@ -45,7 +45,8 @@ export const SKETCH_MERGE = 'uniqCombinedMerge(12)';
 const SKETCH_STATE = 'uniqCombinedState(12)';
 
 type Grain = 'minute' | 'hour' | 'day';
-const GRAIN_MS: Record<Grain, number> = { minute: 60_000, hour: 3_600_000, day: 86_400_000 };
+export const DAY_MS = 86_400_000;
+const GRAIN_MS: Record<Grain, number> = { minute: 60_000, hour: 3_600_000, day: DAY_MS };
 /** Coarsest first: fewer rows to read. */
 const GRAIN_ORDER: readonly Grain[] = ['day', 'hour', 'minute'];
 
@@ -83,6 +84,11 @@ export interface RollupChoice {
 /** Metrics that come out of `uniq` sketches when answered from a rollup. */
 export const ROLLUP_SKETCHES: readonly MetricName[] = ['visitors', 'visits'];
 
+/** The plan's range and, if any, its comparison's. */
+function rangesOf(plan: QueryPlan): Range[] {
+  return plan.compare ? [plan.range, plan.compare] : [plan.range];
+}
+
 function aligned(r: Range, ms: number): boolean {
   return r.fromMs % ms === 0 && r.toMs % ms === 0;
 }
@@ -92,14 +98,14 @@ function aligned(r: Range, ms: number): boolean {
  * buckets of `ms` milliseconds: otherwise a table of such buckets would shift the numbers.
  */
 export function onWholeBuckets(plan: QueryPlan): (ms: number) => boolean {
-  const ranges = plan.compare ? [plan.range, plan.compare] : [plan.range];
+  const ranges = rangesOf(plan);
   const buckets = timeBucketsOnWhole(plan);
   return (ms) => ranges.every((r) => aligned(r, ms)) && buckets(ms);
 }
 
 /** Whether the plan's time buckets (if any, in its time zone) start on whole UTC buckets of `ms` milliseconds. */
 export function timeBucketsOnWhole(plan: QueryPlan): (ms: number) => boolean {
-  const ranges = plan.compare ? [plan.range, plan.compare] : [plan.range];
+  const ranges = rangesOf(plan);
   const unit = plan.time ? (plan.time.slice(5) as TimeUnit) : undefined;
   const buckets = unit ? ranges.flatMap((r) => bucketsBetween(unit, r.fromMs, r.toMs, plan.timezone, MAX_TIME_BUCKETS) ?? [Number.NaN]) : [];
   return (ms) => buckets.every((b) => b % ms === 0);
@@ -148,15 +154,19 @@ export function splitWhole(r: Range, ms: number): { whole?: Range; edges: Range[
   return { whole: { fromMs: from, toMs: to }, edges };
 }
 
-/** `ts` inside any of the ranges. */
-export function duringAny(ranges: readonly Range[], p: Params): string {
+/** What every read of raw events at a range's edges keeps: the site, `ts` inside an edge, no bots unless asked. */
+export function edgeWhere(plan: QueryPlan, edges: readonly Range[], p: Params): string[] {
   const ts = (ms: number) => p.add("DateTime64(3, 'UTC')", chDateTime(ms));
-  return `(${ranges.map((e) => `(ts >= ${ts(e.fromMs)} AND ts < ${ts(e.toMs)})`).join(' OR ')})`;
+  return [
+    `site_id = ${p.add('String', plan.siteId)}`,
+    `(${edges.map((e) => `(ts >= ${ts(e.fromMs)} AND ts < ${ts(e.toMs)})`).join(' OR ')})`,
+    ...(plan.includeBots ? [] : ['is_bot = 0']),
+  ];
 }
 
 /** `table`, or `table+events` when a range of the plan is read partly from raw events. */
 export function sourceLabel(table: string, plan: QueryPlan, grainMs: number): string {
-  const ranges = plan.compare ? [plan.range, plan.compare] : [plan.range];
+  const ranges = rangesOf(plan);
   return ranges.every((r) => splitWhole(r, grainMs).edges.length === 0) ? table : `${table}+${EVENTS_TABLE}`;
 }
 
@@ -196,7 +206,7 @@ function rollupRows(plan: QueryPlan, range: Range, rollup: RollupChoice, p: Para
   if (edges.length > 0) {
     const bucket = plan.time ? [`toDateTime(toStartOfInterval(ts, toIntervalSecond(${rollup.grainMs / 1000})), 'UTC') AS bucket`] : [];
     // The table's dimension columns bear the names of the events' own, so the same conditions apply.
-    const where = [`site_id = ${p.add('String', plan.siteId)}`, duringAny(edges, p), ...(plan.includeBots ? [] : ['is_bot = 0']), ...(rollup.where ? [rollup.where] : []), ...conds];
+    const where = [...edgeWhere(plan, edges, p), ...(rollup.where ? [rollup.where] : []), ...conds];
     const select = [...bucket, ...dims, ...measures.map((m) => `${m.raw} AS ${m.column}`)];
     parts.push(`SELECT ${select.join(', ')} FROM ${EVENTS_TABLE} WHERE ${where.join(' AND ')}${keys.length > 0 ? ` GROUP BY ${keys.join(', ')}` : ''}`);
   }

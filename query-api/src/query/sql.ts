@@ -139,6 +139,11 @@ export function needsSessions(plan: QueryPlan): boolean {
   );
 }
 
+/** The goal's condition over the columns `c` names, or `1` without a goal (splitGoal). */
+export function goalCondition(goal: readonly Filter[], c: Ctx): string {
+  return goal.length === 0 ? '1' : `(${goal.map((f) => filterExpr(f, c)).join(' AND ')})`;
+}
+
 /** With conversion_rate, positive event_name filters define the goal instead of narrowing the rows. */
 export function splitGoal(plan: QueryPlan): { where: Filter[]; goal: Filter[] } {
   if (!plan.metrics.includes('conversion_rate')) return { where: plan.filters, goal: [] };
@@ -272,7 +277,7 @@ export function buildQuery(plan: QueryPlan, opts: BuildOptions): BuiltQuery {
   const hasDims = plan.dimensions.length > 0;
   const den = opts.conversionDenominator === undefined ? undefined : p.add('UInt64', opts.conversionDenominator);
   // The goal condition, over the columns of whichever table the shape aggregates.
-  const goalExpr = (ctx: Ctx) => (goal.length === 0 ? '1' : `(${goal.map((f) => filterExpr(f, ctx)).join(' AND ')})`);
+  const goalExpr = (ctx: Ctx) => goalCondition(goal, ctx);
 
   // Session columns: prefixed aliases, because an alias equal to a column name would shadow that column.
   const sessionColumnList = Object.entries(sessionColumns(opts.schema)).map(([name, expr]) => `${expr} AS s_${name}`);

@@ -9,6 +9,7 @@ import {
   filterExpr,
   filterOn,
   flatMetric,
+  goalCondition,
   groupTail,
   needsSessions,
   sessionMetric,
@@ -48,7 +49,7 @@ export function buildVisitsJoinQuery(plan: QueryPlan, opts: BuildOptions): Built
   const { where, goal } = splitGoal(plan);
   const visitFilters = where.filter((f) => SESSION_DIMENSIONS.has(f.dimension));
   const eventFilters = where.filter((f) => !SESSION_DIMENSIONS.has(f.dimension));
-  const g = goal.length === 0 ? '1' : `(${goal.map((f) => filterExpr(f, c)).join(' AND ')})`;
+  const g = goalCondition(goal, c);
   const visitAttributes = new Set(plan.dimensions.filter((d) => SESSION_DIMENSIONS.has(d)));
   // The visit's row is needed for its shape or attributes; filters on attributes alone only narrow the events.
   const join = visitAttributes.size > 0 || plan.metrics.some((m) => SESSION_METRICS.has(m));

@@ -1,7 +1,7 @@
 import type { SchemaInfo } from '../schema-probe.js';
 import { isTimeDimension, type MetricName } from './catalog.js';
 import type { QueryPlan, Range } from './plan.js';
-import { bucketWhere, duringAny, splitWhole, timeBucketsOnWhole } from './rollups.js';
+import { DAY_MS, bucketWhere, edgeWhere, splitWhole, timeBucketsOnWhole } from './rollups.js';
 import {
   EVENTS_TABLE,
   Params,
@@ -32,7 +32,6 @@ export const VISITS_MIGRATION = '0008_visits_rollup';
  */
 export const VISIT_ATTRIBUTES_MIGRATION = '0009_visit_attributes';
 
-export const DAY_MS = 86_400_000;
 
 const VISIT_METRICS: ReadonlySet<MetricName> = new Set([
   'visitors',
@@ -178,8 +177,7 @@ export function visitRows(plan: QueryPlan, range: Range, p: Params, schema: Sche
     );
   }
   if (edges.length > 0) {
-    const where = [`site_id = ${p.add('String', plan.siteId)}`, ...(plan.includeBots ? [] : ['is_bot = 0']), duringAny(edges, p)];
-    parts.push(`SELECT ${pick('raw')}\n  FROM ${EVENTS_TABLE}\n  WHERE ${where.join(' AND ')}\n  GROUP BY session_id, toDate(ts)`);
+    parts.push(`SELECT ${pick('raw')}\n  FROM ${EVENTS_TABLE}\n  WHERE ${edgeWhere(plan, edges, p).join(' AND ')}\n  GROUP BY session_id, toDate(ts)`);
   }
   return parts.join('\n  UNION ALL\n  ');
 }
