@@ -110,6 +110,7 @@ export function createAggregator(options: AggregatorOptions): Aggregator {
       retryInitialMs: cfg.retryInitialMs,
       retryMaxMs: cfg.retryMaxMs,
       ackWaitMs: cfg.ackWaitMs,
+      maxDeliveries: cfg.maxDeliveries,
       stopping,
       onAttempt: (err) => {
         st.lastError = err === undefined ? null : err instanceof Error ? err.message : String(err);
@@ -248,6 +249,8 @@ export function createAggregator(options: AggregatorOptions): Aggregator {
           const { applied } = await storeExclusively(storage, storeLock, () =>
             migrate(storage, {
               ...(cfg.cluster !== undefined ? { cluster: cfg.cluster } : {}),
+              ...(cfg.sharded ? { sharded: true } : {}),
+              ...(cfg.database !== undefined ? { database: cfg.database } : {}),
               ...(cfg.eventsTtlDays !== undefined ? { eventsTtlDays: cfg.eventsTtlDays } : {}),
             }),
           );

@@ -30,6 +30,8 @@ export interface BatchDeps {
   retryInitialMs: number;
   retryMaxMs: number;
   ackWaitMs: number;
+  /** A message delivered more often than this goes to the DLQ instead of through the pipeline. */
+  maxDeliveries: number;
   stopping(): boolean;
   /** Called with the error of each failed attempt and with undefined after a success. */
   onAttempt(err: unknown): void;
@@ -67,11 +69,23 @@ function pipelineDeps(held: Set<JsMsg>, d: BatchDeps): PipelineDeps {
   };
 }
 
-/** Steps 1–3 of the shared pipeline (decode + enrich, excluded paths, visits); no ClickHouse. */
+/**
+ * Steps 1–3 of the shared pipeline (decode + enrich, excluded paths, visits); no ClickHouse.
+ * A message JetStream has delivered more than `maxDeliveries` times was never finished: what
+ * fails in the pipeline is retried while the message is held, so it is one that took its
+ * aggregator down each time (or a run of restarts in the middle of its batch). It goes to the DLQ
+ * like an undecodable one rather than down every aggregator in turn; it stays in `EVENTS`, so a
+ * replay of its range reads it again.
+ */
 export async function prepareBatch(msgs: JsMsg[], d: BatchDeps): Promise<HeldBatch> {
   const held = new Set(msgs);
   try {
-    return { msgs, held, pre: await preparePipeline(msgs, pipelineDeps(held, d)) };
+    const worn = msgs.filter((m) => m.info.deliveryCount > d.maxDeliveries);
+    const pre = await preparePipeline(worn.length === 0 ? msgs : msgs.filter((m) => !worn.includes(m)), pipelineDeps(held, d));
+    for (const msg of worn) {
+      pre.poison.push({ msg, reason: `delivered ${msg.info.deliveryCount} times (more than ${d.maxDeliveries}) without being stored` });
+    }
+    return { msgs, held, pre };
   } catch (err) {
     releaseBatch({ held });
     throw err;

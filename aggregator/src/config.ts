@@ -29,6 +29,8 @@ export const DEFAULT_MAX_ACK_PENDING = 20_000;
 export const DEFAULT_STREAM_REPLICAS = 1;
 export const DEFAULT_RETRY_INITIAL_MS = 250;
 export const DEFAULT_RETRY_MAX_MS = 15_000;
+/** A message JetStream delivered this often without being stored is set aside (EVENTS_DLQ). */
+export const DEFAULT_MAX_DELIVERIES = 20;
 export const DEFAULT_LAG_REFRESH_MS = 5000;
 
 export interface AggregatorOptions {
@@ -43,9 +45,15 @@ export interface AggregatorOptions {
   streamReplicas?: number;
   retryInitialMs?: number;
   retryMaxMs?: number;
+  /** Deliveries after which a message that was never stored goes to `EVENTS_DLQ` (default 20). */
+  maxDeliveries?: number;
   /** Apply schema migrations in `start()` (default true); `cluster` renders ON CLUSTER DDL. */
   migrate?: boolean;
   cluster?: string;
+  /** Local tables on each shard under Distributed ones (needs `cluster`); see ARCHITECTURE.md, "Cluster layouts". */
+  sharded?: boolean;
+  /** Database the Distributed tables point at (default `default`). */
+  database?: string;
   /** Raw events TTL in days, applied by the migrations (unset = kept forever). */
   eventsTtlDays?: number;
   /** How far the watermark stays behind the oldest unfinished message (collector publish delay). */
@@ -73,8 +81,11 @@ export interface AggregatorConfig {
   streamReplicas: number;
   retryInitialMs: number;
   retryMaxMs: number;
+  maxDeliveries: number;
   migrate: boolean;
   cluster: string | undefined;
+  sharded: boolean;
+  database: string | undefined;
   eventsTtlDays: number | undefined;
   watermarkMarginMs: number;
   lagRefreshMs: number;
@@ -106,8 +117,11 @@ export function resolveConfig(o: AggregatorOptions): AggregatorConfig {
     streamReplicas: int('streamReplicas', o.streamReplicas, DEFAULT_STREAM_REPLICAS, 1, 5),
     retryInitialMs: int('retryInitialMs', o.retryInitialMs, DEFAULT_RETRY_INITIAL_MS, 1),
     retryMaxMs: int('retryMaxMs', o.retryMaxMs, DEFAULT_RETRY_MAX_MS, 1),
+    maxDeliveries: int('maxDeliveries', o.maxDeliveries, DEFAULT_MAX_DELIVERIES, 2),
     migrate: o.migrate ?? true,
     cluster: o.cluster,
+    sharded: o.sharded ?? false,
+    database: o.database,
     eventsTtlDays: o.eventsTtlDays === undefined ? undefined : int('eventsTtlDays', o.eventsTtlDays, 0, 1),
     watermarkMarginMs: int('watermarkMarginMs', o.watermarkMarginMs, DEFAULT_WATERMARK_MARGIN_MS, 0),
     lagRefreshMs: int('lagRefreshMs', o.lagRefreshMs, DEFAULT_LAG_REFRESH_MS, 100),
@@ -117,6 +131,8 @@ export function resolveConfig(o: AggregatorOptions): AggregatorConfig {
   if (cfg.storeLock !== 'process' && cfg.storeLock !== 'nats') {
     throw new ConfigError('storeLock', `must be 'process' or 'nats', got ${JSON.stringify(cfg.storeLock)}`);
   }
+  if (typeof cfg.sharded !== 'boolean') throw new ConfigError('sharded', 'must be a boolean');
+  if (cfg.sharded && cfg.cluster === undefined) throw new ConfigError('sharded', 'a sharded layout needs `cluster`');
   if (cfg.retryMaxMs < cfg.retryInitialMs) throw new ConfigError('retryMaxMs', 'must be >= retryInitialMs');
   if (cfg.maxAckPending < cfg.batchMaxMessages) {
     throw new ConfigError('maxAckPending', 'must be >= batchMaxMessages or a batch can never fill');

@@ -1,15 +1,14 @@
-import { join } from 'node:path';
 import { connect } from 'nats';
 import { createAggregator } from './aggregator.js';
 import { ConfigError } from './errors.js';
 import { jsonLogger } from './log.js';
 import { DEFAULT_AGGREGATOR_PORT, createStatusServer } from './status-server.js';
-import { createStorage } from './storage/index.js';
+import { clickhouseFromEnv, createStorage } from './storage/index.js';
 
 /**
  * Standalone aggregator. Env: NATS_URL (nats://127.0.0.1:4222, comma-separated for a cluster),
- * CLICKHOUSE_URL (+ CLICKHOUSE_USER, CLICKHOUSE_PASSWORD, CLICKHOUSE_DATABASE, CLICKHOUSE_CLUSTER)
- * or else embedded chDB in DATA_DIR/clickhouse (DATA_DIR default ./data), AGGREGATOR_PORT (8082),
+ * CLICKHOUSE_URL (+ CLICKHOUSE_USER, CLICKHOUSE_PASSWORD, CLICKHOUSE_DATABASE, CLICKHOUSE_CLUSTER,
+ * CLICKHOUSE_SHARDED) or else embedded chDB in DATA_DIR/clickhouse (DATA_DIR default ./data), AGGREGATOR_PORT (8082),
  * AGGREGATOR_HOST (0.0.0.0), STREAM_REPLICAS (1), EVENTS_TTL_DAYS (unset = keep raw events).
  */
 const logger = jsonLogger();
@@ -25,15 +24,8 @@ function intEnv(name: string, dflt: number): number {
 async function main(): Promise<void> {
   const env = process.env;
   const natsUrl = env.NATS_URL || 'nats://127.0.0.1:4222';
-  const clickhouseUrl = env.CLICKHOUSE_URL || undefined;
-  const storage = clickhouseUrl
-    ? createStorage({
-        url: clickhouseUrl,
-        ...(env.CLICKHOUSE_USER ? { username: env.CLICKHOUSE_USER } : {}),
-        ...(env.CLICKHOUSE_PASSWORD ? { password: env.CLICKHOUSE_PASSWORD } : {}),
-        ...(env.CLICKHOUSE_DATABASE ? { database: env.CLICKHOUSE_DATABASE } : {}),
-      })
-    : createStorage({ path: join(env.DATA_DIR || './data', 'clickhouse') });
+  const clickhouse = clickhouseFromEnv(env);
+  const storage = createStorage(clickhouse.storage);
   // One KV request per visitor per batch: without async traces nats.js skips capturing two stack
   // traces per request (14–19 % of the aggregator's own CPU time in the benchmark's profiles).
   const nats = await connect({ servers: natsUrl.split(','), name: 'pulse-aggregator', maxReconnectAttempts: -1, noAsyncTraces: true });
@@ -43,7 +35,7 @@ async function main(): Promise<void> {
     logger,
     streamReplicas: intEnv('STREAM_REPLICAS', 1),
     ...(env.EVENTS_TTL_DAYS ? { eventsTtlDays: intEnv('EVENTS_TTL_DAYS', 0) } : {}),
-    ...(env.CLICKHOUSE_CLUSTER ? { cluster: env.CLICKHOUSE_CLUSTER } : {}),
+    ...clickhouse.layout,
   });
   const status = createStatusServer({
     aggregator,

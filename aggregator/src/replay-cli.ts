@@ -7,7 +7,7 @@ import { silentLogger } from './log.js';
 import { createReplayManager, parseReplayRequest } from './replay/manager.js';
 import { renderProgress } from './replay/progress.js';
 import type { ReplayStatus } from './replay/types.js';
-import { createStorage, migrate } from './storage/index.js';
+import { clickhouseFromEnv, createStorage, migrate } from './storage/index.js';
 
 /**
  * `npm run replay -- --from <ISO> --to <ISO> [--site <site_id>] [--batch <messages>]`
@@ -111,17 +111,11 @@ async function viaQueryApi(base: string, token: string, req: { from: string; to:
 
 async function direct(req: { from: string; to: string; site?: string; batch?: number }): Promise<ReplayStatus> {
   const env = process.env;
-  const storage = env.CLICKHOUSE_URL
-    ? createStorage({
-        url: env.CLICKHOUSE_URL,
-        ...(env.CLICKHOUSE_USER ? { username: env.CLICKHOUSE_USER } : {}),
-        ...(env.CLICKHOUSE_PASSWORD ? { password: env.CLICKHOUSE_PASSWORD } : {}),
-        ...(env.CLICKHOUSE_DATABASE ? { database: env.CLICKHOUSE_DATABASE } : {}),
-      })
-    : createStorage({ path: join(env.DATA_DIR || './data', 'clickhouse') });
+  const clickhouse = clickhouseFromEnv(env);
+  const storage = createStorage(clickhouse.storage);
   const nats = await connect({ servers: (env.NATS_URL || 'nats://127.0.0.1:4222').split(','), name: 'pulse-replay-cli' });
   try {
-    await migrate(storage, env.CLICKHOUSE_CLUSTER ? { cluster: env.CLICKHOUSE_CLUSTER } : {});
+    await migrate(storage, clickhouse.layout);
     const manager = createReplayManager({ nats, storage, logger: silentLogger, ...(req.batch ? { batchMaxMessages: req.batch } : {}) });
     const { replay_id } = await manager.start({ from: req.from, to: req.to, ...(req.site ? { site_id: req.site } : {}) });
     process.on('SIGINT', () => {

@@ -16,7 +16,8 @@ export interface ConsumerSettings {
 
 /**
  * The durable pull consumer every aggregator shares. Unlimited deliveries: a message is only
- * ever finished by an ack after ClickHouse has its rows, or by a term after it went to the DLQ.
+ * ever finished by an ack after ClickHouse has its rows, or by a term after it went to the DLQ
+ * (the aggregator sends one there itself once it was delivered more than `maxDeliveries` times).
  */
 export async function ensureConsumer(jsm: JetStreamManager, c: ConsumerSettings): Promise<void> {
   try {

@@ -3,6 +3,7 @@ import { connect } from 'nats';
 import { AGGREGATOR_CONSUMER, DLQ_STREAM, EVENTS_INGEST_SUBJECT, EVENTS_STREAM } from '@pulse/protocol';
 import { createAggregator, silentLogger, type Aggregator } from '../src/index.js';
 import { MIGRATIONS } from '../src/storage/index.js';
+import { ensureConsumer, ensureStreams } from '../src/streams.js';
 import { faulty } from './helpers/faulty-storage.js';
 import { memoryLogger } from './helpers/memory-logger.js';
 import { count, fixture, publish, record, SITE, UA_CHROME_WIN, UA_IPHONE, waitFor, type Fixture } from './helpers/fixture.js';
@@ -139,6 +140,39 @@ describe('aggregator', () => {
       const s = await consumerState();
       return s.pending === 0 && s.ackPending === 0;
     });
+  });
+
+  it('sets aside a message delivered more than maxDeliveries times and stores the ones after it', async () => {
+    const jsm = await f.nc.jetstreamManager();
+    await ensureStreams(jsm, { maxAgeMs: 86_400_000, replicas: 1 });
+    await ensureConsumer(jsm, { ackWaitMs: 30_000, maxAckPending: 1000 });
+    const worn = await publish(f.js, [record({}, 3)]);
+    // Three deliveries that never finished (an aggregator that died with it, three times).
+    const consumer = await f.js.consumers.get(EVENTS_STREAM, AGGREGATOR_CONSUMER);
+    for (let i = 1; i <= 3; i++) {
+      const m = await consumer.next({ expires: 5000 });
+      expect(m?.seq).toBe(worn);
+      expect(m?.info.deliveryCount).toBe(i);
+      m?.nak();
+    }
+    await publish(f.js, [record({}, 2)]);
+    const a = aggregator({ maxDeliveries: 3 });
+    await a.start();
+    await waitFor('2 rows', async () => (await count(f.storage)) === 2);
+    await waitFor('1 dead letter', async () => (await jsm.streams.info(DLQ_STREAM)).state.messages === 1);
+    const dead = await jsm.streams.getMessage(DLQ_STREAM, { seq: 1 });
+    expect(Number(dead.header.get('Pulse-Source-Seq'))).toBe(worn);
+    expect(dead.header.get('Pulse-Dlq-Reason')).toBe('delivered 4 times (more than 3) without being stored');
+    await waitFor('all finished', async () => {
+      const s = await consumerState();
+      return s.pending === 0 && s.ackPending === 0;
+    });
+    expect(await count(f.storage)).toBe(2);
+    expect(await a.metrics.registry.getSingleMetricAsString('pulse_aggregator_messages_total')).toMatch(/outcome="dlq"} 1/);
+  });
+
+  it('refuses maxDeliveries below 2, naming it', () => {
+    expect(() => createAggregator({ nats: f.nc, storage: f.storage, maxDeliveries: 1 })).toThrow(/maxDeliveries/);
   });
 
   it('counts a batch once when the insert landed but its answer was lost (same token on retry)', async () => {

@@ -1,12 +1,11 @@
-import { resolve } from 'node:path';
 import { connect } from 'nats';
 import { DEFAULT_QUERY_PORT } from '@pulse/protocol';
 import { createReplayManager } from '@pulse/aggregator';
-import { createStorage, type Storage } from '@pulse/aggregator/storage';
+import { clickhouseFromEnv, createStorage, type Storage } from '@pulse/aggregator/storage';
 import { createQueryApi } from './app.js';
 import { jsonLogger } from './log.js';
 
-/** Standalone query API: `QUERY_PORT`, `QUERY_HOST`, `NATS_URL`, `CLICKHOUSE_URL` (else chDB in `DATA_DIR`), `ADMIN_TOKEN`. */
+/** Standalone query API: `QUERY_PORT`, `QUERY_HOST`, `NATS_URL`, `CLICKHOUSE_*` (`clickhouseFromEnv`; else chDB in `DATA_DIR`), `ADMIN_TOKEN`. */
 async function main(): Promise<void> {
   const log = jsonLogger();
   const env = process.env;
@@ -17,14 +16,7 @@ async function main(): Promise<void> {
   }
   const port = Number(env.QUERY_PORT ?? DEFAULT_QUERY_PORT);
   const nats = await connect({ servers: (env.NATS_URL ?? 'nats://127.0.0.1:4222').split(','), name: 'pulse-query-api', maxReconnectAttempts: -1, noAsyncTraces: true });
-  const storage: Storage = env.CLICKHOUSE_URL
-    ? createStorage({
-        url: env.CLICKHOUSE_URL,
-        ...(env.CLICKHOUSE_USER ? { username: env.CLICKHOUSE_USER } : {}),
-        ...(env.CLICKHOUSE_PASSWORD ? { password: env.CLICKHOUSE_PASSWORD } : {}),
-        ...(env.CLICKHOUSE_DATABASE ? { database: env.CLICKHOUSE_DATABASE } : {}),
-      })
-    : createStorage({ path: resolve(env.DATA_DIR ?? './data', 'clickhouse') });
+  const storage: Storage = createStorage(clickhouseFromEnv(env).storage);
   // Replays started through this API run in this process (reading the stream, writing staging tables).
   const replays = createReplayManager({ nats, storage, logger: log });
   const api = createQueryApi({

@@ -284,6 +284,7 @@ export function openApiDocument(): Record<string, unknown> {
             },
             '400': err('Invalid body (the message names the field) or range (`invalid_range`: `from` not before `to`, or in the future).'),
             '409': err('A running replay overlaps this range and site (`replay_conflict`; the message names it).'),
+            '501': err('The ClickHouse schema is sharded (Distributed tables), where replays are not supported yet (`unsupported_layout`); nothing was written.'),
             ...replayErrors,
           },
         },

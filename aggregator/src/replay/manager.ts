@@ -8,6 +8,7 @@ import { watchSiteRules, type SiteRules } from '../site-rules.js';
 import { ARCHIVE_TABLE } from '../storage/schema-archive.js';
 import type { Storage } from '../storage/types.js';
 import { memorySessionStore, replaySaltSource } from './deps.js';
+import { refuseShardedLayout } from './layout.js';
 import { runReplay } from './runner.js';
 import { dropStaging, stagingFor, stagingIds } from './staging.js';
 import { ReplayStore } from './store.js';
@@ -225,6 +226,7 @@ export function createReplayManager(o: ReplayManagerOptions): ReplayManager {
       if (closing) throw new ReplayError('closed', 'the replay manager is closed');
       const { fromMs, toMs, siteId } = parseReplayRequest(req);
       const ctx = await ready();
+      await refuseShardedLayout(storage);
       // An insert a killed aggregator left half-done is completed before anything is read or
       // swapped: completed after a swap, it would add its rows on top of the replayed ones.
       const settled = await storage.settle();

@@ -14,7 +14,7 @@ describe('DDL for one node and for a cluster', () => {
 
   it('renders ON CLUSTER and Replicated engines for a cluster, and nothing else differs', () => {
     const one = MIGRATIONS.flatMap((m) => m.statements(ddlContext()).map(stepSql));
-    const many = MIGRATIONS.flatMap((m) => m.statements(ddlContext('pulse')).map(stepSql));
+    const many = MIGRATIONS.flatMap((m) => m.statements(ddlContext({ cluster: 'pulse' })).map(stepSql));
     expect(many).toHaveLength(one.length);
     for (const s of many.filter((x) => /^(CREATE|ALTER|TRUNCATE)/.test(x))) expect(s).toContain(' ON CLUSTER `pulse`');
     const joined = many.join('\n');
@@ -24,6 +24,6 @@ describe('DDL for one node and for a cluster', () => {
   });
 
   it('refuses a cluster name that could inject SQL', () => {
-    expect(() => ddlContext('x` ; DROP TABLE events; --')).toThrow(ConfigError);
+    expect(() => ddlContext({ cluster: 'x` ; DROP TABLE events; --' })).toThrow(ConfigError);
   });
 });

@@ -4,8 +4,8 @@ export type MergeTreeKind = 'MergeTree' | 'ReplacingMergeTree' | 'AggregatingMer
 
 /**
  * What changes between a single node (chDB or one server) and a cluster: the ON CLUSTER clause,
- * Replicated engines, and where insert deduplication is configured. Migrations render their DDL
- * through this so the same migration serves both.
+ * Replicated engines, where insert deduplication is configured and, on a sharded cluster, where
+ * rows are stored. Migrations render their DDL through this so the same migration serves all three.
  */
 export interface DdlContext {
   /** `''` or ` ON CLUSTER `name`` (leading space included). */
@@ -18,6 +18,73 @@ export interface DdlContext {
    * deduplicate through Keeper by default.
    */
   readonly dedupSettings: string;
+  /**
+   * The table that stores `name`'s rows on each node: `name` itself, or on a sharded cluster
+   * `name_local`, under a Distributed `name` that every reader and writer uses. DDL that touches
+   * storage (engines, indexes, TTL, TRUNCATE, the source and target of a materialized view) names
+   * the local table; a column is added to both.
+   */
+  local(name: string): string;
+  /**
+   * The Distributed table `name` over `local(name)`, rows placed by `shardingKey`; no statement
+   * unless sharded. Created right after the local table, with its columns.
+   */
+  distributed(name: string, shardingKey: string): string[];
+  /** The tables a column added to `name` must be added to: the local one, and the Distributed one over it. */
+  columnTables(name: string): string[];
+}
+
+export interface DdlOptions {
+  /** Cluster name (`remote_servers`): renders ON CLUSTER and Replicated engines. */
+  cluster?: string;
+  /**
+   * Many shards: every table becomes `<name>_local` on each shard plus a Distributed `<name>`
+   * over them, placed by site (a site's rows, rollups and visits all live on one shard). Needs
+   * `cluster`.
+   */
+  sharded?: boolean;
+  /** Database the Distributed tables point at (their local tables' database on every shard). */
+  database?: string;
+}
+
+/** How many recent insert blocks a non-replicated table remembers for token deduplication. */
+export const DEDUP_WINDOW = 10_000;
+
+/** Suffix of the per-shard tables under a Distributed table. */
+export const LOCAL_SUFFIX = '_local';
+
+/** The database Distributed tables point at unless told otherwise (the server's default). */
+export const DEFAULT_DATABASE = 'default';
+
+/**
+ * Rows of one site stay on one shard: its rollups and visits are whole there, so queries that
+ * join or filter by subquery can run shard-locally (`distributed_product_mode = 'local'`).
+ */
+export const SITE_SHARDING_KEY = 'cityHash64(site_id)';
+
+const IDENTIFIER = /^[A-Za-z0-9_.-]+$/;
+
+export function ddlContext(opts: DdlOptions = {}): DdlContext {
+  const { cluster, sharded = false, database = DEFAULT_DATABASE } = opts;
+  if (cluster !== undefined && !IDENTIFIER.test(cluster)) {
+    throw new ConfigError('cluster', `invalid cluster name ${JSON.stringify(cluster)}`);
+  }
+  if (!IDENTIFIER.test(database)) throw new ConfigError('database', `invalid database name ${JSON.stringify(database)}`);
+  if (sharded && cluster === undefined) throw new ConfigError('sharded', 'a sharded layout needs a cluster name');
+  const replicated = cluster !== undefined;
+  const onCluster = replicated ? ` ON CLUSTER \`${cluster}\`` : '';
+  const local = (name: string): string => (sharded ? `${name}${LOCAL_SUFFIX}` : name);
+  return {
+    onCluster,
+    engine: (kind, args = '') => `${replicated ? `Replicated${kind}` : kind}(${args})`,
+    dedupSettings: replicated ? '' : `non_replicated_deduplication_window = ${DEDUP_WINDOW}`,
+    local,
+    distributed: (name, shardingKey) =>
+      sharded
+        ? [`CREATE TABLE IF NOT EXISTS ${name}${onCluster} AS ${local(name)}\nENGINE = Distributed('${cluster}', '${database}', ${local(name)}, ${shardingKey})`]
+        : [],
+    columnTables: (name) => (sharded ? [local(name), name] : [name]),
+  };
 }
 
 /**
@@ -29,23 +96,6 @@ export type MigrationStep = string | { readonly sql: string; readonly unlessExis
 
 export function stepSql(step: MigrationStep): string {
   return typeof step === 'string' ? step : step.sql;
-}
-
-/** How many recent insert blocks a non-replicated table remembers for token deduplication. */
-export const DEDUP_WINDOW = 10_000;
-
-const CLUSTER_NAME = /^[A-Za-z0-9_.-]+$/;
-
-export function ddlContext(cluster?: string): DdlContext {
-  if (cluster !== undefined && !CLUSTER_NAME.test(cluster)) {
-    throw new ConfigError('cluster', `invalid cluster name ${JSON.stringify(cluster)}`);
-  }
-  const replicated = cluster !== undefined;
-  return {
-    onCluster: replicated ? ` ON CLUSTER \`${cluster}\`` : '',
-    engine: (kind, args = '') => `${replicated ? `Replicated${kind}` : kind}(${args})`,
-    dedupSettings: replicated ? '' : `non_replicated_deduplication_window = ${DEDUP_WINDOW}`,
-  };
 }
 
 /** `SETTINGS a, b` from the non-empty parts, or ''. */

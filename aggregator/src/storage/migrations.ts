@@ -1,6 +1,6 @@
 import { MigrationError, StorageError } from '../errors.js';
-import { ddlContext, tableSettings, type DdlContext, type MigrationStep } from './ddl.js';
-import { createArchiveTable } from './schema-archive.js';
+import { ddlContext, SITE_SHARDING_KEY, tableSettings, type DdlContext, type DdlOptions, type MigrationStep } from './ddl.js';
+import { ARCHIVE_TABLE, createArchiveTable } from './schema-archive.js';
 import { createEventsTable, EVENTS_TABLE } from './schema-events.js';
 import { countsOnlyStatements, FIRST_ROLLUPS, PATHS_BY_PATH_ROLLUP, PATHS_ROLLUP, rollupStatements, FIRST_VISITS_ROLLUP, SITE_ROLLUP, sketchStatements, visitAttributeStatements } from './schema-rollups.js';
 import type { Storage } from './types.js';
@@ -21,18 +21,21 @@ export interface Migration {
 }
 
 export const MIGRATIONS: readonly Migration[] = [
-  { id: '0001_events', statements: (ctx) => [createEventsTable(ctx)] },
+  { id: '0001_events', statements: (ctx) => [createEventsTable(ctx), ...ctx.distributed(EVENTS_TABLE, SITE_SHARDING_KEY)] },
   {
     id: '0002_acquisition_and_dedup_index',
     statements: (ctx) => [
-      `ALTER TABLE ${EVENTS_TABLE}${ctx.onCluster} ADD COLUMN IF NOT EXISTS source LowCardinality(String) AFTER utm_content`,
-      `ALTER TABLE ${EVENTS_TABLE}${ctx.onCluster} ADD COLUMN IF NOT EXISTS medium LowCardinality(String) AFTER source`,
+      ...ctx.columnTables(EVENTS_TABLE).flatMap((t) => [
+        `ALTER TABLE ${t}${ctx.onCluster} ADD COLUMN IF NOT EXISTS source LowCardinality(String) AFTER utm_content`,
+        `ALTER TABLE ${t}${ctx.onCluster} ADD COLUMN IF NOT EXISTS medium LowCardinality(String) AFTER source`,
+      ]),
       // The client-event-id dedup lookup probes recent events by id.
-      `ALTER TABLE ${EVENTS_TABLE}${ctx.onCluster} ADD INDEX IF NOT EXISTS idx_event_id event_id TYPE bloom_filter(0.001) GRANULARITY 1`,
+      `ALTER TABLE ${ctx.local(EVENTS_TABLE)}${ctx.onCluster} ADD INDEX IF NOT EXISTS idx_event_id event_id TYPE bloom_filter(0.001) GRANULARITY 1`,
     ],
   },
   { id: '0003_rollups', statements: (ctx) => FIRST_ROLLUPS.flatMap((r) => rollupStatements(ctx, r, 'first')) },
-  { id: '0004_archive', statements: (ctx) => [createArchiveTable(ctx)] },
+  // Sharded by sequence: a repeated archive insert lands on the shard that holds the first.
+  { id: '0004_archive', statements: (ctx) => [createArchiveTable(ctx), ...ctx.distributed(ARCHIVE_TABLE, 'stream_seq')] },
   // Small visitors/visits sketches the query API can merge in microseconds (the views stop
   // computing the `uniq` states nobody reads), and a per-path rollup of all events so "Top pages"
   // with visitors need not scan raw events.
@@ -54,14 +57,18 @@ export const MIGRATIONS: readonly Migration[] = [
   { id: '0009_visit_attributes', statements: visitAttributeStatements },
 ];
 
-function createMigrationsTable(ctx: DdlContext): string {
-  return `CREATE TABLE IF NOT EXISTS ${MIGRATIONS_TABLE}${ctx.onCluster} (
+/** The table of applied migrations (on a sharded cluster, local tables under a Distributed one). */
+export function createMigrationsTable(ctx: DdlContext): string[] {
+  return [
+    `CREATE TABLE IF NOT EXISTS ${ctx.local(MIGRATIONS_TABLE)}${ctx.onCluster} (
   id String,
   applied_at DateTime64(3, 'UTC')
 )
 ENGINE = ${ctx.engine('ReplacingMergeTree', 'applied_at')}
 ORDER BY id
-${tableSettings()}`;
+${tableSettings()}`,
+    ...ctx.distributed(MIGRATIONS_TABLE, 'cityHash64(id)'),
+  ];
 }
 
 async function appliedIds(storage: Storage): Promise<Set<string>> {
@@ -71,11 +78,10 @@ async function appliedIds(storage: Storage): Promise<Set<string>> {
 
 /**
  * Applies the migrations not yet recorded, in order; a second run is a no-op.
- * `cluster` renders ON CLUSTER DDL with Replicated engines.
+ * `cluster` renders ON CLUSTER DDL with Replicated engines; `sharded` adds a Distributed table
+ * over per-shard tables (ARCHITECTURE.md, "Cluster layouts").
  */
-export interface MigrateOptions {
-  /** Render ON CLUSTER DDL with Replicated engines (a single-shard replicated cluster). */
-  cluster?: string;
+export interface MigrateOptions extends DdlOptions {
   /** Raw events older than this many days are dropped by ClickHouse (TTL); rollups are kept. */
   eventsTtlDays?: number;
   /** Defaults to MIGRATIONS; tests pass a prefix to reproduce an older data directory. */
@@ -83,9 +89,13 @@ export interface MigrateOptions {
 }
 
 export async function migrate(storage: Storage, opts: MigrateOptions = {}): Promise<{ applied: string[] }> {
-  const ctx = ddlContext(opts.cluster);
+  const ctx = ddlContext({
+    ...(opts.cluster !== undefined ? { cluster: opts.cluster } : {}),
+    ...(opts.sharded !== undefined ? { sharded: opts.sharded } : {}),
+    ...(opts.database !== undefined ? { database: opts.database } : {}),
+  });
   const list = opts.migrations ?? MIGRATIONS;
-  await runStatement(storage, 'schema_migrations', createMigrationsTable(ctx));
+  for (const sql of createMigrationsTable(ctx)) await runStatement(storage, 'schema_migrations', sql);
   const done = await appliedIds(storage);
   const applied: string[] = [];
   for (const m of [...list].sort((a, b) => a.id.localeCompare(b.id))) {
@@ -108,7 +118,7 @@ export async function migrate(storage: Storage, opts: MigrateOptions = {}): Prom
     await runStatement(
       storage,
       'ttl',
-      `ALTER TABLE ${EVENTS_TABLE}${ctx.onCluster} MODIFY TTL toDateTime(ts) + INTERVAL ${opts.eventsTtlDays} DAY`,
+      `ALTER TABLE ${ctx.local(EVENTS_TABLE)}${ctx.onCluster} MODIFY TTL toDateTime(ts) + INTERVAL ${opts.eventsTtlDays} DAY`,
     );
   }
   return { applied };

@@ -10,7 +10,7 @@ export const ARCHIVE_TABLE = 'events_archive';
  * collapses on merge, and readers take one row per sequence (`LIMIT 1 BY stream_seq`).
  */
 export function createArchiveTable(ctx: DdlContext): string {
-  return `CREATE TABLE IF NOT EXISTS ${ARCHIVE_TABLE}${ctx.onCluster} (
+  return `CREATE TABLE IF NOT EXISTS ${ctx.local(ARCHIVE_TABLE)}${ctx.onCluster} (
   stream_seq UInt64,
   stream_time DateTime64(3, 'UTC'),
   body String CODEC(ZSTD(3))

@@ -43,7 +43,7 @@ export const EVENTS_COLUMNS = `
  * exact time, is in the key because a client retry may carry a clock correction a few ms apart.
  */
 export function createEventsTable(ctx: DdlContext, table = EVENTS_TABLE): string {
-  return `CREATE TABLE IF NOT EXISTS ${table}${ctx.onCluster} (${EVENTS_COLUMNS}
+  return `CREATE TABLE IF NOT EXISTS ${ctx.local(table)}${ctx.onCluster} (${EVENTS_COLUMNS}
 )
 ENGINE = ${ctx.engine('ReplacingMergeTree', 'received_at')}
 PARTITION BY toYYYYMM(ts)

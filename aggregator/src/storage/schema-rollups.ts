@@ -1,4 +1,4 @@
-import { tableSettings, type DdlContext, type MigrationStep } from './ddl.js';
+import { SITE_SHARDING_KEY, tableSettings, type DdlContext, type MigrationStep } from './ddl.js';
 import { EVENTS_TABLE } from './schema-events.js';
 
 /**
@@ -306,7 +306,7 @@ export function rollupStatements(ctx: DdlContext, r: Rollup, set: MeasureSet = '
   const measures = r.measures
     ? `\n${Object.entries(r.measures.columns).map(([n, t]) => `  ${n} ${t}`).join(',\n')}`
     : `${FIRST_MEASURES}${sketches}`;
-  const create = `CREATE TABLE IF NOT EXISTS ${r.table}${ctx.onCluster} (
+  const create = `CREATE TABLE IF NOT EXISTS ${ctx.local(r.table)}${ctx.onCluster} (
   site_id String,
   bucket DateTime('UTC'),
 ${dims.join('\n')}${measures}
@@ -323,11 +323,14 @@ ${tableSettings(ctx.dedupSettings, granularity)}`;
     : `SELECT * FROM (${selectSql(r, EVENTS_TABLE, set)})`;
   const backfill = `INSERT INTO ${r.table}${columns}
 ${source}`;
-  const view = `CREATE MATERIALIZED VIEW IF NOT EXISTS ${r.view}${ctx.onCluster} TO ${r.table} AS
-${selectSql(r, EVENTS_TABLE, set)}`;
+  // On a sharded cluster the view runs on each shard, from its events to its rollup; the
+  // backfill above reads and writes through the Distributed tables.
+  const view = `CREATE MATERIALIZED VIEW IF NOT EXISTS ${r.view}${ctx.onCluster} TO ${ctx.local(r.table)} AS
+${selectSql(r, ctx.local(EVENTS_TABLE), set)}`;
   return [
     create,
-    { sql: `TRUNCATE TABLE ${r.table}${ctx.onCluster}`, unlessExists: r.view },
+    ...ctx.distributed(r.table, SITE_SHARDING_KEY),
+    { sql: `TRUNCATE TABLE ${ctx.local(r.table)}${ctx.onCluster}`, unlessExists: r.view },
     { sql: backfill, unlessExists: r.view },
     view,
   ];
@@ -335,7 +338,7 @@ ${selectSql(r, EVENTS_TABLE, set)}`;
 
 /** The rollup's view switched to the current query; the swap is atomic, so no insert is missed. */
 function viewQueryStatement(ctx: DdlContext, r: Rollup): string {
-  return `ALTER TABLE ${r.view}${ctx.onCluster} MODIFY QUERY\n${selectSql(r)}`;
+  return `ALTER TABLE ${r.view}${ctx.onCluster} MODIFY QUERY\n${selectSql(r, ctx.local(EVENTS_TABLE))}`;
 }
 
 /** A first-schema rollup without sketches: its view stops computing the unread `uniq` states. */
@@ -349,7 +352,7 @@ export function countsOnlyStatements(ctx: DdlContext, r: Rollup): string[] {
  * stored rows they merge with.
  */
 function addColumnsStatements(ctx: DdlContext, r: Rollup, columns: Readonly<Record<string, string>>, backfill: readonly string[], settings = ''): string[] {
-  const add = Object.entries(columns).map(([n, t]) => `ALTER TABLE ${r.table}${ctx.onCluster} ADD COLUMN IF NOT EXISTS ${n} ${t}`);
+  const add = ctx.columnTables(r.table).flatMap((table) => Object.entries(columns).map(([n, t]) => `ALTER TABLE ${table}${ctx.onCluster} ADD COLUMN IF NOT EXISTS ${n} ${t}`));
   const names = ['site_id', 'bucket', ...Object.keys(r.dims), ...backfill.map(aliasOf)].join(', ');
   const insert = `INSERT INTO ${r.table} (${names})
 ${groupedSelect(r, EVENTS_TABLE, backfill)}${settings}`;

@@ -1,7 +1,7 @@
 import { createClient } from '@clickhouse/client';
 import { ConfigError } from '../errors.js';
 import { clientStorage } from './base.js';
-import { BASE_SETTINGS } from './settings.js';
+import { BASE_SETTINGS, SHARDED_SETTINGS } from './settings.js';
 import type { ServerStorageOptions, Storage } from './types.js';
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
@@ -17,13 +17,14 @@ export function createServerStorage(opts: ServerStorageOptions): Storage {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new ConfigError('url', 'must be an http:// or https:// URL');
   }
+  if (opts.sharded !== undefined && typeof opts.sharded !== 'boolean') throw new ConfigError('sharded', 'must be a boolean');
   const client = createClient({
     url: opts.url,
     ...(opts.username !== undefined ? { username: opts.username } : {}),
     ...(opts.password !== undefined ? { password: opts.password } : {}),
     ...(opts.database !== undefined ? { database: opts.database } : {}),
     request_timeout: DEFAULT_REQUEST_TIMEOUT_MS,
-    clickhouse_settings: BASE_SETTINGS,
+    clickhouse_settings: opts.sharded === true ? { ...BASE_SETTINGS, ...SHARDED_SETTINGS } : BASE_SETTINGS,
   });
   return clientStorage('server', client, 'request', {
     onClose: async () => {},

@@ -14,6 +14,21 @@ export const BASE_SETTINGS: ClickHouseSettings = {
   date_time_input_format: 'best_effort',
 };
 
+/**
+ * Added on a sharded cluster (local tables under Distributed ones, placed by site):
+ * - an insert into a Distributed table returns once every shard has its rows, not when they are
+ *   queued on the node that took the insert: the aggregator acks the stream only then, the dedup
+ *   of the next batch reads them, and `insert_deduplication_token` travels with them
+ *   (`insert_distributed_sync`, called `distributed_foreground_insert` on newer servers);
+ * - `IN`/`JOIN` subqueries over Distributed tables run on each shard against its local tables:
+ *   a site's events, rollups and visits share a shard, so nothing is missed, and no shard ships
+ *   its rows to the others (the default, `deny`, refuses such queries).
+ */
+export const SHARDED_SETTINGS: ClickHouseSettings = {
+  insert_distributed_sync: 1,
+  distributed_product_mode: 'local',
+};
+
 const SETTING_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** A ClickHouse SQL literal for a setting value. Strings escape `\` and `'`. */

@@ -65,6 +65,8 @@ export interface ServerStorageOptions {
   username?: string;
   password?: string;
   database?: string;
+  /** The schema is sharded (`migrate({ sharded: true })`): adds SHARDED_SETTINGS to every statement. */
+  sharded?: boolean;
 }
 
 export interface ChdbStorageOptions {

@@ -1,11 +1,11 @@
-import { migrate, type Storage } from '@pulse/aggregator/storage';
+import { migrate, type DdlOptions, type Storage } from '@pulse/aggregator/storage';
 
 /**
- * Every statement `migrate(storage, { cluster })` would run against an empty ClickHouse cluster,
+ * Every statement `migrate(storage, { cluster, sharded?, database? })` would run against an empty ClickHouse cluster,
  * captured with a storage that records instead of executing: the DDL an operator reviews before
  * the first aggregator applies it. Reads answer "nothing applied yet".
  */
-export async function clusterDdl(cluster: string): Promise<string[]> {
+export async function clusterDdl(cluster: string, layout: Omit<DdlOptions, 'cluster'> = {}): Promise<string[]> {
   const statements: string[] = [];
   const recorder: Storage = {
     backend: 'server',
@@ -25,6 +25,6 @@ export async function clusterDdl(cluster: string): Promise<string[]> {
     },
     async close() {},
   };
-  await migrate(recorder, { cluster });
+  await migrate(recorder, { ...layout, cluster });
   return statements;
 }

@@ -24,6 +24,8 @@ export function replayHttpError(err: unknown): HttpError {
       return new HttpError(404, 'replay_not_found', message, { cause: err });
     case 'invalid_range':
       return new BadRequestError('', message, 'invalid_range');
+    case 'unsupported_layout':
+      return new HttpError(501, 'unsupported_layout', message, { cause: err });
     default:
       return new HttpError(500, 'internal', 'replay request failed', { cause: err });
   }
