@@ -14,6 +14,7 @@ import { watchSiteRules, type SiteRules } from './site-rules.js';
 import { measureLag, publishWatermark } from './watermark.js';
 import { migrate } from './storage/migrations.js';
 import { ensureConsumer, ensureStreams } from './streams.js';
+import { checkShardedSettings } from './storage/settings.js';
 
 /**
  * Batches larger than this are stored at once, not held while the next one is taken: two batches
@@ -244,6 +245,7 @@ export function createAggregator(options: AggregatorOptions): Aggregator {
         jsm = await nats.jetstreamManager();
         js = nats.jetstream();
         if (cfg.storeLock === 'nats') storeLock = await natsStoreLock(js, { replicas: cfg.streamReplicas });
+        if (cfg.sharded) await checkShardedSettings(storage);
         if (cfg.migrate) {
           // One aggregator at a time: two backfilling a new rollup at once would count history twice.
           const { applied } = await storeExclusively(storage, storeLock, () =>

@@ -171,6 +171,12 @@ describe('aggregator', () => {
     expect(await a.metrics.registry.getSingleMetricAsString('pulse_aggregator_messages_total')).toMatch(/outcome="dlq"} 1/);
   });
 
+  it('refuses a sharded layout on a storage that does not wait for every shard, before migrating', async () => {
+    const a = aggregator({ cluster: 'pulse', sharded: true });
+    await expect(a.start()).rejects.toMatchObject({ code: 'invalid_config', field: 'sharded' });
+    expect((await f.storage.query<{ n: number }>("SELECT count() AS n FROM system.tables WHERE name = 'events_local'"))[0]?.n).toBe(0);
+  });
+
   it('refuses maxDeliveries below 2, naming it', () => {
     expect(() => createAggregator({ nats: f.nc, storage: f.storage, maxDeliveries: 1 })).toThrow(/maxDeliveries/);
   });

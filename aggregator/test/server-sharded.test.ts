@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../src/errors.js';
 import { createServerStorage } from '../src/storage/server.js';
+import { checkShardedSettings } from '../src/storage/settings.js';
 
 /**
  * What a ClickHouse server is sent: a loopback HTTP server stands in for it and records the
@@ -14,11 +15,13 @@ const seen: URLSearchParams[] = [];
 
 beforeAll(async () => {
   server = createServer((req, res) => {
-    seen.push(new URL(req.url ?? '/', 'http://x').searchParams);
+    const params = new URL(req.url ?? '/', 'http://x').searchParams;
+    seen.push(params);
     req.resume();
     req.on('end', () => {
       res.writeHead(200, { 'content-type': 'application/x-ndjson', 'x-clickhouse-format': 'JSONEachRow' });
-      res.end('{"x":1}\n');
+      // What ClickHouse answers to getSetting: the setting as this request set it.
+      res.end(`{"x":1,"sync":"${params.get('insert_distributed_sync') === '1' ? 'true' : 'false'}"}\n`);
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -50,6 +53,16 @@ describe('a ClickHouse server with a sharded schema', () => {
     const [p] = seen.splice(0);
     expect(p?.has('insert_distributed_sync')).toBe(false);
     expect(p?.has('distributed_product_mode')).toBe(false);
+  });
+
+  it('lets an aggregator check that its storage waits for every shard', async () => {
+    const sharded = createServerStorage({ url, sharded: true });
+    await expect(checkShardedSettings(sharded)).resolves.toBeUndefined();
+    const plain = createServerStorage({ url });
+    await expect(checkShardedSettings(plain)).rejects.toMatchObject({ code: 'invalid_config', field: 'sharded' });
+    await sharded.close();
+    await plain.close();
+    seen.splice(0);
   });
 
   it('refuses a non-boolean flag, naming it', () => {

@@ -1,5 +1,6 @@
 import type { ClickHouseSettings } from '@clickhouse/client';
-import { StorageError } from '../errors.js';
+import { ConfigError, StorageError } from '../errors.js';
+import type { Storage } from './types.js';
 
 /**
  * Settings sent with every statement on both backends so their JSON output is identical:
@@ -28,6 +29,19 @@ export const SHARDED_SETTINGS: ClickHouseSettings = {
   insert_distributed_sync: 1,
   distributed_product_mode: 'local',
 };
+
+/**
+ * Throws ConfigError (`sharded`) unless `storage` sends SHARDED_SETTINGS: without
+ * `insert_distributed_sync` an insert returns while its rows are still queued for the shards, the
+ * batch is acked, and the next batch's dedup cannot see them yet.
+ */
+export async function checkShardedSettings(storage: Storage): Promise<void> {
+  const [row] = await storage.query<{ sync: unknown }>("SELECT toString(getSetting('insert_distributed_sync')) AS sync");
+  // A Bool on newer servers ('true'), a UInt64 on older ones ('1').
+  if (row?.sync !== 'true' && row?.sync !== '1') {
+    throw new ConfigError('sharded', 'a sharded layout needs a storage made with { sharded: true } (createServerStorage), which waits for every shard on inserts');
+  }
+}
 
 const SETTING_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
