@@ -80,11 +80,15 @@ function pipelineDeps(held: Set<JsMsg>, d: BatchDeps): PipelineDeps {
 export async function prepareBatch(msgs: JsMsg[], d: BatchDeps): Promise<HeldBatch> {
   const held = new Set(msgs);
   try {
-    const worn = msgs.filter((m) => m.info.deliveryCount > d.maxDeliveries);
-    const pre = await preparePipeline(worn.length === 0 ? msgs : msgs.filter((m) => !worn.includes(m)), pipelineDeps(held, d));
-    for (const msg of worn) {
-      pre.poison.push({ msg, reason: `delivered ${msg.info.deliveryCount} times (more than ${d.maxDeliveries}) without being stored` });
+    const fresh: JsMsg[] = [];
+    const worn: { msg: JsMsg; reason: string }[] = [];
+    for (const msg of msgs) {
+      const n = msg.info.deliveryCount;
+      if (n > d.maxDeliveries) worn.push({ msg, reason: `delivered ${n} times (more than ${d.maxDeliveries}) without being stored` });
+      else fresh.push(msg);
     }
+    const pre = await preparePipeline(fresh, pipelineDeps(held, d));
+    pre.poison.push(...worn);
     return { msgs, held, pre };
   } catch (err) {
     releaseBatch({ held });

@@ -8,8 +8,9 @@ import { clickhouseFromEnv, createStorage } from './storage/index.js';
 /**
  * Standalone aggregator. Env: NATS_URL (nats://127.0.0.1:4222, comma-separated for a cluster),
  * CLICKHOUSE_URL (+ CLICKHOUSE_USER, CLICKHOUSE_PASSWORD, CLICKHOUSE_DATABASE, CLICKHOUSE_CLUSTER,
- * CLICKHOUSE_SHARDED) or else embedded chDB in DATA_DIR/clickhouse (DATA_DIR default ./data), AGGREGATOR_PORT (8082),
- * AGGREGATOR_HOST (0.0.0.0), STREAM_REPLICAS (1), EVENTS_TTL_DAYS (unset = keep raw events).
+ * CLICKHOUSE_SHARDED) or else embedded chDB in DATA_DIR/clickhouse (DATA_DIR default ./data),
+ * AGGREGATOR_PORT (8082), AGGREGATOR_HOST (0.0.0.0), STREAM_REPLICAS (1), EVENTS_TTL_DAYS (unset =
+ * keep raw events).
  */
 const logger = jsonLogger();
 

@@ -89,11 +89,7 @@ export interface MigrateOptions extends DdlOptions {
 }
 
 export async function migrate(storage: Storage, opts: MigrateOptions = {}): Promise<{ applied: string[] }> {
-  const ctx = ddlContext({
-    ...(opts.cluster !== undefined ? { cluster: opts.cluster } : {}),
-    ...(opts.sharded !== undefined ? { sharded: opts.sharded } : {}),
-    ...(opts.database !== undefined ? { database: opts.database } : {}),
-  });
+  const ctx = ddlContext(opts);
   const list = opts.migrations ?? MIGRATIONS;
   for (const sql of createMigrationsTable(ctx)) await runStatement(storage, 'schema_migrations', sql);
   const done = await appliedIds(storage);
