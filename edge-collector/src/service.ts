@@ -25,6 +25,14 @@ export interface CollectorServiceOptions {
 /** NATS default max_payload; replaced by what the server announces. */
 const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
 const RECONNECT_WAIT_MS = 250;
+/**
+ * A server that stops answering without closing the connection (frozen, or a network path that
+ * drops packets) is only noticed by the client's pings after several intervals. A ping of our own
+ * every second, unanswered for 2 s, takes the collector out of readiness and makes batches fail
+ * fast with 503 instead of waiting out the publish timeout.
+ */
+export const NATS_PROBE_INTERVAL_MS = 1_000;
+export const NATS_PROBE_TIMEOUT_MS = 2_000;
 
 interface Live {
   nc: NatsConnection;
@@ -49,6 +57,9 @@ export class CollectorService implements EventSink, WriteKeyLookup {
   private connecting: Promise<void> | undefined;
   /** Bumped on each disconnect, so a slow post-reconnect setup cannot mark a newer outage as healthy. */
   private epoch = 0;
+  /** When the unanswered probe ping was sent; undefined while none is outstanding. */
+  private probeSentAt: number | undefined;
+  private probeTimer: ReturnType<typeof setInterval> | undefined;
 
   constructor(private readonly so: CollectorServiceOptions) {
     this.options = resolveOptions(so.collector);
@@ -74,9 +85,28 @@ export class CollectorService implements EventSink, WriteKeyLookup {
   readiness(): Readiness {
     if (!this.live) return { ready: false, reason: 'connecting to NATS' };
     if (!this.connected) return { ready: false, reason: 'NATS is unreachable' };
+    if (this.unresponsive()) return { ready: false, reason: `NATS has not answered a ping for ${NATS_PROBE_TIMEOUT_MS} ms` };
     if (!this.streamsReady) return { ready: false, reason: 'streams are not set up' };
     if (!this.live.keys.live) return { ready: false, reason: 'write key watch is not live' };
     return { ready: true };
+  }
+
+  private unresponsive(): boolean {
+    return this.probeSentAt !== undefined && performance.now() - this.probeSentAt > NATS_PROBE_TIMEOUT_MS;
+  }
+
+  private startProbe(nc: NatsConnection): void {
+    this.probeTimer = setInterval(() => {
+      if (this.probeSentAt !== undefined || !this.connected) return;
+      const sent = performance.now();
+      this.probeSentAt = sent;
+      const answered = (): void => {
+        if (this.probeSentAt === sent) this.probeSentAt = undefined;
+      };
+      // A failed flush means a closed or lost connection, which the status watch reports.
+      nc.flush().then(answered, answered);
+    }, NATS_PROBE_INTERVAL_MS);
+    this.probeTimer.unref?.();
   }
 
   lookup(key: string): Promise<WriteKeyRecord | undefined> {
@@ -100,6 +130,7 @@ export class CollectorService implements EventSink, WriteKeyLookup {
    */
   async drain(): Promise<boolean> {
     this.stopping = true;
+    clearInterval(this.probeTimer);
     this.core.beginDrain();
     const deadline = new Promise<false>((r) => setTimeout(() => r(false), this.options.drainTimeoutMs).unref?.());
     const done = (async () => {
@@ -168,7 +199,7 @@ export class CollectorService implements EventSink, WriteKeyLookup {
     const sink = new JetStreamSink(
       publisher,
       () => nc.info?.max_payload ?? DEFAULT_MAX_PAYLOAD,
-      () => this.connected,
+      () => this.connected && !this.unresponsive(),
       {
         maxMessageBytes: o.maxMessageBytes,
         lingerMs: o.lingerMs,
@@ -182,6 +213,7 @@ export class CollectorService implements EventSink, WriteKeyLookup {
       this.metrics,
     );
     this.live = { nc, publisher, sink, keys };
+    this.startProbe(nc);
     this.log('info', 'connected to NATS', { server: nc.getServer(), max_payload: nc.info?.max_payload });
     void this.watchStatus(nc, jsm, keys);
   }
@@ -211,6 +243,8 @@ export class CollectorService implements EventSink, WriteKeyLookup {
       if (s.type === 'disconnect') {
         this.epoch++;
         this.connected = false;
+        // The lost connection's ping will not be answered; a new one starts after the reconnect.
+        this.probeSentAt = undefined;
         this.metrics.natsConnected.set(0);
         keys.suspend();
         this.log('warn', 'disconnected from NATS', { server: String(s.data) });

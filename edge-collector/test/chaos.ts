@@ -82,6 +82,42 @@ export function defineChaosSuite(runtime: Runtime): void {
       expect(Date.now() - revokedAt).toBeLessThan(2_000);
     });
 
+    it('leaves readiness and answers 503 at once while NATS is frozen, and comes back when it thaws', async () => {
+      const c = await start({ COLLECTOR_PUBLISH_TIMEOUT_MS: '5000' });
+      const { key } = await createWriteKey(t.kv);
+      const body = () => JSON.stringify({ events: pageviews(1) });
+      expect((await postBatch(c.url, body(), { key })).status).toBe(202);
+      const pid = nats.pid as number;
+      // A frozen server keeps its connections open: only unanswered pings tell.
+      process.kill(pid, 'SIGSTOP');
+      const frozenAt = Date.now();
+      try {
+        let ready = 200;
+        while (ready === 200 && Date.now() - frozenAt < 6_000) {
+          ready = (await fetch(`${c.url}/readyz`)).status;
+          if (ready === 200) await sleep(100);
+        }
+        expect(ready).toBe(503);
+        expect(Date.now() - frozenAt).toBeLessThan(4_000);
+        const sentAt = Date.now();
+        const r = await postBatch(c.url, body(), { key });
+        expect(r.status).toBe(503);
+        expect(Number(r.headers.get('retry-after'))).toBeGreaterThan(0);
+        // Not the 5 s publish timeout.
+        expect(Date.now() - sentAt).toBeLessThan(1_000);
+      } finally {
+        process.kill(pid, 'SIGCONT');
+      }
+      const thawedAt = Date.now();
+      let status = 0;
+      while (status !== 202 && Date.now() - thawedAt < 5_000) {
+        status = (await postBatch(c.url, body(), { key })).status;
+        if (status !== 202) await sleep(100);
+      }
+      expect(status).toBe(202);
+      expect((await fetch(`${c.url}/readyz`)).status).toBe(200);
+    });
+
     it('recreates EVENTS when it disappears, answering 503 meanwhile and 202 again afterwards', async () => {
       const c = await start();
       const { key, siteId } = await createWriteKey(t.kv);

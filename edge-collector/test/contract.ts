@@ -1,5 +1,6 @@
 import { connect as tcpConnect } from 'node:net';
 import { writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DLQ_STREAM, MAX_EVENTS_PER_BATCH, type RawStreamRecord } from '@pulse/protocol';
@@ -70,6 +71,18 @@ export function defineContractSuite(runtime: Runtime): void {
       expect(await missing.json()).toEqual({ error: { code: 'not_found', message: expect.any(String) } });
       const wrongMethod = await fetch(`${c.url}/v1/batch`);
       expect(wrongMethod.status).toBe(405);
+      expect(wrongMethod.headers.get('allow')).toBe('POST, OPTIONS');
+      const postToScript = await fetch(`${c.url}/script.js`, { method: 'POST', body: '{}' });
+      expect(postToScript.status).toBe(405);
+      expect(postToScript.headers.get('allow')).toBe('GET, HEAD, OPTIONS');
+      // HEAD: GET's status and headers, the body's length, no body.
+      const head = await fetch(`${c.url}/script.js`, { method: 'HEAD' });
+      expect(head.status).toBe(200);
+      expect(head.headers.get('content-type')).toContain('javascript');
+      expect(head.headers.get('content-length')).toBe(String(Buffer.byteLength(SCRIPT)));
+      expect(await head.text()).toBe('');
+      expect((await fetch(`${c.url}/readyz`, { method: 'HEAD' })).status).toBe(200);
+      expect((await fetch(`${c.url}/v1/batch`, { method: 'HEAD' })).status).toBe(405);
     });
 
     it('answers CORS preflights with a max-age', async () => {
@@ -219,7 +232,17 @@ export function defineContractSuite(runtime: Runtime): void {
         expect({ status: r.status, code: r.json?.error?.code }).toEqual({ status, code });
         expect(typeof r.json.error.message).toBe('string');
       }
-      expect(await lastSeq(t.jsm)).toBe(before);
+      // Compressed bodies are not read: a clear 415 instead of a garbage-body 400 (or, for a
+      // body that happens to decode, events taken from bytes the client meant otherwise).
+      for (const encoding of ['gzip', 'br', 'deflate, gzip']) {
+        const body = encoding === 'gzip' ? gzipSync(JSON.stringify({ events: pageviews(1) })) : JSON.stringify({ events: pageviews(1) });
+        const r = await postBatch(c.url, body, { key, contentType: 'application/json', headers: { 'content-encoding': encoding } });
+        expect({ status: r.status, code: r.json?.error?.code }).toEqual({ status: 415, code: 'unsupported_content_encoding' });
+      }
+      expect((await postBatch(c.url, JSON.stringify({ events: pageviews(1) }), { key, headers: { 'content-encoding': 'identity' } })).status).toBe(202);
+      const afterIdentity = await lastSeq(t.jsm);
+      expect(afterIdentity).toBe(before + 1);
+      expect(await lastSeq(t.jsm)).toBe(afterIdentity);
     });
 
     it('answers oversize bodies and over-limit batches with 413', async () => {
@@ -305,7 +328,10 @@ export function defineContractSuite(runtime: Runtime): void {
         expect((await postBatch(p.url, JSON.stringify({ events: pageviews(1) }), { key, path: '/pulse/v1/batch' })).status).toBe(202);
         expect((await postBatch(p.url, JSON.stringify({ events: pageviews(1) }), { key })).status).toBe(404);
         expect((await fetch(`${p.url}/pulse/healthz`)).status).toBe(200);
-        expect((await fetch(`${p.url}/healthz`)).status).toBe(404);
+        expect((await fetch(`${p.url}/pulse/script.js`)).status).toBe(200);
+        expect((await fetch(`${p.url}/script.js`)).status).toBe(404);
+        // Probes and scrapers find the operations routes at the root whatever the prefix.
+        for (const route of ['/healthz', '/readyz', '/metrics']) expect((await fetch(`${p.url}${route}`)).status).toBe(200);
         // No trusted proxies here: forwarded headers are the client's own claims and are ignored.
         const before = await lastSeq(t.jsm);
         const headers = { 'x-forwarded-for': '203.0.113.7', 'cf-ipcountry': 'DE' };

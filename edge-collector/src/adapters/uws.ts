@@ -49,7 +49,8 @@ export function startUwsServer(core: CollectorCore, o: HttpServerOptions): Promi
       res.cork(() => {
         res.writeStatus(statusLine(r.status));
         for (const k in r.headers) res.writeHeader(k, r.headers[k] as string);
-        res.end(r.body, r.close === true);
+        if (r.headOnly) res.endWithoutBody(typeof r.body === 'string' ? Buffer.byteLength(r.body) : r.body.byteLength, r.close === true);
+        else res.end(r.body, r.close === true);
       });
     };
     const dispatch = (r: CoreRequest): void => {

@@ -81,13 +81,19 @@ export class CollectorCore {
     this.decodedBodies = deps.metrics.tally(deps.metrics.bodyReads, { read: 'decode' });
     deps.metrics.probes.inflightRequests = () => this.inflight;
     const p = this.o.pathPrefix;
+    // The prefix is for what merchants proxy under their own domain; probes and scrapers keep
+    // finding the operations routes at the root as well.
+    const ops = (prefix: string): [string, Route][] => [
+      [`${prefix}/healthz`, 'healthz'],
+      [`${prefix}/readyz`, 'readyz'],
+      [`${prefix}/metrics`, 'metrics'],
+    ];
     this.routes = new Map<string, Route>([
       [`${p}/v1/batch`, 'batch'],
       [`${p}/script.js`, 'script'],
       ...[...(deps.scripts?.keys() ?? [])].map((name): [string, Route] => [`${p}/${name}`, 'script']),
-      [`${p}/healthz`, 'healthz'],
-      [`${p}/readyz`, 'readyz'],
-      [`${p}/metrics`, 'metrics'],
+      ...ops(''),
+      ...ops(p),
     ]);
   }
 
@@ -160,24 +166,15 @@ export class CollectorCore {
       route = this.routes.get(req.path) ?? 'other';
       const wanted = route === 'batch' ? 'POST' : 'GET';
       if (route === 'other') return this.finish(route, errorResponse(404, 'not_found', 'no such route'));
-      if (req.method !== wanted) return this.finish(route, errorResponse(405, 'method_not_allowed', `use ${wanted}`, { allow: `${wanted}, OPTIONS` }));
-      switch (route) {
-        case 'batch':
-          return this.finish(route, await this.batch(req));
-        case 'healthz':
-          return this.finish(route, json(200, { status: 'ok' }));
-        case 'readyz':
-          return this.finish(route, this.readyz());
-        case 'metrics':
-          return this.finish(route, {
-            status: 200,
-            headers: { 'content-type': this.deps.metrics.registry.contentType },
-            body: await this.deps.metrics.registry.metrics(),
-          });
-        case 'script':
-          return this.finish(route, this.script(req.path));
+      // HEAD is GET without the body (CDNs and uptime checks send it).
+      const head = req.method === 'HEAD' && wanted === 'GET';
+      if (req.method !== wanted && !head) {
+        const allow = wanted === 'GET' ? 'GET, HEAD, OPTIONS' : 'POST, OPTIONS';
+        return this.finish(route, errorResponse(405, 'method_not_allowed', `use ${wanted}`, { allow }));
       }
-      return this.finish(route, errorResponse(404, 'not_found', 'no such route'));
+      if (head) return this.finish(route, { ...(await this.get(route, req.path)), headOnly: true });
+      if (route === 'batch') return this.finish(route, await this.batch(req));
+      return this.finish(route, await this.get(route, req.path));
     } catch (e) {
       this.log('error', 'request failed', { route, err: String((e as Error)?.stack ?? e) });
       return this.finish(route, errorResponse(500, 'internal', 'internal error'));
@@ -188,6 +185,22 @@ export class CollectorCore {
         this.idleWaiters = [];
         for (const w of waiters) w();
       }
+    }
+  }
+
+  /** The answer of a GET route. */
+  private async get(route: Route, path: string): Promise<CoreResponse> {
+    switch (route) {
+      case 'healthz':
+        return json(200, { status: 'ok' });
+      case 'readyz':
+        return this.readyz();
+      case 'metrics':
+        return { status: 200, headers: { 'content-type': this.deps.metrics.registry.contentType }, body: await this.deps.metrics.registry.metrics() };
+      case 'script':
+        return this.script(path);
+      default:
+        return errorResponse(404, 'not_found', 'no such route');
     }
   }
 
@@ -236,6 +249,11 @@ export class CollectorCore {
     if (this.drainingFlag) return this.unavailable('draining', new DrainingError().message);
     if (req.body.byteLength > this.o.maxBodyBytes) return errorResponse(413, 'body_too_large', `the body limit is ${this.o.maxBodyBytes} bytes`);
 
+    const encoding = req.headers['content-encoding']?.trim().toLowerCase();
+    // A compressed body would fail as garbage with a misleading reason; say what is wrong.
+    if (encoding && encoding !== 'identity') {
+      return errorResponse(415, 'unsupported_content_encoding', `Content-Encoding "${encoding.slice(0, 40)}" is not supported; send the body uncompressed`);
+    }
     const key = this.writeKeyOf(req);
     if (key === undefined) return errorResponse(401, 'missing_key', 'send the write key as "Authorization: Bearer <key>" or "?key=<key>"');
     if (!WRITE_KEY_PATTERN.test(key)) return errorResponse(401, 'invalid_key', 'unknown or revoked write key');

@@ -20,6 +20,8 @@ export interface CoreResponse {
   body: Uint8Array | string;
   /** Ask the adapter to close the connection after this response. */
   close?: boolean;
+  /** An answer to HEAD: send the headers, with the body's length, but not the body. */
+  headOnly?: boolean;
 }
 
 /** Resolves a write key; undefined = unknown or revoked. Throws KeyLookupError when the registry is unreachable. */

@@ -81,7 +81,7 @@ export class GroupCommitter {
     if (record.byteLength > hard) {
       return Promise.reject(new RecordTooLargeError(`the encoded batch is ${record.byteLength} bytes; a stream message holds at most ${hard}`));
     }
-    if (!this.available()) return Promise.reject(new StreamUnavailableError('not connected to NATS'));
+    if (!this.available()) return Promise.reject(new StreamUnavailableError('NATS is unreachable or not answering'));
     if (this.queuedBytes + record.byteLength > this.o.maxQueuedBytes) {
       return Promise.reject(new StreamUnavailableError('the publish queue is full; retry later'));
     }
@@ -145,7 +145,7 @@ export class GroupCommitter {
       this.queuedBytes -= g.bytes;
       const late = performance.now() > g.deadline;
       if (late || !this.available()) {
-        const err = new StreamUnavailableError(late ? 'JetStream is too slow; retry later' : 'not connected to NATS');
+        const err = new StreamUnavailableError(late ? 'JetStream is too slow; retry later' : 'NATS is unreachable or not answering');
         for (const w of g.waiters) w.reject(err);
         continue;
       }

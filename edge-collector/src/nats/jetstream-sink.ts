@@ -87,7 +87,7 @@ export class JetStreamSink implements EventSink {
   }
 
   publishDeadLetter(letter: DeadLetter): Promise<void> {
-    if (!this.available()) return Promise.reject(new StreamUnavailableError('not connected to NATS'));
+    if (!this.available()) return Promise.reject(new StreamUnavailableError('NATS is unreachable or not answering'));
     // Dead letters are published one per request; bound them like the main path.
     if (this.dlqInFlight >= this.o.maxInFlight * 8) return Promise.reject(new StreamUnavailableError('too many dead letters in flight; retry later'));
     // Encoded here, synchronously, so the decoded events are not kept alive while the PubAck is awaited.
