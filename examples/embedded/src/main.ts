@@ -31,10 +31,12 @@ try {
     collectorRuntime: (argValue('--collector-runtime') ?? env.COLLECTOR_RUNTIME) as CollectorRuntime | undefined,
     dashboardDir,
   });
+  // The collector child reads the prefix from the same environment.
+  const prefix = env.COLLECTOR_PATH_PREFIX ?? '';
   const banner = [
     '',
     'Pulse is running.',
-    `  collector   ${system.collectorUrl}   (POST /v1/batch, GET /script.js)`,
+    `  collector   ${system.collectorUrl}   (POST ${prefix}/v1/batch, GET ${prefix}/script.js)`,
     `  query API   ${system.queryUrl}   (POST /v1/query, admin under /v1/admin, dashboard at /)`,
     `  NATS        ${system.natsUrl}`,
     `  admin token ${system.adminToken}${system.adminTokenGenerated ? '   (generated; kept in $DATA_DIR/admin-token)' : ''}`,
