@@ -253,6 +253,14 @@ export function openApiDocument(): Record<string, unknown> {
           responses: { '200': { description: 'The updated site', ...json(ref('Site')) }, ...adminErrors },
         },
       },
+      '/v1/admin/sites/{site_id}/keys': {
+        post: {
+          summary: 'Create another write key for a site (to rotate: create one, deploy it, then revoke the old one)',
+          security: [{ adminToken: [] }],
+          parameters: [{ name: 'site_id', in: 'path', required: true, schema: SITE_ID_SCHEMA }],
+          responses: { '201': { description: 'Created', ...json({ type: 'object', properties: { write_key: { type: 'string' }, site_id: SITE_ID_SCHEMA } }) }, ...adminErrors },
+        },
+      },
       '/v1/admin/keys': {
         post: {
           summary: "Create a read key for a merchant's sites",
@@ -283,6 +291,7 @@ export function openApiDocument(): Record<string, unknown> {
               ...json({ type: 'object', required: ['replay_id'], properties: { replay_id: REPLAY_ID_SCHEMA } }),
             },
             '400': err('Invalid body (the message names the field) or range (`invalid_range`: `from` not before `to`, or in the future).'),
+            '404': err('`site_id` names no site (`not_found`).'),
             '409': err('A running replay overlaps this range and site (`replay_conflict`; the message names it).'),
             '501': err('The ClickHouse schema is sharded (Distributed tables), where replays are not supported yet (`unsupported_layout`); nothing was written.'),
             ...replayErrors,

@@ -43,6 +43,26 @@ describe('admin API', () => {
     expect(got.body).toEqual(s.body.site);
   });
 
+  it("issues another write key for a site, so a leaked one can be rotated out", async () => {
+    const t = await createTenant(h.url);
+    const kv = await h.nc.jetstream().views.kv(KV_WRITE_KEYS);
+    const k = await admin('POST', `/v1/admin/sites/${t.siteId}/keys`);
+    expect(k.status).toBe(201);
+    expect(k.body).toEqual({ write_key: expect.stringMatching(/^wk_[0-9A-Za-z]{32}$/), site_id: t.siteId });
+    expect(k.body.write_key).not.toBe(t.writeKey);
+    // The old key revoked, the new one still names the site.
+    expect((await admin('DELETE', `/v1/admin/keys/${t.writeKey}`)).status).toBe(204);
+    expect((await kv.get(t.writeKey))?.operation).not.toBe('PUT');
+    expect(decodeRecord<{ site_id: string; merchant_id: string }>((await kv.get(k.body.write_key))!.value)).toMatchObject({
+      site_id: t.siteId,
+      merchant_id: t.merchantId,
+    });
+    const unknown = await admin('POST', '/v1/admin/sites/s_0000000000000000/keys');
+    expect({ status: unknown.status, code: unknown.body.error.code }).toEqual({ status: 404, code: 'not_found' });
+    expect((await admin('POST', '/v1/admin/sites/not-a-site/keys')).status).toBe(404);
+    expect((await call(h.url, 'POST', `/v1/admin/sites/${t.siteId}/keys`, { token: t.readKey })).status).toBe(401);
+  });
+
   it('patches site settings and the change is visible in KV', async () => {
     const t = await createTenant(h.url);
     const p = await admin('PATCH', `/v1/admin/sites/${t.siteId}`, { settings: { excluded_paths: ['/admin/*'] } });

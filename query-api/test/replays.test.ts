@@ -156,6 +156,13 @@ describe('replay admin API: access and input', () => {
     }
   });
 
+  it('answers 404 for a replay of a site that does not exist, before anything runs', async () => {
+    const now = Date.now();
+    const r = await admin('POST', '/v1/admin/replays', { from: iso(floorHour(now) - HOUR), to: iso(floorHour(now)), site_id: 's_0000000000000000' });
+    expect({ status: r.status, code: r.body.error.code }).toEqual({ status: 404, code: 'not_found' });
+    expect(r.body.error.message).toMatch(/site/);
+  });
+
   it('answers 404 for an unknown replay', async () => {
     for (const id of ['rp_0000000000000000', 'nope']) {
       const g = await admin('GET', `/v1/admin/replays/${id}`);
@@ -182,7 +189,7 @@ describe('replay admin API: access and input', () => {
     expect(Object.keys(doc.paths['/v1/admin/replays'])).toEqual(['post']);
     expect(Object.keys(doc.paths['/v1/admin/replays/{replay_id}']).sort()).toEqual(['delete', 'get']);
     expect(doc.components.schemas.StartReplay.required).toEqual(['from', 'to']);
-    expect(Object.keys(doc.paths['/v1/admin/replays'].post.responses).sort()).toEqual(['202', '400', '401', '409', '500', '501', '503']);
+    expect(Object.keys(doc.paths['/v1/admin/replays'].post.responses).sort()).toEqual(['202', '400', '401', '404', '409', '500', '501', '503']);
   });
 });
 

@@ -48,7 +48,7 @@ export const DIMENSIONS = {
   entry_page: "Path of the session's first event.",
   exit_page: "Path of the session's last event.",
   referrer: "Full referrer URL of the session's first event ('' when none).",
-  source: "Where the session came from: its utm_source, else the referrer's host (other than the site's own), else 'Direct / None'.",
+  source: "Where the session came from: its utm_source, else the referrer's name for known search engines, social networks and mail services ('Google', 'Hacker News'), else the referrer's host (other than the site's own), else 'Direct / None'.",
   utm_source: "utm_source of the session's first event.",
   utm_medium: "utm_medium of the session's first event.",
   utm_campaign: "utm_campaign of the session's first event.",

@@ -75,6 +75,14 @@ export function registerAdmin(router: Router, d: Deps): void {
     sendJson(res, 200, site);
   });
 
+  router.add('POST', '/v1/admin/sites/:site_id/keys', async ({ req, res, params }) => {
+    requireAdmin(req);
+    const siteId = params.site_id ?? '';
+    const writeKey = await d.tenancy.createWriteKey(siteId);
+    d.log.log('info', 'write key created', { site_id: siteId });
+    sendJson(res, 201, { write_key: writeKey, site_id: siteId });
+  });
+
   router.add('POST', '/v1/admin/keys', async ({ req, res }) => {
     requireAdmin(req);
     const input = await body(req);

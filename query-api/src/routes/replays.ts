@@ -2,7 +2,7 @@ import type { ReplayRequest } from '@pulse/aggregator';
 import { START_REPLAY_SCHEMA } from '../admin/schemas.js';
 import type { ReplayAdmin } from '../config.js';
 import type { Deps } from '../deps.js';
-import { BadRequestError, HttpError } from '../errors.js';
+import { BadRequestError, HttpError, NotFoundError } from '../errors.js';
 import { readJson, sendJson } from '../http/respond.js';
 import type { Router } from '../http/router.js';
 import { validate } from '../schema/json-schema.js';
@@ -50,6 +50,9 @@ export function registerReplays(router: Router, d: Deps): void {
     const replays = manager();
     const input = await readJson(req, d.opts.maxBodyBytes);
     validate(START_REPLAY_SCHEMA, input);
+    const siteId = (input as { site_id?: string }).site_id;
+    // A replay of a site that does not exist would swap every site's partitions for nothing.
+    if (siteId !== undefined && !(await d.tenancy.getSite(siteId, { fresh: true }))) throw new NotFoundError('site');
     const { replay_id } = await run(() => replays.start(input as ReplayRequest));
     d.log.log('info', 'replay started', { replay_id, ...(input as object) });
     sendJson(res, 202, { replay_id }, { location: `/v1/admin/replays/${replay_id}` });

@@ -150,6 +150,16 @@ export class TenancyStore {
       .sort((a, b) => a.created_at - b.created_at || a.site_id.localeCompare(b.site_id));
   }
 
+  /** Another write key for a site (one to rotate to, before the old one is revoked). */
+  async createWriteKey(siteId: string): Promise<string> {
+    const site = await this.getSite(siteId, { fresh: true });
+    if (!site) throw new NotFoundError('site');
+    const key = newWriteKey();
+    const rec: WriteKeyRecord = { site_id: site.site_id, merchant_id: site.merchant_id, created_at: Date.now() };
+    await this.writeKeys.create(key, encodeRecord(rec));
+    return key;
+  }
+
   async createReadKey(merchantId: string): Promise<string> {
     if (!(await this.getMerchant(merchantId))) throw new NotFoundError('merchant');
     const key = newReadKey();
