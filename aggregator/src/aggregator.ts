@@ -46,9 +46,19 @@ export interface Aggregator {
   /** Drains: no new fetches, the batch in flight is stored and acked (or left for redelivery). */
   stop(): Promise<void>;
   status(): AggregatorStatus;
-  /** Ready = running, NATS connected, ClickHouse answering. */
+  /** Ready = running, NATS answering a ping within READY_NATS_TIMEOUT_MS, ClickHouse answering. */
   ready(): Promise<boolean>;
   readonly metrics: Metrics;
+}
+
+/** How long readiness waits for NATS to answer a ping. */
+export const READY_NATS_TIMEOUT_MS = 2_000;
+
+/** True when `p` settles successfully within `ms`. */
+function answersWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  return Promise.race([p.then(() => true, () => false), late]).finally(() => clearTimeout(timer));
 }
 
 export function createAggregator(options: AggregatorOptions): Aggregator {
@@ -310,7 +320,9 @@ export function createAggregator(options: AggregatorOptions): Aggregator {
 
     async ready() {
       if (state !== 'running' || nats.isClosed()) return false;
-      return storage.ping();
+      // A frozen server keeps the connection open; only an unanswered ping tells.
+      const [natsUp, storageUp] = await Promise.all([answersWithin(nats.flush(), READY_NATS_TIMEOUT_MS), storage.ping()]);
+      return natsUp && storageUp;
     },
   };
 }

@@ -1,4 +1,4 @@
-export { createAggregator, type Aggregator, type AggregatorState, type AggregatorStatus } from './aggregator.js';
+export { createAggregator, READY_NATS_TIMEOUT_MS, type Aggregator, type AggregatorState, type AggregatorStatus } from './aggregator.js';
 export {
   DEFAULT_ACK_WAIT_MS,
   DEFAULT_BATCH_MAX_MESSAGES,

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { connect } from 'nats';
 import { AGGREGATOR_CONSUMER, DLQ_STREAM, EVENTS_INGEST_SUBJECT, EVENTS_STREAM } from '@pulse/protocol';
-import { createAggregator, silentLogger, type Aggregator } from '../src/index.js';
+import { createAggregator, READY_NATS_TIMEOUT_MS, silentLogger, type Aggregator } from '../src/index.js';
 import { MIGRATIONS } from '../src/storage/index.js';
 import { ensureConsumer, ensureStreams } from '../src/streams.js';
 import { faulty } from './helpers/faulty-storage.js';
@@ -194,6 +194,22 @@ describe('aggregator', () => {
     });
     expect(storage.insertCalls).toBeGreaterThanOrEqual(2);
     expect(await count(f.storage)).toBe(5);
+  });
+
+  it('is not ready while NATS is frozen (connection open, no answers), and ready again once it thaws', async () => {
+    const a = aggregator();
+    await a.start();
+    expect(await a.ready()).toBe(true);
+    const pid = f.server.pid as number;
+    process.kill(pid, 'SIGSTOP');
+    try {
+      const asked = Date.now();
+      expect(await a.ready()).toBe(false);
+      expect(Date.now() - asked).toBeLessThan(READY_NATS_TIMEOUT_MS + 1_000);
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+    await waitFor('ready again', () => a.ready());
   });
 
   it('keeps messages unacked while ClickHouse is down, stores them once it is back', async () => {
