@@ -1,11 +1,11 @@
 import { createApiClient, type ApiClient, type Site } from './api.js';
 import { METRIC_LABELS, type CardMetric, type Filter } from './dimensions.js';
-import { h, replaceChildren, statusBox } from './dom.js';
+import { h, keepFocus, replaceChildren, statusBox } from './dom.js';
 import { ApiError, describeError } from './errors.js';
 import { formatAgo, formatInstant } from './format.js';
-import { PANELS, cardsQuery, seriesQuery, type QueryContext } from './query.js';
+import { PANELS, cardsQuery, conversionBaseQuery, seriesQuery, type QueryContext } from './query.js';
 import { bucketStarts, describeRange, effectiveGranularity, resolveRange, type Granularity, type ResolvedRange } from './range.js';
-import { alignSeries } from './series.js';
+import { chartSeries } from './series.js';
 import type { KeyStore } from './session.js';
 import { decodeState, encodeState, removeFilter, upsertFilter, type DashboardState } from './state.js';
 import { BreakdownView } from './views/breakdown.js';
@@ -23,8 +23,6 @@ export interface AppOptions {
   /** Same origin unless told otherwise. */
   apiBase?: string;
 }
-
-const COUNT_METRICS: ReadonlySet<CardMetric> = new Set<CardMetric>(['visitors', 'visits', 'pageviews']);
 
 /** Everything one load derives from the state, computed once so all panels agree. */
 interface View {
@@ -48,6 +46,7 @@ export class App {
   private breakdowns: BreakdownView[] = [];
   private chart: ChartView | null = null;
   private readonly els = {
+    title: h('h1', { class: 'page-title', 'data-testid': 'page-title' }),
     controls: h('div', { class: 'toolbar', role: 'group', 'aria-label': 'Report settings' }),
     site: h('div', { class: 'site-slot' }),
     freshness: h('p', { class: 'freshness muted small', 'data-testid': 'freshness', 'aria-live': 'polite' }),
@@ -65,7 +64,7 @@ export class App {
       if (!this.client) return;
       this.state = decodeState(location.search);
       this.ensureSite();
-      this.refresh();
+      keepFocus(() => this.refresh());
     });
   }
 
@@ -92,6 +91,8 @@ export class App {
           }
           this.opts.keys.set(key);
           this.enter(client, sites);
+          // The form that had focus is gone; the page's content is where a keyboard user goes next.
+          this.opts.root.querySelector<HTMLElement>('#main')?.focus();
         },
       }),
     );
@@ -169,6 +170,7 @@ export class App {
       h(
         'main',
         { id: 'main', class: 'dashboard', tabindex: '-1' },
+        this.els.title,
         h('div', { class: 'toolbar-row' }, this.els.controls, this.els.freshness),
         this.els.chips,
         h(
@@ -209,6 +211,7 @@ export class App {
     const load = new AbortController();
     this.load = load;
     document.title = `${v.site.domain} · ${describeRange(this.state.range)} · Pulse`;
+    this.els.title.textContent = v.site.domain;
     this.renderControls(v);
     renderFilterChips(
       this.els.chips,
@@ -240,7 +243,12 @@ export class App {
       },
     });
     this.loadChart(v, load.signal);
-    const totalVisitors = totals.then((r) => totalsOf(r)?.current.visitors ?? null);
+    // Conversion rates divide by the visitors without the goal filter: with "Goal is purchase" the
+    // cards count only converters, and every goal would convert 100 %.
+    const baseQuery = conversionBaseQuery(v.ctx);
+    const totalVisitors = baseQuery
+      ? withRateLimitRetry(() => client.query(baseQuery, load.signal), load.signal).then((r) => r.rows[0]?.metrics[0] ?? null)
+      : totals.then((r) => totalsOf(r)?.current.visitors ?? null);
     totalVisitors.catch(() => undefined);
     for (const b of this.breakdowns) b.load({ client, ctx: v.ctx, signal: load.signal, totalVisitors });
     this.startRealtime(client, v);
@@ -264,9 +272,8 @@ export class App {
       retry: () => this.loadChart(v, parent),
       task: () => client.query(seriesQuery(v.ctx, metric, v.granularity, v.buckets.length), load.signal),
       render: (r) => {
-        const values = alignSeries(r.rows, v.buckets, v.granularity, v.timeZone, COUNT_METRICS.has(metric) ? 0 : null);
-        // The API fills quiet buckets with zeros, so "empty" means nothing but zeros.
-        if (!values.some((x) => x !== null && x !== 0)) return false;
+        const { values, hasVisits } = chartSeries(r.rows, metric, v.buckets, v.granularity, v.timeZone, Date.now());
+        if (!hasVisits) return false;
         this.els.chart.append(chart.el);
         chart.show({ buckets: v.buckets, values, metric, granularity: v.granularity, timeZone: v.timeZone });
         return true;
@@ -306,7 +313,8 @@ export class App {
       setGranularity: (granularity) => this.update({ granularity }),
       setTimeZone: (timezone) => this.update({ timezone }),
     };
-    replaceChildren(this.els.site, this.sites.length > 1 ? siteSelect(model, actions) : h('span', { class: 'site-name' }, v.site.domain));
+    // One site: the page's <h1> names it already.
+    replaceChildren(this.els.site, this.sites.length > 1 ? siteSelect(model, actions) : null);
     replaceChildren(this.els.controls, rangePicker(model, actions), timeZoneSelect(model, actions));
     replaceChildren(this.els.granularity, granularityPicker(model, actions));
   }
@@ -332,8 +340,10 @@ export class App {
     const siteChanged = patch.site !== undefined && patch.site !== this.state.site;
     this.state = { ...this.state, ...patch };
     this.writeUrl('push');
-    if (siteChanged) this.layout();
-    this.refresh();
+    keepFocus(() => {
+      if (siteChanged) this.layout();
+      this.refresh();
+    });
   }
 
   /** Focus goes to the new chip: the clicked row is about to be re-rendered away. */

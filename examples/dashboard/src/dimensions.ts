@@ -23,6 +23,13 @@ export const CARD_METRICS = [
 ] as const satisfies readonly Metric[];
 export type CardMetric = (typeof CARD_METRICS)[number];
 
+/** Averages and rates over visits: without a visit they have no value (not 0). */
+export const PER_VISIT_METRICS = ['bounce_rate', 'visit_duration', 'views_per_visit'] as const satisfies readonly CardMetric[];
+
+export function isPerVisit(m: Metric): boolean {
+  return (PER_VISIT_METRICS as readonly Metric[]).includes(m);
+}
+
 export const METRIC_LABELS: Record<Metric, string> = {
   visitors: 'Unique visitors',
   visits: 'Total visits',

@@ -76,3 +76,16 @@ export function statusBox(kind: 'loading' | 'empty' | 'error', text: string, ret
     retry ? h('button', { type: 'button', class: 'link-button', onclick: () => retry() }, 'Retry') : null,
   );
 }
+
+/**
+ * Runs `rerender`, then puts focus back on the element that has the focused element's id, when the
+ * re-render replaced it: otherwise focus falls to <body> and a keyboard user starts over from the
+ * top (the toolbar controls are rebuilt on every change, e.g. while arrowing through a select).
+ */
+export function keepFocus(rerender: () => void): void {
+  const before = document.activeElement;
+  const id = before instanceof HTMLElement && before !== document.body ? before.id : '';
+  rerender();
+  if (!id || (before?.isConnected && document.activeElement === before)) return;
+  document.getElementById(id)?.focus();
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CARD_METRICS } from './dimensions.js';
-import { PANELS, breakdownQuery, cardsQuery, conversionRate, seriesQuery, type QueryContext } from './query.js';
+import { PANELS, REVENUE_LIMIT, breakdownQuery, cardsQuery, conversionBaseQuery, conversionRate, revenueOf, revenueQuery, seriesQuery, type QueryContext } from './query.js';
 
 const ctx: QueryContext = {
   siteId: 's_abcdefghij012345',
@@ -23,9 +23,11 @@ describe('query building', () => {
     expect(cardsQuery({ ...ctx, filters: [] })).not.toHaveProperty('filters');
   });
 
-  it('asks for a series with one row per bucket', () => {
+  it('asks for a series with one row per bucket, and the visits that tell quiet buckets apart', () => {
     const q = seriesQuery(ctx, 'pageviews', 'day', 7);
-    expect(q).toMatchObject({ metrics: ['pageviews'], dimensions: ['time:day'], order_by: [['time:day', 'asc']], limit: 7 });
+    expect(q).toMatchObject({ metrics: ['pageviews', 'visits'], dimensions: ['time:day'], order_by: [['time:day', 'asc']], limit: 7 });
+    expect(seriesQuery(ctx, 'bounce_rate', 'hour', 24).metrics).toEqual(['bounce_rate', 'visits']);
+    expect(seriesQuery(ctx, 'visits', 'hour', 24).metrics).toEqual(['visits']);
   });
 
   it('asks for a top-10 breakdown ordered by its first metric', () => {
@@ -51,6 +53,36 @@ describe('query building', () => {
     const q = cardsQuery(ctx);
     q.filters![0]![2].push('/other');
     expect(ctx.filters[0]![2]).toEqual(['/pricing']);
+  });
+
+  it('takes conversion rates over the visitors without the goal filter', () => {
+    // No goal filter: the cards' visitors are the denominator, no extra query.
+    expect(conversionBaseQuery(ctx)).toBeNull();
+    const onGoal: QueryContext = { ...ctx, filters: [['is', 'event_name', ['purchase']], ['is', 'page', ['/pricing']]] };
+    expect(conversionBaseQuery(onGoal)).toEqual({
+      site_id: 's_abcdefghij012345',
+      metrics: ['visitors'],
+      date_range: { from: '2026-11-20T00:00:00.000Z', to: '2026-11-27T00:00:00.000Z' },
+      timezone: 'UTC',
+      filters: [['is', 'page', ['/pricing']]],
+    });
+    expect(conversionBaseQuery({ ...ctx, filters: [['is', 'event_name', ['purchase']]] })).not.toHaveProperty('filters');
+  });
+
+  it('asks for goal revenue on its own, with the goals\' filters', () => {
+    expect(revenueQuery(ctx, goals)).toMatchObject({
+      metrics: ['revenue'],
+      dimensions: ['event_name'],
+      filters: [['is', 'page', ['/pricing']], ['is_not', 'event_name', ['pageview']]],
+      order_by: [['revenue', 'desc']],
+      limit: REVENUE_LIMIT,
+    });
+    const r = (name: string, revenue: number) => ({ dimensions: [name], metrics: [revenue], comparison: null });
+    const of = revenueOf([r('purchase', 120.5), r('signup', 0)]);
+    expect([of('purchase'), of('signup'), of('other')]).toEqual([120.5, 0, 0]);
+    // Cut at the limit with revenue still coming: a goal left out is unknown, not 0.
+    const full = revenueOf(Array.from({ length: REVENUE_LIMIT }, (_, i) => r(`g${i}`, 1)));
+    expect(full('other')).toBeNull();
   });
 
   it('computes goal conversion rates over all visitors', () => {

@@ -1,3 +1,4 @@
+import type { QueryRow } from './api.js';
 import { CARD_METRICS, type Filter, type FilterDimension, type Metric } from './dimensions.js';
 import type { Granularity, ResolvedRange } from './range.js';
 
@@ -39,9 +40,28 @@ export function cardsQuery(ctx: QueryContext): QueryBody {
   return { ...base(ctx, [...CARD_METRICS]), compare: 'previous_period' };
 }
 
+/**
+ * Visitors of the period under every filter but the goal's (`event_name`): the denominator of goal
+ * conversion rates, as the API's `conversion_rate` takes it. Null when no filter names a goal: the
+ * cards' visitors are then that number already.
+ */
+export function conversionBaseQuery(ctx: QueryContext): QueryBody | null {
+  if (!ctx.filters.some(([, d]) => d === 'event_name')) return null;
+  return base({ ...ctx, filters: ctx.filters.filter(([, d]) => d !== 'event_name') }, ['visitors']);
+}
+
+/**
+ * The metrics a chart asks for: its own, then `visits` (unless that is the metric), because the API
+ * fills quiet buckets with 0 for every metric and only the visits tell a quiet bucket (no bounce
+ * rate at all) from a real 0 % (see series.ts).
+ */
+export function seriesMetrics(metric: Metric): Metric[] {
+  return metric === 'visits' ? ['visits'] : [metric, 'visits'];
+}
+
 export function seriesQuery(ctx: QueryContext, metric: Metric, granularity: Granularity, buckets: number): QueryBody {
   const dim = `time:${granularity}`;
-  return { ...base(ctx, [metric]), dimensions: [dim], order_by: [[dim, 'asc']], limit: Math.max(1, buckets) };
+  return { ...base(ctx, seriesMetrics(metric)), dimensions: [dim], order_by: [[dim, 'asc']], limit: Math.max(1, buckets) };
 }
 
 export interface BreakdownTab {
@@ -54,6 +74,8 @@ export interface BreakdownTab {
   column: string;
   /** Extra filters this tab always applies (e.g. goals leave pageviews out). */
   fixedFilters?: Filter[];
+  /** Also show revenue, asked for separately (`revenueQuery`), when any row has some. */
+  revenue?: boolean;
 }
 
 export interface BreakdownPanel {
@@ -110,6 +132,7 @@ export const PANELS: BreakdownPanel[] = [
         metrics: ['visitors', 'events'],
         column: 'Goal',
         fixedFilters: [['is_not', 'event_name', ['pageview']]],
+        revenue: true,
       },
     ],
   },
@@ -126,9 +149,34 @@ export function breakdownQuery(ctx: QueryContext, tab: BreakdownTab, limit = BRE
   return { ...body, dimensions: [tab.dimension], order_by: [[first, 'desc']], limit };
 }
 
+/** Rows a revenue query asks for: every goal of a site, in practice (see `revenueOf`). */
+export const REVENUE_LIMIT = 100;
+
+/**
+ * A tab's revenue by the same dimension and filters. Its own query, not a third metric of the
+ * breakdown: the API answers `revenue` from raw events only, so the breakdown keeps its rollup
+ * speed, and a slow or failed revenue answer costs only the column.
+ */
+export function revenueQuery(ctx: QueryContext, tab: BreakdownTab): QueryBody {
+  return breakdownQuery(ctx, { ...tab, metrics: ['revenue'] }, REVENUE_LIMIT);
+}
+
+/**
+ * Revenue per dimension value from a `revenueQuery` answer (rows by revenue, descending). A value
+ * the answer left out has none, unless the answer was cut at the limit while still finding revenue:
+ * then it is unknown (null).
+ */
+export function revenueOf(rows: readonly QueryRow[]): (value: string) => number | null {
+  const byValue = new Map(rows.map((r) => [String(r.dimensions[0] ?? ''), r.metrics[0] ?? 0]));
+  const last = rows.at(-1)?.metrics[0] ?? 0;
+  const missing = rows.length >= REVENUE_LIMIT && last > 0 ? null : 0;
+  return (value) => byValue.get(value) ?? missing;
+}
+
 /**
  * Conversion rate of a goal as Plausible and GA4 define it: unique visitors who triggered it over
- * unique visitors of the whole (filtered) period, in percent.
+ * unique visitors of the whole period under the other filters (not the goal's: see
+ * `conversionBaseQuery`), in percent.
  */
 export function conversionRate(goalVisitors: number, totalVisitors: number): number | null {
   if (!(totalVisitors > 0)) return null;

@@ -1,11 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { QueryRow } from './api.js';
 import { bucketStarts, resolveRange } from './range.js';
-import { alignSeries, parseBucket } from './series.js';
+import { chartSeries, isolatedPoints, parseBucket } from './series.js';
 
-const row = (t: string | number, v: number): QueryRow => ({ dimensions: [t], metrics: [v], comparison: null });
+const row = (t: string | number, ...metrics: number[]): QueryRow => ({ dimensions: [t], metrics, comparison: null });
 
 describe('series alignment', () => {
+  const tz = 'Europe/Berlin';
+  const days = bucketStarts(resolveRange({ kind: 'custom', from: '2026-11-20', to: '2026-11-22' }, Date.now(), tz), 'day', tz);
+  const later = Date.parse('2027-01-01T00:00:00Z');
+
   it('parses bucket values with offsets, epoch numbers and bare wall times', () => {
     expect(parseBucket('2026-03-29T03:00:00+02:00', 'UTC')).toBe(Date.parse('2026-03-29T01:00:00Z'));
     expect(parseBucket(1_700_000_000, 'UTC')).toBe(1_700_000_000_000);
@@ -15,12 +19,53 @@ describe('series alignment', () => {
     expect(parseBucket('soon', 'UTC')).toBeNull();
   });
 
-  it('puts each row in its bucket and fills the rest', () => {
-    const tz = 'Europe/Berlin';
-    const r = resolveRange({ kind: 'custom', from: '2026-11-20', to: '2026-11-22' }, Date.now(), tz);
-    const buckets = bucketStarts(r, 'day', tz);
-    const rows = [row('2026-11-22T00:00:00+01:00', 7), row('2026-11-20T00:00:00+01:00', 3), row('2026-12-01T00:00:00+01:00', 99)];
-    expect(alignSeries(rows, buckets, 'day', tz)).toEqual([3, 0, 7]);
-    expect(alignSeries([row('2026-11-21T00:00:00+01:00', 50)], buckets, 'day', tz, null)).toEqual([null, 50, null]);
+  it('puts each row of a count in its bucket and fills the rest with 0', () => {
+    const rows = [row('2026-11-22T00:00:00+01:00', 7, 5), row('2026-11-20T00:00:00+01:00', 3, 2), row('2026-12-01T00:00:00+01:00', 99, 9)];
+    expect(chartSeries(rows, 'visitors', days, 'day', tz, later)).toEqual({ values: [3, 0, 7], hasVisits: true });
+    // `visits` alone: its one column is the visits too.
+    expect(chartSeries([row('2026-11-21T00:00:00+01:00', 4)], 'visits', days, 'day', tz, later)).toEqual({ values: [0, 4, 0], hasVisits: true });
+  });
+
+  it('leaves a gap, not a 0, where a rate or average had no visit', () => {
+    // What the API answers for a quiet day: a row of zeros.
+    const rows = [row('2026-11-20T00:00:00+01:00', 50, 4), row('2026-11-21T00:00:00+01:00', 0, 0), row('2026-11-22T00:00:00+01:00', 0, 3)];
+    expect(chartSeries(rows, 'bounce_rate', days, 'day', tz, later).values).toEqual([50, null, 0]);
+    expect(chartSeries(rows, 'visit_duration', days, 'day', tz, later).values).toEqual([50, null, 0]);
+    expect(chartSeries(rows, 'views_per_visit', days, 'day', tz, later).values).toEqual([50, null, 0]);
+    // Counts stay 0 on a quiet day.
+    expect(chartSeries(rows, 'pageviews', days, 'day', tz, later).values).toEqual([50, 0, 0]);
+  });
+
+  it('is data when every value is 0 but there were visits, and empty only without visits', () => {
+    const noBounce = [row('2026-11-20T00:00:00+01:00', 0, 6), row('2026-11-21T00:00:00+01:00', 0, 0), row('2026-11-22T00:00:00+01:00', 0, 0)];
+    expect(chartSeries(noBounce, 'bounce_rate', days, 'day', tz, later)).toEqual({ values: [0, null, null], hasVisits: true });
+    const quiet = days.map((d) => row(new Date(d).toISOString(), 0, 0));
+    expect(chartSeries(quiet, 'bounce_rate', days, 'day', tz, later)).toEqual({ values: [null, null, null], hasVisits: false });
+    expect(chartSeries(quiet, 'visitors', days, 'day', tz, later).hasVisits).toBe(false);
+  });
+
+  it('weighs two rows of one bucket by their visits', () => {
+    const rows = [row('2026-11-20T00:00:00+01:00', 100, 1), row('2026-11-20T12:00:00+01:00', 0, 3)];
+    expect(chartSeries(rows, 'bounce_rate', days, 'day', tz, later).values[0]).toBe(25);
+  });
+
+  it('finds the values a line cannot draw, with gaps on both sides', () => {
+    expect(isolatedPoints([null, 5, null, 1, 2, null, 0])).toEqual([1, 6]);
+    expect(isolatedPoints([3, null, null])).toEqual([0]);
+    expect(isolatedPoints([1, 2, 3])).toEqual([]);
+  });
+
+  it('leaves buckets that start after now as gaps', () => {
+    const hours = bucketStarts(resolveRange({ kind: 'custom', from: '2026-11-26', to: '2026-11-26' }, Date.now(), 'UTC'), 'hour', 'UTC');
+    const now = Date.parse('2026-11-26T15:20:00Z');
+    const rows = hours.map((h) => row(new Date(h).toISOString(), h === Date.parse('2026-11-26T15:00:00Z') ? 2 : 0, h <= now ? 1 : 0));
+    for (const metric of ['visitors', 'bounce_rate'] as const) {
+      const { values } = chartSeries(rows, metric, hours, 'hour', 'UTC', now);
+      expect(values).toHaveLength(24);
+      // 00:00–15:00 are drawn (the current hour too); 16:00–23:00 have not started.
+      expect(values.slice(0, 16).every((v) => v !== null)).toBe(true);
+      expect(values.slice(16)).toEqual(Array(8).fill(null));
+      expect(values[15]).toBe(2);
+    }
   });
 });

@@ -1,4 +1,6 @@
 import type { Cell, QueryRow } from './api.js';
+import { isPerVisit, type Metric } from './dimensions.js';
+import { seriesMetrics } from './query.js';
 import { floorToBucket, type Granularity } from './range.js';
 import { zonedToInstant } from './time.js';
 
@@ -22,27 +24,75 @@ export function parseBucket(v: Cell, timeZone: string): number | null {
   return Number.isNaN(t) ? null : t;
 }
 
-/**
- * Aligns API rows to the full list of bucket starts so that quiet periods plot as zero instead of
- * a line drawn straight across them. Rows whose bucket falls outside the list are dropped.
- */
-export function alignSeries(
-  rows: readonly QueryRow[],
-  buckets: readonly number[],
-  granularity: Granularity,
-  timeZone: string,
-  /** 0 for counts; null for averages and rates, which are undefined rather than zero without visits. */
-  fill: 0 | null = 0,
-): (number | null)[] {
+/** Each row with the index of its bucket in `buckets`; rows outside the list are dropped. */
+function placeRows(rows: readonly QueryRow[], buckets: readonly number[], granularity: Granularity, timeZone: string): [number, QueryRow][] {
   const index = new Map<number, number>();
   buckets.forEach((b, i) => index.set(b, i));
-  const values: (number | null)[] = buckets.map(() => fill);
+  const out: [number, QueryRow][] = [];
   for (const row of rows) {
     const t = parseBucket(row.dimensions[0] ?? null, timeZone);
     if (t === null) continue;
     const i = index.get(floorToBucket(t, granularity, timeZone));
-    const v = row.metrics[0] ?? null;
-    if (i !== undefined && v !== null) values[i] = (values[i] ?? 0) + v;
+    if (i !== undefined) out.push([i, row]);
   }
-  return values;
+  return out;
+}
+
+/** What the chart draws for one metric. */
+export interface ChartSeries {
+  /** A value per bucket; null is a gap in the line. */
+  values: (number | null)[];
+  /**
+   * Whether the period had any visit. This, not "some value is not 0", is what decides between a
+   * chart and "No data": a bounce rate of 0 % on every day with visits is data.
+   */
+  hasVisits: boolean;
+}
+
+/**
+ * The chart's values from a `seriesQuery` answer (its metric, then visits). The API gives every
+ * bucket of the range a row, 0 in every metric when nothing happened, so:
+ * - a bucket that starts after `now` is a gap, not a drop to zero traffic;
+ * - a rate or average (bounce rate, visit duration, views per visit) is a gap where there was no
+ *   visit: it is undefined there, and a 0 would draw a fall that never happened. Two rows in one
+ *   bucket (not expected) are weighted by their visits.
+ */
+export function chartSeries(
+  rows: readonly QueryRow[],
+  metric: Metric,
+  buckets: readonly number[],
+  granularity: Granularity,
+  timeZone: string,
+  now: number,
+): ChartSeries {
+  const visitsAt = seriesMetrics(metric).indexOf('visits');
+  const perVisit = isPerVisit(metric);
+  const sums = buckets.map(() => 0);
+  const visits = buckets.map(() => 0);
+  for (const [i, row] of placeRows(rows, buckets, granularity, timeZone)) {
+    const v = row.metrics[0] ?? 0;
+    const n = row.metrics[visitsAt] ?? 0;
+    sums[i]! += perVisit ? v * n : v;
+    visits[i]! += n;
+  }
+  const values = buckets.map((start, i): number | null => {
+    if (start > now) return null;
+    const n = visits[i]!;
+    if (!perVisit) return sums[i]!;
+    return n > 0 ? Math.round((sums[i]! / n) * 100) / 100 : null;
+  });
+  return { values, hasVisits: visits.some((n) => n > 0) };
+}
+
+/**
+ * Indices of values with a gap (or the edge) on both sides. A line needs two neighbours, so once
+ * the chart stops drawing every point (long series) these would not show at all: a bounce rate
+ * of the one hour with visits among quiet ones, or the first minute of "Today".
+ */
+export function isolatedPoints(values: readonly (number | null)[]): number[] {
+  const out: number[] = [];
+  values.forEach((v, i) => {
+    if (v !== null && (values[i - 1] ?? null) === null && (values[i + 1] ?? null) === null) out.push(i);
+  });
+  return out;
 }

@@ -31,6 +31,9 @@ describe('chart ticks', () => {
     expect(axisLabels(tickBuckets(week, 'day', 'UTC', 900), 'day', 'UTC')).toEqual([
       '20 Nov', '21 Nov', '22 Nov', '23 Nov', '24 Nov', '25 Nov', '26 Nov',
     ]);
+    // A phone's chart has room for three labels: every third day, not a single one.
+    expect(axisLabels(tickBuckets(week, 'day', 'UTC', 250), 'day', 'UTC')).toEqual(['20 Nov', '23 Nov', '26 Nov']);
+    expect(tickBuckets(week, 'day', 'UTC', 150)).toHaveLength(2);
     const year = bucketStarts(resolveRange({ kind: 'preset', preset: '12mo' }, NOW, 'UTC'), 'month', 'UTC');
     const labels = axisLabels(tickBuckets(year, 'month', 'UTC', 300), 'month', 'UTC');
     expect(labels.slice(0, 3)).toEqual(['Dec 2025', 'Mar 2026', 'Jun 2026']);

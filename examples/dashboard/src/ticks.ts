@@ -5,11 +5,14 @@ import { offsetAt } from './time.js';
 
 const DAY_MINUTES = 1440;
 const MIN_TICK_SPACING_PX = 72;
-/** Tick steps in buckets that read well: 15-minute, 3-hour, weekly marks rather than "every 111 minutes". */
+/**
+ * Tick steps in buckets that read well: 15-minute, 3-hour, weekly marks rather than "every 111 minutes".
+ * Days step 3 and 4 before a week, or a 7-day chart on a phone (room for 3 labels) would get only one.
+ */
 const NICE_STEPS: Record<Granularity, number[]> = {
   minute: [1, 5, 10, 15, 30, 60, 120, 180, 360, 720, 1440],
   hour: [1, 2, 3, 6, 12, 24, 48, 168],
-  day: [1, 2, 7, 14, 28],
+  day: [1, 2, 3, 4, 7, 14, 28],
   week: [1, 2, 4, 8, 13, 26],
   month: [1, 2, 3, 6, 12],
 };

@@ -3,7 +3,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseQueryResponse } from '../src/api.js';
 import { CARD_METRICS, type Filter } from '../src/dimensions.js';
-import { formatChange, formatMetric } from '../src/format.js';
+import { formatChange, formatMetric, formatPercent } from '../src/format.js';
 import { cardsQuery } from '../src/query.js';
 import { bucketStarts, resolveRange, type RangeSpec } from '../src/range.js';
 import { addDays, calendarDateOf, formatCalendarDate, startOfDay } from '../src/time.js';
@@ -60,9 +60,9 @@ describe('dashboard against the real system', () => {
     ]);
     const week = { from: new Date(now - 8 * 86_400_000).toISOString(), to: new Date(now + 3_600_000).toISOString() };
     await eventually(
-      'seeded pageviews stored',
-      () => query(system.embedded.queryUrl, tenant.readKey, { site_id: shop.siteId, metrics: ['pageviews'], date_range: week }),
-      (r) => r.results[0]?.metrics[0] === seed.pageviews,
+      'seeded events stored',
+      () => query(system.embedded.queryUrl, tenant.readKey, { site_id: shop.siteId, metrics: ['pageviews', 'events'], date_range: week }),
+      (r) => r.results[0]?.metrics[0] === seed.pageviews && r.results[0]?.metrics[1] === seed.events,
     );
     await eventually(
       'blog pageview stored',
@@ -299,6 +299,161 @@ describe('dashboard against the real system', () => {
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     expect(overflow).toBeLessThanOrEqual(0);
     await page.screenshot({ path: join(ARTIFACTS_DIR, 'phone.png'), fullPage: true });
+  });
+
+  /** The chart's numbers as its table under "Show the numbers as a table" gives them, once loaded. */
+  async function chartTable(page: Page): Promise<{ state: string | null; periods: string[]; values: string[] }> {
+    const panel = '[data-testid="chart-panel"]:is([data-state="ready"], [data-state="empty"]):not([aria-busy])';
+    await page.waitForSelector(panel);
+    return {
+      state: await page.getAttribute(panel, 'data-state'),
+      periods: await page.locator('[data-testid="chart-panel"] .chart-table tbody th').allTextContents(),
+      values: await page.locator('[data-testid="chart-panel"] .chart-table tbody td').allTextContents(),
+    };
+  }
+
+  function isoRange(range: RangeSpec) {
+    const r = resolveRange(range, Date.now(), SHOP_TZ);
+    return { from: new Date(r.from).toISOString(), to: new Date(r.to).toISOString() };
+  }
+
+  it('divides goal conversion rates by all visitors, with a goal filter too, and shows goal revenue', async () => {
+    const page = await newPage();
+    await signIn(page);
+    const date_range = isoRange({ kind: 'preset', preset: '7d' });
+    const apiOne = async (metric: string, filters: Filter[]) =>
+      (await query(system.embedded.queryUrl, tenant.readKey, { site_id: shop.siteId, metrics: [metric], date_range, filters })).results[0]!.metrics[0]!;
+    const onPurchase: Filter[] = [['is', 'event_name', ['purchase']]];
+    // The API's conversion_rate takes the goal out of the denominator's filters: 3 buyers of 22 visitors.
+    const cr = await apiOne('conversion_rate', onPurchase);
+    expect(cr).toBeGreaterThan(5);
+    expect(cr).toBeLessThan(50);
+    const revenue = await apiOne('revenue', onPurchase);
+    expect(revenue).toBeCloseTo(71.7, 2);
+
+    const goals = page.locator('[data-panel="goals"] table[data-dimension="event_name"]');
+    const cell = (goal: string, metric: string) => goals.locator(`tr[data-value="${goal}"] td[data-metric="${metric}"]`).textContent();
+    await expect.poll(() => cell('purchase', 'conversion_rate')).toBe(formatPercent(cr));
+    expect(await cell('purchase', 'revenue')).toBe(formatMetric('revenue', revenue));
+    expect(await cell('signup', 'revenue')).toBe(formatMetric('revenue', 0));
+    expect(await goals.locator('thead th').allTextContents()).toEqual(['Goal', 'Visitors', 'Events', 'Revenue', 'CR']);
+
+    // With "Goal is purchase" the cards count the buyers only; the rate is still over every visitor.
+    await goals.locator('tr[data-value="purchase"] button').click();
+    await expectCardsToMatch(page, shop.siteId, SHOP_TZ, { kind: 'preset', preset: '7d' }, onPurchase);
+    await expect.poll(() => goals.locator('tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-value')))).toEqual(['purchase']);
+    await expect.poll(() => page.getAttribute('[data-panel="goals"] .panel-body', 'aria-busy')).toBeNull();
+    expect(await cell('purchase', 'conversion_rate')).toBe(formatPercent(cr));
+    expect(await cell('purchase', 'revenue')).toBe(formatMetric('revenue', revenue));
+    await page.locator('[data-panel="goals"]').screenshot({ path: join(ARTIFACTS_DIR, 'goals-purchase.png') });
+  });
+
+  it('charts a rate with gaps where there was no visit, and a rate of 0 % as data, not "No data"', async () => {
+    const page = await newPage();
+    await signIn(page, '/?metric=bounce_rate');
+    // The API answers 0 for a quiet day's bounce rate; its visits (0) say it had none.
+    const days = await query(system.embedded.queryUrl, tenant.readKey, {
+      site_id: shop.siteId,
+      metrics: ['bounce_rate', 'visits'],
+      dimensions: ['time:day'],
+      order_by: [['time:day', 'asc']],
+      date_range: isoRange({ kind: 'preset', preset: '7d' }),
+    });
+    const want = days.results.map((r) => (r.metrics[1] === 0 ? '—' : formatMetric('bounce_rate', r.metrics[0])));
+    expect(want).toContain('—');
+    expect(want.some((v) => v !== '—')).toBe(true);
+    await expect.poll(async () => (await chartTable(page)).values).toEqual(want);
+    await page.locator('[data-testid="chart-panel"]').screenshot({ path: join(ARTIFACTS_DIR, 'chart-7d-bounce-rate.png') });
+
+    // Three days ago every visit saw two pages: a bounce rate of 0 %, which is data.
+    const day = formatCalendarDate(addDays(calendarDateOf(Date.now(), SHOP_TZ), -3));
+    await page.goto(`${system.embedded.queryUrl}/?site=${shop.siteId}&range=custom&from=${day}&to=${day}&g=hour&metric=bounce_rate`);
+    const { state, values } = await chartTable(page);
+    expect(state).toBe('ready');
+    expect(values).toContain('0%');
+    expect(values.filter((v) => v !== '—' && v !== '0%')).toEqual([]);
+  });
+
+  it('leaves out of the chart the minutes that have not begun, and the legend shows the latest one', async () => {
+    const t0 = Date.now();
+    const page = await newPage();
+    await signIn(page, '/?range=today&g=minute');
+    const { periods, values } = await chartTable(page);
+    const t1 = Date.now();
+    const buckets = bucketStarts(resolveRange({ kind: 'preset', preset: 'today' }, t0, SHOP_TZ), 'minute', SHOP_TZ);
+    expect(values).toHaveLength(buckets.length);
+    buckets.forEach((start, i) => {
+      if (start <= t0) expect(values[i], new Date(start).toISOString()).not.toBe('—');
+      if (start > t1) expect(values[i], new Date(start).toISOString()).toBe('—');
+    });
+    // Away from the cursor the legend reads the latest minute, not "—".
+    const latest = values.findLastIndex((v) => v !== '—');
+    const legend = (await page.textContent('[data-testid="chart-panel"] .u-legend')) ?? '';
+    expect(legend).not.toContain('—');
+    expect(legend).toContain(periods[latest]);
+    expect(legend).toContain(`Unique visitors${values[latest]}`);
+  });
+
+  it('keeps keyboard focus on the control being changed, and puts it on the content after sign-in', async () => {
+    const page = await newPage();
+    await signIn(page);
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('main');
+    const focused = () => page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.testid ?? document.activeElement?.id ?? null);
+    const param = (name: string) => new URL(page.url()).searchParams.get(name);
+
+    // Arrowing through the period select: each step reloads the view, and focus stays for the next one.
+    await page.focus('[data-testid="range-select"]');
+    await page.keyboard.press('ArrowDown');
+    await expect.poll(() => param('range')).toBe('30d');
+    expect(await focused()).toBe('range-select');
+    await page.keyboard.press('ArrowDown');
+    await expect.poll(() => param('range')).toBe('month');
+    expect(await focused()).toBe('range-select');
+
+    await page.focus('[data-testid="tz-select"]');
+    await page.keyboard.press('ArrowDown');
+    await expect.poll(() => param('tz')).toBe('UTC');
+    expect(await focused()).toBe('tz-select');
+
+    // Native radios: an arrow key checks the next granularity, and focus follows it.
+    await page.focus('[data-testid="granularity"] input:checked');
+    const from = await page.evaluate(() => (document.activeElement as HTMLInputElement).value);
+    await page.keyboard.press('ArrowLeft');
+    await expect.poll(() => param('g')).not.toBeNull();
+    const to = param('g');
+    expect(to).not.toBe(from);
+    expect(await page.evaluate(() => (document.activeElement as HTMLInputElement | null)?.value)).toBe(to);
+    expect(await page.evaluate(() => (document.activeElement as HTMLInputElement | null)?.checked)).toBe(true);
+
+    // A new site rebuilds the whole page; focus still stays on the picker.
+    await page.focus('[data-testid="site-select"]');
+    await page.keyboard.press('ArrowDown');
+    await expect.poll(() => param('site')).toBe(blog.siteId);
+    expect(await focused()).toBe('site-select');
+  });
+
+  it('names a filter chip as its row does ("Direct / None")', async () => {
+    const page = await newPage();
+    await signIn(page);
+    await page.click('[data-panel="sources"] [role="tab"][data-tab="referrer"]');
+    const direct = page.locator('[data-panel="sources"] table[data-dimension="referrer"] tr[data-value=""] button');
+    expect(await direct.textContent()).toBe('Direct / None');
+    await direct.click();
+    await expect.poll(() => page.textContent('[data-testid="filter-chip"]')).toContain('Referrer is Direct / None');
+    expect(new URL(page.url()).searchParams.getAll('f')).toEqual(['referrer|is|']);
+  });
+
+  it('has one <h1>, the site, and breakdown headers that fit, on a desktop and a phone', async () => {
+    for (const viewport of [{ width: 1280, height: 900 }, { width: 375, height: 812 }]) {
+      const page = await newPage(viewport);
+      await signIn(page);
+      expect(await page.locator('h1').allTextContents()).toEqual(['shop.example.com']);
+      await expect.poll(() => page.locator('.breakdown-table').count()).toBe(5);
+      await expect.poll(() => page.locator('[data-panel="goals"] th:has-text("Revenue")').count()).toBe(1);
+      const cut = await page.$$eval('.breakdown-table thead th', (ths) => ths.filter((t) => t.scrollWidth > t.clientWidth).map((t) => t.textContent));
+      expect(cut, `${viewport.width} px`).toEqual([]);
+      expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
+    }
   });
 
   it('signs out when the read key is revoked', async () => {

@@ -6,11 +6,14 @@ export interface Seed {
   desktop: SeedEvent[];
   mobile: SeedEvent[];
   pageviews: number;
+  /** All events, custom ones included. */
+  events: number;
 }
 
 /**
  * A small, hand-shaped day of traffic: 12 visitors 15–20 minutes ago (4 of them see /pricing,
- * 3 read the blog, 3 sign up; mixed referrers, a UTM campaign, desktop and mobile), and 6 visitors
+ * 3 read the blog, 3 sign up, 3 buy for 71.70 EUR in all; mixed referrers, a UTM campaign, desktop
+ * and mobile), and 6 visitors
  * three days ago and 4 yesterday, so "today", "last 7 days" and a "/pricing" filter all give different
  * numbers, and "today" has a previous period to compare with.
  * None falls in the realtime window (last 5 minutes), so the realtime test starts from a stable count.
@@ -31,6 +34,10 @@ export function seedTraffic(now: number, todayStart: number): Seed {
     if (k % 3 === 0) out.push({ name: 'pageview', ts: at((t += 10_000)), url: `${SHOP}/pricing`, visitor_id: visitor, session_id: session });
     if (k % 4 === 0) out.push({ name: 'pageview', ts: at((t += 10_000)), url: `${SHOP}/blog/hello`, visitor_id: visitor, session_id: session });
     if (k % 5 === 0) out.push({ name: 'signup', ts: at((t += 5_000)), url: `${SHOP}/pricing`, visitor_id: visitor, session_id: session, props: { plan: 'pro' } });
+    if (k % 4 === 0) {
+      const revenue = { amount: 19.9 + k, currency: 'EUR' };
+      out.push({ name: 'purchase', ts: at((t += 5_000)), url: `${SHOP}/checkout`, visitor_id: visitor, session_id: session, revenue });
+    }
   }
   for (let k = 0; k < 6; k++) {
     const visitor = `earlier-visitor-${k}`;
@@ -48,5 +55,5 @@ export function seedTraffic(now: number, todayStart: number): Seed {
     if (k === 0) desktop.push({ name: 'pageview', ts: start + 20_000, url: `${SHOP}/pricing`, visitor_id: visitor, session_id: session });
   }
   const pageviews = [...desktop, ...mobile].filter((e) => e.name === 'pageview').length;
-  return { desktop, mobile, pageviews };
+  return { desktop, mobile, pageviews, events: desktop.length + mobile.length };
 }

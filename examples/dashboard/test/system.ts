@@ -99,6 +99,7 @@ export interface SeedEvent {
   visitor_id: string;
   session_id?: string;
   props?: Record<string, string>;
+  revenue?: { amount: number; currency: string };
 }
 
 /** Sends events through the collector's public ingest endpoint, as a browser would. */

@@ -1,16 +1,26 @@
-import type { ApiClient, Cell, QueryRow } from '../api.js';
-import { METRIC_LABELS, type Filter } from '../dimensions.js';
+import type { ApiClient, QueryRow } from '../api.js';
+import { METRIC_LABELS, type Filter, type Metric } from '../dimensions.js';
 import { arrowKeyTabs, h, uid } from '../dom.js';
-import type { ApiError } from '../errors.js';
+import { ApiError } from '../errors.js';
 import { formatMetric, formatPercent } from '../format.js';
-import { GOALS_PANEL_ID, breakdownQuery, conversionRate, type BreakdownPanel, type BreakdownTab, type QueryContext } from '../query.js';
+import { valueLabel } from '../labels.js';
+import {
+  GOALS_PANEL_ID,
+  breakdownQuery,
+  conversionRate,
+  revenueOf,
+  revenueQuery,
+  type BreakdownPanel,
+  type BreakdownTab,
+  type QueryContext,
+} from '../query.js';
 import { runPanel } from './panel.js';
 
 export interface BreakdownLoad {
   client: ApiClient;
   ctx: QueryContext;
   signal: AbortSignal;
-  /** Unique visitors of the whole period, for goal conversion rates. */
+  /** Unique visitors of the period under every filter but the goal's: conversion rates' denominator. */
   totalVisitors: Promise<number | null>;
 }
 
@@ -19,23 +29,10 @@ export interface BreakdownOptions {
   onAuthError(err: ApiError): void;
 }
 
-const regionNames = typeof Intl.DisplayNames === 'function' ? new Intl.DisplayNames(['en'], { type: 'region' }) : null;
-
-/** How a dimension value reads in a row; the raw value is what the filter uses. */
-export function displayValue(tab: BreakdownTab, v: Cell): string {
-  const s = v === null ? '' : String(v);
-  if (s === '') {
-    if (tab.dimension === 'source' || tab.dimension === 'referrer') return 'Direct / None';
-    return '(none)';
-  }
-  if (tab.dimension === 'country' && /^[A-Z]{2}$/.test(s)) {
-    try {
-      return regionNames?.of(s) ?? s;
-    } catch {
-      return s;
-    }
-  }
-  return s;
+/** A metric's column header: "Unique visitors" is "Visitors" in a column that needs to stay narrow. */
+function columnLabel(m: Metric): string {
+  const s = METRIC_LABELS[m].replace(/^(Unique|Total) /, '');
+  return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
 /** A breakdown panel: tabs over related dimensions and a top-10 table whose rows filter the dashboard. */
@@ -104,12 +101,28 @@ export class BreakdownView {
       onAuthError: this.opts.onAuthError,
       retry: () => this.load(l),
       task: async () => {
-        const result = await l.client.query(breakdownQuery(l.ctx, tab), controller.signal);
+        const [result, revenue] = await Promise.all([
+          l.client.query(breakdownQuery(l.ctx, tab), controller.signal),
+          tab.revenue ? this.loadRevenue(l, tab, controller.signal) : null,
+        ]);
         const total = this.panel.id === GOALS_PANEL_ID ? await l.totalVisitors.catch(() => null) : null;
-        return { rows: result.rows, total };
+        return { rows: result.rows, total, revenue };
       },
-      render: ({ rows, total }) => this.renderTable(tab, rows, total),
+      render: ({ rows, total, revenue }) => this.renderTable(tab, rows, total, revenue),
     });
+  }
+
+  /**
+   * Revenue by row value, asked alongside the table's own query; null when it failed: the column is
+   * extra, so the table shows without it (a revoked key still fails the table's own query).
+   */
+  private async loadRevenue(l: BreakdownLoad, tab: BreakdownTab, signal: AbortSignal): Promise<((value: string) => number | null) | null> {
+    try {
+      return revenueOf((await l.client.query(revenueQuery(l.ctx, tab), signal)).rows);
+    } catch (err) {
+      if (signal.aborted || (err instanceof ApiError && err.isAuth)) throw err;
+      return null;
+    }
   }
 
   private select(tab: BreakdownTab): void {
@@ -125,21 +138,29 @@ export class BreakdownView {
     if (this.last) this.load(this.last);
   }
 
-  private renderTable(tab: BreakdownTab, rows: QueryRow[], totalVisitors: number | null): boolean {
+  private renderTable(
+    tab: BreakdownTab,
+    rows: QueryRow[],
+    totalVisitors: number | null,
+    revenueFor: ((value: string) => number | null) | null,
+  ): boolean {
     if (rows.length === 0) return false;
     const withCr = this.panel.id === GOALS_PANEL_ID;
+    const valueOf = (r: QueryRow) => (r.dimensions[0] === null || r.dimensions[0] === undefined ? '' : String(r.dimensions[0]));
+    // Only when some row earned any: a column of zeros on every site without revenue says nothing.
+    const revenue = revenueFor && rows.some((r) => (revenueFor(valueOf(r)) ?? 0) > 0) ? revenueFor : null;
     const max = Math.max(1, ...rows.map((r) => r.metrics[0] ?? 0));
     const head = h(
       'tr',
       {},
       h('th', { scope: 'col' }, tab.column),
-      tab.metrics.map((m) => h('th', { scope: 'col', class: 'num' }, METRIC_LABELS[m].replace(/^(Unique|Total) /, ''))),
-      withCr ? h('th', { scope: 'col', class: 'num' }, h('abbr', { title: 'Conversion rate' }, 'CR')) : null,
+      tab.metrics.map((m) => h('th', { scope: 'col', class: 'num' }, columnLabel(m))),
+      revenue ? h('th', { scope: 'col', class: 'num' }, METRIC_LABELS.revenue) : null,
+      withCr ? h('th', { scope: 'col', class: 'num num-short' }, h('abbr', { title: 'Conversion rate' }, 'CR')) : null,
     );
     const body = rows.map((r) => {
-      const raw = r.dimensions[0] ?? '';
-      const value = raw === null ? '' : String(raw);
-      const label = displayValue(tab, raw);
+      const value = valueOf(r);
+      const label = valueLabel(tab.dimension, value);
       const share = ((r.metrics[0] ?? 0) / max) * 100;
       const cr = withCr && totalVisitors !== null ? conversionRate(r.metrics[0] ?? 0, totalVisitors) : null;
       return h(
@@ -162,6 +183,7 @@ export class BreakdownView {
           ),
         ),
         tab.metrics.map((m, i) => h('td', { class: 'num', 'data-metric': m }, formatMetric(m, r.metrics[i]))),
+        revenue ? h('td', { class: 'num', 'data-metric': 'revenue' }, formatMetric('revenue', revenue(value))) : null,
         withCr ? h('td', { class: 'num', 'data-metric': 'conversion_rate' }, cr === null ? '—' : formatPercent(cr)) : null,
       );
     });

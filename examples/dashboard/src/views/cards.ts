@@ -1,5 +1,5 @@
 import type { QueryResult } from '../api.js';
-import { CARD_METRICS, METRIC_LABELS, type CardMetric } from '../dimensions.js';
+import { CARD_METRICS, METRIC_LABELS, PER_VISIT_METRICS, type CardMetric } from '../dimensions.js';
 import { h } from '../dom.js';
 import { formatChange, formatMetric } from '../format.js';
 
@@ -21,8 +21,6 @@ export function totalsOf(result: QueryResult): Totals | null {
   }
   return { current: pick(row.metrics), previous };
 }
-
-const PER_VISIT_METRICS = ['bounce_rate', 'visit_duration', 'views_per_visit'] as const satisfies readonly CardMetric[];
 
 /** The top cards; each one is a toggle that puts its metric on the chart. */
 export function renderCards(

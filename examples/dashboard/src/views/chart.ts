@@ -4,6 +4,7 @@ import { METRIC_LABELS, type Metric } from '../dimensions.js';
 import { h } from '../dom.js';
 import { formatBucket, formatCompact, formatMetric } from '../format.js';
 import type { Granularity } from '../range.js';
+import { isolatedPoints } from '../series.js';
 import { axisLabels, tickBuckets } from '../ticks.js';
 
 export interface SeriesData {
@@ -69,7 +70,17 @@ export class ChartView {
   }
 
   private options(d: SeriesData, width: number): uPlot.Options {
-    const fmtX = (_u: uPlot, v: number | null) => (v === null ? '' : formatBucket(v * 1000, d.granularity, d.timeZone));
+    // Away from the cursor the legend shows the latest bucket with a value rather than "—": the
+    // number a merchant looks for first.
+    const latest = d.values.findLastIndex((v) => v !== null);
+    // Between gaps a value has no line to be part of: it is drawn as a point even in long series.
+    const isolated = isolatedPoints(d.values);
+    const at = (idx: number | null) => (idx === null ? (latest >= 0 ? latest : null) : idx);
+    const fmtX = (_u: uPlot, _v: number | null, _s: number, idx: number | null) => {
+      const i = at(idx);
+      const t = i === null ? undefined : d.buckets[i];
+      return t === undefined ? '—' : formatBucket(t, d.granularity, d.timeZone);
+    };
     return {
       width,
       height: CHART_HEIGHT,
@@ -103,9 +114,12 @@ export class ChartView {
           stroke: ACCENT,
           width: 2,
           fill: 'rgba(79, 70, 229, 0.08)',
-          points: { show: d.buckets.length <= 60 },
+          points: { show: d.buckets.length <= 60, filter: (_u, _s, show) => (show || isolated.length === 0 ? null : isolated) },
           spanGaps: false,
-          value: (_u, v) => formatMetric(d.metric, v),
+          value: (_u, _v, _s, idx) => {
+            const i = at(idx);
+            return formatMetric(d.metric, i === null ? null : d.values[i]);
+          },
         },
       ],
     };

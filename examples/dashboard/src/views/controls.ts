@@ -1,5 +1,5 @@
 import type { Site } from '../api.js';
-import { h, uid } from '../dom.js';
+import { h } from '../dom.js';
 import {
   GRANULARITIES,
   PRESETS,
@@ -34,8 +34,13 @@ function timeZones(extra: string[]): string[] {
   return [...new Set([...extra, 'UTC', ...all])];
 }
 
+/*
+ * The controls are rebuilt on every change; fixed ids are how focus finds its way back to the same
+ * control afterwards (`keepFocus`), so each control is rendered at most once on the page.
+ */
+
 export function siteSelect(m: ControlsModel, a: ControlsActions): HTMLElement {
-  const id = uid('site');
+  const id = 'site-picker';
   const select = h(
     'select',
     { id, 'data-testid': 'site-select', onchange: (e: Event) => a.setSite((e.target as HTMLSelectElement).value) },
@@ -46,7 +51,7 @@ export function siteSelect(m: ControlsModel, a: ControlsActions): HTMLElement {
 
 /** Preset select plus a custom-range form that appears when "Custom range…" is chosen. */
 export function rangePicker(m: ControlsModel, a: ControlsActions): HTMLElement {
-  const id = uid('range');
+  const id = 'period';
   const current = m.range.kind === 'preset' ? m.range.preset : 'custom';
   const dates = m.range.kind === 'custom' ? { from: m.range.from, to: m.range.to } : rangeAsDates(m.resolved, m.timeZone);
   const fromInput = h('input', { type: 'date', id: `${id}-from`, value: dates.from, required: true, 'data-testid': 'custom-from' });
@@ -59,7 +64,7 @@ export function rangePicker(m: ControlsModel, a: ControlsActions): HTMLElement {
     fromInput,
     h('label', { for: `${id}-to` }, 'To'),
     toInput,
-    h('button', { type: 'submit', 'data-testid': 'custom-apply' }, 'Apply'),
+    h('button', { type: 'submit', id: `${id}-apply`, 'data-testid': 'custom-apply' }, 'Apply'),
     error,
   );
   form.addEventListener('submit', (e) => {
@@ -94,7 +99,7 @@ export function rangePicker(m: ControlsModel, a: ControlsActions): HTMLElement {
 }
 
 export function timeZoneSelect(m: ControlsModel, a: ControlsActions): HTMLElement {
-  const id = uid('tz');
+  const id = 'time-zone';
   const zones = timeZones([m.siteTimeZone, m.timeZone]);
   const select = h(
     'select',
@@ -114,7 +119,7 @@ export function timeZoneSelect(m: ControlsModel, a: ControlsActions): HTMLElemen
 /** Granularity as a radio group: native radios give arrow-key navigation for free. */
 export function granularityPicker(m: ControlsModel, a: ControlsActions): HTMLElement {
   const allowed = new Set(allowedGranularities(m.resolved));
-  const name = uid('granularity');
+  const name = 'granularity';
   return h(
     'fieldset',
     { class: 'segmented', 'data-testid': 'granularity' },

@@ -1,5 +1,11 @@
 import { FILTER_OP_LABELS, dimensionLabel, type Filter } from '../dimensions.js';
 import { h } from '../dom.js';
+import { valueLabel } from '../labels.js';
+
+/** A filter as a chip reads it, e.g. "Referrer is Direct / None": values named as their rows name them. */
+export function filterText([op, dimension, values]: Filter): string {
+  return `${dimensionLabel(dimension)} ${FILTER_OP_LABELS[op]} ${values.map((v) => valueLabel(dimension, v)).join(' or ')}`;
+}
 
 /** The active filters as chips; each chip's button removes its filter. */
 export function renderFilterChips(
@@ -12,8 +18,9 @@ export function renderFilterChips(
   into.hidden = filters.length === 0;
   if (filters.length === 0) return;
   const list = h('ul', { class: 'chips', 'aria-label': 'Active filters' });
-  for (const [op, dimension, values] of filters) {
-    const text = `${dimensionLabel(dimension)} ${FILTER_OP_LABELS[op]} ${values.map((v) => (v === '' ? '(none)' : v)).join(' or ')}`;
+  for (const filter of filters) {
+    const dimension = filter[1];
+    const text = filterText(filter);
     list.append(
       h(
         'li',

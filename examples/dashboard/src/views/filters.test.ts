@@ -1,0 +1,11 @@
+import { describe, expect, it } from 'vitest';
+import { filterText } from './filters.js';
+
+describe('filter chips', () => {
+  it('name a value as its breakdown row does', () => {
+    expect(filterText(['is', 'referrer', ['']])).toBe('Referrer is Direct / None');
+    expect(filterText(['is', 'country', ['DE']])).toBe('Country is Germany');
+    expect(filterText(['is_not', 'page', ['/a', '/b']])).toBe('Page is not /a or /b');
+    expect(filterText(['is', 'utm_medium', ['']])).toBe('UTM medium is (none)');
+  });
+});
