@@ -35,12 +35,11 @@ if (key && !w.pulse?.t) {
     flags,
     files == null ? undefined : downloadPattern(files.match(/\w+/g) || DEFAULT_DOWNLOAD_EXTENSIONS),
   );
-  // On a silenced page (localhost, DNT) the snippet keeps queueing into nothing.
-  if (tracker) {
-    const pulse: Pulse = (command, ...args) => (tracker[command] as ((...a: unknown[]) => void) | undefined)?.(...args);
-    for (const args of w.pulse?.q || []) pulse(...(args as Parameters<Pulse>));
-    pulse.t = 1;
-    w.pulse = pulse;
-    if (!(flags & MANUAL)) tracker.pageview();
-  }
+  // A silenced page (localhost, DNT) gets a no-op: the snippet is optional, so
+  // without it a page calling pulse() would throw a ReferenceError.
+  const pulse: Pulse = (command, ...args) => (tracker?.[command] as ((...a: unknown[]) => void) | undefined)?.(...args);
+  for (const args of w.pulse?.q || []) pulse(...(args as Parameters<Pulse>));
+  pulse.t = 1;
+  w.pulse = pulse;
+  if (!(flags & MANUAL)) tracker?.pageview();
 }

@@ -1,4 +1,5 @@
 import { DNT, HASH, LOCALHOST, MANUAL, MAX_STRING_LENGTH, OUTBOUND, PERSIST, SESSION_TIMEOUT_MS } from './config.js';
+import { hashRoute } from './hash.js';
 import { newId, store } from './storage.js';
 import { createTransport } from './transport.js';
 import type { Props, SdkEvent, Tracker, TrackOptions } from './types.js';
@@ -31,7 +32,7 @@ export function createTracker(url: string, flags: number, files?: RegExp): Track
   // Hash routing folds "#/route" into the path, since the server reads the pathname.
   const page = (): string => {
     const href = location.href;
-    return PULSE_HASH && flags & HASH ? href.replace(/\/?#\/?/, '/') : href.split('#')[0]!;
+    return PULSE_HASH && flags & HASH ? hashRoute(href) : href.split('#')[0]!;
   };
 
   const track = (name: string, props?: Props, options?: TrackOptions): void => {

@@ -76,9 +76,10 @@ export function createTransport(url: string): Transport {
     const body = new Blob([bytes], { type: 'text/plain' });
     fetch(url, { method: 'POST', body, keepalive }).then(
       (res) => {
-        // 5xx and 429 are worth another try; any other answer is final (202, or a
-        // 4xx that would fail again the same way).
-        if (res.status > 499 || res.status == 429) retry(events, res.headers.get('Retry-After'));
+        // 5xx, 429 and 408 (the body came in too slowly) are worth another try; any
+        // other answer is final (202, or a 4xx that would fail again the same way).
+        // test() reads the status as its three digits: the smallest form in the script.
+        if (/^5|429|408/.test(res.status as unknown as string)) retry(events, res.headers.get('Retry-After'));
         else {
           failures = 0;
           saveOutbox((e) => !events.some((s) => s.id == e.id));
@@ -104,6 +105,14 @@ export function createTransport(url: string): Transport {
   });
   return [
     (event) => {
+      // Props come from the host page and may not survive JSON (a cycle, a BigInt):
+      // drop that event rather than throw into the page or poison the batch. The
+      // JSON form is also what the outbox keeps, and plain data for the encoder.
+      try {
+        event = JSON.parse(JSON.stringify(event));
+      } catch {
+        return;
+      }
       queue.push(event);
       saveOutbox(undefined, [event]);
       if (queue.length < BATCH_SIZE || failures) schedule(FLUSH_DELAY_MS);

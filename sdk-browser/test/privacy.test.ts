@@ -38,6 +38,36 @@ describe('privacy', () => {
     expect(s.sink.posts()).toHaveLength(1);
   });
 
+  it('on a silent page still defines pulse, as a no-op, for pages without the snippet', async () => {
+    // No snippet, and the script twice: the second copy must do nothing either.
+    const bare = (script: string, attrs = ''): string => {
+      const tag = `<script defer src="${s.sink.url}/${script}" data-key="${KEY}" ${attrs}></script>`;
+      return `<!doctype html><html><head><title>Bare</title>${tag}${tag}</head><body></body></html>`;
+    };
+    s.site.page('/bare-local.html', bare('script.js'));
+    s.site.page('/bare-dnt.html', bare('script.full.js', 'data-allow-localhost data-dnt'));
+    const context = await s.newContext();
+    await context.addInitScript(() => Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', { get: () => true }));
+    const page = await context.newPage();
+    const pageErrors: string[] = [];
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    for (const path of ['/bare-local.html', '/bare-dnt.html']) {
+      await page.goto(`${s.site.url}${path}`);
+      // As the page's own code would call it: a bare global.
+      const seen = await page.evaluate(() => {
+        try {
+          return new Function("pulse('track', 'ignored', { a: 1 }); pulse('pageview'); pulse('consent', true); return typeof pulse + ' ' + pulse.t")() as string;
+        } catch (e) {
+          return String(e);
+        }
+      });
+      expect(seen, path).toBe('function 1');
+    }
+    await sleep(2200);
+    expect(s.sink.posts()).toEqual([]);
+    expect(pageErrors).toEqual([]);
+  });
+
   it('keeps a visitor and session id only with consent, and forgets them when withdrawn', async () => {
     s.site.page('/persist.html', scriptPage(`${s.sink.url}/script.persist.js`, KEY, 'data-allow-localhost data-manual'));
     const page = await s.open('/persist.html');

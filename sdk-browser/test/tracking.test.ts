@@ -148,6 +148,17 @@ describe('tracking', () => {
     expect(s.sink.accepted().map((e) => e.url)).toEqual([`${s.site.url}/hash.html`, `${s.site.url}/hash.html/products`, `${s.site.url}/hash.html/cart?coupon=x`]);
   });
 
+  it('with data-hash keeps the page query a query and merges the route query into it', async () => {
+    s.site.page('/hash.html', scriptPage(`${s.sink.url}/script.hash.js`, KEY, 'data-allow-localhost data-hash'));
+    const page = await s.open('/hash.html?utm_campaign=x#/products');
+    await waitFor('the pageview', () => s.sink.accepted().length >= 1);
+    await page.evaluate(() => (location.hash = '#/cart?step=2'));
+    await waitFor('two pageviews', () => s.sink.accepted().length >= 2);
+    const urls = s.sink.accepted().map((e) => new URL(e.url));
+    expect(urls.map((u) => u.pathname)).toEqual(['/hash.html/products', '/hash.html/cart']);
+    expect(urls.map((u) => u.search)).toEqual(['?utm_campaign=x', '?utm_campaign=x&step=2']);
+  });
+
   it('ignores hash changes without data-hash', async () => {
     const page = await s.open('/');
     await waitFor('the pageview', () => s.sink.accepted().length >= 1);

@@ -2,7 +2,8 @@
 // (checked after every test), page hide, offline queue, retries, 64 KiB split.
 import { describe, expect, it } from 'vitest';
 import { sleep, waitFor } from './harness/browser.js';
-import { names, pulse, sinkSuite } from './harness/suite.js';
+import { KEY, names, pulse, scriptLoaded, sinkSuite } from './harness/suite.js';
+import { scriptPage } from './harness/site.js';
 
 const s = sinkSuite();
 
@@ -89,6 +90,48 @@ describe('transport', () => {
     expect(posts.map((p) => p.status)).toEqual([500, 500, 400]);
     expect(posts[1]!.at - posts[0]!.at).toBeGreaterThanOrEqual(900);
     expect(posts[2]!.at - posts[1]!.at).toBeGreaterThanOrEqual(1900);
+  });
+
+  it('retries a 408 (a body that came in too slowly) like a 5xx, and delivers once', async () => {
+    let timedOut = false;
+    s.sink.respond(() => (timedOut ? { status: 202 } : ((timedOut = true), { status: 408 })));
+    await s.open('/');
+    await waitFor('acceptance', () => s.sink.accepted().length >= 1, 10_000);
+    const posts = s.sink.posts();
+    expect(posts.map((p) => p.status)).toEqual([408, 202]);
+    expect(posts[1]!.batch!.events.map((e) => e.id)).toEqual(posts[0]!.batch!.events.map((e) => e.id));
+  });
+
+  it('drops an event whose props JSON cannot hold, without throwing into the page or losing the others', async () => {
+    s.site.page('/bad-props.html', scriptPage(`${s.sink.url}/script.js`, KEY, 'data-allow-localhost'));
+    const page = await (await s.newContext()).newPage();
+    const pageErrors: string[] = [];
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    await page.goto(`${s.site.url}/bad-props.html`);
+    await scriptLoaded(page);
+    const thrown = await page.evaluate(() => {
+      const p = (window as unknown as { pulse: (...a: unknown[]) => void }).pulse;
+      const circular: Record<string, unknown> = { a: 1 };
+      circular.self = circular;
+      const errors: string[] = [];
+      for (const props of [circular, { n: BigInt(10) }]) {
+        try {
+          p('track', 'bad', props);
+        } catch (e) {
+          errors.push(String(e));
+        }
+      }
+      // Sent as JSON would have it, as the outbox keeps it: a Date as its ISO string.
+      p('track', 'good', { at: new Date(0) });
+      return errors;
+    });
+    expect(thrown).toEqual([]);
+    await waitFor('the pageview and the good event', () => s.sink.accepted().length >= 2);
+    await sleep(2500);
+    expect(names(s.sink.accepted())).toEqual(['pageview', 'good']);
+    expect(s.sink.accepted()[1]!.props).toEqual({ at: '1970-01-01T00:00:00.000Z' });
+    expect(await page.evaluate(() => JSON.parse(localStorage.pulse_q))).toEqual([]);
+    expect(pageErrors).toEqual([]);
   });
 
   it('splits a large backlog into requests under 60 KiB', async () => {

@@ -58,6 +58,10 @@ export class Analytics extends Emitter {
   private stopped = false;
   /** Undelivered events of batches that failed or were cut short during close(). */
   private closeUnsent: Uint8Array[] = [];
+  /** Events close() cut short or left queued: in closeUnsent, but not reported by any error. */
+  private closeUnreported: Uint8Array[] = [];
+  /** Set when the exit hooks run close(): then nobody sees CloseResult, so losses are reported. */
+  private exiting = false;
   private overflowDrops = 0;
   private overflowTotal = 0;
   private closedDrops = 0;
@@ -77,7 +81,9 @@ export class Analytics extends Emitter {
       authorization: `Bearer ${this.opts.writeKey}`,
       'user-agent': `pulse-sdk-node/${SDK_VERSION}`,
     };
-    this.uninstallExitHooks = installExitHooks(this, {
+    // An adapter, so closeOnExit stays off the public API.
+    const hooked = { hasPending: () => this.hasPending(), closeOnExit: (ms: number) => this.closeOnExit(ms) };
+    this.uninstallExitHooks = installExitHooks(hooked, {
       flushOnExit: this.opts.flushOnExit,
       handleSignals: this.opts.handleSignals,
       timeoutMs: this.opts.closeTimeoutMs,
@@ -186,9 +192,15 @@ export class Analytics extends Emitter {
       for (const b of pending) b.controller.abort(reason);
       await Promise.all(pending.map((b) => b.done));
     }
-    const unsent = [...this.closeUnsent, ...this.queue.drain()];
+    const left = this.queue.drain();
+    const unsent = [...this.closeUnsent, ...left];
+    const unreported = [...this.closeUnreported, ...left];
     this.closeUnsent = [];
+    this.closeUnreported = [];
+    // Emptying the queue settles every flush() still waiting: nothing will send those events now.
+    this.settleWaiters();
     this.transport.close();
+    if (this.exiting) this.reportLostOnExit(unreported, timeoutMs);
     return {
       timedOut,
       delivered: this.counters.delivered - deliveredBefore,
@@ -267,7 +279,8 @@ export class Analytics extends Emitter {
       if (reply !== undefined && reply.status >= 200 && reply.status < 300) return this.accept(batch, reply, attempt, body.length);
 
       const server = reply === undefined ? undefined : readErrorReply(reply);
-      const retryable = reply === undefined || reply.status >= 500 || reply.status === 429;
+      // 408: the collector timed out reading a slow body (body_timeout); the next try may be quicker.
+      const retryable = reply === undefined || reply.status >= 500 || reply.status === 429 || reply.status === 408;
       if (!retryable) {
         const s = server as ServerReply;
         return this.fail(batch, 'request_rejected', `collector refused the batch: ${s.status} ${s.code} ${s.message}`.trim(), attempt, s);
@@ -351,6 +364,24 @@ export class Analytics extends Emitter {
   /** close() ran out of time: the events go back to the caller in CloseResult.unsent. */
   private abandon(batch: Batch): void {
     this.closeUnsent.push(...batch.items);
+    this.closeUnreported.push(...batch.items);
+  }
+
+  /** close() run by the exit hooks (flushOnExit, handleSignals). */
+  private closeOnExit(timeoutMs: number): Promise<CloseResult> {
+    if (!this.closing) this.exiting = true;
+    return this.close({ timeoutMs });
+  }
+
+  /**
+   * No caller receives the exit flush's CloseResult: what it left unsent (and no
+   * DeliveryError reported already) is counted as dropped and reported, like any other loss.
+   */
+  private reportLostOnExit(lost: Uint8Array[], timeoutMs: number): void {
+    if (lost.length === 0) return;
+    this.counters.dropped += lost.length;
+    const message = `process exiting: ${lost.length} event(s) not delivered within the exit flush's ${timeoutMs} ms (closeTimeoutMs)`;
+    this.report(new DeliveryError('aborted', message, lost.map(decodeEvent), 0, undefined));
   }
 
   private lowestUnsettled(): number {

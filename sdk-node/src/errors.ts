@@ -49,8 +49,9 @@ export interface ServerReply {
 
 /**
  * A whole batch was not delivered: the collector refused it with a 4xx that a
- * retry cannot fix (400, 401, 413, ...) or every retry failed. `events` are the
- * events of that batch (ids included), so the caller may keep or resend them.
+ * retry cannot fix (400, 401, 413, ...) or every retry failed (`retries_exhausted`),
+ * or the exit flush ran out of time (`aborted`; `attempts` is 0 then). `events` are
+ * the events concerned (ids included), so the caller may keep or resend them.
  */
 export class DeliveryError extends PulseError {
   override readonly name = 'DeliveryError';

@@ -10,7 +10,7 @@ export const DEFAULT_FLUSH_INTERVAL_MS = 2_000;
 export const DEFAULT_MAX_QUEUE_SIZE = 10_000;
 /** Batches sent (or waiting to retry) at the same time. */
 export const DEFAULT_MAX_IN_FLIGHT = 4;
-/** Retries after the first attempt of a batch, for network errors, 5xx and 429. */
+/** Retries after the first attempt of a batch, for network errors, 5xx, 429 and 408. */
 export const DEFAULT_MAX_RETRIES = 10;
 /** First backoff; each retry doubles it, with jitter, up to DEFAULT_BACKOFF_MAX_MS. */
 export const DEFAULT_BACKOFF_MIN_MS = 200;

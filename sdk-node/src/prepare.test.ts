@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodeEvent } from './encode.js';
 import { prepareEvent } from './prepare.js';
+import type { TrackEvent } from './types.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
@@ -11,7 +12,7 @@ describe('prepareEvent', () => {
     if (!('bytes' in p)) throw new Error(p.reason);
     expect(p.id).toMatch(UUID);
     const e = decodeEvent(p.bytes);
-    expect(e).toEqual({ id: p.id, name: 'signup', ts: e.ts, user_id: 'u1', props: { plan: 'pro' } });
+    expect(e).toEqual({ id: p.id, name: 'signup', ts: e.ts, user_id: 'u1', visitor_id: 'u1', props: { plan: 'pro' } });
     expect(e.ts as number).toBeGreaterThanOrEqual(before);
     const again = prepareEvent({ name: 'signup' }, 65_536);
     expect(again.id).not.toBe(p.id);
@@ -29,6 +30,34 @@ describe('prepareEvent', () => {
     props.a = 2;
     if (!('bytes' in p)) throw new Error(p.reason);
     expect(decodeEvent(p.bytes).props).toEqual({ a: 1 });
+  });
+
+  it('leaves out undefined values inside props and revenue, as JSON would', () => {
+    const input = { name: 'x', props: { a: undefined, b: 1 }, revenue: { amount: 5, currency: 'EUR', note: undefined } } as unknown as TrackEvent;
+    const p = prepareEvent(input, 65_536);
+    if (!('bytes' in p)) throw new Error(p.reason);
+    const e = decodeEvent(p.bytes);
+    // toStrictEqual: an `a: undefined` left in would not pass.
+    expect(e.props).toStrictEqual({ b: 1 });
+    expect(e.revenue).toStrictEqual({ amount: 5, currency: 'EUR' });
+    // msgpackr writes undefined as fixext1 type 0 (0xd4 0x00): the collector refuses that.
+    expect(Buffer.from(p.bytes).includes(Buffer.from([0xd4, 0x00, 0x00]))).toBe(false);
+    // The caller's objects stay as they were.
+    expect(Object.keys((input as { props: object }).props)).toEqual(['a', 'b']);
+  });
+
+  it('sends user_id as visitor_id when there is no visitor_id: else every event is the server, one visitor', () => {
+    const visitor = (e: Record<string, unknown>): unknown => {
+      const p = prepareEvent(e, 65_536);
+      if (!('bytes' in p)) throw new Error(p.reason);
+      return decodeEvent(p.bytes).visitor_id;
+    };
+    expect(visitor({ name: 'x', user_id: 'u1' })).toBe('u1');
+    expect(visitor({ name: 'x', user_id: 'u1', visitor_id: undefined })).toBe('u1');
+    expect(visitor({ name: 'x', user_id: 'u1', visitor_id: '' })).toBe('u1');
+    expect(visitor({ name: 'x', user_id: 'u1', visitor_id: 'anon-7' })).toBe('anon-7');
+    expect(visitor({ name: 'x' })).toBeUndefined();
+    expect(visitor({ name: 'x', user_id: '' })).toBeUndefined();
   });
 
   it('refuses what cannot make a valid batch, with the protocol reasons', () => {

@@ -23,7 +23,12 @@ export function prepareEvent(input: unknown, maxEventBytes: number): Prepared {
   for (const key in src) {
     if (key === 'id' || key === 'name' || key === 'ts') continue;
     const v = src[key];
-    if (v !== undefined) event[key] = v;
+    if (v !== undefined) event[key] = withoutUndefined(v);
+  }
+  // Without a visitor id the aggregator falls back to a hash of the request's IP and
+  // user agent, which here are this server's: every such event would be one visitor.
+  if ((event.visitor_id === undefined || event.visitor_id === '') && typeof event.user_id === 'string' && event.user_id !== '') {
+    event.visitor_id = event.user_id;
   }
   const id = typeof event.id === 'string' ? event.id : '';
   const reason = checkEvent(event);
@@ -36,6 +41,24 @@ export function prepareEvent(input: unknown, maxEventBytes: number): Prepared {
   }
   if (bytes.length > maxEventBytes) return { id, reason: 'event_too_large', event };
   return { id, bytes };
+}
+
+/**
+ * An object's copy without its undefined members (props: { a: undefined }), as JSON
+ * would send it: msgpackr writes undefined as an extension type, and the collector
+ * refuses the whole event for it. Copies only when there is one to leave out.
+ */
+function withoutUndefined(v: unknown): unknown {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return v;
+  const o = v as Record<string, unknown>;
+  // A plain loop first: the common case allocates nothing.
+  for (const k in o) {
+    if (o[k] !== undefined) continue;
+    const copy: Record<string, unknown> = {};
+    for (const key of Object.keys(o)) if (o[key] !== undefined) copy[key] = o[key];
+    return copy;
+  }
+  return v;
 }
 
 function checkEvent(e: Record<string, unknown>): string | undefined {

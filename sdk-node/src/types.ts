@@ -20,8 +20,13 @@ export interface TrackEvent {
   url?: string;
   referrer?: string;
   title?: string;
+  /**
+   * The end user's anonymous id. Without it (or user_id) the pipeline counts the
+   * request's IP and user agent, which are the server's: one visitor for all.
+   */
   visitor_id?: string;
   session_id?: string;
+  /** Also sent as visitor_id when that is absent. */
   user_id?: string;
   props?: Record<string, PropValue>;
   revenue?: Revenue;
@@ -81,7 +86,7 @@ export interface Stats {
   rejected: number;
   /** Given up on after a non-retryable answer or the last retry. */
   failed: number;
-  /** Dropped because the queue was full or the client closed. */
+  /** Dropped because the queue was full, the client closed, or the exit flush ran out of time. */
   dropped: number;
   /** HTTP requests that were retried. */
   retries: number;

@@ -1,7 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { freePort } from '@pulse/testkit';
 import { ClosedError, DeliveryError, QueueOverflowError } from '../src/index.js';
-import { client } from './helpers.js';
+import { client, sleep } from './helpers.js';
 import { startSink, type Sink } from './sink.js';
 
 let sink: Sink | undefined;
@@ -83,6 +83,23 @@ describe('close()', () => {
     expect(result.unsent.map((e) => e.id)).toEqual([id]);
   });
 
+  it('settles a waiting flush() when close() runs out of time with events still queued', async () => {
+    sink = await startSink();
+    sink.fallback = () => 'hang';
+    const { analytics } = client(sink.url, { maxInFlight: 1, maxBatchEvents: 10, flushIntervalMs: 60_000 });
+    for (let i = 0; i < 30; i++) analytics.track({ name: 'x', props: { i } });
+    let flushed = false;
+    const flush = analytics.flush().then(() => (flushed = true));
+    const result = await analytics.close({ timeoutMs: 300 });
+    // One batch hung in flight; two never left the queue.
+    expect(result.timedOut).toBe(true);
+    expect(result.unsent).toHaveLength(30);
+    await Promise.race([flush, sleep(1000)]);
+    expect(flushed).toBe(true);
+    // And a flush() after close() has nothing to wait for.
+    await analytics.flush();
+  });
+
   it('counts events refused during close as unsent too', async () => {
     sink = await startSink();
     sink.fallback = () => ({ status: 401, body: { error: { code: 'unknown_write_key', message: 'no such key' } } });
@@ -108,6 +125,42 @@ describe('close()', () => {
     expect((errors[0] as ClosedError).dropped).toBe(2);
     expect(analytics.stats().dropped).toBe(2);
     expect(sink.requests).toHaveLength(0);
+  });
+});
+
+describe('the exit flush', () => {
+  it('reports and counts as dropped the events it could not send, since no caller sees its result', async () => {
+    const port = await freePort();
+    const { analytics, errors } = client(`http://127.0.0.1:${port}`, { flushOnExit: true, closeTimeoutMs: 300, backoffMinMs: 50 });
+    const ids = [analytics.track({ name: 'a' }), analytics.track({ name: 'b' }), analytics.track({ name: 'c' })];
+    process.emit('beforeExit', 0);
+    await vi.waitFor(() => expect(errors).toHaveLength(1), { timeout: 3000 });
+    const err = errors[0] as DeliveryError;
+    expect(err).toBeInstanceOf(DeliveryError);
+    expect(err.code).toBe('aborted');
+    expect(err.events.map((e) => e.id)).toEqual(ids);
+    expect(analytics.stats()).toMatchObject({ queued: 0, inFlight: 0, delivered: 0, failed: 0, dropped: 3 });
+  });
+
+  it('shares one process listener per event between instances, gone once all are closed', async () => {
+    const events = ['beforeExit', 'SIGTERM', 'SIGINT'];
+    const before = events.map((e) => process.listenerCount(e));
+    const many = Array.from({ length: 25 }, () => client('http://127.0.0.1:9', { flushOnExit: true, handleSignals: true }).analytics);
+    expect(events.map((e) => process.listenerCount(e))).toEqual(before.map((n) => n + 1));
+    await Promise.all(many.map((a) => a.close({ timeoutMs: 100 })));
+    expect(events.map((e) => process.listenerCount(e))).toEqual(before);
+  });
+
+  it('does not report twice what a DeliveryError already reported', async () => {
+    sink = await startSink();
+    sink.fallback = () => ({ status: 401, body: { error: { code: 'unknown_write_key', message: 'no such key' } } });
+    const { analytics, errors } = client(sink.url, { flushOnExit: true, closeTimeoutMs: 2000 });
+    analytics.track({ name: 'x' });
+    process.emit('beforeExit', 0);
+    await vi.waitFor(() => expect(errors).toHaveLength(1), { timeout: 3000 });
+    await sleep(100);
+    expect(errors.map((e) => e.code)).toEqual(['request_rejected']);
+    expect(analytics.stats()).toMatchObject({ failed: 1, dropped: 0 });
   });
 });
 

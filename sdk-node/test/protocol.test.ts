@@ -42,4 +42,19 @@ describe('wire compatibility with @pulse/protocol', () => {
     expect(res.accepted[0]).toMatchObject({ ...full, id: ids[0] });
     await analytics.close();
   });
+
+  it('the collector accepts an event with undefined prop values: they are left out, as JSON would', async () => {
+    sink = await startSink();
+    const { analytics } = client(sink.url);
+    const plan: string | undefined = undefined;
+    // What a JavaScript caller (or a cast) hands over; TypeScript's types forbid it.
+    const props = { plan, seats: 3 } as unknown as Record<string, string | number>;
+    analytics.track({ name: 'signup', props });
+    await analytics.flush();
+    const res = parseBatch(sink.requests[0]!.raw, 'application/msgpack', { receivedAt: Date.now(), newId: randomUUID });
+    if (!res.ok) throw res.error;
+    expect(res.rejected).toEqual([]);
+    expect(res.accepted[0]!.props).toStrictEqual({ seats: 3 });
+    await analytics.close();
+  });
 });

@@ -49,6 +49,22 @@ describe('retries', () => {
     await analytics.close();
   });
 
+  it("retries a 408 (the collector's body_timeout for a body that came in too slowly)", async () => {
+    sink = await startSink();
+    sink.script.push({ status: 408, body: { error: { code: 'body_timeout', message: 'the body arrived too slowly' } } });
+    const { analytics, errors } = client(sink.url, fast);
+    const retries: RetryInfo[] = [];
+    analytics.on('retry', (r) => retries.push(r));
+    const id = analytics.track({ name: 'x' });
+    await analytics.flush();
+    expect(sink.requests).toHaveLength(2);
+    expect(retries).toEqual([expect.objectContaining({ attempt: 1, status: 408 })]);
+    expect(sink.accepted.map((e) => e.id)).toEqual([id]);
+    expect(analytics.stats()).toMatchObject({ delivered: 1, failed: 0, retries: 1 });
+    expect(errors).toEqual([]);
+    await analytics.close();
+  });
+
   it('backs off exponentially on 5xx without Retry-After', async () => {
     sink = await startSink();
     sink.script.push({ status: 500 }, { status: 502 }, { status: 504 }, { status: 500 });

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { freePort } from '@pulse/testkit';
 import { DEFAULT_FLUSH_AT, MAX_BATCH_EVENTS } from '../src/index.js';
 import { startSink, type Sink } from './sink.js';
 
@@ -62,6 +63,14 @@ describe.each([
     const r = await run(bin, ['client.mjs', 'exit'], { PULSE_HOST: sink.url, N: '7' });
     expect(r.code).toBe(0);
     expect(sink.accepted).toHaveLength(7);
+  });
+
+  it('reports and counts what the exit flush could not send (collector down)', async () => {
+    const r = await run(bin, ['client.mjs', 'exit'], { PULSE_HOST: `http://127.0.0.1:${await freePort()}`, N: '7', CLOSE_TIMEOUT_MS: '500' });
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout) as { errors: Array<{ code: string; events?: number }>; stats: Record<string, number> };
+    expect(out.errors).toEqual([{ code: 'aborted', events: 7 }]);
+    expect(out.stats).toMatchObject({ queued: 0, inFlight: 0, delivered: 0, failed: 0, dropped: 7 });
   });
 
   it('on SIGTERM (handleSignals) sends the queue, then dies of the signal', async () => {
