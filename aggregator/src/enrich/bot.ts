@@ -31,6 +31,9 @@ const HEURISTICS: RegExp[] = [
   /^(curl|wget|python-requests|python-urllib|aiohttp|httpx|go-http-client|java\/|okhttp|apache-httpclient|libwww-perl|axios|node-fetch|undici|got\b|ruby|php\/)/i,
 ];
 
+/** From "Android <version>" to the end of its parenthesised group: the device model's place. */
+const ANDROID_DEVICE = /(Android[^;)]*)[^)]*/;
+
 export type BotVerdict = 0 | 1;
 
 /**
@@ -42,7 +45,10 @@ export function isBotUa(ua: string | undefined): BotVerdict {
   if (!ua || ua.trim() === '') return 1;
   if (ua.startsWith(SERVER_SDK_USER_AGENT_PREFIX)) return 0;
   if (LIST.test(ua)) return 1;
-  for (const h of HEURISTICS) if (h.test(ua)) return 1;
+  // An Android agent names the phone ("Android 10; CUBOT X30)"), and some brands end in "bot":
+  // the generic words are looked for everywhere but there. The list above still reads it all.
+  const generic = ua.replace(ANDROID_DEVICE, '$1');
+  for (const h of HEURISTICS) if (h.test(generic)) return 1;
   // Real browsers all claim Mozilla/… (or Opera/…); anything else is a tool.
   if (!/^(Mozilla|Opera)\//.test(ua)) return 1;
   return 0;
