@@ -1,15 +1,26 @@
-import { createApiClient, type ApiClient, type Site } from './api.js';
-import { METRIC_LABELS, type CardMetric, type Filter } from './dimensions.js';
+import { createApiClient, type ApiClient, type QueryResult, type Site } from './api.js';
+import { cardLabel, isGoalCard, isTrafficCard, type CardMetric, type Filter } from './dimensions.js';
 import { h, keepFocus, replaceChildren, statusBox } from './dom.js';
 import { ApiError, describeError } from './errors.js';
 import { formatAgo, formatInstant } from './format.js';
-import { PANELS, cardsQuery, conversionBaseQuery, seriesQuery, type QueryContext } from './query.js';
+import {
+  PANELS,
+  cardsQuery,
+  conversionBaseQuery,
+  goalCardsQuery,
+  goalFilter,
+  goalRevenueQuery,
+  goalSeriesQueries,
+  seriesQuery,
+  type QueryContext,
+} from './query.js';
 import { bucketStarts, describeRange, effectiveGranularity, resolveRange, type Granularity, type ResolvedRange } from './range.js';
-import { chartSeries } from './series.js';
+import { chartSeries, goalSeries, type ChartSeries } from './series.js';
 import type { KeyStore } from './session.js';
-import { decodeState, encodeState, removeFilter, upsertFilter, type DashboardState } from './state.js';
+import { decodeState, encodeState, removeFilter, upsertFilter, withCardMetric, type DashboardState } from './state.js';
+import { goalTotalsOf, totalsOf, type Totals } from './totals.js';
 import { BreakdownView } from './views/breakdown.js';
-import { renderCards, totalsOf } from './views/cards.js';
+import { addCards, renderCards, type CardsView } from './views/cards.js';
 import { ChartView } from './views/chart.js';
 import { granularityPicker, rangePicker, siteSelect, timeZoneSelect, type ControlsActions, type ControlsModel } from './views/controls.js';
 import { renderFilterChips } from './views/filters.js';
@@ -210,6 +221,13 @@ export class App {
     this.load?.abort();
     const load = new AbortController();
     this.load = load;
+    // Adding or removing a goal filter switches the cards; a charted metric the new ones lack
+    // (pageviews under a goal) gives way to the first card, and the link says so.
+    const valid = withCardMetric(this.state);
+    if (valid !== this.state) {
+      this.state = valid;
+      this.writeUrl('replace');
+    }
     document.title = `${v.site.domain} · ${describeRange(this.state.range)} · Pulse`;
     this.els.title.textContent = v.site.domain;
     this.renderControls(v);
@@ -224,11 +242,33 @@ export class App {
     );
     this.els.freshness.textContent = '';
 
+    // Conversion rates divide by the visitors without the goal filter: under "Goal is purchase"
+    // every `visitors` answer counts buyers only, and every goal would convert 100 %. Asked (and
+    // retried) once for the goal cards and the goals panel; null without an event_name filter.
+    const baseQuery = conversionBaseQuery(v.ctx);
+    const base = baseQuery ? withRateLimitRetry(() => client.query(baseQuery, load.signal), load.signal) : null;
+    base?.catch(() => undefined);
+    // A goal filter is an event_name filter, so `base` is there whenever goal cards are.
+    let traffic: Promise<QueryResult> | null = null;
+    if (goalFilter(this.state.filters) && base) this.loadGoalCards(client, v, base, load.signal);
+    else traffic = this.loadTrafficCards(client, v, load.signal);
+    this.loadChart(v, load.signal);
+    const totalVisitors = base
+      ? base.then((r) => r.rows[0]?.metrics[0] ?? null)
+      : (traffic?.then((r) => totalsOf(r)?.current.visitors ?? null) ?? Promise.resolve(null));
+    totalVisitors.catch(() => undefined);
+    for (const b of this.breakdowns) b.load({ client, ctx: v.ctx, signal: load.signal, totalVisitors });
+    this.startRealtime(client, v);
+  }
+
+  /** The traffic cards; their answer is returned for the goals panel (its visitors). */
+  private loadTrafficCards(client: ApiClient, v: View, signal: AbortSignal): Promise<QueryResult> {
     // Shared by the cards and the goals panel (conversion rates), so it retries once for both.
-    const totals = withRateLimitRetry(() => client.query(cardsQuery(v.ctx), load.signal), load.signal);
+    const totals = withRateLimitRetry(() => client.query(cardsQuery(v.ctx), signal), signal);
+    delete this.els.cards.dataset.revenue;
     void runPanel({
       body: this.els.cards,
-      signal: load.signal,
+      signal,
       emptyText: 'No data for this period.',
       onAuthError: (err) => this.authFailed(err),
       retry: () => this.refresh(),
@@ -238,20 +278,63 @@ export class App {
         this.showFreshness(r.completeThrough, v.timeZone);
         const t = totalsOf(r);
         if (!t) return false;
-        renderCards(this.els.cards, t, this.state.metric, (m) => this.setMetric(m));
+        this.showCards(t, false);
         return true;
       },
     });
-    this.loadChart(v, load.signal);
-    // Conversion rates divide by the visitors without the goal filter: with "Goal is purchase" the
-    // cards count only converters, and every goal would convert 100 %.
-    const baseQuery = conversionBaseQuery(v.ctx);
-    const totalVisitors = baseQuery
-      ? withRateLimitRetry(() => client.query(baseQuery, load.signal), load.signal).then((r) => r.rows[0]?.metrics[0] ?? null)
-      : totals.then((r) => totalsOf(r)?.current.visitors ?? null);
-    totalVisitors.catch(() => undefined);
-    for (const b of this.breakdowns) b.load({ client, ctx: v.ctx, signal: load.signal, totalVisitors });
-    this.startRealtime(client, v);
+    return totals;
+  }
+
+  /**
+   * The goal cards: the conversion counts and rate as soon as they are in (rollups), the revenue
+   * cards once the goal's revenue (raw events) says it has any. A failed revenue query costs only
+   * those cards.
+   */
+  private loadGoalCards(client: ApiClient, v: View, base: Promise<QueryResult>, signal: AbortSignal): void {
+    const counts = withRateLimitRetry(() => client.query(goalCardsQuery(v.ctx), signal), signal);
+    const revenue = withRateLimitRetry(() => client.query(goalRevenueQuery(v.ctx), signal), signal).catch(() => null);
+    this.els.cards.dataset.revenue = 'loading';
+    void runPanel({
+      body: this.els.cards,
+      signal,
+      emptyText: 'No data for this period.',
+      onAuthError: (err) => this.authFailed(err),
+      retry: () => this.refresh(),
+      task: () => Promise.all([counts, base]),
+      retryRateLimited: false,
+      render: ([c, b]) => {
+        this.showFreshness(c.completeThrough, v.timeZone);
+        const t = goalTotalsOf(c, b, null);
+        if (!t) return false;
+        this.showCards(t, true);
+        void revenue.then((r) => {
+          if (signal.aborted) return;
+          const withRevenue = r ? goalTotalsOf(c, b, r) : null;
+          this.els.cards.dataset.revenue = withRevenue?.cards.includes('revenue') ? 'yes' : 'no';
+          if (withRevenue && withRevenue.cards.length > t.cards.length) {
+            addCards(this.els.cards, this.cardsView(withRevenue, true));
+          } else {
+            // A link may name a revenue card this goal turned out not to have.
+            this.fallBackToCard(t.cards);
+          }
+        });
+        return true;
+      },
+    });
+  }
+
+  private cardsView(totals: Totals, goal: boolean): CardsView {
+    return { totals, goal, selected: this.state.metric, onSelect: (m) => this.setMetric(m) };
+  }
+
+  private showCards(t: Totals, goal: boolean): void {
+    renderCards(this.els.cards, this.cardsView(t, goal));
+  }
+
+  /** Charts the first of `cards` when the charted metric is none of them. */
+  private fallBackToCard(cards: readonly CardMetric[]): void {
+    const next = withCardMetric(this.state, cards);
+    if (next.metric !== this.state.metric) this.setMetric(next.metric, 'replace');
   }
 
   private loadChart(v: View, parent: AbortSignal): void {
@@ -263,19 +346,31 @@ export class App {
     this.chartLoad = load;
     parent.addEventListener('abort', () => load.abort(), { once: true });
     const metric = this.state.metric;
-    this.els.chartTitle.textContent = `${METRIC_LABELS[metric]} over time`;
+    const goal = goalFilter(this.state.filters) !== null;
+    const label = cardLabel(metric, goal);
+    this.els.chartTitle.textContent = `${label} over time`;
+    // refresh() keeps the metric among the mode's cards, so each branch gets its own kind.
+    const task = async (): Promise<ChartSeries> => {
+      if (goal && isGoalCard(metric)) {
+        const queries = goalSeriesQueries(v.ctx, metric, v.granularity, v.buckets.length);
+        const answers = await Promise.all(queries.map((q) => client.query(q, load.signal)));
+        return goalSeries(metric, answers.map((r) => r.rows), v.buckets, v.granularity, v.timeZone, Date.now());
+      }
+      if (!isTrafficCard(metric)) throw new Error(`${metric} has no card without a goal filter`);
+      const r = await client.query(seriesQuery(v.ctx, metric, v.granularity, v.buckets.length), load.signal);
+      return chartSeries(r.rows, metric, v.buckets, v.granularity, v.timeZone, Date.now());
+    };
     void runPanel({
       body: this.els.chart,
       signal: load.signal,
-      emptyText: 'No data for this period.',
+      emptyText: goal && metric !== 'conversion_rate' ? 'No conversions in this period.' : 'No data for this period.',
       onAuthError: (err) => this.authFailed(err),
       retry: () => this.loadChart(v, parent),
-      task: () => client.query(seriesQuery(v.ctx, metric, v.granularity, v.buckets.length), load.signal),
-      render: (r) => {
-        const { values, hasVisits } = chartSeries(r.rows, metric, v.buckets, v.granularity, v.timeZone, Date.now());
-        if (!hasVisits) return false;
+      task,
+      render: ({ values, hasData }) => {
+        if (!hasData) return false;
         this.els.chart.append(chart.el);
-        chart.show({ buckets: v.buckets, values, metric, granularity: v.granularity, timeZone: v.timeZone });
+        chart.show({ buckets: v.buckets, values, metric, label, granularity: v.granularity, timeZone: v.timeZone });
         return true;
       },
     });
@@ -360,10 +455,10 @@ export class App {
     (buttons[Math.min(index, buttons.length - 1)] ?? this.els.controls.querySelector<HTMLElement>('select'))?.focus();
   }
 
-  private setMetric(metric: CardMetric): void {
+  private setMetric(metric: CardMetric, history: 'push' | 'replace' = 'push'): void {
     if (metric === this.state.metric) return;
     this.state = { ...this.state, metric };
-    this.writeUrl('push');
+    this.writeUrl(history);
     for (const b of this.els.cards.querySelectorAll<HTMLElement>('[data-metric]')) {
       b.setAttribute('aria-pressed', b.dataset.metric === metric ? 'true' : 'false');
     }

@@ -13,6 +13,10 @@ export const METRICS = [
 ] as const;
 export type Metric = (typeof METRICS)[number];
 
+/** What a card or the chart can show: the API's metrics, and one the dashboard derives from two. */
+export type Measure = Metric | 'average_revenue';
+
+/** The top cards without a goal filter: the site's traffic. */
 export const CARD_METRICS = [
   'visitors',
   'visits',
@@ -21,10 +25,44 @@ export const CARD_METRICS = [
   'bounce_rate',
   'visit_duration',
 ] as const satisfies readonly Metric[];
-export type CardMetric = (typeof CARD_METRICS)[number];
+export type TrafficCard = (typeof CARD_METRICS)[number];
+
+/**
+ * The top cards under a goal filter, as Plausible shows them. The API filters per-event metrics by
+ * the goal's event and per-visit ones by the visits containing it, so traffic cards would contradict
+ * each other (9 visits, 0 pageviews); conversions do not. `visitors` and `events` under the goal
+ * filter are its unique and total conversions; `average_revenue` is revenue ÷ total conversions.
+ * The revenue cards show only when the goal has revenue.
+ */
+export const GOAL_CARD_METRICS = ['visitors', 'events', 'conversion_rate', 'revenue', 'average_revenue'] as const satisfies readonly Measure[];
+export type GoalCard = (typeof GOAL_CARD_METRICS)[number];
+
+export type CardMetric = TrafficCard | GoalCard;
+
+export const GOAL_CARD_LABELS: Record<GoalCard, string> = {
+  visitors: 'Unique conversions',
+  events: 'Total conversions',
+  conversion_rate: 'Conversion rate',
+  revenue: 'Total revenue',
+  average_revenue: 'Average revenue',
+};
+
+export function isTrafficCard(m: string): m is TrafficCard {
+  return (CARD_METRICS as readonly string[]).includes(m);
+}
+
+export function isGoalCard(m: string): m is GoalCard {
+  return (GOAL_CARD_METRICS as readonly string[]).includes(m);
+}
+
+/** A card's name: the same metric reads differently under a goal ("Unique conversions"). */
+export function cardLabel(m: CardMetric, goal: boolean): string {
+  if (goal && isGoalCard(m)) return GOAL_CARD_LABELS[m];
+  return isTrafficCard(m) ? METRIC_LABELS[m] : GOAL_CARD_LABELS[m];
+}
 
 /** Averages and rates over visits: without a visit they have no value (not 0). */
-export const PER_VISIT_METRICS = ['bounce_rate', 'visit_duration', 'views_per_visit'] as const satisfies readonly CardMetric[];
+export const PER_VISIT_METRICS = ['bounce_rate', 'visit_duration', 'views_per_visit'] as const satisfies readonly TrafficCard[];
 
 export function isPerVisit(m: Metric): boolean {
   return (PER_VISIT_METRICS as readonly Metric[]).includes(m);
@@ -43,7 +81,7 @@ export const METRIC_LABELS: Record<Metric, string> = {
 };
 
 /** Metrics for which a fall is good news (shown green when they go down). */
-export const LOWER_IS_BETTER: ReadonlySet<Metric> = new Set<Metric>(['bounce_rate']);
+export const LOWER_IS_BETTER: ReadonlySet<Measure> = new Set<Measure>(['bounce_rate']);
 
 export const FILTER_DIMENSIONS = [
   'page',

@@ -7,6 +7,8 @@ describe('formatting', () => {
     expect(formatMetric('bounce_rate', 42.857)).toBe('42.9%');
     expect(formatMetric('visit_duration', 65)).toBe('1m 05s');
     expect(formatMetric('views_per_visit', 2)).toBe('2.00');
+    expect(formatMetric('average_revenue', 23.9)).toBe('23.90');
+    expect(formatMetric('conversion_rate', 33.3)).toBe('33.3%');
     expect(formatMetric('pageviews', null)).toBe('—');
     expect(formatDuration(3725)).toBe('1h 02m');
     expect(formatDuration(7.4)).toBe('7s');
@@ -21,6 +23,8 @@ describe('formatting', () => {
     expect(formatChange('visitors', 0, 0)).toMatchObject({ text: '0%', direction: 'flat', good: null });
     // Rates change in points, and a falling bounce rate is good news.
     expect(formatChange('bounce_rate', 40, 44.5)).toMatchObject({ text: '−4.5 pp', direction: 'down', good: true });
+    expect(formatChange('conversion_rate', 25, 50)).toMatchObject({ text: '−25 pp', direction: 'down', good: false });
+    expect(formatChange('average_revenue', 24, 20)).toMatchObject({ text: '+20%', direction: 'up', good: true });
     expect(formatChange('visitors', 10, null)).toBeNull();
     expect(formatChange('visitors', 150, 100)?.label).toBe('up 50% from the previous period');
   });

@@ -1,4 +1,4 @@
-import { LOWER_IS_BETTER, type Metric } from './dimensions.js';
+import { LOWER_IS_BETTER, type Measure } from './dimensions.js';
 
 const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 const oneDecimal = new Intl.NumberFormat('en-US', { maximumFractionDigits: 1 });
@@ -29,7 +29,7 @@ export function formatPercent(p: number): string {
   return `${oneDecimal.format(p)}%`;
 }
 
-export function formatMetric(metric: Metric, value: number | null | undefined): string {
+export function formatMetric(metric: Measure, value: number | null | undefined): string {
   if (value === null || value === undefined || !Number.isFinite(value)) return '—';
   switch (metric) {
     case 'bounce_rate':
@@ -40,6 +40,7 @@ export function formatMetric(metric: Metric, value: number | null | undefined): 
     case 'views_per_visit':
       return twoDecimals.format(value);
     case 'revenue':
+    case 'average_revenue':
       return twoDecimals.format(value);
     default:
       return formatCount(value);
@@ -60,7 +61,7 @@ export interface Change {
  * Change against the previous period. Rates compare in percentage points (a bounce rate going from
  * 40% to 44% is +4 pp, not +10%); everything else as a relative change.
  */
-export function formatChange(metric: Metric, current: number | null, previous: number | null): Change | null {
+export function formatChange(metric: Measure, current: number | null, previous: number | null): Change | null {
   if (current === null || previous === null || !Number.isFinite(current) || !Number.isFinite(previous)) return null;
   const isRate = metric === 'bounce_rate' || metric === 'conversion_rate';
   let delta: number;

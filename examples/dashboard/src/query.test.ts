@@ -1,6 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { CARD_METRICS } from './dimensions.js';
-import { PANELS, REVENUE_LIMIT, breakdownQuery, cardsQuery, conversionBaseQuery, conversionRate, revenueOf, revenueQuery, seriesQuery, type QueryContext } from './query.js';
+import {
+  PANELS,
+  REVENUE_LIMIT,
+  breakdownQuery,
+  cardsQuery,
+  conversionBaseQuery,
+  conversionRate,
+  goalCardsQuery,
+  goalFilter,
+  goalRevenueQuery,
+  goalSeriesQueries,
+  revenueOf,
+  revenueQuery,
+  seriesQuery,
+  type QueryContext,
+} from './query.js';
 
 const ctx: QueryContext = {
   siteId: 's_abcdefghij012345',
@@ -65,8 +80,42 @@ describe('query building', () => {
       date_range: { from: '2026-11-20T00:00:00.000Z', to: '2026-11-27T00:00:00.000Z' },
       timezone: 'UTC',
       filters: [['is', 'page', ['/pricing']]],
+      // The goal cards compare conversion rates, so the previous period's denominator comes along.
+      compare: 'previous_period',
     });
     expect(conversionBaseQuery({ ...ctx, filters: [['is', 'event_name', ['purchase']]] })).not.toHaveProperty('filters');
+  });
+
+  it('finds the goal as the API does: an event_name filter that is not is_not', () => {
+    expect(goalFilter(ctx.filters)).toBeNull();
+    expect(goalFilter([['is', 'page', ['/']], ['is', 'event_name', ['purchase']]])).toEqual(['is', 'event_name', ['purchase']]);
+    expect(goalFilter([['contains', 'event_name', ['sign']]])).toEqual(['contains', 'event_name', ['sign']]);
+    expect(goalFilter([['is_not', 'event_name', ['pageview']]])).toBeNull();
+  });
+
+  it('asks for the goal cards\' counts from rollups and their revenue on its own, both with the previous period', () => {
+    const onGoal: QueryContext = { ...ctx, filters: [['is', 'page', ['/pricing']], ['is', 'event_name', ['purchase']]] };
+    const period = { date_range: { from: '2026-11-20T00:00:00.000Z', to: '2026-11-27T00:00:00.000Z' }, timezone: 'UTC', compare: 'previous_period' };
+    // visitors/events, not conversion_rate: the API reads conversion_rate from raw events.
+    expect(goalCardsQuery(onGoal)).toEqual({ site_id: ctx.siteId, metrics: ['visitors', 'events'], filters: onGoal.filters, ...period });
+    expect(goalRevenueQuery(onGoal)).toEqual({ site_id: ctx.siteId, metrics: ['revenue'], filters: onGoal.filters, ...period });
+  });
+
+  it('charts each goal card from counts, and its rate from the visitors with and without the goal', () => {
+    const onGoal: QueryContext = { ...ctx, filters: [['is', 'page', ['/pricing']], ['is', 'event_name', ['purchase']]] };
+    const shape = { dimensions: ['time:day'], order_by: [['time:day', 'asc']], limit: 7 };
+    const q = (card: Parameters<typeof goalSeriesQueries>[1]) => goalSeriesQueries(onGoal, card, 'day', 7);
+    expect(q('visitors')).toMatchObject([{ metrics: ['visitors'], filters: onGoal.filters, ...shape }]);
+    expect(q('events')).toMatchObject([{ metrics: ['events'], filters: onGoal.filters, ...shape }]);
+    expect(q('conversion_rate')).toMatchObject([
+      { metrics: ['visitors'], filters: onGoal.filters, ...shape },
+      { metrics: ['visitors'], filters: [['is', 'page', ['/pricing']]], ...shape },
+    ]);
+    expect(q('revenue')).toMatchObject([{ metrics: ['revenue', 'events'], filters: onGoal.filters, ...shape }]);
+    expect(q('average_revenue')).toEqual(q('revenue'));
+    for (const card of ['visitors', 'events', 'conversion_rate', 'revenue'] as const) {
+      for (const body of q(card)) expect(body).not.toHaveProperty('compare');
+    }
   });
 
   it('asks for goal revenue on its own, with the goals\' filters', () => {
@@ -88,5 +137,7 @@ describe('query building', () => {
   it('computes goal conversion rates over all visitors', () => {
     expect(conversionRate(1, 3)).toBe(33.3);
     expect(conversionRate(5, 0)).toBeNull();
+    // Sketched counts can put the converters a little above the total.
+    expect(conversionRate(1012, 1000)).toBe(100);
   });
 });

@@ -1,5 +1,5 @@
 import type { QueryRow } from './api.js';
-import { CARD_METRICS, type Filter, type FilterDimension, type Metric } from './dimensions.js';
+import { CARD_METRICS, type Filter, type FilterDimension, type GoalCard, type Metric } from './dimensions.js';
 import type { Granularity, ResolvedRange } from './range.js';
 
 /** The body of `POST /v1/query` (DESIGN.md "Query API"). */
@@ -41,13 +41,43 @@ export function cardsQuery(ctx: QueryContext): QueryBody {
 }
 
 /**
+ * The goal a filter names, as the API's `conversion_rate` finds it: an `event_name` filter that is
+ * not `is_not`. Under one the dashboard shows conversions instead of traffic (GOAL_CARD_METRICS).
+ */
+export function goalFilter(filters: readonly Filter[]): Filter | null {
+  return filters.find(([op, d]) => d === 'event_name' && op !== 'is_not') ?? null;
+}
+
+function withoutGoal(ctx: QueryContext): QueryContext {
+  return { ...ctx, filters: ctx.filters.filter(([, d]) => d !== 'event_name') };
+}
+
+/**
  * Visitors of the period under every filter but the goal's (`event_name`): the denominator of goal
  * conversion rates, as the API's `conversion_rate` takes it. Null when no filter names a goal: the
- * cards' visitors are then that number already.
+ * cards' visitors are then that number already. With the previous period's, for the conversion rate
+ * card's change.
  */
 export function conversionBaseQuery(ctx: QueryContext): QueryBody | null {
   if (!ctx.filters.some(([, d]) => d === 'event_name')) return null;
-  return base({ ...ctx, filters: ctx.filters.filter(([, d]) => d !== 'event_name') }, ['visitors']);
+  return { ...base(withoutGoal(ctx), ['visitors']), compare: 'previous_period' };
+}
+
+/**
+ * The goal cards' counts: under the goal filter `visitors` are its unique conversions and `events`
+ * its total ones. Both come from rollups; the conversion rate is divided out of these and
+ * `conversionBaseQuery` rather than asked as `conversion_rate`, which the API reads from raw events.
+ */
+export function goalCardsQuery(ctx: QueryContext): QueryBody {
+  return { ...base(ctx, ['visitors', 'events']), compare: 'previous_period' };
+}
+
+/**
+ * The goal's revenue, on its own: the API answers `revenue` from raw events only, so the count
+ * cards do not wait for it.
+ */
+export function goalRevenueQuery(ctx: QueryContext): QueryBody {
+  return { ...base(ctx, ['revenue']), compare: 'previous_period' };
 }
 
 /**
@@ -59,9 +89,34 @@ export function seriesMetrics(metric: Metric): Metric[] {
   return metric === 'visits' ? ['visits'] : [metric, 'visits'];
 }
 
-export function seriesQuery(ctx: QueryContext, metric: Metric, granularity: Granularity, buckets: number): QueryBody {
+function timeSeries(ctx: QueryContext, metrics: Metric[], granularity: Granularity, buckets: number): QueryBody {
   const dim = `time:${granularity}`;
-  return { ...base(ctx, seriesMetrics(metric)), dimensions: [dim], order_by: [[dim, 'asc']], limit: Math.max(1, buckets) };
+  return { ...base(ctx, metrics), dimensions: [dim], order_by: [[dim, 'asc']], limit: Math.max(1, buckets) };
+}
+
+export function seriesQuery(ctx: QueryContext, metric: Metric, granularity: Granularity, buckets: number): QueryBody {
+  return timeSeries(ctx, seriesMetrics(metric), granularity, buckets);
+}
+
+/**
+ * The series a goal card's chart is made of (`goalSeries` in series.ts combines them), each with one
+ * row per bucket:
+ * - unique and total conversions: `visitors` or `events` under the goal;
+ * - conversion rate: `visitors` under the goal, then without it (per bucket, like the API's
+ *   `conversion_rate` by time, but from rollups);
+ * - revenue and average revenue: `revenue` and `events` under the goal (raw events, as any revenue).
+ */
+export function goalSeriesQueries(ctx: QueryContext, card: GoalCard, granularity: Granularity, buckets: number): QueryBody[] {
+  switch (card) {
+    case 'visitors':
+    case 'events':
+      return [timeSeries(ctx, [card], granularity, buckets)];
+    case 'conversion_rate':
+      return [timeSeries(ctx, ['visitors'], granularity, buckets), timeSeries(withoutGoal(ctx), ['visitors'], granularity, buckets)];
+    case 'revenue':
+    case 'average_revenue':
+      return [timeSeries(ctx, ['revenue', 'events'], granularity, buckets)];
+  }
 }
 
 export interface BreakdownTab {
@@ -180,5 +235,7 @@ export function revenueOf(rows: readonly QueryRow[]): (value: string) => number 
  */
 export function conversionRate(goalVisitors: number, totalVisitors: number): number | null {
   if (!(totalVisitors > 0)) return null;
-  return Math.round((goalVisitors / totalVisitors) * 1000) / 10;
+  // Both counts are sketches with their own error: when nearly everyone converts, the converters
+  // can come out above the total, and a rate above 100 % would be nonsense.
+  return Math.min(100, Math.round((goalVisitors / totalVisitors) * 1000) / 10);
 }

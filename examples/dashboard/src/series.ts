@@ -1,6 +1,6 @@
 import type { Cell, QueryRow } from './api.js';
-import { isPerVisit, type Metric } from './dimensions.js';
-import { seriesMetrics } from './query.js';
+import { isPerVisit, type GoalCard, type Metric } from './dimensions.js';
+import { conversionRate, seriesMetrics } from './query.js';
 import { floorToBucket, type Granularity } from './range.js';
 import { zonedToInstant } from './time.js';
 
@@ -38,15 +38,35 @@ function placeRows(rows: readonly QueryRow[], buckets: readonly number[], granul
   return out;
 }
 
+/**
+ * Per metric column of a time series answer, its sum in each bucket (0 where no row fell). Rows
+ * outside `buckets` are dropped.
+ */
+function bucketSums(
+  rows: readonly QueryRow[],
+  columns: number,
+  buckets: readonly number[],
+  granularity: Granularity,
+  timeZone: string,
+): number[][] {
+  const sums = Array.from({ length: columns }, () => buckets.map(() => 0));
+  for (const [i, row] of placeRows(rows, buckets, granularity, timeZone)) {
+    sums.forEach((col, c) => (col[i]! += row.metrics[c] ?? 0));
+  }
+  return sums;
+}
+
 /** What the chart draws for one metric. */
 export interface ChartSeries {
   /** A value per bucket; null is a gap in the line. */
   values: (number | null)[];
   /**
-   * Whether the period had any visit. This, not "some value is not 0", is what decides between a
-   * chart and "No data": a bounce rate of 0 % on every day with visits is data.
+   * Whether there is anything to chart: a visit in the period (under a goal: a conversion, or a
+   * visitor for its rate).
+   * This, not "some value is not 0", is what decides between a chart and "No data": a bounce rate
+   * of 0 % on every day with visits is data.
    */
-  hasVisits: boolean;
+  hasData: boolean;
 }
 
 /**
@@ -81,7 +101,53 @@ export function chartSeries(
     if (!perVisit) return sums[i]!;
     return n > 0 ? Math.round((sums[i]! / n) * 100) / 100 : null;
   });
-  return { values, hasVisits: visits.some((n) => n > 0) };
+  return { values, hasData: visits.some((n) => n > 0) };
+}
+
+/**
+ * A goal card's chart from the answers of its `goalSeriesQueries`, in their order. Buckets after
+ * `now` are gaps, as in `chartSeries`; so are a conversion rate where the bucket had no visitor at
+ * all and an average revenue where it had no conversion (both undefined there). Counts and revenue
+ * are 0 where nothing converted: that is data once anything converted in the period.
+ */
+export function goalSeries(
+  card: GoalCard,
+  answers: readonly (readonly QueryRow[])[],
+  buckets: readonly number[],
+  granularity: Granularity,
+  timeZone: string,
+  now: number,
+): ChartSeries {
+  const sums = (k: number, columns: number) => bucketSums(answers[k] ?? [], columns, buckets, granularity, timeZone);
+  const future = (i: number) => (buckets[i] ?? 0) > now;
+  const any = (xs: readonly number[]) => xs.some((x) => x > 0);
+  switch (card) {
+    case 'visitors':
+    case 'events': {
+      const [counts = []] = sums(0, 1);
+      return { values: counts.map((n, i) => (future(i) ? null : n)), hasData: any(counts) };
+    }
+    case 'conversion_rate': {
+      const [converted = []] = sums(0, 1);
+      const [visitors = []] = sums(1, 1);
+      return {
+        values: visitors.map((n, i) => (future(i) ? null : conversionRate(converted[i] ?? 0, n))),
+        hasData: any(visitors),
+      };
+    }
+    case 'revenue':
+    case 'average_revenue': {
+      const [revenue = [], conversions = []] = sums(0, 2);
+      const cents = (x: number) => Math.round(x * 100) / 100;
+      const values = revenue.map((r, i): number | null => {
+        if (future(i)) return null;
+        if (card === 'revenue') return cents(r);
+        const n = conversions[i] ?? 0;
+        return n > 0 ? cents(r / n) : null;
+      });
+      return { values, hasData: any(conversions) };
+    }
+  }
 }
 
 /**

@@ -1,6 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import type { Filter } from './dimensions.js';
-import { decodeFilter, decodeState, defaultState, encodeFilter, encodeState, removeFilter, upsertFilter, type DashboardState } from './state.js';
+import { CARD_METRICS, GOAL_CARD_METRICS, type Filter } from './dimensions.js';
+import {
+  cardsFor,
+  decodeFilter,
+  decodeState,
+  defaultState,
+  encodeFilter,
+  encodeState,
+  removeFilter,
+  upsertFilter,
+  withCardMetric,
+  type DashboardState,
+} from './state.js';
 
 describe('URL state', () => {
   it('round-trips every field through the query string', () => {
@@ -34,6 +45,28 @@ describe('URL state', () => {
     );
     expect(s).toEqual({ ...defaultState(), filters: [['is', 'page', ['/a']]] });
     expect(decodeState('range=custom&from=2026-11-09&to=2026-11-01').range).toEqual(defaultState().range);
+  });
+
+  it('keeps the charted metric among the cards of the mode the filters call for', () => {
+    const goal = 'f=event_name|is|purchase';
+    // Under a goal the cards are conversions: pageviews has none, revenue may (the goal decides later).
+    expect(decodeState(`metric=pageviews&${goal}`).metric).toBe('visitors');
+    expect(decodeState(`metric=revenue&${goal}`).metric).toBe('revenue');
+    expect(decodeState(`metric=average_revenue&${goal}`).metric).toBe('average_revenue');
+    expect(decodeState(`metric=conversion_rate&f=event_name|matches|sign*`).metric).toBe('conversion_rate');
+    // Without one they are traffic; "is not" names no goal.
+    expect(decodeState('metric=conversion_rate').metric).toBe('visitors');
+    expect(decodeState('metric=events&f=event_name|is_not|pageview').metric).toBe('visitors');
+    expect(decodeState('metric=bounce_rate&f=page|is|/a').metric).toBe('bounce_rate');
+
+    const onGoal = decodeState(`metric=events&${goal}`);
+    expect(decodeState(encodeState(onGoal))).toEqual(onGoal);
+    // Removing the goal's chip leaves total conversions without a card: back to the first one.
+    expect(withCardMetric({ ...onGoal, filters: removeFilter(onGoal.filters, 'event_name') }).metric).toBe('visitors');
+    expect(cardsFor(onGoal.filters)).toEqual(GOAL_CARD_METRICS);
+    expect(cardsFor([])).toEqual(CARD_METRICS);
+    // A goal without revenue has three cards only.
+    expect(withCardMetric({ ...onGoal, metric: 'revenue' }, ['visitors', 'events', 'conversion_rate']).metric).toBe('visitors');
   });
 
   it('keeps one filter per dimension, the last one winning', () => {

@@ -1,10 +1,14 @@
 import {
   CARD_METRICS,
+  GOAL_CARD_METRICS,
   isFilterDimension,
   isFilterOp,
+  isGoalCard,
+  isTrafficCard,
   type CardMetric,
   type Filter,
 } from './dimensions.js';
+import { goalFilter } from './query.js';
 import { customRangeError, isGranularity, isPreset, type Granularity, type RangeSpec } from './range.js';
 import { isValidTimeZone } from './time.js';
 
@@ -108,14 +112,29 @@ export function decodeState(search: string): DashboardState {
   const g = p.get('g');
   if (g && isGranularity(g)) s.granularity = g;
   const metric = p.get('metric');
-  if (metric && (CARD_METRICS as readonly string[]).includes(metric)) s.metric = metric as CardMetric;
+  if (metric && (isTrafficCard(metric) || isGoalCard(metric))) s.metric = metric;
   const tz = p.get('tz');
   if (tz && isValidTimeZone(tz)) s.timezone = tz;
   for (const raw of p.getAll('f')) {
     const f = decodeFilter(raw);
     if (f && s.filters.length < MAX_FILTERS) s.filters = upsertFilter(s.filters, f);
   }
-  return s;
+  return withCardMetric(s);
+}
+
+/** The cards the filters call for: a goal's conversions under a goal filter, else traffic. */
+export function cardsFor(filters: readonly Filter[]): readonly CardMetric[] {
+  return goalFilter(filters) ? GOAL_CARD_METRICS : CARD_METRICS;
+}
+
+/**
+ * The state with a chart metric among `cards` (by default its mode's): a metric that has no card
+ * there (pageviews under a goal, conversion rate without one, revenue of a goal without any) is
+ * the first card's.
+ */
+export function withCardMetric(s: DashboardState, cards: readonly CardMetric[] = cardsFor(s.filters)): DashboardState {
+  const first = cards[0];
+  return cards.includes(s.metric) || !first ? s : { ...s, metric: first };
 }
 
 /** Adds a filter, replacing an existing one on the same dimension (one chip per dimension). */

@@ -2,12 +2,12 @@ import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseQueryResponse } from '../src/api.js';
-import { CARD_METRICS, type Filter } from '../src/dimensions.js';
+import { CARD_METRICS, GOAL_CARD_METRICS, METRIC_LABELS, type Filter } from '../src/dimensions.js';
 import { formatChange, formatMetric, formatPercent } from '../src/format.js';
 import { cardsQuery } from '../src/query.js';
 import { bucketStarts, resolveRange, type RangeSpec } from '../src/range.js';
 import { addDays, calendarDateOf, formatCalendarDate, startOfDay } from '../src/time.js';
-import { totalsOf } from '../src/views/cards.js';
+import { totalsOf } from '../src/totals.js';
 import { seedTraffic } from './seed.js';
 import {
   ARTIFACTS_DIR,
@@ -324,12 +324,12 @@ describe('dashboard against the real system', () => {
     const apiOne = async (metric: string, filters: Filter[]) =>
       (await query(system.embedded.queryUrl, tenant.readKey, { site_id: shop.siteId, metrics: [metric], date_range, filters })).results[0]!.metrics[0]!;
     const onPurchase: Filter[] = [['is', 'event_name', ['purchase']]];
-    // The API's conversion_rate takes the goal out of the denominator's filters: 3 buyers of 22 visitors.
+    // The API's conversion_rate takes the goal out of the denominator's filters: 5 buyers of 22 visitors.
     const cr = await apiOne('conversion_rate', onPurchase);
     expect(cr).toBeGreaterThan(5);
     expect(cr).toBeLessThan(50);
     const revenue = await apiOne('revenue', onPurchase);
-    expect(revenue).toBeCloseTo(71.7, 2);
+    expect(revenue).toBeCloseTo(111.7, 2);
 
     const goals = page.locator('[data-panel="goals"] table[data-dimension="event_name"]');
     const cell = (goal: string, metric: string) => goals.locator(`tr[data-value="${goal}"] td[data-metric="${metric}"]`).textContent();
@@ -338,14 +338,169 @@ describe('dashboard against the real system', () => {
     expect(await cell('signup', 'revenue')).toBe(formatMetric('revenue', 0));
     expect(await goals.locator('thead th').allTextContents()).toEqual(['Goal', 'Visitors', 'Events', 'Revenue', 'CR']);
 
-    // With "Goal is purchase" the cards count the buyers only; the rate is still over every visitor.
+    // With "Goal is purchase" the visitors are the buyers only; the rate is still over every visitor.
     await goals.locator('tr[data-value="purchase"] button').click();
-    await expectCardsToMatch(page, shop.siteId, SHOP_TZ, { kind: 'preset', preset: '7d' }, onPurchase);
+    await expect.poll(() => page.textContent('[data-testid="value-conversion_rate"]')).toBe(formatPercent(cr));
     await expect.poll(() => goals.locator('tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-value')))).toEqual(['purchase']);
     await expect.poll(() => page.getAttribute('[data-panel="goals"] .panel-body', 'aria-busy')).toBeNull();
     expect(await cell('purchase', 'conversion_rate')).toBe(formatPercent(cr));
     expect(await cell('purchase', 'revenue')).toBe(formatMetric('revenue', revenue));
     await page.locator('[data-panel="goals"]').screenshot({ path: join(ARTIFACTS_DIR, 'goals-purchase.png') });
+  });
+
+  /** The cards shown, by metric, and their names. */
+  async function shownCards(page: Page): Promise<{ metrics: string[]; labels: string[] }> {
+    const cards = page.locator('[data-testid="cards"] [data-metric]');
+    return {
+      metrics: await cards.evaluateAll((bs) => bs.map((b) => (b as HTMLElement).dataset.metric ?? '')),
+      labels: await page.locator('[data-testid="cards"] .metric-label').allTextContents(),
+    };
+  }
+
+  const GOAL_LABELS = ['Unique conversions', 'Total conversions', 'Conversion rate', 'Total revenue', 'Average revenue'];
+
+  /**
+   * A goal's cards as the API answers them directly, its own conversion_rate (from raw events) as
+   * the rate of each period; and what the dashboard must show for them.
+   */
+  async function expectGoalCards(page: Page, range: RangeSpec, goal: string, withRevenue: boolean) {
+    const r = await query(system.embedded.queryUrl, tenant.readKey, {
+      site_id: shop.siteId,
+      metrics: ['visitors', 'events', 'conversion_rate', 'revenue'],
+      date_range: isoRange(range),
+      filters: [['is', 'event_name', [goal]]],
+      compare: 'previous_period',
+      timezone: SHOP_TZ,
+    });
+    const row = r.results[0]!;
+    const period = ([visitors, events, rate, revenue]: number[]) => ({
+      visitors,
+      events,
+      conversion_rate: rate,
+      revenue,
+      average_revenue: events ? Math.round((revenue! / events) * 100) / 100 : null,
+    });
+    const now = period(row.metrics);
+    const before = period(row.comparison!.metrics);
+    const metrics = GOAL_CARD_METRICS.slice(0, withRevenue ? 5 : 3);
+    await expect.poll(() => shownCards(page)).toEqual({ metrics, labels: GOAL_LABELS.slice(0, metrics.length) });
+    // Settled: the revenue answer is in (no revenue cards are still to come).
+    await expect.poll(() => page.getAttribute('[data-testid="cards"]', 'data-revenue')).toBe(withRevenue ? 'yes' : 'no');
+    await expect.poll(() => page.getAttribute('[data-testid="cards"]', 'aria-busy')).toBeNull();
+    for (const m of metrics) {
+      expect(await page.textContent(`[data-testid="value-${m}"]`), m).toBe(formatMetric(m, now[m]));
+      const change = formatChange(m, now[m] ?? null, before[m] ?? null);
+      expect(await page.textContent(`[data-testid="change-${m}"]`), m).toContain(change ? change.text : 'no previous data');
+    }
+    return { now, before };
+  }
+
+  /**
+   * Polls until today's hourly chart (its table) is `title` and shows `want(i)` in every bucket that
+   * had begun by `since` (taken before the action that loads it) and "—" in every one not begun yet.
+   */
+  async function expectChart(page: Page, since: number, title: string, want: (i: number) => string) {
+    await expect.poll(() => page.textContent('#chart-title')).toBe(title);
+    const buckets = bucketStarts(resolveRange({ kind: 'preset', preset: 'today' }, since, SHOP_TZ), 'hour', SHOP_TZ);
+    await expect
+      .poll(async () => {
+        const { values } = await chartTable(page);
+        const now = Date.now();
+        const wrong = buckets.flatMap((start, i) => {
+          const expected = start <= since ? want(i) : start > now ? '—' : values[i];
+          return values[i] === expected ? [] : [`${new Date(start).toISOString()}: ${values[i]} ≠ ${expected}`];
+        });
+        return values.length === buckets.length ? wrong : [`${values.length} buckets`];
+      })
+      .toEqual([]);
+  }
+
+  it('shows a goal\'s conversions instead of traffic under a goal filter, compared and charted, and traffic again without it', async () => {
+    const page = await newPage();
+    await signIn(page, '/?range=today&metric=pageviews');
+    const today: RangeSpec = { kind: 'preset', preset: 'today' };
+    await expectCardsToMatch(page, shop.siteId, SHOP_TZ, today);
+    expect((await shownCards(page)).metrics).toEqual([...CARD_METRICS]);
+
+    let since = Date.now();
+    await page.locator('[data-panel="goals"] tr[data-value="purchase"] button').click();
+    const purchase = await expectGoalCards(page, today, 'purchase', true);
+    // Today 3 buyers spent 71.70; yesterday 2 spent 40.00: every card has a change to show.
+    expect(purchase.now).toMatchObject({ visitors: 3, events: 3, revenue: 71.7, average_revenue: 23.9 });
+    expect(purchase.before).toMatchObject({ visitors: 2, events: 2, conversion_rate: 50, revenue: 40, average_revenue: 20 });
+    // Pageviews has no card under a goal: the chart falls back to the first one, and so does the link.
+    const params = () => new URL(page.url()).searchParams;
+    expect(params().get('metric')).toBeNull();
+    expect(params().getAll('f')).toEqual(['event_name|is|purchase']);
+    expect(await page.getAttribute('[data-testid="card-visitors"]', 'aria-pressed')).toBe('true');
+
+    const hourly = async (metrics: string[], filters: Filter[]) =>
+      (
+        await query(system.embedded.queryUrl, tenant.readKey, {
+          site_id: shop.siteId,
+          metrics,
+          dimensions: ['time:hour'],
+          order_by: [['time:hour', 'asc']],
+          date_range: isoRange(today),
+          filters,
+          timezone: SHOP_TZ,
+        })
+      ).results.map((r) => r.metrics);
+    const onPurchase: Filter[] = [['is', 'event_name', ['purchase']]];
+    const buyers = await hourly(['visitors'], onPurchase);
+    await expectChart(page, since, 'Unique conversions over time', (i) => formatMetric('visitors', buyers[i]![0]));
+
+    // The rate per hour is the API's own conversion_rate (buyers ÷ all visitors of the hour), a gap
+    // in an hour without visitors.
+    since = Date.now();
+    await page.click('[data-testid="card-conversion_rate"]');
+    expect(params().get('metric')).toBe('conversion_rate');
+    const rates = await hourly(['conversion_rate'], onPurchase);
+    const visitors = await hourly(['visitors'], []);
+    expect(rates.some(([cr]) => cr! > 0)).toBe(true);
+    await expectChart(page, since, 'Conversion rate over time', (i) => (visitors[i]![0] ? formatPercent(rates[i]![0]!) : '—'));
+    await page.locator('[data-testid="chart-panel"]').screenshot({ path: join(ARTIFACTS_DIR, 'chart-goal-conversion-rate.png') });
+
+    since = Date.now();
+    await page.click('[data-testid="card-revenue"]');
+    const revenue = await hourly(['revenue'], onPurchase);
+    await expectChart(page, since, 'Total revenue over time', (i) => formatMetric('revenue', revenue[i]![0]));
+    await page.screenshot({ path: join(ARTIFACTS_DIR, 'goal-purchase-cards.png'), fullPage: true });
+
+    // The link is the view: a reload charts the revenue of the same goal.
+    await page.reload();
+    await expectGoalCards(page, today, 'purchase', true);
+    expect(await page.getAttribute('[data-testid="card-revenue"]', 'aria-pressed')).toBe('true');
+    await expect.poll(() => page.textContent('#chart-title')).toBe('Total revenue over time');
+    // Five cards with longer names still fit a phone.
+    await page.setViewportSize({ width: 375, height: 812 });
+    expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
+    await page.locator('.overview').screenshot({ path: join(ARTIFACTS_DIR, 'goal-purchase-phone.png') });
+    await page.setViewportSize({ width: 1280, height: 900 });
+
+    // Removing the chip brings the traffic cards back; revenue has no card there, so visitors are charted.
+    await page.click('[data-testid="filter-chip"] button');
+    await expectCardsToMatch(page, shop.siteId, SHOP_TZ, today);
+    expect(await shownCards(page)).toEqual({ metrics: [...CARD_METRICS], labels: CARD_METRICS.map((m) => METRIC_LABELS[m]) });
+    expect(params().get('metric')).toBeNull();
+    expect(params().getAll('f')).toEqual([]);
+    await expect.poll(() => page.textContent('#chart-title')).toBe('Unique visitors over time');
+    expect(await page.getAttribute('[data-testid="card-visitors"]', 'aria-pressed')).toBe('true');
+
+    // Back returns to the goal and its revenue chart.
+    await page.goBack();
+    await expectGoalCards(page, today, 'purchase', true);
+    await expect.poll(() => page.textContent('#chart-title')).toBe('Total revenue over time');
+  });
+
+  it('leaves the revenue cards out for a goal without revenue, and a link to its revenue charts conversions', async () => {
+    const page = await newPage();
+    await signIn(page, `/?site=${shop.siteId}&range=today&metric=revenue&f=${encodeURIComponent('event_name|is|signup')}`);
+    const signup = await expectGoalCards(page, { kind: 'preset', preset: 'today' }, 'signup', false);
+    expect(signup.now.visitors).toBe(3);
+    await expect.poll(() => new URL(page.url()).searchParams.get('metric')).toBeNull();
+    await expect.poll(() => page.textContent('#chart-title')).toBe('Unique conversions over time');
+    expect(await page.getAttribute('[data-testid="card-visitors"]', 'aria-pressed')).toBe('true');
   });
 
   it('charts a rate with gaps where there was no visit, and a rate of 0 % as data, not "No data"', async () => {

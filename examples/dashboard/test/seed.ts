@@ -14,8 +14,9 @@ export interface Seed {
  * A small, hand-shaped day of traffic: 12 visitors 15–20 minutes ago (4 of them see /pricing,
  * 3 read the blog, 3 sign up, 3 buy for 71.70 EUR in all; mixed referrers, a UTM campaign, desktop
  * and mobile), and 6 visitors
- * three days ago and 4 yesterday, so "today", "last 7 days" and a "/pricing" filter all give different
- * numbers, and "today" has a previous period to compare with.
+ * three days ago and 4 yesterday (2 of them buy for 20 EUR each), so "today", "last 7 days" and a
+ * "/pricing" filter all give different numbers, and "today" has a previous period to compare with,
+ * for purchases too.
  * None falls in the realtime window (last 5 minutes), so the realtime test starts from a stable count.
  */
 export function seedTraffic(now: number, todayStart: number): Seed {
@@ -53,6 +54,9 @@ export function seedTraffic(now: number, todayStart: number): Seed {
     const start = now - 86_400_000 + k * 60_000;
     desktop.push({ name: 'pageview', ts: start, url: `${SHOP}/`, visitor_id: visitor, session_id: session });
     if (k === 0) desktop.push({ name: 'pageview', ts: start + 20_000, url: `${SHOP}/pricing`, visitor_id: visitor, session_id: session });
+    if (k < 2) {
+      desktop.push({ name: 'purchase', ts: start + 40_000, url: `${SHOP}/checkout`, visitor_id: visitor, session_id: session, revenue: { amount: 20, currency: 'EUR' } });
+    }
   }
   const pageviews = [...desktop, ...mobile].filter((e) => e.name === 'pageview').length;
   return { desktop, mobile, pageviews, events: desktop.length + mobile.length };

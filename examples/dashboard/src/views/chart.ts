@@ -1,6 +1,6 @@
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import { METRIC_LABELS, type Metric } from '../dimensions.js';
+import type { Measure } from '../dimensions.js';
 import { h } from '../dom.js';
 import { formatBucket, formatCompact, formatMetric } from '../format.js';
 import type { Granularity } from '../range.js';
@@ -10,7 +10,9 @@ import { axisLabels, tickBuckets } from '../ticks.js';
 export interface SeriesData {
   buckets: number[];
   values: (number | null)[];
-  metric: Metric;
+  metric: Measure;
+  /** The metric's name as its card gives it ("Unique conversions" under a goal). */
+  label: string;
   granularity: Granularity;
   timeZone: string;
 }
@@ -47,7 +49,7 @@ export class ChartView {
     const peak = d.values.reduce<number>((a, v) => Math.max(a, v ?? 0), 0);
     this.plotHost.setAttribute(
       'aria-label',
-      `${METRIC_LABELS[d.metric]} by ${d.granularity}, ${d.buckets.length} points, peak ${formatMetric(d.metric, peak)}` +
+      `${d.label} by ${d.granularity}, ${d.buckets.length} points, peak ${formatMetric(d.metric, peak)}` +
         (isAdditive(d.metric) ? `, total ${formatMetric(d.metric, total)}` : ''),
     );
     this.plotHost.dataset.points = String(d.buckets.length);
@@ -110,7 +112,7 @@ export class ChartView {
       series: [
         { label: 'Time', value: fmtX },
         {
-          label: METRIC_LABELS[d.metric],
+          label: d.label,
           stroke: ACCENT,
           width: 2,
           fill: 'rgba(79, 70, 229, 0.08)',
@@ -133,8 +135,8 @@ export class ChartView {
       h(
         'table',
         {},
-        h('caption', { class: 'visually-hidden' }, `${METRIC_LABELS[d.metric]} by ${d.granularity}`),
-        h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Period'), h('th', { scope: 'col' }, METRIC_LABELS[d.metric]))),
+        h('caption', { class: 'visually-hidden' }, `${d.label} by ${d.granularity}`),
+        h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Period'), h('th', { scope: 'col' }, d.label))),
         h('tbody', {}, rows),
       ),
     );
@@ -143,11 +145,11 @@ export class ChartView {
 
 const WHOLE_INCRS = [1, 2, 5].flatMap((m) => [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9].map((p) => m * p)).sort((a, b) => a - b);
 
-function isWhole(m: Metric): boolean {
+function isWhole(m: Measure): boolean {
   return m === 'visitors' || m === 'visits' || m === 'pageviews' || m === 'events';
 }
 
 /** Metrics whose buckets add up to the period's total (unique visitors do not). */
-function isAdditive(m: Metric): boolean {
-  return m === 'visits' || m === 'pageviews' || m === 'events';
+function isAdditive(m: Measure): boolean {
+  return m === 'visits' || m === 'pageviews' || m === 'events' || m === 'revenue';
 }

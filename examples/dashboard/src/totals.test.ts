@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import type { QueryResult } from './api.js';
+import { CARD_METRICS } from './dimensions.js';
+import { goalTotalsOf, totalsOf } from './totals.js';
+
+const answer = (metrics: (number | null)[], comparison: (number | null)[] | null = null): QueryResult => ({
+  rows: [{ dimensions: [], metrics, comparison }],
+  completeThrough: null,
+});
+const none: QueryResult = { rows: [], completeThrough: null };
+
+describe('traffic totals', () => {
+  it('are the six traffic cards, with rates of a period without visits left out', () => {
+    const t = totalsOf(answer([10, 12, 30, 2.5, 40, 61], [0, 0, 0, 0, 0, 0]))!;
+    expect(t.cards).toEqual(CARD_METRICS);
+    expect(t.current).toEqual({ visitors: 10, visits: 12, pageviews: 30, views_per_visit: 2.5, bounce_rate: 40, visit_duration: 61 });
+    expect(t.previous).toMatchObject({ visitors: 0, views_per_visit: null, bounce_rate: null, visit_duration: null });
+    expect(totalsOf(none)).toBeNull();
+  });
+});
+
+describe('goal totals', () => {
+  // 3 buyers (4 purchases) of 12 visitors; the period before, 2 buyers of 4.
+  const counts = answer([3, 4], [2, 2]);
+  const base = answer([12], [4]);
+
+  it('count conversions and divide the rate of each period by its visitors without the goal', () => {
+    const t = goalTotalsOf(counts, base, null)!;
+    expect(t.cards).toEqual(['visitors', 'events', 'conversion_rate']);
+    expect(t.current).toMatchObject({ visitors: 3, events: 4, conversion_rate: 25 });
+    expect(t.previous).toMatchObject({ visitors: 2, events: 2, conversion_rate: 50 });
+    expect(goalTotalsOf(none, base, null)).toBeNull();
+  });
+
+  it('have no previous rate when the period before had no visitor, and none at all without a comparison', () => {
+    expect(goalTotalsOf(answer([3, 4], [0, 0]), answer([12], [0]), null)!.previous).toMatchObject({ visitors: 0, conversion_rate: null });
+    expect(goalTotalsOf(answer([3, 4]), answer([12]), null)!.previous).toBeNull();
+    // No denominator answer row: the rate is unknown, the counts still show.
+    expect(goalTotalsOf(counts, none, null)!.current).toMatchObject({ visitors: 3, conversion_rate: null });
+  });
+
+  it('add total and average revenue (per conversion) when the goal earned any, in either period', () => {
+    const t = goalTotalsOf(counts, base, answer([71.7], [40]))!;
+    expect(t.cards).toEqual(['visitors', 'events', 'conversion_rate', 'revenue', 'average_revenue']);
+    expect(t.current).toMatchObject({ revenue: 71.7, average_revenue: 17.93 });
+    expect(t.previous).toMatchObject({ revenue: 40, average_revenue: 20 });
+    // Revenue only before: still a revenue goal, now at 0; an average of no conversion is none.
+    const lapsed = goalTotalsOf(answer([0, 0], [2, 2]), base, answer([0], [40]))!;
+    expect(lapsed.cards).toContain('revenue');
+    expect(lapsed.current).toMatchObject({ revenue: 0, average_revenue: null });
+  });
+
+  it('leave the revenue cards out for a goal without revenue', () => {
+    expect(goalTotalsOf(counts, base, answer([0], [0]))!.cards).toEqual(['visitors', 'events', 'conversion_rate']);
+  });
+});
