@@ -1,9 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { connect } from 'nats';
 import { AggregatorError, ReplayConflictError } from './errors.js';
 import { silentLogger } from './log.js';
+import { queryApiTarget } from './replay/cli-target.js';
 import { createReplayManager, parseReplayRequest } from './replay/manager.js';
 import { renderProgress } from './replay/progress.js';
 import type { ReplayStatus } from './replay/types.js';
@@ -15,37 +15,31 @@ import { clickhouseFromEnv, createStorage, migrate } from './storage/index.js';
  * Two ways to reach the data:
  * - QUERY_URL + ADMIN_TOKEN: through the query API's admin endpoints (required with the embedded
  *   chDB, whose data directory only the running service's process may open; with neither NATS_URL
- *   nor CLICKHOUSE_URL set, the embedded default's URL and DATA_DIR/admin-token are used);
+ *   nor CLICKHOUSE_URL set, the embedded default's URL with ADMIN_TOKEN or DATA_DIR/admin-token);
  * - otherwise directly: NATS_URL (nats://127.0.0.1:4222) and CLICKHOUSE_URL (+ CLICKHOUSE_USER,
  *   CLICKHOUSE_PASSWORD, CLICKHOUSE_DATABASE) or chDB in DATA_DIR/clickhouse (DATA_DIR ./data).
  * Progress goes to stderr, the final status as JSON to stdout. Exit 0 done, 1 failed,
  * 2 bad usage, 3 refused (an overlapping replay runs). Ctrl-C cancels a direct replay.
  */
-const USAGE = 'usage: replay --from <ISO-8601> --to <ISO-8601> [--site <site_id>] [--batch <messages>]';
+const USAGE = `usage: replay --from <ISO-8601> --to <ISO-8601> [--site <site_id>] [--batch <messages>]
+
+Through a running query API (needed while \`npm start\` holds the embedded data directory):
+  QUERY_URL + ADMIN_TOKEN, or with neither NATS_URL nor CLICKHOUSE_URL set, the embedded default:
+  http://127.0.0.1:$QUERY_PORT (8081) with ADMIN_TOKEN or the token in $DATA_DIR/admin-token.
+Directly, in this process: NATS_URL (nats://127.0.0.1:4222) and CLICKHOUSE_URL, or chDB in
+  $DATA_DIR/clickhouse when no service has it open.
+Exit 0 done, 1 failed, 2 bad usage, 3 refused (an overlapping replay runs).`;
 const POLL_MS = 500;
 
 class UsageError extends Error {}
-
-/**
- * QUERY_URL + ADMIN_TOKEN when given. Without them, and with neither NATS_URL nor CLICKHOUSE_URL,
- * this is the embedded default: `npm start` holds the chDB directory, so go through its query API
- * with the admin token it keeps in DATA_DIR.
- */
-function queryApiTarget(env: NodeJS.ProcessEnv): { url: string; token: string } | undefined {
-  if (env.QUERY_URL && env.ADMIN_TOKEN) return { url: env.QUERY_URL, token: env.ADMIN_TOKEN };
-  if (env.NATS_URL || env.CLICKHOUSE_URL) return undefined;
-  const tokenFile = join(env.DATA_DIR ?? './data', 'admin-token');
-  if (!existsSync(tokenFile)) return undefined;
-  const token = env.ADMIN_TOKEN ?? readFileSync(tokenFile, 'utf8').trim();
-  return { url: env.QUERY_URL ?? `http://127.0.0.1:${env.QUERY_PORT ?? '8081'}`, token };
-}
+class HelpRequested extends Error {}
 
 function options(): { from: string; to: string; site?: string; batch?: number } {
   const { values } = parseArgs({
     options: { from: { type: 'string' }, to: { type: 'string' }, site: { type: 'string' }, batch: { type: 'string' }, help: { type: 'boolean' } },
     strict: true,
   });
-  if (values.help) throw new UsageError(USAGE);
+  if (values.help) throw new HelpRequested(USAGE);
   if (!values.from || !values.to) throw new UsageError(`--from and --to are required\n${USAGE}`);
   const batch = values.batch === undefined ? undefined : Number(values.batch);
   if (batch !== undefined && (!Number.isInteger(batch) || batch < 1)) throw new UsageError('--batch must be a positive integer');
@@ -112,7 +106,20 @@ async function viaQueryApi(base: string, token: string, req: { from: string; to:
 async function direct(req: { from: string; to: string; site?: string; batch?: number }): Promise<ReplayStatus> {
   const env = process.env;
   const clickhouse = clickhouseFromEnv(env);
-  const storage = createStorage(clickhouse.storage);
+  let storage: ReturnType<typeof createStorage>;
+  try {
+    storage = createStorage(clickhouse.storage);
+  } catch (err) {
+    // chDB lets one process open a data directory, and `npm start` keeps it open.
+    if (!('url' in clickhouse.storage)) {
+      throw new AggregatorError(
+        'data_dir_in_use',
+        `could not open the chDB data directory; if a service (npm start) has it open, run the replay through its query API (QUERY_URL + ADMIN_TOKEN; see --help): ${(err as Error)?.message}`,
+        { cause: err },
+      );
+    }
+    throw err;
+  }
   const nats = await connect({ servers: (env.NATS_URL || 'nats://127.0.0.1:4222').split(','), name: 'pulse-replay-cli' });
   try {
     await migrate(storage, clickhouse.layout);
@@ -136,13 +143,17 @@ async function main(): Promise<number> {
   try {
     req = options();
   } catch (err) {
+    if (err instanceof HelpRequested) {
+      process.stdout.write(`${err.message}\n`);
+      return 0;
+    }
     process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
     return 2;
   }
   try {
     // Fail on a bad range before touching NATS or opening a data directory.
     parseReplayRequest({ from: req.from, to: req.to, ...(req.site ? { site_id: req.site } : {}) });
-    const api = queryApiTarget(process.env);
+    const api = queryApiTarget(process.env, (path) => (existsSync(path) ? readFileSync(path, 'utf8') : undefined));
     const status = api ? await viaQueryApi(api.url, api.token, req) : await direct(req);
     process.stdout.write(`${JSON.stringify(status)}\n`);
     return status.state === 'done' ? 0 : 1;

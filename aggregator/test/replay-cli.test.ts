@@ -71,6 +71,27 @@ function run(args: string[], extraEnv: Record<string, string>): { child: ChildPr
 }
 
 describe('replay CLI (dist/replay-cli.js)', () => {
+  it('says so when the chDB data directory is open in another process, and points at the query API', async () => {
+    const e = await env();
+    const storage = e.open();
+    cleanups.push(() => storage.close());
+    await storage.ping();
+    const now = Date.now();
+    const busy = run(['--from', new Date(now - 3_600_000).toISOString(), '--to', new Date(now).toISOString()], {
+      NATS_URL: e.server.url,
+      DATA_DIR: e.dir.path,
+    });
+    expect(await busy.exit).toBe(1);
+    expect(busy.err()).toMatch(/data_dir_in_use: .*QUERY_URL \+ ADMIN_TOKEN/);
+  });
+
+  it('prints its usage, with the ways to reach the data, on --help and exits 0', async () => {
+    const help = run(['--help'], {});
+    expect(await help.exit).toBe(0);
+    expect(help.out()).toMatch(/^usage: replay --from/);
+    expect(help.out()).toContain('QUERY_URL + ADMIN_TOKEN');
+  });
+
   it('a replay SIGKILLed midway leaves live data unchanged; running it again completes', async () => {
     expect(existsSync(CLI), 'run `npx tsup` first').toBe(true);
     const e = await env();

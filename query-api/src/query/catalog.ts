@@ -3,7 +3,7 @@ export const METRICS = {
   visitors: {
     exact: false,
     description:
-      'Unique visitors (distinct visitor_id), always a sketch. From raw events, and for breakdowns read from `rollup_visits_day`: ClickHouse `uniq`, exact up to tens of thousands of visitors, within ~1% beyond. From another rollup table (`meta.source_table` starts with `rollup_`), and for totals read from `rollup_visits_day`: `uniqCombined(12)` sketches merged per bucket, exact for small counts, standard error ~1.6% beyond a few thousand visitors.',
+      'Unique visitors (distinct visitor_id), always a sketch. From raw events, and for breakdowns read from `rollup_visits_day`: ClickHouse `uniq`, exact up to tens of thousands of visitors, within ~1% beyond. From another rollup table (`meta.source_table` starts with `rollup_`), and for totals read from `rollup_visits_day`: `uniqCombined(12)` sketches merged per bucket: exact up to about 250 visitors, an estimate beyond (standard error ~1.6%), so a count near or above that can differ from raw events by a few percent, and may even exceed `visits` by as much.',
   },
   visits: {
     exact: true,
