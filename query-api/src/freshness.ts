@@ -23,7 +23,11 @@ export interface Freshness {
 export class ReceivedAtFreshness implements Freshness {
   private readonly latest: Refreshing<string | null>;
 
-  constructor(storage: QueryStorage, refreshMs: number, now: () => number) {
+  constructor(
+    storage: QueryStorage,
+    private readonly refreshMs: number,
+    now: () => number,
+  ) {
     this.latest = new Refreshing(
       async () => {
         const rows = await storage.query<{ t: number }>(`SELECT toUnixTimestamp64Milli(max(received_at)) AS t FROM ${EVENTS_TABLE}`);
@@ -36,7 +40,7 @@ export class ReceivedAtFreshness implements Freshness {
   }
 
   completeThrough(): Promise<string | null> {
-    return answer(this.latest);
+    return answer(this.latest, this.refreshMs);
   }
 }
 
@@ -48,7 +52,12 @@ export class ReceivedAtFreshness implements Freshness {
 export class WatermarkFreshness implements Freshness {
   private readonly latest: Refreshing<string | null>;
 
-  constructor(kv: KV, fallback: Freshness, refreshMs: number, now: () => number) {
+  constructor(
+    kv: KV,
+    fallback: Freshness,
+    private readonly refreshMs: number,
+    now: () => number,
+  ) {
     this.latest = new Refreshing(
       async () => {
         const entry = await kv.get(WATERMARK_KEY);
@@ -63,15 +72,23 @@ export class WatermarkFreshness implements Freshness {
   }
 
   completeThrough(): Promise<string | null> {
-    return answer(this.latest);
+    return answer(this.latest, this.refreshMs);
   }
 }
 
-/** The first request waits for a load; later ones get the last value and refresh it in the background. */
-async function answer(latest: Refreshing<string | null>): Promise<string | null> {
+/**
+ * The first request waits for a load; later ones get the last value and refresh it in the
+ * background, unless nobody asked for a while: a value minutes old would go out with the answer
+ * (and stay in the answer cache), so that request waits for a fresh one (a KV or storage read).
+ */
+async function answer(latest: Refreshing<string | null>, refreshMs: number): Promise<string | null> {
   if (!latest.loaded) return latest.refresh();
+  if (latest.olderThan(STALE_AFTER_REFRESHES * refreshMs)) return latest.refresh().catch(() => latest.current ?? null);
   latest.refreshIfStale();
   return latest.current ?? null;
 }
+
+/** Beyond this many refresh periods the last value is too old to answer with. */
+const STALE_AFTER_REFRESHES = 2;
 
 export { WATERMARK_KEY };

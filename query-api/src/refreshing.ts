@@ -22,6 +22,11 @@ export class Refreshing<T> {
     return this.at !== 0;
   }
 
+  /** Whether the value was loaded more than `ms` ago (or never). */
+  olderThan(ms: number): boolean {
+    return this.now() - this.at > ms;
+  }
+
   /** Loads now (joining a load under way); rejects when the load fails, keeping the old value. */
   refresh(): Promise<T> {
     this.inflight ??= this.load()
