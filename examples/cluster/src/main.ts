@@ -32,7 +32,8 @@ try {
     `  aggregators      ${cluster.aggregatorUrls.join(', ')}   /readyz, /metrics`,
     `  NATS (R3)        ${cluster.natsServers.join(',')}`,
     `  HAProxy stats    ${cluster.lbStatsUrl}`,
-    `  admin token      ${cluster.adminToken}${cluster.adminTokenGenerated ? '   (generated; kept in $DATA_DIR/admin-token)' : ''}`,
+    // A token the operator chose stays out of the terminal (and whatever records it).
+    `  admin token      ${cluster.adminTokenGenerated ? `${cluster.adminToken}   (generated; kept in $DATA_DIR/admin-token)` : 'the one in ADMIN_TOKEN'}`,
     `  logs             ${cluster.dataDir}/logs/`,
     'Press Ctrl-C to drain and stop.',
     '',

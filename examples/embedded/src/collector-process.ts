@@ -37,7 +37,7 @@ export async function startCollectorProcess(o: CollectorProcessOptions): Promise
       try {
         o.log({ service: 'collector', ...(JSON.parse(line) as Record<string, unknown>) });
       } catch {
-        o.log({ service: 'collector', level: 'info', msg: line });
+        o.log({ service: 'collector', level: 'info', msg: line, time: new Date().toISOString() });
       }
     });
   }

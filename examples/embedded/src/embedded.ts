@@ -36,6 +36,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
   const logFor = (service: string): Logger => ({
     log: (level, msg, fields) => o.log({ level, service, msg, time: new Date().toISOString(), ...logFields(fields) }),
   });
+  const log = logFor('embedded');
   mkdirSync(o.dataDir, { recursive: true });
   const { token: adminToken, generated } = loadAdminToken(o.dataDir, o.adminToken);
   const cleanups: Array<() => Promise<unknown>> = [];
@@ -44,7 +45,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
       try {
         await fn();
       } catch (err) {
-        o.log({ level: 'error', service: 'embedded', msg: 'stop step failed', err: String(err) });
+        log.log('error', 'stop step failed', { err: String(err) });
       }
     }
     cleanups.length = 0;
@@ -58,13 +59,13 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
       natsServer = await spawnNatsServer({ storeDir: join(o.dataDir, 'nats'), ...(o.natsPort === 0 ? {} : { port: o.natsPort }) });
       cleanups.push(() => natsServer!.stop());
       natsUrl = natsServer.url;
-      o.log({ level: 'info', service: 'embedded', msg: 'nats-server started', url: natsUrl, store: join(o.dataDir, 'nats') });
+      log.log('info', 'nats-server started', { url: natsUrl, store: join(o.dataDir, 'nats') });
     }
 
     const storage: Storage = createStorage(o.clickhouseUrl ? { url: o.clickhouseUrl } : { path: join(o.dataDir, 'clickhouse') });
     cleanups.push(() => storage.close());
     const { applied } = await migrate(storage);
-    o.log({ level: 'info', service: 'embedded', msg: 'schema ready', backend: storage.backend, applied });
+    log.log('info', 'schema ready', { backend: storage.backend, applied });
 
     const nc: NatsConnection = await connect({ servers: natsUrl, name: 'pulse-embedded', maxReconnectAttempts: -1, noAsyncTraces: true });
     cleanups.push(() => nc.drain());

@@ -39,7 +39,8 @@ try {
     `  collector   ${system.collectorUrl}   (POST ${prefix}/v1/batch, GET ${prefix}/script.js)`,
     `  query API   ${system.queryUrl}   (POST /v1/query, admin under /v1/admin, dashboard at /)`,
     `  NATS        ${system.natsUrl}`,
-    `  admin token ${system.adminToken}${system.adminTokenGenerated ? '   (generated; kept in $DATA_DIR/admin-token)' : ''}`,
+    // A token the operator chose stays out of the terminal (and whatever records it).
+    `  admin token ${system.adminTokenGenerated ? `${system.adminToken}   (generated; kept in $DATA_DIR/admin-token)` : 'the one in ADMIN_TOKEN'}`,
     'Press Ctrl-C to stop.',
     '',
   ];
