@@ -18,6 +18,17 @@ describe('prepareEvent', () => {
     expect(again.id).not.toBe(p.id);
   });
 
+  it('keeps the first 1,024 characters of a longer url, referrer or title, never half an emoji', () => {
+    const url = `https://shop.example/landing?gclid=${'x'.repeat(2_000)}`;
+    const title = `${'t'.repeat(1_023)}😀 and more`;
+    const p = prepareEvent({ name: 'pageview', url, referrer: url, title }, 65_536);
+    if (!('bytes' in p)) throw new Error(p.reason);
+    const e = decodeEvent(p.bytes);
+    expect(e.url).toBe(url.slice(0, 1_024));
+    expect(e.referrer).toBe(url.slice(0, 1_024));
+    expect(e.title).toBe('t'.repeat(1_023));
+  });
+
   it('keeps a caller id and time', () => {
     const p = prepareEvent({ name: 'x', id: 'order-1', ts: 1234 }, 65_536);
     if (!('bytes' in p)) throw new Error(p.reason);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { PAGEVIEW } from '@pulse/protocol';
+import { MAX_STRING_LENGTH, PAGEVIEW } from '@pulse/protocol';
 import { encodeEvent } from './encode.js';
 
 export type Prepared = { id: string; bytes: Uint8Array } | { id: string; reason: string; event: Record<string, unknown> };
@@ -24,6 +24,12 @@ export function prepareEvent(input: unknown, maxEventBytes: number): Prepared {
     if (key === 'id' || key === 'name' || key === 'ts') continue;
     const v = src[key];
     if (v !== undefined) event[key] = withoutUndefined(v);
+  }
+  // Page fields longer than the collector takes would refuse the whole event (a long ad-click
+  // URL, say); like the browser script, keep their first MAX_STRING_LENGTH characters.
+  for (const field of PAGE_FIELDS) {
+    const v = event[field];
+    if (typeof v === 'string' && v.length > MAX_STRING_LENGTH) event[field] = cut(v);
   }
   // Without a visitor id the aggregator falls back to a hash of the request's IP and
   // user agent, which here are this server's: every such event would be one visitor.
@@ -59,6 +65,15 @@ function withoutUndefined(v: unknown): unknown {
     return copy;
   }
   return v;
+}
+
+const PAGE_FIELDS = ['url', 'referrer', 'title'] as const;
+
+/** The first MAX_STRING_LENGTH characters, without half of a surrogate pair at the end. */
+function cut(v: string): string {
+  const end = MAX_STRING_LENGTH;
+  const last = v.charCodeAt(end - 1);
+  return v.slice(0, last >= 0xd800 && last <= 0xdbff ? end - 1 : end);
 }
 
 function checkEvent(e: Record<string, unknown>): string | undefined {

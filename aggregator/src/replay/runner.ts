@@ -25,6 +25,15 @@ export const REPLAY_LEAD_MS = MAX_EVENT_FUTURE_MS + DEFAULT_WATERMARK_MARGIN_MS 
 export const REPLAY_TAIL_MS = DEFAULT_MAX_EVENT_AGE_MS + DEFAULT_WATERMARK_MARGIN_MS;
 /** Share of `progress` given to reading; the swap takes the rest. */
 const READ_SHARE = 0.9;
+/** Progress moves once a batch: a short replay reads in this many batches at least... */
+export const REPLAY_PROGRESS_STEPS = 10;
+/** ...of at least this many messages (each batch is one staging insert). */
+export const REPLAY_MIN_BATCH = 50;
+
+/** Messages per batch: the configured size, smaller when that would read a short replay in one go. */
+export function replayBatchSize(totalMessages: number, maxMessages: number): number {
+  return Math.min(maxMessages, Math.max(REPLAY_MIN_BATCH, Math.ceil(totalMessages / REPLAY_PROGRESS_STEPS)));
+}
 
 export interface RunDeps {
   js: JetStreamClient;
@@ -58,8 +67,9 @@ export async function runReplay(d: RunDeps): Promise<void> {
   await createStaging(storage, staging);
   let inflight: { done: Promise<unknown>; keys: Set<string> } | undefined;
   try {
-    const window = { fromTime: fromMs - REPLAY_LEAD_MS, untilTime: toMs + REPLAY_TAIL_MS, cutSeq: rec.cut_seq, batch: d.batchMaxMessages };
-    const plan = await planSource(d.jsm, storage, window);
+    const bounds = { fromTime: fromMs - REPLAY_LEAD_MS, untilTime: toMs + REPLAY_TAIL_MS, cutSeq: rec.cut_seq };
+    const plan = await planSource(d.jsm, storage, { ...bounds, batch: d.batchMaxMessages });
+    const window = { ...bounds, batch: replayBatchSize(plan.total, d.batchMaxMessages) };
     rec.messages_total = plan.total;
     const startedAt = Date.now();
     const refresh = () => {
