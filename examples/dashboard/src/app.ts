@@ -266,21 +266,12 @@ export class App {
     // Shared by the cards and the goals panel (conversion rates), so it retries once for both.
     const totals = withRateLimitRetry(() => client.query(cardsQuery(v.ctx), signal), signal);
     delete this.els.cards.dataset.revenue;
-    void runPanel({
-      body: this.els.cards,
-      signal,
-      emptyText: 'No data for this period.',
-      onAuthError: (err) => this.authFailed(err),
-      retry: () => this.refresh(),
-      task: () => totals,
-      retryRateLimited: false,
-      render: (r) => {
-        this.showFreshness(r.completeThrough, v.timeZone);
-        const t = totalsOf(r);
-        if (!t) return false;
-        this.showCards(t, false);
-        return true;
-      },
+    this.runCards(signal, () => totals, (r) => {
+      this.showFreshness(r.completeThrough, v.timeZone);
+      const t = totalsOf(r);
+      if (!t) return false;
+      this.showCards(t, false);
+      return true;
     });
     return totals;
   }
@@ -294,32 +285,37 @@ export class App {
     const counts = withRateLimitRetry(() => client.query(goalCardsQuery(v.ctx), signal), signal);
     const revenue = withRateLimitRetry(() => client.query(goalRevenueQuery(v.ctx), signal), signal).catch(() => null);
     this.els.cards.dataset.revenue = 'loading';
+    this.runCards(signal, () => Promise.all([counts, base]), ([c, b]) => {
+      this.showFreshness(c.completeThrough, v.timeZone);
+      const t = goalTotalsOf(c, b, null);
+      if (!t) return false;
+      this.showCards(t, true);
+      void revenue.then((r) => {
+        if (signal.aborted) return;
+        const withRevenue = r ? goalTotalsOf(c, b, r) : null;
+        this.els.cards.dataset.revenue = withRevenue?.cards.includes('revenue') ? 'yes' : 'no';
+        if (withRevenue && withRevenue.cards.length > t.cards.length) {
+          addCards(this.els.cards, this.cardsView(withRevenue, true));
+        } else {
+          // A link may name a revenue card this goal turned out not to have.
+          this.fallBackToCard(t.cards);
+        }
+      });
+      return true;
+    });
+  }
+
+  /** The cards panel: its queries were started (and retry once) for other panels too. */
+  private runCards<T>(signal: AbortSignal, task: () => Promise<T>, render: (value: T) => boolean): void {
     void runPanel({
       body: this.els.cards,
       signal,
       emptyText: 'No data for this period.',
       onAuthError: (err) => this.authFailed(err),
       retry: () => this.refresh(),
-      task: () => Promise.all([counts, base]),
+      task,
       retryRateLimited: false,
-      render: ([c, b]) => {
-        this.showFreshness(c.completeThrough, v.timeZone);
-        const t = goalTotalsOf(c, b, null);
-        if (!t) return false;
-        this.showCards(t, true);
-        void revenue.then((r) => {
-          if (signal.aborted) return;
-          const withRevenue = r ? goalTotalsOf(c, b, r) : null;
-          this.els.cards.dataset.revenue = withRevenue?.cards.includes('revenue') ? 'yes' : 'no';
-          if (withRevenue && withRevenue.cards.length > t.cards.length) {
-            addCards(this.els.cards, this.cardsView(withRevenue, true));
-          } else {
-            // A link may name a revenue card this goal turned out not to have.
-            this.fallBackToCard(t.cards);
-          }
-        });
-        return true;
-      },
+      render,
     });
   }
 

@@ -474,7 +474,8 @@ describe('dashboard against the real system', () => {
     await expect.poll(() => page.textContent('#chart-title')).toBe('Total revenue over time');
     // Five cards with longer names still fit a phone.
     await page.setViewportSize({ width: 375, height: 812 });
-    expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
+    // The chart redraws for the new width on its resize observer: measure once the page has settled.
+    await expect.poll(() => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth), { timeout: 5_000 }).toBeLessThanOrEqual(0);
     await page.locator('.overview').screenshot({ path: join(ARTIFACTS_DIR, 'goal-purchase-phone.png') });
     await page.setViewportSize({ width: 1280, height: 900 });
 
