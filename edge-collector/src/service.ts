@@ -111,6 +111,8 @@ export class CollectorService implements EventSink, WriteKeyLookup {
 
   lookup(key: string): Promise<WriteKeyRecord | undefined> {
     if (!this.live) return Promise.reject(new KeyLookupError('not connected to NATS yet'));
+    // A key the watch cannot vouch for is read from KV, which would wait out its timeout.
+    if (this.unresponsive()) return Promise.reject(new KeyLookupError(`NATS has not answered a ping for ${NATS_PROBE_TIMEOUT_MS} ms`));
     return this.live.keys.lookup(key);
   }
 
