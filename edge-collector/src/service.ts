@@ -33,6 +33,7 @@ const RECONNECT_WAIT_MS = 250;
  */
 export const NATS_PROBE_INTERVAL_MS = 1_000;
 export const NATS_PROBE_TIMEOUT_MS = 2_000;
+const UNRESPONSIVE = `NATS has not answered a ping for ${NATS_PROBE_TIMEOUT_MS} ms`;
 
 interface Live {
   nc: NatsConnection;
@@ -85,7 +86,7 @@ export class CollectorService implements EventSink, WriteKeyLookup {
   readiness(): Readiness {
     if (!this.live) return { ready: false, reason: 'connecting to NATS' };
     if (!this.connected) return { ready: false, reason: 'NATS is unreachable' };
-    if (this.unresponsive()) return { ready: false, reason: `NATS has not answered a ping for ${NATS_PROBE_TIMEOUT_MS} ms` };
+    if (this.unresponsive()) return { ready: false, reason: UNRESPONSIVE };
     if (!this.streamsReady) return { ready: false, reason: 'streams are not set up' };
     if (!this.live.keys.live) return { ready: false, reason: 'write key watch is not live' };
     return { ready: true };
@@ -112,7 +113,7 @@ export class CollectorService implements EventSink, WriteKeyLookup {
   lookup(key: string): Promise<WriteKeyRecord | undefined> {
     if (!this.live) return Promise.reject(new KeyLookupError('not connected to NATS yet'));
     // A key the watch cannot vouch for is read from KV, which would wait out its timeout.
-    if (this.unresponsive()) return Promise.reject(new KeyLookupError(`NATS has not answered a ping for ${NATS_PROBE_TIMEOUT_MS} ms`));
+    if (this.unresponsive()) return Promise.reject(new KeyLookupError(UNRESPONSIVE));
     return this.live.keys.lookup(key);
   }
 

@@ -88,12 +88,10 @@ export class TenancyStore {
       settings: { excluded_paths: [] },
       created_at: now,
     };
-    const writeKey = newWriteKey();
-    const wk: WriteKeyRecord = { site_id: site.site_id, merchant_id: site.merchant_id, created_at: now };
     // Site and index first: a write key never points at a site that does not exist.
     await this.sites.create(site.site_id, encodeRecord(site));
     await this.merchantSites.put(`${site.merchant_id}.${site.site_id}`, encodeRecord({ created_at: now }));
-    await this.writeKeys.create(writeKey, encodeRecord(wk));
+    const writeKey = await this.issueWriteKey(site, now);
     this.siteCache.set(site.site_id, { value: site });
     return { site, write_key: writeKey };
   }
@@ -154,8 +152,12 @@ export class TenancyStore {
   async createWriteKey(siteId: string): Promise<string> {
     const site = await this.getSite(siteId, { fresh: true });
     if (!site) throw new NotFoundError('site');
+    return this.issueWriteKey(site, Date.now());
+  }
+
+  private async issueWriteKey(site: SiteRecord, now: number): Promise<string> {
     const key = newWriteKey();
-    const rec: WriteKeyRecord = { site_id: site.site_id, merchant_id: site.merchant_id, created_at: Date.now() };
+    const rec: WriteKeyRecord = { site_id: site.site_id, merchant_id: site.merchant_id, created_at: now };
     await this.writeKeys.create(key, encodeRecord(rec));
     return key;
   }
