@@ -12,12 +12,15 @@ export type ToServer =
   | { type: 'disarm' }
   /** Runs the statements recorded between arm and disarm (one report, which read `table`), one after the other, straight against chDB. */
   | { type: 'baseline'; table: string; concurrency: number; durationMs: number }
+  /** From now on the bare server answers every request with these bytes. */
+  | { type: 'bare'; body: string; etag: string }
   | { type: 'stop' };
 
 export type FromServer =
-  | { type: 'ready'; port: number; readKey: string; siteId: string; fromMs: number; days: number; generateMs: number; chdbVersion: string }
+  | { type: 'ready'; port: number; barePort: number; readKey: string; siteId: string; fromMs: number; days: number; generateMs: number; chdbVersion: string }
   | { type: 'invalidated' }
   | { type: 'armed' }
   | { type: 'disarmed' }
+  | { type: 'bared' }
   | { type: 'baseline'; latenciesMs: number[]; sql: string }
   | { type: 'error'; message: string };

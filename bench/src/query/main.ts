@@ -1,7 +1,8 @@
 // Query benchmark: a site with N events generated straight into chDB (rollups filled by the
 // aggregator's materialized views), the query API in its own process, 16 concurrent clients:
 // p50/p99 of a 30-day `time:day` series and a top-10 `page` breakdown, uncached and cached,
-// against the same SQL sent straight to chDB.
+// against the same SQL sent straight to chDB (uncached) and a bare node:http server sending the same
+// bytes (cached).
 // node bench/dist/query.js [--events 10000000] [--days 60] [--concurrency 16] [--seconds 10] [--out result.json]
 import { fork } from 'node:child_process';
 import { checkKnown, numberArg, parseArgs } from '../lib/args.js';
@@ -59,6 +60,7 @@ try {
   const ready = await Promise.race([ask(undefined, 'ready'), exited.then((c) => Promise.reject(new BenchFailedError(`query server exited (${c}): ${childError ?? ''}`)))]);
   log(`ready: ${fmtInt(events)} events in ${(ready.generateMs / 1000).toFixed(0)} s (${fmtInt(perSecond(events, ready.generateMs))} events/s)`);
   const http = jsonClient(`http://127.0.0.1:${ready.port}`, concurrency);
+  const bareHttp = jsonClient(`http://127.0.0.1:${ready.barePort}`, concurrency);
   const auth = { authorization: `Bearer ${ready.readKey}` };
   const all = windows({ fromMs: ready.fromMs, days: ready.days }, WINDOW_DAYS);
   const reports: Report[] = [
@@ -108,9 +110,9 @@ try {
   ];
   // The load loops only count failures; the first few are logged so a failed run says why.
   let failuresLogged = 0;
-  const query = async (body: Record<string, unknown>): Promise<string> => {
+  const post = async (client: typeof http, body: Record<string, unknown>): Promise<string> => {
     try {
-      const res = await http.post('/v1/query', body, auth);
+      const res = await client.post('/v1/query', body, auth);
       if (res.status !== 200) throw new BenchFailedError(`POST /v1/query answered ${res.status}: ${res.body.slice(0, 300)}`);
       return String(res.headers['x-cache'] ?? 'none');
     } catch (err) {
@@ -118,6 +120,7 @@ try {
       throw err;
     }
   };
+  const query = (body: Record<string, unknown>): Promise<string> => post(http, body);
   const durationMs = seconds * 1000;
   const tables: BenchResult['tables'] = [];
   const notes: string[] = [];
@@ -138,33 +141,39 @@ try {
     const hot = all.at(-1) as { from: string; to: string };
     await query(r.body(hot));
     const cached = await closedLoop({ concurrency, durationMs, run: () => query(r.body(hot)) });
+    log(`${r.name}: ceiling, a bare node:http server sending the same answer, ${concurrency} clients, ${seconds} s`);
+    const same = await http.post('/v1/query', r.body(hot), auth);
+    await ask({ type: 'bare', body: same.body, etag: String(same.headers['etag'] ?? '') }, 'bared');
+    const ceiling = await closedLoop({ concurrency, durationMs, run: () => post(bareHttp, r.body(hot)) });
     log(`${r.name}: baseline, the same SQL straight against chDB, ${concurrency} clients, ${seconds} s`);
     const base = await ask({ type: 'baseline', table, concurrency, durationMs }, 'baseline');
     sqlOf[r.name] = base.sql;
 
-    for (const [what, res] of [['uncached', uncached], ['cached', cached]] as const) {
+    for (const [what, res] of [['uncached', uncached], ['cached', cached], ['bare server', ceiling]] as const) {
       if (res.errors > 0) throw new BenchFailedError(`${r.name} ${what}: ${res.errors} failed requests`);
     }
     const miss = summarize(uncached.byTag['miss'] ?? []);
     const hit = summarize(cached.byTag['hit'] ?? []);
     const sql = summarize(base.latenciesMs);
+    const bare = summarize(ceiling.latenciesMs);
     const others = (res: LoadResult, tag: string) => res.latenciesMs.length - (res.byTag[tag]?.length ?? 0);
     const baseline = (p: 'p50' | 'p99') => ({ label: `same SQL straight to chDB, ${p}`, value: sql[p] });
     const figures: Figure[] = [
       { label: 'uncached p50', value: miss.p50, unit: 'ms', baseline: baseline('p50') },
       { label: 'uncached p99', value: miss.p99, unit: 'ms', baseline: baseline('p99'), target: '≤ 50' },
       { label: 'uncached throughput', value: perSecond(miss.n, uncached.elapsedMs), unit: 'req/s', baseline: { label: 'same SQL straight to chDB', value: perSecond(sql.n, durationMs) } },
-      { label: 'cached p50', value: hit.p50, unit: 'ms', baseline: baseline('p50') },
-      { label: 'cached p99', value: hit.p99, unit: 'ms', baseline: baseline('p99'), target: '≤ 2' },
-      { label: 'cached throughput', value: perSecond(hit.n, cached.elapsedMs), unit: 'req/s', baseline: { label: 'same SQL straight to chDB', value: perSecond(sql.n, durationMs) } },
+      { label: 'cached p50', value: hit.p50, unit: 'ms', baseline: { label: 'bare node:http server, same bytes, p50', value: bare.p50 } },
+      { label: 'cached p99', value: hit.p99, unit: 'ms', baseline: { label: 'bare node:http server, same bytes, p99', value: bare.p99 }, target: '≤ 2' },
+      { label: 'cached throughput', value: perSecond(hit.n, cached.elapsedMs), unit: 'req/s', baseline: { label: 'bare node:http server, same bytes', value: perSecond(bare.n, ceiling.elapsedMs) } },
     ];
     tables.push({ title: `${r.label}, read from \`${table}\``, figures });
     notes.push(
-      `${r.name}: ${fmtInt(miss.n)} uncached answers over ${uncached.rounds} rounds of ${all.length} distinct 30-day windows (cache emptied between rounds; ${others(uncached, 'miss')} answers that were not misses are left out), ${fmtInt(hit.n)} cached answers (${others(cached, 'hit')} not hits, left out), ${fmtInt(sql.n)} baseline queries.`,
+      `${r.name}: ${fmtInt(miss.n)} uncached answers over ${uncached.rounds} rounds of ${all.length} distinct 30-day windows (cache emptied between rounds; ${others(uncached, 'miss')} answers that were not misses are left out), ${fmtInt(hit.n)} cached answers (${others(cached, 'hit')} not hits, left out), ${fmtInt(sql.n)} baseline queries, ${fmtInt(bare.n)} bare-server answers.`,
     );
-    log(`${r.name}: uncached p50 ${miss.p50.toFixed(1)} / p99 ${miss.p99.toFixed(1)} ms, cached p50 ${hit.p50.toFixed(2)} / p99 ${hit.p99.toFixed(2)} ms, SQL p50 ${sql.p50.toFixed(1)} / p99 ${sql.p99.toFixed(1)} ms`);
+    log(`${r.name}: uncached p50 ${miss.p50.toFixed(1)} / p99 ${miss.p99.toFixed(1)} ms, cached p50 ${hit.p50.toFixed(2)} / p99 ${hit.p99.toFixed(2)} ms (bare server ${bare.p50.toFixed(2)} / ${bare.p99.toFixed(2)} ms), SQL p50 ${sql.p50.toFixed(1)} / p99 ${sql.p99.toFixed(1)} ms`);
   }
   http.close();
+  bareHttp.close();
   child.send({ type: 'stop' } satisfies ToServer);
   await exited;
 
@@ -177,7 +186,7 @@ try {
     details: { sql: sqlOf },
     notes: [
       ...notes,
-      'Uncached = every answer a cache miss (x-cache: miss), computed by chDB. Cached = the API\'s answer cache (x-cache: hit). Baseline = the statements the API sent for that report (captured from its Storage; a top list by visitors sends two, its ranking and the candidates), run one after the other with the same concurrency straight against the same chDB in the same process, no HTTP.',
+      'Uncached = every answer a cache miss (x-cache: miss), computed by chDB. Cached = the API\'s answer cache (x-cache: hit). Uncached baseline = the statements the API sent for that report (captured from its Storage; a top list by visitors sends two, its ranking and the candidates), run one after the other with the same concurrency straight against the same chDB in the same process, no HTTP. Cached baseline = a bare node:http server in the API\'s process that reads and parses each request body and answers with the same bytes and headers (no auth, validation, planning or cache lookup): the ceiling of this HTTP stack and client on this machine.',
       `Data: ${fmtInt(events)} events of one site (UTC), generated by INSERT … SELECT FROM numbers() with skewed pages, visits of 1 to 5 events (2.4 on average) by returning visitors, real agents/referrers/UTM shares; rollups filled by the aggregator's materialized views and then merged (OPTIMIZE … FINAL) like a site with settled history. Generation took ${(ready.generateMs / 1000).toFixed(0)} s.`,
     ],
     startedAt: startedAt.toISOString(),

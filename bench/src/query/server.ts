@@ -12,6 +12,7 @@ import { BenchFailedError } from '../lib/errors.js';
 import { fmtInt, progress } from '../lib/progress.js';
 import { benchDir } from '../lib/temp.js';
 import { closedLoop } from '../lib/load.js';
+import { startBareServer } from './bare.js';
 import { insertChunkSql, type SiteData } from './generate.js';
 import type { FromServer, ServerConfig, ToServer } from './ipc.js';
 
@@ -69,6 +70,7 @@ const nats = await startNats();
 const inner = createStorage({ path: join(dir.path, 'clickhouse') });
 const cap = capturing(inner);
 const nc = await connect({ servers: nats.url, name: 'bench-query' });
+const bare = await startBareServer();
 const api = createQueryApi({
   nats: nc,
   storage: cap.storage,
@@ -82,6 +84,7 @@ const api = createQueryApi({
 
 async function shutdown(code: number): Promise<never> {
   await api.stop().catch(() => undefined);
+  await bare.close().catch(() => undefined);
   await nc.close().catch(() => undefined);
   await inner.close().catch(() => undefined);
   await nats.cleanup().catch(() => undefined);
@@ -100,6 +103,9 @@ process.on('message', (m: ToServer) => {
     } else if (m.type === 'disarm') {
       cap.disarm();
       send({ type: 'disarmed' });
+    } else if (m.type === 'bare') {
+      bare.answerWith(m.body, m.etag);
+      send({ type: 'bared' });
     } else if (m.type === 'baseline') {
       // A report may take more than one statement (a top list ranks its candidates first, a
       // comparison reads the other period). The API's schema probe (system tables, applied
@@ -163,7 +169,7 @@ try {
   const [n] = await inner.query<{ n: number }>('SELECT count() AS n FROM events WHERE site_id = {s:String}', { s: site_id });
   if (Number(n?.n) !== cfg.events) throw new BenchFailedError(`generated ${String(n?.n)} events, expected ${cfg.events}`);
   const [v] = await inner.query<{ v: string }>('SELECT version() AS v');
-  send({ type: 'ready', port, readKey: read_key, siteId: site_id, fromMs: site.fromMs, days: cfg.days, generateMs, chdbVersion: v?.v ?? '' });
+  send({ type: 'ready', port, barePort: bare.port, readKey: read_key, siteId: site_id, fromMs: site.fromMs, days: cfg.days, generateMs, chdbVersion: v?.v ?? '' });
 } catch (err) {
   send({ type: 'error', message: String((err as Error)?.stack ?? err) });
   await shutdown(1);
