@@ -1,5 +1,6 @@
 import type { JetStreamClient, JetStreamManager, JsMsg, KV } from 'nats';
 import { AGGREGATOR_CONSUMER, EVENTS_STREAM, KV_SITES, KV_STATE } from '@pulse/protocol';
+import { openBucket } from '@pulse/protocol/streams';
 import { natsStoreLock, storeExclusively, type StoreLock } from './store-lock.js';
 import { BatchAbandonedError, prepareBatch, releaseBatch, settleInterrupted, storeBatch, type BatchDeps, type HeldBatch } from './batch.js';
 import { BatchReader, takeWaitMs } from './batch-reader.js';
@@ -272,15 +273,15 @@ export function createAggregator(options: AggregatorOptions): Aggregator {
         await settleInterrupted({ storage, logger }).catch((err: unknown) => logger.log('warn', 'completing interrupted inserts failed; retried with the first batch', { err }));
         await ensureStreams(jsm, { maxAgeMs: cfg.streamMaxAgeMs, replicas: cfg.streamReplicas });
         await ensureConsumer(jsm, { ackWaitMs: cfg.ackWaitMs, maxAckPending: cfg.maxAckPending });
-        stateKv = await js.views.kv(KV_STATE, { history: 1, replicas: cfg.streamReplicas });
+        stateKv = await openBucket(js, KV_STATE, { history: 1, replicas: cfg.streamReplicas });
         // A salt must outlive the events that used it in the stream (replays recompute ids).
         salts = kvSaltSource(stateKv, cfg.streamMaxAgeMs + 24 * 60 * 60 * 1000, (err) =>
           logger.log('warn', 'salt pruning failed', { err }),
         );
-        const sessionsKv = await js.views.kv(KV_SESSIONS, { history: 1, ttl: SESSION_STATE_TTL_MS, replicas: cfg.streamReplicas });
+        const sessionsKv = await openBucket(js, KV_SESSIONS, { history: 1, ttl: SESSION_STATE_TTL_MS, replicas: cfg.streamReplicas });
         sessionWrites = kvCasWriter(nats, KV_SESSIONS);
         sessions = kvSessionStore(sessionsKv, sessionWrites);
-        rules = await watchSiteRules(await js.views.kv(KV_SITES, { history: 1, replicas: cfg.streamReplicas }), logger);
+        rules = await watchSiteRules(await openBucket(js, KV_SITES, { history: 1, replicas: cfg.streamReplicas }), logger);
         fence = await joinFence(js, logger, cfg.streamReplicas);
       } catch (err) {
         await rules?.stop();

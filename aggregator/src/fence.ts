@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { JetStreamClient, JetStreamManager, KV, KvEntry, QueuedIterator } from 'nats';
+import { openBucket } from '@pulse/protocol/streams';
 import { ReplayError } from './errors.js';
 import { isKvConflict } from './kv-conflict.js';
 import type { Logger } from './log.js';
@@ -41,11 +42,11 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const parse = <T>(e: KvEntry | null): T | undefined => (e && e.operation === 'PUT' ? (JSON.parse(dec.decode(e.value)) as T) : undefined);
 
 export function replaysKv(js: JetStreamClient, replicas = 1): Promise<KV> {
-  return js.views.kv(KV_REPLAYS, { history: 1, replicas });
+  return openBucket(js, KV_REPLAYS, { history: 1, replicas });
 }
 
 function membersKv(js: JetStreamClient, replicas = 1): Promise<KV> {
-  return js.views.kv(KV_AGGREGATORS, { history: 1, ttl: MEMBER_TTL_MS, replicas });
+  return openBucket(js, KV_AGGREGATORS, { history: 1, ttl: MEMBER_TTL_MS, replicas });
 }
 
 const MEMBER_SUBJECTS = `$KV.${KV_AGGREGATORS}.`;

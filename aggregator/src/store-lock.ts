@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { JetStreamClient, KV } from 'nats';
+import { openBucket } from '@pulse/protocol/streams';
 import { isKvConflict } from './kv-conflict.js';
 import type { Storage } from './storage/types.js';
 
@@ -57,25 +58,9 @@ export interface StoreLockOptions {
   leaseMs?: number;
 }
 
-/**
- * Aggregators starting together on a fresh server each create the bucket; JetStream can refuse
- * all but one of the racing creates ("subjects overlap with an existing stream") though the
- * bucket then exists. Opening it again finds it.
- */
-async function openBucket(open: () => Promise<KV>): Promise<KV> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await open();
-    } catch (err) {
-      if (attempt >= 3 || !/subjects overlap|already in use/.test(String((err as Error)?.message))) throw err;
-      await sleep(50 * attempt);
-    }
-  }
-}
-
 export async function natsStoreLock(js: JetStreamClient, opts: StoreLockOptions = {}): Promise<StoreLock> {
   const leaseMs = opts.leaseMs ?? DEFAULT_STORE_LOCK_LEASE_MS;
-  const kv = await openBucket(() => js.views.kv(KV_STORE_LOCK, { history: 1, ttl: leaseMs, replicas: opts.replicas ?? 1 }));
+  const kv = await openBucket(js, KV_STORE_LOCK, { history: 1, ttl: leaseMs, replicas: opts.replicas ?? 1 });
   const holder = new TextEncoder().encode(`agg_${randomBytes(8).toString('hex')}`);
 
   async function take(): Promise<number> {

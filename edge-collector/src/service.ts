@@ -1,6 +1,7 @@
 import { connect, type ConnectionOptions, type NatsConnection } from 'nats';
 import { KV_WRITE_KEYS, type AnyStreamRecord, type WriteKeyRecord } from '@pulse/protocol';
 import { streamPublisher, type StreamPublisher } from '@pulse/protocol/publisher';
+import { openBucket } from '@pulse/protocol/streams';
 import { resolveOptions, type CollectorOptions } from './config.js';
 import { CollectorCore } from './core/collector-core.js';
 import { createMetrics, type CollectorMetrics } from './core/metrics.js';
@@ -189,7 +190,7 @@ export class CollectorService implements EventSink, WriteKeyLookup {
     const jsm = await nc.jetstreamManager();
     await this.ensureStreams(jsm);
     const js = nc.jetstream();
-    const kv = await js.views.kv(KV_WRITE_KEYS, { history: 1, replicas: this.options.streamReplicas });
+    const kv = await openBucket(js, KV_WRITE_KEYS, { history: 1, replicas: this.options.streamReplicas });
     const keys = new WriteKeyCache(
       kv,
       { max: this.options.keyCacheMax, positiveTtlMs: this.options.keyPositiveTtlMs, negativeTtlMs: this.options.keyNegativeTtlMs },

@@ -60,3 +60,5 @@ export function isNotFound(err: unknown): boolean {
   const e = err as { code?: unknown; api_error?: { err_code?: number }; message?: string } | undefined;
   return e?.api_error?.err_code === 10059 || e?.api_error?.err_code === 10014 || String(e?.code) === '404' || /not found/i.test(e?.message ?? '');
 }
+
+export { openBucket } from './kv-bucket.js';

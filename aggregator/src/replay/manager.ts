@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { JetStreamClient, JetStreamManager, NatsConnection, Subscription } from 'nats';
 import { AGGREGATOR_CONSUMER, EVENTS_STREAM, KV_SITES, KV_STATE } from '@pulse/protocol';
+import { openBucket } from '@pulse/protocol/streams';
 import { ConfigError, ReplayError, ReplayNotFoundError } from '../errors.js';
 import { replaysKv } from '../fence.js';
 import { jsonLogger, type Logger } from '../log.js';
@@ -134,8 +135,8 @@ export function createReplayManager(o: ReplayManagerOptions): ReplayManager {
       const js = nats.jetstream();
       const jsm = await nats.jetstreamManager();
       const store = new ReplayStore(await replaysKv(js), staleAfterMs);
-      const salts = replaySaltSource(await js.views.kv(KV_STATE, { history: 1 }));
-      const rules = await watchSiteRules(await js.views.kv(KV_SITES, { history: 1 }), logger);
+      const salts = replaySaltSource(await openBucket(js, KV_STATE, { history: 1 }));
+      const rules = await watchSiteRules(await openBucket(js, KV_SITES, { history: 1 }), logger);
       const sub = nats.subscribe(REPLAY_SWAPPED_SUBJECT, {
         callback: (err, m) => {
           if (err) return;
