@@ -1,4 +1,5 @@
 import { createApiClient, type ApiClient, type QueryResult, type Site } from './api.js';
+import { comparisonRange, describeComparison } from './comparison.js';
 import { cardLabel, isGoalCard, isTrafficCard, type CardMetric, type Filter } from './dimensions.js';
 import { h, keepFocus, replaceChildren, statusBox } from './dom.js';
 import { ApiError, describeError } from './errors.js';
@@ -9,9 +10,11 @@ import {
   conversionBaseQuery,
   goalCardsQuery,
   goalFilter,
+  goalRevenueColumn,
   goalRevenueQuery,
   goalSeriesQueries,
   seriesQuery,
+  singleGoal,
   type QueryContext,
 } from './query.js';
 import { bucketStarts, describeRange, effectiveGranularity, resolveRange, type Granularity, type ResolvedRange } from './range.js';
@@ -43,6 +46,8 @@ interface View {
   granularity: Granularity;
   buckets: number[];
   ctx: QueryContext;
+  /** What the cards' changes are against, in words; null without a comparison. */
+  comparedWith: string | null;
 }
 
 /** Wires sign-in, URL state and the panels together. */
@@ -200,7 +205,9 @@ export class App {
     const site = this.sites.find((s) => s.site_id === this.state.site);
     if (!site) return null;
     const timeZone = this.state.timezone ?? site.timezone;
-    const resolved = resolveRange(this.state.range, Date.now(), timeZone);
+    const now = Date.now();
+    const resolved = resolveRange(this.state.range, now, timeZone);
+    const compare = comparisonRange(resolved, now, timeZone);
     const granularity = effectiveGranularity(this.state.granularity, resolved);
     const buckets = bucketStarts(resolved, granularity, timeZone);
     return {
@@ -209,7 +216,8 @@ export class App {
       resolved,
       granularity,
       buckets,
-      ctx: { siteId: site.site_id, range: resolved, filters: this.state.filters, timezone: timeZone },
+      ctx: { siteId: site.site_id, range: resolved, compare, filters: this.state.filters, timezone: timeZone },
+      comparedWith: compare && describeComparison(compare, now, timeZone),
     };
   }
 
@@ -244,20 +252,26 @@ export class App {
 
     // Conversion rates divide by the visitors without the goal filter: under "Goal is purchase"
     // every `visitors` answer counts buyers only, and every goal would convert 100 %. Asked (and
-    // retried) once for the goal cards and the goals panel; null without an event_name filter.
+    // retried) once for the goal cards and the goals panel; null without a goal filter, when the
+    // traffic cards' visitors are that number.
     const baseQuery = conversionBaseQuery(v.ctx);
     const base = baseQuery ? withRateLimitRetry(() => client.query(baseQuery, load.signal), load.signal) : null;
     base?.catch(() => undefined);
-    // A goal filter is an event_name filter, so `base` is there whenever goal cards are.
+    // conversionBaseQuery and goalFilter share isGoalFilter, so `base` is there whenever goal cards are.
     let traffic: Promise<QueryResult> | null = null;
-    if (goalFilter(this.state.filters) && base) this.loadGoalCards(client, v, base, load.signal);
+    let goalRevenue: Promise<QueryResult | null> | null = null;
+    if (goalFilter(this.state.filters) && base) goalRevenue = this.loadGoalCards(client, v, base, load.signal);
     else traffic = this.loadTrafficCards(client, v, load.signal);
     this.loadChart(v, load.signal);
     const totalVisitors = base
       ? base.then((r) => r.rows[0]?.metrics[0] ?? null)
       : (traffic?.then((r) => totalsOf(r)?.current.visitors ?? null) ?? Promise.resolve(null));
     totalVisitors.catch(() => undefined);
-    for (const b of this.breakdowns) b.load({ client, ctx: v.ctx, signal: load.signal, totalVisitors });
+    // Under "Goal is purchase" the goals panel's revenue column is the goal cards' revenue: the
+    // cards ask it anyway, so the panel does not ask raw events a second time.
+    const goal = singleGoal(this.state.filters);
+    const goalsRevenue = goalRevenue && goal !== null ? goalRevenue.then((r) => r && goalRevenueColumn(r, goal)) : undefined;
+    for (const b of this.breakdowns) b.load({ client, ctx: v.ctx, signal: load.signal, totalVisitors, goalsRevenue });
     this.startRealtime(client, v);
   }
 
@@ -270,7 +284,7 @@ export class App {
       this.showFreshness(r.completeThrough, v.timeZone);
       const t = totalsOf(r);
       if (!t) return false;
-      this.showCards(t, false);
+      this.showCards(t, false, v.comparedWith);
       return true;
     });
     return totals;
@@ -279,9 +293,12 @@ export class App {
   /**
    * The goal cards: the conversion counts and rate as soon as they are in (rollups), the revenue
    * cards once the goal's revenue (raw events) says it has any. A failed revenue query costs only
-   * those cards.
+   * those cards. The revenue answer (null when it failed) is returned for the goals panel.
+   *
+   * The revenue is asked even for a goal the goals panel showed without any: the panel knows the
+   * range only, and the revenue cards show when the goal earned in the compared span too.
    */
-  private loadGoalCards(client: ApiClient, v: View, base: Promise<QueryResult>, signal: AbortSignal): void {
+  private loadGoalCards(client: ApiClient, v: View, base: Promise<QueryResult>, signal: AbortSignal): Promise<QueryResult | null> {
     const counts = withRateLimitRetry(() => client.query(goalCardsQuery(v.ctx), signal), signal);
     const revenue = withRateLimitRetry(() => client.query(goalRevenueQuery(v.ctx), signal), signal).catch(() => null);
     this.els.cards.dataset.revenue = 'loading';
@@ -289,13 +306,13 @@ export class App {
       this.showFreshness(c.completeThrough, v.timeZone);
       const t = goalTotalsOf(c, b, null);
       if (!t) return false;
-      this.showCards(t, true);
+      this.showCards(t, true, v.comparedWith);
       void revenue.then((r) => {
         if (signal.aborted) return;
         const withRevenue = r ? goalTotalsOf(c, b, r) : null;
         this.els.cards.dataset.revenue = withRevenue?.cards.includes('revenue') ? 'yes' : 'no';
         if (withRevenue && withRevenue.cards.length > t.cards.length) {
-          addCards(this.els.cards, this.cardsView(withRevenue, true));
+          addCards(this.els.cards, this.cardsView(withRevenue, true, v.comparedWith));
         } else {
           // A link may name a revenue card this goal turned out not to have.
           this.fallBackToCard(t.cards);
@@ -303,6 +320,7 @@ export class App {
       });
       return true;
     });
+    return revenue;
   }
 
   /** The cards panel: its queries were started (and retry once) for other panels too. */
@@ -319,12 +337,12 @@ export class App {
     });
   }
 
-  private cardsView(totals: Totals, goal: boolean): CardsView {
-    return { totals, goal, selected: this.state.metric, onSelect: (m) => this.setMetric(m) };
+  private cardsView(totals: Totals, goal: boolean, comparedWith: string | null): CardsView {
+    return { totals, goal, selected: this.state.metric, onSelect: (m) => this.setMetric(m), comparedWith };
   }
 
-  private showCards(t: Totals, goal: boolean): void {
-    renderCards(this.els.cards, this.cardsView(t, goal));
+  private showCards(t: Totals, goal: boolean, comparedWith: string | null): void {
+    renderCards(this.els.cards, this.cardsView(t, goal, comparedWith));
   }
 
   /** Charts the first of `cards` when the charted metric is none of them. */

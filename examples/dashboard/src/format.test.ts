@@ -27,6 +27,10 @@ describe('formatting', () => {
     expect(formatChange('average_revenue', 24, 20)).toMatchObject({ text: '+20%', direction: 'up', good: true });
     expect(formatChange('visitors', 10, null)).toBeNull();
     expect(formatChange('visitors', 150, 100)?.label).toBe('up 50% from the previous period');
+    // A period in progress says which part of the one before it is compared with.
+    expect(formatChange('visitors', 150, 100, 'yesterday until 09:00')?.label).toBe('up 50% from yesterday until 09:00');
+    expect(formatChange('visitors', 5, 0, 'yesterday until 09:00')?.label).toBe('new: none in yesterday until 09:00');
+    expect(formatChange('bounce_rate', 40, 40, 'yesterday until 09:00')?.label).toBe('unchanged from yesterday until 09:00');
   });
 
   it('formats instants and buckets in the given zone', () => {

@@ -58,10 +58,16 @@ export interface Change {
 }
 
 /**
- * Change against the previous period. Rates compare in percentage points (a bounce rate going from
- * 40% to 44% is +4 pp, not +10%); everything else as a relative change.
+ * Change against the previous period (`against` names it in the spoken label, e.g. "yesterday until
+ * 09:00"). Rates compare in percentage points (a bounce rate going from 40% to 44% is +4 pp, not
+ * +10%); everything else as a relative change.
  */
-export function formatChange(metric: Measure, current: number | null, previous: number | null): Change | null {
+export function formatChange(
+  metric: Measure,
+  current: number | null,
+  previous: number | null,
+  against = 'the previous period',
+): Change | null {
   if (current === null || previous === null || !Number.isFinite(current) || !Number.isFinite(previous)) return null;
   const isRate = metric === 'bounce_rate' || metric === 'conversion_rate';
   let delta: number;
@@ -74,7 +80,7 @@ export function formatChange(metric: Measure, current: number | null, previous: 
       delta = 0;
       text = '0%';
     } else {
-      return { text: 'new', direction: 'up', good: !LOWER_IS_BETTER.has(metric), label: 'new since the previous period' };
+      return { text: 'new', direction: 'up', good: !LOWER_IS_BETTER.has(metric), label: `new: none in ${against}` };
     }
   } else {
     delta = Math.round(((current - previous) / previous) * 100);
@@ -83,7 +89,7 @@ export function formatChange(metric: Measure, current: number | null, previous: 
   const direction = delta > 0 ? 'up' : delta < 0 ? 'down' : 'flat';
   const good = direction === 'flat' ? null : (direction === 'up') !== LOWER_IS_BETTER.has(metric);
   const word = direction === 'up' ? 'up' : direction === 'down' ? 'down' : 'unchanged';
-  const label = direction === 'flat' ? 'unchanged from the previous period' : `${word} ${text.replace(/^[+−]/, '')} from the previous period`;
+  const label = direction === 'flat' ? `unchanged from ${against}` : `${word} ${text.replace(/^[+−]/, '')} from ${against}`;
   return { text, direction, good, label };
 }
 

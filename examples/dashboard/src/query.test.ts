@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CARD_METRICS } from './dimensions.js';
+import { CARD_METRICS, type Filter } from './dimensions.js';
 import {
   PANELS,
   REVENUE_LIMIT,
@@ -9,33 +9,40 @@ import {
   conversionRate,
   goalCardsQuery,
   goalFilter,
+  goalRevenueColumn,
   goalRevenueQuery,
   goalSeriesQueries,
   revenueOf,
   revenueQuery,
   seriesQuery,
+  singleGoal,
   type QueryContext,
 } from './query.js';
 
 const ctx: QueryContext = {
   siteId: 's_abcdefghij012345',
   range: { from: Date.parse('2026-11-20T00:00:00Z'), to: Date.parse('2026-11-27T00:00:00Z') },
+  // Seen on 26 November at 09:00: the 7 days before, until 09:00 (comparison.ts).
+  compare: { from: Date.parse('2026-11-13T00:00:00Z'), to: Date.parse('2026-11-19T09:00:00Z') },
   filters: [['is', 'page', ['/pricing']]],
   timezone: 'UTC',
 };
+const COMPARE = { from: '2026-11-13T00:00:00.000Z', to: '2026-11-19T09:00:00.000Z' };
 const goals = PANELS.find((p) => p.id === 'goals')!.tabs[0]!;
 
 describe('query building', () => {
-  it('asks for the card totals with the previous period', () => {
+  it('asks for the card totals with the span they are compared with', () => {
     expect(cardsQuery(ctx)).toEqual({
       site_id: 's_abcdefghij012345',
       metrics: [...CARD_METRICS],
       date_range: { from: '2026-11-20T00:00:00.000Z', to: '2026-11-27T00:00:00.000Z' },
       timezone: 'UTC',
       filters: [['is', 'page', ['/pricing']]],
-      compare: 'previous_period',
+      compare: COMPARE,
     });
     expect(cardsQuery({ ...ctx, filters: [] })).not.toHaveProperty('filters');
+    // A period not begun yet has nothing to compare with.
+    expect(cardsQuery({ ...ctx, compare: null })).not.toHaveProperty('compare');
   });
 
   it('asks for a series with one row per bucket, and the visits that tell quiet buckets apart', () => {
@@ -80,8 +87,8 @@ describe('query building', () => {
       date_range: { from: '2026-11-20T00:00:00.000Z', to: '2026-11-27T00:00:00.000Z' },
       timezone: 'UTC',
       filters: [['is', 'page', ['/pricing']]],
-      // The goal cards compare conversion rates, so the previous period's denominator comes along.
-      compare: 'previous_period',
+      // The goal cards compare conversion rates, so the compared span's denominator comes along.
+      compare: COMPARE,
     });
     expect(conversionBaseQuery({ ...ctx, filters: [['is', 'event_name', ['purchase']]] })).not.toHaveProperty('filters');
   });
@@ -93,9 +100,25 @@ describe('query building', () => {
     expect(goalFilter([['is_not', 'event_name', ['pageview']]])).toBeNull();
   });
 
-  it('asks for the goal cards\' counts from rollups and their revenue on its own, both with the previous period', () => {
+  it('asks for the conversion base exactly when there is a goal, so an is_not event filter alone asks nothing extra', () => {
+    const cases: Filter[][] = [
+      [],
+      [['is', 'page', ['/pricing']]],
+      [['is', 'event_name', ['purchase']]],
+      [['contains', 'event_name', ['sign']]],
+      [['matches', 'event_name', ['sign*']], ['is', 'page', ['/']]],
+      [['is_not', 'event_name', ['pageview']]],
+      [['is_not', 'event_name', ['signup']], ['is', 'page', ['/pricing']]],
+    ];
+    for (const filters of cases) {
+      expect(conversionBaseQuery({ ...ctx, filters }) !== null, JSON.stringify(filters)).toBe(goalFilter(filters) !== null);
+    }
+    expect(conversionBaseQuery({ ...ctx, filters: [['is_not', 'event_name', ['pageview']]] })).toBeNull();
+  });
+
+  it('asks for the goal cards\' counts from rollups and their revenue on its own, both with the compared span', () => {
     const onGoal: QueryContext = { ...ctx, filters: [['is', 'page', ['/pricing']], ['is', 'event_name', ['purchase']]] };
-    const period = { date_range: { from: '2026-11-20T00:00:00.000Z', to: '2026-11-27T00:00:00.000Z' }, timezone: 'UTC', compare: 'previous_period' };
+    const period = { date_range: { from: '2026-11-20T00:00:00.000Z', to: '2026-11-27T00:00:00.000Z' }, timezone: 'UTC', compare: COMPARE };
     // visitors/events, not conversion_rate: the API reads conversion_rate from raw events.
     expect(goalCardsQuery(onGoal)).toEqual({ site_id: ctx.siteId, metrics: ['visitors', 'events'], filters: onGoal.filters, ...period });
     expect(goalRevenueQuery(onGoal)).toEqual({ site_id: ctx.siteId, metrics: ['revenue'], filters: onGoal.filters, ...period });
@@ -132,6 +155,19 @@ describe('query building', () => {
     // Cut at the limit with revenue still coming: a goal left out is unknown, not 0.
     const full = revenueOf(Array.from({ length: REVENUE_LIMIT }, (_, i) => r(`g${i}`, 1)));
     expect(full('other')).toBeNull();
+  });
+
+  it('fills the goals panel\'s revenue column under a one-event goal from the goal cards\' answer', () => {
+    expect(singleGoal([['is', 'page', ['/']], ['is', 'event_name', ['purchase']]])).toBe('purchase');
+    // Rows of several events (or none named): the panel asks its own revenue by event.
+    expect(singleGoal([['is', 'event_name', ['purchase', 'signup']]])).toBeNull();
+    expect(singleGoal([['contains', 'event_name', ['sign']]])).toBeNull();
+    expect(singleGoal([['is_not', 'event_name', ['pageview']]])).toBeNull();
+    expect(singleGoal(ctx.filters)).toBeNull();
+    const cards = { rows: [{ dimensions: [], metrics: [71.7], comparison: [40] }], completeThrough: null };
+    const column = goalRevenueColumn(cards, 'purchase');
+    expect([column('purchase'), column('signup')]).toEqual([71.7, 0]);
+    expect(goalRevenueColumn({ rows: [], completeThrough: null }, 'signup')('signup')).toBe(0);
   });
 
   it('computes goal conversion rates over all visitors', () => {

@@ -1,4 +1,4 @@
-import type { QueryRow } from './api.js';
+import type { QueryResult, QueryRow } from './api.js';
 import { CARD_METRICS, type Filter, type FilterDimension, type GoalCard, type Metric } from './dimensions.js';
 import type { Granularity, ResolvedRange } from './range.js';
 
@@ -11,56 +11,71 @@ export interface QueryBody {
   filters?: Filter[];
   order_by?: [string, 'asc' | 'desc'][];
   limit?: number;
-  compare?: 'previous_period';
+  compare?: { from: string; to: string };
   timezone?: string;
 }
 
 export interface QueryContext {
   siteId: string;
   range: ResolvedRange;
+  /** What the cards compare the range with (`comparisonRange`); null: nothing yet. */
+  compare: ResolvedRange | null;
   filters: readonly Filter[];
   timezone: string;
 }
 
 export const BREAKDOWN_LIMIT = 10;
 
+const isoRange = (r: ResolvedRange) => ({ from: new Date(r.from).toISOString(), to: new Date(r.to).toISOString() });
+
 function base(ctx: QueryContext, metrics: Metric[]): QueryBody {
-  const body: QueryBody = {
-    site_id: ctx.siteId,
-    metrics,
-    date_range: { from: new Date(ctx.range.from).toISOString(), to: new Date(ctx.range.to).toISOString() },
-    timezone: ctx.timezone,
-  };
+  const body: QueryBody = { site_id: ctx.siteId, metrics, date_range: isoRange(ctx.range), timezone: ctx.timezone };
   if (ctx.filters.length > 0) body.filters = ctx.filters.map(([op, d, v]) => [op, d, [...v]]);
   return body;
 }
 
-/** Top cards: totals for the range and, from the same query, the previous period. */
+/**
+ * A totals query with the comparison every card query shares (an explicit range, not
+ * "previous_period": a period in progress compares like for like, see `comparisonRange`).
+ */
+function compared(ctx: QueryContext, metrics: Metric[]): QueryBody {
+  const body = base(ctx, metrics);
+  if (ctx.compare) body.compare = isoRange(ctx.compare);
+  return body;
+}
+
+/** Top cards: totals for the range and, from the same query, the period it is compared with. */
 export function cardsQuery(ctx: QueryContext): QueryBody {
-  return { ...base(ctx, [...CARD_METRICS]), compare: 'previous_period' };
+  return compared(ctx, [...CARD_METRICS]);
 }
 
 /**
- * The goal a filter names, as the API's `conversion_rate` finds it: an `event_name` filter that is
- * not `is_not`. Under one the dashboard shows conversions instead of traffic (GOAL_CARD_METRICS).
+ * Whether a filter names a goal, as the API's `conversion_rate` finds one: an `event_name` filter
+ * that is not `is_not` ("Event is not pageview" leaves events out; it converts nothing). The one
+ * test of goal-ness: the goal cards, the conversion rates' denominator and the goal series all ask it.
  */
+function isGoalFilter([op, d]: Filter): boolean {
+  return d === 'event_name' && op !== 'is_not';
+}
+
+/** The goal the filters name; under one the dashboard shows conversions instead of traffic (GOAL_CARD_METRICS). */
 export function goalFilter(filters: readonly Filter[]): Filter | null {
-  return filters.find(([op, d]) => d === 'event_name' && op !== 'is_not') ?? null;
+  return filters.find(isGoalFilter) ?? null;
 }
 
 function withoutGoal(ctx: QueryContext): QueryContext {
-  return { ...ctx, filters: ctx.filters.filter(([, d]) => d !== 'event_name') };
+  return { ...ctx, filters: ctx.filters.filter((f) => !isGoalFilter(f)) };
 }
 
 /**
- * Visitors of the period under every filter but the goal's (`event_name`): the denominator of goal
- * conversion rates, as the API's `conversion_rate` takes it. Null when no filter names a goal: the
- * cards' visitors are then that number already. With the previous period's, for the conversion rate
- * card's change.
+ * Visitors of the period under every filter but the goal's: the denominator of goal conversion
+ * rates, as the API's `conversion_rate` takes it. Null when no filter names a goal (an `is_not`
+ * event filter alone included): the traffic cards' visitors are then that number already, and the
+ * goals panel divides by them. With the comparison's, for the conversion rate card's change.
  */
 export function conversionBaseQuery(ctx: QueryContext): QueryBody | null {
-  if (!ctx.filters.some(([, d]) => d === 'event_name')) return null;
-  return { ...base(withoutGoal(ctx), ['visitors']), compare: 'previous_period' };
+  if (!goalFilter(ctx.filters)) return null;
+  return compared(withoutGoal(ctx), ['visitors']);
 }
 
 /**
@@ -69,7 +84,7 @@ export function conversionBaseQuery(ctx: QueryContext): QueryBody | null {
  * `conversionBaseQuery` rather than asked as `conversion_rate`, which the API reads from raw events.
  */
 export function goalCardsQuery(ctx: QueryContext): QueryBody {
-  return { ...base(ctx, ['visitors', 'events']), compare: 'previous_period' };
+  return compared(ctx, ['visitors', 'events']);
 }
 
 /**
@@ -77,7 +92,7 @@ export function goalCardsQuery(ctx: QueryContext): QueryBody {
  * cards do not wait for it.
  */
 export function goalRevenueQuery(ctx: QueryContext): QueryBody {
-  return { ...base(ctx, ['revenue']), compare: 'previous_period' };
+  return compared(ctx, ['revenue']);
 }
 
 /**
@@ -226,6 +241,25 @@ export function revenueOf(rows: readonly QueryRow[]): (value: string) => number 
   const last = rows.at(-1)?.metrics[0] ?? 0;
   const missing = rows.length >= REVENUE_LIMIT && last > 0 ? null : 0;
   return (value) => byValue.get(value) ?? missing;
+}
+
+/**
+ * The one event a goal filter names (`is` with a single value, as a click in the goals panel makes
+ * it), or null (contains, matches, several names: rows of several events).
+ */
+export function singleGoal(filters: readonly Filter[]): string | null {
+  const goal = goalFilter(filters);
+  return goal && goal[0] === 'is' && goal[2].length === 1 ? (goal[2][0] ?? null) : null;
+}
+
+/**
+ * The goals panel's revenue column under a goal filter naming one event, from the goal cards'
+ * `goalRevenueQuery` answer: the panel's only row is that event under the same filters and range,
+ * so its revenue is the cards' current total and a second raw-events query would ask it again.
+ */
+export function goalRevenueColumn(cards: QueryResult, goal: string): (value: string) => number | null {
+  const revenue = cards.rows[0]?.metrics[0] ?? 0;
+  return (value) => (value === goal ? revenue : 0);
 }
 
 /**

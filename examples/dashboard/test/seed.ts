@@ -14,12 +14,18 @@ export interface Seed {
  * A small, hand-shaped day of traffic: 12 visitors 15–20 minutes ago (4 of them see /pricing,
  * 3 read the blog, 3 sign up, 3 buy for 71.70 EUR in all; mixed referrers, a UTM campaign, desktop
  * and mobile), and 6 visitors
- * three days ago and 4 yesterday (2 of them buy for 20 EUR each), so "today", "last 7 days" and a
- * "/pricing" filter all give different numbers, and "today" has a previous period to compare with,
- * for purchases too.
+ * three days ago and 6 yesterday, so "today", "last 7 days" and a "/pricing" filter all give
+ * different numbers, and "today" has a previous period to compare with, for purchases too.
+ * Yesterday's come in two groups, two hours either side of this time of day (the hours keep them
+ * apart across a DST change and a test run of some minutes): 4 before it (2 of them buy for 20 EUR
+ * each), the span "today" compares with, and 2 after it (1 buys for 15 EUR), which only a comparison
+ * with the whole of yesterday would count.
  * None falls in the realtime window (last 5 minutes), so the realtime test starts from a stable count.
  */
-export function seedTraffic(now: number, todayStart: number): Seed {
+export const YESTERDAY_UNTIL_NOW = { visitors: 4, buyers: 2, revenue: 40 };
+export const YESTERDAY_WHOLE = { visitors: 6, buyers: 3, revenue: 55 };
+
+export function seedTraffic(now: number, todayStart: number, yesterdayStart: number): Seed {
   const desktop: SeedEvent[] = [];
   const mobile: SeedEvent[] = [];
   const at = (t: number) => Math.max(todayStart + 1000, t);
@@ -47,15 +53,18 @@ export function seedTraffic(now: number, todayStart: number): Seed {
     desktop.push({ name: 'pageview', ts: start, url: `${SHOP}/`, visitor_id: visitor, session_id: session });
     desktop.push({ name: 'pageview', ts: start + 30_000, url: `${SHOP}/docs`, visitor_id: visitor, session_id: session });
   }
-  // Yesterday: the previous period of "today", so its cards show a real change.
-  for (let k = 0; k < 4; k++) {
+  // Yesterday: the previous period of "today", so its cards show a real change. Kept inside
+  // yesterday early and late in the day (a minute in, two minutes before its end).
+  const yesterday = (t: number) => Math.min(todayStart - 120_000, Math.max(yesterdayStart + 60_000, t));
+  for (let k = 0; k < 6; k++) {
     const visitor = `yesterday-visitor-${k}`;
     const session = `yesterday-session-${k}`;
-    const start = now - 86_400_000 + k * 60_000;
+    const start = yesterday(now - 86_400_000 + (k < 4 ? -2 : 2) * 3_600_000) + (k % 4) * 5_000;
     desktop.push({ name: 'pageview', ts: start, url: `${SHOP}/`, visitor_id: visitor, session_id: session });
-    if (k === 0) desktop.push({ name: 'pageview', ts: start + 20_000, url: `${SHOP}/pricing`, visitor_id: visitor, session_id: session });
-    if (k < 2) {
-      desktop.push({ name: 'purchase', ts: start + 40_000, url: `${SHOP}/checkout`, visitor_id: visitor, session_id: session, revenue: { amount: 20, currency: 'EUR' } });
+    if (k === 0) desktop.push({ name: 'pageview', ts: start + 1_000, url: `${SHOP}/pricing`, visitor_id: visitor, session_id: session });
+    if (k < 2 || k === 4) {
+      const revenue = { amount: k < 4 ? 20 : 15, currency: 'EUR' };
+      desktop.push({ name: 'purchase', ts: start + 2_000, url: `${SHOP}/checkout`, visitor_id: visitor, session_id: session, revenue });
     }
   }
   const pageviews = [...desktop, ...mobile].filter((e) => e.name === 'pageview').length;

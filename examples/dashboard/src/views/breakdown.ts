@@ -22,6 +22,11 @@ export interface BreakdownLoad {
   signal: AbortSignal;
   /** Unique visitors of the period under every filter but the goal's: conversion rates' denominator. */
   totalVisitors: Promise<number | null>;
+  /**
+   * The goals tab's revenue column when the caller has it already (the goal cards' answer under a
+   * one-event goal filter; null when that failed): no query of its own then.
+   */
+  goalsRevenue?: Promise<((value: string) => number | null) | null> | undefined;
 }
 
 export interface BreakdownOptions {
@@ -103,7 +108,7 @@ export class BreakdownView {
       task: async () => {
         const [result, revenue] = await Promise.all([
           l.client.query(breakdownQuery(l.ctx, tab), controller.signal),
-          tab.revenue ? this.loadRevenue(l, tab, controller.signal) : null,
+          tab.revenue ? (l.goalsRevenue ?? this.loadRevenue(l, tab, controller.signal)) : null,
         ]);
         const total = this.panel.id === GOALS_PANEL_ID ? await l.totalVisitors.catch(() => null) : null;
         return { rows: result.rows, total, revenue };

@@ -9,6 +9,12 @@ export interface CardsView {
   goal: boolean;
   selected: CardMetric;
   onSelect: (m: CardMetric) => void;
+  /**
+   * What the changes are against ("yesterday until 09:00", `describeComparison`); null without a
+   * comparison. A period in progress is compared with part of the one before, and a bare "−60%"
+   * would not say which part.
+   */
+  comparedWith: string | null;
 }
 
 /** The top cards; each one is a toggle that puts its metric on the chart. */
@@ -16,6 +22,9 @@ export function renderCards(into: HTMLElement, view: CardsView): void {
   const list = h('ul', { class: 'cards', 'aria-label': view.goal ? 'Conversions in the period' : 'Totals for the period' });
   for (const m of view.totals.cards) list.append(card(m, view));
   into.append(list);
+  if (view.totals.previous && view.comparedWith) {
+    into.append(h('p', { class: 'cards-compare muted small', 'data-testid': 'compare-label' }, `Compared with ${view.comparedWith}`));
+  }
 }
 
 /**
@@ -29,9 +38,9 @@ export function addCards(into: HTMLElement, view: CardsView): void {
   for (const m of view.totals.cards) if (!shown.has(m)) list.append(card(m, view));
 }
 
-function card(m: CardMetric, { totals, goal, selected, onSelect }: CardsView): HTMLElement {
+function card(m: CardMetric, { totals, goal, selected, onSelect, comparedWith }: CardsView): HTMLElement {
   const value = totals.current[m] ?? null;
-  const change = formatChange(m, value, totals.previous?.[m] ?? null);
+  const change = formatChange(m, value, totals.previous?.[m] ?? null, comparedWith ?? undefined);
   const changeEl = change
     ? h(
         'span',
