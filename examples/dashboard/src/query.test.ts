@@ -69,6 +69,12 @@ describe('query building', () => {
     ]);
     const onGoal: QueryContext = { ...ctx, filters: [['is', 'event_name', ['signup']]] };
     expect(breakdownQuery(onGoal, goals).filters).toEqual([['is', 'event_name', ['signup']]]);
+    // Leaving one event out does not bring pageviews back among the goals.
+    const notSignup: QueryContext = { ...ctx, filters: [['is_not', 'event_name', ['signup']]] };
+    expect(breakdownQuery(notSignup, goals).filters).toEqual([
+      ['is_not', 'event_name', ['signup']],
+      ['is_not', 'event_name', ['pageview']],
+    ]);
   });
 
   it('does not mutate the caller\'s filters', () => {

@@ -210,8 +210,9 @@ export const PANELS: BreakdownPanel[] = [
 
 export function breakdownQuery(ctx: QueryContext, tab: BreakdownTab, limit = BREAKDOWN_LIMIT): QueryBody {
   const body = base(ctx, [...tab.metrics]);
-  // A user filter on the same dimension wins over the tab's fixed one (e.g. "Goal is signup").
-  const own = new Set(ctx.filters.map(([, d]) => d));
+  // A user filter choosing values of the same dimension wins over the tab's fixed one (e.g. "Goal
+  // is signup"); one leaving values out ("Event is not signup") narrows it, so both apply.
+  const own = new Set(ctx.filters.filter(([op]) => op !== 'is_not').map(([, d]) => d));
   const fixed = (tab.fixedFilters ?? []).filter(([, d]) => !own.has(d));
   const filters = [...(body.filters ?? []), ...fixed];
   if (filters.length > 0) body.filters = filters;
