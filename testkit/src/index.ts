@@ -4,3 +4,4 @@ export { findNatsServer } from './nats-binary.js';
 export { freePort } from './ports.js';
 export { tempDir, chdbDir, type TempDir } from './dirs.js';
 export { NatsServerNotFoundError, NatsServerStartError, NATS_INSTALL_HINT } from './errors.js';
+export { api } from './http.js';

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { api } from '@pulse/testkit';
 import { parseQueryResponse } from '../src/api.js';
 import { comparisonRange } from '../src/comparison.js';
 import { CARD_METRICS, GOAL_CARD_METRICS, METRIC_LABELS, type Filter } from '../src/dimensions.js';
@@ -13,7 +14,6 @@ import { YESTERDAY_UNTIL_NOW, YESTERDAY_WHOLE, seedTraffic } from './seed.js';
 import {
   ARTIFACTS_DIR,
   MOBILE_UA,
-  api,
   createTenant,
   eventually,
   query,

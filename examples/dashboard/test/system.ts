@@ -2,7 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startEmbedded, type Embedded } from '@pulse/embedded';
-import { freePort, tempDir, type TempDir } from '@pulse/testkit';
+import { api, freePort, tempDir, type TempDir } from '@pulse/testkit';
 import { build } from 'vite';
 
 export const PACKAGE_DIR = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -46,22 +46,6 @@ export async function startSystem(): Promise<System> {
       dir.remove();
     },
   };
-}
-
-export async function api<T>(
-  url: string,
-  init: { method?: string; token?: string; body?: unknown } = {},
-): Promise<{ status: number; body: T }> {
-  const res = await fetch(url, {
-    method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
-    headers: {
-      ...(init.token ? { authorization: `Bearer ${init.token}` } : {}),
-      ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    body: init.body === undefined ? null : JSON.stringify(init.body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
 }
 
 async function ok<T>(what: string, p: Promise<{ status: number; body: T }>): Promise<T> {
