@@ -1,11 +1,11 @@
 // Runs every benchmark of the project, each in its own process writing its own result, then
-// writes docs/BENCHMARKS.md: per benchmark each figure next to its same-run baseline and the
+// writes its part of docs/BENCHMARKS.md (the rest of the file is kept): per benchmark each figure next to its same-run baseline and the
 // ratio, the machine, the date and the exact command. Progress goes to stderr.
 // node bench/dist/run-all.js [--events 10000000] [--aggregator-events 1000000] [--seconds 10]
 //   [--collector-duration 15s] [--sdk-events 1000000] [--only collector,sdk-node,aggregator,query,e2e]
 //   [--report docs/BENCHMARKS.md] [--results artifacts/bench]
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +13,7 @@ import { checkKnown, numberArg, parseArgs, stringArg } from './lib/args.js';
 import { BenchConfigError, BenchFailedError } from './lib/errors.js';
 import { collectorTables, jsonLines, sdkTables } from './lib/external.js';
 import { cpuTimes, describeMachine, stealPercent } from './lib/machine.js';
-import { renderReport } from './lib/markdown.js';
+import { renderReport, spliceReport } from './lib/markdown.js';
 import { progress } from './lib/progress.js';
 import type { BenchResult } from './lib/result.js';
 
@@ -147,6 +147,7 @@ for (const b of BENCHES.filter((x) => only.includes(x))) {
 const suiteStolen = stealPercent(suiteStart, cpuTimes());
 if (suiteStolen !== undefined) machine.steal = stealNote(suiteStolen);
 mkdirSync(dirname(reportPath), { recursive: true });
-writeFileSync(reportPath, renderReport({ results, failures, machine, command, date }));
+const previous = existsSync(reportPath) ? readFileSync(reportPath, 'utf8') : undefined;
+writeFileSync(reportPath, spliceReport(previous, renderReport({ results, failures, machine, command, date })));
 log(`wrote ${relative(root, reportPath)} (${results.length} benchmarks, ${failures.length} failed); results in ${relative(root, resultsDir)}`);
 if (failures.length) process.exitCode = 1;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fmtValue, ratio, renderReport, renderTable } from './markdown.js';
+import { SUITE_BEGIN, SUITE_END, fmtValue, ratio, renderReport, renderTable, spliceReport } from './markdown.js';
 import type { BenchResult } from './result.js';
 
 describe('fmtValue', () => {
@@ -56,5 +56,25 @@ describe('renderReport', () => {
     expect(md).toContain('| p99 | 12.0 ms | SQL | 10.0 ms | 1.20× |  |');
     expect(md).toContain('- a note');
     expect(md).toContain('- **e2e**: sender exited with 1');
+  });
+});
+
+describe('spliceReport', () => {
+  const run = (n: number) => `# Benchmarks\n\nrun ${n}\n`;
+  it('replaces the last suite run and keeps what follows it', () => {
+    const first = spliceReport(undefined, run(1));
+    const withHandRuns = `${first}\n## Runs made by hand\n\nkept\n`;
+    const second = spliceReport(withHandRuns, run(2));
+    expect(second).toContain('run 2');
+    expect(second).not.toContain('run 1');
+    expect(second).toContain('## Runs made by hand\n\nkept');
+    expect(second.indexOf(SUITE_END)).toBeLessThan(second.indexOf('## Runs made by hand'));
+    expect(spliceReport(second, run(3)).split(SUITE_BEGIN)).toHaveLength(2);
+  });
+
+  it('puts a run on top of a file without markers and keeps all of it', () => {
+    const out = spliceReport('# Benchmarks\n\nhand-written\n', run(1));
+    expect(out.startsWith(SUITE_BEGIN)).toBe(true);
+    expect(out).toContain('hand-written');
   });
 });

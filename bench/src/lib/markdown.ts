@@ -69,3 +69,20 @@ export function renderReport(opts: { results: readonly BenchResult[]; failures: 
   }
   return parts.join('\n');
 }
+
+export const SUITE_BEGIN = '<!-- suite run: written by npm run bench -->';
+export const SUITE_END = '<!-- end of the suite run; what follows is kept by npm run bench -->';
+
+/**
+ * The report file after a suite run: the run replaces what lies between the markers and keeps the
+ * rest (runs made by hand, older suites that the docs cite as evidence). A file without the
+ * markers gets the run on top and keeps all it had below.
+ */
+export function spliceReport(existing: string | undefined, report: string): string {
+  const block = `${SUITE_BEGIN}\n${report.trimEnd()}\n${SUITE_END}\n`;
+  if (existing === undefined || existing.trim() === '') return block;
+  const begin = existing.indexOf(SUITE_BEGIN);
+  const end = existing.indexOf(SUITE_END);
+  if (begin === -1 || end < begin) return `${block}\n${existing}`;
+  return existing.slice(0, begin) + block + existing.slice(end + SUITE_END.length).replace(/^\n/, '');
+}
