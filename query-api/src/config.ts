@@ -20,7 +20,7 @@ export const DEFAULT_FRESHNESS_REFRESH_MS = 2_000;
 export const DEFAULT_SCHEMA_REFRESH_MS = 30_000;
 /** Sites listed by `GET /v1/sites` at most. */
 export const DEFAULT_MAX_SITES_LISTED = 10_000;
-export const MIN_ADMIN_TOKEN_LENGTH = 8;
+export const MIN_ADMIN_TOKEN_LENGTH = 16;
 
 /** What the replay admin endpoints need of `createReplayManager(...)` from `@pulse/aggregator`. */
 export type ReplayAdmin = Pick<ReplayManager, 'start' | 'get' | 'cancel' | 'onSwapped'>;

@@ -58,6 +58,27 @@ export class RateLimitedError extends HttpError {
   }
 }
 
+/** Another write key for a site that already has the most live keys one site may have. */
+export class TooManyWriteKeysError extends HttpError {
+  readonly siteId: string;
+  constructor(siteId: string, max: number) {
+    super(409, 'too_many_write_keys', `site ${siteId} already has ${max} live write keys; revoke some first`);
+    this.siteId = siteId;
+  }
+}
+
+/** A cancel (`DELETE /v1/admin/replays/{id}`) of a replay that has already ended: nothing was changed. */
+export class ReplayFinishedError extends HttpError {
+  readonly replayId: string;
+  /** How it ended: `done`, or `failed: <error code>`. */
+  readonly outcome: string;
+  constructor(replayId: string, outcome: string) {
+    super(409, 'replay_finished', `replay ${replayId} has already finished (${outcome}); there is nothing to cancel`);
+    this.replayId = replayId;
+    this.outcome = outcome;
+  }
+}
+
 /** ClickHouse or NATS is unreachable or overloaded; the client may retry. */
 export class UnavailableError extends HttpError {
   constructor(message: string, options?: { cause?: unknown }) {

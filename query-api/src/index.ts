@@ -7,6 +7,7 @@ export {
   DEFAULT_KV_REPLICAS,
   DEFAULT_QUERY_TIMEOUT_MS,
   DEFAULT_RATE_LIMIT,
+  MIN_ADMIN_TOKEN_LENGTH,
   type QueryApiOptions,
   type ReplayAdmin,
 } from './config.js';
@@ -14,5 +15,6 @@ export * from './errors.js';
 export { jsonLogger, silentLogger, type Logger, type LogLevel } from './log.js';
 export type { QueryStorage } from './storage.js';
 export { KV_MERCHANT_SITES } from "@pulse/protocol";
+export { KV_SITE_WRITE_KEYS } from './tenancy/write-key-index.js';
 export { openApiDocument } from './openapi.js';
 export { METRICS, DIMENSIONS } from './query/catalog.js';

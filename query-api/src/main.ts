@@ -3,6 +3,7 @@ import { DEFAULT_QUERY_PORT } from '@pulse/protocol';
 import { createReplayManager } from '@pulse/aggregator';
 import { clickhouseFromEnv, createStorage, type Storage } from '@pulse/aggregator/storage';
 import { createQueryApi } from './app.js';
+import { MIN_ADMIN_TOKEN_LENGTH } from './config.js';
 import { jsonLogger } from './log.js';
 
 /** Standalone query API: `QUERY_PORT`, `QUERY_HOST`, `NATS_URL`, `CLICKHOUSE_*` (`clickhouseFromEnv`; else chDB in `DATA_DIR`), `ADMIN_TOKEN`. */
@@ -10,8 +11,8 @@ async function main(): Promise<void> {
   const log = jsonLogger();
   const env = process.env;
   const adminToken = env.ADMIN_TOKEN;
-  if (!adminToken) {
-    log.log('error', 'ADMIN_TOKEN is required');
+  if (!adminToken || adminToken.length < MIN_ADMIN_TOKEN_LENGTH || /\s/.test(adminToken)) {
+    log.log('error', `ADMIN_TOKEN is required: at least ${MIN_ADMIN_TOKEN_LENGTH} characters without spaces (e.g. openssl rand -hex 24)`);
     process.exit(2);
   }
   const port = Number(env.QUERY_PORT ?? DEFAULT_QUERY_PORT);

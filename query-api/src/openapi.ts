@@ -8,6 +8,8 @@ import {
   REPLAY_STATUS_SCHEMA,
   SITE_SCHEMA,
   START_REPLAY_SCHEMA,
+  WRITE_KEY_ID_SCHEMA,
+  WRITE_KEY_LIST_SCHEMA,
 } from './admin/schemas.js';
 import { DIMENSIONS, METRICS } from './query/catalog.js';
 import { QUERY_REQUEST_SCHEMA, SITE_ID_SCHEMA } from './query/schema.js';
@@ -157,6 +159,7 @@ export function openApiDocument(): Record<string, unknown> {
         PatchSite: PATCH_SITE_SCHEMA,
         StartReplay: START_REPLAY_SCHEMA,
         ReplayStatus: REPLAY_STATUS_SCHEMA,
+        WriteKeyList: WRITE_KEY_LIST_SCHEMA,
         Error: ERROR_SCHEMA,
       },
     },
@@ -258,7 +261,41 @@ export function openApiDocument(): Record<string, unknown> {
           summary: 'Create another write key for a site (to rotate: create one, deploy it, then revoke the old one)',
           security: [{ adminToken: [] }],
           parameters: [{ name: 'site_id', in: 'path', required: true, schema: SITE_ID_SCHEMA }],
-          responses: { '201': { description: 'Created', ...json({ type: 'object', properties: { write_key: { type: 'string' }, site_id: SITE_ID_SCHEMA } }) }, ...adminErrors },
+          responses: {
+            '201': { description: 'Created', ...json({ type: 'object', properties: { write_key: { type: 'string' }, site_id: SITE_ID_SCHEMA } }) },
+            ...adminErrors,
+            '409': err('The site already has 2,000 live write keys (`too_many_write_keys`); revoke some first.'),
+          },
+        },
+        get: {
+          summary: "A site's write keys, revoked ones included, without the secrets",
+          description:
+            'Each key is named by its `key_id` (revoke it with `DELETE /v1/admin/sites/{site_id}/keys/{key_id}`) and shown by its first 8 characters (`key_prefix`), never whole. Reads the site\'s record in the per-site index (`PULSE_SITE_WRITE_KEYS`), then confirms each live key in `PULSE_WRITE_KEYS`, so a key revoked by any path shows as revoked.',
+          security: [{ adminToken: [] }],
+          parameters: [{ name: 'site_id', in: 'path', required: true, schema: SITE_ID_SCHEMA }],
+          responses: {
+            '200': { description: 'The keys, oldest first', ...json(ref('WriteKeyList')) },
+            '400': err('`site_id` is not a site id (`invalid_request`).'),
+            '401': adminErrors['401'],
+            '404': err('No such site (`not_found`).'),
+          },
+        },
+      },
+      '/v1/admin/sites/{site_id}/keys/{key_id}': {
+        delete: {
+          summary: 'Revoke a write key of a site by its key_id (from the listing); it stops working everywhere within seconds',
+          description: 'The same revocation as `DELETE /v1/admin/keys/{key}`, for a key whose secret the operator does not hold.',
+          security: [{ adminToken: [] }],
+          parameters: [
+            { name: 'site_id', in: 'path', required: true, schema: SITE_ID_SCHEMA },
+            { name: 'key_id', in: 'path', required: true, schema: WRITE_KEY_ID_SCHEMA },
+          ],
+          responses: {
+            '204': { description: 'Revoked' },
+            '400': err('`site_id` or `key_id` is malformed (`invalid_request`).'),
+            '401': adminErrors['401'],
+            '404': err('No such site, or the site has no live key with that id (`not_found`; a revoked key included).'),
+          },
         },
       },
       '/v1/admin/keys': {
@@ -272,6 +309,7 @@ export function openApiDocument(): Record<string, unknown> {
       '/v1/admin/keys/{key}': {
         delete: {
           summary: 'Revoke a read or write key; it stops working everywhere within seconds',
+          description: 'A write key can also be revoked by its `key_id`: `DELETE /v1/admin/sites/{site_id}/keys/{key_id}`.',
           security: [{ adminToken: [] }],
           parameters: [{ name: 'key', in: 'path', required: true, schema: { type: 'string' } }],
           responses: { '204': { description: 'Revoked' }, ...adminErrors },
@@ -307,10 +345,16 @@ export function openApiDocument(): Record<string, unknown> {
         },
         delete: {
           summary: 'Cancel a running replay before its swap (live data stays untouched)',
-          description: 'Answers the status at the time of the request; the replay then ends `failed` with error code `cancelled`. A finished replay is left as it is.',
+          description:
+            'Answers the status at the time of the request; the replay then ends `failed` with error code `cancelled`. A replay that has already finished is left as it is and answers `409 replay_finished` (its final state is at `GET`).',
           security: [{ adminToken: [] }],
           parameters: [replayIdParam],
-          responses: { '200': replayStatus('The status when the cancel was requested'), '404': replayNotFound, ...replayErrors },
+          responses: {
+            '200': replayStatus('The status when the cancel was requested'),
+            '404': replayNotFound,
+            '409': err('The replay has already finished (`replay_finished`; the message says how): there is nothing to cancel.'),
+            ...replayErrors,
+          },
         },
       },
       '/healthz': { get: { summary: 'Alive', responses: { '200': { description: 'ok' } } } },

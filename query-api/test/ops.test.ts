@@ -57,7 +57,7 @@ describe('operations', () => {
     expect((await call(h.url, 'GET', '/healthz')).status).toBe(200);
     const ready = await call(h.url, 'GET', '/readyz');
     expect(ready.status).toBe(200);
-    expect(ready.body).toEqual({ status: 'ready', nats: true, storage: true });
+    expect(ready.body).toEqual({ status: 'ready', nats: true, storage: true, schema: true });
     const m = await call(h.url, 'GET', '/metrics');
     expect(m.status).toBe(200);
     expect(m.headers.get('content-type')).toMatch(/^text\/plain/);

@@ -190,6 +190,7 @@ describe('replay admin API: access and input', () => {
     expect(Object.keys(doc.paths['/v1/admin/replays/{replay_id}']).sort()).toEqual(['delete', 'get']);
     expect(doc.components.schemas.StartReplay.required).toEqual(['from', 'to']);
     expect(Object.keys(doc.paths['/v1/admin/replays'].post.responses).sort()).toEqual(['202', '400', '401', '404', '409', '500', '501', '503']);
+    expect(Object.keys(doc.paths['/v1/admin/replays/{replay_id}'].delete.responses).sort()).toEqual(['200', '401', '404', '409', '500', '503']);
   });
 });
 
@@ -260,10 +261,12 @@ describe('replay admin API: running replays', () => {
     );
     expect(stored?.n).toBe(40);
 
-    // A finished replay is left alone by DELETE, which answers its status.
+    // A finished replay is left alone by DELETE: 409 replay_finished, naming it and how it ended.
     const again = await admin('DELETE', `/v1/admin/replays/${id}`);
-    expect(again.status).toBe(200);
-    expect(again.body).toMatchObject({ replay_id: id, state: 'done' });
+    expect({ status: again.status, code: again.body.error.code }).toEqual({ status: 409, code: 'replay_finished' });
+    expect(again.body.error.message).toContain(id);
+    expect(again.body.error.message).toContain('(done)');
+    expect(await manager.get(id)).toEqual(done);
   });
 
   it('cancels a running replay (DELETE → 200 with the status); live data stays untouched', async () => {
@@ -275,6 +278,10 @@ describe('replay admin API: running replays', () => {
     expect(cancel.body).toMatchObject({ replay_id: id, state: 'running' });
     const end = await finished(id);
     expect(end).toMatchObject({ state: 'failed', error: { code: 'cancelled' } });
+    // Once it has ended, another cancel changes nothing and says so.
+    const late = await admin('DELETE', `/v1/admin/replays/${id}`);
+    expect({ status: late.status, code: late.body.error.code }).toEqual({ status: 409, code: 'replay_finished' });
+    expect(late.body.error.message).toContain('(failed: cancelled)');
     const [stored] = await storage.query<{ n: number }>("SELECT count() AS n FROM events WHERE site_id = {site:String}", { site: tenant.siteId });
     expect(stored?.n).toBe(40);
   });

@@ -63,6 +63,36 @@ export const SITE_SCHEMA: JsonSchema = {
   required: ['site_id', 'merchant_id', 'domain', 'timezone', 'settings', 'created_at'],
 };
 
+export const WRITE_KEY_ID_SCHEMA: JsonSchema = {
+  type: 'string',
+  pattern: '^wkid_[0-9a-f]{16}$',
+  description: 'Names a write key without being one: wkid_ + the first 16 hex digits of the SHA-256 of the key.',
+};
+
+export const WRITE_KEY_LIST_SCHEMA: JsonSchema = {
+  type: 'object',
+  required: ['site_id', 'keys'],
+  properties: {
+    site_id: SITE_ID_SCHEMA,
+    keys: {
+      type: 'array',
+      description:
+        'Oldest first, revoked keys included (a site keeps at most 2,000 keys; the oldest revoked ones are forgotten first). Never the keys themselves: a key is shown once, when it is created.',
+      items: {
+        type: 'object',
+        required: ['key_id', 'key_prefix', 'created_at', 'revoked', 'revoked_at'],
+        properties: {
+          key_id: { ...WRITE_KEY_ID_SCHEMA, description: 'Revoke with `DELETE /v1/admin/sites/{site_id}/keys/{key_id}`.' },
+          key_prefix: { type: 'string', description: 'The first 8 characters of the key (`wk_` + 5), to recognise it.' },
+          created_at: { type: 'integer', description: 'ms since the epoch' },
+          revoked: { type: 'boolean' },
+          revoked_at: { anyOf: [{ type: 'integer' }, { type: 'null' }], description: 'ms since the epoch; null while the key works.' },
+        },
+      },
+    },
+  },
+};
+
 export const REPLAY_ID_SCHEMA: JsonSchema = { type: 'string', pattern: '^rp_[0-9a-f]{16}$', description: 'A replay id (rp_ + 16 hex characters).' };
 
 export const START_REPLAY_SCHEMA: JsonSchema = {

@@ -13,6 +13,7 @@ import { validate } from '../schema/json-schema.js';
 import type { SitePatch } from '../tenancy/store.js';
 import { isValidTimeZone } from '../time/zone.js';
 import { adminGuard } from './admin-auth.js';
+import { registerAdminWriteKeys } from './admin-write-keys.js';
 
 function checkTimezone(tz: string | undefined): void {
   if (tz !== undefined && !isValidTimeZone(tz)) throw new BadRequestError('timezone', `${JSON.stringify(tz)} is not an IANA time zone`);
@@ -75,14 +76,6 @@ export function registerAdmin(router: Router, d: Deps): void {
     sendJson(res, 200, site);
   });
 
-  router.add('POST', '/v1/admin/sites/:site_id/keys', async ({ req, res, params }) => {
-    requireAdmin(req);
-    const siteId = params.site_id ?? '';
-    const writeKey = await d.tenancy.createWriteKey(siteId);
-    d.log.log('info', 'write key created', { site_id: siteId });
-    sendJson(res, 201, { write_key: writeKey, site_id: siteId });
-  });
-
   router.add('POST', '/v1/admin/keys', async ({ req, res }) => {
     requireAdmin(req);
     const input = await body(req);
@@ -100,4 +93,6 @@ export function registerAdmin(router: Router, d: Deps): void {
     res.writeHead(204);
     res.end();
   });
+
+  registerAdminWriteKeys(router, d);
 }

@@ -19,19 +19,21 @@ export function registerOps(router: Router, d: Deps): void {
 
   router.add('GET', '/healthz', ({ res }) => sendJson(res, 200, { status: 'ok' }));
 
+  // Logged once each time it changes, so a query API started before any aggregator says why it waits.
+  let missingSchemaLogged = false;
   router.add('GET', '/readyz', async ({ res }) => {
-    const [nats, storage] = await Promise.all([
-      within(d.tenancy.ping(), READY_TIMEOUT_MS).then(
-        () => true,
+    const answers = (p: Promise<unknown>) =>
+      within(p, READY_TIMEOUT_MS).then(
+        (v) => v !== false,
         () => false,
-      ),
-      within(
-        d.opts.storage.ping().then((up) => up && schemaReady(d.opts.storage)),
-        READY_TIMEOUT_MS,
-      ).catch(() => false),
-    ]);
-    const ok = nats && storage && !d.opts.nats.isClosed();
-    sendJson(res, ok ? 200 : 503, { status: ok ? 'ready' : 'not_ready', nats, storage });
+      );
+    const [nats, storage] = await Promise.all([answers(d.tenancy.ping()), answers(d.opts.storage.ping())]);
+    // The tables are the aggregator's to create (its migrations); reachable storage without them is another state.
+    const schema = storage && (await answers(schemaReady(d.opts.storage)));
+    if (storage && !schema && !missingSchemaLogged) d.log.log('warn', 'storage has no Pulse schema yet: waiting for an aggregator to apply its migrations');
+    missingSchemaLogged = storage && !schema;
+    const ok = nats && storage && schema && !d.opts.nats.isClosed();
+    sendJson(res, ok ? 200 : 503, { status: ok ? 'ready' : 'not_ready', nats, storage, schema });
   });
 
   router.add('GET', '/metrics', async ({ res }) => {

@@ -2,7 +2,7 @@ import type { ReplayRequest } from '@pulse/aggregator';
 import { START_REPLAY_SCHEMA } from '../admin/schemas.js';
 import type { ReplayAdmin } from '../config.js';
 import type { Deps } from '../deps.js';
-import { BadRequestError, HttpError, NotFoundError } from '../errors.js';
+import { BadRequestError, HttpError, NotFoundError, ReplayFinishedError } from '../errors.js';
 import { readJson, sendJson } from '../http/respond.js';
 import type { Router } from '../http/router.js';
 import { validate } from '../schema/json-schema.js';
@@ -67,7 +67,9 @@ export function registerReplays(router: Router, d: Deps): void {
   router.add('DELETE', '/v1/admin/replays/:replay_id', async ({ req, res, params }) => {
     requireAdmin(req);
     const replays = manager();
+    // The manager asks for a cancel only while the replay runs, and answers the status it saw either way.
     const status = await run(() => replays.cancel(params.replay_id ?? ''));
+    if (status.state !== 'running') throw new ReplayFinishedError(status.replay_id, status.error ? `${status.state}: ${status.error.code}` : status.state);
     d.log.log('info', 'replay cancel requested', { replay_id: status.replay_id, state: status.state });
     sendJson(res, 200, status);
   });

@@ -14,8 +14,10 @@ import {
   type SiteSettings,
   type WriteKeyRecord,
 } from '@pulse/protocol';
+import { openBucket } from '@pulse/protocol/streams';
 import { MERCHANT_ID, SITE_ID, newMerchantId, newReadKey, newSiteId, newWriteKey, READ_KEY, WRITE_KEY } from '../ids.js';
 import { NotFoundError } from '../errors.js';
+import { KV_SITE_WRITE_KEYS, WriteKeyIndex, type WriteKeyInfo } from './write-key-index.js';
 
 /**
  * Index of a merchant's sites: key `<merchant_id>.<site_id>`, so listing one merchant's sites is a
@@ -41,6 +43,7 @@ export interface SitePatch {
 export class TenancyStore {
   private readonly readKeyCache: LRUCache<string, Cached<ReadKeyRecord>>;
   private readonly siteCache: LRUCache<string, Cached<SiteRecord>>;
+  private readonly siteKeys: WriteKeyIndex;
 
   private constructor(
     private readonly merchants: KV,
@@ -48,22 +51,25 @@ export class TenancyStore {
     private readonly writeKeys: KV,
     private readonly readKeys: KV,
     private readonly merchantSites: KV,
+    siteWriteKeys: KV,
     opts: TenancyOptions,
   ) {
+    this.siteKeys = new WriteKeyIndex(siteWriteKeys, writeKeys);
     this.readKeyCache = new LRUCache({ max: 100_000, ttl: opts.cacheTtlMs });
     this.siteCache = new LRUCache({ max: 100_000, ttl: opts.cacheTtlMs });
   }
 
   static async open(nc: NatsConnection, opts: TenancyOptions): Promise<TenancyStore> {
     const open = (name: string) => openKv(nc, name, opts.replicas);
-    const [m, s, w, r, ms] = await Promise.all([
+    const [m, s, w, r, ms, sw] = await Promise.all([
       open(KV_MERCHANTS),
       open(KV_SITES),
       open(KV_WRITE_KEYS),
       open(KV_READ_KEYS),
       open(KV_MERCHANT_SITES),
+      open(KV_SITE_WRITE_KEYS),
     ]);
-    return new TenancyStore(m, s, w, r, ms, opts);
+    return new TenancyStore(m, s, w, r, ms, sw, opts);
   }
 
   async createMerchant(name: string): Promise<MerchantRecord> {
@@ -155,10 +161,36 @@ export class TenancyStore {
     return this.issueWriteKey(site, Date.now());
   }
 
+  /** The site's write keys (revoked ones included), oldest first; `null` when there is no such site. */
+  async listWriteKeys(siteId: string): Promise<WriteKeyInfo[] | null> {
+    if (!(await this.getSite(siteId, { fresh: true }))) return null;
+    return this.siteKeys.list(siteId);
+  }
+
+  /** Revokes the site's write key named by its `key_id` (from the listing); NotFoundError when it has no such live key. */
+  async revokeWriteKeyById(siteId: string, keyId: string): Promise<void> {
+    if (!(await this.getSite(siteId, { fresh: true }))) throw new NotFoundError('site');
+    const found = await this.siteKeys.find(siteId, keyId);
+    if (!found || found.revoked) throw new NotFoundError('key');
+    await this.revokeKey(found.key);
+  }
+
+  /** Indexes write keys stored by other writers (or before the index existed); see WriteKeyIndex. */
+  catchUpWriteKeys(): Promise<void> {
+    return this.siteKeys.catchUp();
+  }
+
   private async issueWriteKey(site: SiteRecord, now: number): Promise<string> {
     const key = newWriteKey();
     const rec: WriteKeyRecord = { site_id: site.site_id, merchant_id: site.merchant_id, created_at: now };
-    await this.writeKeys.create(key, encodeRecord(rec));
+    await this.siteKeys.add(site.site_id, key, now);
+    try {
+      await this.writeKeys.create(key, encodeRecord(rec));
+    } catch (err) {
+      // Best effort: a listing leaves out an index entry whose key was never stored anyway.
+      await this.siteKeys.remove(site.site_id, key).catch(() => undefined);
+      throw err;
+    }
     return key;
   }
 
@@ -178,6 +210,12 @@ export class TenancyStore {
     if (!entry || entry.operation !== 'PUT') throw new NotFoundError('key');
     await bucket.delete(key);
     this.readKeyCache.delete(key);
+    if (bucket === this.writeKeys && entry.length > 0) {
+      const rec = decodeRecord<WriteKeyRecord>(entry.value);
+      // The key is dead already, and said so: should this write fail, listings still show it revoked
+      // (they ask PULSE_WRITE_KEYS about every key the index holds as live), with the delete's time.
+      await this.siteKeys.markRevoked(rec.site_id, key, rec.created_at, Date.now()).catch(() => undefined);
+    }
   }
 
   async resolveReadKey(key: string): Promise<ReadKeyRecord | null> {
@@ -198,7 +236,7 @@ export class TenancyStore {
 /** Opens a bucket, creating it if missing; one that exists with another config (say, other replicas) is bound as it is. */
 export function openKv(nc: NatsConnection, name: string, replicas: number): Promise<KV> {
   const js = nc.jetstream();
-  return js.views.kv(name, { history: 1, replicas }).catch(() => js.views.kv(name, { bindOnly: true }));
+  return openBucket(js, name, { history: 1, replicas }).catch(() => js.views.kv(name, { bindOnly: true }));
 }
 
 async function getRecord<T>(kv: KV, key: string): Promise<T | null> {

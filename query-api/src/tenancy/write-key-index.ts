@@ -1,0 +1,238 @@
+import { createHash } from 'node:crypto';
+import type { KV, KvEntry } from 'nats';
+import { decodeRecord, encodeRecord, type WriteKeyRecord } from '@pulse/protocol';
+import { TooManyWriteKeysError, UnavailableError } from '../errors.js';
+import { scanKv } from './kv-scan.js';
+
+/**
+ * Index of each site's write keys, owned by the query API: key `<site_id>`, value {@link SiteKeys}.
+ * `PULSE_WRITE_KEYS` is keyed by the secret itself (the collectors look keys up by it), so without
+ * this index listing one site's keys would read every key of every site. One record per site, read
+ * with one `get`: a filtered read of a bucket (a key per site key, `<site_id>.>`) costs a walk over
+ * the whole bucket on nats-server 2.9 (~0.2–0.4 s at 200,000 entries), a `get` ~1 ms at any size.
+ */
+export const KV_SITE_WRITE_KEYS = 'PULSE_SITE_WRITE_KEYS';
+/** Key (in the index bucket) of the last `PULSE_WRITE_KEYS` revision the index has caught up with. */
+const SYNC_KEY = 'sync.write_keys';
+/** Keys a site's record holds, live or revoked (~80 bytes each); the oldest revoked make room first. */
+export const MAX_WRITE_KEYS_PER_SITE = 2_000;
+/** Entries of `PULSE_WRITE_KEYS` read per catch-up round. */
+const CATCH_UP_BATCH = 10_000;
+/** KV requests in flight at once while listing or catching up. */
+const PARALLEL = 256;
+const SCAN_TIMEOUT_MS = 30_000;
+const CAS_ATTEMPTS = 10;
+/** How long a request waits for a catch-up (the first after an upgrade may take minutes) before a 503. */
+const CATCH_UP_WAIT_MS = 10_000;
+
+/** Not secret: the first 16 hex digits of the key's SHA-256, which names it in listings and revocations. */
+export const WRITE_KEY_ID = /^wkid_[0-9a-f]{16}$/;
+export const writeKeyId = (key: string): string => `wkid_${createHash('sha256').update(key).digest('hex').slice(0, 16)}`;
+/** What a listing shows of the key itself: `wk_` and 5 of its 32 random characters. */
+export const writeKeyPrefix = (key: string): string => key.slice(0, 8);
+
+interface IndexedKey {
+  /** The whole key: needed to revoke it by its id. The bucket is as private as PULSE_WRITE_KEYS. */
+  key: string;
+  created_at: number;
+  revoked_at?: number;
+}
+
+/** A site's keys, oldest first. */
+interface SiteKeys {
+  keys: IndexedKey[];
+}
+
+/** One key of a site as the admin API lists it. */
+export interface WriteKeyInfo {
+  key_id: string;
+  key_prefix: string;
+  created_at: number;
+  revoked: boolean;
+  revoked_at: number | null;
+}
+
+async function inBatches<T>(items: T[], fn: (item: T) => Promise<void>): Promise<void> {
+  for (let i = 0; i < items.length; i += PARALLEL) await Promise.all(items.slice(i, i + PARALLEL).map(fn));
+}
+
+const byAge = (a: IndexedKey, b: IndexedKey): number => a.created_at - b.created_at || a.key.localeCompare(b.key);
+
+/** Adds keys to a site's list; the oldest revoked ones are forgotten when it would grow past the limit. */
+function withKeys(siteId: string, current: IndexedKey[], added: IndexedKey[]): IndexedKey[] {
+  const known = new Set(current.map((k) => k.key));
+  const next = [...current, ...added.filter((k) => !known.has(k.key))].sort(byAge);
+  for (let excess = next.length - MAX_WRITE_KEYS_PER_SITE; excess > 0; excess--) {
+    const oldestRevoked = next.findIndex((k) => k.revoked_at !== undefined);
+    if (oldestRevoked < 0) throw new TooManyWriteKeysError(siteId, MAX_WRITE_KEYS_PER_SITE);
+    next.splice(oldestRevoked, 1);
+  }
+  return next;
+}
+
+export class WriteKeyIndex {
+  private catching: Promise<void> | undefined;
+
+  constructor(
+    private readonly index: KV,
+    private readonly writeKeys: KV,
+  ) {}
+
+  /** Written before the key itself, so a stored key always has its entry (a failed issue removes it again). */
+  async add(siteId: string, key: string, createdAt: number): Promise<void> {
+    await this.change(siteId, (keys) => withKeys(siteId, keys, [{ key, created_at: createdAt }]));
+  }
+
+  async remove(siteId: string, key: string): Promise<void> {
+    await this.change(siteId, (keys) => (keys.some((k) => k.key === key) ? keys.filter((k) => k.key !== key) : null));
+  }
+
+  /** After the key left PULSE_WRITE_KEYS (revocation is final: a key is never issued twice). */
+  async markRevoked(siteId: string, key: string, createdAt: number, revokedAt: number): Promise<void> {
+    await this.change(siteId, (keys) => {
+      const known = keys.find((k) => k.key === key);
+      if (!known) return withKeys(siteId, keys, [{ key, created_at: createdAt, revoked_at: revokedAt }]);
+      if (known.revoked_at !== undefined) return null;
+      return keys.map((k) => (k === known ? { ...k, revoked_at: revokedAt } : k));
+    });
+  }
+
+  /** The site's key with this id, revoked or not; null when the site has none. */
+  async find(siteId: string, keyId: string): Promise<{ key: string; revoked: boolean } | null> {
+    if (!WRITE_KEY_ID.test(keyId)) return null;
+    await this.caughtUp();
+    const found = (await this.read(siteId)).keys.find((k) => writeKeyId(k.key) === keyId);
+    return found ? { key: found.key, revoked: found.revoked_at !== undefined } : null;
+  }
+
+  /**
+   * The site's keys, oldest first: one `get` of its record, then one `get` per key the record holds
+   * as live, so a revocation the index missed (another writer, or a failure between the two writes)
+   * still shows: PULSE_WRITE_KEYS has the last word.
+   */
+  async list(siteId: string): Promise<WriteKeyInfo[]> {
+    await this.caughtUp();
+    const { keys } = await this.read(siteId);
+    const out = new Map<IndexedKey, WriteKeyInfo>();
+    await inBatches(keys, async (k) => {
+      if (k.revoked_at !== undefined) {
+        out.set(k, info(k, k.revoked_at));
+        return;
+      }
+      const e = await this.writeKeys.get(k.key);
+      // No entry at all: an issue that failed after its index entry was written; the key never worked.
+      if (!e) return;
+      if (e.operation === 'PUT' && e.length > 0) {
+        if (decodeRecord<WriteKeyRecord>(e.value).site_id === siteId) out.set(k, info(k, null));
+      } else out.set(k, info(k, e.created.getTime()));
+    });
+    return keys.flatMap((k) => out.get(k) ?? []);
+  }
+
+  /**
+   * Indexes the keys PULSE_WRITE_KEYS gained since the last catch-up: keys stored before this index
+   * existed (a one-time pass over the bucket, begun at start), or by writers that do not know it.
+   * Reads only the revisions after the saved one: one stream-info request when nothing is new.
+   * Concurrent calls share one run.
+   */
+  catchUp(): Promise<void> {
+    this.catching ??= this.runCatchUp().finally(() => {
+      this.catching = undefined;
+    });
+    return this.catching;
+  }
+
+  /** Waits for a catch-up, at most CATCH_UP_WAIT_MS; it goes on in the background after a 503. */
+  private async caughtUp(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new UnavailableError('the write key index is still catching up with PULSE_WRITE_KEYS (the first start after an upgrade reads it all); retry shortly')),
+        CATCH_UP_WAIT_MS,
+      );
+    });
+    try {
+      await Promise.race([this.catchUp(), late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async read(siteId: string): Promise<SiteKeys & { revision: number }> {
+    const e = await this.index.get(siteId);
+    if (!e || e.operation !== 'PUT' || e.length === 0) return { keys: [], revision: e?.revision ?? 0 };
+    return { ...decodeRecord<SiteKeys>(e.value), revision: e.revision };
+  }
+
+  /**
+   * Read, change, compare-and-set: concurrent writers (other instances) retry on each other's
+   * revision. `fn` answers null when there is nothing to write.
+   */
+  private async change(siteId: string, fn: (keys: IndexedKey[]) => IndexedKey[] | null): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      const { keys, revision } = await this.read(siteId);
+      const next = fn(keys);
+      if (!next) return;
+      const value = encodeRecord({ keys: next } satisfies SiteKeys);
+      try {
+        if (revision === 0) await this.index.create(siteId, value);
+        else await this.index.update(siteId, value, revision);
+        return;
+      } catch (err) {
+        if (attempt >= CAS_ATTEMPTS) throw err;
+      }
+    }
+  }
+
+  private async runCatchUp(): Promise<void> {
+    const saved = await this.index.get(SYNC_KEY);
+    let done = saved?.operation === 'PUT' && saved.length > 0 ? decodeRecord<{ revision: number }>(saved.value).revision : 0;
+    const last = (await this.writeKeys.status()).streamInfo.state.last_seq;
+    // The bucket was recreated (its revisions start again): read it all.
+    if (done > last) done = 0;
+    while (done < last) {
+      const { entries, truncated } = await scanKv(this.writeKeys, { key: '>', fromRevision: done + 1, max: CATCH_UP_BATCH, timeoutMs: SCAN_TIMEOUT_MS });
+      await this.indexEntries(entries);
+      const reached = entries.reduce((m, e) => Math.max(m, e.revision), done);
+      if (reached > done) {
+        done = reached;
+        await this.index.put(SYNC_KEY, encodeRecord({ revision: done }));
+      }
+      if (!truncated) break;
+    }
+  }
+
+  /** Stored keys the index lacks are added to their sites; a deleted key cannot be placed (its record is gone) and never works again. */
+  private async indexEntries(entries: KvEntry[]): Promise<void> {
+    const bySite = new Map<string, IndexedKey[]>();
+    for (const e of entries) {
+      if (e.operation !== 'PUT' || e.length === 0) continue;
+      let rec: Partial<WriteKeyRecord>;
+      try {
+        rec = decodeRecord<Partial<WriteKeyRecord>>(e.value);
+      } catch {
+        continue;
+      }
+      if (typeof rec.site_id !== 'string' || !/^[0-9A-Za-z_-]{1,64}$/.test(rec.site_id)) continue;
+      const list = bySite.get(rec.site_id) ?? [];
+      list.push({ key: e.key, created_at: typeof rec.created_at === 'number' ? rec.created_at : e.created.getTime() });
+      bySite.set(rec.site_id, list);
+    }
+    await inBatches([...bySite], async ([siteId, added]) => {
+      try {
+        await this.change(siteId, (current) => {
+          const known = new Set(current.map((k) => k.key));
+          return added.every((k) => known.has(k.key)) ? null : withKeys(siteId, current, added);
+        });
+      } catch (err) {
+        // A site given more live keys than a record holds, outside this API: those stay unlisted
+        // (still revocable by the key itself) rather than stop the catch-up of every other site.
+        if (!(err instanceof TooManyWriteKeysError)) throw err;
+      }
+    });
+  }
+}
+
+function info(k: IndexedKey, revokedAt: number | null): WriteKeyInfo {
+  return { key_id: writeKeyId(k.key), key_prefix: writeKeyPrefix(k.key), created_at: k.created_at, revoked: revokedAt !== null, revoked_at: revokedAt };
+}
