@@ -80,3 +80,28 @@ export class PullFailedError extends AggregatorError {
  * `kv_invalid_key`.
  */
 export class KvCasError extends AggregatorError {}
+
+/**
+ * The replay CLI was not told how to reach the data (`no_replay_target`: neither an admin token for
+ * the query API nor NATS_URL for a direct replay), or a direct replay's chDB directory holds no
+ * data (`no_chdb_data`). The CLI prints the ways to reach the data and exits 2 (bad usage).
+ */
+export class ReplayTargetError extends AggregatorError {}
+
+/** The replay CLI could not reach the query API at `url` (nothing listening, wrong port or host). */
+export class QueryApiUnreachableError extends AggregatorError {
+  readonly url: string;
+  constructor(url: string, message: string, options?: { cause?: unknown }) {
+    super('query_api_unreachable', message, options);
+    this.url = url;
+  }
+}
+
+/** A direct replay could not connect to NATS at `servers` (NATS_URL). */
+export class NatsUnreachableError extends AggregatorError {
+  readonly servers: readonly string[];
+  constructor(servers: readonly string[], message: string, options?: { cause?: unknown }) {
+    super('nats_unreachable', message, options);
+    this.servers = servers;
+  }
+}

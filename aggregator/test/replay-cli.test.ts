@@ -1,12 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connect, type NatsConnection } from 'nats';
-import { encodeRecord, KV_SITES } from '@pulse/protocol';
-import { startNats, tempDir, type TempDir, type TestNats } from '@pulse/testkit';
+import { encodeRecord, KV_SITES, KV_STATE } from '@pulse/protocol';
+import { freePort, startNats, tempDir, type TempDir, type TestNats } from '@pulse/testkit';
 import { AggregatorError, createAggregator, createReplayManager, KV_REPLAYS, silentLogger, type ReplayManager, type ReplayStatus } from '../src/index.js';
 import { createStorage, type Storage } from '../src/storage/index.js';
 import { count, publish, SITE, waitFor } from './helpers/fixture.js';
@@ -56,7 +57,7 @@ async function seed(e: Env, storage: Storage, messages: number): Promise<{ from:
 
 function run(args: string[], extraEnv: Record<string, string>): { child: ChildProcess; out: () => string; err: () => string; exit: Promise<number | null> } {
   const child = spawn(process.execPath, [CLI, ...args], {
-    env: { ...process.env, CLICKHOUSE_URL: '', QUERY_URL: '', ADMIN_TOKEN: '', ...extraEnv },
+    env: { ...process.env, CLICKHOUSE_URL: '', QUERY_URL: '', ADMIN_TOKEN: '', NATS_URL: '', QUERY_PORT: '', ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -90,6 +91,73 @@ describe('replay CLI (dist/replay-cli.js)', () => {
     expect(await help.exit).toBe(0);
     expect(help.out()).toMatch(/^usage: replay --from/);
     expect(help.out()).toContain('QUERY_URL + ADMIN_TOKEN');
+  });
+
+  it('with neither an admin token nor NATS_URL, explains the ways to reach the data and exits 2 without touching anything', async () => {
+    const dir = tempDir();
+    cleanups.push(() => dir.remove());
+    const now = Date.now();
+    // The user set ADMIN_TOKEN for `npm start` but not here: no token file, and no NATS_URL.
+    const cli = run(['--from', new Date(now - 3_600_000).toISOString(), '--to', new Date(now).toISOString()], { DATA_DIR: dir.path });
+    expect(await cli.exit).toBe(2);
+    expect(cli.err()).toContain(`replay: no_replay_target: found no way to reach the data: ADMIN_TOKEN is not set and there is no admin token in ${join(dir.path, 'admin-token')}`);
+    expect(cli.err()).toContain('NATS_URL is not set, which a direct replay needs');
+    expect(cli.err()).toContain('usage: replay --from');
+    expect(cli.err()).toContain('QUERY_URL + ADMIN_TOKEN');
+    expect(cli.out()).toBe('');
+    expect(readdirSync(dir.path)).toEqual([]);
+  });
+
+  it('names the query API URL it could not reach, and what to set', async () => {
+    const dir = tempDir();
+    cleanups.push(() => dir.remove());
+    writeFileSync(join(dir.path, 'admin-token'), 'at_generated\n');
+    const port = await freePort();
+    const now = Date.now();
+    const range = ['--from', new Date(now - 3_600_000).toISOString(), '--to', new Date(now).toISOString()];
+    const viaPort = run(range, { DATA_DIR: dir.path, QUERY_PORT: String(port) });
+    expect(await viaPort.exit).toBe(1);
+    expect(viaPort.err()).toContain(`replay: query_api_unreachable: could not reach the query API at http://127.0.0.1:${port} (ECONNREFUSED): is \`npm start\` running?`);
+    expect(viaPort.err()).toContain('set the same QUERY_PORT here (or QUERY_URL');
+    const viaUrl = run(range, { QUERY_URL: `http://127.0.0.1:${port}/`, ADMIN_TOKEN: 't' });
+    expect(await viaUrl.exit).toBe(1);
+    expect(viaUrl.err()).toContain(`could not reach the query API at http://127.0.0.1:${port} (ECONNREFUSED): is the query API running there? Check QUERY_URL.`);
+  });
+
+  it('a direct replay names the NATS URL it could not use, and creates neither a chDB directory nor buckets', async () => {
+    const dir = tempDir();
+    cleanups.push(() => dir.remove());
+    const now = Date.now();
+    const range = ['--from', new Date(now - 3_600_000).toISOString(), '--to', new Date(now).toISOString()];
+    const nothing = `nats://127.0.0.1:${await freePort()}`;
+
+    const noData = run(range, { NATS_URL: nothing, DATA_DIR: dir.path });
+    expect(await noData.exit).toBe(2);
+    expect(noData.err()).toContain(`replay: no_chdb_data: no chDB data directory at ${join(dir.path, 'clickhouse')}`);
+    expect(readdirSync(dir.path)).toEqual([]);
+
+    const refused = run(range, { NATS_URL: nothing, CLICKHOUSE_URL: 'http://127.0.0.1:9' });
+    expect(await refused.exit).toBe(1);
+    expect(refused.err()).toContain(`replay: nats_unreachable: could not connect to NATS at ${nothing} (CONNECTION_REFUSED)`);
+
+    // A NATS server that is not Pulse's (no EVENTS stream, no PULSE_STATE bucket) is left as it was.
+    const server = await startNats();
+    cleanups.push(() => server.cleanup());
+    mkdirSync(join(dir.path, 'clickhouse'));
+    const unrelated = run(range, { NATS_URL: server.url, DATA_DIR: dir.path });
+    expect(await unrelated.exit).toBe(1);
+    expect(unrelated.err()).toContain(`replay: stream_unavailable: NATS at ${server.url} has neither the EVENTS stream nor the PULSE_STATE bucket`);
+    const nc = await connect({ servers: server.url });
+    cleanups.push(() => nc.close());
+    const streams = await (await nc.jetstreamManager()).streams.names().next();
+    expect(streams).toEqual([]);
+    // Pulse's NATS without EVENTS (the archive in ClickHouse holds the history) is let through.
+    await nc.jetstream().views.kv(KV_STATE, { history: 1 });
+    const chPort = await freePort();
+    const archiveOnly = run(range, { NATS_URL: server.url, CLICKHOUSE_URL: `http://127.0.0.1:${chPort}` });
+    expect(await archiveOnly.exit).toBe(1);
+    // On to ClickHouse, which is not there.
+    expect(archiveOnly.err()).toMatch(new RegExp(`^replay: migration_failed: .*ECONNREFUSED 127\\.0\\.0\\.1:${chPort}`, 'm'));
   });
 
   it('a replay SIGKILLed midway leaves live data unchanged; running it again completes', async () => {
@@ -160,6 +228,7 @@ describe('replay CLI (dist/replay-cli.js)', () => {
     const denied = run(['--from', range.from, '--to', range.to], { QUERY_URL: url, ADMIN_TOKEN: 'wrong' });
     expect(await denied.exit).toBe(1);
     expect(denied.err()).toContain('unauthorized');
+    expect(denied.err()).toContain(`POST ${url}/v1/admin/replays answered 401; check ADMIN_TOKEN`);
     const bad = run(['--from', range.to, '--to', range.from], { QUERY_URL: url, ADMIN_TOKEN: 'secret-token' });
     expect(await bad.exit).toBe(2);
   });
