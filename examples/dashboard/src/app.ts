@@ -419,7 +419,7 @@ export class App {
     const actions: ControlsActions = {
       setSite: (site) => this.update({ site, filters: [] }),
       setRange: (range) => this.update({ range }),
-      setGranularity: (granularity) => this.update({ granularity }),
+      setGranularity: (granularity) => this.setGranularity(granularity),
       setTimeZone: (timezone) => this.update({ timezone }),
     };
     // One site: the page's <h1> names it already.
@@ -467,6 +467,20 @@ export class App {
     this.update({ filters: removeFilter(this.state.filters, dimension) });
     const buttons = this.els.chips.querySelectorAll<HTMLElement>('.chip button');
     (buttons[Math.min(index, buttons.length - 1)] ?? this.els.controls.querySelector<HTMLElement>('select'))?.focus();
+  }
+
+  /** Only the chart depends on the granularity: the cards and panels keep their answers. */
+  private setGranularity(granularity: Granularity): void {
+    if (granularity === this.state.granularity) return;
+    this.state = { ...this.state, granularity };
+    this.writeUrl('push');
+    const v = this.view();
+    if (!v || !this.load) {
+      keepFocus(() => this.refresh());
+      return;
+    }
+    keepFocus(() => this.renderControls(v));
+    this.loadChart(v, this.load.signal);
   }
 
   private setMetric(metric: CardMetric, history: 'push' | 'replace' = 'push'): void {

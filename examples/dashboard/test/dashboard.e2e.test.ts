@@ -200,9 +200,15 @@ describe('dashboard against the real system', () => {
     expect(painted).toBeGreaterThan(50);
     await page.locator('[data-testid="chart-panel"]').screenshot({ path: join(ARTIFACTS_DIR, 'chart-7d-day.png') });
 
+    // Only the chart depends on the granularity: nothing else is asked again.
+    const asked: string[] = [];
+    page.on('request', (r) => {
+      if (r.method() === 'POST' && r.url().endsWith('/v1/query')) asked.push(JSON.stringify((r.postDataJSON() as { dimensions?: string[] }).dimensions ?? []));
+    });
     await page.click('[data-testid="granularity"] label:has-text("Hour")');
     await expect.poll(() => page.getAttribute('[data-testid="chart"]', 'data-points')).toBe(String(bucketStarts(resolved, 'hour', SHOP_TZ).length));
     expect(page.url()).toContain('g=hour');
+    expect(asked).toEqual(['["time:hour"]']);
     await page.locator('[data-testid="chart-panel"]').screenshot({ path: join(ARTIFACTS_DIR, 'chart-7d-hour.png') });
 
     // Clicking a card charts its metric.
