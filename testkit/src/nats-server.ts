@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync, createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { findNatsServer } from './nats-binary.js';
-import { NatsServerStartError } from './errors.js';
+import { NATS_INSTALL_HINT, NatsServerStartError } from './errors.js';
 
 export const DEFAULT_NATS_START_TIMEOUT_MS = 15_000;
 
@@ -29,6 +29,14 @@ export interface NatsServerOptions {
   /** Append the server's own log here (default: `<workDir>/nats-server.log`). */
   logFile?: string;
   startTimeoutMs?: number;
+  /**
+   * Run the server in its own process group, so a Ctrl-C to the caller's terminal does not reach
+   * it and the caller stops it when it is ready to (what a launcher wants; tests leave it off so
+   * the server dies with them).
+   */
+  detached?: boolean;
+  /** Called after each spawn (the first start and every restart), e.g. to keep a pid file. */
+  onSpawn?: (child: ChildProcess) => void;
 }
 
 export interface NatsServerHandle {
@@ -87,10 +95,18 @@ export async function spawnNatsServer(options: NatsServerOptions): Promise<NatsS
     const conf = join(workDir, 'nats-server.conf');
     writeFileSync(conf, configText(options, port, monitorPort, portsDir));
     const log = createWriteStream(options.logFile ?? join(workDir, 'nats-server.log'), { flags: 'a' });
-    const proc = spawn(bin, ['-c', conf], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(bin, ['-c', conf], { stdio: ['ignore', 'pipe', 'pipe'], detached: options.detached ?? false });
     proc.stdout?.pipe(log);
     proc.stderr?.pipe(log);
     child = proc;
+    if (proc.pid !== undefined && options.onSpawn) {
+      try {
+        options.onSpawn(proc);
+      } catch (err) {
+        proc.kill('SIGKILL');
+        throw err;
+      }
+    }
     let spawnError: Error | undefined;
     exited = new Promise((resolve) => {
       proc.once('exit', () => resolve());
@@ -101,7 +117,11 @@ export async function spawnNatsServer(options: NatsServerOptions): Promise<NatsS
     });
     const deadline = Date.now() + timeout;
     while (Date.now() < deadline) {
-      if (spawnError) throw new NatsServerStartError(`could not run ${bin}: ${spawnError.message}`, { cause: spawnError });
+      if (spawnError) {
+        const missing = ['ENOENT', 'EACCES', 'ENOTDIR'].includes((spawnError as NodeJS.ErrnoException).code ?? '');
+        const hint = missing ? `. Install nats-server with: ${NATS_INSTALL_HINT}  (or set NATS_SERVER_BIN to its path)` : '';
+        throw new NatsServerStartError(`could not run ${bin}: ${spawnError.message}${hint}`, { cause: spawnError });
+      }
       if (proc.exitCode !== null) {
         throw new NatsServerStartError(`nats-server exited with code ${proc.exitCode}; see ${options.logFile ?? join(workDir, 'nats-server.log')}`);
       }

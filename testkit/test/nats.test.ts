@@ -1,6 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { connect, type NatsConnection } from 'nats';
-import { startConnectedNats, startNats, startNatsCluster, findNatsServer, NatsServerNotFoundError } from '../src/index.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startConnectedNats, startNats, startNatsCluster, findNatsServer, spawnNatsServer, tempDir, NatsServerNotFoundError, NatsServerStartError } from '../src/index.js';
 
 describe('startNats', () => {
   it('runs a JetStream server on a free port that keeps data across restart', async () => {
@@ -38,6 +40,33 @@ describe('startNats', () => {
     expect(() => findNatsServer({ PATH: '/nonexistent' }, [])).toThrow(NatsServerNotFoundError);
     expect(() => findNatsServer({ PATH: '/nonexistent' }, [])).toThrow('apt-get install -y nats-server');
     expect(findNatsServer({ NATS_SERVER_BIN: '/opt/nats' }, [])).toBe('/opt/nats');
+  });
+
+  it('names the install command when the given binary cannot be run (NATS_SERVER_BIN=/nope)', async () => {
+    const dir = tempDir('pulse-nats-');
+    try {
+      const err = await spawnNatsServer({ storeDir: join(dir.path, 'store'), bin: join(dir.path, 'nope') }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(NatsServerStartError);
+      expect(String(err)).toContain('apt-get install -y nats-server');
+    } finally {
+      dir.remove();
+    }
+  });
+
+  it('runs in its own process group when detached, and reports each spawn', async () => {
+    const dir = tempDir('pulse-nats-');
+    const spawned: number[] = [];
+    const server = await spawnNatsServer({ storeDir: join(dir.path, 'store'), detached: true, onSpawn: (c) => spawned.push(c.pid as number) });
+    try {
+      expect(spawned).toEqual([server.pid]);
+      const pgid = Number(readFileSync(`/proc/${server.pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ')[2]);
+      expect(pgid).toBe(server.pid);
+      await server.restart();
+      expect(spawned).toEqual([spawned[0], server.pid]);
+    } finally {
+      await server.stop();
+      dir.remove();
+    }
   });
 });
 

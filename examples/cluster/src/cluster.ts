@@ -1,8 +1,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect } from 'nats';
+import { logFields, type Logger } from '@pulse/protocol';
 import { spawnNatsServer, type NatsServerHandle } from '@pulse/testkit';
-import { loadAdminToken } from '@pulse/embedded';
+import { assertPortsFree, claimRunDir, loadAdminToken, type AdminTokenSource, type PortUse, type RunDir } from '@pulse/embedded';
 import { ServiceStartError } from './errors.js';
 import { findHaproxy, haproxyConfig } from './haproxy.js';
 import { resolveClusterOptions, type ClusterOptions, type ResolvedClusterOptions } from './options.js';
@@ -26,6 +27,10 @@ export interface Cluster {
   natsServers: string[];
   adminToken: string;
   adminTokenGenerated: boolean;
+  /** Where the admin token came from: the options, the file an earlier start kept, or this start. */
+  adminTokenSource: AdminTokenSource;
+  /** `$DATA_DIR/admin-token`. */
+  adminTokenFile: string;
   dataDir: string;
   /** The parts, for fault injection. */
   nats: NatsServerHandle[];
@@ -34,7 +39,10 @@ export interface Cluster {
   lb: ServiceProcess;
   /** Streams (and KV buckets) whose replica count is below the configured one. */
   underReplicated(): Promise<string[]>;
-  /** Drains in order: collectors, balancer, core (aggregators ack what they stored), NATS. */
+  /**
+   * Drains in order: collectors, balancer, core (aggregators ack what they stored), NATS, logging
+   * `stopped` with the `part` after each.
+   */
   stop(): Promise<void>;
 }
 
@@ -42,7 +50,10 @@ function localHost(host: string): string {
   return host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
 }
 
-function startNatsNodes(o: ResolvedClusterOptions): Promise<NatsServerHandle[]> {
+/** When an earlier run's children are cleaned up (run-dir pid files), lower stops first: the documented order. */
+const STOP_ORDER = { collector: 1, haproxy: 2, core: 3, nats: 9 } as const;
+
+function startNatsNodes(o: ResolvedClusterOptions, run: RunDir): Promise<NatsServerHandle[]> {
   const routes = o.natsRoutePorts.map((p) => `nats-route://${localHost(o.host)}:${p}`);
   return Promise.all(
     o.natsPorts.map((port, i) => {
@@ -54,6 +65,8 @@ function startNatsNodes(o: ResolvedClusterOptions): Promise<NatsServerHandle[]> 
         port,
         host: o.host,
         startTimeoutMs: o.readyTimeoutMs,
+        detached: o.ownProcessGroups,
+        onSpawn: (child) => run.record(`nats-n${i}`, child, STOP_ORDER.nats),
         ...(o.natsServerBin ? { bin: o.natsServerBin } : {}),
         ...(o.natsPorts.length > 1 ? { cluster: { name: NATS_CLUSTER_NAME, port: o.natsRoutePorts[i] as number, routes } } : {}),
       });
@@ -75,6 +88,20 @@ async function underReplicated(servers: string[], replicas: number): Promise<str
   }
 }
 
+/** Every port the cluster listens on, checked free before anything starts. */
+function portUses(o: ResolvedClusterOptions): PortUse[] {
+  const uses = (field: string, service: string, list: readonly number[]) => list.map((port) => ({ port, host: o.host, service, field }));
+  return [
+    ...uses('natsPorts', 'nats-server', o.natsPorts),
+    ...uses('natsRoutePorts', 'nats-server routes', o.natsRoutePorts),
+    ...uses('queryPort', 'query API', [o.queryPort]),
+    ...uses('aggregatorPorts', 'aggregator status', o.aggregatorPorts),
+    ...uses('collectorPorts', 'collector', o.collectorPorts),
+    ...uses('lbPort', 'HAProxy', [o.lbPort]),
+    ...uses('lbStatsPort', 'HAProxy stats', [o.lbStatsPort]),
+  ];
+}
+
 /**
  * Pulse as a cluster on one machine, from the same parts and the same configuration (env) as a
  * multi-machine deployment: a NATS JetStream cluster with every stream at `replicas`, collectors
@@ -85,10 +112,11 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const haproxyBin = o.haproxyBin ?? findHaproxy();
   const logsDir = join(o.dataDir, 'logs');
   mkdirSync(logsDir, { recursive: true });
-  const { token: adminToken, generated } = loadAdminToken(o.dataDir, o.adminToken);
   const host = localHost(o.host);
-  const say = (msg: string, fields: Record<string, unknown> = {}) =>
-    o.log({ level: 'info', service: 'cluster', msg, time: new Date().toISOString(), ...fields });
+  const logger: Logger = { log: (level, msg, fields) => o.log({ level, service: 'cluster', msg, time: new Date().toISOString(), ...logFields(fields) }) };
+  const say = (msg: string, fields: Record<string, unknown> = {}) => logger.log('info', msg, fields);
+  // Fails when a live run owns the dir; stops what a killed run left running.
+  const run = await claimRunDir(o.dataDir, { logger, graceMs: o.stopGraceMs });
 
   const nats: NatsServerHandle[] = [];
   const collectors: ServiceProcess[] = [];
@@ -96,15 +124,30 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   let lb: ServiceProcess | undefined;
 
   const stop = async () => {
-    await Promise.all(collectors.map((c) => c.stop()));
-    await lb?.stop();
-    await core?.stop();
+    const codes = await Promise.all(collectors.map(async (c) => [c.name, await c.stop()] as const));
+    for (const c of collectors) run.forget(c.name);
+    say('stopped', { part: 'collectors', codes: Object.fromEntries(codes) });
+    if (lb) {
+      await lb.stop();
+      run.forget(lb.name);
+      say('stopped', { part: 'load balancer' });
+    }
+    if (core) {
+      const code = await core.stop();
+      run.forget(core.name);
+      say('stopped', { part: 'core', code });
+    }
     await Promise.all(nats.map((n) => n.stop()));
+    nats.forEach((_, i) => run.forget(`nats-n${i}`));
+    say('stopped', { part: 'nats' });
+    run.release();
     say('cluster stopped');
   };
 
   try {
-    nats.push(...(await startNatsNodes(o)));
+    await assertPortsFree(portUses(o));
+    const { token: adminToken, generated, source: adminTokenSource, file: adminTokenFile } = loadAdminToken(o.dataDir, o.adminToken);
+    nats.push(...(await startNatsNodes(o, run)));
     const natsServers = nats.map((n) => n.url);
     say('nats cluster up', { servers: natsServers, replicas: o.replicas });
 
@@ -132,6 +175,8 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       logFile: join(logsDir, 'core.log'),
       readyTimeoutMs: o.readyTimeoutMs,
       stopGraceMs: o.stopGraceMs,
+      detached: o.ownProcessGroups,
+      onSpawn: (child) => run.record('core', child, STOP_ORDER.core),
     });
     await core.start();
     say('core up', { query: `http://${host}:${o.queryPort}`, aggregators: aggregatorUrls });
@@ -156,6 +201,8 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
         logFile: join(logsDir, `collector-${i + 1}.log`),
         readyTimeoutMs: o.readyTimeoutMs,
         stopGraceMs: o.stopGraceMs,
+        detached: o.ownProcessGroups,
+        onSpawn: (child) => run.record(`collector-${i + 1}`, child, STOP_ORDER.collector),
       });
       await c.start();
       collectors.push(c);
@@ -175,6 +222,8 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       logFile: join(logsDir, 'haproxy.log'),
       readyTimeoutMs: o.readyTimeoutMs,
       stopGraceMs: o.stopGraceMs,
+      detached: o.ownProcessGroups,
+      onSpawn: (child) => run.record('haproxy', child, STOP_ORDER.haproxy),
     });
     await lb.start();
     say('load balancer up', { url: `http://${host}:${o.lbPort}`, config: cfgFile });
@@ -191,6 +240,8 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       natsServers,
       adminToken,
       adminTokenGenerated: generated,
+      adminTokenSource,
+      adminTokenFile,
       dataDir: o.dataDir,
       nats,
       collectors,

@@ -1,14 +1,15 @@
 export const HAPROXY_INSTALL_HINT = 'apt-get install -y haproxy';
 
-/** An option failed validation; `field` names it. */
+/** An option failed validation; `field` names it, `reason` says what it must be, `got` what it was. */
 export class ClusterConfigError extends Error {
   override readonly name = 'ClusterConfigError';
   readonly code = 'CLUSTER_CONFIG';
   constructor(
     readonly field: string,
-    message: string,
+    readonly reason: string,
+    readonly got?: string,
   ) {
-    super(`${field}: ${message}`);
+    super(`${field}: ${reason}${got === undefined ? '' : `, got ${got}`}`);
   }
 }
 
@@ -24,5 +25,8 @@ export class HaproxyNotFoundError extends Error {
   }
 }
 
-/** A service process exited or did not become ready in time (shared with the embedded launcher). */
-export { ServiceStartError } from '@pulse/embedded';
+/**
+ * Shared with the embedded launcher: a service process exited or did not become ready in time; a
+ * port is held by another process; another live run owns the data dir.
+ */
+export { ServiceStartError, PortInUseError, DataDirBusyError } from '@pulse/embedded';

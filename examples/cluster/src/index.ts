@@ -19,5 +19,5 @@ export {
 export { createServiceProcess, type ServiceProcess, type ServiceSpec } from './process.js';
 export { findHaproxy, haproxyConfig, type HaproxyConfigInput } from './haproxy.js';
 export { withStorageFaults, readFaultMode, type StorageFaultMode } from './faulty-storage.js';
-export { ClusterConfigError, HaproxyNotFoundError, ServiceStartError, HAPROXY_INSTALL_HINT } from './errors.js';
+export { ClusterConfigError, HaproxyNotFoundError, ServiceStartError, PortInUseError, DataDirBusyError, HAPROXY_INSTALL_HINT } from './errors.js';
 export { clusterDdl } from './ddl.js';

@@ -49,6 +49,13 @@ export interface ClusterOptions {
   stopGraceMs?: number;
   haproxyBin?: string;
   natsServerBin?: string;
+  /**
+   * Run every service (NATS nodes, collectors, HAProxy, core) in a process group of its own, so a
+   * Ctrl-C in the terminal (SIGINT to the whole foreground group) reaches only the launcher, which
+   * then stops them in the documented order. `npm run cluster` sets it; off by default, so the
+   * children of a test die with it.
+   */
+  ownProcessGroups?: boolean;
   /** One JSON object per call; default: stdout as JSON lines. */
   log?: (entry: Record<string, unknown>) => void;
 }
@@ -59,7 +66,7 @@ export type ResolvedClusterOptions = Required<
   Pick<ClusterOptions, 'adminToken' | 'storageFaultFile' | 'haproxyBin' | 'natsServerBin'> & { collectorEnv: Record<string, string> };
 
 function port(field: string, v: number): number {
-  if (!Number.isInteger(v) || v < 1 || v > 65535) throw new ClusterConfigError(field, `must be a port number 1..65535, got ${String(v)}`);
+  if (!Number.isInteger(v) || v < 1 || v > 65535) throw new ClusterConfigError(field, 'must be a port number 1..65535', String(v));
   return v;
 }
 
@@ -72,16 +79,16 @@ function ports(field: string, v: readonly number[], min: number): number[] {
 export function resolveClusterOptions(o: ClusterOptions): ResolvedClusterOptions {
   if (!o || typeof o.dataDir !== 'string' || o.dataDir === '') throw new ClusterConfigError('dataDir', 'is required');
   const runtime = o.collectorRuntime ?? DEFAULT_COLLECTOR_RUNTIME;
-  if (runtime !== 'bun' && runtime !== 'node') throw new ClusterConfigError('collectorRuntime', `must be "bun" or "node", got "${String(runtime)}"`);
+  if (runtime !== 'bun' && runtime !== 'node') throw new ClusterConfigError('collectorRuntime', 'must be "bun" or "node"', `"${String(runtime)}"`);
   if (o.adminToken !== undefined && (o.adminToken.length < 16 || /\s/.test(o.adminToken))) {
     throw new ClusterConfigError('adminToken', 'must be at least 16 characters without spaces');
   }
   const natsPorts = ports('natsPorts', o.natsPorts ?? DEFAULT_NATS_PORTS, 1);
   const natsRoutePorts = ports('natsRoutePorts', o.natsRoutePorts ?? DEFAULT_NATS_ROUTE_PORTS, 1);
-  if (natsRoutePorts.length !== natsPorts.length) throw new ClusterConfigError('natsRoutePorts', 'needs one port per NATS node (natsPorts)');
+  if (natsRoutePorts.length !== natsPorts.length) throw new ClusterConfigError('natsRoutePorts', `needs one port per NATS node (${natsPorts.length})`);
   const replicas = o.replicas ?? Math.min(DEFAULT_REPLICAS, natsPorts.length);
   if (!Number.isInteger(replicas) || replicas < 1 || replicas > natsPorts.length || replicas > 5) {
-    throw new ClusterConfigError('replicas', `must be an integer from 1 to the number of NATS nodes (${natsPorts.length}), got ${String(o.replicas)}`);
+    throw new ClusterConfigError('replicas', `must be an integer from 1 to the number of NATS nodes (${natsPorts.length})`, String(o.replicas));
   }
   const all = [
     o.lbPort ?? DEFAULT_LB_PORT,
@@ -96,7 +103,7 @@ export function resolveClusterOptions(o: ClusterOptions): ResolvedClusterOptions
   if (dup !== undefined) throw new ClusterConfigError('ports', `port ${dup} is used twice`);
   const ms = (field: string, v: number | undefined, d: number) => {
     const n = v ?? d;
-    if (!Number.isInteger(n) || n < 100) throw new ClusterConfigError(field, `must be an integer >= 100 (ms), got ${String(v)}`);
+    if (!Number.isInteger(n) || n < 100) throw new ClusterConfigError(field, 'must be an integer >= 100 (ms)', String(v));
     return n;
   };
   return {
@@ -118,6 +125,7 @@ export function resolveClusterOptions(o: ClusterOptions): ResolvedClusterOptions
     stopGraceMs: ms('stopGraceMs', o.stopGraceMs, DEFAULT_STOP_GRACE_MS),
     haproxyBin: o.haproxyBin,
     natsServerBin: o.natsServerBin,
+    ownProcessGroups: o.ownProcessGroups ?? false,
     log: o.log ?? ((e) => process.stdout.write(JSON.stringify(e) + '\n')),
   };
 }

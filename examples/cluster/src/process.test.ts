@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createServer } from 'node:http';
 import { describe, expect, it } from 'vitest';
@@ -39,6 +40,36 @@ describe('createServiceProcess', () => {
       svc.pause();
       // A paused process still stops: SIGCONT goes before SIGTERM.
       expect(await svc.stop()).toBe(0);
+    } finally {
+      await svc.kill();
+      dir.remove();
+    }
+  });
+
+  it('runs detached in a process group of its own when asked, and reports every spawn', async () => {
+    const dir = tempDir('pulse-proc-');
+    const port = await freePort();
+    const spawned: number[] = [];
+    const svc = createServiceProcess({
+      name: 'grouped',
+      cmd: process.execPath,
+      args: ['-e', SERVICE],
+      env: { PORT: String(port) },
+      readyUrl: `http://127.0.0.1:${port}/readyz`,
+      logFile: join(dir.path, 'grouped.log'),
+      readyTimeoutMs: 10_000,
+      stopGraceMs: 5_000,
+      detached: true,
+      onSpawn: (child) => spawned.push(child.pid as number),
+    });
+    try {
+      await svc.start();
+      const stat = readFileSync(`/proc/${svc.pid}/stat`, 'utf8');
+      const pgid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+      expect(pgid).toBe(svc.pid);
+      expect(await svc.stop()).toBe(0);
+      await svc.start();
+      expect(spawned).toEqual([spawned[0], svc.pid]);
     } finally {
       await svc.kill();
       dir.remove();

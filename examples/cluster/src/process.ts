@@ -14,6 +14,10 @@ export interface ServiceSpec {
   logFile: string;
   readyTimeoutMs: number;
   stopGraceMs: number;
+  /** Its own process group, so a Ctrl-C to the terminal reaches the launcher only (ClusterOptions.ownProcessGroups). */
+  detached?: boolean;
+  /** Called after each spawn (every start), e.g. to keep a pid file. */
+  onSpawn?: (child: ChildProcess) => void;
 }
 
 /** A service run as its own OS process, as it would be on its own machine. */
@@ -76,7 +80,7 @@ export function createServiceProcess(spec: ServiceSpec): ServiceProcess {
     async start() {
       if (isRunning()) throw new ServiceStartError(spec.name, 'already running');
       const out: WriteStream = createWriteStream(spec.logFile, { flags: 'a' });
-      const proc = spawn(spec.cmd, spec.args, { env: { ...process.env, ...spec.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const proc = spawn(spec.cmd, spec.args, { env: { ...process.env, ...spec.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: spec.detached ?? false });
       child = proc;
       exited = new Promise((resolve) => {
         proc.once('exit', () => resolve());
@@ -97,6 +101,7 @@ export function createServiceProcess(spec: ServiceSpec): ServiceProcess {
       proc.stderr?.on('data', keep);
       proc.once('close', () => out.end());
       try {
+        if (proc.pid !== undefined) spec.onSpawn?.(proc);
         await waitReady();
       } catch (err) {
         // Never leave a half-started service behind.

@@ -19,6 +19,10 @@ export interface CollectorProcessOptions {
   readyTimeoutMs: number;
   bunBin?: string;
   env?: Record<string, string>;
+  /** Its own process group: a Ctrl-C to the terminal reaches the parent only (see EmbeddedOptions.ownProcessGroups). */
+  detached?: boolean;
+  /** Called right after the spawn, e.g. to keep a pid file. */
+  onSpawn?: (child: ChildProcess) => void;
   log: (entry: Record<string, unknown>) => void;
 }
 
@@ -29,8 +33,22 @@ export async function startCollectorProcess(o: CollectorProcessOptions): Promise
   const child = spawn(cmd, [collectorEntry(o.runtime)], {
     env: { ...process.env, ...o.env, COLLECTOR_PORT: String(o.port), COLLECTOR_HOST: o.host, NATS_URL: o.natsUrl },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: o.detached ?? false,
   });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let spawnError: Error | undefined;
+  const exited = new Promise<number | null>((resolve) => {
+    child.once('exit', (code) => resolve(code));
+    child.once('error', (err) => {
+      spawnError = err;
+      resolve(null);
+    });
+  });
+  try {
+    if (child.pid !== undefined) o.onSpawn?.(child);
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw err;
+  }
   for (const stream of [child.stdout, child.stderr]) {
     if (!stream) continue;
     createInterface({ input: stream }).on('line', (line) => {
@@ -45,8 +63,11 @@ export async function startCollectorProcess(o: CollectorProcessOptions): Promise
   const url = `http://${host}:${o.port}`;
   const deadline = Date.now() + o.readyTimeoutMs;
   for (;;) {
+    if (spawnError) throw new ServiceStartError('collector', `could not run ${cmd}: ${spawnError.message}`, { cause: spawnError });
     if (child.exitCode !== null) throw new ServiceStartError('collector', `exited with code ${child.exitCode} before it was ready`);
-    const res = await fetch(`${url}/readyz`).catch(() => undefined);
+    // A bounded wait: whatever holds the port may accept and never answer.
+    const res = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(2_000) }).catch(() => undefined);
+    if (res) await res.arrayBuffer().catch(() => undefined);
     if (res?.status === 200) break;
     if (Date.now() > deadline) {
       child.kill('SIGKILL');

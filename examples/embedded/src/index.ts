@@ -8,6 +8,9 @@ export {
   type EmbeddedOptions,
   type CollectorRuntime,
 } from './options.js';
-export { EmbeddedConfigError, ServiceStartError } from './errors.js';
-export { loadAdminToken, ADMIN_TOKEN_FILE } from './admin-token.js';
+export { EmbeddedConfigError, ServiceStartError, PortInUseError, DataDirBusyError } from './errors.js';
+export { loadAdminToken, ADMIN_TOKEN_FILE, type AdminTokenSource, type LoadedAdminToken } from './admin-token.js';
 export { packageDir, collectorEntry, bunBinary } from './packages.js';
+export { claimRunDir, RUN_DIR, type RunDir, type ClaimOptions } from './run-dir.js';
+export { assertPortsFree, type PortUse } from './ports-free.js';
+export { adminTokenText, resolveFromInvocation, startErrorReport, type SettingSource, type SettingSources } from './launch.js';

@@ -30,6 +30,13 @@ export interface EmbeddedOptions {
   readyTimeoutMs?: number;
   /** Extra environment for the collector process (its options are env vars: see edge-collector/README.md). */
   collectorEnv?: Record<string, string>;
+  /**
+   * Run nats-server and the collector in process groups of their own, so a Ctrl-C in the
+   * terminal (SIGINT to the whole foreground group) reaches only this process, which then stops
+   * them in order after the drain. The launcher (`npm start`) sets it; off by default, so the
+   * children of a test die with it.
+   */
+  ownProcessGroups?: boolean;
   /** Structured log sink (one JSON object per call). Default: stdout. */
   log?: (entry: Record<string, unknown>) => void;
 }
@@ -39,14 +46,14 @@ export type ResolvedOptions = Required<Omit<EmbeddedOptions, Optional>> & Pick<E
 
 function port(field: string, v: number | undefined, dflt: number): number {
   const p = v ?? dflt;
-  if (!Number.isInteger(p) || p < 0 || p > 65535) throw new EmbeddedConfigError(field, `must be a port number 0..65535, got ${String(v)}`);
+  if (!Number.isInteger(p) || p < 0 || p > 65535) throw new EmbeddedConfigError(field, 'must be a port number 0..65535', String(v));
   return p;
 }
 
 export function resolveOptions(o: EmbeddedOptions): ResolvedOptions {
   if (!o.dataDir) throw new EmbeddedConfigError('dataDir', 'is required');
   const runtime = o.collectorRuntime ?? DEFAULT_COLLECTOR_RUNTIME;
-  if (runtime !== 'bun' && runtime !== 'node') throw new EmbeddedConfigError('collectorRuntime', `must be "bun" or "node", got "${String(runtime)}"`);
+  if (runtime !== 'bun' && runtime !== 'node') throw new EmbeddedConfigError('collectorRuntime', 'must be "bun" or "node"', `"${String(runtime)}"`);
   if (o.adminToken !== undefined && o.adminToken.length < 16) throw new EmbeddedConfigError('adminToken', 'must be at least 16 characters');
   return {
     ...o,
@@ -57,6 +64,7 @@ export function resolveOptions(o: EmbeddedOptions): ResolvedOptions {
     host: o.host ?? DEFAULT_HOST,
     collectorRuntime: runtime,
     readyTimeoutMs: o.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS,
+    ownProcessGroups: o.ownProcessGroups ?? false,
     log: o.log ?? ((e) => process.stdout.write(JSON.stringify(e) + '\n')),
   };
 }

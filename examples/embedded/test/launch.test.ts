@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { NatsServerNotFoundError } from '@pulse/testkit';
+import { adminTokenText, EmbeddedConfigError, PortInUseError, resolveFromInvocation, resolveOptions, startErrorReport } from '../src/index.js';
+
+describe('launcher helpers', () => {
+  it('resolves a relative path against where npm was run (INIT_CWD), else the cwd', () => {
+    expect(resolveFromInvocation('./data-cluster', '/home/me/pulse', '/home/me/pulse/examples/cluster')).toBe('/home/me/pulse/data-cluster');
+    expect(resolveFromInvocation('./data', undefined, '/srv')).toBe('/srv/data');
+    expect(resolveFromInvocation('/var/lib/pulse', '/home/me', '/srv')).toBe('/var/lib/pulse');
+  });
+
+  it('shows the admin token only when this start made it, and where it is kept otherwise', () => {
+    expect(adminTokenText('generated', 'at_x', '/d/admin-token')).toBe('at_x   (generated; kept in /d/admin-token)');
+    expect(adminTokenText('file', 'at_x', '/d/admin-token')).toBe('kept in /d/admin-token');
+    expect(adminTokenText('given', 'at_x', '/d/admin-token')).toBe('the one in ADMIN_TOKEN');
+  });
+
+  it('reports a bad option by the variable that set it, quoting what it said unless secret', () => {
+    const err = (o: object) => {
+      try {
+        resolveOptions({ dataDir: '/d', ...o });
+      } catch (e) {
+        return e;
+      }
+      throw new Error('accepted');
+    };
+    const sources = { collectorPort: { name: 'COLLECTOR_PORT', raw: 'eighty' }, adminToken: { name: 'ADMIN_TOKEN' } };
+    expect(err({ collectorPort: Number.NaN })).toBeInstanceOf(EmbeddedConfigError);
+    expect(startErrorReport(err({ collectorPort: Number.NaN }), sources)).toEqual({
+      line: 'COLLECTOR_PORT must be a port number 0..65535 (it is "eighty")',
+      exitCode: 2,
+    });
+    expect(startErrorReport(err({ adminToken: 'short-secret' }), sources)).toEqual({ line: 'ADMIN_TOKEN must be at least 16 characters', exitCode: 2 });
+    // An option no variable sets keeps its own name.
+    expect(startErrorReport(err({ queryPort: -1 }), sources)?.line).toBe('queryPort must be a port number 0..65535, got -1');
+  });
+
+  it('says what to do about a taken port, and gives known errors as their message, others not at all', () => {
+    const port = startErrorReport(new PortInUseError(8080, '0.0.0.0', 'collector', 'collectorPort'), { collectorPort: { name: 'COLLECTOR_PORT' } });
+    expect(port).toEqual({
+      line: "port 8080 (collector) is already in use by another process. Stop that process (find it with: ss -ltnp 'sport = :8080'), or set COLLECTOR_PORT to use another port.",
+      exitCode: 1,
+    });
+    expect(startErrorReport(new NatsServerNotFoundError(['/usr/sbin']), {})?.line).toContain('apt-get install -y nats-server');
+    expect(startErrorReport(new TypeError('a bug'), {})).toBeUndefined();
+  });
+});
