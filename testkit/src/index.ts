@@ -5,4 +5,4 @@ export { freePort } from './ports.js';
 export { tempDir, chdbDir, type TempDir } from './dirs.js';
 export { NatsServerNotFoundError, NatsServerStartError, NATS_INSTALL_HINT } from './errors.js';
 export { api } from './http.js';
-export { alive, launchDetached, parseJsonLine, recordedPids, type LaunchOptions, type Launched } from './launcher.js';
+export { alive, killLeftovers, launchDetached, parseJsonLine, recordedPids, type LaunchOptions, type Launched } from './launcher.js';

@@ -89,3 +89,9 @@ export function alive(pid: number): boolean {
     return false;
   }
 }
+
+/** After a test: launchers still running (with whatever shares their process groups) and what a failed test left in `dataDir`. */
+export function killLeftovers(launched: readonly Launched[], dataDir: string): void {
+  for (const l of launched) if (l.child.exitCode === null && l.child.signalCode === null) process.kill(-l.pid, 'SIGKILL');
+  for (const pid of recordedPids(dataDir)) if (alive(pid)) process.kill(pid, 'SIGKILL');
+}

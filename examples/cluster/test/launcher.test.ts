@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, tempDir, type TempDir } from '@pulse/testkit';
+import { freePort, killLeftovers, tempDir, type TempDir } from '@pulse/testkit';
 import { countEvents, createTenant, type Tenant } from './admin.js';
 import { until } from './cluster-checks.js';
 import { alive, launch, recordedPids, serviceErrors, type Launched } from './launcher.js';
@@ -57,10 +57,7 @@ describe('the npm run cluster launcher', () => {
   });
 
   afterAll(async () => {
-    // A launcher still running, with whatever shares its process group.
-    for (const l of launched) if (l.child.exitCode === null && l.child.signalCode === null) process.kill(-l.pid, 'SIGKILL');
-    // Whatever a failed test left behind.
-    for (const pid of recordedPids(dataDir)) if (alive(pid)) process.kill(pid, 'SIGKILL');
+    killLeftovers(launched, dataDir);
     dir?.remove();
   });
 

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, tempDir, type TempDir } from '@pulse/testkit';
+import { freePort, killLeftovers, tempDir, type TempDir } from '@pulse/testkit';
 import { createTenant, eventually, query, sendBatch, type Tenant } from './helpers.js';
 import { alive, launch, recordedPids, type Launched } from './launcher.js';
 
@@ -54,10 +54,7 @@ describe('the npm start launcher', () => {
   });
 
   afterAll(async () => {
-    // A launcher still running, with whatever shares its process group.
-    for (const l of launched) if (l.child.exitCode === null && l.child.signalCode === null) process.kill(-l.pid, 'SIGKILL');
-    // Whatever a failed test left behind.
-    for (const pid of recordedPids(dataDir)) if (alive(pid)) process.kill(pid, 'SIGKILL');
+    killLeftovers(launched, dataDir);
     dir?.remove();
   });
 
