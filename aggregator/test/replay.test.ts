@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AGGREGATOR_CONSUMER, EVENTS_STREAM, encodeRecord, KV_SITES } from '@pulse/protocol';
+import { AGGREGATOR_CONSUMER, EVENTS_STREAM, encodeRecord, KV_SITES, KV_STATE } from '@pulse/protocol';
 import { chdbDir } from '@pulse/testkit';
 import {
   createAggregator,
@@ -47,6 +47,20 @@ async function setExcluded(site: string, excluded: string[]): Promise<void> {
 }
 
 const ADMIN = "site_id = 's_AAAAAAAAAAAAAAAA' AND path LIKE '/admin/%'";
+
+describe('replay: the pipeline it reprocesses', () => {
+  it('refuses to run on a NATS no aggregator has used (its salts would be new), creating nothing there', async () => {
+    const m = manager();
+    const to = Date.now();
+    await expect(m.start({ from: to - 3_600_000, to })).rejects.toMatchObject({ code: 'no_pipeline_state' });
+    const jsm = await f.nc.jetstreamManager();
+    await expect(jsm.streams.info(`KV_${KV_STATE}`)).rejects.toThrow();
+    // Once the live pipeline has run, the same request goes through.
+    await live();
+    const { replay_id } = await m.start({ from: to - 3_600_000, to });
+    expect(replay_id).toMatch(/^rp_/);
+  });
+});
 
 describe('replay: the excluded_paths story', () => {
   it('removes old /admin/* events, changes nothing else, matches a fresh pipeline, and is idempotent', async () => {

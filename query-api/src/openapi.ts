@@ -330,7 +330,7 @@ export function openApiDocument(): Record<string, unknown> {
             },
             '400': err('Invalid body (the message names the field) or range (`invalid_range`: `from` not before `to`, or in the future).'),
             '404': err('`site_id` names no site (`not_found`).'),
-            '409': err('A running replay overlaps this range and site (`replay_conflict`; the message names it).'),
+            '409': err('A running replay overlaps this range and site (`replay_conflict`; the message names it), or no aggregator has processed events through this NATS (`no_pipeline_state`: without its daily salts a replay would count other visitors than live did).'),
             '501': err('The ClickHouse schema is sharded (Distributed tables), where replays are not supported yet (`unsupported_layout`); nothing was written.'),
             ...replayErrors,
           },

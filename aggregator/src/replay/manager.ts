@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { JetStreamClient, JetStreamManager, NatsConnection, Subscription } from 'nats';
 import { AGGREGATOR_CONSUMER, EVENTS_STREAM, KV_SITES, KV_STATE } from '@pulse/protocol';
-import { openBucket } from '@pulse/protocol/streams';
+import { isNotFound, openBucket } from '@pulse/protocol/streams';
 import { ConfigError, ReplayError, ReplayNotFoundError } from '../errors.js';
 import { replaysKv } from '../fence.js';
 import { jsonLogger, type Logger } from '../log.js';
@@ -135,7 +135,14 @@ export function createReplayManager(o: ReplayManagerOptions): ReplayManager {
       const js = nats.jetstream();
       const jsm = await nats.jetstreamManager();
       const store = new ReplayStore(await replaysKv(js), staleAfterMs);
-      const salts = replaySaltSource(await openBucket(js, KV_STATE, { history: 1 }));
+      // Bound, never created: without the live pipeline's state (its daily salts) a replay would
+      // mint new salts and count other visitors than live did; on a NATS no aggregator has used
+      // (a wrong NATS_URL) it would write that over live data.
+      await jsm.streams.info(`KV_${KV_STATE}`).catch((err: unknown) => {
+        if (!isNotFound(err)) throw err;
+        throw new ReplayError('no_pipeline_state', `this NATS has no ${KV_STATE} bucket: no aggregator has processed events through it, so there is nothing to replay (is it the pipeline's NATS?)`, { cause: err });
+      });
+      const salts = replaySaltSource(await js.views.kv(KV_STATE, { bindOnly: true }));
       const rules = await watchSiteRules(await openBucket(js, KV_SITES, { history: 1 }), logger);
       const sub = nats.subscribe(REPLAY_SWAPPED_SUBJECT, {
         callback: (err, m) => {

@@ -24,6 +24,8 @@ export function replayHttpError(err: unknown): HttpError {
       return new HttpError(404, 'replay_not_found', message, { cause: err });
     case 'invalid_range':
       return new BadRequestError('', message, 'invalid_range');
+    case 'no_pipeline_state':
+      return new HttpError(409, 'no_pipeline_state', message, { cause: err });
     case 'unsupported_layout':
       return new HttpError(501, 'unsupported_layout', message, { cause: err });
     default:
