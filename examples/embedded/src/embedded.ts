@@ -12,6 +12,7 @@ import { loadAdminToken, type AdminTokenSource } from './admin-token.js';
 import { startCollectorProcess, type CollectorProcess } from './collector-process.js';
 import { assertPortsFree } from './ports-free.js';
 import { claimRunDir } from './run-dir.js';
+import { supervise } from './supervisor.js';
 
 export interface Embedded {
   collectorUrl: string;
@@ -146,6 +147,22 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
         run.forget('collector');
       },
     ]);
+    const running = (c: CollectorProcess) => c.child.exitCode === null && c.child.signalCode === null;
+    const supervisor = supervise(
+      [
+        ...(natsServer ? [{ part: 'nats-server', alive: () => natsServer!.running(), start: () => natsServer!.restart() }] : []),
+        {
+          part: 'collector',
+          alive: () => running(collector),
+          start: async () => {
+            collector = await startCollectorProcess(collectorOptions);
+          },
+        },
+      ],
+      log,
+    );
+    // Pushed last, so it stops first: whatever exits after this is being stopped.
+    cleanups.push(['supervisor', () => supervisor.stop()]);
 
     return {
       collectorUrl: collector.url,
@@ -155,13 +172,14 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
       adminTokenGenerated: generated,
       adminTokenSource,
       adminTokenFile,
-      async restartCollector(signal = 'SIGTERM') {
-        if (signal === 'SIGKILL') {
-          collector.child.kill('SIGKILL');
-          await collector.stop();
-        } else await collector.stop();
-        collector = await startCollectorProcess(collectorOptions);
-      },
+      restartCollector: (signal = 'SIGTERM') =>
+        supervisor.serial(async () => {
+          if (signal === 'SIGKILL') {
+            collector.child.kill('SIGKILL');
+            await collector.stop();
+          } else await collector.stop();
+          collector = await startCollectorProcess(collectorOptions);
+        }),
       stop: stopAll,
     };
   } catch (err) {

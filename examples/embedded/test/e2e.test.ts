@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, tempDir, type TempDir } from '@pulse/testkit';
 import { startEmbedded, type Embedded } from '../src/index.js';
@@ -28,8 +30,9 @@ describe.each(['bun', 'node'] as const)('embedded system with the %s collector',
   let b: Tenant;
   const range = () => ({ from: new Date(Date.now() - 3_600_000).toISOString(), to: new Date(Date.now() + 3_600_000).toISOString() });
 
+  const logs: Array<Record<string, unknown>> = [];
   const start = () =>
-    startEmbedded({ dataDir: dir.path, host: '127.0.0.1', collectorRuntime: runtime, adminToken: 'test-admin-token-0123456789', ...ports, log: () => {} });
+    startEmbedded({ dataDir: dir.path, host: '127.0.0.1', collectorRuntime: runtime, adminToken: 'test-admin-token-0123456789', ...ports, log: (e) => logs.push(e) });
 
   beforeAll(async () => {
     dir = tempDir('pulse-e2e-');
@@ -42,6 +45,19 @@ describe.each(['bun', 'node'] as const)('embedded system with the %s collector',
   afterAll(async () => {
     await system?.stop();
     dir?.remove();
+  });
+
+  it('starts the collector again when it dies, and logs it as an error', async () => {
+    const pid = Number(readFileSync(join(dir.path, 'run', 'collector.pid'), 'utf8').split('\n')[0]);
+    process.kill(pid, 'SIGKILL');
+    const ready = await eventually(
+      () => fetch(`${system.collectorUrl}/readyz`).then((r) => r.status, () => 0),
+      (status) => status === 200 && Number(readFileSync(join(dir.path, 'run', 'collector.pid'), 'utf8').split('\n')[0]) !== pid,
+    );
+    expect(ready).toBe(200);
+    expect(logs.some((e) => e.level === 'error' && String(e.msg).startsWith('collector exited unexpectedly'))).toBe(true);
+    const res = await sendBatch(system.collectorUrl, b.writeKey, { events: [{ name: 'signup' }] }, 'json');
+    expect(res.status).toBe(202);
   });
 
   it('counts 1000 events sent as msgpack and JSON exactly, per page and in visitors', async () => {
