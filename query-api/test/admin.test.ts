@@ -59,7 +59,10 @@ describe('admin API', () => {
     });
     const unknown = await admin('POST', '/v1/admin/sites/s_0000000000000000/keys');
     expect({ status: unknown.status, code: unknown.body.error.code }).toEqual({ status: 404, code: 'not_found' });
-    expect((await admin('POST', '/v1/admin/sites/not-a-site/keys')).status).toBe(404);
+    // A malformed id is a bad request, as on the listing and the revocation by id.
+    const malformed = await admin('POST', '/v1/admin/sites/not-a-site/keys');
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.error.message).toMatch(/^site_id/);
     expect((await call(h.url, 'POST', `/v1/admin/sites/${t.siteId}/keys`, { token: t.readKey })).status).toBe(401);
   });
 

@@ -14,6 +14,7 @@ export function registerAdminWriteKeys(router: Router, d: Deps): void {
   router.add('POST', '/v1/admin/sites/:site_id/keys', async ({ req, res, params }) => {
     requireAdmin(req);
     const siteId = params.site_id ?? '';
+    validate(SITE_ID_SCHEMA, siteId, 'site_id');
     const writeKey = await d.tenancy.createWriteKey(siteId);
     d.log.log('info', 'write key created', { site_id: siteId });
     sendJson(res, 201, { write_key: writeKey, site_id: siteId });
