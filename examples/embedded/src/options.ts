@@ -44,6 +44,8 @@ export interface EmbeddedOptions {
 type Optional = 'adminToken' | 'natsUrl' | 'clickhouseUrl' | 'dashboardDir' | 'collectorEnv';
 export type ResolvedOptions = Required<Omit<EmbeddedOptions, Optional>> & Pick<EmbeddedOptions, Optional>;
 
+const PORT_PARTS: Record<string, string> = { collectorPort: 'the collector', queryPort: 'the query API', aggregatorPort: 'the aggregator', natsPort: 'nats-server' };
+
 function port(field: string, v: number | undefined, dflt: number): number {
   const p = v ?? dflt;
   if (!Number.isInteger(p) || p < 0 || p > 65535) throw new EmbeddedConfigError(field, 'must be a port number 0..65535', String(v));
@@ -55,12 +57,25 @@ export function resolveOptions(o: EmbeddedOptions): ResolvedOptions {
   const runtime = o.collectorRuntime ?? DEFAULT_COLLECTOR_RUNTIME;
   if (runtime !== 'bun' && runtime !== 'node') throw new EmbeddedConfigError('collectorRuntime', 'must be "bun" or "node"', `"${String(runtime)}"`);
   if (o.adminToken !== undefined && o.adminToken.length < 16) throw new EmbeddedConfigError('adminToken', 'must be at least 16 characters');
-  return {
-    ...o,
+  const ports = {
     collectorPort: port('collectorPort', o.collectorPort, DEFAULT_COLLECTOR_PORT),
     queryPort: port('queryPort', o.queryPort, DEFAULT_QUERY_PORT),
     aggregatorPort: port('aggregatorPort', o.aggregatorPort, DEFAULT_AGGREGATOR_PORT),
     natsPort: port('natsPort', o.natsPort, DEFAULT_EMBEDDED_NATS_PORT),
+  };
+  // The launcher probes the collector on its port: "any free port" would leave it nothing to ask.
+  if (ports.collectorPort === 0) throw new EmbeddedConfigError('collectorPort', 'must be a port number 1..65535', '0');
+  // Two parts on one port: the second fails to bind while a probe may get its answer from the first.
+  const taken = new Map<number, string>();
+  for (const [field, p] of Object.entries(ports)) {
+    if (p === 0 || (field === 'natsPort' && o.natsUrl)) continue;
+    const other = taken.get(p);
+    if (other) throw new EmbeddedConfigError(field, `must differ from ${PORT_PARTS[other]}'s port ${p}`);
+    taken.set(p, field);
+  }
+  return {
+    ...o,
+    ...ports,
     host: o.host ?? DEFAULT_HOST,
     collectorRuntime: runtime,
     readyTimeoutMs: o.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS,

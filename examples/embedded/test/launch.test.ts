@@ -35,6 +35,26 @@ describe('launcher helpers', () => {
     expect(startErrorReport(err({ queryPort: -1 }), sources)?.line).toBe('queryPort must be a port number 0..65535, got -1');
   });
 
+  it('refuses two parts on one port, and a collector on "any free port"', () => {
+    const err = (o: object) => {
+      try {
+        resolveOptions({ dataDir: '/d', ...o });
+      } catch (e) {
+        return e;
+      }
+      throw new Error('accepted');
+    };
+    const sources = { queryPort: { name: 'QUERY_PORT', raw: '18481' }, collectorPort: { name: 'COLLECTOR_PORT', raw: '0' } };
+    expect(startErrorReport(err({ collectorPort: 18481, queryPort: 18481 }), sources)).toEqual({
+      line: `QUERY_PORT must differ from the collector's port 18481 (it is "18481")`,
+      exitCode: 2,
+    });
+    expect(startErrorReport(err({ collectorPort: 0 }), sources)?.line).toBe('COLLECTOR_PORT must be a port number 1..65535 (it is "0")');
+    // With NATS_URL no nats-server is started, so its port is free for another part; 0 is "any".
+    expect(() => resolveOptions({ dataDir: '/d', natsUrl: 'nats://x:4222', natsPort: 8081 })).not.toThrow();
+    expect(() => resolveOptions({ dataDir: '/d', natsPort: 0, aggregatorPort: 0 })).not.toThrow();
+  });
+
   it('says what to do about a taken port, and gives known errors as their message, others not at all', () => {
     const port = startErrorReport(new PortInUseError(8080, '0.0.0.0', 'collector', 'collectorPort'), { collectorPort: { name: 'COLLECTOR_PORT' } });
     expect(port).toEqual({
