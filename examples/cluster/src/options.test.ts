@@ -27,6 +27,9 @@ describe('resolveClusterOptions', () => {
     expect(bad({ replicas: 4 })).toBe('replicas');
     expect(bad({ natsPorts: [5001], natsRoutePorts: [6001, 6002] })).toBe('natsRoutePorts');
     expect(bad({ lbPort: 70_000 })).toBe('lbPort');
+    // Not a number is named as such, not as "used twice" (NaN is never equal to itself).
+    expect(bad({ lbPort: Number.NaN })).toBe('lbPort');
+    expect(bad({ collectorPorts: [8101, Number.NaN] })).toBe('collectorPorts[1]');
     expect(bad({ queryPort: 8080 })).toBe('ports');
     expect(bad({ collectorRuntime: 'deno' })).toBe('collectorRuntime');
     expect(bad({ adminToken: 'short' })).toBe('adminToken');

@@ -90,15 +90,13 @@ export function resolveClusterOptions(o: ClusterOptions): ResolvedClusterOptions
   if (!Number.isInteger(replicas) || replicas < 1 || replicas > natsPorts.length || replicas > 5) {
     throw new ClusterConfigError('replicas', `must be an integer from 1 to the number of NATS nodes (${natsPorts.length})`, String(o.replicas));
   }
-  const all = [
-    o.lbPort ?? DEFAULT_LB_PORT,
-    o.lbStatsPort ?? DEFAULT_LB_STATS_PORT,
-    o.queryPort ?? DEFAULT_QUERY_PORT,
-    ...(o.aggregatorPorts ?? DEFAULT_AGGREGATOR_PORTS),
-    ...(o.collectorPorts ?? DEFAULT_COLLECTOR_PORTS),
-    ...natsPorts,
-    ...natsRoutePorts,
-  ];
+  // Each port is checked on its own first, so a bad one is named as such, not as "used twice".
+  const lbPort = port('lbPort', o.lbPort ?? DEFAULT_LB_PORT);
+  const lbStatsPort = port('lbStatsPort', o.lbStatsPort ?? DEFAULT_LB_STATS_PORT);
+  const queryPort = port('queryPort', o.queryPort ?? DEFAULT_QUERY_PORT);
+  const aggregatorPorts = ports('aggregatorPorts', o.aggregatorPorts ?? DEFAULT_AGGREGATOR_PORTS, 1);
+  const collectorPorts = ports('collectorPorts', o.collectorPorts ?? DEFAULT_COLLECTOR_PORTS, 1);
+  const all = [lbPort, lbStatsPort, queryPort, ...aggregatorPorts, ...collectorPorts, ...natsPorts, ...natsRoutePorts];
   const dup = all.find((p, i) => all.indexOf(p) !== i);
   if (dup !== undefined) throw new ClusterConfigError('ports', `port ${dup} is used twice`);
   const ms = (field: string, v: number | undefined, d: number) => {
@@ -109,11 +107,11 @@ export function resolveClusterOptions(o: ClusterOptions): ResolvedClusterOptions
   return {
     dataDir: o.dataDir,
     host: o.host ?? DEFAULT_HOST,
-    lbPort: port('lbPort', o.lbPort ?? DEFAULT_LB_PORT),
-    lbStatsPort: port('lbStatsPort', o.lbStatsPort ?? DEFAULT_LB_STATS_PORT),
-    queryPort: port('queryPort', o.queryPort ?? DEFAULT_QUERY_PORT),
-    aggregatorPorts: ports('aggregatorPorts', o.aggregatorPorts ?? DEFAULT_AGGREGATOR_PORTS, 1),
-    collectorPorts: ports('collectorPorts', o.collectorPorts ?? DEFAULT_COLLECTOR_PORTS, 1),
+    lbPort,
+    lbStatsPort,
+    queryPort,
+    aggregatorPorts,
+    collectorPorts,
     natsPorts,
     natsRoutePorts,
     replicas,
