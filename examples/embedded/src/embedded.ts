@@ -13,6 +13,7 @@ import { startCollectorProcess, type CollectorProcess } from './collector-proces
 import { assertPortsFree } from './ports-free.js';
 import { claimRunDir } from './run-dir.js';
 import { supervise } from './supervisor.js';
+import { ServiceStartError } from './errors.js';
 
 export interface Embedded {
   collectorUrl: string;
@@ -102,7 +103,9 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
     const { applied } = await migrate(storage);
     log.log('info', 'schema ready', { backend: storage.backend, applied });
 
-    const nc: NatsConnection = await connect({ servers: natsUrl, name: 'pulse-embedded', maxReconnectAttempts: -1, noAsyncTraces: true });
+    const nc: NatsConnection = await connect({ servers: natsUrl, name: 'pulse-embedded', maxReconnectAttempts: -1, noAsyncTraces: true }).catch((err: unknown) => {
+      throw new ServiceStartError('nats', `could not connect to ${natsUrl} (${String((err as Error)?.message ?? err)}); check NATS_URL`, { cause: err });
+    });
     cleanups.push(['nats connection', () => nc.drain()]);
 
     const replays = createReplayManager({ nats: nc, storage, logger: logFor('replay') });

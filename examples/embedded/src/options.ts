@@ -46,6 +46,14 @@ export type ResolvedOptions = Required<Omit<EmbeddedOptions, Optional>> & Pick<E
 
 const PORT_PARTS: Record<string, string> = { collectorPort: 'the collector', queryPort: 'the query API', aggregatorPort: 'the aggregator', natsPort: 'nats-server' };
 
+function urlProtocol(s: string): string {
+  try {
+    return new URL(s).protocol;
+  } catch {
+    return '';
+  }
+}
+
 function port(field: string, v: number | undefined, dflt: number): number {
   const p = v ?? dflt;
   if (!Number.isInteger(p) || p < 0 || p > 65535) throw new EmbeddedConfigError(field, 'must be a port number 0..65535', String(v));
@@ -57,6 +65,9 @@ export function resolveOptions(o: EmbeddedOptions): ResolvedOptions {
   const runtime = o.collectorRuntime ?? DEFAULT_COLLECTOR_RUNTIME;
   if (runtime !== 'bun' && runtime !== 'node') throw new EmbeddedConfigError('collectorRuntime', 'must be "bun" or "node"', `"${String(runtime)}"`);
   if (o.adminToken !== undefined && o.adminToken.length < 16) throw new EmbeddedConfigError('adminToken', 'must be at least 16 characters');
+  if (o.clickhouseUrl !== undefined && !/^https?:$/.test(urlProtocol(o.clickhouseUrl))) {
+    throw new EmbeddedConfigError('clickhouseUrl', 'must be an http:// or https:// URL of a ClickHouse server', JSON.stringify(o.clickhouseUrl));
+  }
   const ports = {
     collectorPort: port('collectorPort', o.collectorPort, DEFAULT_COLLECTOR_PORT),
     queryPort: port('queryPort', o.queryPort, DEFAULT_QUERY_PORT),

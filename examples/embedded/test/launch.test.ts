@@ -55,6 +55,18 @@ describe('launcher helpers', () => {
     expect(() => resolveOptions({ dataDir: '/d', natsPort: 0, aggregatorPort: 0 })).not.toThrow();
   });
 
+  it('refuses a CLICKHOUSE_URL that is not an http(s) URL', () => {
+    const sources = { clickhouseUrl: { name: 'CLICKHOUSE_URL', raw: 'garbage' } };
+    let caught: unknown;
+    try {
+      resolveOptions({ dataDir: '/d', clickhouseUrl: 'garbage' });
+    } catch (e) {
+      caught = e;
+    }
+    expect(startErrorReport(caught, sources)).toEqual({ line: 'CLICKHOUSE_URL must be an http:// or https:// URL of a ClickHouse server (it is "garbage")', exitCode: 2 });
+    expect(() => resolveOptions({ dataDir: '/d', clickhouseUrl: 'http://ch:8123' })).not.toThrow();
+  });
+
   it('says what to do about a taken port, and gives known errors as their message, others not at all', () => {
     const port = startErrorReport(new PortInUseError(8080, '0.0.0.0', 'collector', 'collectorPort'), { collectorPort: { name: 'COLLECTOR_PORT' } });
     expect(port).toEqual({
