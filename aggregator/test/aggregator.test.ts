@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { connect } from 'nats';
 import { AGGREGATOR_CONSUMER, DLQ_STREAM, EVENTS_INGEST_SUBJECT, EVENTS_STREAM } from '@pulse/protocol';
@@ -7,6 +8,14 @@ import { ensureConsumer, ensureStreams } from '../src/streams.js';
 import { faulty } from './helpers/faulty-storage.js';
 import { memoryLogger } from './helpers/memory-logger.js';
 import { count, fixture, publish, record, SITE, UA_CHROME_WIN, UA_IPHONE, waitFor, type Fixture } from './helpers/fixture.js';
+
+/** Every thread of `pid` in the stopped state (the field after the command name in /proc/<pid>/task/<tid>/stat). */
+function allThreadsStopped(pid: number): boolean {
+  return readdirSync(`/proc/${pid}/task`).every((tid) => {
+    const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('T');
+  });
+}
 
 let f: Fixture;
 const logs = memoryLogger();
@@ -203,6 +212,9 @@ describe('aggregator', () => {
     const pid = f.server.pid as number;
     process.kill(pid, 'SIGSTOP');
     try {
+      // The signal stops every thread of the server only as each is next interrupted: a ping sent
+      // at once was answered once in CI. Asked when the kernel reports the process stopped.
+      await waitFor('server stopped', async () => allThreadsStopped(pid));
       const asked = Date.now();
       expect(await a.ready()).toBe(false);
       expect(Date.now() - asked).toBeLessThan(READY_NATS_TIMEOUT_MS + 1_000);
