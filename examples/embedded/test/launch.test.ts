@@ -2,6 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { NatsServerNotFoundError } from '@pulse/testkit';
 import { adminTokenText, EmbeddedConfigError, PortInUseError, resolveFromInvocation, resolveOptions, startErrorReport } from '../src/index.js';
 
+/** What resolveOptions throws for these options; a test fails if it accepts them. */
+function err(o: object): unknown {
+  try {
+    resolveOptions({ dataDir: '/d', ...o });
+  } catch (e) {
+    return e;
+  }
+  throw new Error('accepted');
+}
+
 describe('launcher helpers', () => {
   it('resolves a relative path against where npm was run (INIT_CWD), else the cwd', () => {
     expect(resolveFromInvocation('./data-cluster', '/home/me/pulse', '/home/me/pulse/examples/cluster')).toBe('/home/me/pulse/data-cluster');
@@ -16,14 +26,6 @@ describe('launcher helpers', () => {
   });
 
   it('reports a bad option by the variable that set it, quoting what it said unless secret', () => {
-    const err = (o: object) => {
-      try {
-        resolveOptions({ dataDir: '/d', ...o });
-      } catch (e) {
-        return e;
-      }
-      throw new Error('accepted');
-    };
     const sources = { collectorPort: { name: 'COLLECTOR_PORT', raw: 'eighty' }, adminToken: { name: 'ADMIN_TOKEN' } };
     expect(err({ collectorPort: Number.NaN })).toBeInstanceOf(EmbeddedConfigError);
     expect(startErrorReport(err({ collectorPort: Number.NaN }), sources)).toEqual({
@@ -36,14 +38,6 @@ describe('launcher helpers', () => {
   });
 
   it('refuses two parts on one port, and a collector on "any free port"', () => {
-    const err = (o: object) => {
-      try {
-        resolveOptions({ dataDir: '/d', ...o });
-      } catch (e) {
-        return e;
-      }
-      throw new Error('accepted');
-    };
     const sources = { queryPort: { name: 'QUERY_PORT', raw: '18481' }, collectorPort: { name: 'COLLECTOR_PORT', raw: '0' } };
     expect(startErrorReport(err({ collectorPort: 18481, queryPort: 18481 }), sources)).toEqual({
       line: `QUERY_PORT must differ from the collector's port 18481 (it is "18481")`,
@@ -57,13 +51,7 @@ describe('launcher helpers', () => {
 
   it('refuses a CLICKHOUSE_URL that is not an http(s) URL', () => {
     const sources = { clickhouseUrl: { name: 'CLICKHOUSE_URL', raw: 'garbage' } };
-    let caught: unknown;
-    try {
-      resolveOptions({ dataDir: '/d', clickhouseUrl: 'garbage' });
-    } catch (e) {
-      caught = e;
-    }
-    expect(startErrorReport(caught, sources)).toEqual({ line: 'CLICKHOUSE_URL must be an http:// or https:// URL of a ClickHouse server (it is "garbage")', exitCode: 2 });
+    expect(startErrorReport(err({ clickhouseUrl: 'garbage' }), sources)).toEqual({ line: 'CLICKHOUSE_URL must be an http:// or https:// URL of a ClickHouse server (it is "garbage")', exitCode: 2 });
     expect(() => resolveOptions({ dataDir: '/d', clickhouseUrl: 'http://ch:8123' })).not.toThrow();
   });
 
