@@ -113,7 +113,10 @@ export function createQueryApi(options: QueryApiOptions): QueryApi {
       const tenancy = await TenancyStore.open(opts.nats, { replicas: opts.kvReplicas, cacheTtlMs: opts.keyCacheTtlMs });
       const stateKv = await openKv(opts.nats, KV_STATE, opts.kvReplicas);
       // Write keys stored before the per-site index existed (or by other writers) are indexed in the background.
-      void tenancy.catchUpWriteKeys().catch((err: unknown) => log.log('warn', 'write key index catch-up failed; the next listing retries it', { err }));
+      void tenancy.catchUpWriteKeys().then(
+        (r) => log.log('info', 'write key index caught up', { ...r }),
+        (err: unknown) => log.log('warn', 'write key index catch-up failed; the next listing retries it', { err }),
+      );
       deps = {
         opts,
         tenancy,

@@ -17,6 +17,7 @@ import {
 import { openBucket } from '@pulse/protocol/streams';
 import { MERCHANT_ID, SITE_ID, newMerchantId, newReadKey, newSiteId, newWriteKey, READ_KEY, WRITE_KEY } from '../ids.js';
 import { NotFoundError } from '../errors.js';
+import type { CatchUpResult } from './catch-up.js';
 import { KV_SITE_WRITE_KEYS, WriteKeyIndex, type WriteKeyInfo } from './write-key-index.js';
 
 /**
@@ -54,7 +55,7 @@ export class TenancyStore {
     siteWriteKeys: KV,
     opts: TenancyOptions,
   ) {
-    this.siteKeys = new WriteKeyIndex(siteWriteKeys, writeKeys);
+    this.siteKeys = new WriteKeyIndex({ index: siteWriteKeys, writeKeys });
     this.readKeyCache = new LRUCache({ max: 100_000, ttl: opts.cacheTtlMs });
     this.siteCache = new LRUCache({ max: 100_000, ttl: opts.cacheTtlMs });
   }
@@ -176,7 +177,7 @@ export class TenancyStore {
   }
 
   /** Indexes write keys stored by other writers (or before the index existed); see WriteKeyIndex. */
-  catchUpWriteKeys(): Promise<void> {
+  catchUpWriteKeys(): Promise<CatchUpResult> {
     return this.siteKeys.catchUp();
   }
 

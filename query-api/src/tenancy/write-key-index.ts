@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import type { KV, KvEntry } from 'nats';
 import { decodeRecord, encodeRecord, type WriteKeyRecord } from '@pulse/protocol';
 import { TooManyWriteKeysError, UnavailableError } from '../errors.js';
-import { scanKv } from './kv-scan.js';
+import { catchUp, type CatchUpResult } from './catch-up.js';
+import { SyncPointStore } from './sync-point.js';
 
 /**
  * Index of each site's write keys, owned by the query API: key `<site_id>`, value {@link SiteKeys}.
@@ -12,15 +13,12 @@ import { scanKv } from './kv-scan.js';
  * the whole bucket on nats-server 2.9 (~0.2–0.4 s at 200,000 entries), a `get` ~1 ms at any size.
  */
 export const KV_SITE_WRITE_KEYS = 'PULSE_SITE_WRITE_KEYS';
-/** Key (in the index bucket) of the last `PULSE_WRITE_KEYS` revision the index has caught up with. */
+/** Key (in the index bucket, never a site id) of the {@link SyncPointStore} point: how far the index has read `PULSE_WRITE_KEYS`. */
 const SYNC_KEY = 'sync.write_keys';
 /** Keys a site's record holds, live or revoked (~80 bytes each); the oldest revoked make room first. */
 export const MAX_WRITE_KEYS_PER_SITE = 2_000;
-/** Entries of `PULSE_WRITE_KEYS` read per catch-up round. */
-const CATCH_UP_BATCH = 10_000;
 /** KV requests in flight at once while listing or catching up. */
 const PARALLEL = 256;
-const SCAN_TIMEOUT_MS = 30_000;
 const CAS_ATTEMPTS = 10;
 /** How long a request waits for a catch-up (the first after an upgrade may take minutes) before a 503. */
 const CATCH_UP_WAIT_MS = 10_000;
@@ -52,8 +50,13 @@ export interface WriteKeyInfo {
   revoked_at: number | null;
 }
 
-async function inBatches<T>(items: T[], fn: (item: T) => Promise<void>): Promise<void> {
-  for (let i = 0; i < items.length; i += PARALLEL) await Promise.all(items.slice(i, i + PARALLEL).map(fn));
+/** `fn` over every item, PARALLEL at a time: a slow request holds up one worker, not a whole batch. */
+async function inParallel<T>(items: readonly T[], fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) await fn(items[next++] as T);
+  };
+  await Promise.all(Array.from({ length: Math.min(PARALLEL, items.length) }, worker));
 }
 
 const byAge = (a: IndexedKey, b: IndexedKey): number => a.created_at - b.created_at || a.key.localeCompare(b.key);
@@ -70,13 +73,24 @@ function withKeys(siteId: string, current: IndexedKey[], added: IndexedKey[]): I
   return next;
 }
 
-export class WriteKeyIndex {
-  private catching: Promise<void> | undefined;
+export interface WriteKeyIndexOptions {
+  /** `PULSE_SITE_WRITE_KEYS`: the index, and its sync point. */
+  index: KV;
+  /** `PULSE_WRITE_KEYS`: the keys themselves, keyed by the secret. */
+  writeKeys: KV;
+}
 
-  constructor(
-    private readonly index: KV,
-    private readonly writeKeys: KV,
-  ) {}
+export class WriteKeyIndex {
+  private catching: Promise<CatchUpResult> | undefined;
+  private readonly index: KV;
+  private readonly writeKeys: KV;
+  private readonly sync: SyncPointStore;
+
+  constructor(o: WriteKeyIndexOptions) {
+    this.index = o.index;
+    this.writeKeys = o.writeKeys;
+    this.sync = new SyncPointStore({ kv: o.index, key: SYNC_KEY });
+  }
 
   /** Written before the key itself, so a stored key always has its entry (a failed issue removes it again). */
   async add(siteId: string, key: string, createdAt: number): Promise<void> {
@@ -114,7 +128,7 @@ export class WriteKeyIndex {
     await this.caughtUp();
     const { keys } = await this.read(siteId);
     const out = new Map<IndexedKey, WriteKeyInfo>();
-    await inBatches(keys, async (k) => {
+    await inParallel(keys, async (k) => {
       if (k.revoked_at !== undefined) {
         out.set(k, info(k, k.revoked_at));
         return;
@@ -130,13 +144,13 @@ export class WriteKeyIndex {
   }
 
   /**
-   * Indexes the keys PULSE_WRITE_KEYS gained since the last catch-up: keys stored before this index
-   * existed (a one-time pass over the bucket, begun at start), or by writers that do not know it.
-   * Reads only the revisions after the saved one: one stream-info request when nothing is new.
-   * Concurrent calls share one run.
+   * Indexes the keys PULSE_WRITE_KEYS gained since the last catch-up of any instance: keys stored
+   * before this index existed (a one-time pass over the bucket, begun at start), or by writers that
+   * do not know it. Reads only the revisions after the saved point: a stream-info request and a
+   * `get` when nothing is new. Concurrent calls share one run.
    */
-  catchUp(): Promise<void> {
-    this.catching ??= this.runCatchUp().finally(() => {
+  catchUp(): Promise<CatchUpResult> {
+    this.catching ??= catchUp({ source: this.writeKeys, sync: this.sync, apply: (entries, o) => this.indexEntries(entries, o) }).finally(() => {
       this.catching = undefined;
     });
     return this.catching;
@@ -166,9 +180,20 @@ export class WriteKeyIndex {
 
   /**
    * Read, change, compare-and-set: concurrent writers (other instances) retry on each other's
-   * revision. `fn` answers null when there is nothing to write.
+   * revision. `fn` answers null when there is nothing to write. With `absent` (a site the index
+   * most likely lacks) a create is tried first, which saves the read; it fails if the record exists.
    */
-  private async change(siteId: string, fn: (keys: IndexedKey[]) => IndexedKey[] | null): Promise<void> {
+  private async change(siteId: string, fn: (keys: IndexedKey[]) => IndexedKey[] | null, o: { absent?: boolean } = {}): Promise<void> {
+    if (o.absent) {
+      const next = fn([]);
+      if (!next) return;
+      const created = await this.index.create(siteId, encodeRecord({ keys: next } satisfies SiteKeys)).then(
+        () => true,
+        // The record exists after all (or the create failed otherwise): the read-and-set below decides.
+        () => false,
+      );
+      if (created) return;
+    }
     for (let attempt = 1; ; attempt++) {
       const { keys, revision } = await this.read(siteId);
       const next = fn(keys);
@@ -184,26 +209,8 @@ export class WriteKeyIndex {
     }
   }
 
-  private async runCatchUp(): Promise<void> {
-    const saved = await this.index.get(SYNC_KEY);
-    let done = saved?.operation === 'PUT' && saved.length > 0 ? decodeRecord<{ revision: number }>(saved.value).revision : 0;
-    const last = (await this.writeKeys.status()).streamInfo.state.last_seq;
-    // The bucket was recreated (its revisions start again): read it all.
-    if (done > last) done = 0;
-    while (done < last) {
-      const { entries, truncated } = await scanKv(this.writeKeys, { key: '>', fromRevision: done + 1, max: CATCH_UP_BATCH, timeoutMs: SCAN_TIMEOUT_MS });
-      await this.indexEntries(entries);
-      const reached = entries.reduce((m, e) => Math.max(m, e.revision), done);
-      if (reached > done) {
-        done = reached;
-        await this.index.put(SYNC_KEY, encodeRecord({ revision: done }));
-      }
-      if (!truncated) break;
-    }
-  }
-
   /** Stored keys the index lacks are added to their sites; a deleted key cannot be placed (its record is gone) and never works again. */
-  private async indexEntries(entries: KvEntry[]): Promise<void> {
+  private async indexEntries(entries: KvEntry[], o: { full: boolean }): Promise<void> {
     const bySite = new Map<string, IndexedKey[]>();
     for (const e of entries) {
       if (e.operation !== 'PUT' || e.length === 0) continue;
@@ -218,12 +225,17 @@ export class WriteKeyIndex {
       list.push({ key: e.key, created_at: typeof rec.created_at === 'number' ? rec.created_at : e.created.getTime() });
       bySite.set(rec.site_id, list);
     }
-    await inBatches([...bySite], async ([siteId, added]) => {
+    await inParallel([...bySite], async ([siteId, added]) => {
       try {
-        await this.change(siteId, (current) => {
-          const known = new Set(current.map((k) => k.key));
-          return added.every((k) => known.has(k.key)) ? null : withKeys(siteId, current, added);
-        });
+        await this.change(
+          siteId,
+          (current) => {
+            const known = new Set(current.map((k) => k.key));
+            return added.every((k) => known.has(k.key)) ? null : withKeys(siteId, current, added);
+          },
+          // A later catch-up mostly meets keys this API indexed before storing them: reading first is cheaper.
+          { absent: o.full },
+        );
       } catch (err) {
         // A site given more live keys than a record holds, outside this API: those stay unlisted
         // (still revocable by the key itself) rather than stop the catch-up of every other site.
