@@ -97,6 +97,27 @@ export class QueryApiUnreachableError extends AggregatorError {
   }
 }
 
+/**
+ * The replay CLI's query API URL answers, but not as Pulse's query API (say QUERY_PORT is the
+ * collector's port): a setting to correct, so the CLI exits 2 (bad usage), like `no_replay_target`.
+ */
+export class NotQueryApiError extends AggregatorError {
+  readonly url: string;
+  constructor(url: string, message: string, options?: { cause?: unknown }) {
+    super('not_query_api', message, options);
+    this.url = url;
+  }
+}
+
+/** A replay of one site (`--site`) that does not exist: an argument to correct, exit 2 (bad usage). */
+export class UnknownSiteError extends AggregatorError {
+  readonly siteId: string;
+  constructor(siteId: string, message: string, options?: { cause?: unknown }) {
+    super('unknown_site', message, options);
+    this.siteId = siteId;
+  }
+}
+
 /** A direct replay could not connect to NATS at `servers` (NATS_URL). */
 export class NatsUnreachableError extends AggregatorError {
   readonly servers: readonly string[];

@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { AggregatorError, ReplayConflictError, ReplayTargetError } from './errors.js';
+import { AggregatorError, ReplayTargetError } from './errors.js';
 import { direct } from './replay/cli-direct.js';
+import { EXIT_CODES_HELP, EXIT_DONE, EXIT_FAILED, EXIT_USAGE, exitCodeOf } from './replay/cli-exit.js';
 import { viaQueryApi } from './replay/cli-query-api.js';
 import { REPLAY_TARGETS_HELP, replayTarget } from './replay/cli-target.js';
 import { parseReplayRequest } from './replay/manager.js';
@@ -13,13 +14,13 @@ import { parseReplayRequest } from './replay/manager.js';
  * through that query API; else NATS_URL directly (with CLICKHOUSE_URL or chDB in
  * DATA_DIR/clickhouse); else the query API of a running `npm start` (QUERY_URL or
  * 127.0.0.1:QUERY_PORT) with ADMIN_TOKEN or DATA_DIR/admin-token; else exit 2, saying so.
- * Progress goes to stderr, the final status as JSON to stdout. Exit 0 done, 1 failed,
- * 2 bad usage, 3 refused (an overlapping replay runs). Ctrl-C cancels a direct replay.
+ * Progress goes to stderr, the final status as JSON to stdout. Exit codes: `cli-exit.ts` (2 for
+ * anything the user must correct first). Ctrl-C cancels a direct replay.
  */
 const USAGE = `usage: replay --from <ISO-8601> --to <ISO-8601> [--site <site_id>] [--batch <messages>]
 
 ${REPLAY_TARGETS_HELP}
-Exit 0 done, 1 failed, 2 bad usage, 3 refused (an overlapping replay runs).`;
+${EXIT_CODES_HELP}`;
 
 class UsageError extends Error {}
 class HelpRequested extends Error {}
@@ -43,10 +44,10 @@ async function main(): Promise<number> {
   } catch (err) {
     if (err instanceof HelpRequested) {
       process.stdout.write(`${err.message}\n`);
-      return 0;
+      return EXIT_DONE;
     }
     process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
-    return 2;
+    return EXIT_USAGE;
   }
   try {
     // Fail on a bad range, or on not knowing where the data is, before touching NATS or a data directory.
@@ -54,20 +55,17 @@ async function main(): Promise<number> {
     const target = replayTarget(process.env, (path) => (existsSync(path) ? readFileSync(path, 'utf8') : undefined));
     const status = target.kind === 'query-api' ? await viaQueryApi(target, req) : await direct(target, process.env, req);
     process.stdout.write(`${JSON.stringify(status)}\n`);
-    return status.state === 'done' ? 0 : 1;
+    return status.state === 'done' ? EXIT_DONE : EXIT_FAILED;
   } catch (err) {
     const code = err instanceof AggregatorError ? err.code : 'error';
     process.stderr.write(`replay: ${code}: ${err instanceof Error ? err.message : String(err)}\n`);
-    if (err instanceof ReplayTargetError) {
-      process.stderr.write(`\n${USAGE}\n`);
-      return 2;
-    }
-    if (code === 'invalid_range') return 2;
-    return err instanceof ReplayConflictError ? 3 : 1;
+    // Not knowing where the data is: the ways to say it are in the usage.
+    if (err instanceof ReplayTargetError) process.stderr.write(`\n${USAGE}\n`);
+    return exitCodeOf(err);
   }
 }
 
 main().then(
   (code) => process.exit(code),
-  () => process.exit(1),
+  () => process.exit(EXIT_FAILED),
 );

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -91,6 +91,77 @@ describe('replay CLI (dist/replay-cli.js)', () => {
     expect(await help.exit).toBe(0);
     expect(help.out()).toMatch(/^usage: replay --from/);
     expect(help.out()).toContain('QUERY_URL + ADMIN_TOKEN');
+    // What exits 2 is what it says exits 2.
+    expect(help.out()).toMatch(/2 bad usage or settings: arguments \(a range, an unknown --site\)[^]*a URL that is not the query API/);
+  });
+
+  it('says the URL it hit is not the query API (a collector port in QUERY_PORT), names the variable to set, and exits 2', async () => {
+    const dir = tempDir();
+    cleanups.push(() => dir.remove());
+    writeFileSync(join(dir.path, 'admin-token'), 'at_generated\n');
+    const range = rangeArgs();
+    // The collector's answer to any path it does not serve, whatever the token (edge-collector collector-core.ts).
+    const collector = await serve((_req, res) => json(res, 404, { error: { code: 'not_found', message: 'no such route' } }));
+    const viaPort = run(range, { DATA_DIR: dir.path, QUERY_PORT: String(collector.port) });
+    expect(await viaPort.exit).toBe(2);
+    expect(viaPort.err()).toContain(
+      `replay: not_query_api: ${collector.url} looks like Pulse's collector, not its query API (POST ${collector.url}/v1/admin/replays answered 404 (not_found: no such route), and GET ${collector.url}/openapi.json answered 404): the URL comes from QUERY_PORT (8081 when unset): set QUERY_PORT to the port \`npm start\` serves the query API on (not COLLECTOR_PORT, the collector's), or QUERY_URL`,
+    );
+    expect(viaPort.out()).toBe('');
+    // Some other web server, named by QUERY_URL.
+    const other = await serve((_req, res) => {
+      res.writeHead(404, { 'content-type': 'text/html' });
+      res.end('<h1>Not Found</h1>');
+    });
+    const viaUrl = run(range, { QUERY_URL: `${other.url}/`, ADMIN_TOKEN: 't' });
+    expect(await viaUrl.exit).toBe(2);
+    expect(viaUrl.err()).toContain(`replay: not_query_api: ${other.url} does not look like Pulse's query API (POST ${other.url}/v1/admin/replays answered 404, and GET ${other.url}/openapi.json answered 404): set QUERY_URL to the query API's address`);
+  });
+
+  it('exits 3 only for an overlapping replay: another 409 of the query API (no_pipeline_state) is a failure, 1', async () => {
+    const range = rangeArgs();
+    const api = (code: string) =>
+      serve((req, res) => {
+        if (req.url === '/openapi.json') return json(res, 200, { paths: { '/v1/admin/replays': { post: {} } } });
+        json(res, 409, { error: { code, message: `${code} here` } });
+      });
+    const overlap = await api('replay_conflict');
+    const refused = run(range, { QUERY_URL: overlap.url, ADMIN_TOKEN: 't' });
+    expect(await refused.exit).toBe(3);
+    expect(refused.err()).toContain(`replay: replay_conflict: replay_conflict here (POST ${overlap.url}/v1/admin/replays answered 409)`);
+    const noState = await api('no_pipeline_state');
+    const failed = run(range, { QUERY_URL: noState.url, ADMIN_TOKEN: 't' });
+    expect(await failed.exit).toBe(1);
+    expect(failed.err()).toContain(`replay: no_pipeline_state: no_pipeline_state here (POST ${noState.url}/v1/admin/replays answered 409)`);
+  });
+
+  it('refuses a --site that names no site with exit 2, through the query API and directly', async () => {
+    const unknown = 's_ZZZZZZZZZZZZZZZZ';
+    const range = rangeArgs();
+    // The query API's answers (query-api routes/replays.ts): a 404 for the site; /openapi.json lists the endpoint.
+    const api = await serve((req, res) => {
+      if (req.url === '/openapi.json') return json(res, 200, { openapi: '3.1.0', paths: { '/v1/admin/replays': { post: {} } } });
+      json(res, 404, { error: { code: 'not_found', message: 'site not found' } });
+    });
+    const viaApi = run([...range, '--site', unknown], { QUERY_URL: api.url, ADMIN_TOKEN: 't' });
+    expect(await viaApi.exit).toBe(2);
+    expect(viaApi.err()).toContain(
+      `replay: unknown_site: there is no site ${unknown} (POST ${api.url}/v1/admin/replays answered 404 (not_found: site not found)): check --site, or leave it out to replay every site`,
+    );
+
+    // Directly: Pulse's NATS (its state bucket) with one site, a chDB directory, nothing else.
+    const e = await env();
+    await e.nc.jetstream().views.kv(KV_STATE, { history: 1 });
+    await (await e.nc.jetstream().views.kv(KV_SITES, { history: 1 })).put(SITE, encodeRecord(siteRecord(SITE, [])));
+    mkdirSync(join(e.dir.path, 'clickhouse'));
+    const direct = run([...range, '--site', unknown], { NATS_URL: e.server.url, DATA_DIR: e.dir.path });
+    expect(await direct.exit).toBe(2);
+    expect(direct.err()).toContain(`replay: unknown_site: there is no site ${unknown} in PULSE_SITES on NATS at ${e.server.url}: check --site`);
+    // A site that exists gets past that check, on to ClickHouse (not there).
+    const chPort = await freePort();
+    const known = run([...range, '--site', SITE], { NATS_URL: e.server.url, CLICKHOUSE_URL: `http://127.0.0.1:${chPort}` });
+    expect(await known.exit).toBe(1);
+    expect(known.err()).toMatch(/^replay: migration_failed: /m);
   });
 
   it('with neither an admin token nor NATS_URL, explains the ways to reach the data and exits 2 without touching anything', async () => {
@@ -233,6 +304,28 @@ describe('replay CLI (dist/replay-cli.js)', () => {
     expect(await bad.exit).toBe(2);
   });
 });
+
+function rangeArgs(): string[] {
+  const now = Date.now();
+  return ['--from', new Date(now - 3_600_000).toISOString(), '--to', new Date(now).toISOString()];
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
+
+/** An HTTP server on a free loopback port, closed after the test. */
+async function serve(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<{ url: string; port: number }> {
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => handler(req, res));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, port };
+}
 
 async function storageKeys(kv: Awaited<ReturnType<ReturnType<NatsConnection['jetstream']>['views']['kv']>>): Promise<string[]> {
   const ids: string[] = [];

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { connect, type JetStreamManager, type NatsConnection } from 'nats';
-import { EVENTS_STREAM, KV_STATE } from '@pulse/protocol';
+import { EVENTS_STREAM, KV_SITES, KV_STATE } from '@pulse/protocol';
 import { isNotFound } from '@pulse/protocol/streams';
-import { AggregatorError, NatsUnreachableError, ReplayError, ReplayTargetError } from '../errors.js';
+import { AggregatorError, NatsUnreachableError, ReplayError, ReplayTargetError, UnknownSiteError } from '../errors.js';
 import { silentLogger } from '../log.js';
 import { clickhouseFromEnv, createStorage, migrate, type ClickHouseEnv } from '../storage/index.js';
 import { follow } from './cli-follow.js';
@@ -45,6 +45,7 @@ export async function direct(
   let nats: NatsConnection | undefined;
   try {
     nats = await pulseNats(target.natsServers);
+    if (req.site) await requireSite(nats, req.site, target.natsServers.join(','));
     await migrate(storage, clickhouse.layout);
     const manager = createReplayManager({ nats, storage, logger: silentLogger, ...(req.batch ? { batchMaxMessages: req.batch } : {}) });
     const { replay_id } = await manager.start({ from: req.from, to: req.to, ...(req.site ? { site_id: req.site } : {}) });
@@ -87,6 +88,16 @@ async function pulseNats(servers: string[]): Promise<NatsConnection> {
     if (err instanceof ReplayError) throw err;
     throw new ReplayError('stream_unavailable', `could not use JetStream on NATS at ${where} (${(err as Error)?.message ?? String(err)})`, { cause: err });
   }
+}
+
+/**
+ * A `--site` that names no site is a typo, refused as the query API refuses it: a replay of it
+ * would rebuild partitions to change nothing. Read without creating the bucket.
+ */
+async function requireSite(nats: NatsConnection, siteId: string, where: string): Promise<void> {
+  const sites = (await hasStream(await nats.jetstreamManager(), `KV_${KV_SITES}`)) ? await nats.jetstream().views.kv(KV_SITES, { bindOnly: true }) : null;
+  const entry = await sites?.get(siteId);
+  if (entry?.operation !== 'PUT') throw new UnknownSiteError(siteId, `there is no site ${siteId} in ${KV_SITES} on NATS at ${where}: check --site, or leave it out to replay every site`);
 }
 
 async function hasStream(jsm: JetStreamManager, name: string): Promise<boolean> {

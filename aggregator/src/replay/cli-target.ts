@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
 import { DEFAULT_QUERY_PORT } from '@pulse/protocol';
-import { QueryApiUnreachableError, ReplayTargetError } from '../errors.js';
+import { NotQueryApiError, QueryApiUnreachableError, ReplayTargetError } from '../errors.js';
 
 /** Where the replay CLI runs its replay: through a query API's admin endpoints, or here, directly. */
 export type ReplayTarget = QueryApiTarget | DirectTarget;
@@ -77,6 +77,19 @@ export function queryApiUnreachable(target: QueryApiTarget, cause: unknown): Que
       ? 'is the query API running there? Check QUERY_URL.'
       : `is \`npm start\` running? If it runs with its own QUERY_PORT, set the same QUERY_PORT here (or QUERY_URL to its query API's address).`;
   return new QueryApiUnreachableError(target.url, `could not reach the query API at ${target.url} (${reason(cause)}): ${hint}`, { cause });
+}
+
+/**
+ * Something answered at `target.url`, but not as the query API (`evidence` says what it answered):
+ * typically QUERY_PORT set to the collector's port, whose bare 404 alone would say nothing.
+ */
+export function notQueryApi(target: QueryApiTarget, o: { evidence: string; collectorLike: boolean }): NotQueryApiError {
+  const what = o.collectorLike ? "looks like Pulse's collector, not its query API" : "does not look like Pulse's query API";
+  const hint =
+    target.urlFrom === 'QUERY_URL'
+      ? "set QUERY_URL to the query API's address"
+      : `the URL comes from QUERY_PORT (${DEFAULT_QUERY_PORT} when unset): set QUERY_PORT to the port \`npm start\` serves the query API on (not COLLECTOR_PORT, the collector's), or QUERY_URL to the query API's address`;
+  return new NotQueryApiError(target.url, `${target.url} ${what} (${o.evidence}): ${hint}`);
 }
 
 /** What to check when the query API refused the admin token. */
