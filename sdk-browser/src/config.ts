@@ -14,7 +14,10 @@ export interface PulseOptions {
   outboundLinks?: boolean;
   /** Record clicks on file links as `file_download` events: `true` for the default extensions, or a list. */
   fileDownloads?: boolean | readonly string[];
-  /** Keep a visitor id and a 30-minute session id in localStorage unless consent is withdrawn. */
+  /**
+   * Keep a visitor id, a 30-minute session id and the unsent events in localStorage
+   * unless consent is withdrawn. Off (the default): cookieless, see the README.
+   */
   persistIds?: boolean;
   /** Send nothing when the browser says Do Not Track or Global Privacy Control. */
   respectDnt?: boolean;

@@ -7,7 +7,10 @@
 declare const PULSE_HASH: boolean;
 /** `data-outbound` and `data-downloads`: link click events. */
 declare const PULSE_LINKS: boolean;
-/** `data-persist` and `pulse('consent', ...)`: visitor and session ids in localStorage. */
+/**
+ * `data-persist` and `pulse('consent', ...)`: visitor and session ids, and the
+ * outbox, in localStorage. Without it a build is cookieless: the outbox in sessionStorage.
+ */
 declare const PULSE_PERSIST: boolean;
 /** `data-dnt`: honour Do Not Track and Global Privacy Control. */
 declare const PULSE_DNT: boolean;

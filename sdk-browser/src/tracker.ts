@@ -1,12 +1,12 @@
-import { DNT, HASH, LOCALHOST, MANUAL, MAX_STRING_LENGTH, OUTBOUND, PERSIST, SESSION_TIMEOUT_MS } from './config.js';
+import { DNT, HASH, LOCALHOST, MANUAL, MAX_STRING_LENGTH, OUTBOUND, SESSION_TIMEOUT_MS } from './config.js';
 import { hashRoute } from './hash.js';
-import { newId, store } from './storage.js';
-import { createTransport } from './transport.js';
+import { CONSENT_KEY, local, newId, persistent } from './storage.js';
+import { createTransport, saveOutbox } from './transport.js';
 import type { Props, SdkEvent, Tracker, TrackOptions } from './types.js';
 
 export const VISITOR_KEY = 'pulse_v';
 export const SESSION_KEY = 'pulse_s';
-export const CONSENT_KEY = 'pulse_c';
+export { CONSENT_KEY };
 export const OUTBOUND_EVENT = 'outbound_click';
 export const DOWNLOAD_EVENT = 'file_download';
 
@@ -27,7 +27,7 @@ export function createTracker(url: string, flags: number, files?: RegExp): Track
   ) {
     return undefined;
   }
-  const [add, flush] = createTransport(url);
+  const [add, flush] = createTransport(url, flags);
 
   // Hash routing folds "#/route" into the path, since the server reads the pathname.
   const page = (): string => {
@@ -51,13 +51,12 @@ export function createTracker(url: string, flags: number, files?: RegExp): Track
     if (PULSE_PERSIST) {
       // Persistent ids only with consent: given by consent(true), or by the site's
       // `persist` setting until consent(false). Cookieless (no ids) otherwise.
-      const c = store(CONSENT_KEY);
-      if (c == '1' || (flags & PERSIST && c != '0')) {
+      if (persistent(flags)) {
         const now = e.ts;
-        const [sid, last] = (store(SESSION_KEY) || '').split('.');
-        store(VISITOR_KEY, (e.visitor_id = store(VISITOR_KEY) || newId()));
+        const [sid, last] = (local(SESSION_KEY) || '').split('.');
+        local(VISITOR_KEY, (e.visitor_id = local(VISITOR_KEY) || newId()));
         e.session_id = sid && now - Number(last) < SESSION_TIMEOUT_MS ? sid : newId();
-        store(SESSION_KEY, `${e.session_id}.${now}`);
+        local(SESSION_KEY, `${e.session_id}.${now}`);
       }
     }
     add(e);
@@ -106,11 +105,14 @@ export function createTracker(url: string, flags: number, files?: RegExp): Track
   const tracker: Tracker = { track, pageview };
   if (PULSE_PERSIST) {
     tracker.consent = (granted: boolean) => {
-      store(CONSENT_KEY, granted ? '1' : '0');
+      local(CONSENT_KEY, granted ? '1' : '0');
       if (!granted) {
-        store(VISITOR_KEY, '');
-        store(SESSION_KEY, '');
+        local(VISITOR_KEY, '');
+        local(SESSION_KEY, '');
       }
+      // Pending events follow the consent: into localStorage, or out of it
+      // into this tab's sessionStorage (sent all the same, not dropped).
+      saveOutbox(undefined, undefined, flags);
     };
   }
   return tracker;

@@ -31,8 +31,9 @@ export interface Tracker {
   track(name: string, props?: Props, options?: TrackOptions): void;
   pageview(): void;
   /**
-   * `true`: keep a visitor and session id in localStorage; `false`: delete them and
-   * stay cookieless. Absent in script tag builds without the persist feature.
+   * `true`: keep a visitor and session id, and the unsent events, in localStorage;
+   * `false`: delete the ids and move the unsent events to sessionStorage, staying
+   * cookieless. Absent in script tag builds without the persist feature.
    */
   consent?(granted: boolean): void;
 }

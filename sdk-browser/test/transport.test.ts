@@ -1,5 +1,6 @@
 // The script tag in Chromium against a recording sink: delivery. No preflight
 // (checked after every test), page hide, offline queue, retries, 64 KiB split.
+// The merchant page is cookieless (no data-persist): its outbox is in sessionStorage.
 import { describe, expect, it } from 'vitest';
 import { sleep, waitFor } from './harness/browser.js';
 import { KEY, names, pulse, scriptLoaded, sinkSuite } from './harness/suite.js';
@@ -27,22 +28,25 @@ describe('transport', () => {
     await page.click('text=Products');
     // The SPA pageview is taken a task after the click: let it reach the outbox before the custom
     // event, so the order asserted below is the order things happened in.
-    await waitFor('the products pageview in the outbox', () => page.evaluate(() => JSON.parse(localStorage.pulse_q ?? '[]').length === 1));
+    await waitFor('the products pageview in the outbox', () => page.evaluate(() => JSON.parse(sessionStorage.pulse_q ?? '[]').length === 1));
     await pulse(page, 'track', 'offline_event');
     await sleep(3000); // past the 2 s flush: the send fails and the events wait
     expect(s.sink.accepted()).toHaveLength(1);
-    expect(await page.evaluate(() => JSON.parse(localStorage.pulse_q).length)).toBe(2);
+    expect(await page.evaluate(() => JSON.parse(sessionStorage.pulse_q).length)).toBe(2);
     await s.context.setOffline(false);
     await waitFor('the queued events', () => s.sink.accepted().length >= 3, 10_000);
     await sleep(2500); // nothing sent twice afterwards
     const events = s.sink.accepted();
     expect(names(events)).toEqual(['pageview', 'pageview', 'offline_event']);
     expect(new Set(events.map((e) => e.id)).size).toBe(3);
-    expect(await page.evaluate(() => JSON.parse(localStorage.pulse_q))).toEqual([]);
+    expect(await page.evaluate(() => JSON.parse(sessionStorage.pulse_q))).toEqual([]);
   });
 
-  it('delivers events queued offline on the next page load', async () => {
-    const page = await s.open('/');
+  it('with data-persist, delivers events queued offline on the next page load, in another tab', async () => {
+    // Persistent mode keeps the outbox in localStorage, shared by the site's tabs.
+    s.site.page('/persist-a.html', scriptPage(`${s.sink.url}/script.full.js`, KEY, 'data-allow-localhost data-persist'));
+    s.site.page('/persist-b.html', scriptPage(`${s.sink.url}/script.full.js`, KEY, 'data-allow-localhost data-persist'));
+    const page = await s.open('/persist-a.html');
     await waitFor('the pageview', () => s.sink.accepted().length >= 1);
     await s.context.setOffline(true);
     await pulse(page, 'track', 'left_behind');
@@ -50,7 +54,7 @@ describe('transport', () => {
     await page.close(); // gone while offline: only the outbox has the event
     await s.context.setOffline(false);
     const next = await s.context.newPage();
-    await next.goto(s.site.url + '/about.html');
+    await next.goto(s.site.url + '/persist-b.html');
     await waitFor('the left-behind event', () => s.sink.accepted().some((e) => e.name === 'left_behind'));
     await sleep(2500);
     // Closing the page fired a beacon that Chromium may still deliver once online,
@@ -64,7 +68,7 @@ describe('transport', () => {
     await sleep(2500);
     // Confirmed now: the next load does not send it again.
     expect(s.sink.accepted().filter((e) => e.name === 'left_behind')).toHaveLength(copies.length);
-    expect(await next.evaluate(() => JSON.parse(localStorage.pulse_q))).toEqual([]);
+    expect(await next.evaluate(() => [JSON.parse(localStorage.pulse_q), sessionStorage.pulse_q])).toEqual([[], undefined]);
   });
 
   it('retries a collector answering 503, honouring Retry-After, and delivers once', async () => {
@@ -78,6 +82,34 @@ describe('transport', () => {
     for (let i = 1; i < posts.length; i++) expect(posts[i]!.at - posts[i - 1]!.at).toBeGreaterThanOrEqual(1900);
     await sleep(2500);
     expect(names(s.sink.accepted())).toEqual(['pageview', 'during_outage']);
+  });
+
+  it('honours Retry-After as an HTTP-date', async () => {
+    // Whole seconds: 4 s ahead is 3 to 4 s after the refusal, far from the 1 s and 2 s of the backoff.
+    let unavailable = 2;
+    s.sink.respond(() => (unavailable-- > 0 ? { status: 503, headers: { 'Retry-After': new Date(Date.now() + 4000).toUTCString() } } : { status: 202 }));
+    await s.open('/');
+    await waitFor('acceptance', () => s.sink.accepted().length >= 1, 20_000);
+    const posts = s.sink.posts();
+    expect(posts.map((p) => p.status)).toEqual([503, 503, 202]);
+    for (let i = 1; i < posts.length; i++) {
+      expect(posts[i]!.at - posts[i - 1]!.at).toBeGreaterThanOrEqual(2900);
+      expect(posts[i]!.at - posts[i - 1]!.at).toBeLessThan(5000);
+    }
+  });
+
+  it('backs off exponentially when Retry-After is garbage, not at once', async () => {
+    let unavailable = 2;
+    s.sink.respond(() => (unavailable-- > 0 ? { status: 503, headers: { 'Retry-After': 'soon' } } : { status: 202 }));
+    await s.open('/');
+    await waitFor('acceptance', () => s.sink.accepted().length >= 1, 15_000);
+    const posts = s.sink.posts();
+    expect(posts.map((p) => p.status)).toEqual([503, 503, 202]);
+    const gaps = [posts[1]!.at - posts[0]!.at, posts[2]!.at - posts[1]!.at];
+    expect(gaps[0]).toBeGreaterThanOrEqual(900);
+    expect(gaps[0]).toBeLessThan(1900);
+    expect(gaps[1]).toBeGreaterThanOrEqual(1900);
+    expect(gaps[1]).toBeLessThan(3500);
   });
 
   it('backs off exponentially on 5xx without Retry-After, and gives up on a 400', async () => {
@@ -130,7 +162,7 @@ describe('transport', () => {
     await sleep(2500);
     expect(names(s.sink.accepted())).toEqual(['pageview', 'good']);
     expect(s.sink.accepted()[1]!.props).toEqual({ at: '1970-01-01T00:00:00.000Z' });
-    expect(await page.evaluate(() => JSON.parse(localStorage.pulse_q))).toEqual([]);
+    expect(await page.evaluate(() => JSON.parse(sessionStorage.pulse_q))).toEqual([]);
     expect(pageErrors).toEqual([]);
   });
 
