@@ -84,7 +84,8 @@ export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return !/^[ZX]/.test(stat.slice(stat.lastIndexOf(')') + 2));
+    // A zombie leader whose other threads still exit holds its ports for a few ms more: alive.
+    return !/^[ZX]/.test(stat.slice(stat.lastIndexOf(')') + 2)) || readdirSync(`/proc/${pid}/task`).length > 1;
   } catch {
     return false;
   }

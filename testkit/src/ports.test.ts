@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { freePort } from './ports.js';
+import { readFileSync } from 'node:fs';
+import { freePort, servicePorts } from './ports.js';
 
 describe('freePort', () => {
   it('never hands out the same port twice in one process, asked one after the other or at once', async () => {
@@ -9,5 +10,17 @@ describe('freePort', () => {
     const all = [...sequential, ...parallel];
     expect(new Set(all).size).toBe(all.length);
     for (const p of all) expect(p).toBeGreaterThan(0);
+  });
+});
+
+describe('servicePorts', () => {
+  it('hands out distinct bindable ports below the kernel ephemeral range', async () => {
+    const [low] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    const ports = await servicePorts(40);
+    expect(new Set(ports).size).toBe(40);
+    for (const p of ports) {
+      expect(p).toBeGreaterThanOrEqual(20000);
+      expect(p).toBeLessThan(low ?? 32768);
+    }
   });
 });

@@ -3,12 +3,13 @@ import { join } from 'node:path';
 import { connect } from 'nats';
 import { logFields, type Logger } from '@pulse/protocol';
 import { spawnNatsServer, type NatsServerHandle } from '@pulse/testkit';
-import { assertPortsFree, claimRunDir, loadAdminToken, type AdminTokenSource, type PortUse, type RunDir } from '@pulse/embedded';
-import { ServiceStartError } from './errors.js';
+import { assertPortsFree, claimRunDir, hostProblem, loadAdminToken, type AdminTokenSource, type PortUse, type RunDir, type Supervisor } from '@pulse/embedded';
+import { ClusterConfigError, ServiceStartError } from './errors.js';
 import { findHaproxy, haproxyConfig } from './haproxy.js';
 import { resolveClusterOptions, type ClusterOptions, type ResolvedClusterOptions } from './options.js';
 import { bunBinary, collectorEntry, ownDist } from './packages.js';
 import { createServiceProcess, type ServiceProcess } from './process.js';
+import { natsPart, superviseCluster } from './supervision.js';
 
 export const NATS_CLUSTER_NAME = 'pulse';
 
@@ -32,7 +33,11 @@ export interface Cluster {
   /** `$DATA_DIR/admin-token`. */
   adminTokenFile: string;
   dataDir: string;
-  /** The parts, for fault injection. */
+  /**
+   * The parts, for fault injection. A part that dies is started again within a second (logged as
+   * an error); one stopped or killed through these handles stays down until its handle's `start`
+   * (`restart` for a NATS node).
+   */
   nats: NatsServerHandle[];
   collectors: ServiceProcess[];
   core: ServiceProcess;
@@ -40,8 +45,8 @@ export interface Cluster {
   /** Streams (and KV buckets) whose replica count is below the configured one. */
   underReplicated(): Promise<string[]>;
   /**
-   * Drains in order: collectors, balancer, core (aggregators ack what they stored), NATS, logging
-   * `stopped` with the `part` after each.
+   * Stops watching the parts, then drains in order: collectors, balancer, core (aggregators ack
+   * what they stored), NATS, logging `stopped` with the `part` after each.
    */
   stop(): Promise<void>;
 }
@@ -66,7 +71,7 @@ function startNatsNodes(o: ResolvedClusterOptions, run: RunDir): Promise<NatsSer
         host: o.host,
         startTimeoutMs: o.readyTimeoutMs,
         detached: o.ownProcessGroups,
-        onSpawn: (child) => run.record(`nats-n${i}`, child, STOP_ORDER.nats),
+        onSpawn: (child) => run.record(natsPart(i), child, STOP_ORDER.nats),
         ...(o.natsServerBin ? { bin: o.natsServerBin } : {}),
         ...(o.natsPorts.length > 1 ? { cluster: { name: NATS_CLUSTER_NAME, port: o.natsRoutePorts[i] as number, routes } } : {}),
       });
@@ -109,6 +114,9 @@ function portUses(o: ResolvedClusterOptions): PortUse[] {
  */
 export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const o = resolveClusterOptions(options);
+  // Before the data dir is touched: a bad HOST is a setting to fix, not a failed start to clean up.
+  const badHost = await hostProblem(o.host);
+  if (badHost) throw new ClusterConfigError('host', badHost.reason, JSON.stringify(o.host), { cause: badHost.cause });
   const haproxyBin = o.haproxyBin ?? findHaproxy();
   const logsDir = join(o.dataDir, 'logs');
   mkdirSync(logsDir, { recursive: true });
@@ -122,8 +130,14 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const collectors: ServiceProcess[] = [];
   let core: ServiceProcess | undefined;
   let lb: ServiceProcess | undefined;
+  let supervisor: Supervisor | undefined;
 
   const stop = async () => {
+    // First: from here on a service that exits is being stopped, not dying.
+    if (supervisor) {
+      await supervisor.stop();
+      say('stopped', { part: 'supervisor' });
+    }
     const codes = await Promise.all(collectors.map(async (c) => [c.name, await c.stop()] as const));
     for (const c of collectors) run.forget(c.name);
     say('stopped', { part: 'collectors', codes: Object.fromEntries(codes) });
@@ -138,7 +152,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       say('stopped', { part: 'core', code });
     }
     await Promise.all(nats.map((n) => n.stop()));
-    nats.forEach((_, i) => run.forget(`nats-n${i}`));
+    nats.forEach((_, i) => run.forget(natsPart(i)));
     say('stopped', { part: 'nats' });
     run.release();
     say('cluster stopped');
@@ -231,6 +245,9 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     const low = await underReplicated(natsServers, o.replicas);
     if (low.length > 0) throw new ServiceStartError('nats', `streams below R${o.replicas}: ${low.join(', ')}`);
 
+    const watched = superviseCluster({ nats, core, collectors, lb, logger });
+    supervisor = watched.supervisor;
+
     return {
       ingestUrl: `http://${host}:${o.lbPort}`,
       queryUrl: `http://${host}:${o.queryPort}`,
@@ -243,10 +260,10 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       adminTokenSource,
       adminTokenFile,
       dataDir: o.dataDir,
-      nats,
-      collectors,
-      core,
-      lb,
+      nats: watched.nats,
+      collectors: watched.collectors,
+      core: watched.core,
+      lb: watched.lb,
       underReplicated: () => underReplicated(natsServers, o.replicas),
       stop,
     };

@@ -8,8 +8,9 @@ export class ClusterConfigError extends Error {
     readonly field: string,
     readonly reason: string,
     readonly got?: string,
+    options?: { cause?: unknown },
   ) {
-    super(`${field}: ${reason}${got === undefined ? '' : `, got ${got}`}`);
+    super(`${field}: ${reason}${got === undefined ? '' : `, got ${got}`}`, options);
   }
 }
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NatsConnection } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, tempDir, type TempDir } from '@pulse/testkit';
+import { tempDir, type TempDir, servicePorts } from '@pulse/testkit';
 import { startCluster, type Cluster } from '../src/index.js';
 import { countEvents, createTenant, type Tenant } from './admin.js';
 import { backendRetries, eventsLeader, natsClient, sleep, until, waitAggregatorsIdle, waitBackendsUp, waitStreamsCurrent } from './cluster-checks.js';
@@ -25,20 +25,20 @@ let cluster: Cluster;
 let nc: NatsConnection;
 let faultFile: string;
 
-const ports = (n: number) => Promise.all(Array.from({ length: n }, () => freePort()));
 
 beforeAll(async () => {
   dir = tempDir('pulse-chaos-');
   faultFile = join(dir.path, 'storage-fault');
+  const [lbPort, lbStatsPort, queryPort, ...rest] = await servicePorts(13);
   cluster = await startCluster({
     dataDir: dir.path,
-    lbPort: await freePort(),
-    lbStatsPort: await freePort(),
-    queryPort: await freePort(),
-    aggregatorPorts: await ports(2),
-    collectorPorts: await ports(2),
-    natsPorts: await ports(3),
-    natsRoutePorts: await ports(3),
+    lbPort,
+    lbStatsPort,
+    queryPort,
+    aggregatorPorts: rest.slice(0, 2),
+    collectorPorts: rest.slice(2, 4),
+    natsPorts: rest.slice(4, 7),
+    natsRoutePorts: rest.slice(7, 10),
     replicas: REPLICAS,
     storageFaultFile: faultFile,
     log: () => {},

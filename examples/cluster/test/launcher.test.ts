@@ -1,7 +1,8 @@
+import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, killLeftovers, tempDir, type TempDir } from '@pulse/testkit';
+import { killLeftovers, tempDir, type TempDir, servicePorts } from '@pulse/testkit';
 import { countEvents, createTenant, type Tenant } from './admin.js';
 import { until } from './cluster-checks.js';
 import { alive, launch, recordedPids, serviceErrors, type Launched } from './launcher.js';
@@ -14,7 +15,6 @@ import { alive, launch, recordedPids, serviceErrors, type Launched } from './lau
 const EVENTS = 300;
 const BATCH = 50;
 const BROWSER_UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0 Safari/537.36';
-const ports = (n: number) => Promise.all(Array.from({ length: n }, () => freePort()));
 
 describe('the npm run cluster launcher', () => {
   let dir: TempDir;
@@ -43,16 +43,16 @@ describe('the npm run cluster launcher', () => {
     dir = tempDir('pulse-cluster-launcher-');
     // The user ran npm here; npm runs the script in examples/cluster.
     dataDir = join(dir.path, 'data-cluster');
-    const [lb, stats, query] = await ports(3);
+    const [lb, stats, query] = await servicePorts(3);
     env = {
       INIT_CWD: dir.path,
       LB_PORT: String(lb),
       LB_STATS_PORT: String(stats),
       QUERY_PORT: String(query),
-      COLLECTOR_PORTS: (await ports(2)).join(','),
-      AGGREGATOR_PORTS: (await ports(2)).join(','),
-      NATS_PORTS: (await ports(3)).join(','),
-      NATS_ROUTE_PORTS: (await ports(3)).join(','),
+      COLLECTOR_PORTS: (await servicePorts(2)).join(','),
+      AGGREGATOR_PORTS: (await servicePorts(2)).join(','),
+      NATS_PORTS: (await servicePorts(3)).join(','),
+      NATS_ROUTE_PORTS: (await servicePorts(3)).join(','),
     };
   });
 
@@ -77,6 +77,18 @@ describe('the npm run cluster launcher', () => {
     expect(nats.stderr().trim()).toMatch(/^The cluster cannot start: NATS_PORTS must be a port number 1\.\.65535 \(it is "[\d,]+,x"\)$/);
   });
 
+  it('refuses a HOST that does not resolve, or that is not this machine, before touching the data dir', async () => {
+    const hostData = join(dir.path, 'host-data');
+    const unresolved = start({ HOST: 'no-such-host.invalid', DATA_DIR: hostData });
+    expect((await unresolved.exited).code).toBe(2);
+    expect(unresolved.stderr().trim()).toBe('The cluster cannot start: HOST must be a name or address of this machine; it does not resolve (it is "no-such-host.invalid")');
+    // TEST-NET-1 (RFC 5737): an address no machine of ours has.
+    const foreign = start({ HOST: '192.0.2.7', DATA_DIR: hostData });
+    expect((await foreign.exited).code).toBe(2);
+    expect(foreign.stderr().trim()).toBe('The cluster cannot start: HOST must be a name or address of this machine; it is not one of its addresses (it is "192.0.2.7")');
+    expect(existsSync(hostData)).toBe(false);
+  });
+
   it('names a port another process holds and says what to do, before starting anything', async () => {
     // Accepts and never answers; reads, so a closed connection ends and close() can finish.
     const holder: Server = createServer((socket) => socket.resume());
@@ -91,7 +103,7 @@ describe('the npm run cluster launcher', () => {
     }
   });
 
-  it('drains on a Ctrl-C to its whole process group: collectors, balancer, core, NATS, no error, exit 0', async () => {
+  it('drains on a Ctrl-C to its whole process group: the watch, collectors, balancer, core, NATS, no error, exit 0', async () => {
     const l = await started();
     // DATA_DIR's default ./data-cluster is where the user ran npm, not examples/cluster.
     expect(l.stderr()).toContain(`(generated; kept in ${join(dataDir, 'admin-token')})`);
@@ -114,7 +126,8 @@ describe('the npm run cluster launcher', () => {
     expect(serviceErrors(dataDir)).toEqual([]);
     expect(code).toBe(0);
     const parts = l.logs().filter((e) => e.msg === 'stopped').map((e) => e.part);
-    expect(parts).toEqual(['collectors', 'load balancer', 'core', 'nats']);
+    // The watch over the services stops first, so their exits are not taken for crashes.
+    expect(parts).toEqual(['supervisor', 'collectors', 'load balancer', 'core', 'nats']);
     const codes = l.logs().find((e) => e.part === 'collectors')?.codes;
     expect(codes).toEqual({ 'collector-1': 0, 'collector-2': 0 });
     expect(l.logs().find((e) => e.part === 'core')?.code).toBe(0);

@@ -13,7 +13,8 @@ import { startCollectorProcess, type CollectorProcess } from './collector-proces
 import { assertPortsFree } from './ports-free.js';
 import { claimRunDir } from './run-dir.js';
 import { supervise } from './supervisor.js';
-import { ServiceStartError } from './errors.js';
+import { EmbeddedConfigError, ServiceStartError } from './errors.js';
+import { hostProblem } from './host-check.js';
 
 export interface Embedded {
   collectorUrl: string;
@@ -49,6 +50,9 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
     log: (level, msg, fields) => o.log({ level, service, msg, time: new Date().toISOString(), ...logFields(fields) }),
   });
   const log = logFor('embedded');
+  // Before the data dir is touched: a bad HOST is a setting to fix, not a failed start to clean up.
+  const badHost = await hostProblem(o.host);
+  if (badHost) throw new EmbeddedConfigError('host', badHost.reason, JSON.stringify(o.host), { cause: badHost.cause });
   mkdirSync(o.dataDir, { recursive: true });
   // Fails when a live run owns the dir; stops what a killed run left running.
   const run = await claimRunDir(o.dataDir, { logger: log });
@@ -151,8 +155,8 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
       },
     ]);
     const running = (c: CollectorProcess) => c.child.exitCode === null && c.child.signalCode === null;
-    const supervisor = supervise(
-      [
+    const supervisor = supervise({
+      children: [
         ...(natsServer ? [{ part: 'nats-server', alive: () => natsServer!.running(), start: () => natsServer!.restart() }] : []),
         {
           part: 'collector',
@@ -162,8 +166,8 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
           },
         },
       ],
-      log,
-    );
+      logger: log,
+    });
     // Pushed last, so it stops first: whatever exits after this is being stopped.
     cleanups.push(['supervisor', () => supervisor.stop()]);
 

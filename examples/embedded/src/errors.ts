@@ -6,8 +6,9 @@ export class EmbeddedConfigError extends Error {
     readonly field: string,
     readonly reason: string,
     readonly got?: string,
+    options?: { cause?: unknown },
   ) {
-    super(`${field}: ${reason}${got === undefined ? '' : `, got ${got}`}`);
+    super(`${field}: ${reason}${got === undefined ? '' : `, got ${got}`}`, options);
   }
 }
 

@@ -14,3 +14,5 @@ export { packageDir, collectorEntry, bunBinary } from './packages.js';
 export { claimRunDir, RUN_DIR, type RunDir, type ClaimOptions } from './run-dir.js';
 export { assertPortsFree, type PortUse } from './ports-free.js';
 export { adminTokenText, resolveFromInvocation, startErrorReport, type SettingSource, type SettingSources } from './launch.js';
+export { hostProblem, type HostProblem } from './host-check.js';
+export { supervise, SUPERVISE_INTERVAL_MS, type Supervised, type Supervisor, type SuperviseOptions } from './supervisor.js';

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 
 /**
  * Who a process is, as far as this OS tells: its command line and its start time, which together
@@ -36,7 +36,22 @@ function ps(pid: number, field: string): string | undefined {
   }
 }
 
-/** True while `pid` runs: signal 0 reaches it and it is not a zombie waiting to be reaped. */
+/** Threads of `pid` still listed, its leader included; 0 when /proc does not have it. */
+function threadCount(pid: number): number {
+  try {
+    return readdirSync(`/proc/${pid}/task`).length;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * True while `pid` runs: signal 0 reaches it and it is not a zombie waiting to be reaped. A
+ * zombie leader whose other threads are still exiting counts as running: a multi-threaded process
+ * that dies abruptly (nats-server killed by SIGPIPE once the launcher that read its output is gone)
+ * shows its leader as a zombie while those threads still hold its files, its listening ports among
+ * them, for a few milliseconds.
+ */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -46,7 +61,8 @@ export function isAlive(pid: number): boolean {
   }
   if (!HAS_PROC) return true;
   const fields = statFields(pid);
-  return fields !== undefined && fields[0] !== 'Z' && fields[0] !== 'X';
+  if (fields === undefined) return false;
+  return (fields[0] !== 'Z' && fields[0] !== 'X') || threadCount(pid) > 1;
 }
 
 /** The identity of a running process; undefined when it is not running. */

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, tempDir, type TempDir } from '@pulse/testkit';
+import { tempDir, type TempDir, servicePorts } from '@pulse/testkit';
 import { startEmbedded, type Embedded } from '../src/index.js';
 import { api, createTenant, eventually, query, sendBatch, type Tenant } from './helpers.js';
 
@@ -36,7 +36,9 @@ describe.each(['bun', 'node'] as const)('embedded system with the %s collector',
 
   beforeAll(async () => {
     dir = tempDir('pulse-e2e-');
-    ports = { collectorPort: await freePort(), queryPort: await freePort(), natsPort: 0, aggregatorPort: await freePort() };
+    const [collectorPort, queryPort, aggregatorPort] = await servicePorts(3);
+    // natsPort 0: nats-server picks one (it is never killed here; the others are restarted on theirs).
+    ports = { collectorPort: collectorPort as number, queryPort: queryPort as number, natsPort: 0, aggregatorPort: aggregatorPort as number };
     system = await start();
     a = await createTenant(system.queryUrl, system.adminToken, 'alpha');
     b = await createTenant(system.queryUrl, system.adminToken, 'beta');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { NatsServerNotFoundError } from '@pulse/testkit';
-import { adminTokenText, EmbeddedConfigError, PortInUseError, resolveFromInvocation, resolveOptions, startErrorReport } from '../src/index.js';
+import { adminTokenText, EmbeddedConfigError, hostProblem, PortInUseError, resolveFromInvocation, resolveOptions, startErrorReport } from '../src/index.js';
 
 /** What resolveOptions throws for these options; a test fails if it accepts them. */
 function err(o: object): unknown {
@@ -53,6 +53,15 @@ describe('launcher helpers', () => {
     const sources = { clickhouseUrl: { name: 'CLICKHOUSE_URL', raw: 'garbage' } };
     expect(startErrorReport(err({ clickhouseUrl: 'garbage' }), sources)).toEqual({ line: 'CLICKHOUSE_URL must be an http:// or https:// URL of a ClickHouse server (it is "garbage")', exitCode: 2 });
     expect(() => resolveOptions({ dataDir: '/d', clickhouseUrl: 'http://ch:8123' })).not.toThrow();
+  });
+
+  it('tells a HOST that does not resolve, or is not this machine, from one it can listen on', async () => {
+    expect(await hostProblem('127.0.0.1')).toBeUndefined();
+    expect(await hostProblem('0.0.0.0')).toBeUndefined();
+    const unresolved = await hostProblem('no-such-host.invalid');
+    expect(unresolved?.reason).toBe('must be a name or address of this machine; it does not resolve');
+    expect((unresolved?.cause as NodeJS.ErrnoException | undefined)?.code).toMatch(/^(ENOTFOUND|EAI_AGAIN)$/);
+    expect((await hostProblem('192.0.2.7'))?.reason).toBe('must be a name or address of this machine; it is not one of its addresses');
   });
 
   it('says what to do about a taken port, and gives known errors as their message, others not at all', () => {

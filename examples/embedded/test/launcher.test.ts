@@ -1,8 +1,8 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, killLeftovers, tempDir, type TempDir } from '@pulse/testkit';
+import { killLeftovers, tempDir, type TempDir, servicePorts } from '@pulse/testkit';
 import { createTenant, eventually, query, sendBatch, type Tenant } from './helpers.js';
 import { alive, launch, recordedPids, type Launched } from './launcher.js';
 
@@ -43,13 +43,14 @@ describe('the npm start launcher', () => {
     cwd = join(dir.path, 'elsewhere');
     mkdirSync(cwd);
     dataDir = join(dir.path, 'data');
+    const [collector, query, aggregator, nats] = await servicePorts(4);
     env = {
       INIT_CWD: dir.path,
       HOST: '127.0.0.1',
-      COLLECTOR_PORT: String(await freePort()),
-      QUERY_PORT: String(await freePort()),
-      AGGREGATOR_PORT: String(await freePort()),
-      NATS_PORT: String(await freePort()),
+      COLLECTOR_PORT: String(collector),
+      QUERY_PORT: String(query),
+      AGGREGATOR_PORT: String(aggregator),
+      NATS_PORT: String(nats),
     };
   });
 
@@ -71,6 +72,18 @@ describe('the npm start launcher', () => {
     launched.push(runtime);
     expect((await runtime.exited).code).toBe(2);
     expect(runtime.stderr().trim()).toBe('Pulse cannot start: --collector-runtime must be "bun" or "node" (it is "deno")');
+  });
+
+  it('refuses a HOST that does not resolve, or that is not this machine, before touching the data dir', async () => {
+    const hostData = join(dir.path, 'host-data');
+    const unresolved = start({ HOST: 'no-such-host.invalid', DATA_DIR: hostData });
+    expect((await unresolved.exited).code).toBe(2);
+    expect(unresolved.stderr().trim()).toBe('Pulse cannot start: HOST must be a name or address of this machine; it does not resolve (it is "no-such-host.invalid")');
+    // TEST-NET-1 (RFC 5737): an address no machine of ours has.
+    const foreign = start({ HOST: '192.0.2.7', DATA_DIR: hostData });
+    expect((await foreign.exited).code).toBe(2);
+    expect(foreign.stderr().trim()).toBe('Pulse cannot start: HOST must be a name or address of this machine; it is not one of its addresses (it is "192.0.2.7")');
+    expect(existsSync(hostData)).toBe(false);
   });
 
   it('says how to install nats-server when NATS_SERVER_BIN points at nothing', async () => {
