@@ -110,7 +110,13 @@ export function createQueryApi(options: QueryApiOptions): QueryApi {
   return {
     async start() {
       if (server) throw new Error('already started');
-      const tenancy = await TenancyStore.open(opts.nats, { replicas: opts.kvReplicas, cacheTtlMs: opts.keyCacheTtlMs });
+      const tenancy = await TenancyStore.open(opts.nats, {
+        replicas: opts.kvReplicas,
+        cacheTtlMs: opts.keyCacheTtlMs,
+        staleMaxMs: opts.tenancyStaleMaxMs,
+        lookupTimeoutMs: opts.tenancyLookupTimeoutMs,
+        logger: log,
+      });
       const stateKv = await openKv(opts.nats, KV_STATE, opts.kvReplicas);
       // Write keys stored before the per-site index existed (or by other writers) are indexed in the background.
       void tenancy.catchUpWriteKeys().then(
@@ -175,6 +181,7 @@ export function createQueryApi(options: QueryApiOptions): QueryApi {
       invalidations = undefined;
       unsubscribeSwapped?.();
       unsubscribeSwapped = undefined;
+      deps?.tenancy.close();
       const closed = new Promise<void>((ok) => s.close(() => ok()));
       s.closeIdleConnections();
       const timer = setTimeout(() => s.closeAllConnections(), graceMs);

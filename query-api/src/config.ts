@@ -6,6 +6,9 @@ import type { QueryStorage } from './storage.js';
 import type { RateLimitOptions } from './ratelimit.js';
 import type { CacheOptions } from './cache.js';
 import { DEFAULT_MAX_BODY_BYTES } from './http/respond.js';
+import { DEFAULT_TENANCY_LOOKUP_TIMEOUT_MS, DEFAULT_TENANCY_STALE_MAX_MS } from './tenancy/lookup-cache.js';
+
+export { DEFAULT_TENANCY_LOOKUP_TIMEOUT_MS, DEFAULT_TENANCY_STALE_MAX_MS };
 
 export const DEFAULT_HOST = '0.0.0.0';
 /** How long a key or site lookup is trusted: a revoked key stops working within this. */
@@ -37,6 +40,13 @@ export interface QueryApiOptions {
   logger?: Logger;
   kvReplicas?: number;
   keyCacheTtlMs?: number;
+  /**
+   * While NATS is out of reach, a read key or site confirmed within this long is still accepted from
+   * its last known good record (stale-if-error); unknown ones get 503. 0 turns it off.
+   */
+  tenancyStaleMaxMs?: number;
+  /** How long a lookup that has such a record to fall back on waits for NATS first. */
+  tenancyLookupTimeoutMs?: number;
   rateLimit?: Partial<RateLimitOptions>;
   cache?: Partial<CacheOptions>;
   queryTimeoutMs?: number;
@@ -104,6 +114,8 @@ export function resolveOptions(o: QueryApiOptions): ResolvedOptions {
     replays: o.replays,
     kvReplicas: positive('kvReplicas', o.kvReplicas, DEFAULT_KV_REPLICAS, { integer: true }),
     keyCacheTtlMs: positive('keyCacheTtlMs', o.keyCacheTtlMs, DEFAULT_KEY_CACHE_TTL_MS),
+    tenancyStaleMaxMs: positive('tenancyStaleMaxMs', o.tenancyStaleMaxMs, DEFAULT_TENANCY_STALE_MAX_MS, { min: 0 }),
+    tenancyLookupTimeoutMs: positive('tenancyLookupTimeoutMs', o.tenancyLookupTimeoutMs, DEFAULT_TENANCY_LOOKUP_TIMEOUT_MS),
     rateLimit: {
       perSecond: positive('rateLimit.perSecond', rl.perSecond, DEFAULT_RATE_LIMIT.perSecond),
       burst: positive('rateLimit.burst', rl.burst, DEFAULT_RATE_LIMIT.burst, { integer: true }),

@@ -1,6 +1,6 @@
 import { ErrorCode, NatsError } from 'nats';
 import { describe, expect, it } from 'vitest';
-import { HttpError, NotFoundError, toHttpError } from './errors.js';
+import { HttpError, KeyStoreUnavailableError, NotFoundError, isNatsUnavailable, toHttpError } from './errors.js';
 
 describe('toHttpError', () => {
   it('keeps an HttpError as it is', () => {
@@ -17,6 +17,15 @@ describe('toHttpError', () => {
     }
     const wrapped = new Error('kv get failed', { cause: new NatsError('TIMEOUT', ErrorCode.Timeout) });
     expect(toHttpError(wrapped).status).toBe(503);
+  });
+
+  it('knows NATS out of reach from a request NATS refused, through causes and its own timeout', () => {
+    expect(isNatsUnavailable(new Error('lookup', { cause: new NatsError('TIMEOUT', ErrorCode.Timeout) }))).toBe(true);
+    expect(isNatsUnavailable(new KeyStoreUnavailableError())).toBe(true);
+    expect(isNatsUnavailable(new NatsError('bad subject', ErrorCode.BadSubject))).toBe(false);
+    expect(isNatsUnavailable(new Error('boom'))).toBe(false);
+    const e = toHttpError(new KeyStoreUnavailableError());
+    expect([e.status, e.code, e.headers['retry-after']]).toEqual([503, 'unavailable', '1']);
   });
 
   it('answers 500 for anything else, NATS errors about the request included', () => {

@@ -86,6 +86,18 @@ export class UnavailableError extends HttpError {
   }
 }
 
+const KEY_STORE_UNAVAILABLE_MESSAGE = 'the key store (NATS) is unavailable, retry shortly';
+
+/**
+ * NATS (the tenancy store) did not answer a lookup in time, and there was no record confirmed
+ * recently enough to answer from instead.
+ */
+export class KeyStoreUnavailableError extends UnavailableError {
+  constructor(options?: { cause?: unknown }) {
+    super(KEY_STORE_UNAVAILABLE_MESSAGE, options);
+  }
+}
+
 /** A query ran longer than the configured limit. */
 export class QueryTimeoutError extends HttpError {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -103,14 +115,18 @@ export function causeChain(err: unknown): unknown[] {
   return out;
 }
 
+/** Whether `err` (or one of its causes) says NATS is out of reach, as opposed to a request NATS refused. */
+export function isNatsUnavailable(err: unknown): boolean {
+  return causeChain(err).some((e) => {
+    if (e instanceof KeyStoreUnavailableError) return true;
+    const { name, code } = e as { name?: unknown; code?: unknown };
+    return name === 'NatsError' && NATS_UNAVAILABLE_CODES.has(String(code));
+  });
+}
+
 /** The HTTP answer for any failure: its own when it has one, 503 when NATS is out of reach, else 500. */
 export function toHttpError(err: unknown): HttpError {
   if (err instanceof HttpError) return err;
-  for (const e of causeChain(err)) {
-    const { name, code } = e as { name?: unknown; code?: unknown };
-    if (name === 'NatsError' && NATS_UNAVAILABLE_CODES.has(String(code))) {
-      return new UnavailableError('the key store (NATS) is unavailable, retry shortly', { cause: err });
-    }
-  }
+  if (isNatsUnavailable(err)) return new KeyStoreUnavailableError({ cause: err });
   return new HttpError(500, 'internal', 'internal error', { cause: err });
 }

@@ -3,6 +3,7 @@ import { WATERMARK_KEY } from '@pulse/protocol';
 import type { QueryStorage } from './storage.js';
 import { EVENTS_TABLE } from './query/sql.js';
 import { Refreshing } from './refreshing.js';
+import { within } from './within.js';
 
 /** The watermark's JSON; only `complete_through` (ms epoch) is read here. */
 interface Watermark {
@@ -79,16 +80,24 @@ export class WatermarkFreshness implements Freshness {
 /**
  * The first request waits for a load; later ones get the last value and refresh it in the
  * background, unless nobody asked for a while: a value minutes old would go out with the answer
- * (and stay in the answer cache), so that request waits for a fresh one (a KV or storage read).
+ * (and stay in the answer cache), so that request waits for a fresh one (a KV or storage read),
+ * for at most MAX_FRESHNESS_WAIT_MS. An older value is still true (everything before it is
+ * stored), so while NATS is out of reach answers carry it rather than wait for the KV's timeout.
  */
 async function answer(latest: Refreshing<string | null>, refreshMs: number): Promise<string | null> {
   if (!latest.loaded) return latest.refresh();
-  if (latest.olderThan(STALE_AFTER_REFRESHES * refreshMs)) return latest.refresh().catch(() => latest.current ?? null);
+  if (latest.olderThan(STALE_AFTER_REFRESHES * refreshMs)) {
+    const refreshing = latest.refresh();
+    refreshing.catch(() => undefined);
+    return within(refreshing, MAX_FRESHNESS_WAIT_MS, () => new Error('freshness read too slow')).catch(() => latest.current ?? null);
+  }
   latest.refreshIfStale();
   return latest.current ?? null;
 }
 
 /** Beyond this many refresh periods the last value is too old to answer with. */
 const STALE_AFTER_REFRESHES = 2;
+/** How long an answer waits for a fresh watermark before it goes out with the last one. */
+export const MAX_FRESHNESS_WAIT_MS = 500;
 
 export { WATERMARK_KEY };

@@ -8,6 +8,7 @@ export class ApiMetrics {
   readonly cacheHits: Counter;
   readonly cacheMisses: Counter;
   readonly rateLimited: Counter;
+  readonly staleTenancyAnswers: Counter;
   readonly storageQueries: Histogram<'kind'>;
   readonly cacheEntries: Gauge;
 
@@ -24,6 +25,11 @@ export class ApiMetrics {
     this.cacheHits = new Counter({ name: 'pulse_query_cache_hits_total', help: 'Answers served from the cache', registers });
     this.cacheMisses = new Counter({ name: 'pulse_query_cache_misses_total', help: 'Answers computed', registers });
     this.rateLimited = new Counter({ name: 'pulse_query_rate_limited_total', help: 'Requests answered 429', registers });
+    this.staleTenancyAnswers = new Counter({
+      name: 'pulse_query_stale_tenancy_answers_total',
+      help: 'Answers given on a read key or site record NATS could not confirm (its last known good record)',
+      registers,
+    });
     this.storageQueries = new Histogram({
       name: 'pulse_query_storage_seconds',
       help: 'ClickHouse time per report',

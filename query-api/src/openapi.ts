@@ -11,8 +11,11 @@ import {
   WRITE_KEY_ID_SCHEMA,
   WRITE_KEY_LIST_SCHEMA,
 } from './admin/schemas.js';
+import { DEFAULT_MAX_BODY_BYTES } from './http/respond.js';
 import { DIMENSIONS, METRICS } from './query/catalog.js';
+import { CHANGE_RULE } from './query/change.js';
 import { QUERY_REQUEST_SCHEMA, SITE_ID_SCHEMA } from './query/schema.js';
+import { DEFAULT_TENANCY_STALE_MAX_MS } from './tenancy/lookup-cache.js';
 import type { JsonSchema } from './schema/json-schema.js';
 
 const ERROR_SCHEMA: JsonSchema = {
@@ -39,7 +42,7 @@ const ROW: JsonSchema = {
     comparison: {
       type: 'object',
       description:
-        'With `compare`: the matching group of the other range (time buckets matched by position: the first day with the first day). `change` is the percent change, or for bounce_rate and conversion_rate the difference in percentage points; null when the previous value is 0.',
+        `With \`compare\`: the matching group of the other range (time buckets matched by position: the first day with the first day). ${CHANGE_RULE}`,
       properties: {
         dimensions: { type: 'array', items: { type: 'string' } },
         metrics: { type: 'array', items: { type: 'number' } },
@@ -100,15 +103,37 @@ const rateHeaders = {
   'X-RateLimit-Remaining': { schema: { type: 'integer' } },
   'X-RateLimit-Reset': { schema: { type: 'integer' }, description: 'Seconds until the bucket is full again.' },
 };
-const readErrors = {
+const retryAfter = { 'Retry-After': { schema: { type: 'integer' } } };
+const minutes = (ms: number) => `${ms / 60_000} minute${ms === 60_000 ? '' : 's'}`;
+const unavailable = (staleMaxMs: number) => ({
+  description: `ClickHouse or NATS (the key store) is unreachable (\`unavailable\`); retry after Retry-After. While NATS is unreachable, a read key and site this instance confirmed within the last ${minutes(staleMaxMs)} are still accepted from their last known good records (revocations seen before the outage hold); a key it cannot check gets this 503 rather than 200 or 401.`,
+  headers: retryAfter,
+  ...json(ref('Error')),
+});
+const readErrors = (staleMaxMs: number) => ({
   '400': err('Invalid request; the message names the field.'),
   '401': err('Missing, unknown or revoked read key.'),
   '404': err("Unknown site, or a site of another merchant (the same answer: existence is not revealed)."),
-  '429': { description: 'Rate limited; see Retry-After.', headers: { 'Retry-After': { schema: { type: 'integer' } }, ...rateHeaders }, ...json(ref('Error')) },
-  '503': err('Storage unavailable; retry.'),
+  '429': { description: 'Rate limited; see Retry-After.', headers: { ...retryAfter, ...rateHeaders }, ...json(ref('Error')) },
+  '503': unavailable(staleMaxMs),
   '504': err('The query ran past the time limit.'),
+});
+const adminErrors = {
+  '400': err('Invalid request; the message names the field.'),
+  '401': err('Admin token required.'),
+  '404': err('Not found.'),
+  '503': {
+    description: 'NATS (the key store) is unreachable (`unavailable`): admin calls read and write it directly, never from cached records. A write answered 503 may or may not have been applied; retry after Retry-After.',
+    headers: retryAfter,
+    ...json(ref('Error')),
+  },
 };
-const adminErrors = { '400': err('Invalid request; the message names the field.'), '401': err('Admin token required.'), '404': err('Not found.') };
+/** Every operation that reads a body answers this before looking at it. */
+const tooLarge = (maxBodyBytes: number) => ({
+  '413': err(
+    `The body is larger than ${maxBodyBytes} bytes${maxBodyBytes === DEFAULT_MAX_BODY_BYTES ? ` (${maxBodyBytes / 1024} KiB, the default \`maxBodyBytes\`)` : ''}: \`payload_too_large\`, whatever the body holds.`,
+  ),
+});
 const replayErrors = {
   '401': adminErrors['401'],
   '500': err('The replay manager failed (`internal`).'),
@@ -132,8 +157,18 @@ function metricsText(): string {
   ].join('\n');
 }
 
+export interface OpenApiOptions {
+  /** The server's body limit (`maxBodyBytes`), quoted in every 413. */
+  maxBodyBytes?: number;
+  /** How long a confirmed read key or site is accepted while NATS is unreachable (`tenancyStaleMaxMs`). */
+  tenancyStaleMaxMs?: number;
+}
+
 /** OpenAPI 3.1: the request schemas here are the very objects the validator enforces. */
-export function openApiDocument(): Record<string, unknown> {
+export function openApiDocument(o: OpenApiOptions = {}): Record<string, unknown> {
+  const maxBodyBytes = o.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const readErrs = readErrors(o.tenancyStaleMaxMs ?? DEFAULT_TENANCY_STALE_MAX_MS);
+  const bodyErrs = tooLarge(maxBodyBytes);
   return {
     openapi: '3.1.0',
     info: {
@@ -174,7 +209,8 @@ export function openApiDocument(): Record<string, unknown> {
           responses: {
             '200': { description: 'The report', headers: { ETag: { schema: { type: 'string' } }, ...rateHeaders }, ...json(ref('QueryResponse')) },
             '304': { description: 'Unchanged since the given ETag.' },
-            ...readErrors,
+            ...readErrs,
+            ...bodyErrs,
           },
         },
       },
@@ -183,7 +219,7 @@ export function openApiDocument(): Record<string, unknown> {
           summary: 'Visitors in the last 5 minutes and pageviews a minute for the last 30',
           security: [{ readKey: [] }],
           parameters: [{ name: 'site_id', in: 'query', required: true, schema: SITE_ID_SCHEMA }],
-          responses: { '200': { description: 'Realtime figures', ...json(ref('Realtime')) }, ...readErrors },
+          responses: { '200': { description: 'Realtime figures', ...json(ref('Realtime')) }, ...readErrs },
         },
       },
       '/v1/sites': {
@@ -195,8 +231,9 @@ export function openApiDocument(): Record<string, unknown> {
               description: 'Sites, oldest first',
               ...json({ type: 'object', properties: { sites: { type: 'array', items: { type: 'object', properties: { site_id: SITE_ID_SCHEMA, domain: { type: 'string' }, timezone: { type: 'string' }, created_at: { type: 'integer' } } } } } }),
             },
-            '401': readErrors['401'],
-            '429': readErrors['429'],
+            '401': readErrs['401'],
+            '429': readErrs['429'],
+            '503': readErrs['503'],
           },
         },
       },
@@ -208,6 +245,7 @@ export function openApiDocument(): Record<string, unknown> {
           responses: {
             '201': { description: 'Created', ...json({ type: 'object', properties: { merchant_id: MERCHANT_ID_SCHEMA, name: { type: 'string' }, created_at: { type: 'integer' } } }) },
             ...adminErrors,
+            ...bodyErrs,
           },
         },
       },
@@ -238,6 +276,7 @@ export function openApiDocument(): Record<string, unknown> {
               ...json({ type: 'object', properties: { site_id: SITE_ID_SCHEMA, write_key: { type: 'string' }, site: ref('Site') } }),
             },
             ...adminErrors,
+            ...bodyErrs,
           },
         },
       },
@@ -253,7 +292,7 @@ export function openApiDocument(): Record<string, unknown> {
           security: [{ adminToken: [] }],
           parameters: [{ name: 'site_id', in: 'path', required: true, schema: SITE_ID_SCHEMA }],
           requestBody: { required: true, ...json(ref('PatchSite')) },
-          responses: { '200': { description: 'The updated site', ...json(ref('Site')) }, ...adminErrors },
+          responses: { '200': { description: 'The updated site', ...json(ref('Site')) }, ...adminErrors, ...bodyErrs },
         },
       },
       '/v1/admin/sites/{site_id}/keys': {
@@ -278,6 +317,7 @@ export function openApiDocument(): Record<string, unknown> {
             '400': err('`site_id` is not a site id (`invalid_request`).'),
             '401': adminErrors['401'],
             '404': err('No such site (`not_found`).'),
+            '503': adminErrors['503'],
           },
         },
       },
@@ -295,6 +335,7 @@ export function openApiDocument(): Record<string, unknown> {
             '400': err('`site_id` or `key_id` is malformed (`invalid_request`).'),
             '401': adminErrors['401'],
             '404': err('No such site, or the site has no live key with that id (`not_found`; a revoked key included).'),
+            '503': adminErrors['503'],
           },
         },
       },
@@ -303,7 +344,11 @@ export function openApiDocument(): Record<string, unknown> {
           summary: "Create a read key for a merchant's sites",
           security: [{ adminToken: [] }],
           requestBody: { required: true, ...json(ref('CreateReadKey')) },
-          responses: { '201': { description: 'Created', ...json({ type: 'object', properties: { read_key: { type: 'string' }, merchant_id: MERCHANT_ID_SCHEMA } }) }, ...adminErrors },
+          responses: {
+            '201': { description: 'Created', ...json({ type: 'object', properties: { read_key: { type: 'string' }, merchant_id: MERCHANT_ID_SCHEMA } }) },
+            ...adminErrors,
+            ...bodyErrs,
+          },
         },
       },
       '/v1/admin/keys/{key}': {
@@ -333,6 +378,7 @@ export function openApiDocument(): Record<string, unknown> {
             '409': err('A running replay overlaps this range and site (`replay_conflict`; the message names it), or no aggregator has processed events through this NATS (`no_pipeline_state`: without its daily salts a replay would count other visitors than live did).'),
             '501': err('The ClickHouse schema is sharded (Distributed tables), where replays are not supported yet (`unsupported_layout`); nothing was written.'),
             ...replayErrors,
+            ...bodyErrs,
           },
         },
       },

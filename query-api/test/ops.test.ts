@@ -4,11 +4,12 @@ import { join } from 'node:path';
 import { tempDir, type TempDir } from '@pulse/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QUERY_REQUEST_SCHEMA } from '../src/query/schema.js';
-import { CACHE_INVALIDATE_SUBJECT } from '../src/index.js';
+import { CACHE_INVALIDATE_SUBJECT, createQueryApi, silentLogger, type ReplayAdmin } from '../src/index.js';
+import { DEFAULT_MAX_BODY_BYTES } from '../src/http/respond.js';
 import { KV_STATE } from '@pulse/protocol';
 import { WATERMARK_KEY as AGGREGATOR_WATERMARK_KEY } from '@pulse/aggregator';
 import { WATERMARK_KEY } from '../src/freshness.js';
-import { call, createTenant, eventRow, insertEvents, startHarness, type Harness, type Reply, type Tenant } from './harness.js';
+import { ADMIN_TOKEN, call, createTenant, eventRow, insertEvents, startHarness, type Harness, type Reply, type Tenant } from './harness.js';
 
 /** A GET with the path sent exactly as given (fetch would normalise the dot segments away). */
 function rawGet(path: string): Promise<{ status: number; body: string }> {
@@ -75,6 +76,49 @@ describe('operations', () => {
     for (const p of ['/v1/realtime', '/v1/sites', '/v1/admin/merchants', '/v1/admin/sites', '/v1/admin/keys', '/v1/admin/keys/{key}', '/v1/admin/sites/{site_id}']) {
       expect(r.body.paths[p]).toBeDefined();
     }
+  });
+
+  it('lists 413 on exactly the operations that read a body, and the server answers 413 there', async () => {
+    // A second instance with replays, so POST /v1/admin/replays gets as far as reading its body.
+    const replays = { start: async () => ({}), get: async () => ({}), cancel: async () => ({}), onSwapped: () => () => undefined } as unknown as ReplayAdmin;
+    const api = createQueryApi({ nats: h.nc, storage: h.storage, adminToken: ADMIN_TOKEN, port: 0, host: '127.0.0.1', logger: silentLogger, replays });
+    const url = `http://127.0.0.1:${(await api.start()).port}`;
+    try {
+      const u = await createTenant(url);
+      const doc = (await call(url, 'GET', '/openapi.json')).body;
+      const oversized = JSON.stringify({ pad: 'x'.repeat(DEFAULT_MAX_BODY_BYTES) });
+      const withBody: string[] = [];
+      for (const [path, ops] of Object.entries(doc.paths as Record<string, Record<string, any>>)) {
+        for (const [method, op] of Object.entries(ops)) {
+          if (!op.requestBody) {
+            expect(op.responses['413'], `${method} ${path}`).toBeUndefined();
+            continue;
+          }
+          withBody.push(`${method.toUpperCase()} ${path}`);
+          expect(op.responses['413']?.description, `${method} ${path}`).toMatch(new RegExp(`larger than ${DEFAULT_MAX_BODY_BYTES} bytes`));
+          const token = op.security?.[0]?.readKey ? u.readKey : ADMIN_TOKEN;
+          const r = await call(url, method.toUpperCase(), path.replace('{site_id}', u.siteId), { token, raw: oversized, headers: { 'content-type': 'application/json' } });
+          expect([`${method} ${path}`, r.status, r.body?.error?.code]).toEqual([`${method} ${path}`, 413, 'payload_too_large']);
+        }
+      }
+      expect(withBody.sort()).toEqual(['PATCH /v1/admin/sites/{site_id}', 'POST /v1/admin/keys', 'POST /v1/admin/merchants', 'POST /v1/admin/replays', 'POST /v1/admin/sites', 'POST /v1/query']);
+    } finally {
+      await api.stop(100);
+    }
+  });
+
+  it('documents comparison changes, visits and ranges as the server computes them', async () => {
+    const doc = (await call(h.url, 'GET', '/openapi.json')).body;
+    const row = doc.components.schemas.QueryResponse.properties.results.items;
+    expect(row.properties.comparison.description).toContain('When the previous value is 0 (percent change only): 0 if the current value is 0 too, null otherwise.');
+    const text = doc.paths['/v1/query'].post.description as string;
+    expect(text).toContain('A visit ends at midnight UTC for every site, whatever its time zone');
+    expect(text).not.toMatch(/as in Universal Analytics/);
+    const range = doc.components.schemas.QueryRequest.properties.date_range;
+    expect(range.description).toContain('at most 1098 days');
+    expect(range.anyOf[1].description).toContain('`month`: this month to date');
+    expect(range.anyOf[1].description).toContain('n <= 36');
+    expect(doc.paths['/v1/query'].post.responses['503'].description).toContain('confirmed within the last 10 minutes');
   });
 
   it('serves the dashboard from staticDir with an index.html fallback, and nothing outside it', async () => {

@@ -273,6 +273,12 @@ describe('compare', () => {
       ['2026-01-05T00:00:00+00:00', 3, '2026-01-03T00:00:00+00:00', 0, null],
       ['2026-01-06T00:00:00+00:00', 3, '2026-01-04T00:00:00+00:00', 2, 50],
     ]);
+    // No data on either side: a change of 0 (from 0 to 0), not null (from 0 to something).
+    const quiet = await q({ metrics: ['pageviews'], dimensions: ['time:day'], date_range: { from: '2026-01-03T00:00:00Z', to: '2026-01-05T00:00:00Z' }, compare: 'previous_period' });
+    expect(quiet.results.map((x) => [x.dimensions[0], x.metrics[0], x.comparison?.metrics[0], x.comparison?.change[0]])).toEqual([
+      ['2026-01-03T00:00:00+00:00', 0, 0, 0],
+      ['2026-01-04T00:00:00+00:00', 2, 0, null],
+    ]);
     const pages = await q({ metrics: ['pageviews'], dimensions: ['page'], compare: { from: '2026-01-04T00:00:00Z', to: '2026-01-05T00:00:00Z' } });
     expect(pages.results.map((x) => [x.dimensions[0], x.comparison?.metrics[0], x.comparison?.change[0]])).toEqual([
       ['/', 1, 100],
@@ -330,6 +336,22 @@ describe('relative ranges', () => {
     expect(rows(week)).toEqual([[8]]);
     expect((await q({ metrics: ['pageviews'], date_range: '24h' })).meta.date_range).toEqual({ from: '2026-01-05T13:00:00.000Z', to: '2026-01-06T13:00:00.000Z' });
     expect((await q({ metrics: ['pageviews'], date_range: 'today' }, berlin)).meta.date_range).toEqual({ from: '2026-01-05T23:00:00.000Z', to: '2026-01-06T23:00:00.000Z' });
+  });
+
+  it('month and year to date, and <n>mo whole months, in the query zone', async () => {
+    const month = await q({ metrics: ['pageviews'], date_range: 'month' });
+    expect(month.meta.date_range).toEqual({ from: '2026-01-01T00:00:00.000Z', to: '2026-01-07T00:00:00.000Z' });
+    expect(rows(month)).toEqual([[8]]);
+    expect((await q({ metrics: ['pageviews'], date_range: 'year' })).meta.date_range).toEqual({ from: '2026-01-01T00:00:00.000Z', to: '2026-01-07T00:00:00.000Z' });
+    // The whole of January: the event at 01-07 00:00 counts too.
+    const months = await q({ metrics: ['pageviews'], dimensions: ['time:month'], date_range: '12mo' });
+    expect(months.meta.date_range).toEqual({ from: '2025-02-01T00:00:00.000Z', to: '2026-02-01T00:00:00.000Z' });
+    expect(months.results).toHaveLength(12);
+    expect(rows(months).at(-1)).toEqual(['2026-01-01T00:00:00+00:00', 9]);
+    expect((await q({ metrics: ['pageviews'], date_range: 'month' }, berlin)).meta.date_range).toEqual({ from: '2025-12-31T23:00:00.000Z', to: '2026-01-06T23:00:00.000Z' });
+    const tooLong = await call(h.url, 'POST', '/v1/query', { token: t.readKey, body: { site_id: t.siteId, metrics: ['pageviews'], date_range: '37mo' } });
+    expect(tooLong.status).toBe(400);
+    expect(tooLong.body.error.message).toBe('date_range: may span at most 36 months (1098 days)');
   });
 });
 

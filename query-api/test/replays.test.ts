@@ -189,7 +189,7 @@ describe('replay admin API: access and input', () => {
     expect(Object.keys(doc.paths['/v1/admin/replays'])).toEqual(['post']);
     expect(Object.keys(doc.paths['/v1/admin/replays/{replay_id}']).sort()).toEqual(['delete', 'get']);
     expect(doc.components.schemas.StartReplay.required).toEqual(['from', 'to']);
-    expect(Object.keys(doc.paths['/v1/admin/replays'].post.responses).sort()).toEqual(['202', '400', '401', '404', '409', '500', '501', '503']);
+    expect(Object.keys(doc.paths['/v1/admin/replays'].post.responses).sort()).toEqual(['202', '400', '401', '404', '409', '413', '500', '501', '503']);
     expect(Object.keys(doc.paths['/v1/admin/replays/{replay_id}'].delete.responses).sort()).toEqual(['200', '401', '404', '409', '500', '503']);
   });
 });

@@ -232,6 +232,6 @@ describe('DELETE /v1/admin/sites/{site_id}/keys/{key_id}', () => {
     expect(Object.keys(doc.paths['/v1/admin/sites/{site_id}/keys']).sort()).toEqual(['get', 'post']);
     expect(Object.keys(doc.paths['/v1/admin/sites/{site_id}/keys/{key_id}'])).toEqual(['delete']);
     expect(doc.components.schemas.WriteKeyList).toEqual(JSON.parse(JSON.stringify(WRITE_KEY_LIST_SCHEMA)));
-    expect(Object.keys(doc.paths['/v1/admin/sites/{site_id}/keys'].get.responses).sort()).toEqual(['200', '400', '401', '404']);
+    expect(Object.keys(doc.paths['/v1/admin/sites/{site_id}/keys'].get.responses).sort()).toEqual(['200', '400', '401', '404', '503']);
   });
 });

@@ -8,7 +8,7 @@ export const METRICS = {
   visits: {
     exact: true,
     description:
-      'Visits: a session\'s events on one UTC day (a visit ends at midnight UTC, as in Universal Analytics), counted when at least one event matches. Exact on raw events and on `rollup_visits_day`; when another rollup table answers, a `uniqCombined(12)` sketch of session ids (standard error ~1.6% for large counts; merged over several days it counts a session that crosses midnight once; then listed in `meta.sketches`).',
+      'Visits: a session\'s events on one UTC day, counted when at least one event matches. A visit ends at midnight UTC for every site, whatever its time zone or the query\'s `timezone` (Universal Analytics, by contrast, ended sessions at midnight in the view\'s time zone), so a session going on past 00:00 UTC is two visits. Exact on raw events and on `rollup_visits_day`; when another rollup table answers, a `uniqCombined(12)` sketch of session ids (standard error ~1.6% for large counts; merged over several days it counts a session that crosses midnight once; then listed in `meta.sketches`).',
   },
   pageviews: { exact: true, description: 'Number of `pageview` events.' },
   events: { exact: true, description: 'Number of events of any name (pageviews included).' },
@@ -80,5 +80,9 @@ export const SESSION_DIMENSIONS: ReadonlySet<string> = new Set([
 export const FILTER_OPS = ['is', 'is_not', 'contains', 'matches'] as const;
 export type FilterOp = (typeof FILTER_OPS)[number];
 
-/** Relative ranges: calendar days ending today (`7d` = today and the 6 days before), or whole hours ending with this one. */
-export const DATE_RANGE_PATTERN = '^(today|yesterday|[1-9][0-9]{0,2}d|[1-9][0-9]{0,3}h)$';
+/**
+ * Relative ranges (resolved in date-range.ts): calendar days ending today (`7d` = today and the 6
+ * days before), whole hours ending with this one, this month or year to date, or whole calendar
+ * months ending with this one (`12mo`).
+ */
+export const DATE_RANGE_PATTERN = '^(today|yesterday|month|year|[1-9][0-9]{0,2}d|[1-9][0-9]{0,3}h|[1-9][0-9]?mo)$';

@@ -1,10 +1,11 @@
 import { BadRequestError } from '../errors.js';
 import { validate } from '../schema/json-schema.js';
-import { bucketsBetween, isValidTimeZone, localTime, zonedToInstant, type TimeUnit } from '../time/zone.js';
+import { bucketsBetween, isValidTimeZone, type TimeUnit } from '../time/zone.js';
 import { isTimeDimension, type Dimension, type FilterOp, type MetricName, type TimeDimension } from './catalog.js';
+import { resolveRange, type DateRangeInput, type Range } from './date-range.js';
 import { DEFAULT_LIMIT, MAX_LIMIT, QUERY_REQUEST_SCHEMA } from './schema.js';
 
-export type DateRangeInput = { from: string; to: string } | string;
+export { MAX_RANGE_DAYS, MAX_RANGE_MONTHS, resolveRange, type DateRangeInput, type Range } from './date-range.js';
 
 /** A request body that passed the schema. */
 export interface QueryRequest {
@@ -27,11 +28,6 @@ export interface Filter {
   values: string[];
 }
 
-export interface Range {
-  fromMs: number;
-  toMs: number;
-}
-
 /** Everything needed to run a query, resolved and normalised (also the cache key). */
 export interface QueryPlan {
   siteId: string;
@@ -51,8 +47,6 @@ export interface QueryPlan {
 
 /** Bound on buckets of a time dimension, so a minute series over a year is refused, not computed. */
 export const MAX_TIME_BUCKETS = 10_000;
-/** Longest range a query may span. */
-export const MAX_RANGE_DAYS = 3 * 366;
 
 export function validateQueryRequest(body: unknown): QueryRequest {
   validate(QUERY_REQUEST_SCHEMA, body);
@@ -65,28 +59,6 @@ function noDuplicates(list: readonly string[], field: string): void {
     if (seen.has(v)) throw new BadRequestError(`${field}[${i}]`, `${JSON.stringify(v)} is listed twice`);
     seen.add(v);
   });
-}
-
-export function resolveRange(input: DateRangeInput, tz: string, nowMs: number, field: string): Range {
-  if (typeof input === 'object') {
-    const fromMs = Date.parse(input.from);
-    const toMs = Date.parse(input.to);
-    if (!(fromMs < toMs)) throw new BadRequestError(`${field}.to`, 'must be later than from');
-    if (toMs - fromMs > MAX_RANGE_DAYS * 86_400_000) throw new BadRequestError(field, `may span at most ${MAX_RANGE_DAYS} days`);
-    return { fromMs, toMs };
-  }
-  const now = localTime(nowMs, tz);
-  const midnight = (deltaDays: number) => zonedToInstant(tz, now.year, now.month, now.day + deltaDays);
-  if (input === 'today') return { fromMs: midnight(0), toMs: midnight(1) };
-  if (input === 'yesterday') return { fromMs: midnight(-1), toMs: midnight(0) };
-  const n = Number(input.slice(0, -1));
-  if (input.endsWith('d')) {
-    if (n > MAX_RANGE_DAYS) throw new BadRequestError(field, `may span at most ${MAX_RANGE_DAYS} days`);
-    return { fromMs: midnight(1 - n), toMs: midnight(1) };
-  }
-  if (n > MAX_RANGE_DAYS * 24) throw new BadRequestError(field, `may span at most ${MAX_RANGE_DAYS} days`);
-  const hourEnd = Math.floor(nowMs / 3_600_000) * 3_600_000 + 3_600_000;
-  return { fromMs: hourEnd - n * 3_600_000, toMs: hourEnd };
 }
 
 export function planQuery(req: QueryRequest, siteTimezone: string, nowMs: number): QueryPlan {

@@ -1,6 +1,7 @@
 import { mapStorageError, type QueryStorage } from '../storage.js';
 import { bucketsBetween, formatZoned, type TimeUnit } from '../time/zone.js';
 import { isTimeDimension, type MetricName } from './catalog.js';
+import { change } from './change.js';
 import type { QueryPlan, Range } from './plan.js';
 import { MAX_TIME_BUCKETS } from './plan.js';
 import { EVENTS_TABLE, buildQuery, needsSessions, type BuildOptions, type BuiltQuery } from './sql.js';
@@ -13,7 +14,7 @@ import type { SchemaInfo } from '../schema-probe.js';
 export interface Comparison {
   dimensions: string[];
   metrics: number[];
-  /** Per metric: percent change, or for percentages (bounce_rate, conversion_rate) the difference in points; null when the previous value is 0. */
+  /** Per metric, as `CHANGE_RULE` (change.ts) says. */
   change: (number | null)[];
 }
 
@@ -46,8 +47,6 @@ interface RawRow {
   metrics: number[];
 }
 
-const POINT_METRICS: ReadonlySet<MetricName> = new Set(['bounce_rate', 'conversion_rate']);
-
 async function fetchRows(storage: QueryStorage, q: BuiltQuery, opts: RunOptions): Promise<RawRow[]> {
   let rows: Record<string, unknown>[];
   try {
@@ -78,12 +77,6 @@ function buckets(plan: QueryPlan, range: Range): readonly number[] {
   const unit = unitOf(plan);
   if (!unit) return [];
   return bucketsBetween(unit, range.fromMs, range.toMs, plan.timezone, MAX_TIME_BUCKETS) ?? [];
-}
-
-function change(metric: MetricName, cur: number, prev: number): number | null {
-  if (POINT_METRICS.has(metric)) return Math.round((cur - prev) * 100) / 100;
-  if (prev === 0) return cur === 0 ? 0 : null;
-  return Math.round(((cur - prev) / prev) * 1000) / 10;
 }
 
 /** Key of a row for matching: time buckets by their position in the range, other values as they are. */

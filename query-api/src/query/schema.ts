@@ -7,6 +7,7 @@ import {
   PROP_DIMENSION_PATTERN,
   TIME_DIMENSIONS,
 } from './catalog.js';
+import { MAX_RANGE_DAYS, MAX_RANGE_MONTHS } from './date-range.js';
 
 export const DEFAULT_LIMIT = 1000;
 export const MAX_LIMIT = 10_000;
@@ -19,7 +20,7 @@ export const SITE_ID_SCHEMA: JsonSchema = { type: 'string', pattern: '^s_[0-9A-Z
 
 const instantRange: JsonSchema = {
   type: 'object',
-  description: 'Explicit range: `from` inclusive, `to` exclusive, ISO-8601 instants with a zone.',
+  description: `Explicit range: \`from\` inclusive, \`to\` exclusive, ISO-8601 instants with a zone, at most ${MAX_RANGE_DAYS} days apart.`,
   properties: {
     from: { type: 'string', format: 'date-time' },
     to: { type: 'string', format: 'date-time' },
@@ -31,8 +32,14 @@ const instantRange: JsonSchema = {
 const relativeRange: JsonSchema = {
   type: 'string',
   pattern: DATE_RANGE_PATTERN,
-  description:
-    '`today`, `yesterday`, `<n>d` (n calendar days ending with today, in the query timezone; n <= 999) or `<n>h` (n whole hours ending with the current one; n <= 9999).',
+  description: [
+    'Calendar periods in the query timezone (local midnights, so a day across a DST change is 23 or 25 hours):',
+    '`today`; `yesterday`; `<n>d`: n calendar days ending with today (n <= 999);',
+    '`<n>h`: n whole hours ending with the current one (n <= 9999);',
+    '`month`: this month to date (from the 1st through the end of today); `year`: this year to date (from 1 January through the end of today);',
+    `\`<n>mo\`: n whole calendar months ending with this one, which is included to its end (\`6mo\`, \`12mo\`; n <= ${MAX_RANGE_MONTHS}).`,
+    `A range spans at most ${MAX_RANGE_DAYS} days.`,
+  ].join(' '),
 };
 
 const dimension: JsonSchema = {
@@ -78,7 +85,10 @@ export const QUERY_REQUEST_SCHEMA: JsonSchema = {
       maxItems: METRIC_NAMES.length,
       items: { type: 'string', enum: METRIC_NAMES },
     },
-    date_range: { anyOf: [instantRange, relativeRange], description: 'an object {from, to} or a relative range like "7d"' },
+    date_range: {
+      anyOf: [instantRange, relativeRange],
+      description: `an object {from, to} or a relative range like "7d", "month" or "12mo"; at most ${MAX_RANGE_DAYS} days long`,
+    },
     dimensions: { type: 'array', maxItems: MAX_DIMENSIONS, items: dimension },
     filters: { type: 'array', maxItems: MAX_FILTERS, items: FILTER_SCHEMA },
     order_by: {

@@ -37,9 +37,10 @@ const EVENT_COLUMNS: Record<string, string> = {
 const DIRECT_SOURCE = 'Direct / None';
 
 /**
- * A visit is a session's events on one UTC day: it ends at midnight UTC, as Universal Analytics'
- * sessions ended at midnight, so that a table with one row per visit and day (the aggregator's
- * `rollup_visits_day`, see visits.ts) holds whole visits and gives the same numbers as raw events.
+ * A visit is a session's events on one UTC day: it ends at midnight UTC for every site, whatever
+ * its time zone (Universal Analytics ended sessions at the view's local midnight; one fixed day
+ * boundary is what lets the aggregator's `rollup_visits_day` hold one row per visit and day, see
+ * visits.ts, and give the same numbers as raw events).
  */
 const visitDay = (e = '') => `toDate(${e}ts)`;
 

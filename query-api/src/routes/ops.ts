@@ -3,19 +3,12 @@ import { sendJson } from '../http/respond.js';
 import type { Router } from '../http/router.js';
 import { openApiDocument } from '../openapi.js';
 import { schemaReady } from '../storage.js';
+import { within } from '../within.js';
 
 export const READY_TIMEOUT_MS = 2_000;
 
-function within<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, fail) => {
-    timer = setTimeout(() => fail(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
-}
-
 export function registerOps(router: Router, d: Deps): void {
-  const openapi = JSON.stringify(openApiDocument());
+  const openapi = JSON.stringify(openApiDocument({ maxBodyBytes: d.opts.maxBodyBytes, tenancyStaleMaxMs: d.opts.tenancyStaleMaxMs }));
 
   router.add('GET', '/healthz', ({ res }) => sendJson(res, 200, { status: 'ok' }));
 
@@ -23,7 +16,7 @@ export function registerOps(router: Router, d: Deps): void {
   let missingSchemaLogged = false;
   router.add('GET', '/readyz', async ({ res }) => {
     const answers = (p: Promise<unknown>) =>
-      within(p, READY_TIMEOUT_MS).then(
+      within(p, READY_TIMEOUT_MS, () => new Error(`no answer within ${READY_TIMEOUT_MS} ms`)).then(
         (v) => v !== false,
         () => false,
       );

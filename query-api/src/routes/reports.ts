@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ReadKeyRecord, SiteRecord } from '@pulse/protocol';
 import { etagMatches, type CachedAnswer } from '../cache.js';
+import { DEFAULT_MAX_SITES_LISTED } from '../config.js';
 import type { Deps } from '../deps.js';
 import { NotFoundError, RateLimitedError, UnauthorizedError } from '../errors.js';
 import { bearerToken, readJson, sendJson, sendJsonText } from '../http/respond.js';
@@ -14,29 +15,34 @@ import { validate } from '../schema/json-schema.js';
 interface Caller {
   key: ReadKeyRecord;
   headers: Record<string, string>;
+  /** The key or a site was taken from its last known good record: NATS did not answer. */
+  stale: boolean;
 }
 
 /** Read-key auth, then the key's rate limit (its headers go on every answer). */
 async function authenticate(req: IncomingMessage, d: Deps): Promise<Caller> {
   const token = bearerToken(req);
-  const key = token === undefined ? null : await d.tenancy.resolveReadKey(token);
-  if (!key || token === undefined) throw new UnauthorizedError();
+  if (token === undefined) throw new UnauthorizedError();
+  const { record: key, stale } = await d.tenancy.lookupReadKey(token);
+  if (!key) throw new UnauthorizedError();
   const decision = d.limiter.take(token, performance.now());
   if (!decision.allowed) {
     d.metrics.rateLimited.inc();
     throw new RateLimitedError(decision.retryAfter, decision.headers);
   }
-  return { key, headers: decision.headers };
+  return { key, headers: decision.headers, stale };
 }
 
 /** A site of the caller's merchant; any other site id is "not found", whether it exists or not. */
 async function siteOf(caller: Caller, siteId: string, d: Deps): Promise<SiteRecord> {
-  const site = await d.tenancy.getSite(siteId);
+  const { record: site, stale } = await d.tenancy.lookupSite(siteId);
   if (!site || site.merchant_id !== caller.key.merchant_id) throw new NotFoundError('site');
+  if (stale) caller.stale = true;
   return site;
 }
 
-function answer(req: IncomingMessage, res: ServerResponse, a: CachedAnswer, headers: Record<string, string>): void {
+function answer(req: IncomingMessage, res: ServerResponse, a: CachedAnswer, caller: Caller, d: Deps, headers: Record<string, string>): void {
+  if (caller.stale) d.metrics.staleTenancyAnswers.inc();
   const h = { ...headers, etag: a.etag, 'cache-control': 'private, no-cache' };
   if (etagMatches(req.headers['if-none-match'], a.etag)) {
     res.writeHead(304, h);
@@ -56,7 +62,8 @@ export function registerReports(router: Router, d: Deps): void {
 
   router.add('GET', '/v1/sites', async ({ req, res }) => {
     const caller = await authenticate(req, d);
-    const sites = await d.tenancy.listSites(caller.key.merchant_id, 10_000);
+    const { sites, stale } = await d.tenancy.lookupSites(caller.key.merchant_id, DEFAULT_MAX_SITES_LISTED);
+    if (caller.stale || stale) d.metrics.staleTenancyAnswers.inc();
     sendJson(
       res,
       200,
@@ -76,19 +83,19 @@ export function registerReports(router: Router, d: Deps): void {
     const hit = d.cache.get(key);
     if (hit) {
       d.metrics.cacheHits.inc();
-      answer(req, res, hit, { ...caller.headers, 'x-cache': 'hit' });
+      answer(req, res, hit, caller, d, { ...caller.headers, 'x-cache': 'hit' });
       return;
     }
     d.metrics.cacheMisses.inc();
     const shared = inflight.get(key);
     if (shared) {
-      answer(req, res, await shared, { ...caller.headers, 'x-cache': 'shared' });
+      answer(req, res, await shared, caller, d, { ...caller.headers, 'x-cache': 'shared' });
       return;
     }
     const computing = compute(plan, key, now);
     inflight.set(key, computing);
     try {
-      answer(req, res, await computing, { ...caller.headers, 'x-cache': 'miss' });
+      answer(req, res, await computing, caller, d, { ...caller.headers, 'x-cache': 'miss' });
     } finally {
       inflight.delete(key);
     }
@@ -147,7 +154,7 @@ export function registerReports(router: Router, d: Deps): void {
       stop();
       hit = d.cache.set(key, JSON.stringify({ ...rt, meta: { site_id: site.site_id, timezone: site.timezone, complete_through: completeThrough } }), now, now);
     }
-    answer(req, res, hit, caller.headers);
+    answer(req, res, hit, caller, d, caller.headers);
   });
 }
 

@@ -1,5 +1,4 @@
-import type { KV, NatsConnection } from 'nats';
-import { LRUCache } from 'lru-cache';
+import type { KV, KvEntry, NatsConnection } from 'nats';
 import {
   KV_MERCHANTS,
   KV_MERCHANT_SITES,
@@ -17,7 +16,12 @@ import {
 import { openBucket } from '@pulse/protocol/streams';
 import { MERCHANT_ID, SITE_ID, newMerchantId, newReadKey, newSiteId, newWriteKey, READ_KEY, WRITE_KEY } from '../ids.js';
 import { NotFoundError } from '../errors.js';
+import { silentLogger, type Logger } from '../log.js';
+import { BucketWatch } from './bucket-watch.js';
 import type { CatchUpResult } from './catch-up.js';
+import { KeyStoreHealth } from './key-store-health.js';
+import { DEFAULT_TENANCY_LOOKUP_TIMEOUT_MS, DEFAULT_TENANCY_STALE_MAX_MS, LookupCache, type Lookup } from './lookup-cache.js';
+import { SiteListings, merchantSites, type SiteListing } from './site-listing.js';
 import { KV_SITE_WRITE_KEYS, WriteKeyIndex, type WriteKeyInfo } from './write-key-index.js';
 
 /**
@@ -30,9 +34,12 @@ export interface TenancyOptions {
   replicas: number;
   /** How long a read-key or site lookup is trusted; bounds how late a revocation takes effect. */
   cacheTtlMs: number;
+  /** While NATS is out of reach, keys and sites confirmed within this are answered from their last record (0: never). */
+  staleMaxMs?: number;
+  /** How long a lookup with such a record to fall back on waits for NATS. */
+  lookupTimeoutMs?: number;
+  logger?: Logger;
 }
-
-type Cached<T> = { value: T | null };
 
 export interface SitePatch {
   domain?: string;
@@ -42,8 +49,10 @@ export interface SitePatch {
 
 /** Tenancy registry in NATS KV; the query API is its only writer. */
 export class TenancyStore {
-  private readonly readKeyCache: LRUCache<string, Cached<ReadKeyRecord>>;
-  private readonly siteCache: LRUCache<string, Cached<SiteRecord>>;
+  private readonly readKeyLookups: LookupCache<ReadKeyRecord>;
+  private readonly siteLookups: LookupCache<SiteRecord>;
+  private readonly siteListings: SiteListings;
+  private readonly watches: BucketWatch[];
   private readonly siteKeys: WriteKeyIndex;
 
   private constructor(
@@ -53,11 +62,27 @@ export class TenancyStore {
     private readonly readKeys: KV,
     private readonly merchantSites: KV,
     siteWriteKeys: KV,
+    nc: NatsConnection,
     opts: TenancyOptions,
   ) {
+    const log = opts.logger ?? silentLogger;
+    const staleMaxMs = opts.staleMaxMs ?? DEFAULT_TENANCY_STALE_MAX_MS;
+    const lookupTimeoutMs = opts.lookupTimeoutMs ?? DEFAULT_TENANCY_LOOKUP_TIMEOUT_MS;
     this.siteKeys = new WriteKeyIndex({ index: siteWriteKeys, writeKeys });
-    this.readKeyCache = new LRUCache({ max: 100_000, ttl: opts.cacheTtlMs });
-    this.siteCache = new LRUCache({ max: 100_000, ttl: opts.cacheTtlMs });
+    const health = new KeyStoreHealth({ log, staleMaxMs });
+    const lookups = { ttlMs: opts.cacheTtlMs, staleMaxMs, lookupTimeoutMs, health };
+    this.readKeyLookups = new LookupCache({ ...lookups, kv: readKeys, decode: (e) => decodeRecord<ReadKeyRecord>(e.value) });
+    this.siteLookups = new LookupCache({ ...lookups, kv: sites, decode: (e) => decodeRecord<SiteRecord>(e.value) });
+    this.siteListings = new SiteListings({
+      ...lookups,
+      listIds: (merchantId, max) => this.siteIds(merchantId, max),
+      lookupSite: (siteId) => this.lookupSite(siteId),
+    });
+    const watch = (kv: KV, bucket: string, onChange: (e: KvEntry) => void) => new BucketWatch({ kv, bucket, onChange, log, closed: () => nc.isClosed() });
+    this.watches = [
+      watch(readKeys, KV_READ_KEYS, (e) => this.readKeyLookups.applyChange(e)),
+      watch(sites, KV_SITES, (e) => this.siteLookups.applyChange(e)),
+    ];
   }
 
   static async open(nc: NatsConnection, opts: TenancyOptions): Promise<TenancyStore> {
@@ -70,7 +95,15 @@ export class TenancyStore {
       open(KV_MERCHANT_SITES),
       open(KV_SITE_WRITE_KEYS),
     ]);
-    return new TenancyStore(m, s, w, r, ms, sw, opts);
+    const store = new TenancyStore(m, s, w, r, ms, sw, nc, opts);
+    // Watched from before the first lookup, so no revocation can fall between a read and the watch.
+    await Promise.all(store.watches.map((w) => w.start()));
+    return store;
+  }
+
+  /** Stops following the buckets (the connection stays the caller's). */
+  close(): void {
+    for (const w of this.watches) w.stop();
   }
 
   async createMerchant(name: string): Promise<MerchantRecord> {
@@ -96,22 +129,27 @@ export class TenancyStore {
       created_at: now,
     };
     // Site and index first: a write key never points at a site that does not exist.
-    await this.sites.create(site.site_id, encodeRecord(site));
+    const revision = await this.sites.create(site.site_id, encodeRecord(site));
     await this.merchantSites.put(`${site.merchant_id}.${site.site_id}`, encodeRecord({ created_at: now }));
     const writeKey = await this.issueWriteKey(site, now);
-    this.siteCache.set(site.site_id, { value: site });
+    this.siteLookups.remember(site.site_id, site, revision);
     return { site, write_key: writeKey };
   }
 
+  /** A site; `fresh` reads NATS (admin calls, which must not act on a cached record). */
   async getSite(siteId: string, opts: { fresh?: boolean } = {}): Promise<SiteRecord | null> {
     if (!SITE_ID.test(siteId)) return null;
-    if (!opts.fresh) {
-      const hit = this.siteCache.get(siteId);
-      if (hit) return hit.value;
-    }
-    const site = await getRecord<SiteRecord>(this.sites, siteId);
-    this.siteCache.set(siteId, { value: site });
+    if (!opts.fresh) return (await this.siteLookups.lookup(siteId)).record;
+    const entry = await this.sites.get(siteId);
+    const site = entry && entry.operation === 'PUT' && entry.length > 0 ? decodeRecord<SiteRecord>(entry.value) : null;
+    this.siteLookups.remember(siteId, site, entry?.revision ?? 0);
     return site;
+  }
+
+  /** A site for a reader: from the last known good record when NATS is out of reach (see LookupCache). */
+  lookupSite(siteId: string): Promise<Lookup<SiteRecord>> {
+    if (!SITE_ID.test(siteId)) return Promise.resolve({ record: null, stale: false });
+    return this.siteLookups.lookup(siteId);
   }
 
   /** Applies a patch (settings merged key by key) with a compare-and-set, so concurrent patches do not clobber. */
@@ -128,8 +166,8 @@ export class TenancyStore {
         settings: { ...site.settings, ...patch.settings },
       };
       try {
-        await this.sites.update(siteId, encodeRecord(next), entry.revision);
-        this.siteCache.set(siteId, { value: next });
+        const revision = await this.sites.update(siteId, encodeRecord(next), entry.revision);
+        this.siteLookups.remember(siteId, next, revision);
         return next;
       } catch (err) {
         if (attempt >= 5) throw err;
@@ -140,6 +178,17 @@ export class TenancyStore {
   /** The merchant's sites, oldest first, at most `max`. */
   async listSites(merchantId: string, max: number): Promise<SiteRecord[]> {
     if (!MERCHANT_ID.test(merchantId)) return [];
+    const ids = await this.siteIds(merchantId, max);
+    return merchantSites(merchantId, await Promise.all(ids.map((id) => this.lookupSite(id)))).sites;
+  }
+
+  /** The merchant's sites for a reader: as last listed while NATS is out of reach (see SiteListings). */
+  lookupSites(merchantId: string, max: number): Promise<SiteListing> {
+    if (!MERCHANT_ID.test(merchantId)) return Promise.resolve({ sites: [], stale: false });
+    return this.siteListings.list(merchantId, max);
+  }
+
+  private async siteIds(merchantId: string, max: number): Promise<string[]> {
     const ids: string[] = [];
     const keys = await this.merchantSites.keys(`${merchantId}.>`);
     for await (const key of keys) {
@@ -149,10 +198,7 @@ export class TenancyStore {
         break;
       }
     }
-    const sites = await Promise.all(ids.map((id) => this.getSite(id)));
-    return sites
-      .filter((s): s is SiteRecord => s !== null && s.merchant_id === merchantId)
-      .sort((a, b) => a.created_at - b.created_at || a.site_id.localeCompare(b.site_id));
+    return ids;
   }
 
   /** Another write key for a site (one to rotate to, before the old one is revoked). */
@@ -210,7 +256,7 @@ export class TenancyStore {
     const entry = await bucket.get(key);
     if (!entry || entry.operation !== 'PUT') throw new NotFoundError('key');
     await bucket.delete(key);
-    this.readKeyCache.delete(key);
+    if (bucket === this.readKeys) this.readKeyLookups.forget(key);
     if (bucket === this.writeKeys && entry.length > 0) {
       const rec = decodeRecord<WriteKeyRecord>(entry.value);
       // The key is dead already, and said so: should this write fail, listings still show it revoked
@@ -220,12 +266,13 @@ export class TenancyStore {
   }
 
   async resolveReadKey(key: string): Promise<ReadKeyRecord | null> {
-    if (!READ_KEY.test(key)) return null;
-    const hit = this.readKeyCache.get(key);
-    if (hit) return hit.value;
-    const rec = await getRecord<ReadKeyRecord>(this.readKeys, key);
-    this.readKeyCache.set(key, { value: rec });
-    return rec;
+    return (await this.lookupReadKey(key)).record;
+  }
+
+  /** A read key, from its last known good record when NATS is out of reach (see LookupCache). */
+  lookupReadKey(key: string): Promise<Lookup<ReadKeyRecord>> {
+    if (!READ_KEY.test(key)) return Promise.resolve({ record: null, stale: false });
+    return this.readKeyLookups.lookup(key);
   }
 
   /** A cheap round trip to the KV store, for readiness. */
