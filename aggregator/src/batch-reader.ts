@@ -1,4 +1,4 @@
-import { createInbox, type JsMsg, type Msg, type NatsConnection, type Subscription } from 'nats';
+import { createInbox, Events, type JsMsg, type Msg, type NatsConnection, type Status, type Subscription } from 'nats';
 import { toJsMsg } from 'nats/lib/jetstream/jsmsg.js';
 import { PullFailedError } from './errors.js';
 
@@ -18,7 +18,7 @@ const JS_API_PREFIX = '$JS.API';
 /** JetStream's statuses that end a pull normally. */
 const STATUS_EXPIRED = 408; // Request Timeout: the pull's expiry came first
 const STATUS_NO_MESSAGES = 404;
-const STATUS_MAX_BYTES = 409; // only with "Message Size Exceeds MaxBytes": the byte budget is spent
+const STATUS_MAX_BYTES = 409; // with "Message Size Exceeds MaxBytes" (the byte budget is spent) or "Server Shutdown"
 const STATUS_IDLE_HEARTBEAT = 100;
 
 /**
@@ -71,6 +71,8 @@ export class BatchReader {
   /** Counts every message and status received, to tell silence from a busy event loop. */
   private activity = 0;
   private activityAtPull = 0;
+  /** The connection's status events, for as long as the reader lives. */
+  private readonly statuses: AsyncIterable<Status> & { stop(): void };
 
   constructor(nc: NatsConnection, stream: string, consumer: string, maxBytes = DEFAULT_PULL_MAX_BYTES) {
     this.nc = nc;
@@ -78,6 +80,34 @@ export class BatchReader {
     this.inbox = createInbox();
     this.maxBytes = Math.max(maxBytes, 2 * (nc.info?.max_payload ?? 0));
     this.sub = nc.subscribe(this.inbox, { callback: (err, msg) => this.onMessage(err, msg) });
+    this.statuses = nc.status() as AsyncIterable<Status> & { stop(): void };
+    void this.watchReconnects();
+  }
+
+  /**
+   * A pull lives in the server's memory: a nats-server that restarted while one was open forgot
+   * it, and the reader would sit out the whole grace period (counting nothing new for ~5 s more)
+   * before giving up on it. After a reconnect the rest of the pull is asked for again on the same
+   * inbox. If the old pull survived (a blip on a server that stayed up), both deliver into the
+   * buffer, and what comes past this batch goes into the next one, as late messages always do.
+   */
+  private async watchReconnects(): Promise<void> {
+    for await (const s of this.statuses) {
+      if (s.type === Events.Reconnect) this.repull();
+    }
+  }
+
+  private repull(): void {
+    if (this.closed || this.failure || this.owed === 0) return;
+    this.publishPull(Math.max(MIN_TAKE_WAIT_MS, this.openUntil - Date.now()));
+    this.wakeAll();
+  }
+
+  private publishPull(waitMs: number): void {
+    this.openUntil = Date.now() + waitMs;
+    this.activityAtPull = this.activity;
+    const request = { batch: this.owed, max_bytes: this.maxBytes - this.bufferedBytes, expires: waitMs * 1_000_000 };
+    this.nc.publish(this.pullSubject, JSON.stringify(request), { reply: this.inbox });
   }
 
   /** True once the reader failed or was closed: make a new one (after re-creating the consumer). */
@@ -101,8 +131,12 @@ export class BatchReader {
       if (code === STATUS_IDLE_HEARTBEAT) return;
       const description = msg.headers?.description ?? '';
       this.owed = 0;
+      // A server shutting down ends its open pulls: the next pull goes to it (or its successor)
+      // after the reconnect, where failing here would cost a logged error and a backoff.
       const normalEnd =
-        code === STATUS_EXPIRED || code === STATUS_NO_MESSAGES || (code === STATUS_MAX_BYTES && /max ?bytes/i.test(description));
+        code === STATUS_EXPIRED ||
+        code === STATUS_NO_MESSAGES ||
+        (code === STATUS_MAX_BYTES && /max ?bytes|server shutdown/i.test(description));
       if (!normalEnd) {
         this.fail(`pull ended with status ${code} ${description}`.trim());
         return;
@@ -144,10 +178,7 @@ export class BatchReader {
     if (this.closed) throw new PullFailedError('reader closed');
     if (!this.enough(max) && this.owed === 0) {
       this.owed = max - this.buffer.length;
-      this.openUntil = Date.now() + waitMs;
-      this.activityAtPull = this.activity;
-      const request = { batch: this.owed, max_bytes: this.maxBytes - this.bufferedBytes, expires: waitMs * 1_000_000 };
-      this.nc.publish(this.pullSubject, JSON.stringify(request), { reply: this.inbox });
+      this.publishPull(waitMs);
     }
     while (!this.enough(max) && this.owed > 0 && !this.failure) {
       const answered = this.activity > this.activityAtPull;
@@ -196,6 +227,7 @@ export class BatchReader {
     if (this.owed > 0) await new Promise((r) => setTimeout(r, SETTLE_MS));
     this.closed = true;
     this.sub.unsubscribe();
+    this.statuses.stop();
     const left = this.buffer;
     this.buffer = [];
     this.bufferedBytes = 0;

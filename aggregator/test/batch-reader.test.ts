@@ -141,3 +141,78 @@ describe('BatchReader', () => {
     await reader.close();
   });
 });
+
+describe('BatchReader across a nats-server restart', () => {
+  let own: TestNats;
+  let conn: NatsConnection;
+
+  beforeAll(async () => {
+    own = await startNats();
+    conn = await connect({ servers: own.url, maxReconnectAttempts: -1, reconnectTimeWait: 50 });
+    const ownJsm = await conn.jetstreamManager();
+    await ownJsm.streams.add({ name: STREAM, subjects: [`${STREAM}.>`] });
+  });
+
+  afterAll(async () => {
+    await conn?.close();
+    await own?.cleanup();
+  });
+
+  async function reader(name: string): Promise<BatchReader> {
+    const ownJsm = await conn.jetstreamManager();
+    await ownJsm.consumers.add(STREAM, { durable_name: name, ack_policy: AckPolicy.Explicit, ack_wait: 60_000_000_000 });
+    return new BatchReader(conn, STREAM, name);
+  }
+
+  function reconnected(): Promise<void> {
+    return (async () => {
+      for await (const s of conn.status()) if (s.type === 'reconnect') return;
+    })();
+  }
+
+  async function publishTen(): Promise<void> {
+    await Promise.all(Array.from({ length: 10 }, (_, i) => conn.jetstream().publish(`${STREAM}.x`, new Uint8Array([i]))));
+  }
+
+  it('asks again for the pull a killed server forgot, instead of waiting out the grace period and failing', async () => {
+    const r = await reader('killed');
+    // A pull that waits 3 s on an empty stream is open when the server dies.
+    const pending = r.take(10, 3_000);
+    const back = reconnected();
+    await own.kill();
+    await own.restart();
+    await back;
+    const sentAt = Date.now();
+    await publishTen();
+    // Without the new pull the take waits until 3 s + the 5 s grace, then throws PullFailedError.
+    const msgs = await pending;
+    expect(msgs.length).toBe(10);
+    expect(Date.now() - sentAt).toBeLessThan(2_000);
+    for (const m of msgs) m.ack();
+    await r.close();
+  }, 30_000);
+
+  it('takes a server shutdown status as the end of the pull, not as a failure', async () => {
+    const r = await reader('shutdown');
+    const pending = r.take(10, 3_000).then(
+      (msgs) => msgs.length,
+      (err: unknown) => err,
+    );
+    const back = reconnected();
+    await own.restart();
+    await back;
+    const first = await pending;
+    expect(first).not.toBeInstanceOf(Error);
+    await publishTen();
+    let got = typeof first === 'number' ? first : 0;
+    const started = Date.now();
+    while (got < 10 && Date.now() - started < 10_000) {
+      const msgs = await r.take(10 - got, 500);
+      for (const m of msgs) m.ack();
+      got += msgs.length;
+    }
+    expect(got).toBe(10);
+    expect(r.done).toBe(false);
+    await r.close();
+  }, 30_000);
+});
