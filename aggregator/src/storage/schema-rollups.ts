@@ -197,8 +197,8 @@ const VISIT_ATTRIBUTES: Measures = {
 };
 
 /**
- * One row per visit and UTC day (a visit ends at midnight UTC, as Universal Analytics' sessions
- * ended at midnight): read with FINAL, each row is a whole visit, so visit counts, bounce rate,
+ * One row per visit and UTC day (a visit ends at midnight UTC for every site; Universal Analytics
+ * ended sessions at midnight of the view's time zone, which would need the site's zone here): read with FINAL, each row is a whole visit, so visit counts, bounce rate,
  * duration, entry/exit pages and acquisition need no GROUP BY over millions of visit ids. Column
  * names differ from `events`' own: an alias equal to a column it aggregates would shadow that
  * column. The `argMin`/`argMax` state columns of migration 0008 stay in the table, no longer
