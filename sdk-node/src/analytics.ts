@@ -143,7 +143,7 @@ export class Analytics extends Emitter {
    * (default closeTimeoutMs) with what could not be delivered. Calling it again
    * returns the same result.
    */
-  close(options: { timeoutMs?: number } = {}): Promise<CloseResult> {
+  close(options: { timeoutMs?: number | undefined } = {}): Promise<CloseResult> {
     if (this.closing) return this.closing;
     const timeoutMs = options.timeoutMs ?? this.opts.closeTimeoutMs;
     if (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs < 0) {

@@ -26,6 +26,12 @@ describe('resolveOptions', () => {
     expect(o.endpoint.href).toBe('http://127.0.0.1:8080/v1/batch');
   });
 
+  it('takes an option given as undefined for its default, as an option left out', () => {
+    const o = resolveOptions({ ...base, flushAt: undefined, transport: undefined, flushOnExit: undefined, onError: undefined });
+    expect(o).toEqual(resolveOptions(base));
+    expect(o).toMatchObject({ flushAt: DEFAULT_FLUSH_AT, transport: 'auto', flushOnExit: true, onError: undefined });
+  });
+
   it('keeps a path prefix of the host', () => {
     expect(resolveOptions({ ...base, host: 'https://shop.example/pulse/' }).endpoint.href).toBe('https://shop.example/pulse/v1/batch');
   });

@@ -32,43 +32,44 @@ export interface AnalyticsOptions {
   writeKey: string;
   /** Collector base URL, e.g. "https://collect.example.com" (a path prefix is kept). */
   host: string;
-  flushAt?: number;
-  flushIntervalMs?: number;
-  maxQueueSize?: number;
-  maxInFlight?: number;
+  flushAt?: number | undefined;
+  flushIntervalMs?: number | undefined;
+  maxQueueSize?: number | undefined;
+  maxInFlight?: number | undefined;
   /** Events a batch holds at most (≤ 500, the protocol limit). */
-  maxBatchEvents?: number;
+  maxBatchEvents?: number | undefined;
   /** Encoded bytes a batch holds at most (≤ 512 KiB, the protocol limit). */
-  maxBatchBytes?: number;
-  maxRetries?: number;
-  backoffMinMs?: number;
-  backoffMaxMs?: number;
-  maxRetryAfterMs?: number;
-  requestTimeoutMs?: number;
+  maxBatchBytes?: number | undefined;
+  maxRetries?: number | undefined;
+  backoffMinMs?: number | undefined;
+  backoffMaxMs?: number | undefined;
+  maxRetryAfterMs?: number | undefined;
+  requestTimeoutMs?: number | undefined;
   /**
    * 'http': node:http with a keep-alive Agent (the faster one on Node);
    * 'fetch': the global fetch (keeps alive too; the one used on Bun);
    * 'auto' (default): 'fetch' on Bun, 'http' elsewhere.
    */
-  transport?: TransportKind;
+  transport?: TransportKind | undefined;
   /** Send what is queued when the event loop empties ('beforeExit'). Default true. */
-  flushOnExit?: boolean;
+  flushOnExit?: boolean | undefined;
   /**
    * On SIGTERM/SIGINT, close() within closeTimeoutMs, then exit as the signal would
    * have, unless the app has its own listener for it. Default false.
    */
-  handleSignals?: boolean;
+  handleSignals?: boolean | undefined;
   /** Budget of the exit flush and of the signal close. */
-  closeTimeoutMs?: number;
+  closeTimeoutMs?: number | undefined;
   /** Called with every reported failure (also emitted as 'error'). */
-  onError?: (error: PulseError) => void;
+  onError?: ((error: PulseError) => void) | undefined;
 }
 
-export interface ResolvedOptions extends Required<Omit<AnalyticsOptions, 'onError'>> {
+/** Every option with its value: the caller's undefined ones are defaults by now. */
+export type ResolvedOptions = { [K in Exclude<keyof AnalyticsOptions, 'onError'>]-?: Exclude<AnalyticsOptions[K], undefined> } & {
   onError: ((error: PulseError) => void) | undefined;
   /** `${host}/v1/batch` */
   endpoint: URL;
-}
+};
 
 function intIn(opts: AnalyticsOptions, field: keyof AnalyticsOptions, fallback: number, min: number, max: number): number {
   const v = opts[field] ?? fallback;

@@ -1,6 +1,10 @@
 /*
  * The event shape of the ingest contract (DESIGN.md "Ingest"), declared here so the
- * published typings stand alone; test/types.test.ts proves it matches @pulse/protocol.
+ * published typings stand alone; test/protocol.test.ts proves it matches @pulse/protocol.
+ *
+ * Unlike the wire shape, every optional field and prop value also takes `undefined`, which the
+ * SDK leaves out before sending, as JSON would (prepare.ts): `plan: opts.plan` must compile
+ * under `strict` and `exactOptionalPropertyTypes` alike. test/types.test.ts holds it to that.
  */
 export type PropValue = string | number | boolean;
 
@@ -14,24 +18,24 @@ export interface TrackEvent {
   /** "pageview" or any custom name. */
   name: string;
   /** Dedup key. Set by `track` (crypto.randomUUID) when absent; pass your own to make a re-track idempotent. */
-  id?: string;
+  id?: string | undefined;
   /** ms since epoch; `track` sets Date.now() when absent. */
-  ts?: number;
-  url?: string;
-  referrer?: string;
-  title?: string;
+  ts?: number | undefined;
+  url?: string | undefined;
+  referrer?: string | undefined;
+  title?: string | undefined;
   /**
    * The end user's anonymous id. Without it (or user_id) the pipeline counts the
    * request's IP and user agent, which are the server's: one visitor for all.
    */
-  visitor_id?: string;
-  session_id?: string;
+  visitor_id?: string | undefined;
+  session_id?: string | undefined;
   /** Also sent as visitor_id when that is absent. */
-  user_id?: string;
-  props?: Record<string, PropValue>;
-  revenue?: Revenue;
-  screen_width?: number;
-  lang?: string;
+  user_id?: string | undefined;
+  props?: Record<string, PropValue | undefined> | undefined;
+  revenue?: Revenue | undefined;
+  screen_width?: number | undefined;
+  lang?: string | undefined;
 }
 
 /** A page view: `url` is required. */

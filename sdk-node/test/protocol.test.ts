@@ -12,8 +12,10 @@ afterEach(async () => {
   sink = undefined;
 });
 
-// Both directions must type-check: the SDK's own declaration is the protocol's Event.
-const full: TrackEvent = {
+// Both directions must type-check: the SDK's own declaration is the protocol's Event, and
+// `satisfies` keeps the literal's own types so this checks each field against both (an annotated
+// TrackEvent would not go back, since its prop values may be undefined, which the SDK leaves out).
+const full = {
   name: 'purchase',
   url: 'https://shop.example/checkout?utm_source=news',
   referrer: 'https://news.example/',
@@ -25,7 +27,7 @@ const full: TrackEvent = {
   revenue: { amount: 49.9, currency: 'EUR' },
   screen_width: 1440,
   lang: 'de-DE',
-};
+} satisfies TrackEvent;
 const asProtocol: ProtocolEvent = full;
 const back: TrackEvent = asProtocol;
 
@@ -43,18 +45,22 @@ describe('wire compatibility with @pulse/protocol', () => {
     await analytics.close();
   });
 
-  it('the collector accepts an event with undefined prop values: they are left out, as JSON would', async () => {
+  it('the collector accepts events with undefined fields and prop values: they are left out, as JSON would', async () => {
     sink = await startSink();
     const { analytics } = client(sink.url);
-    const plan: string | undefined = undefined;
-    // What a JavaScript caller (or a cast) hands over; TypeScript's types forbid it.
-    const props = { plan, seats: 3 } as unknown as Record<string, string | number>;
-    analytics.track({ name: 'signup', props });
+    // What `plan: opts.plan` hands over when the option was not given; the types take it (types.test.ts).
+    const opts: { plan?: string; visitor?: string; ref?: string } = {};
+    analytics.track({ name: 'signup', user_id: 'u1', visitor_id: opts.visitor, url: undefined, props: { plan: opts.plan, seats: 3 } });
+    analytics.pageview({ url: 'https://shop.example/', referrer: opts.ref, title: undefined, revenue: undefined, props: { plan: opts.plan } });
     await analytics.flush();
     const res = parseBatch(sink.requests[0]!.raw, 'application/msgpack', { receivedAt: Date.now(), newId: randomUUID });
     if (!res.ok) throw res.error;
     expect(res.rejected).toEqual([]);
-    expect(res.accepted[0]!.props).toStrictEqual({ seats: 3 });
+    // On the wire the undefined ones are not there at all (msgpack would carry an undefined, which
+    // the collector refuses): the visitor is the user, as without the field, and no url or referrer.
+    const [signup, view] = sink.accepted;
+    expect(signup).toStrictEqual({ id: res.accepted[0]!.id, name: 'signup', ts: signup!.ts, user_id: 'u1', visitor_id: 'u1', props: { seats: 3 } });
+    expect(view).toStrictEqual({ id: res.accepted[1]!.id, name: 'pageview', ts: view!.ts, url: 'https://shop.example/', props: {} });
     await analytics.close();
   });
 });

@@ -80,6 +80,7 @@ export class App {
       if (!this.client) return;
       this.state = decodeState(location.search);
       this.ensureSite();
+      this.writeUrl('replace');
       keepFocus(() => this.refresh());
     });
   }
@@ -145,6 +146,9 @@ export class App {
       return;
     }
     this.ensureSite();
+    // A link's invalid values (metric=nonsense, range=bogus, tz=Mars/Base) fell back to defaults:
+    // the address bar says what is shown, so a copied link shares this view and not the typo.
+    this.writeUrl('replace');
     this.layout();
     this.refresh();
   }

@@ -4,7 +4,10 @@ import { formatAgo, formatBucket, formatChange, formatCompact, formatDuration, f
 describe('formatting', () => {
   it('formats each metric in its unit', () => {
     expect(formatMetric('visitors', 1234567)).toBe('1,234,567');
-    expect(formatMetric('bounce_rate', 42.857)).toBe('42.9%');
+    // The API's two decimals as they are: 6 bounces in 11 visits is 54.55, not 54.6.
+    expect(formatMetric('bounce_rate', 54.55)).toBe('54.55%');
+    expect(formatMetric('bounce_rate', 54.5)).toBe('54.5%');
+    expect(formatMetric('bounce_rate', 0)).toBe('0%');
     expect(formatMetric('visit_duration', 65)).toBe('1m 05s');
     expect(formatMetric('views_per_visit', 2)).toBe('2.00');
     expect(formatMetric('average_revenue', 23.9)).toBe('23.90');
@@ -24,6 +27,10 @@ describe('formatting', () => {
     // Rates change in points, and a falling bounce rate is good news.
     expect(formatChange('bounce_rate', 40, 44.5)).toMatchObject({ text: '−4.5 pp', direction: 'down', good: true });
     expect(formatChange('conversion_rate', 25, 50)).toMatchObject({ text: '−25 pp', direction: 'down', good: false });
+    // Points to the API's two decimals, not rounded again; float noise (54.55 − 100) is not shown.
+    expect(formatChange('bounce_rate', 54.55, 100)).toMatchObject({ text: '−45.45 pp', direction: 'down', good: true });
+    expect(formatChange('conversion_rate', 33.34, 33.33)).toMatchObject({ text: '+0.01 pp', direction: 'up' });
+    expect(formatChange('bounce_rate', 0.3, 0.1)?.text).toBe('+0.2 pp');
     expect(formatChange('average_revenue', 24, 20)).toMatchObject({ text: '+20%', direction: 'up', good: true });
     expect(formatChange('visitors', 10, null)).toBeNull();
     expect(formatChange('visitors', 150, 100)?.label).toBe('up 50% from the previous period');

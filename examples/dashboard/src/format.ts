@@ -1,7 +1,9 @@
 import { LOWER_IS_BETTER, type Measure } from './dimensions.js';
 
 const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
-const oneDecimal = new Intl.NumberFormat('en-US', { maximumFractionDigits: 1 });
+// Rates are the API's two decimals (and the dashboard's own conversion rates are rounded as the
+// API rounds them): shown as they are, since a second rounding would move them (54.55 → 54.6).
+const rate = new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 });
 const twoDecimals = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 const compact = new Intl.NumberFormat('en-US', { notation: 'compact', maximumFractionDigits: 1 });
 
@@ -24,9 +26,9 @@ export function formatDuration(seconds: number): string {
   return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m`;
 }
 
-/** A percentage already in 0..100. */
+/** A percentage already in 0..100, with the API's two decimals at most. */
 export function formatPercent(p: number): string {
-  return `${oneDecimal.format(p)}%`;
+  return `${rate.format(p)}%`;
 }
 
 export function formatMetric(metric: Measure, value: number | null | undefined): string {
@@ -60,7 +62,9 @@ export interface Change {
 /**
  * Change against the previous period (`against` names it in the spoken label, e.g. "yesterday until
  * 09:00"). Rates compare in percentage points (a bounce rate going from 40% to 44% is +4 pp, not
- * +10%); everything else as a relative change.
+ * +10%), to two decimals as the API's own `comparison.change` does: the difference of two values
+ * with two decimals has two, so this rounds away float noise only. Everything else as a relative
+ * change.
  */
 export function formatChange(
   metric: Measure,
@@ -73,8 +77,8 @@ export function formatChange(
   let delta: number;
   let text: string;
   if (isRate) {
-    delta = Math.round((current - previous) * 10) / 10;
-    text = `${delta > 0 ? '+' : delta < 0 ? '−' : ''}${oneDecimal.format(Math.abs(delta))} pp`;
+    delta = Math.round((current - previous) * 100) / 100;
+    text = `${delta > 0 ? '+' : delta < 0 ? '−' : ''}${rate.format(Math.abs(delta))} pp`;
   } else if (previous === 0) {
     if (current === 0) {
       delta = 0;

@@ -7,15 +7,19 @@ import {
   cardsQuery,
   conversionBaseQuery,
   conversionRate,
+  countOf,
   goalCardsQuery,
   goalFilter,
   goalRevenueColumn,
   goalRevenueQuery,
   goalSeriesQueries,
+  groupBaseQuery,
+  hasRevenue,
   revenueOf,
   revenueQuery,
   seriesQuery,
   singleGoal,
+  tabUnderFilters,
   type QueryContext,
 } from './query.js';
 
@@ -29,6 +33,7 @@ const ctx: QueryContext = {
 };
 const COMPARE = { from: '2026-11-13T00:00:00.000Z', to: '2026-11-19T09:00:00.000Z' };
 const goals = PANELS.find((p) => p.id === 'goals')!.tabs[0]!;
+const tab = (id: string) => PANELS.flatMap((p) => p.tabs).find((t) => t.id === id)!;
 
 describe('query building', () => {
   it('asks for the card totals with the span they are compared with', () => {
@@ -176,10 +181,71 @@ describe('query building', () => {
     expect(goalRevenueColumn({ rows: [], completeThrough: null }, 'signup')('signup')).toBe(0);
   });
 
-  it('computes goal conversion rates over all visitors', () => {
-    expect(conversionRate(1, 3)).toBe(33.3);
+  it('computes goal conversion rates over all visitors, to two decimals as the API does', () => {
+    expect(conversionRate(1, 3)).toBe(33.33);
+    expect(conversionRate(6, 11)).toBe(54.55);
+    expect(conversionRate(2, 3)).toBe(66.67);
+    expect(conversionRate(1, null)).toBeNull();
     expect(conversionRate(5, 0)).toBeNull();
     // Sketched counts can put the converters a little above the total.
     expect(conversionRate(1012, 1000)).toBe(100);
+  });
+
+  it('lists in a UTM tab only the visits that had that parameter: no "(none)" row', () => {
+    for (const id of ['utm_source', 'utm_medium', 'utm_campaign']) {
+      expect(breakdownQuery(ctx, tab(id)).filters).toEqual([
+        ['is', 'page', ['/pricing']],
+        ['is_not', id, ['']],
+      ]);
+    }
+    // Sources keep theirs: "Direct / None" is a source.
+    expect(breakdownQuery(ctx, tab('source')).filters).toEqual([['is', 'page', ['/pricing']]]);
+    expect(breakdownQuery(ctx, tab('referrer')).filters).toEqual([['is', 'page', ['/pricing']]]);
+    // A chip choosing a UTM value is the user's choice.
+    expect(breakdownQuery({ ...ctx, filters: [['is', 'utm_source', ['news']]] }, tab('utm_source')).filters).toEqual([
+      ['is', 'utm_source', ['news']],
+    ]);
+  });
+
+  it('shows conversions and a conversion rate per row under a goal filter, not the traffic columns', () => {
+    const onGoal: Filter[] = [['is', 'page', ['/pricing']], ['is', 'event_name', ['purchase']]];
+    const pages = tabUnderFilters(tab('page'), onGoal);
+    expect(pages).toMatchObject({ dimension: 'page', metrics: ['visitors'], conversions: true });
+    expect(breakdownQuery({ ...ctx, filters: onGoal }, pages)).toMatchObject({ metrics: ['visitors'], order_by: [['visitors', 'desc']] });
+    for (const id of ['entry_page', 'source', 'utm_campaign', 'country', 'os']) {
+      expect(tabUnderFilters(tab(id), onGoal).metrics, id).toEqual(['visitors']);
+    }
+    // Not without a goal ("is not" names none), and the goals panel has its own rates.
+    expect(tabUnderFilters(tab('page'), ctx.filters)).toBe(tab('page'));
+    expect(tabUnderFilters(tab('page'), [['is_not', 'event_name', ['pageview']]])).toBe(tab('page'));
+    expect(tabUnderFilters(goals, onGoal)).toBe(goals);
+  });
+
+  it('divides each row\'s conversions by the row\'s visitors without the goal', () => {
+    const onGoal: QueryContext = { ...ctx, filters: [['contains', 'page', ['/p']], ['is', 'country', ['DE']], ['is', 'event_name', ['purchase']]] };
+    const pages = tabUnderFilters(tab('page'), onGoal.filters);
+    expect(groupBaseQuery(onGoal, pages, ['/pricing', '/plans'])).toEqual({
+      site_id: ctx.siteId,
+      metrics: ['visitors'],
+      date_range: { from: '2026-11-20T00:00:00.000Z', to: '2026-11-27T00:00:00.000Z' },
+      timezone: 'UTC',
+      // The goal's filter goes; the rows' values stand in for the filter on their own dimension.
+      filters: [
+        ['is', 'country', ['DE']],
+        ['is', 'page', ['/pricing', '/plans']],
+      ],
+      dimensions: ['page'],
+      order_by: [['visitors', 'desc']],
+      limit: 2,
+    });
+    const r = (value: string, n: number) => ({ dimensions: [value], metrics: [n], comparison: null });
+    const visitors = countOf([r('/pricing', 8), r('', 3)]);
+    expect([visitors('/pricing'), visitors(''), visitors('/plans')]).toEqual([8, 3, null]);
+    expect(conversionRate(2, visitors('/pricing'))).toBe(25);
+    expect(conversionRate(2, visitors('/plans'))).toBeNull();
+  });
+
+  it('tells revenue from none by its sum, the one thing the API answers', () => {
+    expect([hasRevenue(71.7), hasRevenue(-20), hasRevenue(0), hasRevenue(null), hasRevenue(undefined)]).toEqual([true, true, false, false, false]);
   });
 });

@@ -146,6 +146,11 @@ export interface BreakdownTab {
   fixedFilters?: Filter[];
   /** Also show revenue, asked for separately (`revenueQuery`), when any row has some. */
   revenue?: boolean;
+  /**
+   * Set by `tabUnderFilters` under a goal filter: the one column is the goal's conversions, and
+   * each row has its own conversion rate (`groupBaseQuery`).
+   */
+  conversions?: boolean;
 }
 
 export interface BreakdownPanel {
@@ -155,6 +160,15 @@ export interface BreakdownPanel {
 }
 
 export const GOALS_PANEL_ID = 'goals';
+
+/**
+ * A UTM report lists the visits that carried that parameter, as Plausible's do: the visits without
+ * one are every other visit, a "(none)" row that would top most of these tabs and say nothing about
+ * campaigns (Sources lists them, as "Direct / None" or by referrer).
+ */
+function utmTab(dimension: 'utm_source' | 'utm_medium' | 'utm_campaign', label: string): BreakdownTab {
+  return { id: dimension, label, dimension, metrics: ['visitors', 'visits'], column: label, fixedFilters: [['is_not', dimension, ['']]] };
+}
 
 export const PANELS: BreakdownPanel[] = [
   {
@@ -172,9 +186,9 @@ export const PANELS: BreakdownPanel[] = [
     tabs: [
       { id: 'source', label: 'Sources', dimension: 'source', metrics: ['visitors', 'visits'], column: 'Source' },
       { id: 'referrer', label: 'Referrers', dimension: 'referrer', metrics: ['visitors', 'visits'], column: 'Referrer' },
-      { id: 'utm_source', label: 'UTM source', dimension: 'utm_source', metrics: ['visitors', 'visits'], column: 'UTM source' },
-      { id: 'utm_medium', label: 'UTM medium', dimension: 'utm_medium', metrics: ['visitors', 'visits'], column: 'UTM medium' },
-      { id: 'utm_campaign', label: 'UTM campaign', dimension: 'utm_campaign', metrics: ['visitors', 'visits'], column: 'UTM campaign' },
+      utmTab('utm_source', 'UTM source'),
+      utmTab('utm_medium', 'UTM medium'),
+      utmTab('utm_campaign', 'UTM campaign'),
     ],
   },
   {
@@ -208,6 +222,36 @@ export const PANELS: BreakdownPanel[] = [
   },
 ];
 
+/**
+ * A tab as it shows under these filters. Under a goal filter a breakdown other than the goals' lists
+ * the goal's conversions, as Plausible does: `visitors` under the goal filter are each row's
+ * converted visitors, and the row's conversion rate divides them by its visitors without the goal.
+ * Its usual columns would mislead there: the API counts per-event metrics of the goal's event only
+ * (0 pageviews on every page) and per-visit ones of the visits that contain it.
+ */
+export function tabUnderFilters(tab: BreakdownTab, filters: readonly Filter[]): BreakdownTab {
+  if (!goalFilter(filters) || tab.dimension === 'event_name') return tab;
+  return { ...tab, metrics: ['visitors'], conversions: true };
+}
+
+/**
+ * The denominators of a conversions tab's rates: visitors of each row's value under every filter but
+ * the goal's, as the API's `conversion_rate` by a dimension takes them (from rollups here, where
+ * that metric reads raw events). The rows' values replace any filter on the tab's dimension: each of
+ * them passed it already, and the answer then holds just those rows.
+ */
+export function groupBaseQuery(ctx: QueryContext, tab: BreakdownTab, values: readonly string[]): QueryBody {
+  const others = withoutGoal(ctx).filters.filter(([, d]) => d !== tab.dimension);
+  const body = base({ ...ctx, filters: [...others, ['is', tab.dimension, [...values]]] }, ['visitors']);
+  return { ...body, dimensions: [tab.dimension], order_by: [['visitors', 'desc']], limit: Math.max(1, values.length) };
+}
+
+/** A count per dimension value from a one-dimension answer; null for a value it does not hold. */
+export function countOf(rows: readonly QueryRow[]): (value: string) => number | null {
+  const byValue = new Map(rows.map((r) => [String(r.dimensions[0] ?? ''), r.metrics[0] ?? 0]));
+  return (value) => byValue.get(value) ?? null;
+}
+
 export function breakdownQuery(ctx: QueryContext, tab: BreakdownTab, limit = BREAKDOWN_LIMIT): QueryBody {
   const body = base(ctx, [...tab.metrics]);
   // A user filter choosing values of the same dimension wins over the tab's fixed one (e.g. "Goal
@@ -230,6 +274,15 @@ export const REVENUE_LIMIT = 100;
  */
 export function revenueQuery(ctx: QueryContext, tab: BreakdownTab): QueryBody {
   return breakdownQuery(ctx, { ...tab, metrics: ['revenue'] }, REVENUE_LIMIT);
+}
+
+/**
+ * Whether a revenue answer is any: the API's `revenue` is a sum, and 0 is what it answers for a goal
+ * without a single revenue event (it cannot tell those apart from revenue summing to 0). Refunds can
+ * make it negative, which is revenue all the same.
+ */
+export function hasRevenue(revenue: number | null | undefined): revenue is number {
+  return revenue !== null && revenue !== undefined && revenue !== 0;
 }
 
 /**
@@ -266,11 +319,12 @@ export function goalRevenueColumn(cards: QueryResult, goal: string): (value: str
 /**
  * Conversion rate of a goal as Plausible and GA4 define it: unique visitors who triggered it over
  * unique visitors of the whole period under the other filters (not the goal's: see
- * `conversionBaseQuery`), in percent.
+ * `conversionBaseQuery`), in percent. Rounded once, to two decimals, as the API's `conversion_rate`
+ * is: the dashboard shows it as it is, like the API's bounce rate.
  */
-export function conversionRate(goalVisitors: number, totalVisitors: number): number | null {
-  if (!(totalVisitors > 0)) return null;
+export function conversionRate(goalVisitors: number, totalVisitors: number | null): number | null {
+  if (totalVisitors === null || !(totalVisitors > 0)) return null;
   // Both counts are sketches with their own error: when nearly everyone converts, the converters
   // can come out above the total, and a rate above 100 % would be nonsense.
-  return Math.min(100, Math.round((goalVisitors / totalVisitors) * 1000) / 10);
+  return Math.min(100, Math.round(((100 * goalVisitors) / totalVisitors) * 100) / 100);
 }

@@ -60,8 +60,8 @@ describe('series alignment', () => {
   it('charts a goal\'s conversion rate per bucket over the visitors without the goal, a gap without any', () => {
     const converted = [row('2026-11-20T00:00:00+01:00', 1), row('2026-11-21T00:00:00+01:00', 0), row('2026-11-22T00:00:00+01:00', 0)];
     const visitors = [row('2026-11-20T00:00:00+01:00', 3), row('2026-11-21T00:00:00+01:00', 0), row('2026-11-22T00:00:00+01:00', 4)];
-    // 1 of 3; no visitor at all (undefined, not 0 %); 0 of 4 is a real 0 %.
-    expect(goalSeries('conversion_rate', [converted, visitors], days, 'day', tz, later)).toEqual({ values: [33.3, null, 0], hasData: true });
+    // 1 of 3 (to the API's two decimals); no visitor at all (undefined, not 0 %); 0 of 4 is a real 0 %.
+    expect(goalSeries('conversion_rate', [converted, visitors], days, 'day', tz, later)).toEqual({ values: [33.33, null, 0], hasData: true });
     const nobody = days.map((d) => row(new Date(d).toISOString(), 0));
     expect(goalSeries('conversion_rate', [nobody, nobody], days, 'day', tz, later)).toEqual({ values: [null, null, null], hasData: false });
   });

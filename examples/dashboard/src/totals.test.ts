@@ -17,6 +17,14 @@ describe('traffic totals', () => {
     expect(t.previous).toMatchObject({ visitors: 0, views_per_visit: null, bounce_rate: null, visit_duration: null });
     expect(totalsOf(none)).toBeNull();
   });
+
+  it('have no rates or averages for a period without visits, where the API answers 0', () => {
+    const t = totalsOf(answer([0, 0, 0, 0, 0, 0], [10, 12, 30, 2.5, 40, 61]))!;
+    expect(t.current).toEqual({ visitors: 0, visits: 0, pageviews: 0, views_per_visit: null, bounce_rate: null, visit_duration: null });
+    expect(t.previous).toMatchObject({ views_per_visit: 2.5, bounce_rate: 40, visit_duration: 61 });
+    // A bounce rate of 0 % with visits is a value.
+    expect(totalsOf(answer([3, 3, 6, 2, 0, 30]))!.current.bounce_rate).toBe(0);
+  });
 });
 
 describe('goal totals', () => {
@@ -52,5 +60,14 @@ describe('goal totals', () => {
 
   it('leave the revenue cards out for a goal without revenue', () => {
     expect(goalTotalsOf(counts, base, answer([0], [0]))!.cards).toEqual(['visitors', 'events', 'conversion_rate']);
+    // Refunds only: revenue all the same.
+    expect(goalTotalsOf(counts, base, answer([-20], [0]))!.cards).toContain('revenue');
+  });
+
+  it('take the conversion rate to the API\'s two decimals, rounded once', () => {
+    // 6 of 11 is 54.5454…%: 54.55, as the API's conversion_rate answers it (not 54.5 nor 54.6).
+    const t = goalTotalsOf(answer([6, 6], [1, 1]), answer([11], [3]), null)!;
+    expect(t.current.conversion_rate).toBe(54.55);
+    expect(t.previous?.conversion_rate).toBe(33.33);
   });
 });

@@ -1,6 +1,6 @@
 import type { QueryResult } from './api.js';
 import { CARD_METRICS, PER_VISIT_METRICS, type CardMetric, type GoalCard, type TrafficCard } from './dimensions.js';
-import { conversionRate } from './query.js';
+import { conversionRate, hasRevenue } from './query.js';
 
 /** What the top cards show: which cards, in order, their totals and their previous-period values. */
 export interface Totals {
@@ -16,12 +16,15 @@ export function totalsOf(result: QueryResult): Totals | null {
   if (!row) return null;
   const pick = (list: (number | null)[]) =>
     Object.fromEntries(CARD_METRICS.map((m, i) => [m, list[i] ?? null])) as Record<TrafficCard, number | null>;
+  const current = pick(row.metrics);
   const previous = row.comparison ? pick(row.comparison) : null;
-  // Without a single visit before, rates and averages had no value; "+22 pp" against 0 would mislead.
-  if (previous && !previous.visits) {
-    for (const m of PER_VISIT_METRICS) previous[m] = null;
+  // Without a single visit, rates and averages have no value, though the API answers 0 for them: a
+  // bounce rate of "0%" for a period the chart leaves blank would contradict it, and "+22 pp"
+  // against a period without visits would mislead.
+  for (const period of [current, previous]) {
+    if (period && !period.visits) for (const m of PER_VISIT_METRICS) period[m] = null;
   }
-  return { cards: CARD_METRICS, current: pick(row.metrics), previous };
+  return { cards: CARD_METRICS, current, previous };
 }
 
 /**
@@ -52,7 +55,7 @@ export function goalTotalsOf(counts: QueryResult, base: QueryResult, revenue: Qu
   };
   const current = period(row.metrics, baseRow?.metrics[0], revenueRow?.metrics[0]);
   const previous = row.comparison ? period(row.comparison, baseRow?.comparison?.[0], revenueRow?.comparison?.[0]) : null;
-  const hasRevenue = (current.revenue ?? 0) > 0 || (previous?.revenue ?? 0) > 0;
-  const cards: GoalCard[] = hasRevenue ? ['visitors', 'events', 'conversion_rate', 'revenue', 'average_revenue'] : ['visitors', 'events', 'conversion_rate'];
+  const earned = hasRevenue(current.revenue) || hasRevenue(previous?.revenue);
+  const cards: GoalCard[] = earned ? ['visitors', 'events', 'conversion_rate', 'revenue', 'average_revenue'] : ['visitors', 'events', 'conversion_rate'];
   return { cards, current, previous };
 }

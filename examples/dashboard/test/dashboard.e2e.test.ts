@@ -130,6 +130,15 @@ describe('dashboard against the real system', () => {
       const change = formatChange(m, want.row.metrics[i] ?? null, want.totals?.previous?.[m] ?? null);
       expect(await page.textContent(`[data-testid="change-${m}"]`)).toContain(change ? change.text : 'no previous data');
     }
+    // The bounce rate and its change are the API's numbers as it wrote them (two decimals), not
+    // rounded again: checked against the API's text, apart from the dashboard's formatting.
+    const i = CARD_METRICS.indexOf('bounce_rate');
+    expect(await page.textContent('[data-testid="value-bounce_rate"]')).toBe(`${want.row.metrics[i]}%`);
+    const points = want.row.comparison?.change[i];
+    if ((want.totals?.previous?.bounce_rate ?? null) !== null && points !== undefined && points !== null) {
+      const sign = points > 0 ? '+' : points < 0 ? '−' : '';
+      expect(await page.textContent('[data-testid="change-bounce_rate"]')).toContain(`${sign}${Math.abs(points)} pp`);
+    }
   }
 
   /**
@@ -272,6 +281,10 @@ describe('dashboard against the real system', () => {
     expect(Number(today.row.comparison?.metrics[0])).toBeGreaterThan(0);
     await expectCardTexts(page, today);
     expect(await page.textContent('[data-testid="change-visitors"]')).toMatch(/[+−]\d+%/);
+    // 4 of today's 12 visits bounced, 2 of yesterday's 4 until now: 33.33 % and −16.67 pp (not 33.3
+    // and −16.7, a second rounding of the API's numbers).
+    expect(await page.textContent('[data-testid="value-bounce_rate"]')).toBe('33.33%');
+    expect(await page.textContent('[data-testid="change-bounce_rate"]')).toContain('−16.67 pp');
     // Like for like: today so far against yesterday until this time of day, not all of yesterday
     // (whose later visitors today has not had the time to match yet).
     const yesterdayVisitors = async (compare: { from: string; to: string }) =>
@@ -394,7 +407,8 @@ describe('dashboard against the real system', () => {
     const cell = (goal: string, metric: string) => goals.locator(`tr[data-value="${goal}"] td[data-metric="${metric}"]`).textContent();
     await expect.poll(() => cell('purchase', 'conversion_rate')).toBe(formatPercent(cr));
     expect(await cell('purchase', 'revenue')).toBe(formatMetric('revenue', revenue));
-    expect(await cell('signup', 'revenue')).toBe(formatMetric('revenue', 0));
+    // Signups carry no revenue: "—" beside the purchases' amount, not 0.00 it never earned.
+    expect(await cell('signup', 'revenue')).toBe('—');
     expect(await goals.locator('thead th').allTextContents()).toEqual(['Goal', 'Visitors', 'Events', 'Revenue', 'CR']);
 
     // With "Goal is purchase" the visitors are the buyers only; the rate is still over every visitor.
@@ -668,6 +682,91 @@ describe('dashboard against the real system', () => {
     await page.keyboard.press('ArrowDown');
     await expect.poll(() => param('site')).toBe(blog.siteId);
     expect(await focused()).toBe('site-select');
+  });
+
+  /** A breakdown table's header cells and rows (value, then each cell's text), once it settled. */
+  async function breakdownTable(page: Page, panel: string, dimension: string) {
+    const table = page.locator(`[data-panel="${panel}"] table[data-dimension="${dimension}"]`);
+    await table.waitFor();
+    await expect.poll(() => page.getAttribute(`[data-panel="${panel}"] .panel-body`, 'aria-busy')).toBeNull();
+    return {
+      head: await table.locator('thead th').allTextContents(),
+      rows: await table.locator('tbody tr').evaluateAll((trs) =>
+        trs.map((tr) => [tr.getAttribute('data-value') ?? '', ...[...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')]),
+      ),
+    };
+  }
+
+  it('lists a goal\'s conversions and each row\'s conversion rate in the breakdowns under a goal filter', async () => {
+    const page = await newPage();
+    await signIn(page, `/?site=${shop.siteId}&f=${encodeURIComponent('event_name|is|purchase')}`);
+    const onPurchase: Filter[] = [['is', 'event_name', ['purchase']]];
+    // The API's own answer: conversions and the group conversion rate (buyers of a row ÷ its visitors).
+    const api = async (dimension: string) => {
+      const r = await query(system.embedded.queryUrl, tenant.readKey, {
+        site_id: shop.siteId,
+        metrics: ['visitors', 'conversion_rate'],
+        dimensions: [dimension],
+        date_range: isoRange({ kind: 'preset', preset: '7d' }),
+        filters: onPurchase,
+        timezone: SHOP_TZ,
+      });
+      return r.results.map((row) => [String(row.dimensions[0]), formatMetric('visitors', row.metrics[0]), formatPercent(row.metrics[1]!)]).sort();
+    };
+    const pages = await breakdownTable(page, 'pages', 'page');
+    // No pageviews column of zeros: the goal's event is no pageview.
+    expect(pages.head).toEqual(['Page', 'Conversions', 'CR']);
+    expect(pages.rows.sort()).toEqual(await api('page'));
+    const sources = await breakdownTable(page, 'sources', 'source');
+    expect(sources.head).toEqual(['Source', 'Conversions', 'CR']);
+    // Buyers came from Google and directly, each row's rate over that row's visitors.
+    const bySource = await api('source');
+    expect(bySource).toHaveLength(2);
+    expect(sources.rows.sort()).toEqual(bySource);
+    await page.locator('[data-panel="pages"]').screenshot({ path: join(ARTIFACTS_DIR, 'pages-under-goal.png') });
+    // "Conversions" is a wider header than "Visitors": it still fits a phone.
+    await page.setViewportSize({ width: 375, height: 812 });
+    const cut = await page.$$eval('.breakdown-table thead th', (ths) => ths.filter((t) => t.scrollWidth > t.clientWidth).map((t) => t.textContent));
+    expect(cut).toEqual([]);
+  });
+
+  it('shows no rate or average for a period without visits, as the chart does', async () => {
+    const page = await newPage();
+    const quiet = formatCalendarDate(addDays(calendarDateOf(Date.now(), SHOP_TZ), -5));
+    await signIn(page, `/?site=${shop.siteId}&range=custom&from=${quiet}&to=${quiet}`);
+    // The API answers 0 for them too; without a visit there is no rate to be 0.
+    const want = await apiCards(shop.siteId, SHOP_TZ, { kind: 'custom', from: quiet, to: quiet });
+    expect(want.row.metrics).toEqual([0, 0, 0, 0, 0, 0]);
+    await expect.poll(() => page.getAttribute('[data-testid="cards"]', 'aria-busy')).toBeNull();
+    expect(await page.textContent('[data-testid="value-visits"]')).toBe('0');
+    for (const m of ['bounce_rate', 'views_per_visit', 'visit_duration']) {
+      expect(await page.textContent(`[data-testid="value-${m}"]`), m).toBe('—');
+      expect(await page.textContent(`[data-testid="change-${m}"]`), m).toBe('');
+    }
+  });
+
+  it('lists only the visits that had a UTM value in the UTM tabs, and keeps "Direct / None" among sources', async () => {
+    const page = await newPage();
+    await signIn(page);
+    const rows = async (tab: string) => {
+      await page.click(`[data-panel="sources"] [role="tab"][data-tab="${tab}"]`);
+      return (await breakdownTable(page, 'sources', tab)).rows.map(([value]) => value);
+    };
+    expect(await rows('utm_source')).toEqual(['newsletter']);
+    expect(await rows('utm_medium')).toEqual(['email']);
+    expect(await rows('utm_campaign')).toEqual(['launch']);
+    expect(await page.locator('[data-panel="sources"] tbody').textContent()).not.toContain('(none)');
+    await rows('source');
+    expect(await page.locator('[data-panel="sources"] tbody').textContent()).toContain('Direct / None');
+  });
+
+  it('corrects a link\'s invalid values in the address bar to what it shows', async () => {
+    const page = await newPage();
+    await signIn(page, `/?site=${shop.siteId}&metric=nonsense&range=bogus&tz=Mars%2FBase&f=${encodeURIComponent('page|is|/pricing')}`);
+    await expectCardsToMatch(page, shop.siteId, SHOP_TZ, { kind: 'preset', preset: '7d' }, [['is', 'page', ['/pricing']]]);
+    const params = new URL(page.url()).searchParams;
+    expect([...params.keys()].sort()).toEqual(['f', 'site']);
+    expect(params.getAll('f')).toEqual(['page|is|/pricing']);
   });
 
   it('names a filter chip as its row does ("Direct / None")', async () => {

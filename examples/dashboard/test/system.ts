@@ -103,7 +103,7 @@ export async function sendEvents(collectorUrl: string, writeKey: string, events:
 }
 
 export interface QueryAnswer {
-  results: { dimensions: (string | number)[]; metrics: number[]; comparison?: { metrics: number[] } }[];
+  results: { dimensions: (string | number)[]; metrics: number[]; comparison?: { metrics: number[]; change: (number | null)[] } }[];
   meta: Record<string, unknown>;
 }
 

@@ -8,8 +8,12 @@ import {
   GOALS_PANEL_ID,
   breakdownQuery,
   conversionRate,
+  countOf,
+  groupBaseQuery,
+  hasRevenue,
   revenueOf,
   revenueQuery,
+  tabUnderFilters,
   type BreakdownPanel,
   type BreakdownTab,
   type QueryContext,
@@ -34,11 +38,18 @@ export interface BreakdownOptions {
   onAuthError(err: ApiError): void;
 }
 
-/** A metric's column header: "Unique visitors" is "Visitors" in a column that needs to stay narrow. */
-function columnLabel(m: Metric): string {
+/**
+ * A metric's column header: "Unique visitors" is "Visitors" in a column that needs to stay narrow,
+ * and "Conversions" in a tab of a goal's conversions.
+ */
+function columnLabel(m: Metric, tab: BreakdownTab): string {
+  if (tab.conversions && m === 'visitors') return 'Conversions';
   const s = METRIC_LABELS[m].replace(/^(Unique|Total) /, '');
   return s.charAt(0).toUpperCase() + s.slice(1);
 }
+
+/** Each row's conversion rate denominator, by row value (null: unknown); null for a tab without rates. */
+type RateBase = ((value: string) => number | null) | null;
 
 /** A breakdown panel: tabs over related dimensions and a top-10 table whose rows filter the dashboard. */
 export class BreakdownView {
@@ -98,11 +109,12 @@ export class BreakdownView {
     const controller = new AbortController();
     this.controller = controller;
     l.signal.addEventListener('abort', () => controller.abort(), { once: true });
-    const tab = this.active;
+    const tab = tabUnderFilters(this.active, l.ctx.filters);
+    const nothing = tab.dimension === 'event_name' ? 'custom events' : tab.conversions ? 'conversions' : 'data';
     void runPanel({
       body: this.body,
       signal: controller.signal,
-      emptyText: tab.dimension === 'event_name' ? 'No custom events in this period.' : 'No data for this period.',
+      emptyText: `No ${nothing} in this period.`,
       onAuthError: this.opts.onAuthError,
       retry: () => this.load(l),
       task: async () => {
@@ -110,11 +122,31 @@ export class BreakdownView {
           l.client.query(breakdownQuery(l.ctx, tab), controller.signal),
           tab.revenue ? (l.goalsRevenue ?? this.loadRevenue(l, tab, controller.signal)) : null,
         ]);
-        const total = this.panel.id === GOALS_PANEL_ID ? await l.totalVisitors.catch(() => null) : null;
-        return { rows: result.rows, total, revenue };
+        const base = await this.rateBase(l, tab, result.rows, controller.signal);
+        return { rows: result.rows, base, revenue };
       },
-      render: ({ rows, total, revenue }) => this.renderTable(tab, rows, total, revenue),
+      render: ({ rows, base, revenue }) => this.renderTable(tab, rows, base, revenue),
     });
+  }
+
+  /**
+   * What each row's conversion rate divides by: every goal's, the period's visitors without the goal
+   * (shared with the cards); a row of a goal's conversions, its own visitors without the goal, asked
+   * once the rows are known. Like revenue, a failed answer costs only the rates ("—").
+   */
+  private async rateBase(l: BreakdownLoad, tab: BreakdownTab, rows: QueryRow[], signal: AbortSignal): Promise<RateBase> {
+    if (this.panel.id === GOALS_PANEL_ID) {
+      const total = await l.totalVisitors.catch(() => null);
+      return () => total;
+    }
+    if (!tab.conversions || rows.length === 0) return null;
+    try {
+      const values = rows.map(valueOf);
+      return countOf((await l.client.query(groupBaseQuery(l.ctx, tab, values), signal)).rows);
+    } catch (err) {
+      if (signal.aborted || (err instanceof ApiError && err.isAuth)) throw err;
+      return () => null;
+    }
   }
 
   /**
@@ -143,31 +175,29 @@ export class BreakdownView {
     if (this.last) this.load(this.last);
   }
 
-  private renderTable(
-    tab: BreakdownTab,
-    rows: QueryRow[],
-    totalVisitors: number | null,
-    revenueFor: ((value: string) => number | null) | null,
-  ): boolean {
+  private renderTable(tab: BreakdownTab, rows: QueryRow[], rateBase: RateBase, revenueFor: ((value: string) => number | null) | null): boolean {
     if (rows.length === 0) return false;
-    const withCr = this.panel.id === GOALS_PANEL_ID;
-    const valueOf = (r: QueryRow) => (r.dimensions[0] === null || r.dimensions[0] === undefined ? '' : String(r.dimensions[0]));
     // Only when some row earned any: a column of zeros on every site without revenue says nothing.
-    const revenue = revenueFor && rows.some((r) => (revenueFor(valueOf(r)) ?? 0) > 0) ? revenueFor : null;
+    const revenue = revenueFor && rows.some((r) => hasRevenue(revenueFor(valueOf(r)))) ? revenueFor : null;
+    // A goal without revenue beside one with: "—", not an amount of 0.00 it never had.
+    const revenueText = (value: string) => {
+      const earned = revenue?.(value);
+      return formatMetric('revenue', hasRevenue(earned) ? earned : null);
+    };
     const max = Math.max(1, ...rows.map((r) => r.metrics[0] ?? 0));
     const head = h(
       'tr',
       {},
       h('th', { scope: 'col' }, tab.column),
-      tab.metrics.map((m) => h('th', { scope: 'col', class: 'num' }, columnLabel(m))),
+      tab.metrics.map((m) => h('th', { scope: 'col', class: 'num' }, columnLabel(m, tab))),
       revenue ? h('th', { scope: 'col', class: 'num' }, METRIC_LABELS.revenue) : null,
-      withCr ? h('th', { scope: 'col', class: 'num num-short' }, h('abbr', { title: 'Conversion rate' }, 'CR')) : null,
+      rateBase ? h('th', { scope: 'col', class: 'num num-short' }, h('abbr', { title: 'Conversion rate' }, 'CR')) : null,
     );
     const body = rows.map((r) => {
       const value = valueOf(r);
       const label = valueLabel(tab.dimension, value);
       const share = ((r.metrics[0] ?? 0) / max) * 100;
-      const cr = withCr && totalVisitors !== null ? conversionRate(r.metrics[0] ?? 0, totalVisitors) : null;
+      const cr = rateBase ? conversionRate(r.metrics[0] ?? 0, rateBase(value)) : null;
       return h(
         'tr',
         { 'data-value': value },
@@ -188,8 +218,8 @@ export class BreakdownView {
           ),
         ),
         tab.metrics.map((m, i) => h('td', { class: 'num', 'data-metric': m }, formatMetric(m, r.metrics[i]))),
-        revenue ? h('td', { class: 'num', 'data-metric': 'revenue' }, formatMetric('revenue', revenue(value))) : null,
-        withCr ? h('td', { class: 'num', 'data-metric': 'conversion_rate' }, cr === null ? '—' : formatPercent(cr)) : null,
+        revenue ? h('td', { class: 'num', 'data-metric': 'revenue' }, revenueText(value)) : null,
+        rateBase ? h('td', { class: 'num', 'data-metric': 'conversion_rate' }, cr === null ? '—' : formatPercent(cr)) : null,
       );
     });
     this.body.append(
@@ -197,4 +227,9 @@ export class BreakdownView {
     );
     return true;
   }
+}
+
+/** A row's dimension value as filters and rates key it ('' for none). */
+function valueOf(r: QueryRow): string {
+  return r.dimensions[0] === null || r.dimensions[0] === undefined ? '' : String(r.dimensions[0]);
 }

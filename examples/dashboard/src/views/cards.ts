@@ -53,7 +53,7 @@ function card(m: CardMetric, { totals, goal, selected, onSelect, comparedWith }:
         change.text,
         h('span', { class: 'visually-hidden' }, ` (${change.label})`),
       )
-    : h('span', { class: 'change change-none', 'data-testid': `change-${m}` }, 'no previous data');
+    : h('span', { class: 'change change-none', 'data-testid': `change-${m}` }, noChange(value));
   return h(
     'li',
     {},
@@ -73,4 +73,9 @@ function card(m: CardMetric, { totals, goal, selected, onSelect, comparedWith }:
       changeEl,
     ),
   );
+}
+
+/** Why a card shows no change: a card without a value (a rate without visits) has none to compare. */
+function noChange(value: number | null): string {
+  return value === null ? '' : 'no previous data';
 }
