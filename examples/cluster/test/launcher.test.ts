@@ -2,10 +2,10 @@ import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { killLeftovers, tempDir, type TempDir, servicePorts } from '@pulse/testkit';
+import { killLeftovers, tempDir, type TempDir } from '@pulse/testkit';
 import { countEvents, createTenant, type Tenant } from './admin.js';
 import { until } from './cluster-checks.js';
-import { alive, launch, recordedPids, serviceErrors, type Launched } from './launcher.js';
+import { alive, clusterPorts, launch, recordedPids, serviceErrors, type Launched } from './launcher.js';
 
 /**
  * `npm run cluster` as a user runs it: the built launcher in its own process group, in this
@@ -43,16 +43,9 @@ describe('the npm run cluster launcher', () => {
     dir = tempDir('pulse-cluster-launcher-');
     // The user ran npm here; npm runs the script in examples/cluster.
     dataDir = join(dir.path, 'data-cluster');
-    const [lb, stats, query] = await servicePorts(3);
     env = {
       INIT_CWD: dir.path,
-      LB_PORT: String(lb),
-      LB_STATS_PORT: String(stats),
-      QUERY_PORT: String(query),
-      COLLECTOR_PORTS: (await servicePorts(2)).join(','),
-      AGGREGATOR_PORTS: (await servicePorts(2)).join(','),
-      NATS_PORTS: (await servicePorts(3)).join(','),
-      NATS_ROUTE_PORTS: (await servicePorts(3)).join(','),
+      ...(await clusterPorts()),
     };
   });
 

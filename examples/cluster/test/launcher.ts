@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { launchDetached, parseJsonLine, type Launched } from '@pulse/testkit';
+import { launchDetached, parseJsonLine, servicePorts, type Launched } from '@pulse/testkit';
 
 export { alive, recordedPids, type Launched } from '@pulse/testkit';
 
@@ -14,6 +14,20 @@ const OWN_VARS = ['DATA_DIR', 'ADMIN_TOKEN', 'COLLECTOR_RUNTIME', 'COLLECTOR_POR
 /** `node dist/main.js` as a terminal would run it. */
 export function launch(env: Record<string, string>, cwd = PACKAGE_DIR): Launched {
   return launchDetached({ main: MAIN, env, cwd, unset: OWN_VARS, timeoutMs: 120_000 });
+}
+
+/** Fresh ports for every listener of a launched cluster, as the launcher's variables. */
+export async function clusterPorts(): Promise<Record<string, string>> {
+  const [lb, stats, query] = await servicePorts(3);
+  return {
+    LB_PORT: String(lb),
+    LB_STATS_PORT: String(stats),
+    QUERY_PORT: String(query),
+    COLLECTOR_PORTS: (await servicePorts(2)).join(','),
+    AGGREGATOR_PORTS: (await servicePorts(2)).join(','),
+    NATS_PORTS: (await servicePorts(3)).join(','),
+    NATS_ROUTE_PORTS: (await servicePorts(3)).join(','),
+  };
 }
 
 /** Error-level JSON lines in the services' own logs ($DATA_DIR/logs/*.log). */

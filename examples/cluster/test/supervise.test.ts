@@ -3,10 +3,10 @@ import { join } from 'node:path';
 import type { NatsConnection } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EVENTS_STREAM } from '@pulse/protocol';
-import { killLeftovers, tempDir, type TempDir, servicePorts } from '@pulse/testkit';
+import { killLeftovers, tempDir, type TempDir } from '@pulse/testkit';
 import { countEvents, createTenant } from './admin.js';
 import { natsClient, until, waitBackendsUp, waitStreamsCurrent } from './cluster-checks.js';
-import { alive, launch, type Launched } from './launcher.js';
+import { alive, clusterPorts, launch, type Launched } from './launcher.js';
 
 /**
  * `npm run cluster` keeps its services running: a collector, a NATS node and the core process
@@ -50,17 +50,10 @@ describe('the npm run cluster launcher restarts a service that dies', () => {
   beforeAll(async () => {
     dir = tempDir('pulse-cluster-supervise-');
     dataDir = join(dir.path, 'data');
-    const [lb, stats, query] = await servicePorts(3);
     env = {
       DATA_DIR: dataDir,
       ADMIN_TOKEN,
-      LB_PORT: String(lb),
-      LB_STATS_PORT: String(stats),
-      QUERY_PORT: String(query),
-      COLLECTOR_PORTS: (await servicePorts(2)).join(','),
-      AGGREGATOR_PORTS: (await servicePorts(2)).join(','),
-      NATS_PORTS: (await servicePorts(3)).join(','),
-      NATS_ROUTE_PORTS: (await servicePorts(3)).join(','),
+      ...(await clusterPorts()),
     };
   });
 
