@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { validateBatch, type AnyStreamRecord, type RawStreamRecord, type StreamRecord } from '@pulse/protocol';
-import { encodeMsgpack, encodeStreamMessage, rawEventId } from '@pulse/protocol/codec';
+import { decodeStreamMessage, encodeMsgpack, encodeStreamMessage, rawEventId } from '@pulse/protocol/codec';
 import { preparePipeline, type SourceMessage } from './pipeline.js';
 import { recordToRows } from './rows.js';
 
@@ -48,6 +48,40 @@ describe('recordToRows with raw records', () => {
     expect(rows.map((r) => [r.event_id, r.ts])).toEqual([
       ['inst-1.0', NOW - 5_000], // skew-corrected like validateBatch does
       ['client-1', NOW],
+    ]);
+  });
+});
+
+describe('recordToRows props and pages', () => {
+  const awkward = '{"__proto__":"lost","plan":"kept","constructor":"c","toString":"t","hasOwnProperty":"h","n":2,"ok":true}';
+  const stored = [['__proto__', 'lost'], ['plan', 'kept'], ['constructor', 'c'], ['toString', 't'], ['hasOwnProperty', 'h'], ['n', '2'], ['ok', 'true']];
+  const json = `{"events":[{"name":"proto2","props":${awkward}}]}`;
+  const viaStream = (r: StreamRecord) => decodeStreamMessage(encodeStreamMessage({ v: 1, records: [r] })).records[0] as StreamRecord;
+
+  it.each([
+    ['a raw JSON body', () => collected(enc.encode(json), 'json', JSON.parse(json)).raw],
+    ['a raw msgpack body', () => collected(encodeMsgpack(JSON.parse(json)), 'msgpack', JSON.parse(json)).raw],
+    ['re-encoded events read back from a stream message', () => viaStream(collected(enc.encode(json), 'json', JSON.parse(json)).events)],
+  ])('stores a prop named __proto__ (and constructor, toString …) like any other key, from %s', async (_n, rec) => {
+    const [row] = await recordToRows(rec(), ctx);
+    expect(Object.entries(row?.props ?? {})).toEqual(stored);
+    expect(Object.getPrototypeOf(row?.props)).toBe(Object.prototype);
+    // What the JSON insert body and the Native encoder (own enumerable keys) see.
+    expect(JSON.parse(JSON.stringify(row?.props))).toEqual(JSON.parse(JSON.stringify(Object.fromEntries(stored))));
+    expect(Object.keys(JSON.parse(JSON.stringify(row?.props)))).toEqual(stored.map(([k]) => k));
+  });
+
+  it('takes a path url as the page without a host, and ?ref= as the source', async () => {
+    const events = [
+      { id: 'a', name: 'pageview', ts: NOW, url: '/docs/index.html?ref=producthunt' },
+      { id: 'b', name: 'pageview', ts: NOW, url: 'https://shop.test/?source=Newsletter', referrer: 'https://www.google.com/' },
+      { id: 'c', name: 'buy', ts: NOW, url: 'not a url' },
+    ];
+    const rows = await recordToRows({ site_id: 's_1', received_at: NOW, ip: '', ua: '', country: '', events }, ctx);
+    expect(rows.map((r) => [r.hostname, r.path, r.utm_source, r.source, r.medium])).toEqual([
+      ['', '/docs', 'producthunt', 'producthunt', 'other'],
+      ['shop.test', '/', 'Newsletter', 'Newsletter', 'search'],
+      ['', '', '', '', 'direct'],
     ]);
   });
 });

@@ -67,10 +67,19 @@ function propsToStrings(props: unknown): Record<string, string> {
   for (const k in props) {
     if (!Object.hasOwn(props, k)) continue;
     const v = (props as Record<string, unknown>)[k];
-    if (typeof v === 'string') (out ??= {})[k] = v;
-    else if (typeof v === 'number' || typeof v === 'boolean') (out ??= {})[k] = String(v);
+    if (typeof v === 'string') setProp((out ??= {}), k, v);
+    else if (typeof v === 'number' || typeof v === 'boolean') setProp((out ??= {}), k, String(v));
   }
   return out ?? NO_PROPS;
+}
+
+/**
+ * A prop named `__proto__` is a key like any other: assigned, it would set the object's
+ * prototype and vanish from the row (the storage encoders read own keys).
+ */
+function setProp(out: Record<string, string>, k: string, v: string): void {
+  if (k === '__proto__') Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+  else out[k] = v;
 }
 
 /** Date's own range; ClickHouse would store anything beyond it as some other time. */

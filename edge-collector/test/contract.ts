@@ -21,6 +21,7 @@ import {
   type RunningCollector,
   type Runtime,
 } from './helpers.js';
+import { defineEventFieldContract } from './contract-fields.js';
 
 const SCRIPT = '/*pulse*/(function(){window.pulse=1})();';
 
@@ -288,6 +289,8 @@ export function defineContractSuite(runtime: Runtime): void {
         { index: 5, reason: 'too_old', event: batch.events[5] },
       ]);
     });
+
+    defineEventFieldContract(() => ({ url: c.url, t }));
 
     it('rate-limits per key with 429 and Retry-After, leaving other keys alone', async () => {
       const noisy = await createWriteKey(t.kv);

@@ -1,8 +1,8 @@
 import { MAX_BODY_BYTES } from './limits.js';
 import { BodyError } from './errors.js';
 import { bodyFormatOf } from './content-type.js';
-import { decodeMsgpack } from './msgpack.js';
-import { validateBatch, type ValidateOptions, type ValidatedBatch } from './validate.js';
+import { decodeMsgpackExact, decodeMsgpackLoose, hasRenamedProps } from './msgpack.js';
+import { isPlainObject, validateBatch, type ValidateOptions, type ValidatedBatch } from './validate.js';
 import type { RawBodyFormat } from './types.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -44,7 +44,9 @@ export function decodeBodyAs(bytes: Uint8Array, format: RawBodyFormat): unknown 
   }
   if (bytes.byteLength === 0) throw new BodyError('invalid_msgpack', 'body is empty');
   try {
-    return decodeMsgpack(bytes);
+    const body = decodeMsgpackLoose(bytes);
+    // A prop named "__proto__" came back as "__proto_": read the body exactly (rare).
+    return isPlainObject(body) && hasRenamedProps(body.events) ? decodeMsgpackExact(bytes) : body;
   } catch (cause) {
     throw new BodyError('invalid_msgpack', `body is not valid msgpack: ${(cause as Error).message}`, { cause });
   }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { pack } from 'msgpackr';
-import { decodeBody, decodeStreamMessage, encodeMsgpack, encodeStreamMessage, parseBatch, bodyFormatOf } from './codec.js';
+import { decodeBody, decodeMsgpack, decodeStreamMessage, encodeMsgpack, encodeStreamMessage, parseBatch, bodyFormatOf } from './codec.js';
 import { BodyError, StreamMessageError } from './errors.js';
 import { MAX_BODY_BYTES } from './limits.js';
 import type { RawStreamRecord, StreamMessage, StreamMessageV2, StreamRecord } from './types.js';
@@ -114,6 +114,43 @@ describe('parseBatch', () => {
     const v = decodeBody(bytes, 'application/msgpack') as Record<string, unknown>;
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect(Object.getPrototypeOf(v)).toBe(Object.prototype);
+    // The generic decode keeps it as a key; a batch body may drop it (an unknown top-level key).
+    expect(Object.getOwnPropertyDescriptor(decodeMsgpack(bytes), '__proto__')?.value).toEqual({ polluted: 1 });
+  });
+
+  // Keys an object literal or msgpackr's object mode would mishandle: "__proto__" was renamed
+  // "__proto_" by msgpackr (and dropped when assigned); the others shadow Object.prototype.
+  const awkward = '{"__proto__":"lost","__proto_":"near","constructor":"c","toString":"t","hasOwnProperty":"h","plan":"kept"}';
+  const expected = [['__proto__', 'lost'], ['__proto_', 'near'], ['constructor', 'c'], ['toString', 't'], ['hasOwnProperty', 'h'], ['plan', 'kept']];
+  const body = `{"events":[{"name":"proto2","props":${awkward}}]}`;
+
+  it.each([
+    ['JSON', enc.encode(body), 'application/json'],
+    ['msgpack', encodeMsgpack(JSON.parse(body)), 'application/msgpack'],
+    ['msgpack with a nested "__proto__" elsewhere', encodeMsgpack({ events: [{ name: 'proto2', props: JSON.parse(awkward) }, { name: 'x', props: { y: '__proto__' } }] }), 'application/msgpack'],
+  ])('keeps every prop key as an own property, "__proto__" included (%s)', (_n, bytes, ct) => {
+    const r = parseBatch(bytes, ct, opts);
+    expect(r.ok && r.rejected).toEqual([]);
+    const props = r.ok ? r.accepted[0]?.props : undefined;
+    expect(Object.entries(props ?? {})).toEqual(expected);
+    expect(Object.getPrototypeOf(props)).toBe(Object.prototype);
+  });
+
+  it('decodes values with and without a "__proto__" key alike (only the exact decode sees Maps)', () => {
+    const plain = { sent_at: NOW, events: [{ name: 'e', n: 1.5, big: 2 ** 40, neg: -3, t: true, z: null, arr: [1, 'a', { k: 'v' }], bin: new Uint8Array([1, 2]) }] };
+    const withProto = { ...plain, events: [...plain.events, { name: 'p', props: JSON.parse('{"__proto__":"x"}') }] };
+    const a = decodeBody(encodeMsgpack(plain), 'application/msgpack') as { events: unknown[] };
+    const b = decodeBody(encodeMsgpack(withProto), 'application/msgpack') as { events: unknown[] };
+    expect(b.events[0]).toEqual(a.events[0]);
+    expect(Object.getPrototypeOf(b.events[0])).toBe(Object.prototype);
+    // Integer keys become their decimal names in both decodes; a map key that is a map is refused in both.
+    const intKeys = (extra: number[]) => new Uint8Array([0x82, 0x01, 0xa1, 0x61, ...extra]);
+    const proto = [0xa9, ...enc.encode('__proto__'), 0xc3];
+    expect(decodeMsgpack(intKeys(proto))).toEqual(JSON.parse('{"1":"a","__proto__":true}'));
+    expect(decodeMsgpack(intKeys([0xa1, 0x78, 0xc3]))).toEqual({ 1: 'a', x: true });
+    const mapKey = (tail: number[]) => new Uint8Array([0x82, 0x81, 0xa1, 0x61, 0x01, 0x02, ...tail]);
+    expect(() => decodeMsgpack(mapKey(proto))).toThrow(/Invalid property type/);
+    expect(() => decodeMsgpack(mapKey([0xa1, 0x78, 0xc3]))).toThrow(/Invalid property type/);
   });
 });
 
@@ -137,6 +174,13 @@ describe('stream messages', () => {
 
   it('round-trips', () => {
     expect(decodeStreamMessage(encodeStreamMessage(msg))).toEqual(msg);
+  });
+
+  it('round-trips re-encoded events whose props hold a "__proto__" key', () => {
+    const props = JSON.parse('{"__proto__":"lost","plan":"kept"}');
+    const withProps: StreamMessage = { v: 1, records: [{ ...(msg.records[0] as StreamRecord), events: [{ id: 'a', name: 'e', ts: NOW, props }] }] };
+    const back = decodeStreamMessage(encodeStreamMessage(withProps));
+    expect(Object.entries((back.records[0] as StreamRecord).events[0]?.props ?? {})).toEqual([['__proto__', 'lost'], ['plan', 'kept']]);
   });
 
   it.each([

@@ -115,7 +115,12 @@ describe('scanMsgpackBatch', () => {
     ['future', map([[str('events'), arr([map([[str('name'), str('x')], [str('ts'), f64(NOW + 2 * MAX_EVENT_FUTURE_MS)]])])]])],
     ['unknown event key', map([[str('events'), arr([map([[str('name'), str('x')], [str('extra'), str('y')]])])]])],
     ['unknown top key', map([[str('v'), u8(1)], [str('events'), arr([pageview()])]])],
-    ['__proto__ prop', map([[str('events'), arr([map([[str('name'), str('x')], [str('props'), map([[str('__proto__'), str('y')]])]])])]])],
+    ['a pageview url that is not a url', map([[str('events'), arr([pageview([[str('url'), str('not a url')]])])]])],
+    ['a protocol-relative pageview url', map([[str('events'), arr([pageview([[str('url'), str('//cdn.example/x')]])])]])],
+    ['a pageview url without a host', map([[str('events'), arr([pageview([[str('url'), str('https:///x')]])])]])],
+    ['a pageview url whose host is not ASCII', map([[str('events'), arr([pageview([[str('url'), str('https://bücher.example/')]])])]])],
+    ['a pageview path whose second byte is not ASCII (an overlong "/"?)', map([[str('events'), arr([pageview([[str('url'), strBytes([0x2f, 0xc0, 0xaf, 0x78])]])])]])],
+    ['a later repeated pageview url that is not a url', map([[str('events'), arr([pageview([[str('url'), str('/ok')], [str('url'), str('nope')]])])]])],
     ['revenue', map([[str('events'), arr([map([[str('name'), str('x')], [str('revenue'), map([[str('amount'), f64(1)], [str('currency'), str('EUR')]])]])])]])],
     ['BOM-only name', map([[str('events'), arr([map([[str('name'), strBytes([0xef, 0xbb, 0xbf])]])])]])],
     ['binary value', map([[str('events'), arr([map([[str('name'), u8(0xc4, 1, 0x41)]])])]])],
@@ -130,6 +135,22 @@ describe('scanMsgpackBatch', () => {
     ['negative sent_at', map([[str('sent_at'), u8(0xff)], [str('events'), arr([pageview()])]])],
   ])('gives up on %s (the full path decides)', (_name, raw) => {
     expect(checkAgrees(bytes(raw))).toBeUndefined();
+  });
+
+  it('counts pageviews whose url is a path, and any url on other events, as the full path does', () => {
+    expect(checkAgrees(bytes(map([[str('events'), arr([pageview([[str('url'), str('/relative/path?ref=x')]])])]])))).toBe(1);
+    expect(checkAgrees(bytes(map([[str('events'), arr([pageview([[str('url'), str('HTTPS://A.EXAMPLE')]])])]])))).toBe(1);
+    // The url before the name: the verdict waits for the name.
+    expect(checkAgrees(bytes(map([[str('events'), arr([map([[str('url'), str('/p')], [str('name'), str('pageview')]])])]])))).toBe(1);
+    expect(checkAgrees(bytes(map([[str('events'), arr([map([[str('url'), str('nope')], [str('name'), str('pageview')]])])]])))).toBeUndefined();
+    expect(checkAgrees(bytes(map([[str('events'), arr([map([[str('name'), str('buy')], [str('url'), str('not a url')]])])]])))).toBe(1);
+  });
+
+  it('counts a "__proto__" prop key (the decoder keeps it as a plain key)', () => {
+    const b = bytes(map([[str('events'), arr([map([[str('name'), str('x')], [str('props'), map([[str('__proto__'), str('y')], [str('plan'), str('pro')]])]])])]]));
+    expect(checkAgrees(b)).toBe(1);
+    const f = full(b);
+    expect(f.ok && Object.entries(f.accepted[0]?.props ?? {})).toEqual([['__proto__', 'y'], ['plan', 'pro']]);
   });
 
   it('bounds string lengths by their bytes: exact for ASCII, the full path decides the rest', () => {
@@ -157,7 +178,7 @@ describe('scanMsgpackBatch', () => {
   it('never accepts more than the full path on 20,000 generated and mutated bodies', () => {
     const r = rng(20261205);
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)] as T;
-    const strings = ['', 'a', 'pageview', 'https://x.example/a?b=c', 'Ünïcödé', '🚀', 'x'.repeat(MAX_STRING_LENGTH), 'x'.repeat(MAX_STRING_LENGTH + 1), '__proto__', '\uFEFFbom'];
+    const strings = ['', 'a', 'pageview', 'https://x.example/a?b=c', '/rel/path', '//x.example/', 'not a url', 'https://ü.example/', 'Ünïcödé', '🚀', 'x'.repeat(MAX_STRING_LENGTH), 'x'.repeat(MAX_STRING_LENGTH + 1), '__proto__', '\uFEFFbom'];
     const values: unknown[] = [...strings, 0, -1, 1.5, NOW, NOW - 1, NOW * 2, 2 ** 60, Number.NaN, Number.POSITIVE_INFINITY, true, false, null, { a: 1 }, [1], new Uint8Array([1])];
     const keys = ['name', 'id', 'ts', 'url', 'referrer', 'title', 'visitor_id', 'session_id', 'user_id', 'lang', 'screen_width', 'props', 'revenue', 'other'];
     let fast = 0;

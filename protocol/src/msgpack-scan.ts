@@ -12,12 +12,14 @@ import {
   MAX_BODY_BYTES,
   PAGEVIEW,
 } from './limits.js';
+import { isPageUrlBytes } from './url-kind.js';
 
 /**
  * A fast, conservative check of a msgpack batch body: the number of events when decoding it and
  * running `validateBatch` would surely accept every event, `undefined` when it cannot tell
  * cheaply (anything unusual: unknown keys, nil, float32, bin/ext values, revenue, strings with
- * more bytes than a limit allows units, a rejected event, trailing bytes). The caller then takes
+ * more bytes than a limit allows units, a pageview url with non-ASCII bytes in its scheme or
+ * host, a rejected event, trailing bytes). The caller then takes
  * the full path.
  *
  * Why: a collector that forwards the body as it came needs only that verdict and the count, and
@@ -85,8 +87,6 @@ function keyTable(keys: readonly string[]): Array<Array<{ id: number; bytes: Uin
 const EVENT_KEY_TABLE = keyTable(EVENT_KEYS);
 const TOP_KEY_TABLE = keyTable(TOP_KEYS);
 const PAGEVIEW_BYTES = new TextEncoder().encode(PAGEVIEW);
-/** A prop key the decoder would turn into the object's prototype: the full path judges those. */
-const PROTO_BYTES = new TextEncoder().encode('__proto__');
 
 /** One event map (the `index`th); its raw `ts` (NaN when absent), or undefined to give up. */
 function scanEvent(s: Scanner, index: number, generatedIdLength: (index: number) => number): number | undefined {
@@ -100,7 +100,8 @@ function scanEvent(s: Scanner, index: number, generatedIdLength: (index: number)
   let ts = Number.NaN;
   let named = false;
   let pageview = false;
-  let urlSet = false;
+  // The last url read (the decoder keeps the last of repeated keys) is one a pageview may have.
+  let pageUrl = false;
   let id = -1;
   for (let k = 0; k < n; k++) {
     const key = s.key(EVENT_KEY_TABLE);
@@ -118,7 +119,7 @@ function scanEvent(s: Scanner, index: number, generatedIdLength: (index: number)
         if (len === 0) return undefined;
         id = Math.max(id, len);
         continue;
-      } else if (key === K_URL) urlSet = len > 0;
+      } else if (key === K_URL) pageUrl = s.justReadPageUrl(len);
       units += len;
     } else if (key === K_TS) {
       const v = s.number();
@@ -132,7 +133,7 @@ function scanEvent(s: Scanner, index: number, generatedIdLength: (index: number)
       if (p < 0 || p > MAX_PROPS) return undefined;
       for (let j = 0; j < p; j++) {
         const kl = s.stringLength();
-        if (kl <= 0 || kl > MAX_PROP_KEY_LENGTH || s.justRead(kl, PROTO_BYTES)) return undefined;
+        if (kl <= 0 || kl > MAX_PROP_KEY_LENGTH) return undefined;
         units += kl;
         const b = s.peek();
         if (b === 0xc2 || b === 0xc3) {
@@ -151,7 +152,7 @@ function scanEvent(s: Scanner, index: number, generatedIdLength: (index: number)
     } else return undefined;
     if (s.failed) return undefined;
   }
-  if (!named || (pageview && !urlSet)) return undefined;
+  if (!named || (pageview && !pageUrl)) return undefined;
   size += id >= 0 ? id : generatedIdLength(index);
   if (size + 3 * units > MAX_EVENT_BYTES) return undefined;
   return ts;
@@ -244,6 +245,11 @@ class Scanner {
     this.pos += len;
     for (const k of table[len] ?? []) if (this.justRead(len, k.bytes)) return k.id;
     return -1;
+  }
+
+  /** Whether the string whose `len` payload bytes end at `pos` is a url a pageview may have. */
+  justReadPageUrl(len: number): boolean {
+    return isPageUrlBytes(this.b, this.view, this.pos - len, len);
   }
 
   /** Whether the string whose `len` payload bytes end at `pos` is exactly `bytes`. */

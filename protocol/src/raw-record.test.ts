@@ -75,6 +75,22 @@ describe('expandRawRecord', () => {
     expect(() => expandRawRecord({ ...record, max_event_age_ms: DEFAULT_MAX_EVENT_AGE_MS })).toThrow(/event 0 no longer validates: too_old/);
   });
 
+  it('expands a body kept before the pageview url rule, whose pageview url the rule now refuses', () => {
+    // An older collector accepted these whole; refusing them now would make the message poison.
+    const kept = encodeMsgpack({ events: [{ name: 'pageview', url: 'not a url' }, { name: 'pageview', url: '/rel' }] });
+    const record: RawStreamRecord = { site_id: 's_1', received_at: NOW, ip: '', ua: '', country: '', body: kept, format: 'msgpack', max_event_age_ms: DAY, id_base: 'old-1', accepted: 2 };
+    expect(expandRawRecord(record).events.map((e) => e.url)).toEqual(['not a url', '/rel']);
+  });
+
+  it.each<[string, Uint8Array, string]>([
+    ['JSON', enc.encode('{"sent_at":null,"events":[{"name":"pageview","url":"https://x.test/n","referrer":null,"props":{"a":null,"b":1}}]}'), 'application/json'],
+    ['msgpack', encodeMsgpack({ sent_at: null, events: [{ name: 'pageview', url: 'https://x.test/n', referrer: null, props: { a: null, b: 1 } }] }), 'application/msgpack'],
+  ])('expands a body with nulls as the collector read it (%s)', (_n, bytes, ct) => {
+    const { record, written } = collect(bytes, ct, 'nul-1');
+    expect(expandRawRecord(record)).toEqual(written);
+    expect(written.events[0]).toEqual({ id: 'nul-1.0', name: 'pageview', ts: NOW, url: 'https://x.test/n', props: { b: 1 } });
+  });
+
   describe('a body that no longer validates identically is poison (StreamMessageError)', () => {
     const { record } = collect(encodeMsgpack(batch), 'application/msgpack', 'i-1');
     it.each<[string, Partial<RawStreamRecord>]>([

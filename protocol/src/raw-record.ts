@@ -21,7 +21,10 @@ export function isRawRecord(record: AnyStreamRecord): record is RawStreamRecord 
  * The StreamRecord the collector would have written for a raw record: the body decoded and
  * validated again by the same `validateBatch`, with the collector's receive time (clock
  * correction) and age window, ids from `id_base`. Deterministic: a redelivery or a replay gives
- * the same events. A body that no longer gives exactly the accepted events is a broken
+ * the same events. Rules that only narrow what is accepted are the collector's alone (the
+ * pageview url rule: `anyPageviewUrl`), so a body kept before one existed still expands; rules
+ * that widen it (null as absent) need the aggregators upgraded before the collectors, as the
+ * collector's README says. A body that no longer gives exactly the accepted events is a broken
  * producer or a corrupted message: StreamMessageError (poison), never a partial record.
  */
 export function expandRawRecord(record: RawStreamRecord): StreamRecord {
@@ -31,6 +34,8 @@ export function expandRawRecord(record: RawStreamRecord): StreamRecord {
     result = validateBatch(body, {
       receivedAt: record.received_at,
       maxEventAgeMs: record.max_event_age_ms,
+      // Bodies older collectors kept whole may hold pageviews the url rule now refuses.
+      anyPageviewUrl: true,
       idAt: (i) => rawEventId(record.id_base, i),
     });
   } catch (cause) {

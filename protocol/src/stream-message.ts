@@ -1,5 +1,5 @@
 import { StreamMessageError } from './errors.js';
-import { decodeMsgpack, encodeMsgpack } from './msgpack.js';
+import { decodeMsgpackExact, decodeMsgpackLoose, encodeMsgpack, hasRenamedProps } from './msgpack.js';
 import { isPlainObject } from './validate.js';
 import type { AnyStreamMessage } from './types.js';
 
@@ -13,24 +13,34 @@ export function encodeStreamMessage(msg: AnyStreamMessage): Uint8Array {
  * poison message) only.
  */
 export function decodeStreamMessage(bytes: Uint8Array): AnyStreamMessage {
+  const loose = readMessage(bytes, decodeMsgpackLoose);
+  // A re-encoded event's prop named "__proto__" came back as "__proto_": read it exactly.
+  return loose.renamed ? readMessage(bytes, decodeMsgpackExact).msg : loose.msg;
+}
+
+function readMessage(bytes: Uint8Array, decode: (b: Uint8Array) => unknown): { msg: AnyStreamMessage; renamed: boolean } {
   let v: unknown;
   try {
-    v = decodeMsgpack(bytes);
+    v = decode(bytes);
   } catch (cause) {
     throw new StreamMessageError(`undecodable msgpack: ${(cause as Error).message}`, { cause });
   }
   if (!isPlainObject(v) || (v.v !== 1 && v.v !== 2) || !Array.isArray(v.records)) {
     throw new StreamMessageError('not a version 1 or 2 stream message');
   }
+  let renamed = false;
   for (const r of v.records) {
     if (!isPlainObject(r) || typeof r.site_id !== 'string' || typeof r.received_at !== 'number') {
       throw new StreamMessageError('stream record lacks site_id or received_at');
     }
-    if (Array.isArray(r.events)) continue;
+    if (Array.isArray(r.events)) {
+      renamed ||= hasRenamedProps(r.events);
+      continue;
+    }
     if (v.v === 1) throw new StreamMessageError('version 1 stream record lacks events');
     if (!isRawShape(r)) throw new StreamMessageError('stream record has neither events nor a well-formed raw body');
   }
-  return v as unknown as AnyStreamMessage;
+  return { msg: v as unknown as AnyStreamMessage, renamed };
 }
 
 function isRawShape(r: Record<string, unknown>): boolean {

@@ -6,7 +6,11 @@ export interface Revenue {
   currency: string;
 }
 
-/** An event as SDKs send it (DESIGN.md "Ingest"). */
+/**
+ * An event as SDKs send it (DESIGN.md "Ingest"). On the wire an optional field may also be `null`
+ * (JSON null, msgpack nil): read as absent, and a `null` prop value leaves that prop out
+ * (`validateEvent`). A pageview's `url` is an absolute http(s) URL or a path (`urlKind`).
+ */
 export interface Event {
   id?: string;
   name: string;

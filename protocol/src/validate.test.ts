@@ -69,7 +69,15 @@ describe('validateEvent', () => {
     [{ name: 'e', referrer: {} }, 'invalid_type:referrer'],
     [{ name: 'e', title: ['a'] }, 'invalid_type:title'],
     [{ name: 'e', visitor_id: 1 }, 'invalid_type:visitor_id'],
-    [{ name: 'e', session_id: null }, 'invalid_type:session_id'],
+    [{ name: null }, 'invalid_type:name'],
+    [{ name: 'e', revenue: { amount: null, currency: 'EUR' } }, 'invalid_type:revenue.amount'],
+    [{ name: 'e', revenue: { amount: 5, currency: null } }, 'invalid_type:revenue.currency'],
+    [{ name: 'pageview', url: null }, 'pageview_without_url'],
+    [{ name: 'pageview', url: 'not a url' }, 'invalid_url:url'],
+    [{ name: 'pageview', url: 'relative/path' }, 'invalid_url:url'],
+    [{ name: 'pageview', url: '//cdn.test/x' }, 'invalid_url:url'],
+    [{ name: 'pageview', url: 'file:///home/a.html' }, 'invalid_url:url'],
+    [{ name: 'pageview', url: 'https://' }, 'invalid_url:url'],
     [{ name: 'e', user_id: true }, 'invalid_type:user_id'],
     [{ name: 'e', lang: 'l'.repeat(MAX_STRING_LENGTH + 1) }, 'too_long:lang'],
     [{ name: 'e', screen_width: '1280' }, 'invalid_type:screen_width'],
@@ -84,7 +92,7 @@ describe('validateEvent', () => {
     [{ name: 'e', props: [] }, 'invalid_type:props'],
     [{ name: 'e', props: 'a=b' }, 'invalid_type:props'],
     [{ name: 'e', props: { a: { nested: 1 } } }, 'invalid_prop_value:a'],
-    [{ name: 'e', props: { a: null } }, 'invalid_prop_value:a'],
+    [{ name: 'e', props: { '': null } }, 'invalid_prop_key:'],
     [{ name: 'e', props: { a: [1] } }, 'invalid_prop_value:a'],
     [{ name: 'e', props: { a: Number.NaN } }, 'invalid_prop_value:a'],
     [{ name: 'e', props: { a: 'v'.repeat(MAX_STRING_LENGTH + 1) } }, 'invalid_prop_value:a'],
@@ -113,6 +121,30 @@ describe('validateEvent', () => {
     const e = ok(raw);
     expect(Object.getPrototypeOf(e.props)).toBe(Object.prototype);
     expect(Object.keys(e.props ?? {})).toEqual(['__proto__', 'a']);
+  });
+
+  it('takes null in every optional field as the field absent', () => {
+    const nulls = { id: null, ts: null, url: null, referrer: null, title: null, visitor_id: null, session_id: null, user_id: null, lang: null, screen_width: null, props: null, revenue: null };
+    expect(ok({ name: 'e', ...nulls })).toEqual({ id: expect.stringMatching(/^gen-/), name: 'e', ts: NOW });
+    expect(ok({ name: 'pageview', url: 'https://x.test/n', referrer: null })).toEqual({ id: expect.any(String), name: 'pageview', ts: NOW, url: 'https://x.test/n' });
+    // A null ts with sent_at: the receive time, as without ts.
+    expect(ok({ name: 'e', ts: null }, NOW - 3_600_000).ts).toBe(NOW);
+  });
+
+  it('leaves a prop whose value is null out of the props, keeping the others', () => {
+    expect(ok({ name: 'e', props: { coupon: null, plan: 'pro', n: 0, f: false } }).props).toEqual({ plan: 'pro', n: 0, f: false });
+    expect(ok({ name: 'e', props: { coupon: null } }).props).toEqual({});
+  });
+
+  it('takes a pageview url that is an absolute http(s) URL or a path, whatever its case or query', () => {
+    for (const url of ['https://x.test/a', 'HTTP://X.TEST', '/relative/path', '/', '/p?utm_source=x']) {
+      expect(ok({ name: 'pageview', url }).url).toBe(url);
+    }
+    // Another event's url is context: kept as sent, whatever it is.
+    expect(ok({ name: 'purchase', url: 'checkout' }).url).toBe('checkout');
+    // Readers of kept bodies skip the check (bodies older collectors accepted).
+    const lenient = validateEvent({ name: 'pageview', url: 'not a url' }, undefined, { ...opts, anyPageviewUrl: true });
+    expect('event' in lenient && lenient.event.url).toBe('not a url');
   });
 
   it('corrects client clock skew with sent_at', () => {
@@ -161,6 +193,12 @@ describe('validateBatch', () => {
   it('accepts exactly 500 events and an empty batch', () => {
     expect(validateBatch({ events: Array.from({ length: MAX_EVENTS_PER_BATCH }, () => ({ name: 'e' })) }, opts).accepted).toHaveLength(MAX_EVENTS_PER_BATCH);
     expect(validateBatch({ events: [] }, opts)).toEqual({ accepted: [], rejected: [] });
+  });
+
+  it('takes sent_at: null as no sent_at', () => {
+    const r = validateBatch({ sent_at: null, events: [{ name: 'e', ts: NOW - 1_000 }] }, opts);
+    expect(r.rejected).toEqual([]);
+    expect(r.accepted[0]?.ts).toBe(NOW - 1_000);
   });
 
   it("hands idAt the event's index in the batch, so ids can be derived again from the body", () => {

@@ -12,6 +12,7 @@ import {
 } from './limits.js';
 import { correctTimestamp } from './clock.js';
 import { BodyError } from './errors.js';
+import { urlKind } from './url-kind.js';
 import type { AcceptedEvent, PropValue, Rejection } from './types.js';
 
 export type ValidateOptions = {
@@ -19,6 +20,12 @@ export type ValidateOptions = {
   receivedAt: number;
   /** Oldest accepted corrected event time, relative to receivedAt. */
   maxEventAgeMs?: number;
+  /**
+   * Take a pageview's url without the `invalid_url:url` check. Only for readers of bodies a
+   * collector already accepted (`expandRawRecord`): bodies kept before the check existed must
+   * expand to the events they gave then, or their whole stream message would be poison.
+   */
+  anyPageviewUrl?: boolean;
 } & (
   | {
       /** Makes an id for an event the client sent without one (called without arguments). */
@@ -52,6 +59,7 @@ export type RejectionReason =
   | `invalid_type:${string}`
   | `too_long:${string}`
   | `invalid_value:${string}`
+  | `invalid_url:${string}`
   | `invalid_prop_key:${string}`
   | `invalid_prop_value:${string}`;
 
@@ -111,6 +119,11 @@ function checkString(v: unknown, field: string, max: number): RejectionReason | 
  * Validates one event. Returns the normalised event (only known fields, copied)
  * or the reason it was rejected. Unknown fields are dropped, so older collectors
  * accept newer SDKs.
+ *
+ * `null` (JSON null, msgpack nil) in an optional field means the field is absent, as in
+ * hand-written, Segment- and PostHog-style payloads; a prop whose value is `null` is left out of
+ * the event's props (the stored props map cannot hold "no value", and a missing key reads as ""
+ * anyway). `name: null` is still `invalid_type:name`, and null inside `revenue` is refused.
  */
 export function validateEvent(
   raw: unknown,
@@ -130,7 +143,7 @@ export function validateEvent(
   units += (name as string).length;
 
   let id: string;
-  if (raw.id === undefined) id = opts.idAt !== undefined ? opts.idAt(index) : opts.newId();
+  if (raw.id == null) id = opts.idAt !== undefined ? opts.idAt(index) : opts.newId();
   else {
     const idErr = checkString(raw.id, 'id', MAX_ID_LENGTH);
     if (idErr) return { reason: idErr };
@@ -139,8 +152,9 @@ export function validateEvent(
   }
   size += id.length;
 
-  if (raw.ts !== undefined && (!isFiniteNumber(raw.ts) || raw.ts <= 0)) return { reason: 'invalid_type:ts' };
-  const ts = correctTimestamp(raw.ts as number | undefined, sentAt, opts.receivedAt);
+  const rawTs = raw.ts ?? undefined;
+  if (rawTs !== undefined && (!isFiniteNumber(rawTs) || rawTs <= 0)) return { reason: 'invalid_type:ts' };
+  const ts = correctTimestamp(rawTs as number | undefined, sentAt, opts.receivedAt);
   const maxAge = opts.maxEventAgeMs ?? DEFAULT_MAX_EVENT_AGE_MS;
   if (ts < opts.receivedAt - maxAge) return { reason: 'too_old' };
   if (ts > opts.receivedAt + MAX_EVENT_FUTURE_MS) return { reason: 'too_far_in_future' };
@@ -149,22 +163,27 @@ export function validateEvent(
 
   for (const field of STRING_FIELDS) {
     const v = raw[field];
-    if (v === undefined) continue;
+    if (v == null) continue;
     const err = checkString(v, field, MAX_STRING_LENGTH);
     if (err) return { reason: err };
     event[field] = v as string;
     units += (v as string).length;
   }
-  if (event.name === PAGEVIEW && !event.url) return { reason: 'pageview_without_url' };
+  if (event.name === PAGEVIEW) {
+    if (!event.url) return { reason: 'pageview_without_url' };
+    // Only a pageview's: its url is the page it counts; another event's url is context, and
+    // refusing (say) a purchase over it would lose revenue. The aggregator reads every url alike.
+    if (opts.anyPageviewUrl !== true && urlKind(event.url) === 'other') return { reason: 'invalid_url:url' };
+  }
 
-  if (raw.screen_width !== undefined) {
+  if (raw.screen_width != null) {
     const w = raw.screen_width;
     if (!isFiniteNumber(w)) return { reason: 'invalid_type:screen_width' };
     if (!Number.isInteger(w) || w < 0 || w > MAX_SCREEN_WIDTH) return { reason: 'invalid_value:screen_width' };
     event.screen_width = w;
   }
 
-  if (raw.revenue !== undefined) {
+  if (raw.revenue != null) {
     const r = raw.revenue;
     if (!isPlainObject(r)) return { reason: 'invalid_type:revenue' };
     if (!isFiniteNumber(r.amount)) return { reason: 'invalid_type:revenue.amount' };
@@ -174,7 +193,7 @@ export function validateEvent(
     size += 16;
   }
 
-  if (raw.props !== undefined) {
+  if (raw.props != null) {
     const p = raw.props;
     if (!isPlainObject(p)) return { reason: 'invalid_type:props' };
     const keys = Object.keys(p);
@@ -183,6 +202,7 @@ export function validateEvent(
     for (const key of keys) {
       if (key.length === 0 || key.length > MAX_PROP_KEY_LENGTH) return { reason: `invalid_prop_key:${key.slice(0, MAX_PROP_KEY_LENGTH)}` };
       const v = p[key];
+      if (v === null) continue;
       if (typeof v === 'string') {
         if (v.length > MAX_STRING_LENGTH) return { reason: `invalid_prop_value:${key}` };
         units += v.length;
@@ -216,7 +236,7 @@ export function validateBatch(body: unknown, opts: ValidateOptions): ValidatedBa
   if (events.length > MAX_EVENTS_PER_BATCH) {
     throw new BodyError('too_many_events', `a batch holds at most ${MAX_EVENTS_PER_BATCH} events, got ${events.length}`);
   }
-  const sentAt = body.sent_at;
+  const sentAt = body.sent_at ?? undefined;
   if (sentAt !== undefined && (!isFiniteNumber(sentAt) || sentAt <= 0)) {
     throw new BodyError('invalid_sent_at', 'sent_at must be a positive number (ms since epoch)');
   }

@@ -10,10 +10,17 @@ interface Known {
   medium: Exclude<Medium, 'direct' | 'other'>;
 }
 
-/** Matched against the referrer host and each parent domain (`news.google.com` → `google.com`). */
-const KNOWN: Record<string, Known> = {};
+/**
+ * Matched against the referrer host and each parent domain (`news.google.com` → `google.com`).
+ * Maps, not object literals: a host or tag named `constructor` or `__proto__` must find nothing,
+ * not Object.prototype's members.
+ */
+const KNOWN = new Map<string, Known>();
+/** The same sources by lower-cased name, for link tags: `?ref=google` counts as Google. */
+const NAMED = new Map<string, Known>();
 function add(medium: Known['medium'], source: string, hosts: string[]): void {
-  for (const h of hosts) KNOWN[h] = { source, medium };
+  for (const h of hosts) KNOWN.set(h, { source, medium });
+  if (!NAMED.has(source.toLowerCase())) NAMED.set(source.toLowerCase(), { source, medium });
 }
 
 add('search', 'Google', ['google.com', 'google.co.uk', 'google.de', 'google.fr', 'google.es', 'google.it', 'google.nl', 'google.ca', 'google.com.au', 'google.co.in', 'google.co.jp', 'google.com.br', 'google.pl', 'google.ch', 'google.at', 'google.be', 'google.se', 'google.dk', 'google.no', 'google.fi', 'google.pt', 'google.ie', 'google.com.mx', 'google.ru', 'google.com.tr', 'google.cz']);
@@ -57,7 +64,7 @@ add('email', 'Web.de', ['web.de']);
 function lookup(host: string): Known | undefined {
   let h = host.startsWith('www.') ? host.slice(4) : host;
   for (;;) {
-    const k = KNOWN[h];
+    const k = KNOWN.get(h);
     if (k) return k;
     const dot = h.indexOf('.');
     if (dot < 0 || h.indexOf('.', dot + 1) < 0) return undefined;
@@ -65,19 +72,19 @@ function lookup(host: string): Known | undefined {
   }
 }
 
-const UTM_MEDIUM: Record<string, Medium> = {
-  email: 'email',
-  'e-mail': 'email',
-  newsletter: 'email',
-  social: 'social',
-  'social-media': 'social',
-  'social-network': 'social',
-  organic: 'search',
-  search: 'search',
-  cpc: 'search',
-  ppc: 'search',
-  paidsearch: 'search',
-};
+const UTM_MEDIUM = new Map<string, Medium>([
+  ['email', 'email'],
+  ['e-mail', 'email'],
+  ['newsletter', 'email'],
+  ['social', 'social'],
+  ['social-media', 'social'],
+  ['social-network', 'social'],
+  ['organic', 'search'],
+  ['search', 'search'],
+  ['cpc', 'search'],
+  ['ppc', 'search'],
+  ['paidsearch', 'search'],
+]);
 
 export interface Acquisition {
   source: string;
@@ -85,15 +92,20 @@ export interface Acquisition {
 }
 
 /**
- * Where a visit came from. UTM parameters win; a referrer from the site itself is internal
- * navigation, not acquisition, and counts as direct.
+ * Where a visit came from. A link tag wins (`utmSource`: the page URL's `utm_source`, else its
+ * `source`, else its `ref`, see url.ts), named as the known source it spells in any case
+ * (`google` → Google), else kept as written, as Plausible does; a referrer from the site itself
+ * is internal navigation, not acquisition, and counts as direct.
  */
 export function acquisition(refHost: string, pageHost: string, utmSource: string, utmMedium: string): Acquisition {
   const stripWww = (h: string) => (h.startsWith('www.') ? h.slice(4) : h);
   const internal = refHost !== '' && pageHost !== '' && stripWww(refHost) === stripWww(pageHost);
   const known = refHost !== '' && !internal ? lookup(refHost) : undefined;
-  const mediumFromUtm = utmMedium !== '' ? (UTM_MEDIUM[utmMedium.toLowerCase()] ?? 'other') : undefined;
-  if (utmSource !== '') return { source: utmSource, medium: mediumFromUtm ?? known?.medium ?? 'other' };
+  const mediumFromUtm = utmMedium !== '' ? (UTM_MEDIUM.get(utmMedium.toLowerCase()) ?? 'other') : undefined;
+  if (utmSource !== '') {
+    const named = NAMED.get(utmSource.toLowerCase());
+    return { source: named?.source ?? utmSource, medium: mediumFromUtm ?? named?.medium ?? known?.medium ?? 'other' };
+  }
   if (known) return { source: known.source, medium: mediumFromUtm ?? known.medium };
   if (refHost !== '' && !internal) return { source: stripWww(refHost), medium: mediumFromUtm ?? 'other' };
   return { source: '', medium: mediumFromUtm ?? 'direct' };
