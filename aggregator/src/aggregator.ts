@@ -1,5 +1,5 @@
 import type { JetStreamClient, JetStreamManager, JsMsg, KV } from 'nats';
-import { AGGREGATOR_CONSUMER, EVENTS_STREAM, KV_SITES, KV_STATE } from '@pulse/protocol';
+import { AGGREGATOR_CONSUMER, EVENTS_STREAM, KV_SITES, KV_STATE, within } from '@pulse/protocol';
 import { openBucket } from '@pulse/protocol/streams';
 import { natsStoreLock, storeExclusively, type StoreLock } from './store-lock.js';
 import { BatchAbandonedError, prepareBatch, releaseBatch, settleInterrupted, storeBatch, type BatchDeps, type HeldBatch } from './batch.js';
@@ -57,9 +57,10 @@ export const READY_NATS_TIMEOUT_MS = 2_000;
 
 /** True when `p` settles successfully within `ms`. */
 function answersWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
-  return Promise.race([p.then(() => true, () => false), late]).finally(() => clearTimeout(timer));
+  return within(p, ms, () => new Error(`no answer within ${ms} ms`)).then(
+    () => true,
+    () => false,
+  );
 }
 
 export function createAggregator(options: AggregatorOptions): Aggregator {

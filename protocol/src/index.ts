@@ -8,3 +8,4 @@ export * from './nats-names.js';
 export * from './tenancy.js';
 export { bodyFormatOf, type BodyFormat } from './content-type.js';
 export * from './log.js';
+export * from './within.js';

@@ -1,9 +1,8 @@
 import type { KV } from 'nats';
-import { WATERMARK_KEY } from '@pulse/protocol';
+import { WATERMARK_KEY, within } from '@pulse/protocol';
 import type { QueryStorage } from './storage.js';
 import { EVENTS_TABLE } from './query/sql.js';
 import { Refreshing } from './refreshing.js';
-import { within } from './within.js';
 
 /** The watermark's JSON; only `complete_through` (ms epoch) is read here. */
 interface Watermark {

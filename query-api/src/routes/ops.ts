@@ -3,7 +3,7 @@ import { sendJson } from '../http/respond.js';
 import type { Router } from '../http/router.js';
 import { openApiDocument } from '../openapi.js';
 import { schemaReady } from '../storage.js';
-import { within } from '../within.js';
+import { within } from '@pulse/protocol';
 
 export const READY_TIMEOUT_MS = 2_000;
 

@@ -1,8 +1,9 @@
 import type { KV, KvEntry } from 'nats';
 import { LRUCache } from 'lru-cache';
 import { KeyStoreUnavailableError, isNatsUnavailable } from '../errors.js';
-import { within } from '../within.js';
+import { within } from '@pulse/protocol';
 import type { KeyStoreHealth } from './key-store-health.js';
+import { holdsRecord } from './kv-record.js';
 
 /** How long after it was last confirmed a record may still be answered from while NATS is out of reach. */
 export const DEFAULT_TENANCY_STALE_MAX_MS = 10 * 60_000;
@@ -117,7 +118,7 @@ export class LookupCache<T> {
     const held = this.good.peek(e.key);
     if (held && held.revision > e.revision) return;
     if (!held && !this.fresh.has(e.key)) return;
-    const record = e.operation === 'PUT' && e.length > 0 ? this.decodeOrNull(e) : null;
+    const record = holdsRecord(e) ? this.decodeOrNull(e) : null;
     this.remember(e.key, record, e.revision);
   }
 
@@ -140,7 +141,7 @@ export class LookupCache<T> {
       .then(
         (e) => {
           this.o.health.succeeded();
-          const record = e && e.operation === 'PUT' && e.length > 0 ? this.decodeOrNull(e) : null;
+          const record = holdsRecord(e) ? this.decodeOrNull(e) : null;
           if (!p.invalidated) this.remember(key, record, e?.revision ?? 0);
           return record;
         },

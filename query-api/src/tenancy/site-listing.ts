@@ -1,7 +1,6 @@
 import { LRUCache } from 'lru-cache';
-import type { SiteRecord } from '@pulse/protocol';
+import { within, type SiteRecord } from '@pulse/protocol';
 import { KeyStoreUnavailableError, isNatsUnavailable } from '../errors.js';
-import { within } from '../within.js';
 import type { KeyStoreHealth } from './key-store-health.js';
 import { DEFAULT_TENANCY_CACHE_ENTRIES, type Lookup } from './lookup-cache.js';
 

@@ -23,6 +23,7 @@ import { KeyStoreHealth } from './key-store-health.js';
 import { DEFAULT_TENANCY_LOOKUP_TIMEOUT_MS, DEFAULT_TENANCY_STALE_MAX_MS, LookupCache, type Lookup } from './lookup-cache.js';
 import { SiteListings, merchantSites, type SiteListing } from './site-listing.js';
 import { KV_SITE_WRITE_KEYS, WriteKeyIndex, type WriteKeyInfo } from './write-key-index.js';
+import { recordOf } from './kv-record.js';
 
 /**
  * Index of a merchant's sites: key `<merchant_id>.<site_id>`, so listing one merchant's sites is a
@@ -141,7 +142,7 @@ export class TenancyStore {
     if (!SITE_ID.test(siteId)) return null;
     if (!opts.fresh) return (await this.siteLookups.lookup(siteId)).record;
     const entry = await this.sites.get(siteId);
-    const site = entry && entry.operation === 'PUT' && entry.length > 0 ? decodeRecord<SiteRecord>(entry.value) : null;
+    const site = recordOf<SiteRecord>(entry);
     this.siteLookups.remember(siteId, site, entry?.revision ?? 0);
     return site;
   }
@@ -288,7 +289,5 @@ export function openKv(nc: NatsConnection, name: string, replicas: number): Prom
 }
 
 async function getRecord<T>(kv: KV, key: string): Promise<T | null> {
-  const entry = await kv.get(key);
-  if (!entry || entry.operation !== 'PUT' || entry.length === 0) return null;
-  return decodeRecord<T>(entry.value);
+  return recordOf<T>(await kv.get(key));
 }

@@ -1,5 +1,6 @@
 import type { KV, KvEntry } from 'nats';
 import { decodeRecord, encodeRecord } from '@pulse/protocol';
+import { holdsRecord } from './kv-record.js';
 
 /**
  * How far an index has read the KV bucket it is derived from: every entry of that bucket up to
@@ -65,7 +66,7 @@ export class SyncPointStore {
 }
 
 function decode(entry: KvEntry | null): SyncPoint | null {
-  if (!entry || entry.operation !== 'PUT' || entry.length === 0) return null;
+  if (!holdsRecord(entry)) return null;
   try {
     const p = decodeRecord<Partial<SyncPoint>>(entry.value);
     return typeof p.revision === 'number' && Number.isSafeInteger(p.revision) && p.revision >= 0

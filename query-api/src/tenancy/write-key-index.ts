@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { KV, KvEntry } from 'nats';
-import { decodeRecord, encodeRecord, type WriteKeyRecord } from '@pulse/protocol';
+import { decodeRecord, encodeRecord, within, type WriteKeyRecord } from '@pulse/protocol';
 import { TooManyWriteKeysError, UnavailableError } from '../errors.js';
 import { catchUp, type CatchUpResult } from './catch-up.js';
 import { SyncPointStore } from './sync-point.js';
+import { holdsRecord } from './kv-record.js';
 
 /**
  * Index of each site's write keys, owned by the query API: key `<site_id>`, value {@link SiteKeys}.
@@ -136,7 +137,7 @@ export class WriteKeyIndex {
       const e = await this.writeKeys.get(k.key);
       // No entry at all: an issue that failed after its index entry was written; the key never worked.
       if (!e) return;
-      if (e.operation === 'PUT' && e.length > 0) {
+      if (holdsRecord(e)) {
         if (decodeRecord<WriteKeyRecord>(e.value).site_id === siteId) out.set(k, info(k, null));
       } else out.set(k, info(k, e.created.getTime()));
     });
@@ -158,23 +159,16 @@ export class WriteKeyIndex {
 
   /** Waits for a catch-up, at most CATCH_UP_WAIT_MS; it goes on in the background after a 503. */
   private async caughtUp(): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new UnavailableError('the write key index is still catching up with PULSE_WRITE_KEYS (the first start after an upgrade reads it all); retry shortly')),
-        CATCH_UP_WAIT_MS,
-      );
-    });
-    try {
-      await Promise.race([this.catchUp(), late]);
-    } finally {
-      clearTimeout(timer);
-    }
+    await within(
+      this.catchUp(),
+      CATCH_UP_WAIT_MS,
+      () => new UnavailableError('the write key index is still catching up with PULSE_WRITE_KEYS (the first start after an upgrade reads it all); retry shortly'),
+    );
   }
 
   private async read(siteId: string): Promise<SiteKeys & { revision: number }> {
     const e = await this.index.get(siteId);
-    if (!e || e.operation !== 'PUT' || e.length === 0) return { keys: [], revision: e?.revision ?? 0 };
+    if (!holdsRecord(e)) return { keys: [], revision: e?.revision ?? 0 };
     return { ...decodeRecord<SiteKeys>(e.value), revision: e.revision };
   }
 
@@ -213,7 +207,7 @@ export class WriteKeyIndex {
   private async indexEntries(entries: KvEntry[], o: { full: boolean }): Promise<void> {
     const bySite = new Map<string, IndexedKey[]>();
     for (const e of entries) {
-      if (e.operation !== 'PUT' || e.length === 0) continue;
+      if (!holdsRecord(e)) continue;
       let rec: Partial<WriteKeyRecord>;
       try {
         rec = decodeRecord<Partial<WriteKeyRecord>>(e.value);
