@@ -1,5 +1,6 @@
 import { createApiClient, type ApiClient, type QueryResult, type Site } from './api.js';
-import { comparisonRange, describeComparison } from './comparison.js';
+import { compareRangeFor } from './compare-mode.js';
+import { describeComparison } from './comparison.js';
 import { cardLabel, isGoalCard, isTrafficCard, type CardMetric, type Filter } from './dimensions.js';
 import { h, keepFocus, replaceChildren, statusBox } from './dom.js';
 import { ApiError, describeError } from './errors.js';
@@ -21,12 +22,22 @@ import { bucketStarts, describeRange, effectiveGranularity, resolveRange, type G
 import { chartSeries, goalSeries, type ChartSeries } from './series.js';
 import type { KeyStore } from './session.js';
 import { decodeState, encodeState, removeFilter, upsertFilter, withCardMetric, type DashboardState } from './state.js';
+import { suggestionQuery, suggestionsOf } from './suggestions.js';
 import { goalTotalsOf, totalsOf, type Totals } from './totals.js';
 import { BreakdownView } from './views/breakdown.js';
 import { addCards, renderCards, type CardsView } from './views/cards.js';
 import { ChartView } from './views/chart.js';
-import { granularityPicker, rangePicker, siteSelect, timeZoneSelect, type ControlsActions, type ControlsModel } from './views/controls.js';
-import { renderFilterChips } from './views/filters.js';
+import {
+  compareSelect,
+  granularityPicker,
+  rangePicker,
+  siteSelect,
+  timeZoneSelect,
+  type ControlsActions,
+  type ControlsModel,
+} from './views/controls.js';
+import { FilterEditor } from './views/filter-editor.js';
+import { renderFilterBar } from './views/filters.js';
 import { runPanel, withRateLimitRetry } from './views/panel.js';
 import { RealtimeView } from './views/realtime.js';
 import { signInView } from './views/signin.js';
@@ -61,6 +72,7 @@ export class App {
   private realtimeSite: string | null = null;
   private breakdowns: BreakdownView[] = [];
   private chart: ChartView | null = null;
+  private readonly filterEditor = new FilterEditor();
   private readonly els = {
     title: h('h1', { class: 'page-title', 'data-testid': 'page-title' }),
     controls: h('div', { class: 'toolbar', role: 'group', 'aria-label': 'Report settings' }),
@@ -78,6 +90,8 @@ export class App {
   constructor(private readonly opts: AppOptions) {
     window.addEventListener('popstate', () => {
       if (!this.client) return;
+      // The editor drafts a change of the filters that were; back/forward changed them.
+      this.filterEditor.close();
       this.state = decodeState(location.search);
       this.ensureSite();
       this.writeUrl('replace');
@@ -201,6 +215,7 @@ export class App {
           this.els.chart,
         ),
         this.els.panels,
+        this.filterEditor.el,
       ),
     );
   }
@@ -211,7 +226,7 @@ export class App {
     const timeZone = this.state.timezone ?? site.timezone;
     const now = Date.now();
     const resolved = resolveRange(this.state.range, now, timeZone);
-    const compare = comparisonRange(resolved, now, timeZone);
+    const compare = compareRangeFor(this.state.compare, resolved, now, timeZone);
     const granularity = effectiveGranularity(this.state.granularity, resolved);
     const buckets = bucketStarts(resolved, granularity, timeZone);
     return {
@@ -221,7 +236,7 @@ export class App {
       granularity,
       buckets,
       ctx: { siteId: site.site_id, range: resolved, compare, filters: this.state.filters, timezone: timeZone },
-      comparedWith: compare && describeComparison(compare, now, timeZone),
+      comparedWith: compare && describeComparison(compare, now, timeZone, { weekday: this.state.compare === 'year_over_year_weekday' }),
     };
   }
 
@@ -243,15 +258,15 @@ export class App {
     document.title = `${v.site.domain} · ${describeRange(this.state.range)} · Pulse`;
     this.els.title.textContent = v.site.domain;
     this.renderControls(v);
-    renderFilterChips(
-      this.els.chips,
-      this.state.filters,
-      (d) => this.dropFilter(d),
-      () => {
+    renderFilterBar(this.els.chips, this.state.filters, {
+      onAdd: (opener) => this.editFilter(null, opener),
+      onEdit: (filter, opener) => this.editFilter(filter, opener),
+      onRemove: (d) => this.dropFilter(d),
+      onClearAll: () => {
         this.update({ filters: [] });
         this.els.controls.querySelector<HTMLElement>('select')?.focus();
       },
-    );
+    });
     this.els.freshness.textContent = '';
 
     // Conversion rates divide by the visitors without the goal filter: under "Goal is purchase"
@@ -419,16 +434,18 @@ export class App {
       granularity: v.granularity,
       timeZone: v.timeZone,
       siteTimeZone: v.site.timezone,
+      compare: this.state.compare,
     };
     const actions: ControlsActions = {
       setSite: (site) => this.update({ site, filters: [] }),
       setRange: (range) => this.update({ range }),
       setGranularity: (granularity) => this.setGranularity(granularity),
       setTimeZone: (timezone) => this.update({ timezone }),
+      setCompare: (compare) => this.update({ compare }),
     };
     // One site: the page's <h1> names it already.
     replaceChildren(this.els.site, this.sites.length > 1 ? siteSelect(model, actions) : null);
-    replaceChildren(this.els.controls, rangePicker(model, actions), timeZoneSelect(model, actions));
+    replaceChildren(this.els.controls, rangePicker(model, actions), compareSelect(model, actions), timeZoneSelect(model, actions));
     replaceChildren(this.els.granularity, granularityPicker(model, actions));
   }
 
@@ -462,14 +479,40 @@ export class App {
   /** Focus goes to the new chip: the clicked row is about to be re-rendered away. */
   private addFilter(f: Filter): void {
     this.update({ filters: upsertFilter(this.state.filters, f) });
-    this.els.chips.querySelector<HTMLElement>(`[data-dimension="${CSS.escape(f[1])}"] button`)?.focus();
+    this.chip(f[1], '.chip-remove')?.focus();
+  }
+
+  private chip(dimension: string, button: '.chip-edit' | '.chip-remove'): HTMLElement | null {
+    return this.els.chips.querySelector<HTMLElement>(`[data-dimension="${CSS.escape(dimension)}"] ${button}`);
+  }
+
+  /**
+   * Opens the filter editor on a chip's filter, or on a new one (`editing` null). Its suggestions
+   * are the dimension's values in the period shown, under the other filters.
+   */
+  private editFilter(editing: Filter | null, opener: HTMLElement): void {
+    const client = this.client;
+    const v = this.view();
+    if (!client || !v) return;
+    this.filterEditor.open({
+      filters: this.state.filters,
+      editing,
+      opener,
+      suggest: async (dimension, typed, signal) => suggestionsOf(dimension, (await client.query(suggestionQuery(v.ctx, dimension, typed), signal)).rows),
+      apply: (filters, f) => {
+        this.update({ filters });
+        // Focus goes to the chip the editor made, which can open it again.
+        (this.chip(f[1], '.chip-edit') ?? document.getElementById('filter-add'))?.focus();
+      },
+      remove: (dimension) => this.dropFilter(dimension),
+    });
   }
 
   /** Focus moves to the next chip, or to the period picker when none is left. */
   private dropFilter(dimension: string): void {
     const index = this.state.filters.findIndex(([, d]) => d === dimension);
     this.update({ filters: removeFilter(this.state.filters, dimension) });
-    const buttons = this.els.chips.querySelectorAll<HTMLElement>('.chip button');
+    const buttons = this.els.chips.querySelectorAll<HTMLElement>('.chip .chip-remove');
     (buttons[Math.min(index, buttons.length - 1)] ?? this.els.controls.querySelector<HTMLElement>('select'))?.focus();
   }
 
@@ -517,6 +560,7 @@ export class App {
   }
 
   private teardown(): void {
+    this.filterEditor.close();
     this.load?.abort();
     this.realtime?.stop();
     this.realtime = null;

@@ -28,7 +28,7 @@ import { MINUTE, addDays, calendarDateOf, compareDates, startOfDay, zonedParts, 
  */
 export function comparisonRange(r: ResolvedRange, now: number, timeZone: string): ResolvedRange | null {
   if (now <= r.from) return null;
-  const cut = Math.min(r.to, Math.max(r.from + MINUTE, now - (((now % MINUTE) + MINUTE) % MINUTE)));
+  const cut = comparisonCut(r, now);
   if (!isCalendarRange(r, timeZone)) {
     const length = r.to - r.from;
     return { from: r.from - length, to: cut - length };
@@ -42,14 +42,16 @@ export function comparisonRange(r: ResolvedRange, now: number, timeZone: string)
 
 /**
  * What the cards are compared with, for their caption and the changes' tooltips: "yesterday until
- * 09:00", "22 Feb – 28 Feb until 09:00", "25 Nov", "25 Nov 16:00 – 26 Nov 15:20".
+ * 09:00", "22 Feb – 28 Feb until 09:00", "25 Nov", "25 Nov 16:00 – 26 Nov 15:20", "26 Nov 2025"
+ * (another year); with `weekday`, days name theirs ("Thu 27 Nov 2025"), for a comparison chosen
+ * for its weekdays.
  */
-export function describeComparison(c: ResolvedRange, now: number, timeZone: string): string {
+export function describeComparison(c: ResolvedRange, now: number, timeZone: string, opts: { weekday?: boolean } = {}): string {
   const year = zonedParts(now, timeZone).year;
   const startDate = calendarDateOf(c.from, timeZone);
-  const onMidnight = (t: number) => t === startOfDay(calendarDateOf(t, timeZone), timeZone);
+  const onMidnight = (t: number) => isMidnight(t, timeZone);
   const withYear = [c.from, c.to - 1].some((t) => calendarDateOf(t, timeZone).year !== year);
-  const day = (t: number) => formatDay(t, timeZone, withYear);
+  const day = (t: number) => formatDay(t, timeZone, withYear, opts.weekday ?? false);
   if (!onMidnight(c.from)) return `${day(c.from)} ${clock(c.from, timeZone)} – ${day(c.to)} ${clock(c.to, timeZone)}`;
   const lastDate = calendarDateOf(c.to - 1, timeZone);
   const yesterday = addDays(calendarDateOf(now, timeZone), -1);
@@ -62,8 +64,23 @@ export function describeComparison(c: ResolvedRange, now: number, timeZone: stri
   return onMidnight(c.to) ? days : `${days} until ${clock(c.to, timeZone)}`;
 }
 
-function isCalendarRange(r: ResolvedRange, timeZone: string): boolean {
-  return [r.from, r.to].every((t) => t === startOfDay(calendarDateOf(t, timeZone), timeZone));
+/**
+ * Where the compared part of a period ends: the start of the current minute (at least a minute in),
+ * or the period's end once it is over. Every comparison (previous period, a year before) is of the
+ * part of the period up to here.
+ */
+export function comparisonCut(r: ResolvedRange, now: number): number {
+  return Math.min(r.to, Math.max(r.from + MINUTE, now - (((now % MINUTE) + MINUTE) % MINUTE)));
+}
+
+/** Whether an instant is a midnight (a day's start) in the zone. */
+export function isMidnight(t: number, timeZone: string): boolean {
+  return t === startOfDay(calendarDateOf(t, timeZone), timeZone);
+}
+
+/** Whole days in the zone: both ends are midnights. */
+export function isCalendarRange(r: ResolvedRange, timeZone: string): boolean {
+  return isMidnight(r.from, timeZone) && isMidnight(r.to, timeZone);
 }
 
 function daysBetween(a: CalendarDate, b: CalendarDate): number {
@@ -71,14 +88,21 @@ function daysBetween(a: CalendarDate, b: CalendarDate): number {
 }
 
 /** The instant the wall clock shows the same time `days` calendar days away. */
-function shiftWallClock(instant: number, days: number, timeZone: string): number {
+export function shiftWallClock(instant: number, days: number, timeZone: string): number {
   const p = zonedParts(instant, timeZone);
   return zonedToInstant({ ...addDays(p, days), hour: p.hour, minute: p.minute }, timeZone);
 }
 
-function formatDay(t: number, timeZone: string, withYear: boolean): string {
-  const opts: Intl.DateTimeFormatOptions = { timeZone, day: 'numeric', month: 'short', ...(withYear ? { year: 'numeric' } : {}) };
-  return new Intl.DateTimeFormat('en-GB', opts).format(t);
+function formatDay(t: number, timeZone: string, withYear: boolean, weekday: boolean): string {
+  const opts: Intl.DateTimeFormatOptions = {
+    timeZone,
+    day: 'numeric',
+    month: 'short',
+    ...(withYear ? { year: 'numeric' } : {}),
+    ...(weekday ? { weekday: 'short' } : {}),
+  };
+  // en-GB writes "Thu, 27 Nov 2025": the comma would read as a list in "Compared with …".
+  return new Intl.DateTimeFormat('en-GB', opts).format(t).replace(',', '');
 }
 
 function clock(t: number, timeZone: string): string {

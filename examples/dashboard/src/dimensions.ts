@@ -129,7 +129,12 @@ export const FILTER_OP_LABELS: Record<FilterOp, string> = {
 /** `[op, dimension, values]`, exactly the query API's filter shape. */
 export type Filter = [FilterOp, FilterDimension, string[]];
 
-const PROP_KEY = /^prop:[^\s|\\]{1,64}$/;
+/**
+ * `prop:<key>`: a key of 1–64 characters (the protocol's limit) without control characters, as the
+ * API takes it. Spaces, `|` and `\` are fine: a filter's tokens are escaped in the URL.
+ */
+export const MAX_PROP_KEY_LENGTH = 64;
+const PROP_KEY = /^prop:[^\u0000-\u001f\u007f]{1,64}$/;
 
 export function isMetric(s: string): s is Metric {
   return (METRICS as readonly string[]).includes(s);

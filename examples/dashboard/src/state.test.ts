@@ -8,6 +8,7 @@ import {
   encodeFilter,
   encodeState,
   removeFilter,
+  replaceFilter,
   upsertFilter,
   withCardMetric,
   type DashboardState,
@@ -26,8 +27,10 @@ describe('URL state', () => {
       ],
       metric: 'pageviews',
       timezone: 'Europe/Berlin',
+      compare: 'year_over_year',
     };
     const qs = encodeState(s);
+    expect(new URLSearchParams(qs).get('compare')).toBe('year_over_year');
     expect(decodeState(qs)).toEqual(s);
     expect(decodeState(`?${qs}`)).toEqual(s);
   });
@@ -44,6 +47,7 @@ describe('URL state', () => {
       'site=%3Cscript%3E&range=forever&g=decade&metric=revenue&tz=Mars%2FOlympus&f=page|is|/a&f=nope|is|x&f=page|drop|x&f=country|is',
     );
     expect(s).toEqual({ ...defaultState(), filters: [['is', 'page', ['/a']]] });
+    expect(decodeState('compare=decade').compare).toBe('previous_period');
     expect(decodeState('range=custom&from=2026-11-09&to=2026-11-01').range).toEqual(defaultState().range);
   });
 
@@ -95,5 +99,42 @@ describe('filter encoding', () => {
       ['is', 'page', ['/b']],
     ]);
     expect(removeFilter(fs, 'country')).toEqual([['is', 'page', ['/b']]]);
+  });
+
+  it('puts an edited filter where its chip was, and drops another on the dimension it moved to', () => {
+    const fs: Filter[] = [
+      ['is', 'page', ['/a']],
+      ['is', 'country', ['DE']],
+      ['contains', 'source', ['goo']],
+    ];
+    expect(replaceFilter(fs, 'page', ['is_not', 'page', ['/admin']])).toEqual([
+      ['is_not', 'page', ['/admin']],
+      ['is', 'country', ['DE']],
+      ['contains', 'source', ['goo']],
+    ]);
+    // Page → Source: the page chip's place, and the source chip gives way (one filter a dimension).
+    expect(replaceFilter(fs, 'page', ['is', 'source', ['Google']])).toEqual([
+      ['is', 'source', ['Google']],
+      ['is', 'country', ['DE']],
+    ]);
+    // A filter that is gone meanwhile: added at the end.
+    expect(replaceFilter(fs, 'device', ['is', 'device', ['Mobile']])).toHaveLength(4);
+  });
+
+  it('keeps links that predate the filter editor and the comparison menu working', () => {
+    const old = decodeState('site=s_abcdefghij012345&range=today&f=page%7Cis%7C%2Fpricing&f=referrer%7Cis%7C&f=event_name%7Cis%7Cpurchase');
+    expect(old).toMatchObject({
+      compare: 'previous_period',
+      filters: [
+        ['is', 'page', ['/pricing']],
+        ['is', 'referrer', ['']],
+        ['is', 'event_name', ['purchase']],
+      ],
+    });
+    expect(encodeState(old)).toBe('site=s_abcdefghij012345&range=today&f=page%7Cis%7C%2Fpricing&f=referrer%7Cis%7C&f=event_name%7Cis%7Cpurchase');
+    // Property keys the API takes with spaces or separators round-trip too.
+    const props: Filter[] = [['is', 'prop:plan type', ['pro']], ['is_not', 'prop:a|b\\c', ['x']]];
+    expect(decodeState(encodeState({ ...defaultState(), filters: props })).filters).toEqual(props);
+    expect(decodeState('f=prop:%7Cis%7Cx&f=prop:a%01%7Cis%7Cx').filters).toEqual([]);
   });
 });

@@ -8,6 +8,7 @@ import {
   type CardMetric,
   type Filter,
 } from './dimensions.js';
+import { DEFAULT_COMPARE, isCompareMode, type CompareMode } from './compare-mode.js';
 import { goalFilter } from './query.js';
 import { customRangeError, isGranularity, isPreset, type Granularity, type RangeSpec } from './range.js';
 import { isValidTimeZone } from './time.js';
@@ -23,6 +24,8 @@ export interface DashboardState {
   metric: CardMetric;
   /** null = the site's own time zone. */
   timezone: string | null;
+  /** What the cards compare the period with. */
+  compare: CompareMode;
 }
 
 export const DEFAULT_RANGE: RangeSpec = { kind: 'preset', preset: '7d' };
@@ -30,7 +33,7 @@ export const DEFAULT_METRIC: CardMetric = 'visitors';
 export const MAX_FILTERS = 10;
 
 export function defaultState(): DashboardState {
-  return { site: null, range: DEFAULT_RANGE, granularity: null, filters: [], metric: DEFAULT_METRIC, timezone: null };
+  return { site: null, range: DEFAULT_RANGE, granularity: null, filters: [], metric: DEFAULT_METRIC, timezone: null, compare: DEFAULT_COMPARE };
 }
 
 const SITE_ID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -91,6 +94,7 @@ export function encodeState(s: DashboardState): string {
   if (s.granularity) p.set('g', s.granularity);
   if (s.metric !== DEFAULT_METRIC) p.set('metric', s.metric);
   if (s.timezone) p.set('tz', s.timezone);
+  if (s.compare !== DEFAULT_COMPARE) p.set('compare', s.compare);
   for (const f of s.filters) p.append('f', encodeFilter(f));
   return p.toString();
 }
@@ -115,6 +119,8 @@ export function decodeState(search: string): DashboardState {
   if (metric && (isTrafficCard(metric) || isGoalCard(metric))) s.metric = metric;
   const tz = p.get('tz');
   if (tz && isValidTimeZone(tz)) s.timezone = tz;
+  const compare = p.get('compare');
+  if (compare && isCompareMode(compare)) s.compare = compare;
   for (const raw of p.getAll('f')) {
     const f = decodeFilter(raw);
     if (f && s.filters.length < MAX_FILTERS) s.filters = upsertFilter(s.filters, f);
@@ -141,6 +147,22 @@ export function withCardMetric(s: DashboardState, cards: readonly CardMetric[] =
 export function upsertFilter(filters: readonly Filter[], f: Filter): Filter[] {
   const rest = filters.filter(([, d]) => d !== f[1]);
   return [...rest, f];
+}
+
+/**
+ * Puts an edited filter where the one on `dimension` was (a chip keeps its place when edited); one
+ * on the edited filter's dimension elsewhere gives way, as `upsertFilter` has it. Without a filter
+ * on `dimension` any more, it is added at the end.
+ */
+export function replaceFilter(filters: readonly Filter[], dimension: string, f: Filter): Filter[] {
+  const at = filters.findIndex(([, d]) => d === dimension);
+  if (at < 0) return upsertFilter(filters, f);
+  const out: Filter[] = [];
+  filters.forEach((g, i) => {
+    if (i === at) out.push(f);
+    else if (g[1] !== f[1]) out.push(g);
+  });
+  return out;
 }
 
 export function removeFilter(filters: readonly Filter[], dimension: string): Filter[] {

@@ -70,3 +70,28 @@ export function seedTraffic(now: number, todayStart: number, yesterdayStart: num
   const pageviews = [...desktop, ...mobile].filter((e) => e.name === 'pageview').length;
   return { desktop, mobile, pageviews, events: desktop.length + mobile.length };
 }
+
+/**
+ * The same date last year, in the shop's zone: 5 visitors two hours before this time of day (one of
+ * them sees /pricing too), the span "today" compares with year over year, and 3 two hours after it,
+ * which only a comparison with the whole day would count. `cut` is this minute's wall-clock time on
+ * that date, `dayStart` and `dayEnd` its midnights, all worked out by the caller.
+ */
+export const YEAR_AGO_UNTIL_NOW = { visitors: 5 };
+export const YEAR_AGO_WHOLE = { visitors: 8 };
+
+export function seedYearAgo(cut: number, dayStart: number, dayEnd: number): SeedEvent[] {
+  const out: SeedEvent[] = [];
+  for (let k = 0; k < 8; k++) {
+    const visitor = `year-ago-visitor-${k}`;
+    const session = `year-ago-session-${k}`;
+    const before = k < YEAR_AGO_UNTIL_NOW.visitors;
+    // Inside the day, and on the right side of the cut however close to midnight the test runs.
+    const ts = before
+      ? Math.max(dayStart + 1_000, Math.min(cut - 1_000, cut - 2 * 3_600_000 + k * 5_000))
+      : Math.min(dayEnd - 60_000, Math.max(cut + 20 * 60_000, cut + 2 * 3_600_000 + k * 5_000));
+    out.push({ name: 'pageview', ts, url: `${SHOP}/`, visitor_id: visitor, session_id: session });
+    if (k === 0) out.push({ name: 'pageview', ts: ts + 500, url: `${SHOP}/pricing`, visitor_id: visitor, session_id: session });
+  }
+  return out;
+}

@@ -9,6 +9,8 @@ export const PACKAGE_DIR = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const DIST_DIR = join(PACKAGE_DIR, 'dist');
 export const ARTIFACTS_DIR = join(PACKAGE_DIR, 'test-results');
 export const ADMIN_TOKEN = 'dashboard-e2e-admin-token-0123456789';
+/** How old seeded events may be: a year and a bit. */
+export const MAX_SEED_AGE_MS = 400 * 86_400_000;
 
 export const DESKTOP_UA =
   'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36';
@@ -36,6 +38,9 @@ export async function startSystem(): Promise<System> {
     aggregatorPort: await freePort(),
     adminToken: ADMIN_TOKEN,
     dashboardDir: DIST_DIR,
+    // The year-over-year comparison needs last year's traffic, older than the collector's default
+    // window of 7 days.
+    collectorEnv: { COLLECTOR_MAX_EVENT_AGE_MS: String(MAX_SEED_AGE_MS) },
     log: () => {},
   });
   return {

@@ -10,9 +10,10 @@ export interface CardsView {
   selected: CardMetric;
   onSelect: (m: CardMetric) => void;
   /**
-   * What the changes are against ("yesterday until 09:00", `describeComparison`); null without a
-   * comparison. A period in progress is compared with part of the one before, and a bare "−60%"
-   * would not say which part.
+   * What the changes are against ("yesterday until 09:00", "26 Nov 2025 until 09:00",
+   * `describeComparison`); null without a comparison (turned off, or nothing of the period has
+   * elapsed), when the cards show no change at all. A period in progress is compared with part of
+   * the one before, and a bare "−60%" would not say which part.
    */
   comparedWith: string | null;
 }
@@ -53,7 +54,7 @@ function card(m: CardMetric, { totals, goal, selected, onSelect, comparedWith }:
         change.text,
         h('span', { class: 'visually-hidden' }, ` (${change.label})`),
       )
-    : h('span', { class: 'change change-none', 'data-testid': `change-${m}` }, noChange(value));
+    : h('span', { class: 'change change-none', 'data-testid': `change-${m}` }, comparedWith === null ? '' : noChange(value));
   return h(
     'li',
     {},

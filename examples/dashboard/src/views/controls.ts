@@ -1,4 +1,5 @@
 import type { Site } from '../api.js';
+import { COMPARE_LABELS, COMPARE_MODES, type CompareMode } from '../compare-mode.js';
 import { h } from '../dom.js';
 import {
   GRANULARITIES,
@@ -20,6 +21,7 @@ export interface ControlsModel {
   granularity: Granularity;
   timeZone: string;
   siteTimeZone: string;
+  compare: CompareMode;
 }
 
 export interface ControlsActions {
@@ -27,6 +29,7 @@ export interface ControlsActions {
   setRange(range: RangeSpec): void;
   setGranularity(g: Granularity): void;
   setTimeZone(tz: string | null): void;
+  setCompare(mode: CompareMode): void;
 }
 
 function timeZones(extra: string[]): string[] {
@@ -114,6 +117,21 @@ export function timeZoneSelect(m: ControlsModel, a: ControlsActions): HTMLElemen
     zones.map((z) => h('option', { value: z, selected: z === m.timeZone }, z === m.siteTimeZone ? `${z} (site)` : z)),
   );
   return h('div', { class: 'control' }, h('label', { for: id }, 'Time zone'), select);
+}
+
+/** What the cards compare the period with: the previous period, the same one a year before, or nothing. */
+export function compareSelect(m: ControlsModel, a: ControlsActions): HTMLElement {
+  const id = 'compare';
+  const select = h(
+    'select',
+    {
+      id,
+      'data-testid': 'compare-select',
+      onchange: (e: Event) => a.setCompare((e.target as HTMLSelectElement).value as CompareMode),
+    },
+    COMPARE_MODES.map((c) => h('option', { value: c, selected: c === m.compare }, COMPARE_LABELS[c])),
+  );
+  return h('div', { class: 'control' }, h('label', { for: id }, 'Comparison'), select);
 }
 
 /** Granularity as a radio group: native radios give arrow-key navigation for free. */

@@ -4,31 +4,72 @@ import { valueLabel } from '../labels.js';
 
 /** A filter as a chip reads it, e.g. "Referrer is Direct / None": values named as their rows name them. */
 export function filterText([op, dimension, values]: Filter): string {
-  return `${dimensionLabel(dimension)} ${FILTER_OP_LABELS[op]} ${values.map((v) => valueLabel(dimension, v)).join(' or ')}`;
+  return `${dimensionLabel(dimension)} ${FILTER_OP_LABELS[op]} ${filterValuesText([op, dimension, values])}`;
 }
 
-/** The active filters as chips; each chip's button removes its filter. */
-export function renderFilterChips(
-  into: HTMLElement,
-  filters: readonly Filter[],
-  onRemove: (dimension: string) => void,
-  onClearAll: () => void,
-): void {
+function filterValuesText([, dimension, values]: Filter): string {
+  return values.map((v) => valueLabel(dimension, v)).join(' or ');
+}
+
+export interface FilterBarActions {
+  /** Opens the filter editor for a new filter; `opener` gets focus back when it is cancelled. */
+  onAdd(opener: HTMLElement): void;
+  /** Opens the filter editor on a chip's filter. */
+  onEdit(filter: Filter, opener: HTMLElement): void;
+  onRemove(dimension: string): void;
+  onClearAll(): void;
+}
+
+/**
+ * The filter bar: a "Filter" button that opens the filter editor, then the active filters as chips.
+ * A chip states its operator ("Page is not /admin") and opens the editor on its filter when clicked;
+ * its × removes it. Rebuilt on every change: the button's fixed id brings focus back to it.
+ */
+export function renderFilterBar(into: HTMLElement, filters: readonly Filter[], actions: FilterBarActions): void {
   into.replaceChildren();
-  into.hidden = filters.length === 0;
+  into.hidden = false;
+  const add: HTMLButtonElement = h(
+    'button',
+    {
+      type: 'button',
+      id: 'filter-add',
+      class: 'filter-add',
+      'data-testid': 'filter-add',
+      'aria-haspopup': 'dialog',
+      onclick: () => actions.onAdd(add),
+    },
+    h('span', { 'aria-hidden': 'true' }, '+ '),
+    'Filter',
+  );
+  into.append(add);
   if (filters.length === 0) return;
   const list = h('ul', { class: 'chips', 'aria-label': 'Active filters' });
   for (const filter of filters) {
-    const dimension = filter[1];
+    const [op, dimension] = filter;
     const text = filterText(filter);
+    const edit: HTMLButtonElement = h(
+      'button',
+      {
+        type: 'button',
+        class: 'chip-edit',
+        'data-testid': 'filter-chip-edit',
+        'aria-haspopup': 'dialog',
+        'aria-label': `Edit filter: ${text}`,
+        title: `Edit filter: ${text}`,
+        onclick: () => actions.onEdit(filter, edit),
+      },
+      `${dimensionLabel(dimension)} `,
+      h('strong', { class: 'chip-op' }, FILTER_OP_LABELS[op]),
+      ` ${filterValuesText(filter)}`,
+    );
     list.append(
       h(
         'li',
-        { class: 'chip', 'data-testid': 'filter-chip', 'data-dimension': dimension },
-        h('span', {}, text),
+        { class: 'chip', 'data-testid': 'filter-chip', 'data-dimension': dimension, 'data-op': op },
+        edit,
         h(
           'button',
-          { type: 'button', class: 'chip-remove', 'aria-label': `Remove filter: ${text}`, title: 'Remove filter', onclick: () => onRemove(dimension) },
+          { type: 'button', class: 'chip-remove', 'aria-label': `Remove filter: ${text}`, title: 'Remove filter', onclick: () => actions.onRemove(dimension) },
           '×',
         ),
       ),
@@ -36,6 +77,6 @@ export function renderFilterChips(
   }
   into.append(list);
   if (filters.length > 1) {
-    into.append(h('button', { type: 'button', class: 'link-button', onclick: () => onClearAll() }, 'Clear all'));
+    into.append(h('button', { type: 'button', class: 'link-button', 'data-testid': 'filter-clear', onclick: () => actions.onClearAll() }, 'Clear all'));
   }
 }

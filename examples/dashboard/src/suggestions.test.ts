@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import type { QueryContext } from './query.js';
+import { SUGGESTION_LIMIT, needleOf, suggestionQuery, suggestionsOf } from './suggestions.js';
+
+const ctx: QueryContext = {
+  siteId: 's_abcdefghij012345',
+  range: { from: Date.parse('2026-11-20T00:00:00Z'), to: Date.parse('2026-11-27T00:00:00Z') },
+  compare: { from: Date.parse('2026-11-13T00:00:00Z'), to: Date.parse('2026-11-20T00:00:00Z') },
+  filters: [
+    ['is', 'page', ['/a']],
+    ['is', 'country', ['DE']],
+  ],
+  timezone: 'Europe/Berlin',
+};
+
+describe('filter value suggestions', () => {
+  it('ask the dimension\'s top values under the other filters, containing what was typed', () => {
+    expect(suggestionQuery(ctx, 'page', ' /bl ')).toEqual({
+      site_id: ctx.siteId,
+      metrics: ['visitors'],
+      date_range: { from: '2026-11-20T00:00:00.000Z', to: '2026-11-27T00:00:00.000Z' },
+      dimensions: ['page'],
+      filters: [
+        ['is', 'country', ['DE']],
+        ['is_not', 'page', ['']],
+        ['contains', 'page', ['/bl']],
+      ],
+      order_by: [['visitors', 'desc']],
+      limit: SUGGESTION_LIMIT,
+      timezone: 'Europe/Berlin',
+    });
+    // No comparison: suggestions need none. Countries are typed by name, so not narrowed by the code.
+    expect(suggestionQuery(ctx, 'country', 'Ger')).not.toHaveProperty('compare');
+    expect(suggestionQuery(ctx, 'country', 'Ger').filters).toEqual([
+      ['is', 'page', ['/a']],
+      ['is_not', 'country', ['']],
+    ]);
+  });
+
+  it('narrow a pattern by its longest run without wildcards', () => {
+    expect(needleOf(' /blog ')).toBe('/blog');
+    expect(needleOf('/blog/*')).toBe('/blog/');
+    expect(needleOf('*/checkout*/done')).toBe('/checkout');
+    expect(needleOf('*')).toBe('');
+    expect(suggestionQuery(ctx, 'page', '/blog/*').filters).toContainEqual(['contains', 'page', ['/blog/']]);
+  });
+
+  it('name the values as rows do', () => {
+    const rows = [
+      { dimensions: ['DE'], metrics: [3], comparison: null },
+      { dimensions: [''], metrics: [1], comparison: null },
+    ];
+    expect(suggestionsOf('country', rows)).toEqual([{ value: 'DE', label: 'Germany' }]);
+  });
+});

@@ -1,0 +1,53 @@
+import type { QueryRow } from './api.js';
+import type { Filter, FilterDimension } from './dimensions.js';
+import { valueLabel } from './labels.js';
+import type { QueryBody, QueryContext } from './query.js';
+
+/**
+ * Values the filter editor suggests as a person types, as Plausible's filter menu does: the
+ * dimension's top values in the period under the other filters, narrowed to those containing what
+ * was typed. One rollup query, like a breakdown's.
+ */
+
+export const SUGGESTION_LIMIT = 20;
+
+export interface Suggestion {
+  /** What the filter sends. */
+  value: string;
+  /** How the value reads ("Germany" for DE); the value itself for most dimensions. */
+  label: string;
+}
+
+/**
+ * The text a typed value narrows the suggestions by: the value, or a pattern's longest run without
+ * `*` ("/blog/*" → "/blog/"), since the query looks for values containing it.
+ */
+export function needleOf(typed: string): string {
+  return typed.split('*').reduce((best, part) => (part.trim().length > best.length ? part.trim() : best), '');
+}
+
+export function suggestionQuery(ctx: QueryContext, dimension: FilterDimension, typed: string): QueryBody {
+  // The dimension's own filter would narrow the list to the values already chosen.
+  const filters: Filter[] = ctx.filters.filter(([, d]) => d !== dimension).map(([op, d, v]) => [op, d, [...v]]);
+  // Nobody types the empty value ("(none)"), and a country is typed by name as often as by code.
+  filters.push(['is_not', dimension, ['']]);
+  const t = needleOf(typed);
+  if (t !== '' && dimension !== 'country') filters.push(['contains', dimension, [t]]);
+  return {
+    site_id: ctx.siteId,
+    metrics: ['visitors'],
+    date_range: { from: new Date(ctx.range.from).toISOString(), to: new Date(ctx.range.to).toISOString() },
+    dimensions: [dimension],
+    filters,
+    order_by: [['visitors', 'desc']],
+    limit: SUGGESTION_LIMIT,
+    timezone: ctx.timezone,
+  };
+}
+
+export function suggestionsOf(dimension: FilterDimension, rows: readonly QueryRow[]): Suggestion[] {
+  return rows
+    .map((r) => (r.dimensions[0] === null || r.dimensions[0] === undefined ? '' : String(r.dimensions[0])))
+    .filter((value) => value !== '')
+    .map((value) => ({ value, label: valueLabel(dimension, value) }));
+}
