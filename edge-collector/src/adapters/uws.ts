@@ -8,6 +8,17 @@ import { DeadlineSweeper, sweepTickFor, type Deadline } from './deadlines.js';
 const EMPTY = new Uint8Array(0);
 const text = new TextDecoder();
 
+/**
+ * A copy of a body chunk (uWS reuses its memory after the callback). `Buffer.allocUnsafe` takes
+ * chunks under 4 KiB, every beacon, from Node's shared 8 KiB pool: `chunk.slice(0)` malloc'ed an
+ * ArrayBuffer per request that V8 then had to sweep (~7 % of a beacon's CPU, perf, 2026-12-07).
+ */
+function copyOf(chunk: ArrayBuffer): Uint8Array {
+  const out = Buffer.allocUnsafe(chunk.byteLength);
+  out.set(new Uint8Array(chunk));
+  return out;
+}
+
 function concat(chunks: Uint8Array[], size: number): Uint8Array {
   if (chunks.length === 1) return chunks[0] as Uint8Array;
   const out = new Uint8Array(size);
@@ -109,7 +120,7 @@ export function startUwsServer(core: CollectorCore, o: HttpServerOptions): Promi
       }
       reserved += chunk.byteLength;
       // uWS reuses the chunk's memory after this callback returns.
-      if (chunk.byteLength > 0) chunks.push(new Uint8Array(chunk.slice(0)));
+      if (chunk.byteLength > 0) chunks.push(copyOf(chunk));
       if (!isLast) return;
       done = true;
       deadlines.delete(timer);
