@@ -57,7 +57,8 @@ export function createQueryApi(options: QueryApiOptions): QueryApi {
   let deps: Deps | undefined;
   let invalidations: Subscription | undefined;
   let unsubscribeSwapped: (() => unknown) | undefined;
-  const router = new Router();
+  let starting = false;
+  let router = new Router();
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = process.hrtime.bigint();
@@ -109,68 +110,90 @@ export function createQueryApi(options: QueryApiOptions): QueryApi {
 
   return {
     async start() {
-      if (server) throw new Error('already started');
-      const tenancy = await TenancyStore.open(opts.nats, {
-        replicas: opts.kvReplicas,
-        cacheTtlMs: opts.keyCacheTtlMs,
-        staleMaxMs: opts.tenancyStaleMaxMs,
-        lookupTimeoutMs: opts.tenancyLookupTimeoutMs,
-        logger: log,
-      });
-      const stateKv = await openKv(opts.nats, KV_STATE, opts.kvReplicas);
-      // Write keys stored before the per-site index existed (or by other writers) are indexed in the background.
-      void tenancy.catchUpWriteKeys().then(
-        (r) => log.log('info', 'write key index caught up', { ...r }),
-        (err: unknown) => log.log('warn', 'write key index catch-up failed; the next listing retries it', { err }),
-      );
-      deps = {
-        opts,
-        tenancy,
-        cache,
-        limiter: new RateLimiter(opts.rateLimit),
-        metrics,
-        freshness: new WatermarkFreshness(
-          stateKv,
-          new ReceivedAtFreshness(opts.storage, opts.freshnessRefreshMs, monotonic),
-          opts.freshnessRefreshMs,
-          monotonic,
-        ),
-        schema: new SchemaProbe(opts.storage, opts.schemaRefreshMs, monotonic),
-        log,
-      };
-      invalidations = opts.nats.subscribe(CACHE_INVALIDATE_SUBJECT, {
-        callback: (err) => {
-          if (err) return;
+      if (server || starting) throw new Error('already started');
+      starting = true;
+      let tenancy: TenancyStore | undefined;
+      try {
+        tenancy = await TenancyStore.open(opts.nats, {
+          replicas: opts.kvReplicas,
+          cacheTtlMs: opts.keyCacheTtlMs,
+          staleMaxMs: opts.tenancyStaleMaxMs,
+          lookupTimeoutMs: opts.tenancyLookupTimeoutMs,
+          logger: log,
+        });
+        const stateKv = await openKv(opts.nats, KV_STATE, opts.kvReplicas);
+        const store = tenancy;
+        // Write keys stored before the per-site index existed (or by other writers) are indexed in the background.
+        void store.catchUpWriteKeys().then(
+          (r) => log.log('info', 'write key index caught up', { ...r }),
+          (err: unknown) => log.log('warn', 'write key index catch-up failed; the next listing retries it', { err }),
+        );
+        deps = {
+          opts,
+          tenancy: store,
+          cache,
+          limiter: new RateLimiter(opts.rateLimit),
+          metrics,
+          freshness: new WatermarkFreshness(
+            stateKv,
+            new ReceivedAtFreshness(opts.storage, opts.freshnessRefreshMs, monotonic),
+            opts.freshnessRefreshMs,
+            monotonic,
+          ),
+          schema: new SchemaProbe(opts.storage, opts.schemaRefreshMs, monotonic),
+          log,
+        };
+        invalidations = opts.nats.subscribe(CACHE_INVALIDATE_SUBJECT, {
+          callback: (err) => {
+            if (err) return;
+            cache.clear();
+            log.log('info', 'answer cache cleared', { reason: CACHE_INVALIDATE_SUBJECT });
+          },
+        });
+        // Replayed data replaced what cached answers were computed from (any range, any site).
+        unsubscribeSwapped = opts.replays?.onSwapped((e) => {
           cache.clear();
-          log.log('info', 'answer cache cleared', { reason: CACHE_INVALIDATE_SUBJECT });
-        },
-      });
-      // Replayed data replaced what cached answers were computed from (any range, any site).
-      unsubscribeSwapped = opts.replays?.onSwapped((e) => {
-        cache.clear();
-        log.log('info', 'answer cache cleared', { reason: 'replay swapped', replay_id: e.replay_id, from: e.from, to: e.to, site_id: e.site_id ?? null });
-      });
-      registerOps(router, deps);
-      registerAdmin(router, deps);
-      registerReplays(router, deps);
-      registerReports(router, deps);
-      const s = createServer({ headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, connectionsCheckingInterval: 1_000 }, (req, res) => {
-        handle(req, res).catch((err: unknown) => {
-          log.log('error', 'unhandled', { err });
-          res.destroy();
+          log.log('info', 'answer cache cleared', { reason: 'replay swapped', replay_id: e.replay_id, from: e.from, to: e.to, site_id: e.site_id ?? null });
         });
-      });
-      server = s;
-      await new Promise<void>((ok, fail) => {
-        s.once('error', fail);
-        s.listen(opts.port, opts.host, () => {
-          s.off('error', fail);
-          ok();
+        router = new Router();
+        registerOps(router, deps);
+        registerAdmin(router, deps);
+        registerReplays(router, deps);
+        registerReports(router, deps);
+        const s = createServer({ headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, connectionsCheckingInterval: 1_000 }, (req, res) => {
+          handle(req, res).catch((err: unknown) => {
+            log.log('error', 'unhandled', { err });
+            res.destroy();
+          });
         });
-      });
-      const port = (s.address() as AddressInfo).port;
-      log.log('info', 'query api listening', { host: opts.host, port, static_dir: opts.staticDir ?? null });
-      return { port };
+        await new Promise<void>((ok, fail) => {
+          s.once('error', fail);
+          s.listen(opts.port, opts.host, () => {
+            s.off('error', fail);
+            ok();
+          });
+        });
+        server = s;
+        const port = (s.address() as AddressInfo).port;
+        log.log('info', 'query api listening', { host: opts.host, port, static_dir: opts.staticDir ?? null });
+        return { port };
+      } catch (err) {
+        // Nothing is left behind (watches, subscriptions), so a caller may start again: a NATS
+        // that timed out during an election usually answers a moment later.
+        try {
+          invalidations?.unsubscribe();
+        } catch {
+          // The connection is closed: so is the subscription.
+        }
+        invalidations = undefined;
+        unsubscribeSwapped?.();
+        unsubscribeSwapped = undefined;
+        tenancy?.close();
+        deps = undefined;
+        throw err;
+      } finally {
+        starting = false;
+      }
     },
 
     async stop(graceMs = DEFAULT_STOP_GRACE_MS) {

@@ -98,6 +98,16 @@ export class KeyStoreUnavailableError extends UnavailableError {
   }
 }
 
+/**
+ * A replay's state (NATS KV `PULSE_REPLAYS`) could not be read or written because NATS is out of
+ * reach: the replay routes' answer then, instead of a 500 that says nothing a client can act on.
+ */
+export class ReplayStateUnavailableError extends UnavailableError {
+  constructor(options?: { cause?: unknown }) {
+    super('replay state is kept in NATS, which is unavailable; retry shortly', options);
+  }
+}
+
 /** A query ran longer than the configured limit. */
 export class QueryTimeoutError extends HttpError {
   constructor(message: string, options?: { cause?: unknown }) {

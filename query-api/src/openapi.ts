@@ -14,6 +14,7 @@ import {
 import { DEFAULT_MAX_BODY_BYTES } from './http/respond.js';
 import { DIMENSIONS, METRICS } from './query/catalog.js';
 import { CHANGE_RULE } from './query/change.js';
+import { READINESS_SCHEMA } from './readiness.js';
 import { QUERY_REQUEST_SCHEMA, SITE_ID_SCHEMA } from './query/schema.js';
 import { DEFAULT_TENANCY_STALE_MAX_MS } from './tenancy/lookup-cache.js';
 import type { JsonSchema } from './schema/json-schema.js';
@@ -137,8 +138,20 @@ const tooLarge = (maxBodyBytes: number) => ({
 const replayErrors = {
   '401': adminErrors['401'],
   '500': err('The replay manager failed (`internal`).'),
-  '503': err('Replays are not enabled on this instance (`replays_unavailable`).'),
+  '503': {
+    description:
+      'Replays are not enabled on this instance (`replays_unavailable`), or NATS, which keeps replay state, or ClickHouse is unreachable (`unavailable`, with Retry-After; a start answered so may or may not have been recorded).',
+    headers: retryAfter,
+    ...json(ref('Error')),
+  },
 };
+const readyzText = (staleMaxMs: number) =>
+  [
+    'Body: `{status, nats, storage, schema}` (each dependency answered its probe); while NATS is out of reach also `tenancy`, `nats_unreachable_ms` (since the first probe or lookup that found it gone) and `stale_max_ms`.',
+    '- `200 {"status":"ready", ...}`: NATS and ClickHouse answer and the schema exists.',
+    `- \`200 {"status":"degraded","nats":false,"tenancy":"stale", ...}\`: NATS has been out of reach for less than ${minutes(staleMaxMs)} (\`tenancyStaleMaxMs\`) and ClickHouse answers. Reads for keys and sites confirmed within that window are still answered from their last known good records (others and admin calls get 503), so a load balancer should keep the instance in rotation.`,
+    '- `503 {"status":"not_ready", ...}`: ClickHouse or its schema is missing, the NATS connection is closed for good, NATS refused the probe, or the outage has lasted the whole window (`"tenancy":"unavailable"`): no record is recent enough any more.',
+  ].join('\n');
 const replayIdParam = { name: 'replay_id', in: 'path', required: true, schema: REPLAY_ID_SCHEMA };
 const replayStatus = (description: string) => ({ description, ...json(ref('ReplayStatus')) });
 const replayNotFound = err('No replay with that id (`replay_not_found`).');
@@ -167,7 +180,8 @@ export interface OpenApiOptions {
 /** OpenAPI 3.1: the request schemas here are the very objects the validator enforces. */
 export function openApiDocument(o: OpenApiOptions = {}): Record<string, unknown> {
   const maxBodyBytes = o.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  const readErrs = readErrors(o.tenancyStaleMaxMs ?? DEFAULT_TENANCY_STALE_MAX_MS);
+  const staleMaxMs = o.tenancyStaleMaxMs ?? DEFAULT_TENANCY_STALE_MAX_MS;
+  const readErrs = readErrors(staleMaxMs);
   const bodyErrs = tooLarge(maxBodyBytes);
   return {
     openapi: '3.1.0',
@@ -194,6 +208,7 @@ export function openApiDocument(o: OpenApiOptions = {}): Record<string, unknown>
         PatchSite: PATCH_SITE_SCHEMA,
         StartReplay: START_REPLAY_SCHEMA,
         ReplayStatus: REPLAY_STATUS_SCHEMA,
+        Readiness: READINESS_SCHEMA,
         WriteKeyList: WRITE_KEY_LIST_SCHEMA,
         Error: ERROR_SCHEMA,
       },
@@ -404,7 +419,16 @@ export function openApiDocument(o: OpenApiOptions = {}): Record<string, unknown>
         },
       },
       '/healthz': { get: { summary: 'Alive', responses: { '200': { description: 'ok' } } } },
-      '/readyz': { get: { summary: 'NATS and storage reachable', responses: { '200': { description: 'ready' }, '503': err('not ready') } } },
+      '/readyz': {
+        get: {
+          summary: 'Ready to serve: ClickHouse reachable and tenancy servable',
+          description: readyzText(staleMaxMs),
+          responses: {
+            '200': { description: 'Ready, or degraded (NATS out of reach, reads still answered): keep it in rotation.', ...json(ref('Readiness')) },
+            '503': { description: 'Not ready: take it out of rotation.', ...json(ref('Readiness')) },
+          },
+        },
+      },
       '/metrics': { get: { summary: 'Prometheus metrics', responses: { '200': { description: 'text exposition format' } } } },
     },
   };

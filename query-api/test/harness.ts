@@ -16,13 +16,17 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+/** Options of the API under test; a function gets the harness's own connection and storage (say, for a replay manager). */
+export type HarnessOptions = Partial<QueryApiOptions> | ((made: { nc: NatsConnection; storage: Storage }) => Partial<QueryApiOptions>);
+
 /** Real nats-server, real chDB with the aggregator's schema, the API on a free loopback port. */
-export async function startHarness(extra: Partial<QueryApiOptions> = {}): Promise<Harness> {
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const nats = await startNats();
   const nc = await connect({ servers: nats.url });
   const dir: TempDir = chdbDir();
   const storage = createStorage({ path: dir.path });
   await migrate(storage);
+  const extra = typeof options === 'function' ? options({ nc, storage }) : options;
   const api = createQueryApi({ nats: nc, storage, adminToken: ADMIN_TOKEN, port: 0, host: '127.0.0.1', logger: process.env.PULSE_TEST_LOG ? jsonLogger((l) => process.stderr.write(l)) : silentLogger, ...extra });
   const { port } = await api.start();
   return {

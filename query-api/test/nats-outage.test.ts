@@ -2,6 +2,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KV_READ_KEYS } from '@pulse/protocol';
 import { DEFAULT_KEY_CACHE_TTL_MS, type Logger } from '../src/index.js';
+import { READINESS_SCHEMA } from '../src/readiness.js';
+import { validate } from '../src/schema/json-schema.js';
 import { ADMIN_TOKEN, call, createTenant, eventRow, insertEvents, startHarness, type Harness, type Tenant } from './harness.js';
 
 /**
@@ -141,5 +143,46 @@ describe('a NATS outage', () => {
     await (await h.nc.jetstream().views.kv(KV_READ_KEYS)).delete(elsewhere.readKey);
     await waitFor('both revocations', async () => (await query(here)).status === 401 && (await query(elsewhere)).status === 401, 2_000);
     expect(Date.now() - started).toBeLessThan(2_000);
+  });
+});
+
+describe('/readyz during a NATS outage', () => {
+  it('stays 200 (degraded) while stale tenancy can be served, turns 503 once the window has passed, ready again after', async () => {
+    resume();
+    const t = await createTenant(h.url);
+    expect((await query(t)).status).toBe(200);
+    const before = await call(h.url, 'GET', '/readyz');
+    expect({ status: before.status, body: before.body }).toEqual({ status: 200, body: { status: 'ready', nats: true, storage: true, schema: true } });
+
+    await pause();
+    const frozenAt = Date.now();
+    const degraded = await call(h.url, 'GET', '/readyz');
+    expect(degraded.status).toBe(200);
+    expect(degraded.body).toEqual({
+      status: 'degraded',
+      nats: false,
+      storage: true,
+      schema: true,
+      tenancy: 'stale',
+      nats_unreachable_ms: expect.any(Number),
+      stale_max_ms: STALE_MAX_MS,
+    });
+    validate(READINESS_SCHEMA, degraded.body);
+    // What it says is so: the confirmed key answers, from its last known good record.
+    await sleep(frozenAt + DEFAULT_KEY_CACHE_TTL_MS + 100 - Date.now());
+    expect((await query(t, ['events'])).status).toBe(200);
+
+    let r = degraded;
+    await waitFor('/readyz to turn 503', async () => (r = await call(h.url, 'GET', '/readyz')).status === 503, STALE_MAX_MS + 10_000);
+    // Not before the window has passed: the outage is dated from the probe that found NATS gone.
+    expect(Date.now() - frozenAt).toBeGreaterThanOrEqual(STALE_MAX_MS);
+    expect(r.body).toMatchObject({ status: 'not_ready', nats: false, storage: true, schema: true, tenancy: 'unavailable', stale_max_ms: STALE_MAX_MS });
+    expect(r.body.nats_unreachable_ms).toBeGreaterThanOrEqual(STALE_MAX_MS);
+    validate(READINESS_SCHEMA, r.body);
+    expect((await query(t, ['visitors'])).status).toBe(503);
+
+    resume();
+    await waitFor('/readyz ready again', async () => (r = await call(h.url, 'GET', '/readyz')).status === 200);
+    expect(r.body).toEqual({ status: 'ready', nats: true, storage: true, schema: true });
   });
 });

@@ -6,7 +6,8 @@ import { startConnectedNats, type ConnectedNats } from '@pulse/testkit';
 import { TenancyStore } from '../src/tenancy/store.js';
 import { catchUp } from '../src/tenancy/catch-up.js';
 import { SyncPointStore, type SourceState } from '../src/tenancy/sync-point.js';
-import { KV_SITE_WRITE_KEYS } from '../src/tenancy/write-key-index.js';
+import { KV_SITE_WRITE_KEYS, MAX_WRITE_KEYS_PER_SITE, SYNC_KEY } from '../src/tenancy/write-key-index.js';
+import { TooManyWriteKeysError } from '../src/errors.js';
 
 // Each "start" is a TenancyStore on its own connection, as each query API process opens one; the
 // listings below are what GET /v1/admin/sites/{id}/keys answers (the route only validates and wraps).
@@ -120,7 +121,7 @@ describe('write key index catch-up across starts', () => {
     await issuer.revokeKey(c.writeKey);
     // A point from another bucket forces a full pass on both.
     const index = await kv(KV_SITE_WRITE_KEYS);
-    await index.put('sync.write_keys', encodeRecord({ revision: 1, stream_created: '2000-01-01T00:00:00Z' }));
+    await index.put(SYNC_KEY, encodeRecord({ revision: 1, stream_created: '2000-01-01T00:00:00Z' }));
     const [s1, s2] = [await start(), await start()];
     const results = await Promise.all([s1.catchUpWriteKeys(), s2.catchUpWriteKeys()]);
     const last = await lastRevision(writeKeys);
@@ -134,6 +135,53 @@ describe('write key index catch-up across starts', () => {
       [keyId(c.writeKey), true],
       [keyId(c2), false],
     ]);
+  });
+});
+
+describe('a write key deleted or purged directly while no instance runs', () => {
+  it("leaves the index at the next start's catch-up: it no longer holds one of the site's places", async () => {
+    // Instances of the tests above would see the delete through their watches: here none runs.
+    const stopAll = () => Promise.all(connections.splice(0).map((nc) => nc.close()));
+    await stopAll();
+    const writeKeys = await kv(KV_WRITE_KEYS);
+    const first = await start();
+    const site = await newSite(first);
+    const stored = await storeDirectly(writeKeys, MAX_WRITE_KEYS_PER_SITE - 1, () => site.siteId);
+    await first.catchUpWriteKeys();
+    await expect(first.createWriteKey(site.siteId)).rejects.toBeInstanceOf(TooManyWriteKeysError);
+    await stopAll();
+
+    // An operator, with the nats CLI.
+    const [deleted, purged] = [stored[0]!, stored[1]!];
+    await writeKeys.delete(deleted);
+    await writeKeys.purge(purged);
+
+    const next = await start();
+    expect(await next.catchUpWriteKeys()).toMatchObject({ full: false, read: 2 });
+    const added = [await next.createWriteKey(site.siteId), await next.createWriteKey(site.siteId)];
+    const listed = (await next.listWriteKeys(site.siteId))!;
+    expect(listed).toHaveLength(MAX_WRITE_KEYS_PER_SITE);
+    expect(listed.filter((k) => k.revoked)).toEqual([]);
+    // Revoked, then forgotten to make room for the two new ones.
+    expect(listed.map((k) => k.key_id)).not.toContain(keyId(deleted));
+    expect(listed.map((k) => k.key_id)).not.toContain(keyId(purged));
+    expect(listed.slice(-2).map((k) => k.key_id)).toEqual(added.map(keyId));
+  });
+});
+
+describe('a write key put back after a direct delete', () => {
+  it('lists as revoked once deleted, and as live again once stored again (PULSE_WRITE_KEYS has the last word)', async () => {
+    const store = await start();
+    const writeKeys = await kv(KV_WRITE_KEYS);
+    const site = await newSite(store);
+    const [key] = await storeDirectly(writeKeys, 1, () => site.siteId);
+    const state = async () => (await store.listWriteKeys(site.siteId))!.find((k) => k.key_id === keyId(key!));
+    expect(await state()).toMatchObject({ revoked: false });
+    const entry = (await writeKeys.get(key!))!;
+    await writeKeys.delete(key!);
+    expect(await state()).toMatchObject({ revoked: true, revoked_at: expect.any(Number) });
+    await writeKeys.put(key!, entry.value);
+    expect(await state()).toMatchObject({ revoked: false, revoked_at: null });
   });
 });
 

@@ -153,8 +153,8 @@ describe('GET /v1/admin/sites/{site_id}/keys', () => {
     const index = await h.nc.jetstream().views.kv(KV_SITE_WRITE_KEYS);
     const record = JSON.parse(new TextDecoder().decode((await index.get(t.siteId))!.value)) as { keys: { key: string }[] };
     expect(record.keys.map((k) => k.key).sort()).toEqual([t.writeKey, ...mine].sort());
-    const sites = (await index.status()).values;
-    process.stderr.write(`${sites} sites in the index: listing 1,001 keys of one ${manyMs.toFixed(0)} ms, 1 key ${smallMs.toFixed(1)} ms\n`);
+    const entries = (await index.status()).values;
+    process.stderr.write(`${entries} entries in the index (site records, owner entries): listing 1,001 keys of one ${manyMs.toFixed(0)} ms, 1 key ${smallMs.toFixed(1)} ms\n`);
     expect(manyMs).toBeLessThan(3_000);
     expect(smallMs).toBeLessThan(500);
   });
@@ -233,5 +233,44 @@ describe('DELETE /v1/admin/sites/{site_id}/keys/{key_id}', () => {
     expect(Object.keys(doc.paths['/v1/admin/sites/{site_id}/keys/{key_id}'])).toEqual(['delete']);
     expect(doc.components.schemas.WriteKeyList).toEqual(JSON.parse(JSON.stringify(WRITE_KEY_LIST_SCHEMA)));
     expect(Object.keys(doc.paths['/v1/admin/sites/{site_id}/keys'].get.responses).sort()).toEqual(['200', '400', '401', '404', '503']);
+  });
+});
+
+describe('a write key deleted or purged in PULSE_WRITE_KEYS directly (nats kv del / purge, not the admin API)', () => {
+  it('leaves the index while the API runs: it no longer holds one of the 2,000 places a site has', async () => {
+    const t = await createTenant(h.url);
+    const stored = await Promise.all(
+      Array.from({ length: 1_999 }, async (_, i) => {
+        const key = randomKey();
+        await writeKeys.put(key, encodeRecord({ site_id: t.siteId, merchant_id: t.merchantId, created_at: Date.now() - 10_000 + i }));
+        return key;
+      }),
+    );
+    // The listing's catch-up indexes them: the site is full.
+    expect((await list(t.siteId)).keys).toHaveLength(2_000);
+    const full = await call(h.url, 'POST', `/v1/admin/sites/${t.siteId}/keys`, { token: ADMIN_TOKEN });
+    expect({ status: full.status, code: full.body.error.code }).toEqual({ status: 409, code: 'too_many_write_keys' });
+
+    const [deleted, purged] = [stored[0]!, stored[1]!];
+    await writeKeys.delete(deleted);
+    await writeKeys.purge(purged);
+    // No listing (no catch-up) in between: the API's watch of PULSE_WRITE_KEYS alone frees their places.
+    const until = Date.now() + 5_000;
+    let first = await call(h.url, 'POST', `/v1/admin/sites/${t.siteId}/keys`, { token: ADMIN_TOKEN });
+    while (first.status === 409 && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 50));
+      first = await call(h.url, 'POST', `/v1/admin/sites/${t.siteId}/keys`, { token: ADMIN_TOKEN });
+    }
+    expect(first.status).toBe(201);
+    const second = await call(h.url, 'POST', `/v1/admin/sites/${t.siteId}/keys`, { token: ADMIN_TOKEN });
+    expect(second.status).toBe(201);
+
+    const { keys } = await list(t.siteId);
+    expect(keys).toHaveLength(2_000);
+    expect(keys.every((k) => !k.revoked)).toBe(true);
+    // Revoked, then forgotten to make room for the two new ones.
+    expect(byId(keys, deleted)).toBeUndefined();
+    expect(byId(keys, purged)).toBeUndefined();
+    expect(keys.slice(-2).map((k) => k.key_id)).toEqual([keyId(first.body.write_key), keyId(second.body.write_key)]);
   });
 });

@@ -6,3 +6,4 @@ export { tempDir, chdbDir, type TempDir } from './dirs.js';
 export { NatsServerNotFoundError, NatsServerStartError, NATS_INSTALL_HINT } from './errors.js';
 export { api } from './http.js';
 export { alive, killLeftovers, launchDetached, parseJsonLine, recordedPids, type LaunchOptions, type Launched } from './launcher.js';
+export { allThreadsStopped, freezeProcess, thawProcess } from './freeze.js';

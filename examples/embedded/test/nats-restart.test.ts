@@ -77,6 +77,13 @@ describe('the npm start launcher when its nats-server dies', () => {
     ] as const) {
       expect([what, await eventually(() => status(url(port, '/readyz')), (s) => s === 200)]).toEqual([what, 200]);
     }
+    // The query API answers 200 while NATS is away too (degraded: stale-if-error tenancy); ready means NATS is back.
+    const queryReadiness = () =>
+      fetch(url(env.QUERY_PORT, '/readyz'), { signal: AbortSignal.timeout(3_000) }).then(
+        async (r) => ((await r.json()) as { status?: string }).status,
+        () => undefined,
+      );
+    expect(await eventually(queryReadiness, (s) => s === 'ready')).toBe('ready');
 
     const after = await sendBatch(collectorUrl, tenant.writeKey, pageview('after'), 'msgpack');
     expect(after).toEqual({ status: 202, body: { accepted: 1, rejected: [] } });

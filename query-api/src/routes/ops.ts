@@ -2,6 +2,7 @@ import type { Deps } from '../deps.js';
 import { sendJson } from '../http/respond.js';
 import type { Router } from '../http/router.js';
 import { openApiDocument } from '../openapi.js';
+import { readiness } from '../readiness.js';
 import { schemaReady } from '../storage.js';
 import { within } from '@pulse/protocol';
 
@@ -20,13 +21,21 @@ export function registerOps(router: Router, d: Deps): void {
         (v) => v !== false,
         () => false,
       );
-    const [nats, storage] = await Promise.all([answers(d.tenancy.ping()), answers(d.opts.storage.ping())]);
+    const [nats, storage] = await Promise.all([answers(d.tenancy.ping(READY_TIMEOUT_MS)), answers(d.opts.storage.ping())]);
     // The tables are the aggregator's to create (its migrations); reachable storage without them is another state.
     const schema = storage && (await answers(schemaReady(d.opts.storage)));
     if (storage && !schema && !missingSchemaLogged) d.log.log('warn', 'storage has no Pulse schema yet: waiting for an aggregator to apply its migrations');
     missingSchemaLogged = storage && !schema;
-    const ok = nats && storage && schema && !d.opts.nats.isClosed();
-    sendJson(res, ok ? 200 : 503, { status: ok ? 'ready' : 'not_ready', nats, storage, schema });
+    const { httpStatus, body } = readiness({
+      nats,
+      natsClosed: d.opts.nats.isClosed(),
+      storage,
+      schema,
+      natsUnreachableSince: d.tenancy.natsUnreachableSince(),
+      staleMaxMs: d.opts.tenancyStaleMaxMs,
+      now: Date.now(),
+    });
+    sendJson(res, httpStatus, body);
   });
 
   router.add('GET', '/metrics', async ({ res }) => {

@@ -2,7 +2,7 @@ import type { ReplayRequest } from '@pulse/aggregator';
 import { START_REPLAY_SCHEMA } from '../admin/schemas.js';
 import type { ReplayAdmin } from '../config.js';
 import type { Deps } from '../deps.js';
-import { BadRequestError, HttpError, NotFoundError, ReplayFinishedError } from '../errors.js';
+import { BadRequestError, HttpError, NotFoundError, ReplayFinishedError, ReplayStateUnavailableError, UnavailableError, isNatsUnavailable } from '../errors.js';
 import { readJson, sendJson } from '../http/respond.js';
 import type { Router } from '../http/router.js';
 import { validate } from '../schema/json-schema.js';
@@ -28,7 +28,12 @@ export function replayHttpError(err: unknown): HttpError {
       return new HttpError(409, 'no_pipeline_state', message, { cause: err });
     case 'unsupported_layout':
       return new HttpError(501, 'unsupported_layout', message, { cause: err });
+    // The aggregator's retryable StorageError: ClickHouse out of reach, not a fault of the request.
+    case 'storage_unavailable':
+      return new UnavailableError('storage is unavailable, retry shortly', { cause: err });
     default:
+      // Replay state lives in NATS KV: a timeout or a dropped connection is worth a retry.
+      if (isNatsUnavailable(err)) return new ReplayStateUnavailableError({ cause: err });
       return new HttpError(500, 'internal', 'replay request failed', { cause: err });
   }
 }

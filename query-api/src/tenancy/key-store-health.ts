@@ -20,6 +20,11 @@ export class KeyStoreHealth {
     return this.failingSince !== undefined;
   }
 
+  /** When NATS was first found out of reach (ms epoch), while it still is; undefined while it answers. */
+  get unreachableSince(): number | undefined {
+    return this.failingSince;
+  }
+
   failed(err: unknown): void {
     if (this.failingSince !== undefined) return;
     this.failingSince = Date.now();

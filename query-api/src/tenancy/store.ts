@@ -12,10 +12,11 @@ import {
   type SiteRecord,
   type SiteSettings,
   type WriteKeyRecord,
+  within,
 } from '@pulse/protocol';
 import { openBucket } from '@pulse/protocol/streams';
 import { MERCHANT_ID, SITE_ID, newMerchantId, newReadKey, newSiteId, newWriteKey, READ_KEY, WRITE_KEY } from '../ids.js';
-import { NotFoundError } from '../errors.js';
+import { KeyStoreUnavailableError, NotFoundError, isNatsUnavailable } from '../errors.js';
 import { silentLogger, type Logger } from '../log.js';
 import { BucketWatch } from './bucket-watch.js';
 import type { CatchUpResult } from './catch-up.js';
@@ -23,7 +24,7 @@ import { KeyStoreHealth } from './key-store-health.js';
 import { DEFAULT_TENANCY_LOOKUP_TIMEOUT_MS, DEFAULT_TENANCY_STALE_MAX_MS, LookupCache, type Lookup } from './lookup-cache.js';
 import { SiteListings, merchantSites, type SiteListing } from './site-listing.js';
 import { KV_SITE_WRITE_KEYS, WriteKeyIndex, type WriteKeyInfo } from './write-key-index.js';
-import { recordOf } from './kv-record.js';
+import { holdsRecord, recordOf } from './kv-record.js';
 
 /**
  * Index of a merchant's sites: key `<merchant_id>.<site_id>`, so listing one merchant's sites is a
@@ -55,6 +56,7 @@ export class TenancyStore {
   private readonly siteListings: SiteListings;
   private readonly watches: BucketWatch[];
   private readonly siteKeys: WriteKeyIndex;
+  private readonly health: KeyStoreHealth;
 
   private constructor(
     private readonly merchants: KV,
@@ -69,8 +71,9 @@ export class TenancyStore {
     const log = opts.logger ?? silentLogger;
     const staleMaxMs = opts.staleMaxMs ?? DEFAULT_TENANCY_STALE_MAX_MS;
     const lookupTimeoutMs = opts.lookupTimeoutMs ?? DEFAULT_TENANCY_LOOKUP_TIMEOUT_MS;
-    this.siteKeys = new WriteKeyIndex({ index: siteWriteKeys, writeKeys });
+    this.siteKeys = new WriteKeyIndex({ index: siteWriteKeys, writeKeys, log });
     const health = new KeyStoreHealth({ log, staleMaxMs });
+    this.health = health;
     const lookups = { ttlMs: opts.cacheTtlMs, staleMaxMs, lookupTimeoutMs, health };
     this.readKeyLookups = new LookupCache({ ...lookups, kv: readKeys, decode: (e) => decodeRecord<ReadKeyRecord>(e.value) });
     this.siteLookups = new LookupCache({ ...lookups, kv: sites, decode: (e) => decodeRecord<SiteRecord>(e.value) });
@@ -83,6 +86,10 @@ export class TenancyStore {
     this.watches = [
       watch(readKeys, KV_READ_KEYS, (e) => this.readKeyLookups.applyChange(e)),
       watch(sites, KV_SITES, (e) => this.siteLookups.applyChange(e)),
+      // A write key deleted or purged by anyone (`nats kv del`, not only revokeKey) stops counting as live in the index.
+      watch(writeKeys, KV_WRITE_KEYS, (e) => {
+        if (!holdsRecord(e)) this.siteKeys.deleted(e.key, e.created.getTime());
+      }),
     ];
   }
 
@@ -98,7 +105,13 @@ export class TenancyStore {
     ]);
     const store = new TenancyStore(m, s, w, r, ms, sw, nc, opts);
     // Watched from before the first lookup, so no revocation can fall between a read and the watch.
-    await Promise.all(store.watches.map((w) => w.start()));
+    try {
+      await Promise.all(store.watches.map((w) => w.start()));
+    } catch (err) {
+      // The watches that did start must not follow the buckets for a store nobody holds.
+      store.close();
+      throw err;
+    }
     return store;
   }
 
@@ -276,9 +289,24 @@ export class TenancyStore {
     return this.readKeyLookups.lookup(key);
   }
 
-  /** A cheap round trip to the KV store, for readiness. */
-  async ping(): Promise<void> {
-    await this.sites.status();
+  /**
+   * A cheap round trip to the KV store, for readiness. What it finds counts as a lookup's would: a
+   * failure starts the outage that stale-if-error answers are bounded by (so it is dated from the
+   * first probe that found NATS gone, even with no traffic), a success ends it.
+   */
+  async ping(timeoutMs: number): Promise<void> {
+    try {
+      await within(this.sites.status(), timeoutMs, () => new KeyStoreUnavailableError());
+      this.health.succeeded();
+    } catch (err) {
+      if (isNatsUnavailable(err)) this.health.failed(err);
+      throw err;
+    }
+  }
+
+  /** Since when (ms epoch) NATS has been out of reach for tenancy, while it is; undefined while it answers. */
+  natsUnreachableSince(): number | undefined {
+    return this.health.unreachableSince;
   }
 }
 

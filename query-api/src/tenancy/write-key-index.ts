@@ -2,9 +2,12 @@ import { createHash } from 'node:crypto';
 import type { KV, KvEntry } from 'nats';
 import { decodeRecord, encodeRecord, within, type WriteKeyRecord } from '@pulse/protocol';
 import { TooManyWriteKeysError, UnavailableError } from '../errors.js';
+import { silentLogger, type Logger } from '../log.js';
 import { catchUp, type CatchUpResult } from './catch-up.js';
 import { SyncPointStore } from './sync-point.js';
 import { holdsRecord } from './kv-record.js';
+import { WorkQueue } from './work-queue.js';
+import { WriteKeyOwners } from './write-key-owners.js';
 
 /**
  * Index of each site's write keys, owned by the query API: key `<site_id>`, value {@link SiteKeys}.
@@ -14,8 +17,15 @@ import { holdsRecord } from './kv-record.js';
  * the whole bucket on nats-server 2.9 (~0.2–0.4 s at 200,000 entries), a `get` ~1 ms at any size.
  */
 export const KV_SITE_WRITE_KEYS = 'PULSE_SITE_WRITE_KEYS';
-/** Key (in the index bucket, never a site id) of the {@link SyncPointStore} point: how far the index has read `PULSE_WRITE_KEYS`. */
-const SYNC_KEY = 'sync.write_keys';
+/**
+ * Key (in the index bucket, never a site id) of the {@link SyncPointStore} point: how far the index
+ * has read `PULSE_WRITE_KEYS`. `.v2` since keys also have owner entries: a point saved before them
+ * (`sync.write_keys`) is not used, so the first start after the upgrade reads the bucket once more
+ * and gives every stored key its owner entry.
+ */
+export const SYNC_KEY = 'sync.write_keys.v2';
+/** Deletions the bucket's watch reported, applied at once at most. */
+const DELETION_WORKERS = 16;
 /** Keys a site's record holds, live or revoked (~80 bytes each); the oldest revoked make room first. */
 export const MAX_WRITE_KEYS_PER_SITE = 2_000;
 /** KV requests in flight at once while listing or catching up. */
@@ -35,6 +45,11 @@ interface IndexedKey {
   key: string;
   created_at: number;
   revoked_at?: number;
+}
+
+/** A key as a catch-up read it from PULSE_WRITE_KEYS: `stored_at` is when that record was written. */
+interface StoredKey extends IndexedKey {
+  stored_at: number;
 }
 
 /** A site's keys, oldest first. */
@@ -75,31 +90,52 @@ function withKeys(siteId: string, current: IndexedKey[], added: IndexedKey[]): I
 }
 
 export interface WriteKeyIndexOptions {
-  /** `PULSE_SITE_WRITE_KEYS`: the index, and its sync point. */
+  /** `PULSE_SITE_WRITE_KEYS`: the index, its sync point and the keys' owner entries. */
   index: KV;
   /** `PULSE_WRITE_KEYS`: the keys themselves, keyed by the secret. */
   writeKeys: KV;
+  log?: Logger;
 }
 
+/**
+ * A key in the index is live until it is marked revoked: by the admin API's revocation, or, for a
+ * delete or purge made in PULSE_WRITE_KEYS by anyone else (`nats kv del`), by {@link deleted} (the
+ * bucket's watch, while an instance runs) or the catch-up (the deletes made while none ran). Live
+ * keys count against the site's {@link MAX_WRITE_KEYS_PER_SITE}; revoked ones make room.
+ */
 export class WriteKeyIndex {
   private catching: Promise<CatchUpResult> | undefined;
   private readonly index: KV;
   private readonly writeKeys: KV;
   private readonly sync: SyncPointStore;
+  private readonly owners: WriteKeyOwners;
+  private readonly deletions: WorkQueue<{ key: string; at: number }>;
 
   constructor(o: WriteKeyIndexOptions) {
     this.index = o.index;
     this.writeKeys = o.writeKeys;
     this.sync = new SyncPointStore({ kv: o.index, key: SYNC_KEY });
+    this.owners = new WriteKeyOwners(o.index);
+    const log = o.log ?? silentLogger;
+    this.deletions = new WorkQueue(
+      (d) => this.applyDeletion(d.key, d.at),
+      DELETION_WORKERS,
+      (err) => log.log('warn', 'a write key deleted in PULSE_WRITE_KEYS is still live in the index; the next catch-up takes it out', { err }),
+    );
   }
 
-  /** Written before the key itself, so a stored key always has its entry (a failed issue removes it again). */
+  /**
+   * Written before the key itself, so a stored key always has its entry (a failed issue removes it
+   * again); its owner entry first of all, so a delete never meets a live entry it cannot find.
+   */
   async add(siteId: string, key: string, createdAt: number): Promise<void> {
+    await this.owners.set(key, siteId);
     await this.change(siteId, (keys) => withKeys(siteId, keys, [{ key, created_at: createdAt }]));
   }
 
   async remove(siteId: string, key: string): Promise<void> {
     await this.change(siteId, (keys) => (keys.some((k) => k.key === key) ? keys.filter((k) => k.key !== key) : null));
+    await this.owners.forget(key).catch(() => undefined);
   }
 
   /** After the key left PULSE_WRITE_KEYS (revocation is final: a key is never issued twice). */
@@ -110,6 +146,17 @@ export class WriteKeyIndex {
       if (known.revoked_at !== undefined) return null;
       return keys.map((k) => (k === known ? { ...k, revoked_at: revokedAt } : k));
     });
+    // No delete needs to find the site any more; left behind, the entry only costs its bytes.
+    await this.owners.forget(key).catch(() => undefined);
+  }
+
+  /**
+   * A delete or purge of `key` in PULSE_WRITE_KEYS at `at` (ms), reported by the bucket's watch:
+   * marked revoked in the background. One that fails is applied by the next catch-up, since the
+   * delete lies after the point every catch-up starts from until one has applied it.
+   */
+  deleted(key: string, at: number): void {
+    this.deletions.push({ key, at });
   }
 
   /** The site's key with this id, revoked or not; null when the site has none. */
@@ -203,11 +250,34 @@ export class WriteKeyIndex {
     }
   }
 
-  /** Stored keys the index lacks are added to their sites; a deleted key cannot be placed (its record is gone) and never works again. */
+  /** Marks the key revoked in its site's record, found through its owner entry (none: the index never held it live). */
+  private async applyDeletion(key: string, at: number): Promise<void> {
+    const siteId = await this.owners.siteOf(key);
+    if (siteId === null) return;
+    await this.change(siteId, (keys) => {
+      const known = keys.find((k) => k.key === key);
+      if (!known || known.revoked_at !== undefined) return null;
+      return keys.map((k) => (k === known ? { ...k, revoked_at: at } : k));
+    });
+    await this.owners.forget(key);
+  }
+
+  /**
+   * Stored keys the index lacks are added to their sites (each with its owner entry, so a later
+   * delete finds it); deleted keys it holds live are marked revoked. A key stored and deleted
+   * again in between cannot be placed (its record is gone) and never works again.
+   */
   private async indexEntries(entries: KvEntry[], o: { full: boolean }): Promise<void> {
-    const bySite = new Map<string, IndexedKey[]>();
-    for (const e of entries) {
-      if (!holdsRecord(e)) continue;
+    // The last write of each key: a round that raced a delete may hold the key's put and its delete.
+    const latest = new Map<string, KvEntry>();
+    for (const e of entries) latest.set(e.key, e);
+    const bySite = new Map<string, StoredKey[]>();
+    const deletes: KvEntry[] = [];
+    for (const e of latest.values()) {
+      if (!holdsRecord(e)) {
+        deletes.push(e);
+        continue;
+      }
       let rec: Partial<WriteKeyRecord>;
       try {
         rec = decodeRecord<Partial<WriteKeyRecord>>(e.value);
@@ -216,16 +286,23 @@ export class WriteKeyIndex {
       }
       if (typeof rec.site_id !== 'string' || !/^[0-9A-Za-z_-]{1,64}$/.test(rec.site_id)) continue;
       const list = bySite.get(rec.site_id) ?? [];
-      list.push({ key: e.key, created_at: typeof rec.created_at === 'number' ? rec.created_at : e.created.getTime() });
+      list.push({ key: e.key, created_at: typeof rec.created_at === 'number' ? rec.created_at : e.created.getTime(), stored_at: e.created.getTime() });
       bySite.set(rec.site_id, list);
     }
+    const stored = [...bySite].flatMap(([siteId, keys]) => keys.map((k) => ({ siteId, key: k.key })));
+    await inParallel(stored, (k) => this.owners.set(k.key, k.siteId));
     await inParallel([...bySite], async ([siteId, added]) => {
       try {
         await this.change(
           siteId,
           (current) => {
-            const known = new Set(current.map((k) => k.key));
-            return added.every((k) => known.has(k.key)) ? null : withKeys(siteId, current, added);
+            const held = new Map(current.map((k) => [k.key, k]));
+            // Stored again after it was revoked (an operator undoing a `nats kv del`): it works, so it is live.
+            const revived = new Set(added.filter((k) => (held.get(k.key)?.revoked_at ?? Infinity) <= k.stored_at).map((k) => k.key));
+            const missing = added.filter((k) => !held.has(k.key)).map(({ key, created_at }) => ({ key, created_at }));
+            if (revived.size === 0 && missing.length === 0) return null;
+            const base = current.map((k) => (revived.has(k.key) ? { key: k.key, created_at: k.created_at } : k));
+            return withKeys(siteId, base, missing);
           },
           // A later catch-up mostly meets keys this API indexed before storing them: reading first is cheaper.
           { absent: o.full },
@@ -236,6 +313,7 @@ export class WriteKeyIndex {
         if (!(err instanceof TooManyWriteKeysError)) throw err;
       }
     });
+    await inParallel(deletes, (e) => this.applyDeletion(e.key, e.created.getTime()));
   }
 }
 
