@@ -9,6 +9,7 @@ import { AggregatorError } from './errors.js';
 import { joinFence, type WriteFence } from './fence.js';
 import { kvCasWriter, type KvCasWriter } from './kv-cas.js';
 import { createMetrics, type Metrics } from './metrics.js';
+import { NatsOutage } from './nats-outage.js';
 import { kvSaltSource, type SaltSource } from './salt.js';
 import { KV_SESSIONS, SESSION_STATE_TTL_MS, kvSessionStore, type SessionStore } from './sessions.js';
 import { watchSiteRules, type SiteRules } from './site-rules.js';
@@ -67,6 +68,8 @@ export function createAggregator(options: AggregatorOptions): Aggregator {
   const cfg: AggregatorConfig = resolveConfig(options);
   const { nats, storage, logger } = cfg;
   const metrics = createMetrics();
+  // One line at each end of a NATS outage from the periodic requests, not one per failed attempt.
+  const outage = new NatsOutage({ logger, failures: metrics.natsFailures, unreachable: metrics.natsUnreachable });
   let state: AggregatorState = 'new';
   let loop: Promise<void> | undefined;
   let lagTimer: NodeJS.Timeout | undefined;
@@ -93,20 +96,22 @@ export function createAggregator(options: AggregatorOptions): Aggregator {
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
   async function refreshLag(): Promise<void> {
-    try {
-      const lag = await measureLag(jsm, cfg.watermarkMarginMs);
-      st.pending = lag.pending;
-      st.ackPending = lag.ackPending;
-      st.oldestUnprocessedAgeMs = lag.oldestAgeMs;
-      st.completeThrough = lag.watermark.complete_through;
-      metrics.pending.set(lag.pending);
-      metrics.ackPending.set(lag.ackPending);
-      metrics.oldestAge.set(lag.oldestAgeMs / 1000);
-      metrics.completeThrough.set(lag.watermark.complete_through / 1000);
-      await publishWatermark(stateKv, lag.watermark);
-    } catch (err) {
-      logger.log('warn', 'lag measurement failed', { err });
-    }
+    await outage.attempt(
+      'lag',
+      async () => {
+        const lag = await measureLag(jsm, cfg.watermarkMarginMs);
+        st.pending = lag.pending;
+        st.ackPending = lag.ackPending;
+        st.oldestUnprocessedAgeMs = lag.oldestAgeMs;
+        st.completeThrough = lag.watermark.complete_through;
+        metrics.pending.set(lag.pending);
+        metrics.ackPending.set(lag.ackPending);
+        metrics.oldestAge.set(lag.oldestAgeMs / 1000);
+        metrics.completeThrough.set(lag.watermark.complete_through / 1000);
+        await publishWatermark(stateKv, lag.watermark);
+      },
+      (err) => logger.log('warn', 'lag measurement failed', { err }),
+    );
   }
 
   function batchDeps(): BatchDeps {
@@ -283,7 +288,7 @@ export function createAggregator(options: AggregatorOptions): Aggregator {
         sessionWrites = kvCasWriter(nats, KV_SESSIONS);
         sessions = kvSessionStore(sessionsKv, sessionWrites);
         rules = await watchSiteRules(await openBucket(js, KV_SITES, { history: 1, replicas: cfg.streamReplicas }), logger);
-        fence = await joinFence(js, logger, cfg.streamReplicas);
+        fence = await joinFence(js, logger, cfg.streamReplicas, outage);
       } catch (err) {
         await rules?.stop();
         await fence?.stop();

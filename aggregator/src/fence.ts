@@ -4,6 +4,7 @@ import { openBucket } from '@pulse/protocol/streams';
 import { ReplayError } from './errors.js';
 import { isKvConflict } from './kv-conflict.js';
 import type { Logger } from './log.js';
+import type { NatsOutage } from './nats-outage.js';
 
 /**
  * The swap fence between live inserts and a replay's partition swap (see ARCHITECTURE.md,
@@ -71,7 +72,8 @@ export interface WriteFence {
   stop(): Promise<void>;
 }
 
-export async function joinFence(js: JetStreamClient, logger: Logger, replicas = 1): Promise<WriteFence> {
+/** `outage`: where heartbeats that fail because NATS is out of reach are counted (else each is logged). */
+export async function joinFence(js: JetStreamClient, logger: Logger, replicas = 1, outage?: NatsOutage): Promise<WriteFence> {
   const id = `agg_${randomBytes(8).toString('hex')}`;
   const members = await membersKv(js, replicas);
   const replays = await replaysKv(js, replicas);
@@ -80,11 +82,12 @@ export async function joinFence(js: JetStreamClient, logger: Logger, replicas = 
   let acked: string | null = null;
   const fenced = () => lock !== undefined && lock.phase === 'fence' && Date.now() < lock.expires_at;
 
-  const announce = () =>
-    members.put(id, enc.encode(JSON.stringify({ ack: acked, at: Date.now() } satisfies Member))).then(
-      () => undefined,
-      (err: unknown) => logger.log('warn', 'fence heartbeat failed', { err }),
-    );
+  const announce = async (): Promise<void> => {
+    const put = () => members.put(id, enc.encode(JSON.stringify({ ack: acked, at: Date.now() } satisfies Member)));
+    const logFailure = (err: unknown) => logger.log('warn', 'fence heartbeat failed', { err });
+    if (outage) await outage.attempt('fence_heartbeat', put, logFailure);
+    else await put().catch(logFailure);
+  };
   const maybeAck = () => {
     if (lock && fenced() && inflight === 0 && acked !== lock.token) {
       acked = lock.token;

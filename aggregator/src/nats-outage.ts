@@ -1,0 +1,99 @@
+import type { Counter, Gauge } from 'prom-client';
+import type { Logger } from './log.js';
+
+/** nats.js error codes that say NATS is out of reach (or restarting), not that it refused the request. */
+const UNREACHABLE_CODES = new Set(['TIMEOUT', 'CONNECTION_CLOSED', 'CONNECTION_DRAINING', 'DISCONNECT', 'CONNECTION_REFUSED', '503']);
+
+/** Whether `err` (or one of its first causes) is a nats.js error saying NATS did not answer. */
+export function isNatsUnreachable(err: unknown): boolean {
+  let e: unknown = err;
+  for (let depth = 0; e && depth < 5; depth++, e = (e as { cause?: unknown }).cause) {
+    const { name, code } = e as { name?: unknown; code?: unknown };
+    if (name === 'NatsError' && UNREACHABLE_CODES.has(String(code))) return true;
+  }
+  return false;
+}
+
+/** The periodic requests that report here. */
+export type NatsRequestSource = 'lag' | 'fence_heartbeat';
+
+export interface NatsOutageOptions {
+  logger: Logger;
+  /** Every failed attempt, by source (`pulse_aggregator_nats_request_failures_total`). */
+  failures: Counter<'source'>;
+  /** 1 during an outage (`pulse_aggregator_nats_unreachable`). */
+  unreachable: Gauge;
+  /** Monotonic ms (tests move it). */
+  now?: () => number;
+}
+
+/**
+ * One outage of NATS as the aggregator's periodic requests see it (lag measurement and watermark
+ * every second, fence heartbeats every 3 s): one warn line when the first of them fails because
+ * NATS does not answer, one info line with the outage's length when one succeeds again, and the
+ * failed attempts in between counted, not logged. A request sent before the last success that
+ * fails afterwards (a timeout that outlived a reconnect) says nothing new and starts no outage.
+ * Other failures (a refused request) are the caller's to log.
+ */
+export class NatsOutage {
+  private since: number | undefined;
+  private lastSuccess = Number.NEGATIVE_INFINITY;
+  private failedAttempts = 0;
+  private firstSource: NatsRequestSource | undefined;
+  private readonly now: () => number;
+
+  constructor(private readonly o: NatsOutageOptions) {
+    this.now = o.now ?? (() => performance.now());
+    o.unreachable.set(0);
+  }
+
+  get ongoing(): boolean {
+    return this.since !== undefined;
+  }
+
+  /**
+   * One attempt of `source`: its value, or undefined when it failed. A failure because NATS is out
+   * of reach is counted (and logged when it starts an outage); any other goes to `onOtherFailure`.
+   */
+  async attempt<T>(source: NatsRequestSource, fn: () => Promise<T>, onOtherFailure: (err: unknown) => void): Promise<T | undefined> {
+    const started = this.now();
+    try {
+      const value = await fn();
+      this.succeeded();
+      return value;
+    } catch (err) {
+      if (!isNatsUnreachable(err)) {
+        onOtherFailure(err);
+        return undefined;
+      }
+      this.failed(source, err, started);
+      return undefined;
+    }
+  }
+
+  private failed(source: NatsRequestSource, err: unknown, startedAt: number): void {
+    this.o.failures.inc({ source });
+    if (startedAt < this.lastSuccess) return;
+    this.failedAttempts++;
+    if (this.since !== undefined) return;
+    // Dated from when the request that got no answer was sent: its timeout came seconds later.
+    this.since = startedAt;
+    this.firstSource = source;
+    this.o.unreachable.set(1);
+    this.o.logger.log('warn', 'NATS unreachable: lag measurement, watermark and fence heartbeats fail until it answers again', { source, err });
+  }
+
+  private succeeded(): void {
+    this.lastSuccess = this.now();
+    if (this.since === undefined) return;
+    this.o.logger.log('info', 'NATS reachable again', {
+      outage_ms: Math.round(this.lastSuccess - this.since),
+      failed_attempts: this.failedAttempts,
+      first_failed: this.firstSource,
+    });
+    this.since = undefined;
+    this.firstSource = undefined;
+    this.failedAttempts = 0;
+    this.o.unreachable.set(0);
+  }
+}
