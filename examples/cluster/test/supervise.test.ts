@@ -12,8 +12,9 @@ import { alive, clusterPorts, launch, type Launched } from './launcher.js';
  * `npm run cluster` keeps its services running: a collector, a NATS node and the core process
  * SIGKILLed behind its back come back (new process, ready, the node on its own store and routes)
  * and ingest through the balancer is counted again. The node killed is the JetStream meta leader:
- * an election follows, during which the new core's JetStream calls may time out (it exits and is
- * started once more).
+ * an election follows, during which the new core's JetStream calls may time out (it retries its
+ * start until they are answered; should that outlast the launcher's ready timeout, the launcher
+ * starts it once more).
  */
 const ADMIN_TOKEN = 'supervise-admin-token-0123456789';
 const BROWSER_UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0 Safari/537.36';

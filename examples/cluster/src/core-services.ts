@@ -1,0 +1,113 @@
+import { connect, type NatsConnection } from 'nats';
+import { createAggregator, createStatusServer, jsonLogger, type Aggregator, type StatusServer } from '@pulse/aggregator';
+import { migrate, type Storage } from '@pulse/aggregator/storage';
+import { createQueryApi, jsonLogger as queryLogger, type QueryApi } from '@pulse/query-api';
+import { within, type Logger } from '@pulse/protocol';
+import type { CoreConfig } from './core-config.js';
+
+/** How long a first connect waits for a NATS server before the attempt fails (and is retried). */
+const CONNECT_TIMEOUT_MS = 5_000;
+/** On SIGTERM: how long an attempt under way may finish (so what it starts is stopped too), and each connection drain. */
+const STOP_WAIT_MS = 5_000;
+
+export interface CoreServicesOptions {
+  config: CoreConfig;
+  storage: Storage;
+  log: Logger;
+  /** A line writer tagging each service's JSON lines with its name. */
+  writer: (service: string) => (line: string) => void;
+}
+
+/**
+ * The core's services (the query API, N aggregators and their status servers, over one storage),
+ * started step by step: `startAttempt()` does what earlier attempts left undone, so one that failed
+ * on a NATS timeout is simply called again. `stop()` drains whatever is up.
+ */
+export class CoreServices {
+  private migrated = false;
+  private readonly connections = new Map<string, NatsConnection>();
+  private query: QueryApi | undefined;
+  private queryPort: number | undefined;
+  private readonly aggregators: Aggregator[] = [];
+  private readonly statusServers: StatusServer[] = [];
+  private current: Promise<void> | undefined;
+  private stopping = false;
+
+  constructor(private readonly o: CoreServicesOptions) {}
+
+  startAttempt(): Promise<void> {
+    this.current = this.attempt();
+    return this.current;
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    // An attempt under way may be about to start a service: let it, briefly, so it is stopped too.
+    if (this.current) await within(this.current, STOP_WAIT_MS, () => new Error('attempt still under way')).catch(() => undefined);
+    const { log } = this.o;
+    await this.query?.stop().catch((err: unknown) => log.log('error', 'query api stop failed', { err }));
+    await Promise.all(this.aggregators.map((a) => a.stop().catch((err: unknown) => log.log('error', 'aggregator stop failed', { err }))));
+    // A connection that never reached a server has nothing to drain, and would wait for one.
+    await Promise.all([...this.connections.values()].map((nc) => within(nc.drain(), STOP_WAIT_MS, () => new Error('drain timed out')).catch(() => nc.close())));
+    await Promise.all(this.statusServers.map((s) => s.stop().catch(() => {})));
+    await this.o.storage.close().catch(() => {});
+  }
+
+  private async attempt(): Promise<void> {
+    const { config: c, storage, log, writer } = this.o;
+    if (!this.migrated) {
+      // Before the query API: its schema probe should find the tables on its first look.
+      const { applied } = await migrate(storage, c.clickhouseCluster ? { cluster: c.clickhouseCluster } : {});
+      log.log('info', 'schema ready', { backend: storage.backend, applied });
+      this.migrated = true;
+    }
+    // The query API first: it creates the tenancy buckets with kvReplicas before anyone else can
+    // create them with the default replica count.
+    if (this.queryPort === undefined) {
+      this.query ??= createQueryApi({
+        nats: await this.natsFor('pulse-query-api'),
+        storage,
+        adminToken: c.adminToken,
+        port: c.queryPort,
+        host: c.queryHost,
+        kvReplicas: c.kvReplicas,
+        defaultMetrics: true,
+        logger: queryLogger(writer('query-api')),
+        ...(c.staticDir ? { staticDir: c.staticDir } : {}),
+      });
+      this.queryPort = (await this.query.start()).port;
+    }
+    // In order: the first one creates the streams and the consumer; the next find them.
+    for (const [i, port] of c.aggregatorPorts.entries()) {
+      if (i < this.statusServers.length) continue;
+      if (this.stopping) throw new Error('stopping');
+      let aggregator = this.aggregators[i];
+      if (!aggregator) {
+        const made = createAggregator({
+          nats: await this.natsFor(`pulse-aggregator-${i + 1}`),
+          storage,
+          streamReplicas: c.streamReplicas,
+          logger: jsonLogger(writer(`aggregator-${i + 1}`)),
+          migrate: false,
+        });
+        // A start that failed leaves it new, to be started again by the next attempt.
+        await made.start();
+        this.aggregators.push(made);
+        aggregator = made;
+      }
+      const status = createStatusServer({ aggregator, port, host: c.aggregatorHost });
+      await status.start();
+      this.statusServers.push(status);
+    }
+    log.log('info', 'core ready', { query_port: this.queryPort, aggregators: this.aggregators.length, aggregator_ports: c.aggregatorPorts, storage: storage.backend, nats: c.natsServers });
+  }
+
+  /** One connection per service, as if each ran on its own machine; made once, kept across attempts. */
+  private async natsFor(name: string): Promise<NatsConnection> {
+    const known = this.connections.get(name);
+    if (known) return known;
+    const nc = await connect({ servers: this.o.config.natsServers, name, maxReconnectAttempts: -1, reconnectTimeWait: 250, timeout: CONNECT_TIMEOUT_MS, noAsyncTraces: true });
+    this.connections.set(name, nc);
+    return nc;
+  }
+}
