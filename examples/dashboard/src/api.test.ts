@@ -11,9 +11,19 @@ describe('response parsing', () => {
       meta: { complete_through: '2026-11-26T15:00:00.000Z' },
     });
     expect(r).toEqual({
-      rows: [{ dimensions: [], metrics: [10, 42.5], comparison: [5, 40] }],
+      rows: [{ dimensions: [], metrics: [10, 42.5], comparison: [5, 40], comparisonDimensions: [] }],
       completeThrough: Date.parse('2026-11-26T15:00:00Z'),
     });
+    // A series row names the compared bucket its comparison is of.
+    const series = parseQueryResponse({
+      results: [
+        { dimensions: ['2026-11-26T00:00:00+01:00'], metrics: [3], comparison: { dimensions: ['2026-11-25T00:00:00+01:00'], metrics: [2], change: [50] } },
+        { dimensions: ['2026-11-27T00:00:00+01:00'], metrics: [4] },
+      ],
+      meta: {},
+    });
+    expect(series.rows[0]).toMatchObject({ comparison: [2], comparisonDimensions: ['2026-11-25T00:00:00+01:00'] });
+    expect(series.rows[1]).toEqual({ dimensions: ['2026-11-27T00:00:00+01:00'], metrics: [4], comparison: null });
     expect(parseQueryResponse({ results: [], meta: { complete_through: null } }).completeThrough).toBeNull();
     expect(() => parseQueryResponse({ rows: [] })).toThrow(ApiError);
   });

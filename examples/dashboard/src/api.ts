@@ -15,6 +15,12 @@ export interface QueryRow {
   metrics: (number | null)[];
   /** The same row's metrics in the comparison period, when the query asked for `compare`. */
   comparison: (number | null)[] | null;
+  /**
+   * The dimension values of the row the comparison came from, where the API names them: for a
+   * time series, the compared bucket (the API pairs bucket i of the period with bucket i of the
+   * compared span).
+   */
+  comparisonDimensions?: Cell[];
 }
 
 export interface QueryResult {
@@ -140,17 +146,17 @@ function metricList(v: unknown): (number | null)[] | null {
   return Array.isArray(v) ? v.map(toNumber) : null;
 }
 
+const cell = (d: unknown): Cell => (typeof d === 'string' || typeof d === 'number' ? d : d === null ? null : String(d));
+
 export function parseQueryResponse(json: unknown): QueryResult {
   if (!isObject(json) || !Array.isArray(json.results)) throw bad('no "results" list');
   const rows = json.results.map((r, i): QueryRow => {
     if (!isObject(r) || !Array.isArray(r.metrics)) throw bad(`results[${i}] has no metrics`);
     const dims = Array.isArray(r.dimensions) ? r.dimensions : [];
     const cmp = isObject(r.comparison) ? metricList(r.comparison.metrics) : metricList(r.comparison);
-    return {
-      dimensions: dims.map((d): Cell => (typeof d === 'string' || typeof d === 'number' ? d : d === null ? null : String(d))),
-      metrics: r.metrics.map(toNumber),
-      comparison: cmp,
-    };
+    const row: QueryRow = { dimensions: dims.map(cell), metrics: r.metrics.map(toNumber), comparison: cmp };
+    if (cmp && isObject(r.comparison) && Array.isArray(r.comparison.dimensions)) row.comparisonDimensions = r.comparison.dimensions.map(cell);
+    return row;
   });
   const meta = isObject(json.meta) ? json.meta : {};
   return { rows, completeThrough: parseInstant(meta.complete_through) };

@@ -1,5 +1,6 @@
 import { createApiClient, type ApiClient, type QueryResult, type Site } from './api.js';
-import { compareRangeFor } from './compare-mode.js';
+import { chartCompareRangeFor, compareRangeFor, type CompareDates, type CompareMode } from './compare-mode.js';
+import { alignValues, comparePlan, comparedRows } from './compare-series.js';
 import { describeComparison } from './comparison.js';
 import { cardLabel, isGoalCard, isTrafficCard, type CardMetric, type Filter } from './dimensions.js';
 import { h, keepFocus, replaceChildren, statusBox } from './dom.js';
@@ -14,19 +15,23 @@ import {
   goalRevenueColumn,
   goalRevenueQuery,
   goalSeriesQueries,
+  seriesOver,
   seriesQuery,
   singleGoal,
+  withSeriesCompare,
+  type QueryBody,
   type QueryContext,
 } from './query.js';
 import { bucketStarts, describeRange, effectiveGranularity, resolveRange, type Granularity, type ResolvedRange } from './range.js';
 import { chartSeries, goalSeries, type ChartSeries } from './series.js';
+import type { QueryRow } from './api.js';
 import type { KeyStore } from './session.js';
 import { decodeState, encodeState, removeFilter, upsertFilter, withCardMetric, type DashboardState } from './state.js';
 import { suggestionQuery, suggestionsOf } from './suggestions.js';
 import { goalTotalsOf, totalsOf, type Totals } from './totals.js';
 import { BreakdownView } from './views/breakdown.js';
 import { addCards, renderCards, type CardsView } from './views/cards.js';
-import { ChartView } from './views/chart.js';
+import { ChartView, type ComparedLine } from './views/chart.js';
 import {
   compareSelect,
   granularityPicker,
@@ -59,6 +64,11 @@ interface View {
   ctx: QueryContext;
   /** What the cards' changes are against, in words; null without a comparison. */
   comparedWith: string | null;
+  /** The span the chart's second line is drawn over (`chartCompareRangeFor`); null without one. */
+  chartCompare: ResolvedRange | null;
+  /** The legend's names of the period and of `chartCompare` ("1 Dec – 7 Dec", "24 Nov – 30 Nov"). */
+  periodLabel: string;
+  chartComparedLabel: string | null;
 }
 
 /** Wires sign-in, URL state and the panels together. */
@@ -226,9 +236,11 @@ export class App {
     const timeZone = this.state.timezone ?? site.timezone;
     const now = Date.now();
     const resolved = resolveRange(this.state.range, now, timeZone);
-    const compare = compareRangeFor(this.state.compare, resolved, now, timeZone);
+    const compare = compareRangeFor(this.state.compare, resolved, now, timeZone, this.state.compareDates);
+    const chartCompare = chartCompareRangeFor(this.state.compare, resolved, now, timeZone, this.state.compareDates);
     const granularity = effectiveGranularity(this.state.granularity, resolved);
     const buckets = bucketStarts(resolved, granularity, timeZone);
+    const weekday = { weekday: this.state.compare === 'year_over_year_weekday' };
     return {
       site,
       timeZone,
@@ -236,7 +248,10 @@ export class App {
       granularity,
       buckets,
       ctx: { siteId: site.site_id, range: resolved, compare, filters: this.state.filters, timezone: timeZone },
-      comparedWith: compare && describeComparison(compare, now, timeZone, { weekday: this.state.compare === 'year_over_year_weekday' }),
+      comparedWith: compare && describeComparison(compare, now, timeZone, weekday),
+      chartCompare,
+      periodLabel: describeComparison(resolved, now, timeZone, weekday),
+      chartComparedLabel: chartCompare && describeComparison(chartCompare, now, timeZone, weekday),
     };
   }
 
@@ -382,16 +397,46 @@ export class App {
     const goal = goalFilter(this.state.filters) !== null;
     const label = cardLabel(metric, goal);
     this.els.chartTitle.textContent = `${label} over time`;
+    // The compared period's line: bucket by bucket against the chart's (compare-series.ts), from the
+    // API's own per-bucket comparison when it holds every bucket drawn, else from the compared span
+    // asked as a series of its own.
+    const plan = comparePlan(v.buckets, v.chartCompare, v.granularity, v.timeZone);
     // refresh() keeps the metric among the mode's cards, so each branch gets its own kind.
-    const task = async (): Promise<ChartSeries> => {
+    const series = (): { queries: QueryBody[]; build: (answers: readonly (readonly QueryRow[])[], buckets: readonly number[], now: number) => ChartSeries } => {
       if (goal && isGoalCard(metric)) {
-        const queries = goalSeriesQueries(v.ctx, metric, v.granularity, v.buckets.length);
-        const answers = await Promise.all(queries.map((q) => client.query(q, load.signal)));
-        return goalSeries(metric, answers.map((r) => r.rows), v.buckets, v.granularity, v.timeZone, Date.now());
+        return {
+          queries: goalSeriesQueries(v.ctx, metric, v.granularity, v.buckets.length),
+          build: (answers, buckets, now) => goalSeries(metric, answers, buckets, v.granularity, v.timeZone, now),
+        };
       }
       if (!isTrafficCard(metric)) throw new Error(`${metric} has no card without a goal filter`);
-      const r = await client.query(seriesQuery(v.ctx, metric, v.granularity, v.buckets.length), load.signal);
-      return chartSeries(r.rows, metric, v.buckets, v.granularity, v.timeZone, Date.now());
+      return {
+        queries: [seriesQuery(v.ctx, metric, v.granularity, v.buckets.length)],
+        build: (answers, buckets, now) => chartSeries(answers[0] ?? [], metric, buckets, v.granularity, v.timeZone, now),
+      };
+    };
+    const task = async (): Promise<{ current: ChartSeries; compared: ComparedLine | null; comparedHasData: boolean }> => {
+      const { queries, build } = series();
+      const asked = plan?.viaCompare ? queries.map((q) => withSeriesCompare(q, plan.range)) : queries;
+      const extra = plan && !plan.viaCompare ? queries.map((q) => seriesOver(q, plan.range, plan.buckets.length)) : [];
+      const answers = (await Promise.all([...asked, ...extra].map((q) => client.query(q, load.signal)))).map((r) => r.rows);
+      const main = answers.slice(0, queries.length);
+      const now = Date.now();
+      const current = build(main, v.buckets, now);
+      if (!plan || !v.chartComparedLabel) return { current, compared: null, comparedHasData: false };
+      const rows = plan.viaCompare ? main.map(comparedRows) : answers.slice(queries.length);
+      // Buckets of the compared span that start after now are gaps too (a custom period ahead).
+      const theirs = build(rows, plan.buckets, now);
+      return {
+        current,
+        compared: {
+          values: alignValues(theirs.values, plan.alignment),
+          buckets: alignValues(plan.buckets, plan.alignment),
+          periodLabel: v.periodLabel,
+          comparedLabel: v.chartComparedLabel,
+        },
+        comparedHasData: theirs.hasData,
+      };
     };
     void runPanel({
       body: this.els.chart,
@@ -400,10 +445,11 @@ export class App {
       onAuthError: (err) => this.authFailed(err),
       retry: () => this.loadChart(v, parent),
       task,
-      render: ({ values, hasData }) => {
-        if (!hasData) return false;
+      render: ({ current, compared, comparedHasData }) => {
+        // A quiet period is still drawn against a compared one that had traffic: "0 against 120" is news.
+        if (!current.hasData && !comparedHasData) return false;
         this.els.chart.append(chart.el);
-        chart.show({ buckets: v.buckets, values, metric, label, granularity: v.granularity, timeZone: v.timeZone });
+        chart.show({ buckets: v.buckets, values: current.values, metric, label, granularity: v.granularity, timeZone: v.timeZone, compared });
         return true;
       },
     });
@@ -435,13 +481,15 @@ export class App {
       timeZone: v.timeZone,
       siteTimeZone: v.site.timezone,
       compare: this.state.compare,
+      compareDates: this.state.compareDates,
+      compared: v.ctx.compare,
     };
     const actions: ControlsActions = {
       setSite: (site) => this.update({ site, filters: [] }),
       setRange: (range) => this.update({ range }),
       setGranularity: (granularity) => this.setGranularity(granularity),
       setTimeZone: (timezone) => this.update({ timezone }),
-      setCompare: (compare) => this.update({ compare }),
+      setCompare: (compare, dates) => this.setCompare(compare, dates),
     };
     // One site: the page's <h1> names it already.
     replaceChildren(this.els.site, this.sites.length > 1 ? siteSelect(model, actions) : null);
@@ -514,6 +562,12 @@ export class App {
     this.update({ filters: removeFilter(this.state.filters, dimension) });
     const buttons = this.els.chips.querySelectorAll<HTMLElement>('.chip .chip-remove');
     (buttons[Math.min(index, buttons.length - 1)] ?? this.els.controls.querySelector<HTMLElement>('select'))?.focus();
+  }
+
+  /** A custom comparison keeps its days in the state (and the link); every other mode drops them. */
+  private setCompare(compare: CompareMode, dates?: CompareDates): void {
+    if (compare === 'custom' && !dates) return;
+    this.update({ compare, compareDates: compare === 'custom' ? (dates ?? null) : null });
   }
 
   /** Only the chart depends on the granularity: the cards and panels keep their answers. */

@@ -120,12 +120,15 @@ export function formatAgo(instant: number, now: number): string {
   return `${Math.round(h / 24)} days ago`;
 }
 
-/** Bucket label for the chart's tooltip and the accessible table. */
-export function formatBucket(instant: number, granularity: string, timeZone: string): string {
+/**
+ * Bucket label for the chart's tooltip and the accessible table. `withYear` adds the year to hours
+ * and minutes too, for a compared bucket of another year ("26 Nov 2025, 09:00").
+ */
+export function formatBucket(instant: number, granularity: string, timeZone: string, withYear = false): string {
   const base: Intl.DateTimeFormatOptions = { timeZone };
   const opts: Intl.DateTimeFormatOptions =
     granularity === 'minute' || granularity === 'hour'
-      ? { ...base, day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }
+      ? { ...base, day: 'numeric', month: 'short', ...(withYear ? { year: 'numeric' } : {}), hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }
       : granularity === 'month'
         ? { ...base, month: 'long', year: 'numeric' }
         : { ...base, weekday: 'short', day: 'numeric', month: 'short', year: 'numeric' };

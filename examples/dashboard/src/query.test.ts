@@ -17,9 +17,11 @@ import {
   hasRevenue,
   revenueOf,
   revenueQuery,
+  seriesOver,
   seriesQuery,
   singleGoal,
   tabUnderFilters,
+  withSeriesCompare,
   type QueryContext,
 } from './query.js';
 
@@ -55,6 +57,18 @@ describe('query building', () => {
     expect(q).toMatchObject({ metrics: ['pageviews', 'visits'], dimensions: ['time:day'], order_by: [['time:day', 'asc']], limit: 7 });
     expect(seriesQuery(ctx, 'bounce_rate', 'hour', 24).metrics).toEqual(['bounce_rate', 'visits']);
     expect(seriesQuery(ctx, 'visits', 'hour', 24).metrics).toEqual(['visits']);
+  });
+
+  it('asks a series with the compared span for the chart\'s second line, or over the compared span alone', () => {
+    const q = seriesQuery(ctx, 'pageviews', 'day', 7);
+    // A series has no comparison of its own (the cards' span is cut at now; the chart's is whole days).
+    expect(q).not.toHaveProperty('compare');
+    const span = { from: Date.parse('2026-11-13T00:00:00Z'), to: Date.parse('2026-11-20T00:00:00Z') };
+    const iso = { from: '2026-11-13T00:00:00.000Z', to: '2026-11-20T00:00:00.000Z' };
+    expect(withSeriesCompare(q, span)).toEqual({ ...q, compare: iso });
+    const over = seriesOver(withSeriesCompare(q, span), span, 8);
+    expect(over).toEqual({ ...q, date_range: iso, limit: 8 });
+    expect(over).not.toHaveProperty('compare');
   });
 
   it('asks for a top-10 breakdown ordered by its first metric', () => {

@@ -114,6 +114,25 @@ export function seriesQuery(ctx: QueryContext, metric: Metric, granularity: Gran
 }
 
 /**
+ * A series query (`seriesQuery`, `goalSeriesQueries`) that also asks for the compared span, bucket
+ * by bucket: the API answers each bucket's row with the values of the compared bucket in the same
+ * place (see compare-series.ts).
+ */
+export function withSeriesCompare(q: QueryBody, compare: ResolvedRange): QueryBody {
+  return { ...q, compare: isoRange(compare) };
+}
+
+/**
+ * The same series query over another span (the compared one), for when the API's per-bucket
+ * comparison cannot hold every compared bucket the chart draws (`ComparePlan.viaCompare`).
+ */
+export function seriesOver(q: QueryBody, range: ResolvedRange, buckets: number): QueryBody {
+  const body: QueryBody = { ...q, date_range: isoRange(range), limit: Math.max(1, buckets) };
+  delete body.compare;
+  return body;
+}
+
+/**
  * The series a goal card's chart is made of (`goalSeries` in series.ts combines them), each with one
  * row per bucket:
  * - unique and total conversions: `visitors` or `events` under the goal;

@@ -28,11 +28,38 @@ describe('URL state', () => {
       metric: 'pageviews',
       timezone: 'Europe/Berlin',
       compare: 'year_over_year',
+      compareDates: null,
     };
     const qs = encodeState(s);
     expect(new URLSearchParams(qs).get('compare')).toBe('year_over_year');
     expect(decodeState(qs)).toEqual(s);
     expect(decodeState(`?${qs}`)).toEqual(s);
+  });
+
+  it('keeps a custom comparison\'s days in the link, under Plausible\'s names', () => {
+    const s: DashboardState = { ...defaultState(), site: 's_abcdefghij012345', compare: 'custom', compareDates: { from: '2025-11-01', to: '2025-11-30' } };
+    const qs = encodeState(s);
+    expect(qs).toBe('site=s_abcdefghij012345&compare=custom&compare_from=2025-11-01&compare_to=2025-11-30');
+    expect(decodeState(qs)).toEqual(s);
+    // Another mode leaves no dates behind, and old links read as they did.
+    expect(decodeState('compare=year_over_year&compare_from=2025-11-01&compare_to=2025-11-30')).toMatchObject({ compare: 'year_over_year', compareDates: null });
+    expect(encodeState({ ...s, compare: 'off', compareDates: null })).toBe('site=s_abcdefghij012345&compare=off');
+    expect(decodeState('compare=year_over_year_weekday')).toMatchObject({ compare: 'year_over_year_weekday', compareDates: null });
+    expect(decodeState('')).toMatchObject({ compare: 'previous_period', compareDates: null });
+  });
+
+  it('falls back to the default comparison for a custom one without valid days', () => {
+    for (const qs of [
+      'compare=custom',
+      'compare=custom&compare_from=2025-11-01',
+      'compare=custom&compare_from=&compare_to=2025-11-30',
+      'compare=custom&compare_from=2025-11-30&compare_to=2025-11-01',
+      'compare=custom&compare_from=2025-02-29&compare_to=2025-03-01',
+      'compare=custom&compare_from=2020-01-01&compare_to=2025-01-01',
+    ]) {
+      expect(decodeState(qs), qs).toMatchObject({ compare: 'previous_period', compareDates: null });
+      expect(encodeState(decodeState(qs)), qs).toBe('');
+    }
   });
 
   it('keeps default links short', () => {

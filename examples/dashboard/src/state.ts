@@ -8,7 +8,7 @@ import {
   type CardMetric,
   type Filter,
 } from './dimensions.js';
-import { DEFAULT_COMPARE, isCompareMode, type CompareMode } from './compare-mode.js';
+import { DEFAULT_COMPARE, customCompareError, isCompareMode, type CompareDates, type CompareMode } from './compare-mode.js';
 import { goalFilter } from './query.js';
 import { customRangeError, isGranularity, isPreset, type Granularity, type RangeSpec } from './range.js';
 import { isValidTimeZone } from './time.js';
@@ -24,8 +24,10 @@ export interface DashboardState {
   metric: CardMetric;
   /** null = the site's own time zone. */
   timezone: string | null;
-  /** What the cards compare the period with. */
+  /** What the cards (and the chart's second line) compare the period with. */
   compare: CompareMode;
+  /** The days of a custom comparison (`compare` "custom"); null in every other mode. */
+  compareDates: CompareDates | null;
 }
 
 export const DEFAULT_RANGE: RangeSpec = { kind: 'preset', preset: '7d' };
@@ -33,7 +35,7 @@ export const DEFAULT_METRIC: CardMetric = 'visitors';
 export const MAX_FILTERS = 10;
 
 export function defaultState(): DashboardState {
-  return { site: null, range: DEFAULT_RANGE, granularity: null, filters: [], metric: DEFAULT_METRIC, timezone: null, compare: DEFAULT_COMPARE };
+  return { site: null, range: DEFAULT_RANGE, granularity: null, filters: [], metric: DEFAULT_METRIC, timezone: null, compare: DEFAULT_COMPARE, compareDates: null };
 }
 
 const SITE_ID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -94,7 +96,13 @@ export function encodeState(s: DashboardState): string {
   if (s.granularity) p.set('g', s.granularity);
   if (s.metric !== DEFAULT_METRIC) p.set('metric', s.metric);
   if (s.timezone) p.set('tz', s.timezone);
-  if (s.compare !== DEFAULT_COMPARE) p.set('compare', s.compare);
+  if (s.compare === 'custom' && s.compareDates) {
+    p.set('compare', 'custom');
+    p.set('compare_from', s.compareDates.from);
+    p.set('compare_to', s.compareDates.to);
+  } else if (s.compare !== DEFAULT_COMPARE && s.compare !== 'custom') {
+    p.set('compare', s.compare);
+  }
   for (const f of s.filters) p.append('f', encodeFilter(f));
   return p.toString();
 }
@@ -120,7 +128,18 @@ export function decodeState(search: string): DashboardState {
   const tz = p.get('tz');
   if (tz && isValidTimeZone(tz)) s.timezone = tz;
   const compare = p.get('compare');
-  if (compare && isCompareMode(compare)) s.compare = compare;
+  if (compare === 'custom') {
+    // Plausible's names: compare_from and compare_to, inclusive dates. Without valid ones there is
+    // no custom period, and the link falls back to the default comparison.
+    const from = p.get('compare_from') ?? '';
+    const to = p.get('compare_to') ?? '';
+    if (!customCompareError(from, to)) {
+      s.compare = 'custom';
+      s.compareDates = { from, to };
+    }
+  } else if (compare && isCompareMode(compare)) {
+    s.compare = compare;
+  }
   for (const raw of p.getAll('f')) {
     const f = decodeFilter(raw);
     if (f && s.filters.length < MAX_FILTERS) s.filters = upsertFilter(s.filters, f);

@@ -5,12 +5,31 @@ import { api } from '@pulse/testkit';
 import { parseQueryResponse } from '../src/api.js';
 import { comparisonRange } from '../src/comparison.js';
 import { CARD_METRICS, GOAL_CARD_METRICS, METRIC_LABELS, type Filter } from '../src/dimensions.js';
-import { formatChange, formatMetric, formatPercent } from '../src/format.js';
+import { formatBucket, formatChange, formatMetric, formatPercent } from '../src/format.js';
 import { cardsQuery } from '../src/query.js';
 import { bucketStarts, resolveRange, type RangeSpec } from '../src/range.js';
-import { addDays, calendarDateOf, formatCalendarDate, startOfDay, zonedParts, zonedToInstant, type CalendarDate } from '../src/time.js';
+import {
+  addDays,
+  calendarDateOf,
+  formatCalendarDate,
+  parseCalendarDate,
+  startOfDay,
+  zonedParts,
+  zonedToInstant,
+  type CalendarDate,
+} from '../src/time.js';
 import { totalsOf } from '../src/totals.js';
-import { YEAR_AGO_UNTIL_NOW, YEAR_AGO_WHOLE, YESTERDAY_UNTIL_NOW, YESTERDAY_WHOLE, seedTraffic, seedYearAgo } from './seed.js';
+import {
+  DST_DAY_BEFORE_VISITS,
+  DST_DAY_VISITS,
+  YEAR_AGO_UNTIL_NOW,
+  YEAR_AGO_WHOLE,
+  YESTERDAY_UNTIL_NOW,
+  YESTERDAY_WHOLE,
+  seedDstDays,
+  seedTraffic,
+  seedYearAgo,
+} from './seed.js';
 import {
   ARTIFACTS_DIR,
   MOBILE_UA,
@@ -50,12 +69,67 @@ function sameTimeLastYear(now: number): number {
   return zonedToInstant({ ...sameDateLastYear(now), hour: p.hour, minute: p.minute }, SHOP_TZ);
 }
 
+/** A DST change in the shop's zone: the day of it (23 or 25 hours) and the day before, `YYYY-MM-DD`. */
+interface DstChange {
+  day: string;
+  dayBefore: string;
+  hours: number;
+}
+
+/**
+ * The DST changes of the shop's zone between 10 and 360 days ago (at least one a year: clocks go
+ * forward and back 5 and 7 months apart), out of the last 7 days' reports and clear of the
+ * year-ago traffic, which other tests count exactly.
+ */
+function dstChanges(now: number): DstChange[] {
+  const today = calendarDateOf(now, SHOP_TZ);
+  const yearAgo = startOfDay(sameDateLastYear(now), SHOP_TZ);
+  const out: DstChange[] = [];
+  for (let d = 10; d <= 360; d++) {
+    const date = addDays(today, -d);
+    const start = startOfDay(date, SHOP_TZ);
+    const hours = (startOfDay(addDays(date, 1), SHOP_TZ) - start) / 3_600_000;
+    if (hours === 24 || Math.abs(start - yearAgo) < 4 * 86_400_000) continue;
+    out.push({ day: formatCalendarDate(date), dayBefore: formatCalendarDate(addDays(date, -1)), hours });
+  }
+  return out;
+}
+
+/** That wall-clock time ("HH:MM") on a `YYYY-MM-DD` in the shop's zone. */
+function shopTime(date: string, clock: string): number {
+  const [year, month, day] = date.split('-').map(Number) as [number, number, number];
+  const [hour, minute] = clock.split(':').map(Number) as [number, number];
+  return zonedToInstant({ year, month, day, hour, minute }, SHOP_TZ);
+}
+
+/**
+ * For each bucket of a series (the API's time values, ISO-8601 with the zone's offset, so their
+ * text is the wall clock), the index of the compared series' bucket on the same day of its span at
+ * the same wall-clock time (a repeated hour's n-th run against the n-th), or -1: worked out here from
+ * the API's own text, apart from the dashboard's compare-series.ts.
+ */
+function byWallClock(current: readonly string[], compared: readonly string[]): number[] {
+  const keys = (list: readonly string[]) => {
+    const first = Date.parse((list[0] ?? '').slice(0, 10));
+    const seen = new Map<string, number>();
+    return list.map((v) => {
+      const place = `${(Date.parse(v.slice(0, 10)) - first) / 86_400_000}|${v.slice(11, 16)}`;
+      const run = seen.get(place) ?? 0;
+      seen.set(place, run + 1);
+      return `${place}|${run}`;
+    });
+  };
+  const at = new Map(keys(compared).map((k, j) => [k, j]));
+  return keys(current).map((k) => at.get(k) ?? -1);
+}
+
 describe('dashboard against the real system', () => {
   let system: System;
   let browser: Browser;
   let tenant: Tenant;
   let shop: Tenant['sites'][number];
   let blog: Tenant['sites'][number];
+  let dst: DstChange[] = [];
   const contexts: BrowserContext[] = [];
 
   beforeAll(async () => {
@@ -97,6 +171,23 @@ describe('dashboard against the real system', () => {
         }),
       (r) => r.results[0]?.metrics[0] === YEAR_AGO_WHOLE.visitors,
     );
+    // Both days of each recent DST change, for the chart's compared line across it.
+    dst = dstChanges(now);
+    for (const c of dst) {
+      await sendEvents(system.embedded.collectorUrl, shop.writeKey, seedDstDays(c.day, c.dayBefore, shopTime));
+      const span = { from: startOfDay(calendarDateOf(shopTime(c.dayBefore, '12:00'), SHOP_TZ), SHOP_TZ), to: shopTime(c.day, '23:59') + 60_000 };
+      const want = [DST_DAY_VISITS, DST_DAY_BEFORE_VISITS].flatMap((v) => Object.values(v)).reduce((a, b) => a + b, 0);
+      await eventually(
+        `traffic of the DST change on ${c.day} stored`,
+        () =>
+          query(system.embedded.queryUrl, tenant.readKey, {
+            site_id: shop.siteId,
+            metrics: ['visitors'],
+            date_range: { from: new Date(span.from - ++poll).toISOString(), to: new Date(span.to).toISOString() },
+          }),
+        (r) => r.results[0]?.metrics[0] === want,
+      );
+    }
     await eventually(
       'blog pageview stored',
       () => query(system.embedded.queryUrl, tenant.readKey, { site_id: blog.siteId, metrics: ['pageviews'], date_range: week }),
@@ -252,7 +343,11 @@ describe('dashboard against the real system', () => {
     await page.click('[data-testid="granularity"] label:has-text("Hour")');
     await expect.poll(() => page.getAttribute('[data-testid="chart"]', 'data-points')).toBe(String(bucketStarts(resolved, 'hour', SHOP_TZ).length));
     expect(page.url()).toContain('g=hour');
-    expect(asked).toEqual(['["time:hour"]']);
+    // One series, with the compared week in the same answer (two, the second of the compared week
+    // alone, when a DST change leaves it with an hour more than this week's).
+    expect(asked.length).toBeGreaterThanOrEqual(1);
+    expect(asked.length).toBeLessThanOrEqual(2);
+    expect(new Set(asked)).toEqual(new Set(['["time:hour"]']));
     await page.locator('[data-testid="chart-panel"]').screenshot({ path: join(ARTIFACTS_DIR, 'chart-7d-hour.png') });
 
     // Clicking a card charts its metric.
@@ -408,14 +503,23 @@ describe('dashboard against the real system', () => {
     await page.screenshot({ path: join(ARTIFACTS_DIR, 'phone.png'), fullPage: true });
   });
 
-  /** The chart's numbers as its table under "Show the numbers as a table" gives them, once loaded. */
-  async function chartTable(page: Page): Promise<{ state: string | null; periods: string[]; values: string[] }> {
+  /**
+   * The chart's numbers as its table under "Show the numbers as a table" gives them, once loaded:
+   * the period's buckets and values, and the compared period's buckets and values in the same rows
+   * (empty lists without a comparison).
+   */
+  async function chartTable(
+    page: Page,
+  ): Promise<{ state: string | null; periods: string[]; values: string[]; comparedPeriods: string[]; compared: string[] }> {
     const panel = '[data-testid="chart-panel"]:is([data-state="ready"], [data-state="empty"]):not([aria-busy])';
     await page.waitForSelector(panel);
+    const cells = (series: string) => page.locator(`[data-testid="chart-panel"] .chart-table tbody td[data-series="${series}"]`).allTextContents();
     return {
       state: await page.getAttribute(panel, 'data-state'),
       periods: await page.locator('[data-testid="chart-panel"] .chart-table tbody th').allTextContents(),
-      values: await page.locator('[data-testid="chart-panel"] .chart-table tbody td').allTextContents(),
+      values: await cells('current'),
+      comparedPeriods: await cells('compared-period'),
+      compared: await cells('compared'),
     };
   }
 
@@ -566,6 +670,9 @@ describe('dashboard against the real system', () => {
     const onPurchase: Filter[] = [['is', 'event_name', ['purchase']]];
     const buyers = await hourly(['visitors'], onPurchase);
     await expectChart(page, since, 'Unique conversions over time', (i) => formatMetric('visitors', buyers[i]![0]));
+    const buyersThen = await apiSeries(['visitors'], dayRange(addDays(calendarDateOf(Date.now(), SHOP_TZ), -1)), 'hour', onPurchase);
+    const buyersAgainst = expectedCompared(await apiSeries(['visitors'], isoRange(today)), buyersThen, 'hour', ([v]) => formatMetric('visitors', v));
+    await expect.poll(async () => (await chartTable(page)).compared).toEqual(buyersAgainst.values);
 
     // The rate per hour is the API's own conversion_rate (buyers ÷ all visitors of the hour), a gap
     // in an hour without visitors.
@@ -576,6 +683,20 @@ describe('dashboard against the real system', () => {
     const visitors = await hourly(['visitors'], []);
     expect(rates.some(([cr]) => cr! > 0)).toBe(true);
     await expectChart(page, since, 'Conversion rate over time', (i) => (visitors[i]![0] ? formatPercent(rates[i]![0]!) : '—'));
+    // Against all of yesterday's hours, the rate the API has for each (a gap without visitors), as
+    // the conversions before it.
+    const yesterdayHours = dayRange(addDays(calendarDateOf(Date.now(), SHOP_TZ), -1));
+    const todayHours = await apiSeries(['visitors'], isoRange(today));
+    const ratesThen = await apiSeries(['conversion_rate'], yesterdayHours, 'hour', onPurchase);
+    const visitorsThen = await apiSeries(['visitors'], yesterdayHours);
+    const ratesAgainst = expectedCompared(
+      todayHours,
+      { times: ratesThen.times, metrics: ratesThen.metrics.map((m, j) => [m[0]!, visitorsThen.metrics[j]![0]!]) },
+      'hour',
+      ([rate, n]) => (n ? formatPercent(rate!) : '—'),
+    );
+    expect(ratesAgainst.values.some((v) => v !== '—' && v !== '0%')).toBe(true);
+    expect((await chartTable(page)).compared).toEqual(ratesAgainst.values);
     await page.locator('[data-testid="chart-panel"]').screenshot({ path: join(ARTIFACTS_DIR, 'chart-goal-conversion-rate.png') });
 
     since = Date.now();
@@ -673,12 +794,15 @@ describe('dashboard against the real system', () => {
       if (start <= t0) expect(values[i], new Date(start).toISOString()).not.toBe('—');
       if (start > t1) expect(values[i], new Date(start).toISOString()).toBe('—');
     });
-    // Away from the cursor the legend reads the latest minute, not "—".
+    // Away from the cursor the legend reads the latest minute, not "—", for today and for the same
+    // minute yesterday, each period named.
     const latest = values.findLastIndex((v) => v !== '—');
     const legend = (await page.textContent('[data-testid="chart-panel"] .u-legend')) ?? '';
     expect(legend).not.toContain('—');
     expect(legend).toContain(periods[latest]);
-    expect(legend).toContain(`Unique visitors${values[latest]}`);
+    const todayName = new Intl.DateTimeFormat('en-GB', { timeZone: SHOP_TZ, day: 'numeric', month: 'short' }).format(t1);
+    expect(legend).toContain(`${todayName}${values[latest]}`);
+    expect(legend).toMatch(/yesterday\d+/);
   });
 
   it('keeps keyboard focus on the control being changed, and puts it on the content after sign-in', async () => {
@@ -807,6 +931,13 @@ describe('dashboard against the real system', () => {
     const params = new URL(page.url()).searchParams;
     expect([...params.keys()].sort()).toEqual(['f', 'site']);
     expect(params.getAll('f')).toEqual(['page|is|/pricing']);
+    // A custom comparison without valid days is the previous period, and the link says so.
+    const bodies = queryBodies(page);
+    await page.goto(`${system.embedded.queryUrl}/?site=${shop.siteId}&compare=custom&compare_from=2026-13-01&compare_to=`);
+    await expectCardsToMatch(page, shop.siteId, SHOP_TZ, { kind: 'preset', preset: '7d' });
+    expect([...new URL(page.url()).searchParams.keys()]).toEqual(['site']);
+    expect(await page.inputValue('[data-testid="compare-select"]')).toBe('previous_period');
+    expect(bodies.filter((b) => 'compare' in b).every((b) => !JSON.stringify(b.compare).includes('2026-13'))).toBe(true);
   });
 
   it('names a filter chip as its row does ("Direct / None")', async () => {
@@ -967,6 +1098,282 @@ describe('dashboard against the real system', () => {
     expect(await page.textContent('[data-testid="change-revenue"]')).toMatch(/^↑ new/);
     expect(await page.textContent('[data-testid="change-conversion_rate"]')).toMatch(/^↑ \+\d+(\.\d+)? pp/);
     expect(await page.textContent('[data-testid="compare-label"]')).toMatch(/^Compared with \d+ \w{3} \d{4} until \d\d:\d\d$/);
+  });
+
+  /** An hourly (or daily) series straight from the API: its time values and each bucket's metrics. */
+  async function apiSeries(metrics: string[], range: { from: string; to: string }, unit = 'hour', filters: Filter[] = []) {
+    const r = await query(system.embedded.queryUrl, tenant.readKey, {
+      site_id: shop.siteId,
+      metrics,
+      dimensions: [`time:${unit}`],
+      order_by: [[`time:${unit}`, 'asc']],
+      date_range: range,
+      timezone: SHOP_TZ,
+      ...(filters.length > 0 ? { filters } : {}),
+    });
+    return { times: r.results.map((x) => String(x.dimensions[0])), metrics: r.results.map((x) => x.metrics) };
+  }
+
+  /** A calendar day's span in the shop's zone, as ISO instants. */
+  function dayRange(date: CalendarDate, days = 1): { from: string; to: string } {
+    return { from: new Date(startOfDay(date, SHOP_TZ)).toISOString(), to: new Date(startOfDay(addDays(date, days), SHOP_TZ)).toISOString() };
+  }
+
+  /**
+   * What the chart's compared columns must show: for each bucket of the period, the compared bucket
+   * at the same place (`byWallClock` for hours, the same index for days) and its value, as the API
+   * answers the compared span; "—" where it has none.
+   */
+  function expectedCompared(
+    current: { times: string[] },
+    compared: { times: string[]; metrics: number[][] },
+    unit: 'hour' | 'day',
+    cell: (m: number[]) => string,
+  ): { periods: string[]; values: string[] } {
+    const at = unit === 'hour' ? byWallClock(current.times, compared.times) : current.times.map((_, i) => (i < compared.times.length ? i : -1));
+    return {
+      periods: at.map((j) => (j < 0 ? '—' : formatBucket(Date.parse(compared.times[j]!), unit, SHOP_TZ, true))),
+      values: at.map((j) => (j < 0 ? '—' : cell(compared.metrics[j]!))),
+    };
+  }
+
+  /** Pixels of a colour on the chart's canvas. */
+  async function paintedPixels(page: Page, [r, g, b]: [number, number, number]): Promise<number> {
+    return page.evaluate(
+      ([r, g, b]) => {
+        const c = document.querySelector<HTMLCanvasElement>('[data-testid="chart"] canvas');
+        const ctx = c?.getContext('2d');
+        if (!c || !ctx) return 0;
+        const px = ctx.getImageData(0, 0, c.width, c.height).data;
+        let n = 0;
+        for (let i = 0; i < px.length; i += 4) if (px[i] === r && px[i + 1] === g && px[i + 2] === b) n++;
+        return n;
+      },
+      [r, g, b] as [number, number, number],
+    );
+  }
+
+  const isSeries = (b: Record<string, unknown>) => Array.isArray(b.dimensions) && String(b.dimensions[0]).startsWith('time:');
+
+  it('draws the compared period on the chart bucket by bucket, with the numbers the API has for it, and names both', async () => {
+    const page = await newPage();
+    const bodies = queryBodies(page);
+    await signIn(page, `/?site=${shop.siteId}&range=today`);
+    const now = Date.now();
+    const today = calendarDateOf(now, SHOP_TZ);
+    const yesterday = addDays(today, -1);
+    const mine = await apiSeries(['visitors'], dayRange(today));
+    const theirs = await apiSeries(['visitors'], dayRange(yesterday));
+    const want = expectedCompared(mine, theirs, 'hour', ([v]) => formatMetric('visitors', v));
+    await expect.poll(async () => (await chartTable(page)).compared).toEqual(want.values);
+    const table = await chartTable(page);
+    expect(table.comparedPeriods).toEqual(want.periods);
+    expect(table.periods).toHaveLength(mine.times.length);
+    // All of yesterday, though the cards compare with it until now: its 2 later visitors are drawn
+    // too (each visitor is in one hour or, straddling one's end, two: at least 6, where until now
+    // would be 4 or 5).
+    const sum = (cells: string[]) => cells.filter((v) => v !== '—').reduce((a, v) => a + Number(v), 0);
+    expect(sum(table.compared)).toBeGreaterThanOrEqual(YESTERDAY_WHOLE.visitors);
+    expect(await page.textContent('[data-testid="compare-label"]')).toMatch(/^Compared with yesterday until \d\d:\d\d$/);
+    // From the API's own per-bucket comparison: one series query, carrying yesterday as `compare`
+    // (a DST day on either side would take a second series of yesterday alone).
+    const series = bodies.filter(isSeries);
+    if (mine.times.length === 24 && theirs.times.length === 24) {
+      expect(series).toHaveLength(1);
+      expect(series[0]!.compare).toEqual(dayRange(yesterday));
+    }
+    expect(await page.locator('[data-testid="chart-panel"] .chart-table thead th').allTextContents()).toEqual([
+      'Period',
+      `Unique visitors, ${new Intl.DateTimeFormat('en-GB', { timeZone: SHOP_TZ, day: 'numeric', month: 'short' }).format(now)}`,
+      'Compared period',
+      'Unique visitors, yesterday',
+    ]);
+
+    // Drawn: a dashed line of its own colour (COMPARED_STROKE), besides the period's.
+    expect(await page.getAttribute('[data-testid="chart"]', 'data-compared')).toBe('yes');
+    expect(await paintedPixels(page, [133, 136, 196])).toBeGreaterThan(20);
+    expect(await paintedPixels(page, [79, 70, 229])).toBeGreaterThan(20);
+    // The legend names both periods.
+    const legend = await page.locator('[data-testid="chart-panel"] .u-legend .u-label').allTextContents();
+    expect(legend.slice(1)).toEqual([new Intl.DateTimeFormat('en-GB', { timeZone: SHOP_TZ, day: 'numeric', month: 'short' }).format(now), 'yesterday']);
+    expect(await page.getAttribute('[data-testid="chart"]', 'aria-label')).toContain('compared with yesterday');
+
+    // The tooltip at the cursor: both dates, both values, and the change.
+    const over = page.locator('[data-testid="chart"] .u-over');
+    const box = (await over.boundingBox())!;
+    const tip = page.locator('[data-testid="chart-tooltip"]');
+    for (const fraction of [0.2, 0.6, 0.95]) {
+      await page.mouse.move(box.x + box.width * fraction, box.y + box.height / 2);
+      await expect.poll(() => tip.isVisible()).toBe(true);
+      const i = Number(await tip.getAttribute('data-index'));
+      expect(await tip.locator('[data-testid="tooltip-current"]').textContent()).toBe(`${table.periods[i]}${table.values[i]}`);
+      const their = theirs.times[byWallClock(mine.times, theirs.times)[i]!]!;
+      // With its year when that is another one (on 1 January).
+      const comparedDate = formatBucket(Date.parse(their), 'hour', SHOP_TZ, their.slice(0, 4) !== mine.times[i]!.slice(0, 4));
+      expect(await tip.locator('[data-testid="tooltip-compared"]').textContent()).toBe(`${comparedDate}${table.compared[i]}`);
+      const change = formatChange('visitors', table.values[i] === '—' ? null : Number(table.values[i]), Number(table.compared[i]));
+      expect(await tip.locator('[data-testid="tooltip-change"]').count()).toBe(change ? 1 : 0);
+      if (change) expect(await tip.locator('[data-testid="tooltip-change"]').textContent()).toContain(change.text);
+    }
+    await page.locator('[data-testid="chart-panel"]').screenshot({ path: join(ARTIFACTS_DIR, 'chart-compare-today.png') });
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height + 200);
+    await expect.poll(() => tip.isVisible()).toBe(false);
+
+    // Year over year: the same date last year, all of it (5 visitors before this time of day, 3 after).
+    await page.selectOption('[data-testid="compare-select"]', 'year_over_year');
+    const lastYear = sameDateLastYear(Date.now());
+    const ago = await apiSeries(['visitors'], dayRange(lastYear));
+    const wantAgo = expectedCompared(mine, ago, 'hour', ([v]) => formatMetric('visitors', v));
+    await expect.poll(async () => (await chartTable(page)).compared).toEqual(wantAgo.values);
+    expect((await chartTable(page)).comparedPeriods).toEqual(wantAgo.periods);
+    expect(sum(wantAgo.values)).toBeGreaterThanOrEqual(YEAR_AGO_WHOLE.visitors);
+
+    // No comparison: one line, no compared columns.
+    await page.selectOption('[data-testid="compare-select"]', 'off');
+    await expect.poll(() => page.getAttribute('[data-testid="chart"]', 'data-compared')).toBe('no');
+    expect((await chartTable(page)).compared).toEqual([]);
+    expect(await paintedPixels(page, [133, 136, 196])).toBe(0);
+
+    // Days: yesterday and today by day, against the two days before (3 days ago had 12 pageviews),
+    // the chart's pageviews against the API's.
+    const two = { from: formatCalendarDate(yesterday), to: formatCalendarDate(today) };
+    await page.goto(`${system.embedded.queryUrl}/?site=${shop.siteId}&range=custom&from=${two.from}&to=${two.to}&g=day&metric=pageviews`);
+    const before = await apiSeries(['pageviews'], dayRange(addDays(today, -3), 2), 'day');
+    const wantDays = expectedCompared(await apiSeries(['pageviews'], dayRange(yesterday, 2), 'day'), before, 'day', ([v]) => formatMetric('pageviews', v));
+    await expect.poll(async () => (await chartTable(page)).compared).toEqual(wantDays.values);
+    expect(wantDays.values[0]).toBe('12');
+    expect((await chartTable(page)).comparedPeriods).toEqual(wantDays.periods);
+  });
+
+  it('draws the compared day of a DST change hour by hour on the wall clock, the missing or repeated hour a gap', async () => {
+    expect(dst.length).toBeGreaterThan(0);
+    for (const c of dst) {
+      const page = await newPage();
+      const bodies = queryBodies(page);
+      await signIn(page, `/?site=${shop.siteId}&range=custom&from=${c.day}&to=${c.day}&g=hour`);
+      const mine = await apiSeries(['visitors'], dayRange(parseCalendarDate(c.day)!));
+      const theirs = await apiSeries(['visitors'], dayRange(parseCalendarDate(c.dayBefore)!));
+      expect(mine.times).toHaveLength(c.hours);
+      expect(theirs.times).toHaveLength(24);
+      const want = expectedCompared(mine, theirs, 'hour', ([v]) => formatMetric('visitors', v));
+      await expect.poll(async () => (await chartTable(page)).compared, { message: c.day }).toEqual(want.values);
+      const table = await chartTable(page);
+      expect(table.comparedPeriods).toEqual(want.periods);
+      expect(table.periods).toHaveLength(c.hours);
+      // Spelled out: 04:00 against 04:00 and 23:00 against 23:00, not an hour off after the change.
+      const row = (clock: string) => table.periods.findIndex((p) => p.endsWith(clock));
+      expect(table.values[row('04:00')], c.day).toBe(String(DST_DAY_VISITS['04:30']));
+      expect(table.compared[row('04:00')], c.day).toBe(String(DST_DAY_BEFORE_VISITS['04:30']));
+      expect(table.compared[row('03:00')], c.day).toBe(String(DST_DAY_BEFORE_VISITS['03:30']));
+      expect(table.compared[table.periods.length - 1], c.day).toBe(String(DST_DAY_BEFORE_VISITS['23:30']));
+      // The 25-hour day's second 02:00 has no counterpart; the 23-hour day has no 02:00 at all.
+      expect(table.compared.filter((v) => v === '—'), c.day).toHaveLength(c.hours === 25 ? 1 : 0);
+      expect(table.periods.filter((p) => p.endsWith('02:00')), c.day).toHaveLength(c.hours === 25 ? 2 : 0);
+      // On the 23-hour day the compared day's 23:00 is its 24th hour, which the API's comparison
+      // (one per hour of the day shown) cannot hold: the day before is asked as a series of its own.
+      if (c.hours === 23) {
+        const dayBefore = dayRange(parseCalendarDate(c.dayBefore)!);
+        expect(bodies.filter(isSeries).some((b) => !('compare' in b) && JSON.stringify(b.date_range) === JSON.stringify(dayBefore))).toBe(true);
+      }
+      await page.locator('[data-testid="chart-panel"]').screenshot({ path: join(ARTIFACTS_DIR, `chart-compare-dst-${c.hours}h.png`) });
+    }
+  });
+
+  it('compares with a custom period chosen in the menu, keeps it in the URL, and says what is wrong with bad dates', async () => {
+    const page = await newPage();
+    const bodies = queryBodies(page);
+    const param = (name: string) => new URL(page.url()).searchParams.get(name);
+    const focusedId = () => page.evaluate(() => document.activeElement?.id ?? null);
+    const todayRange: RangeSpec = { kind: 'preset', preset: 'today' };
+    await signIn(page, `/?site=${shop.siteId}&range=today`);
+    await expectCardsToMatch(page, shop.siteId, SHOP_TZ, todayRange);
+    const today = calendarDateOf(Date.now(), SHOP_TZ);
+    const threeDaysAgo = formatCalendarDate(addDays(today, -3));
+
+    // "Custom period…" opens the form on the span compared with so far (yesterday), focus in it;
+    // nothing changes until it is applied.
+    expect(await page.isVisible('[data-testid="compare-form"]')).toBe(false);
+    await page.selectOption('[data-testid="compare-select"]', 'custom');
+    expect(await page.isVisible('[data-testid="compare-form"]')).toBe(true);
+    expect(await focusedId()).toBe('compare-from');
+    expect(await page.inputValue('[data-testid="compare-from"]')).toBe(formatCalendarDate(addDays(today, -1)));
+    expect(await page.inputValue('[data-testid="compare-to"]')).toBe(formatCalendarDate(addDays(today, -1)));
+    expect(param('compare')).toBeNull();
+
+    // Empty and backwards dates: said next to the fields, the field to fix marked and focused, and
+    // nothing asked or put in the link.
+    const url = page.url();
+    await page.waitForTimeout(300);
+    bodies.length = 0;
+    await page.fill('[data-testid="compare-from"]', '');
+    await page.click('[data-testid="compare-apply"]');
+    expect(await page.textContent('[data-testid="compare-error"]')).toBe('Enter the first day to compare with.');
+    expect(await page.getAttribute('#compare-from', 'aria-invalid')).toBe('true');
+    expect(await page.getAttribute('#compare-from', 'aria-describedby')).toBe('compare-error');
+    expect(await focusedId()).toBe('compare-from');
+    await page.locator('.toolbar-row').screenshot({ path: join(ARTIFACTS_DIR, 'compare-custom-error.png') });
+    await page.fill('[data-testid="compare-from"]', threeDaysAgo);
+    // Typing clears the message.
+    expect(await page.textContent('[data-testid="compare-error"]')).toBe('');
+    expect(await page.getAttribute('#compare-from', 'aria-invalid')).toBeNull();
+    await page.fill('[data-testid="compare-to"]', formatCalendarDate(addDays(today, -5)));
+    await page.click('[data-testid="compare-apply"]');
+    expect(await page.textContent('[data-testid="compare-error"]')).toBe('The start date is after the end date.');
+    await page.fill('[data-testid="compare-to"]', '');
+    await page.click('[data-testid="compare-apply"]');
+    expect(await page.textContent('[data-testid="compare-error"]')).toBe('Enter the last day to compare with.');
+    expect(await focusedId()).toBe('compare-to');
+    await page.waitForTimeout(300);
+    expect(page.url()).toBe(url);
+    expect(bodies).toEqual([]);
+
+    // A valid day, applied from the keyboard: the cards compare with it, the chart draws it.
+    await page.fill('[data-testid="compare-to"]', threeDaysAgo);
+    await page.keyboard.press('Enter');
+    await expect.poll(() => param('compare')).toBe('custom');
+    expect(param('compare_from')).toBe(threeDaysAgo);
+    expect(param('compare_to')).toBe(threeDaysAgo);
+    const span = dayRange(addDays(today, -3));
+    const cards = await expectCardsToMatch(page, shop.siteId, SHOP_TZ, todayRange, [], span);
+    await expectCardTexts(page, cards);
+    // Six visitors three days ago, as the seed has them.
+    expect(cards.row.comparison?.metrics[0]).toBe(6);
+    const label = new Intl.DateTimeFormat('en-GB', { timeZone: SHOP_TZ, day: 'numeric', month: 'short' }).format(Date.parse(span.from));
+    expect(await page.textContent('[data-testid="compare-label"]')).toBe(`Compared with ${label}`);
+    expect(bodies.filter(isCardsQuery).at(-1)!.compare).toEqual(span);
+    const mine = await apiSeries(['visitors'], dayRange(today));
+    const want = expectedCompared(mine, await apiSeries(['visitors'], span), 'hour', ([v]) => formatMetric('visitors', v));
+    await expect.poll(async () => (await chartTable(page)).compared).toEqual(want.values);
+    expect(want.values.filter((v) => v !== '—' && v !== '0').length).toBeGreaterThan(0);
+    expect(await page.locator('[data-testid="chart-panel"] .u-legend .u-label').allTextContents()).toContain(label);
+    // Focus stays in the form, which the rebuilt toolbar still shows.
+    expect(await focusedId()).toBe('compare-to');
+    await page.locator('.overview').screenshot({ path: join(ARTIFACTS_DIR, 'compare-custom.png') });
+
+    // The link is the view.
+    await page.reload();
+    await expectCardsToMatch(page, shop.siteId, SHOP_TZ, todayRange, [], span);
+    expect(await page.inputValue('[data-testid="compare-select"]')).toBe('custom');
+    expect(await page.isVisible('[data-testid="compare-form"]')).toBe(true);
+    expect(await page.inputValue('[data-testid="compare-from"]')).toBe(threeDaysAgo);
+    await expect.poll(async () => (await chartTable(page)).compared).toEqual(want.values);
+    // The open form fits a phone.
+    await page.setViewportSize({ width: 375, height: 812 });
+    await expect.poll(() => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth), { timeout: 5_000 }).toBeLessThanOrEqual(0);
+    await page.screenshot({ path: join(ARTIFACTS_DIR, 'compare-custom-phone.png') });
+    await page.setViewportSize({ width: 1280, height: 900 });
+
+    // Another mode drops the dates; back brings the custom period again.
+    await page.selectOption('[data-testid="compare-select"]', 'year_over_year');
+    await expect.poll(() => param('compare')).toBe('year_over_year');
+    expect(param('compare_from')).toBeNull();
+    expect(await page.isVisible('[data-testid="compare-form"]')).toBe(false);
+    await page.goBack();
+    await expect.poll(() => param('compare')).toBe('custom');
+    await expectCardsToMatch(page, shop.siteId, SHOP_TZ, todayRange, [], span);
+    await page.goBack();
+    await expect.poll(() => page.inputValue('[data-testid="compare-select"]')).toBe('previous_period');
+    expect(param('compare')).toBeNull();
   });
 
   it('builds is not, contains, matches and property filters in the filter editor, as chips that say so and can be edited', async () => {
@@ -1172,7 +1579,9 @@ describe('dashboard against the real system', () => {
       (s) => s === 401,
       10_000,
     );
-    await page.selectOption('[data-testid="range-select"]', 'today');
+    // Any request with the key signs out: a change of period, or the realtime panel's own refresh
+    // (every 10 s), which may meet the revoked key first and take the picker away mid-action.
+    await page.selectOption('[data-testid="range-select"]', 'today', { timeout: 5_000 }).catch(() => undefined);
     await expect.poll(() => page.textContent('[data-testid="signin-error"]')).toContain('not valid (unknown or revoked)');
     expect(await page.evaluate(() => sessionStorage.getItem('pulse.read_key'))).toBeNull();
   });

@@ -95,3 +95,29 @@ export function seedYearAgo(cut: number, dayStart: number, dayEnd: number): Seed
   }
   return out;
 }
+
+/**
+ * Traffic on the two days of a DST change in the shop's zone, for the chart's compared line: the
+ * day the clocks change (23 or 25 hours) and the day before it (24), which a custom range of the
+ * first compares with. Visitors by wall-clock time, one pageview each; none at 02:00–03:00, the
+ * hour that is missing or repeated.
+ */
+export const DST_DAY_VISITS: Record<string, number> = { '00:30': 1, '01:30': 2, '04:30': 3, '23:30': 1 };
+export const DST_DAY_BEFORE_VISITS: Record<string, number> = { '01:30': 4, '03:30': 5, '04:30': 6, '23:30': 2 };
+
+/** `at(date, "HH:MM")`: that wall-clock time on a `YYYY-MM-DD` in the shop's zone (worked out by the caller). */
+export function seedDstDays(day: string, dayBefore: string, at: (date: string, clock: string) => number): SeedEvent[] {
+  const out: SeedEvent[] = [];
+  for (const [date, visits] of [
+    [day, DST_DAY_VISITS],
+    [dayBefore, DST_DAY_BEFORE_VISITS],
+  ] as const) {
+    for (const [clock, n] of Object.entries(visits)) {
+      for (let k = 0; k < n; k++) {
+        const visitor = `dst-${date}-${clock}-${k}`;
+        out.push({ name: 'pageview', ts: at(date, clock) + k * 10_000, url: `${SHOP}/`, visitor_id: visitor, session_id: `${visitor}-s` });
+      }
+    }
+  }
+  return out;
+}

@@ -2,9 +2,10 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { Measure } from '../dimensions.js';
 import { h } from '../dom.js';
-import { formatBucket, formatCompact, formatMetric } from '../format.js';
+import { formatBucket, formatChange, formatCompact, formatMetric } from '../format.js';
 import type { Granularity } from '../range.js';
 import { isolatedPoints } from '../series.js';
+import { calendarDateOf } from '../time.js';
 import { axisLabels, tickBuckets } from '../ticks.js';
 
 export interface SeriesData {
@@ -15,10 +16,28 @@ export interface SeriesData {
   label: string;
   granularity: Granularity;
   timeZone: string;
+  /** The compared period's line; null or absent without a comparison. */
+  compared?: ComparedLine | null;
+}
+
+/** The compared period, drawn bucket by bucket against the chart's (compare-series.ts). */
+export interface ComparedLine {
+  /** Per bucket of the chart, the value of its counterpart in the compared period; null is a gap. */
+  values: (number | null)[];
+  /** Per bucket of the chart, the start of that counterpart; null where there is none. */
+  buckets: (number | null)[];
+  /** The two periods' names, for the legend: "1 Dec – 7 Dec" and "24 Nov – 30 Nov", "7 Dec" and "yesterday". */
+  periodLabel: string;
+  comparedLabel: string;
 }
 
 const CHART_HEIGHT = 260;
 const ACCENT = '#4f46e5';
+/**
+ * The compared line: fainter than the period's and dashed, as Plausible and GA draw it, and opaque,
+ * with a contrast of 3.3:1 on white (WCAG's minimum for a graphic that carries meaning).
+ */
+export const COMPARED_STROKE = '#8588c4';
 
 /**
  * The time-series chart: uPlot on a canvas, plus the same numbers as a table for screen readers and
@@ -29,6 +48,8 @@ export class ChartView {
   private readonly plotHost: HTMLElement;
   private readonly table: HTMLElement;
   private plot: uPlot | null = null;
+  /** Follows the cursor with both periods' dates and values; the table says the same to assistive tech. */
+  private tooltip: HTMLElement | null = null;
   private readonly resize = new ResizeObserver(() => this.fit());
 
   constructor() {
@@ -45,17 +66,25 @@ export class ChartView {
 
   show(d: SeriesData): void {
     const xs = d.buckets.map((t) => t / 1000);
-    const total = d.values.reduce<number>((a, v) => a + (v ?? 0), 0);
-    const peak = d.values.reduce<number>((a, v) => Math.max(a, v ?? 0), 0);
+    const summary = (values: readonly (number | null)[]) => {
+      const total = values.reduce<number>((a, v) => a + (v ?? 0), 0);
+      const peak = values.reduce<number>((a, v) => Math.max(a, v ?? 0), 0);
+      return `peak ${formatMetric(d.metric, peak)}` + (isAdditive(d.metric) ? `, total ${formatMetric(d.metric, total)}` : '');
+    };
+    const c = d.compared ?? null;
     this.plotHost.setAttribute(
       'aria-label',
-      `${d.label} by ${d.granularity}, ${d.buckets.length} points, peak ${formatMetric(d.metric, peak)}` +
-        (isAdditive(d.metric) ? `, total ${formatMetric(d.metric, total)}` : ''),
+      `${d.label} by ${d.granularity}, ${d.buckets.length} points, ${summary(d.values)}` +
+        (c ? `; compared with ${c.comparedLabel}: ${summary(c.values)}` : ''),
     );
     this.plotHost.dataset.points = String(d.buckets.length);
+    this.plotHost.dataset.compared = c ? 'yes' : 'no';
     this.plot?.destroy();
+    this.tooltip = null;
     const width = Math.max(280, this.plotHost.clientWidth || 600);
-    this.plot = new uPlot(this.options(d, width), [xs, d.values], this.plotHost);
+    this.plot = new uPlot(this.options(d, width), c ? [xs, d.values, c.values] : [xs, d.values], this.plotHost);
+    this.tooltip = h('div', { class: 'chart-tooltip', 'aria-hidden': 'true', 'data-testid': 'chart-tooltip', hidden: true });
+    this.plot.over.append(this.tooltip);
     this.renderTable(d);
   }
 
@@ -63,6 +92,7 @@ export class ChartView {
     this.resize.disconnect();
     this.plot?.destroy();
     this.plot = null;
+    this.tooltip = null;
   }
 
   private fit(): void {
@@ -78,6 +108,8 @@ export class ChartView {
     // Between gaps a value has no line to be part of: it is drawn as a point even in long series.
     const isolated = isolatedPoints(d.values);
     const at = (idx: number | null) => (idx === null ? (latest >= 0 ? latest : null) : idx);
+    const c = d.compared ?? null;
+    const isolatedCompared = c ? isolatedPoints(c.values) : [];
     const fmtX = (_u: uPlot, _v: number | null, _s: number, idx: number | null) => {
       const i = at(idx);
       const t = i === null ? undefined : d.buckets[i];
@@ -89,6 +121,7 @@ export class ChartView {
       tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), d.timeZone),
       cursor: { points: { size: 8 }, drag: { x: false, y: false } },
       legend: { live: true },
+      hooks: { setCursor: [(u) => this.moveTooltip(u, d)] },
       scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] } },
       axes: [
         {
@@ -112,7 +145,8 @@ export class ChartView {
       series: [
         { label: 'Time', value: fmtX },
         {
-          label: d.label,
+          // With a comparison the legend names both periods (the heading names the metric).
+          label: c ? c.periodLabel : d.label,
           stroke: ACCENT,
           width: 2,
           fill: 'rgba(79, 70, 229, 0.08)',
@@ -123,20 +157,115 @@ export class ChartView {
             return formatMetric(d.metric, i === null ? null : d.values[i]);
           },
         },
+        ...(c
+          ? [
+              {
+                label: c.comparedLabel,
+                stroke: COMPARED_STROKE,
+                width: 2,
+                dash: [6, 4],
+                points: {
+                  show: d.buckets.length <= 60,
+                  filter: (_u: uPlot, _s: number, show: boolean) => (show || isolatedCompared.length === 0 ? null : isolatedCompared),
+                },
+                spanGaps: false,
+                value: (_u: uPlot, _v: number | null, _s: number, idx: number | null) => {
+                  const i = at(idx);
+                  return formatMetric(d.metric, i === null ? null : c.values[i]);
+                },
+              } satisfies uPlot.Series,
+            ]
+          : []),
       ],
     };
   }
 
+  /**
+   * The tooltip at the cursor's bucket: its date and value, the compared bucket's date and value
+   * (or "—" where the compared period has none), and the change between them.
+   */
+  private moveTooltip(u: uPlot, d: SeriesData): void {
+    const tip = this.tooltip;
+    if (!tip) return;
+    const i = u.cursor.idx;
+    const t = i === null || i === undefined ? undefined : d.buckets[i];
+    if (i === null || i === undefined || t === undefined) {
+      tip.hidden = true;
+      delete tip.dataset.index;
+      return;
+    }
+    const c = d.compared ?? null;
+    const value = d.values[i] ?? null;
+    const row = (kind: 'current' | 'compared', date: string, v: number | null) =>
+      h(
+        'div',
+        { class: `tooltip-row tooltip-${kind}`, 'data-testid': `tooltip-${kind}` },
+        h('span', { class: `tooltip-swatch swatch-${kind}` }),
+        h('span', { class: 'tooltip-date' }, date),
+        h('strong', { class: 'tooltip-value' }, formatMetric(d.metric, v)),
+      );
+    const rows: HTMLElement[] = [h('div', { class: 'tooltip-title' }, d.label), row('current', formatBucket(t, d.granularity, d.timeZone), value)];
+    if (c) {
+      const ct = c.buckets[i] ?? null;
+      const cv = c.values[i] ?? null;
+      const otherYear = ct !== null && calendarDateOf(ct, d.timeZone).year !== calendarDateOf(t, d.timeZone).year;
+      rows.push(row('compared', ct === null ? 'no such period' : formatBucket(ct, d.granularity, d.timeZone, otherYear), cv));
+      const change = formatChange(d.metric, value, cv, c.comparedLabel);
+      if (change) {
+        rows.push(
+          h(
+            'div',
+            { class: `tooltip-change change-${change.direction} ${change.good === null ? '' : change.good ? 'good' : 'bad'}`, 'data-testid': 'tooltip-change' },
+            `${change.direction === 'up' ? '↑ ' : change.direction === 'down' ? '↓ ' : ''}${change.text}`,
+          ),
+        );
+      }
+    }
+    tip.replaceChildren(...rows);
+    tip.dataset.index = String(i);
+    tip.hidden = false;
+    // Beside the cursor, on the side with room, inside the plot.
+    const left = u.cursor.left ?? 0;
+    const top = u.cursor.top ?? 0;
+    const width = tip.offsetWidth;
+    const plotWidth = u.over.clientWidth;
+    tip.style.left = `${left + 12 + width > plotWidth ? Math.max(0, left - 12 - width) : left + 12}px`;
+    tip.style.top = `${Math.max(0, Math.min(top, u.over.clientHeight - tip.offsetHeight))}px`;
+  }
+
   private renderTable(d: SeriesData): void {
-    const rows = d.buckets.map((t, i) =>
-      h('tr', {}, h('th', { scope: 'row' }, formatBucket(t, d.granularity, d.timeZone)), h('td', {}, formatMetric(d.metric, d.values[i]))),
-    );
+    const c = d.compared ?? null;
+    const rows = d.buckets.map((t, i) => {
+      const ct = c?.buckets[i] ?? null;
+      return h(
+        'tr',
+        {},
+        h('th', { scope: 'row' }, formatBucket(t, d.granularity, d.timeZone)),
+        h('td', { 'data-series': 'current' }, formatMetric(d.metric, d.values[i])),
+        c
+          ? [
+              h('td', { 'data-series': 'compared-period' }, ct === null ? '—' : formatBucket(ct, d.granularity, d.timeZone, true)),
+              h('td', { 'data-series': 'compared' }, formatMetric(d.metric, c.values[i])),
+            ]
+          : null,
+      );
+    });
     this.table.replaceChildren(
       h(
         'table',
         {},
-        h('caption', { class: 'visually-hidden' }, `${d.label} by ${d.granularity}`),
-        h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Period'), h('th', { scope: 'col' }, d.label))),
+        h('caption', { class: 'visually-hidden' }, `${d.label} by ${d.granularity}` + (c ? `, ${c.periodLabel} compared with ${c.comparedLabel}` : '')),
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            h('th', { scope: 'col' }, 'Period'),
+            h('th', { scope: 'col' }, c ? `${d.label}, ${c.periodLabel}` : d.label),
+            c ? [h('th', { scope: 'col' }, 'Compared period'), h('th', { scope: 'col' }, `${d.label}, ${c.comparedLabel}`)] : null,
+          ),
+        ),
         h('tbody', {}, rows),
       ),
     );

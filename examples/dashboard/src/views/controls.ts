@@ -1,5 +1,5 @@
 import type { Site } from '../api.js';
-import { COMPARE_LABELS, COMPARE_MODES, type CompareMode } from '../compare-mode.js';
+import { COMPARE_LABELS, COMPARE_MODES, customCompareError, type CompareDates, type CompareMode } from '../compare-mode.js';
 import { h } from '../dom.js';
 import {
   GRANULARITIES,
@@ -22,6 +22,10 @@ export interface ControlsModel {
   timeZone: string;
   siteTimeZone: string;
   compare: CompareMode;
+  /** The custom comparison's days, when that is the mode. */
+  compareDates: CompareDates | null;
+  /** The span the cards compare with now (null: none), to start a custom period from. */
+  compared: ResolvedRange | null;
 }
 
 export interface ControlsActions {
@@ -29,7 +33,8 @@ export interface ControlsActions {
   setRange(range: RangeSpec): void;
   setGranularity(g: Granularity): void;
   setTimeZone(tz: string | null): void;
-  setCompare(mode: CompareMode): void;
+  /** `dates` for the custom mode, whose days the form checked. */
+  setCompare(mode: CompareMode, dates?: CompareDates): void;
 }
 
 function timeZones(extra: string[]): string[] {
@@ -119,19 +124,75 @@ export function timeZoneSelect(m: ControlsModel, a: ControlsActions): HTMLElemen
   return h('div', { class: 'control' }, h('label', { for: id }, 'Time zone'), select);
 }
 
-/** What the cards compare the period with: the previous period, the same one a year before, or nothing. */
+/**
+ * What the cards and the chart compare the period with: the previous period, the same one a year
+ * before, a custom period, or nothing. "Custom period…" opens a form of two dates (in the
+ * dashboard's zone, as the custom range's): nothing changes until they are applied, and dates that
+ * cannot be compared with are said next to the fields (the form checks them itself, `novalidate`,
+ * so the message is the dashboard's and not the browser's bubble).
+ */
 export function compareSelect(m: ControlsModel, a: ControlsActions): HTMLElement {
   const id = 'compare';
+  const dates = m.compareDates ?? (m.compared ? rangeAsDates(m.compared, m.timeZone) : rangeAsDates(m.resolved, m.timeZone));
+  const errorId = `${id}-error`;
+  const fromInput = h('input', { type: 'date', id: `${id}-from`, value: dates.from, required: true, 'data-testid': 'compare-from' });
+  const toInput = h('input', { type: 'date', id: `${id}-to`, value: dates.to, required: true, 'data-testid': 'compare-to' });
+  const error = h('p', { class: 'form-error', id: errorId, role: 'alert', 'data-testid': 'compare-error' });
+  const clearError = () => {
+    error.textContent = '';
+    for (const input of [fromInput, toInput]) {
+      input.removeAttribute('aria-invalid');
+      input.removeAttribute('aria-describedby');
+    }
+  };
+  fromInput.addEventListener('input', clearError);
+  toInput.addEventListener('input', clearError);
+  const form = h(
+    'form',
+    { class: 'custom-range compare-range', hidden: m.compare !== 'custom', novalidate: true, 'aria-label': 'Custom comparison period', 'data-testid': 'compare-form' },
+    h('label', { for: `${id}-from` }, 'From'),
+    fromInput,
+    h('label', { for: `${id}-to` }, 'To'),
+    toInput,
+    h('button', { type: 'submit', id: `${id}-apply`, 'data-testid': 'compare-apply' }, 'Compare'),
+    error,
+  );
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    clearError();
+    const from = fromInput.value;
+    const to = toInput.value;
+    const problem = customCompareError(from, to);
+    if (problem) {
+      // The field to fix: an empty or unreadable end, else the start (after the end, too long).
+      const bad = !from || customCompareError(from, from) ? fromInput : !to || customCompareError(to, to) ? toInput : fromInput;
+      error.textContent = problem;
+      bad.setAttribute('aria-invalid', 'true');
+      bad.setAttribute('aria-describedby', errorId);
+      bad.focus();
+      return;
+    }
+    a.setCompare('custom', { from, to });
+  });
   const select = h(
     'select',
     {
       id,
       'data-testid': 'compare-select',
-      onchange: (e: Event) => a.setCompare((e.target as HTMLSelectElement).value as CompareMode),
+      onchange: (e: Event) => {
+        const v = (e.target as HTMLSelectElement).value as CompareMode;
+        if (v === 'custom') {
+          form.hidden = false;
+          fromInput.focus();
+        } else {
+          form.hidden = true;
+          a.setCompare(v);
+        }
+      },
     },
     COMPARE_MODES.map((c) => h('option', { value: c, selected: c === m.compare }, COMPARE_LABELS[c])),
   );
-  return h('div', { class: 'control' }, h('label', { for: id }, 'Comparison'), select);
+  return h('div', { class: 'control range-control' }, h('label', { for: id }, 'Comparison'), select, form);
 }
 
 /** Granularity as a radio group: native radios give arrow-key navigation for free. */
