@@ -307,6 +307,20 @@ describe('time zones', () => {
     expect(r.results.filter((x) => x.metrics[0] !== 0).map((x) => x.dimensions[0])).toEqual(['2026-10-25T02:00:00+02:00', '2026-10-25T02:00:00+01:00']);
   });
 
+  it('compares the hours of a DST day with the same clock hours of the day before', async () => {
+    const r = await q(
+      { metrics: ['pageviews'], dimensions: ['time:hour'], date_range: { from: '2026-03-29T00:00:00+01:00', to: '2026-03-30T00:00:00+02:00' }, compare: 'previous_period' },
+      berlin,
+    );
+    const pair = (hour: string) => r.results.find((x) => x.dimensions[0] === hour)?.comparison?.dimensions[0];
+    expect(pair('2026-03-29T01:00:00+01:00')).toBe('2026-03-28T01:00:00+01:00');
+    // By position this was 02:00 of the day before: every later hour was compared with the hour before it.
+    expect(pair('2026-03-29T03:00:00+02:00')).toBe('2026-03-28T03:00:00+01:00');
+    expect(pair('2026-03-29T23:00:00+02:00')).toBe('2026-03-28T23:00:00+01:00');
+    // The day before (from the answer's own compare_range) has 24 hours; its 02:00 pairs with nothing.
+    expect(r.results.map((x) => x.comparison?.dimensions[0])).not.toContain('2026-03-28T02:00:00+01:00');
+  });
+
   it('days follow local midnights across the change', async () => {
     const r = await q({ metrics: ['pageviews'], dimensions: ['time:day'], date_range: { from: '2026-03-28T00:00:00+01:00', to: '2026-03-31T00:00:00+02:00' } }, berlin);
     expect(rows(r)).toEqual([

@@ -3,6 +3,7 @@ import { validate } from '../schema/json-schema.js';
 import { bucketsBetween, isValidTimeZone, type TimeUnit } from '../time/zone.js';
 import { isTimeDimension, type Dimension, type FilterOp, type MetricName, type TimeDimension } from './catalog.js';
 import { resolveRange, type DateRangeInput, type Range } from './date-range.js';
+import { previousPeriod } from './previous-period.js';
 import { DEFAULT_LIMIT, MAX_LIMIT, QUERY_REQUEST_SCHEMA } from './schema.js';
 
 export { MAX_RANGE_DAYS, MAX_RANGE_MONTHS, resolveRange, type DateRangeInput, type Range } from './date-range.js';
@@ -100,7 +101,7 @@ export function planQuery(req: QueryRequest, siteTimezone: string, nowMs: number
   const range = resolveRange(req.date_range, timezone, nowMs, 'date_range');
   let compare: Range | undefined;
   if (req.compare === 'previous_period') {
-    compare = { fromMs: range.fromMs - (range.toMs - range.fromMs), toMs: range.fromMs };
+    compare = previousPeriod(range, timezone);
   } else if (req.compare) {
     compare = resolveRange(req.compare, timezone, nowMs, 'compare');
   }

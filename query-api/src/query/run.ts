@@ -1,6 +1,7 @@
 import { mapStorageError, type QueryStorage } from '../storage.js';
 import { bucketsBetween, formatZoned, type TimeUnit } from '../time/zone.js';
 import { isTimeDimension, type MetricName } from './catalog.js';
+import { bucketSlots, type Slot } from './bucket-slots.js';
 import { change } from './change.js';
 import type { QueryPlan, Range } from './plan.js';
 import { MAX_TIME_BUCKETS } from './plan.js';
@@ -79,8 +80,8 @@ function buckets(plan: QueryPlan, range: Range): readonly number[] {
   return bucketsBetween(unit, range.fromMs, range.toMs, plan.timezone, MAX_TIME_BUCKETS) ?? [];
 }
 
-/** Key of a row for matching: time buckets by their position in the range, other values as they are. */
-function matchKey(plan: QueryPlan, dims: (string | number)[], ordinal: Map<number, number>): string {
+/** Key of a row for matching: time buckets by their slot in the range (bucketSlots), other values as they are. */
+function matchKey(plan: QueryPlan, dims: (string | number)[], ordinal: Map<number, Slot>): string {
   return JSON.stringify(dims.map((v, i) => (isTimeDimension(plan.dimensions[i] ?? '') ? (ordinal.get(Number(v)) ?? `t${v}`) : v)));
 }
 
@@ -198,11 +199,19 @@ export async function runQuery(storage: QueryStorage, plan: QueryPlan, opts: Run
   }
 
   let compared: Map<string, RawRow> | undefined;
-  let cmpBuckets: readonly number[] = [];
-  const mainOrdinal = new Map(buckets(plan, plan.range).map((ms, i) => [ms / 1000, i]));
+  const mainBuckets = buckets(plan, plan.range);
+  const cmpBuckets = plan.compare ? buckets(plan, plan.compare) : [];
+  const [mainSlots, cmpSlots] = bucketSlots(unitOf(plan), mainBuckets, cmpBuckets, plan.timezone);
+  const mainOrdinal = new Map(mainBuckets.map((ms, i) => [ms / 1000, mainSlots[i] as Slot]));
+  /** Slot → the compared range's bucket (seconds) in it. */
+  const cmpBySlot = new Map(cmpBuckets.map((ms, i) => [cmpSlots[i] as Slot, ms / 1000]));
+  /** The bucket of the compared range a bucket of the range (seconds) is compared with. */
+  const counterpart = (sec: number): number | undefined => {
+    const slot = mainOrdinal.get(sec);
+    return slot === undefined ? undefined : cmpBySlot.get(slot);
+  };
   if (plan.compare) {
-    cmpBuckets = buckets(plan, plan.compare);
-    const cmpOrdinal = new Map(cmpBuckets.map((ms, i) => [ms / 1000, i]));
+    const cmpOrdinal = new Map(cmpBuckets.map((ms, i) => [ms / 1000, cmpSlots[i] as Slot]));
     let cmp: RawRow[] = [];
     const cmpDen = await visitorsOf(plan.compare);
     if (plan.dimensions.length === 0 || series) {
@@ -213,8 +222,8 @@ export async function runQuery(storage: QueryStorage, plan: QueryPlan, opts: Run
       for (const r of rows) {
         const g = r.dims.map((v, i) => {
           if (!isTimeDimension(plan.dimensions[i] ?? '')) return String(v);
-          const ms = cmpBuckets[mainOrdinal.get(Number(v)) ?? -1];
-          return ms === undefined ? null : String(ms / 1000);
+          const sec = counterpart(Number(v));
+          return sec === undefined ? null : String(sec);
         });
         if (!g.includes(null)) groups.push(g as string[]);
       }
@@ -236,8 +245,7 @@ export async function runQuery(storage: QueryStorage, plan: QueryPlan, opts: Run
       // No previous row: the counterpart group had no data (or, for a longer range, no counterpart bucket).
       prevDims = r.dims.map((v, i) => {
         if (!isTimeDimension(plan.dimensions[i] ?? '')) return v;
-        const ms = cmpBuckets[mainOrdinal.get(Number(v)) ?? -1];
-        return ms === undefined ? Number.NaN : ms / 1000;
+        return counterpart(Number(v)) ?? Number.NaN;
       });
       if (prevDims.some((v) => typeof v === 'number' && Number.isNaN(v))) return out;
     }

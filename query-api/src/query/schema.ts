@@ -113,7 +113,7 @@ export const QUERY_REQUEST_SCHEMA: JsonSchema = {
     offset: { type: 'integer', minimum: 0, maximum: MAX_OFFSET, default: 0 },
     compare: {
       anyOf: [{ type: 'string', const: 'previous_period' }, instantRange],
-      description: '"previous_period" (the same length just before) or an explicit {from, to}',
+      description: '"previous_period" (a range of whole days in the timezone: as many whole days just before it, so a 23-hour DST day is compared with the 24 hours of the day before; any other range: the same length just before) or an explicit {from, to}. With a time dimension each bucket is compared with the bucket of the other range at the same place: days, weeks and months by position; minutes and hours by day and clock time when both ranges start at the same time of day (the hour a DST change skips or repeats has no counterpart), else by position',
     },
     timezone: { type: 'string', maxLength: 64, description: "IANA zone for time buckets and relative ranges; default: the site's." },
     include_bots: { type: 'boolean', default: false, description: 'Count events flagged as bots (excluded by default).' },
