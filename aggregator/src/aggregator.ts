@@ -68,7 +68,7 @@ export function createAggregator(options: AggregatorOptions): Aggregator {
   const cfg: AggregatorConfig = resolveConfig(options);
   const { nats, storage, logger } = cfg;
   const metrics = createMetrics();
-  // One line at each end of a NATS outage from the periodic requests, not one per failed attempt.
+  // One line at each end of a NATS outage (periodic requests and the consume loop), not one per failed attempt.
   const outage = new NatsOutage({ logger, failures: metrics.natsFailures, unreachable: metrics.natsUnreachable });
   let state: AggregatorState = 'new';
   let loop: Promise<void> | undefined;
@@ -171,6 +171,7 @@ export function createAggregator(options: AggregatorOptions): Aggregator {
       if (released > 0) logger.log('info', 'messages handed back for redelivery', { released });
     };
     while (!stopping()) {
+      const began = outage.clock();
       try {
         if (!reader || reader.done) {
           await closeReader();
@@ -210,7 +211,10 @@ export function createAggregator(options: AggregatorOptions): Aggregator {
         carried = undefined;
         if (err instanceof BatchAbandonedError) break;
         st.lastError = err instanceof Error ? err.message : String(err);
-        logger.log('error', 'consume loop failed, retrying', { err, retry_in_ms: backoff });
+        // NATS out of reach is one outage (warn at its start, info at its end), however many
+        // retries it takes; anything else (a missing consumer, ClickHouse) is logged at every
+        // retry, as it needs looking at.
+        if (!outage.failure('consume', err, began)) logger.log('error', 'consume loop failed, retrying', { err, retry_in_ms: backoff });
         await closeReader();
         await sleep(backoff);
         backoff = Math.min(backoff * 2, cfg.retryMaxMs);

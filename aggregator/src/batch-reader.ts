@@ -1,5 +1,6 @@
-import { createInbox, Events, type JsMsg, type Msg, type NatsConnection, type Status, type Subscription } from 'nats';
+import { createInbox, ErrorCode, Events, NatsError, type JsMsg, type Msg, type NatsConnection, type Status, type Subscription } from 'nats';
 import { toJsMsg } from 'nats/lib/jetstream/jsmsg.js';
+import { within } from '@pulse/protocol';
 import { PullFailedError } from './errors.js';
 
 /** How long past its own expiry a pull may stay silent before the reader gives up on it. */
@@ -14,12 +15,16 @@ export const PULL_END_MARGIN_MS = 500;
  */
 export const DEFAULT_PULL_MAX_BYTES = 16 * 1024 * 1024;
 const SETTLE_MS = 100;
+/** How long a pull that got no answer waits for a ping, to tell NATS out of reach from a missing consumer. */
+export const PULL_PING_TIMEOUT_MS = 2_000;
 const JS_API_PREFIX = '$JS.API';
 /** JetStream's statuses that end a pull normally. */
 const STATUS_EXPIRED = 408; // Request Timeout: the pull's expiry came first
 const STATUS_NO_MESSAGES = 404;
 const STATUS_MAX_BYTES = 409; // with "Message Size Exceeds MaxBytes" (the byte budget is spent) or "Server Shutdown"
 const STATUS_IDLE_HEARTBEAT = 100;
+/** No responders: JetStream does not serve the consumer's subject (no leader, say during an election). */
+const STATUS_NO_RESPONDERS = 503;
 
 /**
  * Shortest a pull waits for messages. A pull that expires sooner risks nats-server 2.9's dropped
@@ -138,7 +143,9 @@ export class BatchReader {
         code === STATUS_NO_MESSAGES ||
         (code === STATUS_MAX_BYTES && /max ?bytes|server shutdown/i.test(description));
       if (!normalEnd) {
-        this.fail(`pull ended with status ${code} ${description}`.trim());
+        // NATS's own no-responders status: the consume loop counts it as NATS out of reach.
+        const cause = code === STATUS_NO_RESPONDERS ? NatsError.errorForCode(ErrorCode.NoResponders) : undefined;
+        this.fail(`pull ended with status ${code} ${description}`.trim(), cause);
         return;
       }
     }
@@ -149,10 +156,18 @@ export class BatchReader {
     for (const w of [...this.waiters]) w();
   }
 
-  private fail(message: string): void {
-    this.failure ??= new PullFailedError(message);
+  private fail(message: string, cause?: unknown): void {
+    this.failure ??= new PullFailedError(message, cause === undefined ? undefined : { cause });
     this.owed = 0;
     this.wakeAll();
+  }
+
+  /** Why NATS did not answer a ping within PULL_PING_TIMEOUT_MS, or undefined when it did. */
+  private pingFailure(): Promise<unknown> {
+    return within(this.nc.flush(), PULL_PING_TIMEOUT_MS, () => NatsError.errorForCode(ErrorCode.Timeout)).then(
+      () => undefined,
+      (err: unknown) => err ?? NatsError.errorForCode(ErrorCode.Timeout),
+    );
   }
 
   /** Resolves when a message or status arrives, or after `ms`. */
@@ -200,8 +215,16 @@ export class BatchReader {
         break;
       }
       // Silence: the consumer is gone (JetStream drops pulls for unknown consumers without a
-      // status), or the connection dropped and took the pull with it.
-      this.fail(`no answer to a pull within ${waitMs + PULL_GRACE_MS} ms (consumer missing?)`);
+      // status), or NATS is out of reach (the connection dropped and took the pull with it, or
+      // the server hangs). A ping tells which: the consume loop logs the one as its own failure
+      // and counts the other in the NATS outage it belongs to (nats-outage.ts).
+      const pulledUntil = this.openUntil;
+      const unanswered = await this.pingFailure();
+      // Meanwhile something came, or a reconnect asked for the pull again: wait for that instead.
+      if (this.activity !== seen || this.failure || this.openUntil !== pulledUntil) continue;
+      const silentMs = waitMs + PULL_GRACE_MS;
+      if (unanswered) this.fail(`no answer to a pull within ${silentMs} ms: NATS does not answer`, unanswered);
+      else this.fail(`no answer to a pull within ${silentMs} ms (consumer missing?)`);
     }
     const msgs = this.buffer.splice(0, max);
     this.bufferedBytes = this.buffer.reduce((n, m) => n + m.data.length, 0);

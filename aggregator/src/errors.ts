@@ -67,10 +67,14 @@ export class ReplayNotFoundError extends AggregatorError {
   }
 }
 
-/** A pull from the durable consumer failed (consumer or stream gone, JetStream unavailable): re-create and retry. */
+/**
+ * A pull from the durable consumer failed (consumer or stream gone, JetStream unavailable): re-create
+ * and retry. `cause` is the nats.js error when NATS itself did not answer (no ping answer, no
+ * responders), so the consume loop can tell an outage from a missing consumer.
+ */
 export class PullFailedError extends AggregatorError {
-  constructor(message: string) {
-    super('pull_failed', message);
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('pull_failed', message, options);
   }
 }
 

@@ -1,9 +1,10 @@
-import { connect } from 'nats';
-import { createAggregator } from './aggregator.js';
-import { ConfigError } from './errors.js';
+import { connect, type NatsConnection } from 'nats';
+import { retryStart, within } from '@pulse/protocol';
+import { createAggregator, type Aggregator } from './aggregator.js';
 import { jsonLogger } from './log.js';
-import { DEFAULT_AGGREGATOR_PORT, createStatusServer } from './status-server.js';
-import { clickhouseFromEnv, createStorage } from './storage/index.js';
+import { aggregatorMainConfig, type AggregatorMainConfig } from './main-config.js';
+import { createStatusServer, type StatusServer } from './status-server.js';
+import { createStorage } from './storage/index.js';
 
 /**
  * Standalone aggregator. Env: NATS_URL (nats://127.0.0.1:4222, comma-separated for a cluster),
@@ -11,55 +12,85 @@ import { clickhouseFromEnv, createStorage } from './storage/index.js';
  * CLICKHOUSE_SHARDED) or else embedded chDB in DATA_DIR/clickhouse (DATA_DIR default ./data),
  * AGGREGATOR_PORT (8082), AGGREGATOR_HOST (0.0.0.0), STREAM_REPLICAS (1), EVENTS_TTL_DAYS (unset =
  * keep raw events).
+ *
+ * A wrong variable exits 2 at once, naming it. NATS (or a ClickHouse server) not answering at the
+ * start is retried with backoff until it does; SIGTERM or SIGINT drains whatever is up and exits 0.
  */
 const logger = jsonLogger();
 
-function intEnv(name: string, dflt: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return dflt;
-  const n = Number(raw);
-  if (!Number.isInteger(n)) throw new ConfigError(name, `must be an integer, got ${JSON.stringify(raw)}`);
-  return n;
-}
+/** How long a first connect waits for a NATS server before the attempt fails (and is retried). */
+const CONNECT_TIMEOUT_MS = 5_000;
+/** On SIGTERM: how long an attempt under way may finish (so what it starts is stopped too), and the connection's drain. */
+const STOP_WAIT_MS = 5_000;
+
+/** An option or variable refused (`ConfigError`): no retry mends it. */
+const isConfigError = (err: unknown): boolean => (err as { code?: unknown } | null)?.code === 'invalid_config';
 
 async function main(): Promise<void> {
-  const env = process.env;
-  const natsUrl = env.NATS_URL || 'nats://127.0.0.1:4222';
-  const clickhouse = clickhouseFromEnv(env);
-  const storage = createStorage(clickhouse.storage);
-  // One KV request per visitor per batch: without async traces nats.js skips capturing two stack
-  // traces per request (14–19 % of the aggregator's own CPU time in the benchmark's profiles).
-  const nats = await connect({ servers: natsUrl.split(','), name: 'pulse-aggregator', maxReconnectAttempts: -1, noAsyncTraces: true });
-  const aggregator = createAggregator({
-    nats,
-    storage,
-    logger,
-    streamReplicas: intEnv('STREAM_REPLICAS', 1),
-    ...(env.EVENTS_TTL_DAYS ? { eventsTtlDays: intEnv('EVENTS_TTL_DAYS', 0) } : {}),
-    ...clickhouse.layout,
-  });
-  const status = createStatusServer({
-    aggregator,
-    port: intEnv('AGGREGATOR_PORT', DEFAULT_AGGREGATOR_PORT),
-    host: env.AGGREGATOR_HOST || '0.0.0.0',
-  });
-  const { port } = await status.start();
-  await aggregator.start();
-  logger.log('info', 'aggregator listening', { port, nats: natsUrl, storage: storage.backend });
+  let config: AggregatorMainConfig;
+  try {
+    config = aggregatorMainConfig(process.env);
+  } catch (err) {
+    logger.log('error', 'aggregator configuration error', { err });
+    process.exit(2);
+  }
+  // chDB opens its data directory here, once: one that another process holds fails at once (exit 1),
+  // since waiting would not free it. A ClickHouse server is first asked by the start, and retried.
+  const storage = createStorage(config.clickhouse.storage);
+  const c = config;
+  let nats: NatsConnection | undefined;
+  let aggregator: Aggregator | undefined;
+  let status: StatusServer | undefined;
+  let port: number | undefined;
+  let current: Promise<void> | undefined;
+  let stopping = false;
 
-  let shuttingDown = false;
+  // Each attempt does what the ones before left undone: the connection, once made, reconnects by
+  // itself, and an aggregator whose start failed is left new, to be started again.
+  const attempt = async (): Promise<void> => {
+    nats ??= await connect({ servers: c.natsServers, name: 'pulse-aggregator', maxReconnectAttempts: -1, timeout: CONNECT_TIMEOUT_MS, noAsyncTraces: true });
+    aggregator ??= createAggregator({
+      nats,
+      storage,
+      logger,
+      streamReplicas: c.streamReplicas,
+      ...(c.eventsTtlDays !== undefined ? { eventsTtlDays: c.eventsTtlDays } : {}),
+      ...c.clickhouse.layout,
+    });
+    // Up before the aggregator's own start: /healthz answers and /readyz says 503 while that is retried.
+    if (!status) {
+      const s = createStatusServer({ aggregator, port: c.port, host: c.host });
+      port = (await s.start()).port;
+      status = s;
+    }
+    if (stopping) throw new Error('stopping');
+    await aggregator.start();
+  };
+
   const shutdown = async (signal: string) => {
-    if (shuttingDown) return;
-    shuttingDown = true;
+    if (stopping) return;
+    stopping = true;
     logger.log('info', 'draining', { signal });
-    await aggregator.stop();
-    await nats.drain().catch(() => {});
+    if (current) await within(current, STOP_WAIT_MS, () => new Error('start attempt still under way')).catch(() => undefined);
+    await aggregator?.stop().catch((err: unknown) => logger.log('error', 'aggregator stop failed', { err }));
+    const nc = nats;
+    // A connection that never reached a server has nothing to drain, and would wait for one.
+    if (nc) await within(nc.drain(), STOP_WAIT_MS, () => new Error('drain timed out')).catch(() => nc.close());
     await storage.close().catch(() => {});
-    await status.stop();
+    await status?.stop();
     process.exit(0);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+
+  let started: boolean;
+  try {
+    started = await retryStart({ name: 'aggregator', attempt: () => (current = attempt()), fatal: isConfigError, stopped: () => stopping, log: logger });
+  } catch (err) {
+    logger.log('error', 'aggregator configuration error', { err });
+    process.exit(2);
+  }
+  if (started) logger.log('info', 'aggregator listening', { port, nats: c.natsServers.join(','), storage: storage.backend });
 }
 
 main().catch((err: unknown) => {

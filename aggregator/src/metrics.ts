@@ -65,13 +65,13 @@ export function createMetrics() {
     }),
     natsFailures: new Counter({
       name: 'pulse_aggregator_nats_request_failures_total',
-      help: 'Periodic NATS requests (lag measurement and watermark, fence heartbeats) that failed because NATS did not answer; an outage is logged once, its attempts are counted here.',
+      help: 'NATS requests (lag measurement and watermark, fence heartbeats, the consume loop) that failed because NATS did not answer; an outage is logged once, its attempts are counted here.',
       labelNames: ['source'] as const,
       registers,
     }),
     natsUnreachable: new Gauge({
       name: 'pulse_aggregator_nats_unreachable',
-      help: '1 while NATS does not answer the periodic requests (an outage), 0 otherwise.',
+      help: '1 while NATS does not answer (an outage: from the first unanswered request to the next answered periodic one), 0 otherwise.',
       registers,
     }),
   };

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, NatsError } from 'nats';
+import { PullFailedError, StorageError } from './errors.js';
 import { createMetrics } from './metrics.js';
 import { NatsOutage, isNatsUnreachable } from './nats-outage.js';
 
@@ -35,7 +36,7 @@ describe('NatsOutage', () => {
     s.at(9_500);
     await s.outage.attempt('fence_heartbeat', async () => undefined, other);
     expect(s.lines.map((l) => [l.level, l.msg])).toEqual([
-      ['warn', 'NATS unreachable: lag measurement, watermark and fence heartbeats fail until it answers again'],
+      ['warn', 'NATS unreachable: consuming, lag measurement, watermark and fence heartbeats fail until it answers again'],
       ['info', 'NATS reachable again'],
     ]);
     expect(s.lines[0]!.fields).toMatchObject({ source: 'lag' });
@@ -58,7 +59,7 @@ describe('NatsOutage', () => {
     fail(timeout());
     await inFlight;
     expect(s.outage.ongoing).toBe(false);
-    expect(s.lines.map((l) => l.msg)).toEqual(['NATS unreachable: lag measurement, watermark and fence heartbeats fail until it answers again', 'NATS reachable again']);
+    expect(s.lines.map((l) => l.msg)).toEqual(['NATS unreachable: consuming, lag measurement, watermark and fence heartbeats fail until it answers again', 'NATS reachable again']);
     // Counted all the same.
     expect(await s.metrics.registry.getSingleMetricAsString('pulse_aggregator_nats_request_failures_total')).toMatch(/source="fence_heartbeat"\} 1/);
   });
@@ -74,12 +75,62 @@ describe('NatsOutage', () => {
   });
 });
 
+describe('NatsOutage.failure (the consume loop)', () => {
+  it('starts an outage for a loop round NATS did not answer, counts the rounds after, and leaves the end to a periodic request', async () => {
+    const s = setup();
+    s.at(1_000);
+    // A pull nobody answered, and the ping after it timed out: the reader's error, the ping's as cause.
+    const silent = new PullFailedError('no answer to a pull within 5250 ms: NATS does not answer', { cause: timeout() });
+    expect(s.outage.failure('consume', silent, s.outage.clock())).toBe(true);
+    s.at(2_000);
+    expect(s.outage.failure('consume', new NatsError('DISCONNECT', ErrorCode.Disconnect), s.outage.clock())).toBe(true);
+    s.at(3_000);
+    expect(await s.outage.attempt('lag', () => Promise.reject(timeout()), () => undefined)).toBeUndefined();
+    expect(s.outage.ongoing).toBe(true);
+    expect(await s.unreachable()).toBe(1);
+    s.at(4_000);
+    await s.outage.attempt('lag', async () => undefined, () => undefined);
+    expect(s.lines.map((l) => [l.level, l.msg, l.fields.source])).toEqual([
+      ['warn', 'NATS unreachable: consuming, lag measurement, watermark and fence heartbeats fail until it answers again', 'consume'],
+      ['info', 'NATS reachable again', undefined],
+    ]);
+    expect(s.lines[1]!.fields).toEqual({ outage_ms: 3_000, failed_attempts: 3, first_failed: 'consume' });
+    expect(await s.metrics.registry.getSingleMetricAsString('pulse_aggregator_nats_request_failures_total')).toMatch(/source="consume"\} 2/);
+  });
+
+  it('takes a round begun before NATS answered again, failing after, for no new outage', async () => {
+    const s = setup();
+    s.at(1_000);
+    s.outage.failure('consume', timeout(), s.outage.clock());
+    s.at(2_000);
+    const began = s.outage.clock();
+    s.at(3_000);
+    await s.outage.attempt('fence_heartbeat', async () => undefined, () => undefined);
+    s.at(8_000);
+    // Its consumer check was sent at 2 s and timed out at 8 s, after the server was back.
+    expect(s.outage.failure('consume', timeout(), began)).toBe(true);
+    expect(s.outage.ongoing).toBe(false);
+    expect(s.lines.map((l) => l.msg)).toEqual(['NATS unreachable: consuming, lag measurement, watermark and fence heartbeats fail until it answers again', 'NATS reachable again']);
+  });
+
+  it('leaves any other failure to the loop to log: a missing consumer, ClickHouse', async () => {
+    const s = setup();
+    const missing = new PullFailedError('no answer to a pull within 5250 ms (consumer missing?)');
+    const storage = new StorageError('connect ECONNREFUSED', { retryable: true });
+    for (const err of [missing, storage, new NatsError('consumer not found', '404')]) expect(s.outage.failure('consume', err, s.outage.clock())).toBe(false);
+    expect(s.outage.ongoing).toBe(false);
+    expect(s.lines).toEqual([]);
+    expect(await s.metrics.registry.getSingleMetricAsString('pulse_aggregator_nats_request_failures_total')).not.toMatch(/source="consume"/);
+  });
+});
+
 describe('isNatsUnreachable', () => {
   it('knows the codes of a NATS that does not answer, also as a cause', () => {
     for (const code of [ErrorCode.Timeout, ErrorCode.Disconnect, ErrorCode.ConnectionClosed, ErrorCode.ConnectionRefused, ErrorCode.NoResponders]) {
       expect(isNatsUnreachable(new NatsError(code, code))).toBe(true);
     }
     expect(isNatsUnreachable(new Error('wrapped', { cause: timeout() }))).toBe(true);
+    expect(isNatsUnreachable(new PullFailedError('pull ended with status 503', { cause: new NatsError('503', ErrorCode.NoResponders) }))).toBe(true);
     expect(isNatsUnreachable(new NatsError('bad subject', ErrorCode.BadSubject))).toBe(false);
     expect(isNatsUnreachable(new Error('TIMEOUT'))).toBe(false);
   });

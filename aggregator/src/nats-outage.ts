@@ -14,8 +14,11 @@ export function isNatsUnreachable(err: unknown): boolean {
   return false;
 }
 
-/** The periodic requests that report here. */
-export type NatsRequestSource = 'lag' | 'fence_heartbeat';
+/** What reports here: the periodic requests, and the consume loop (its pulls and consumer checks). */
+export type NatsRequestSource = 'lag' | 'fence_heartbeat' | 'consume';
+
+const NATS_UNREACHABLE_MESSAGE = 'NATS unreachable: consuming, lag measurement, watermark and fence heartbeats fail until it answers again';
+const NATS_REACHABLE_MESSAGE = 'NATS reachable again';
 
 export interface NatsOutageOptions {
   logger: Logger;
@@ -28,12 +31,13 @@ export interface NatsOutageOptions {
 }
 
 /**
- * One outage of NATS as the aggregator's periodic requests see it (lag measurement and watermark
- * every second, fence heartbeats every 3 s): one warn line when the first of them fails because
- * NATS does not answer, one info line with the outage's length when one succeeds again, and the
- * failed attempts in between counted, not logged. A request sent before the last success that
- * fails afterwards (a timeout that outlived a reconnect) says nothing new and starts no outage.
- * Other failures (a refused request) are the caller's to log.
+ * One outage of NATS as the aggregator sees it: its periodic requests (lag measurement and
+ * watermark every second, fence heartbeats every 3 s) and its consume loop (retrying with backoff
+ * to 15 s). One warn line when the first of them fails because NATS does not answer, one info line
+ * with the outage's length when a periodic request succeeds again, and the failed attempts in
+ * between counted, not logged. A request sent before the last success that fails afterwards (a
+ * timeout that outlived a reconnect) says nothing new and starts no outage. Other failures (a
+ * refused request, ClickHouse) are the caller's to log.
  */
 export class NatsOutage {
   private since: number | undefined;
@@ -51,6 +55,11 @@ export class NatsOutage {
     return this.since !== undefined;
   }
 
+  /** The clock failures are dated by: take it when an attempt begins, for `failure()`. */
+  clock(): number {
+    return this.now();
+  }
+
   /**
    * One attempt of `source`: its value, or undefined when it failed. A failure because NATS is out
    * of reach is counted (and logged when it starts an outage); any other goes to `onOtherFailure`.
@@ -62,13 +71,21 @@ export class NatsOutage {
       this.succeeded();
       return value;
     } catch (err) {
-      if (!isNatsUnreachable(err)) {
-        onOtherFailure(err);
-        return undefined;
-      }
-      this.failed(source, err, started);
+      if (!this.failure(source, err, started)) onOtherFailure(err);
       return undefined;
     }
+  }
+
+  /**
+   * A failed attempt of `source` begun at `startedAt` (`clock()`): true when NATS was out of reach
+   * (counted, and logged when it starts an outage), false for any other failure, the caller's to
+   * log. Only the periodic requests end an outage (`attempt`): a consume loop round that did not
+   * fail may have touched no NATS at all.
+   */
+  failure(source: NatsRequestSource, err: unknown, startedAt: number): boolean {
+    if (!isNatsUnreachable(err)) return false;
+    this.failed(source, err, startedAt);
+    return true;
   }
 
   private failed(source: NatsRequestSource, err: unknown, startedAt: number): void {
@@ -80,13 +97,13 @@ export class NatsOutage {
     this.since = startedAt;
     this.firstSource = source;
     this.o.unreachable.set(1);
-    this.o.logger.log('warn', 'NATS unreachable: lag measurement, watermark and fence heartbeats fail until it answers again', { source, err });
+    this.o.logger.log('warn', NATS_UNREACHABLE_MESSAGE, { source, err });
   }
 
   private succeeded(): void {
     this.lastSuccess = this.now();
     if (this.since === undefined) return;
-    this.o.logger.log('info', 'NATS reachable again', {
+    this.o.logger.log('info', NATS_REACHABLE_MESSAGE, {
       outage_ms: Math.round(this.lastSuccess - this.since),
       failed_attempts: this.failedAttempts,
       first_failed: this.firstSource,

@@ -1,8 +1,9 @@
 import { AckPolicy, connect, type JetStreamClient, type JetStreamManager, type NatsConnection } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startNats, type TestNats } from '@pulse/testkit';
+import { freezeProcess, startNats, thawProcess, type TestNats } from '@pulse/testkit';
 import { BatchReader } from '../src/batch-reader.js';
 import { PullFailedError } from '../src/errors.js';
+import { isNatsUnreachable } from '../src/nats-outage.js';
 
 const STREAM = 'READER';
 let server: TestNats;
@@ -132,11 +133,15 @@ describe('BatchReader', () => {
     await reader.close();
   });
 
-  it('fails with PullFailedError when the consumer is gone', async () => {
+  it('fails with PullFailedError when the consumer is gone, with no NATS error as cause (NATS answered its ping)', async () => {
     const name = await freshConsumer();
     await jsm.consumers.delete(STREAM, name);
     const reader = new BatchReader(nc, STREAM, name);
-    await expect(reader.take(10, 1000)).rejects.toBeInstanceOf(PullFailedError);
+    const err = await reader.take(10, 1000).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PullFailedError);
+    expect((err as Error).message).toMatch(/consumer missing/);
+    expect((err as Error).cause).toBeUndefined();
+    expect(isNatsUnreachable(err)).toBe(false);
     expect(reader.done).toBe(true);
     await reader.close();
   });
@@ -213,6 +218,33 @@ describe('BatchReader across a nats-server restart', () => {
     }
     expect(got).toBe(10);
     expect(r.done).toBe(false);
+    await r.close();
+  }, 30_000);
+
+  it('fails a pull a frozen server never answers with NATS out of reach as its cause (its ping got no answer either)', async () => {
+    const r = await reader('frozen');
+    await freezeProcess(own.pid as number);
+    try {
+      const err = await r.take(10, 500).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(PullFailedError);
+      expect((err as Error).message).toMatch(/NATS does not answer/);
+      expect(isNatsUnreachable(err)).toBe(true);
+    } finally {
+      thawProcess(own.pid as number);
+    }
+    await r.close();
+  }, 30_000);
+
+  it('fails a pull with NATS out of reach as its cause while the server is down', async () => {
+    const r = await reader('down');
+    await own.kill();
+    try {
+      const err = await r.take(10, 500).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(PullFailedError);
+      expect(isNatsUnreachable(err)).toBe(true);
+    } finally {
+      await own.restart();
+    }
     await r.close();
   }, 30_000);
 });

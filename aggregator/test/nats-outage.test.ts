@@ -1,13 +1,16 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { AGGREGATOR_CONSUMER, EVENTS_STREAM } from '@pulse/protocol';
 import { createAggregator, type Aggregator } from '../src/index.js';
 import { memoryLogger } from './helpers/memory-logger.js';
 import { count, fixture, publish, record, waitFor, type Fixture } from './helpers/fixture.js';
 
 /**
  * A nats-server restart under a running aggregator: its periodic NATS requests (lag measurement and
- * watermark, fence heartbeats) fail until the server is back. That is one outage: one warn line
- * when it starts, one info line with its duration when it ends, not a line per failed attempt;
- * the attempts are counted in the metrics instead.
+ * watermark, fence heartbeats) and its consume loop (pulls, consumer checks) fail until the server
+ * is back. That is one outage: one warn line when it starts, one info line with its duration when
+ * it ends, not a line per failed attempt; the attempts are counted in the metrics instead. A
+ * failure that is not NATS being out of reach (a consumer deleted under the loop) is still logged
+ * at every retry.
  */
 let f: Fixture;
 let a: Aggregator | undefined;
@@ -41,9 +44,11 @@ describe('a nats-server restart', () => {
     const up = Date.now();
     const during = parsed().slice(from);
 
+    // The consume loop's failures (a pull nobody answered, consumer checks timing out) belong to the outage too.
+    expect(during.filter((l) => l.level === 'error')).toEqual([]);
     const warns = during.filter((l) => l.level === 'warn');
-    expect(warns.map((l) => l.msg)).toEqual(['NATS unreachable: lag measurement, watermark and fence heartbeats fail until it answers again']);
-    expect(warns[0]).toMatchObject({ source: expect.stringMatching(/^(lag|fence_heartbeat)$/) });
+    expect(warns.map((l) => l.msg)).toEqual(['NATS unreachable: consuming, lag measurement, watermark and fence heartbeats fail until it answers again']);
+    expect(warns[0]).toMatchObject({ source: expect.stringMatching(/^(lag|fence_heartbeat|consume)$/) });
     expect(during.filter((l) => l.msg === 'NATS reachable again')).toHaveLength(1);
     expect(ended.level).toBe('info');
     expect(ended.outage_ms).toBeGreaterThanOrEqual(7_000);
@@ -55,8 +60,9 @@ describe('a nats-server restart', () => {
     const failures = (source: string) => Number(new RegExp(`^pulse_aggregator_nats_request_failures_total\\{source="${source}"\\} (\\d+)$`, 'm').exec(metrics)?.[1] ?? 0);
     expect(failures('lag')).toBeGreaterThan(1);
     expect(failures('fence_heartbeat')).toBeGreaterThan(0);
+    expect(failures('consume')).toBeGreaterThan(0);
     // A request sent before the reconnect that timed out after it is counted, not taken for another outage.
-    expect(failures('lag') + failures('fence_heartbeat')).toBeGreaterThanOrEqual(Number(ended.failed_attempts));
+    expect(failures('lag') + failures('fence_heartbeat') + failures('consume')).toBeGreaterThanOrEqual(Number(ended.failed_attempts));
     expect(metrics).toMatch(/^pulse_aggregator_nats_unreachable 0$/m);
 
     // And it goes on: an event sent after is stored, without another outage line.
@@ -64,5 +70,21 @@ describe('a nats-server restart', () => {
     await waitFor('stored after', async () => (await count(f.storage)) === 3, 30_000);
     await new Promise((r) => setTimeout(r, 1_000));
     expect(parsed().slice(from).filter((l) => /^NATS (unreachable|reachable again)/.test(l.msg))).toHaveLength(2);
+  });
+
+  it('still logs, at every retry, a consume failure that is not NATS out of reach: a consumer deleted under the loop', async () => {
+    a = createAggregator({ nats: f.nc, storage: f.storage, logger: logs.logger, retryInitialMs: 50, retryMaxMs: 500 });
+    await a.start();
+    const from = logs.lines.length;
+    const jsm = await f.nc.jetstreamManager();
+    await jsm.consumers.delete(EVENTS_STREAM, AGGREGATOR_CONSUMER);
+    // The open pull ends with JetStream's "Consumer Deleted" (one sent later gets no answer at all,
+    // while NATS answers pings: "consumer missing?"). Either way NATS answered.
+    const failed = await waitFor('the loop to fail', async () => parsed().slice(from).find((l) => l.msg === 'consume loop failed, retrying'), 30_000);
+    expect(failed).toMatchObject({ level: 'error', err: expect.stringMatching(/Consumer Deleted|consumer missing/) });
+    // The loop made the consumer again and goes on.
+    await publish(f.js, [record({}, 2)]);
+    await waitFor('stored', async () => (await count(f.storage)) === 2, 30_000);
+    expect(parsed().slice(from).filter((l) => /^NATS (unreachable|reachable again)/.test(l.msg))).toEqual([]);
   });
 });

@@ -40,3 +40,15 @@ export class StreamMessageError extends Error {
     super(message, options);
   }
 }
+
+/** An entry of a comma-separated NATS_URL is not a server address; `entry` is the culprit. */
+export class NatsUrlError extends Error {
+  override readonly name = 'NatsUrlError';
+  readonly code = 'invalid_nats_url';
+  constructor(
+    readonly entry: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`must be comma-separated nats://host:port URLs, got ${JSON.stringify(entry)}`, options);
+  }
+}

@@ -9,3 +9,5 @@ export * from './tenancy.js';
 export { bodyFormatOf, type BodyFormat } from './content-type.js';
 export * from './log.js';
 export * from './within.js';
+export * from './start-retry.js';
+export * from './nats-url.js';

@@ -1,55 +1,96 @@
-import { connect } from 'nats';
-import { DEFAULT_QUERY_PORT } from '@pulse/protocol';
-import { createReplayManager } from '@pulse/aggregator';
-import { clickhouseFromEnv, createStorage, type Storage } from '@pulse/aggregator/storage';
-import { createQueryApi } from './app.js';
-import { MIN_ADMIN_TOKEN_LENGTH } from './config.js';
+import { connect, type NatsConnection } from 'nats';
+import { retryStart, within } from '@pulse/protocol';
+import { createReplayManager, type ReplayManager } from '@pulse/aggregator';
+import { createStorage, type Storage } from '@pulse/aggregator/storage';
+import { createQueryApi, type QueryApi } from './app.js';
 import { jsonLogger } from './log.js';
+import { queryApiMainConfig, type QueryApiMainConfig } from './main-config.js';
 
-/** Standalone query API: `QUERY_PORT`, `QUERY_HOST`, `NATS_URL`, `CLICKHOUSE_*` (`clickhouseFromEnv`; else chDB in `DATA_DIR`), `ADMIN_TOKEN`. */
+/**
+ * Standalone query API: `QUERY_PORT`, `QUERY_HOST`, `NATS_URL`, `CLICKHOUSE_*` (`clickhouseFromEnv`;
+ * else chDB in `DATA_DIR`), `ADMIN_TOKEN`, `STATIC_DIR`, `NATS_KV_REPLICAS`.
+ *
+ * A wrong variable exits 2 at once, naming it. NATS not answering at the start (no server yet, or
+ * JetStream timing out during an election) is retried with backoff until it does; SIGTERM or
+ * SIGINT drains whatever is up and exits 0.
+ */
+const log = jsonLogger();
+
+/** How long a first connect waits for a NATS server before the attempt fails (and is retried). */
+const CONNECT_TIMEOUT_MS = 5_000;
+/** On SIGTERM: how long an attempt under way may finish (so what it starts is stopped too), and the connection's drain. */
+const STOP_WAIT_MS = 5_000;
+
+/** An option or variable refused (`ConfigError`): no retry mends it. */
+const isConfigError = (err: unknown): boolean => (err as { code?: unknown } | null)?.code === 'invalid_config';
+
 async function main(): Promise<void> {
-  const log = jsonLogger();
-  const env = process.env;
-  const adminToken = env.ADMIN_TOKEN;
-  if (!adminToken || adminToken.length < MIN_ADMIN_TOKEN_LENGTH || /\s/.test(adminToken)) {
-    log.log('error', `ADMIN_TOKEN is required: at least ${MIN_ADMIN_TOKEN_LENGTH} characters without spaces (e.g. openssl rand -hex 24)`);
+  let config: QueryApiMainConfig;
+  try {
+    config = queryApiMainConfig(process.env);
+  } catch (err) {
+    log.log('error', 'query api configuration error', { err });
     process.exit(2);
   }
-  const port = Number(env.QUERY_PORT ?? DEFAULT_QUERY_PORT);
-  const nats = await connect({ servers: (env.NATS_URL ?? 'nats://127.0.0.1:4222').split(','), name: 'pulse-query-api', maxReconnectAttempts: -1, noAsyncTraces: true });
-  const storage: Storage = createStorage(clickhouseFromEnv(env).storage);
-  // Replays started through this API run in this process (reading the stream, writing staging tables).
-  const replays = createReplayManager({ nats, storage, logger: log });
-  const api = createQueryApi({
-    nats,
-    storage,
-    adminToken,
-    port,
-    host: env.QUERY_HOST ?? '0.0.0.0',
-    ...(env.STATIC_DIR ? { staticDir: env.STATIC_DIR } : {}),
-    ...(env.NATS_KV_REPLICAS ? { kvReplicas: Number(env.NATS_KV_REPLICAS) } : {}),
-    defaultMetrics: true,
-    logger: log,
-    replays,
-  });
-  await api.start();
+  // chDB opens its data directory here, once: one that another process holds fails at once (exit 1),
+  // since waiting would not free it.
+  const storage: Storage = createStorage(config.clickhouse.storage);
+  const c = config;
+  let nats: NatsConnection | undefined;
+  let replays: ReplayManager | undefined;
+  let api: QueryApi | undefined;
+  let current: Promise<void> | undefined;
   let stopping = false;
+
+  // Each attempt does what the ones before left undone: the connection, once made, reconnects by
+  // itself, and a start that failed leaves nothing behind, so the API is simply started again.
+  const attempt = async (): Promise<void> => {
+    nats ??= await connect({ servers: c.natsServers, name: 'pulse-query-api', maxReconnectAttempts: -1, timeout: CONNECT_TIMEOUT_MS, noAsyncTraces: true });
+    // Replays started through this API run in this process (reading the stream, writing staging tables).
+    replays ??= createReplayManager({ nats, storage, logger: log });
+    api ??= createQueryApi({
+      nats,
+      storage,
+      adminToken: c.adminToken,
+      port: c.port,
+      host: c.host,
+      ...(c.staticDir ? { staticDir: c.staticDir } : {}),
+      ...(c.kvReplicas !== undefined ? { kvReplicas: c.kvReplicas } : {}),
+      defaultMetrics: true,
+      logger: log,
+      replays,
+    });
+    if (stopping) throw new Error('stopping');
+    await api.start();
+  };
+
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     log.log('info', 'shutting down', { signal });
-    await api.stop();
+    if (current) await within(current, STOP_WAIT_MS, () => new Error('start attempt still under way')).catch(() => undefined);
+    await api?.stop();
     // Cancels replays still running here: live data stays untouched, their staging is dropped.
-    await replays.close().catch((err: unknown) => log.log('error', 'replay manager close failed', { err }));
-    await nats.drain().catch(() => {});
+    await replays?.close().catch((err: unknown) => log.log('error', 'replay manager close failed', { err }));
+    const nc = nats;
+    // A connection that never reached a server has nothing to drain, and would wait for one.
+    if (nc) await within(nc.drain(), STOP_WAIT_MS, () => new Error('drain timed out')).catch(() => nc.close());
     await storage.close().catch(() => {});
     process.exit(0);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+
+  try {
+    // The API says `query api listening` once started.
+    await retryStart({ name: 'query api', attempt: () => (current = attempt()), fatal: isConfigError, stopped: () => stopping, log });
+  } catch (err) {
+    log.log('error', 'query api configuration error', { err });
+    process.exit(2);
+  }
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`${JSON.stringify({ level: 'error', msg: 'query api failed to start', time: new Date().toISOString(), error: String(err) })}\n`);
+  log.log('error', 'query api failed to start', { err });
   process.exit(1);
 });

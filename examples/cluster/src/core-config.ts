@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { NatsUrlError, parseNatsUrl } from '@pulse/protocol';
 import { MIN_ADMIN_TOKEN_LENGTH } from '@pulse/query-api';
 import { ClusterConfigError } from './errors.js';
 
@@ -37,6 +38,15 @@ function int(env: CoreEnv, name: string, dflt: number, min: number, max: number)
   return n;
 }
 
+function natsUrl(raw: string | undefined): string[] {
+  try {
+    return parseNatsUrl(raw);
+  } catch (err) {
+    if (err instanceof NatsUrlError) throw new ClusterConfigError('NATS_URL', 'must be comma-separated nats://host:port URLs', JSON.stringify(err.entry), { cause: err });
+    throw err;
+  }
+}
+
 /**
  * Reads and checks every variable of the core process (see core-main.ts). A wrong one is a
  * ClusterConfigError naming it: the process exits 2 at once, where NATS or storage not answering
@@ -47,10 +57,7 @@ export function coreConfig(env: CoreEnv): CoreConfig {
   if (adminToken.length < MIN_ADMIN_TOKEN_LENGTH || /\s/.test(adminToken)) {
     throw new ClusterConfigError('ADMIN_TOKEN', `is required: at least ${MIN_ADMIN_TOKEN_LENGTH} characters without spaces`);
   }
-  const natsServers = (env.NATS_URL || 'nats://127.0.0.1:4222').split(',').map((s) => s.trim());
-  for (const s of natsServers) {
-    if (!/^(nats|tls):\/\/[^\s/]+$/.test(s) && !/^[^\s/:]+:\d+$/.test(s)) throw new ClusterConfigError('NATS_URL', 'must be comma-separated nats://host:port URLs', JSON.stringify(s));
-  }
+  const natsServers = natsUrl(env.NATS_URL);
   const streamReplicas = int(env, 'STREAM_REPLICAS', 1, 1, 5);
   const rawPorts = env.AGGREGATOR_PORTS || '8082,8083';
   const aggregatorPorts = rawPorts.split(',').map((p) => port('AGGREGATOR_PORTS', p));

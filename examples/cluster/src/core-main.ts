@@ -17,11 +17,11 @@
  */
 import { createStorage } from '@pulse/aggregator/storage';
 import { jsonLogger } from '@pulse/aggregator';
+import { retryStart } from '@pulse/protocol';
 import { ClusterConfigError } from './errors.js';
 import { coreConfig, type CoreConfig } from './core-config.js';
 import { CoreServices } from './core-services.js';
 import { withStorageFaults } from './faulty-storage.js';
-import { retryStart } from './start-retry.js';
 
 const writer = (service: string) => (line: string) => process.stdout.write(line.replace(/^\{/, `{"service":"${service}",`));
 const log = jsonLogger(writer('core'));
@@ -56,7 +56,7 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void shutdown('SIGINT'));
 
   try {
-    await retryStart({ attempt: () => services.startAttempt(), fatal: isConfigError, stopped: () => stopping, log });
+    await retryStart({ name: 'core', attempt: () => services.startAttempt(), fatal: isConfigError, stopped: () => stopping, log });
   } catch (err) {
     log.log('error', 'core configuration error', { err: describe(err) });
     process.exit(2);

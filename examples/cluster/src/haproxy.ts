@@ -29,7 +29,8 @@ export interface HaproxyConfigInput {
 }
 
 /**
- * The same file as deploy/haproxy.cfg, with this machine's addresses. Health checks hit /readyz, so a
+ * The collectors' part of deploy/haproxy.cfg, with this machine's addresses (the query API here is
+ * the core process, without a balancer). Health checks hit /readyz, so a
  * collector that is draining (SIGTERM) or has lost NATS leaves the rotation; `retry-on conn-failure`
  * plus `redispatch` sends a request whose connection was refused (a killed collector) to the other one.
  * A request already inside a dying collector is not replayed by the balancer: the SDK retries it,

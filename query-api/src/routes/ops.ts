@@ -6,6 +6,7 @@ import { readiness } from '../readiness.js';
 import { schemaReady } from '../storage.js';
 import { within } from '@pulse/protocol';
 
+/** How long `/readyz` waits for each probe; a load balancer's check must allow more (deploy/haproxy.cfg, `timeout check`). */
 export const READY_TIMEOUT_MS = 2_000;
 
 export function registerOps(router: Router, d: Deps): void {

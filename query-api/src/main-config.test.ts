@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from './errors.js';
+import { queryApiMainConfig } from './main-config.js';
+
+const TOKEN = 'main-config-admin-token-0123456789';
+
+describe('queryApiMainConfig', () => {
+  it('fills the defaults: a local NATS, chDB in DATA_DIR, port 8081', () => {
+    expect(queryApiMainConfig({ ADMIN_TOKEN: TOKEN, DATA_DIR: '/tmp/d' })).toEqual({
+      adminToken: TOKEN,
+      natsServers: ['nats://127.0.0.1:4222'],
+      clickhouse: { storage: { path: '/tmp/d/clickhouse' }, layout: {} },
+      port: 8081,
+      host: '0.0.0.0',
+      staticDir: undefined,
+      kvReplicas: undefined,
+    });
+    expect(
+      queryApiMainConfig({ ADMIN_TOKEN: TOKEN, NATS_URL: 'nats://a:1,nats://b:2', QUERY_PORT: '9001', QUERY_HOST: '127.0.0.1', NATS_KV_REPLICAS: '3', STATIC_DIR: '/srv/d', CLICKHOUSE_URL: 'http://ch:8123' }),
+    ).toMatchObject({ natsServers: ['nats://a:1', 'nats://b:2'], port: 9001, host: '127.0.0.1', kvReplicas: 3, staticDir: '/srv/d', clickhouse: { storage: { url: 'http://ch:8123' } } });
+  });
+
+  it('names the variable that is wrong', () => {
+    const field = (env: Record<string, string>) => {
+      try {
+        queryApiMainConfig({ ADMIN_TOKEN: TOKEN, ...env });
+      } catch (err) {
+        expect(err).toBeInstanceOf(Error);
+        expect((err as ConfigError).code).toBe('invalid_config');
+        return (err as ConfigError).field;
+      }
+      return undefined;
+    };
+    expect(field({ ADMIN_TOKEN: '' })).toBe('ADMIN_TOKEN');
+    expect(field({ ADMIN_TOKEN: 'short' })).toBe('ADMIN_TOKEN');
+    expect(field({ ADMIN_TOKEN: 'has a space in it, long enough' })).toBe('ADMIN_TOKEN');
+    expect(field({ NATS_URL: 'http://x/y' })).toBe('NATS_URL');
+    expect(field({ QUERY_PORT: 'x' })).toBe('QUERY_PORT');
+    expect(field({ QUERY_PORT: '65536' })).toBe('QUERY_PORT');
+    expect(field({ NATS_KV_REPLICAS: 'three' })).toBe('NATS_KV_REPLICAS');
+    // The aggregator's reading of CLICKHOUSE_*, shared by every service.
+    expect(field({ CLICKHOUSE_SHARDED: 'true', CLICKHOUSE_URL: 'http://ch:8123' })).toBe('CLICKHOUSE_SHARDED');
+    expect(field({})).toBeUndefined();
+  });
+});
