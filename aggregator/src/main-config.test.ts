@@ -30,7 +30,7 @@ describe('aggregatorMainConfig', () => {
       try {
         aggregatorMainConfig(env);
       } catch (err) {
-        expect(err).toBeInstanceOf(ConfigError);
+        expect((err as ConfigError).code).toBe('invalid_config');
         return (err as ConfigError).field;
       }
       return undefined;

@@ -40,24 +40,12 @@ async function aggregator(natsPort: number, extra: Record<string, string> = {}) 
   return { l, dir, get };
 }
 
-const retries = (l: Launched) => l.logs().filter((e) => e.msg === RETRY_MSG);
-
-/** Waits for `n` retry lines; fails at once, with the output, should the process exit meanwhile. */
-async function retried(l: Launched, n: number, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (retries(l).length < n) {
-    if (l.child.exitCode !== null || l.child.signalCode !== null) throw new Error(`exited (${l.child.exitCode ?? l.child.signalCode}):\n${l.stdout.join('\n')}\n${l.stderr()}`);
-    if (Date.now() > deadline) throw new Error(`${retries(l).length} of ${n} retries within ${timeoutMs} ms:\n${l.stdout.join('\n')}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('the standalone aggregator while NATS is not there at its start', () => {
   it('retries with backoff, then starts in the same process once a nats-server listens at NATS_URL', async () => {
     const [natsPort] = (await servicePorts(1)) as [number];
     const a = await aggregator(natsPort);
-    await retried(a.l, 2);
-    const [first, second] = retries(a.l);
+    const [first, second] = await a.l.waitForLog(RETRY_MSG, 2);
     expect(first).toMatchObject({ level: 'warn', attempt: 1, retry_in_ms: 500, err: { code: 'CONNECTION_REFUSED' } });
     expect(second).toMatchObject({ level: 'warn', attempt: 2, retry_in_ms: 1_000 });
 
@@ -85,7 +73,7 @@ describe('the standalone aggregator while NATS is not there at its start', () =>
   it('exits 0 on SIGTERM during the retries, without an error line', async () => {
     const [natsPort] = (await servicePorts(1)) as [number];
     const a = await aggregator(natsPort);
-    await retried(a.l, 2);
+    await a.l.waitForLog(RETRY_MSG, 2);
     process.kill(a.l.pid, 'SIGTERM');
     expect((await a.l.exited).code).toBe(0);
     expect(a.l.logs().some((e) => e.msg === 'draining')).toBe(true);
@@ -99,6 +87,6 @@ describe('the standalone aggregator while NATS is not there at its start', () =>
     const errors = a.l.logs().filter((e) => e.level === 'error');
     expect(errors.map((e) => e.msg)).toEqual(['aggregator configuration error']);
     expect(JSON.stringify(errors[0])).toMatch(/STREAM_REPLICAS: must be an integer/);
-    expect(retries(a.l)).toEqual([]);
+    expect(a.l.logs().filter((e) => e.msg === RETRY_MSG)).toEqual([]);
   });
 });

@@ -11,3 +11,4 @@ export * from './log.js';
 export * from './within.js';
 export * from './start-retry.js';
 export * from './nats-url.js';
+export * from './env-vars.js';

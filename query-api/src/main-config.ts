@@ -1,10 +1,10 @@
-import { DEFAULT_QUERY_PORT, NatsUrlError, parseNatsUrl } from '@pulse/protocol';
+import { DEFAULT_QUERY_PORT, intVar, natsServersVar, type EnvVars } from '@pulse/protocol';
 import { clickhouseFromEnv, type ClickHouseFromEnv } from '@pulse/aggregator/storage';
 import { DEFAULT_HOST, MIN_ADMIN_TOKEN_LENGTH } from './config.js';
 import { ConfigError } from './errors.js';
 
 /** The variables of the standalone process, as its main.ts hands them over. */
-export type QueryApiEnv = Readonly<Record<string, string | undefined>>;
+export type QueryApiEnv = EnvVars;
 
 /** The standalone query API's settings (`main.ts`), checked before anything starts. */
 export interface QueryApiMainConfig {
@@ -18,37 +18,24 @@ export interface QueryApiMainConfig {
   kvReplicas: number | undefined;
 }
 
-function int(env: QueryApiEnv, name: string, min: number, max: number): number | undefined {
-  const raw = env[name];
-  if (raw === undefined || raw.trim() === '') return undefined;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(name, `must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`);
-  return n;
-}
 
 /**
- * Reads and checks every variable of the standalone query API. A wrong one is a ConfigError naming
- * it, so the process exits 2 at once, where NATS or ClickHouse not answering yet is retried.
+ * Reads and checks every variable of the standalone query API. A wrong one is a ConfigError (or
+ * protocol's EnvVarError, the same `code` and `field`) naming it, so the process exits 2 at once, where NATS or ClickHouse not answering yet is retried.
  */
 export function queryApiMainConfig(env: QueryApiEnv): QueryApiMainConfig {
   const adminToken = env.ADMIN_TOKEN ?? '';
   if (adminToken.length < MIN_ADMIN_TOKEN_LENGTH || /\s/.test(adminToken)) {
     throw new ConfigError('ADMIN_TOKEN', `is required: at least ${MIN_ADMIN_TOKEN_LENGTH} characters without spaces (e.g. openssl rand -hex 24)`);
   }
-  let natsServers: string[];
-  try {
-    natsServers = parseNatsUrl(env.NATS_URL);
-  } catch (err) {
-    if (err instanceof NatsUrlError) throw new ConfigError('NATS_URL', err.message);
-    throw err;
-  }
+  const natsServers = natsServersVar(env);
   return {
     adminToken,
     natsServers,
     clickhouse: clickhouseFromEnv(env),
-    port: int(env, 'QUERY_PORT', 0, 65_535) ?? DEFAULT_QUERY_PORT,
+    port: intVar(env, 'QUERY_PORT', 0, 65_535) ?? DEFAULT_QUERY_PORT,
     host: env.QUERY_HOST || DEFAULT_HOST,
     staticDir: env.STATIC_DIR || undefined,
-    kvReplicas: int(env, 'NATS_KV_REPLICAS', 1, 5),
+    kvReplicas: intVar(env, 'NATS_KV_REPLICAS', 1, 5),
   };
 }

@@ -44,17 +44,6 @@ async function queryApi(natsPort: number, extra: Record<string, string> = {}, wi
   return { l: launched, url: `http://127.0.0.1:${port}` };
 }
 
-const retries = (l: Launched) => l.logs().filter((e) => e.msg === RETRY_MSG);
-
-/** Waits for `n` retry lines; fails at once, with the output, should the process exit meanwhile. */
-async function retried(l: Launched, n: number, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (retries(l).length < n) {
-    if (l.child.exitCode !== null || l.child.signalCode !== null) throw new Error(`exited (${l.child.exitCode ?? l.child.signalCode}):\n${l.stdout.join('\n')}\n${l.stderr()}`);
-    if (Date.now() > deadline) throw new Error(`${retries(l).length} of ${n} retries within ${timeoutMs} ms:\n${l.stdout.join('\n')}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 async function until<T>(what: string, timeoutMs: number, fn: () => Promise<T | undefined>): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -70,8 +59,7 @@ describe('the standalone query API while NATS is not there at its start', () => 
   it('retries with backoff, then starts in the same process once a nats-server listens at NATS_URL', async () => {
     const [natsPort] = (await servicePorts(1)) as [number];
     const q = await queryApi(natsPort);
-    await retried(q.l, 2);
-    const [first, second] = retries(q.l);
+    const [first, second] = await q.l.waitForLog(RETRY_MSG, 2);
     expect(first).toMatchObject({ level: 'warn', attempt: 1, retry_in_ms: 500, err: { code: 'CONNECTION_REFUSED' } });
     expect(second).toMatchObject({ level: 'warn', attempt: 2, retry_in_ms: 1_000 });
 
@@ -96,7 +84,7 @@ describe('the standalone query API while NATS is not there at its start', () => 
   it('exits 0 on SIGTERM during the retries, without an error line', async () => {
     const [natsPort] = (await servicePorts(1)) as [number];
     const q = await queryApi(natsPort, {}, false);
-    await retried(q.l, 2);
+    await q.l.waitForLog(RETRY_MSG, 2);
     process.kill(q.l.pid, 'SIGTERM');
     expect((await q.l.exited).code).toBe(0);
     expect(q.l.logs().some((e) => e.msg === 'shutting down')).toBe(true);
@@ -110,6 +98,6 @@ describe('the standalone query API while NATS is not there at its start', () => 
     const errors = q.l.logs().filter((e) => e.level === 'error');
     expect(errors.map((e) => e.msg)).toEqual(['query api configuration error']);
     expect(JSON.stringify(errors[0])).toMatch(/QUERY_PORT: must be an integer/);
-    expect(retries(q.l)).toEqual([]);
+    expect(q.l.logs().filter((e) => e.msg === RETRY_MSG)).toEqual([]);
   });
 });

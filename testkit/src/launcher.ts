@@ -11,6 +11,8 @@ export interface Launched {
   /** JSON log lines of stdout. */
   logs(): Array<Record<string, unknown>>;
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<void>;
+  /** Waits for `n` JSON log lines whose `msg` is `msg` and returns them; fails at once, with the output, should the process exit first. */
+  waitForLog(msg: string, n?: number, timeoutMs?: number): Promise<Array<Record<string, unknown>>>;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
@@ -62,6 +64,16 @@ export function launchDetached(o: LaunchOptions): Launched {
       while (!pattern.test(text())) {
         if (child.exitCode !== null || child.signalCode !== null) throw new Error(`launcher exited (${child.exitCode ?? child.signalCode}) before ${pattern}:\n${text()}`);
         if (Date.now() > deadline) throw new Error(`no ${pattern} within ${timeoutMs} ms:\n${text()}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+    async waitForLog(msg, n = 1, timeoutMs = o.timeoutMs ?? 60_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const found = stdout.flatMap(parseJsonLine).filter((e) => e.msg === msg);
+        if (found.length >= n) return found;
+        if (child.exitCode !== null || child.signalCode !== null) throw new Error(`exited (${child.exitCode ?? child.signalCode}) with ${found.length} of ${n} "${msg}" lines:\n${text()}`);
+        if (Date.now() > deadline) throw new Error(`${found.length} of ${n} "${msg}" lines within ${timeoutMs} ms:\n${text()}`);
         await new Promise((r) => setTimeout(r, 50));
       }
     },
