@@ -130,8 +130,10 @@ export function createAggregator(options: AggregatorOptions): Aggregator {
       ackWaitMs: cfg.ackWaitMs,
       maxDeliveries: cfg.maxDeliveries,
       stopping,
-      onAttempt: (err) => {
+      onAttempt: (err, startedAt) => {
         st.lastError = err === undefined ? null : err instanceof Error ? err.message : String(err);
+        // A batch step (visits, lock, salts) failing because NATS does not answer is part of the outage.
+        return err !== undefined && startedAt !== undefined && outage.failure('batch', err, startedAt);
       },
     };
   }

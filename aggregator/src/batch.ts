@@ -33,8 +33,12 @@ export interface BatchDeps {
   /** A message delivered more often than this goes to the DLQ instead of through the pipeline. */
   maxDeliveries: number;
   stopping(): boolean;
-  /** Called with the error of each failed attempt and with undefined after a success. */
-  onAttempt(err: unknown): void;
+  /**
+   * Called with the error of each failed attempt (and the `performance.now()` it began at) and with
+   * undefined after a success. True when the failure belongs to a NATS outage already reported
+   * (nats-outage.ts): the step then logs no line of its own for it.
+   */
+  onAttempt(err: unknown, startedAt?: number): boolean | void;
 }
 
 /** Raised when a batch is abandoned because the aggregator is stopping; its messages were nak'ed. */
@@ -251,17 +255,17 @@ async function deadLetter(msg: JsMsg, reason: string, held: Set<JsMsg>, d: Batch
 async function retrying<T>(held: Set<JsMsg>, d: BatchDeps, what: string, fn: () => Promise<T>, onlyRetryable = false): Promise<T> {
   let delay = d.retryInitialMs;
   for (;;) {
+    const started = performance.now();
     try {
-      const started = performance.now();
       const out = await fn();
       d.metrics.stepSeconds.observe({ step: what }, (performance.now() - started) / 1000);
       d.onAttempt(undefined);
       return out;
     } catch (err) {
       if (onlyRetryable && err instanceof StorageError && !err.retryable) throw err;
-      d.onAttempt(err);
+      const outage = d.onAttempt(err, started) === true;
       d.metrics.failures.inc({ step: what });
-      d.logger.log('warn', `${what} failed, retrying`, { err, retry_in_ms: delay, messages: held.size });
+      if (!outage) d.logger.log('warn', `${what} failed, retrying`, { err, retry_in_ms: delay, messages: held.size });
       if (d.stopping()) throw new BatchAbandonedError(err);
       // Sleep in slices so in-progress acks reach JetStream well within ack_wait.
       const until = Date.now() + delay * (0.5 + Math.random() / 2);

@@ -65,7 +65,7 @@ export function createMetrics() {
     }),
     natsFailures: new Counter({
       name: 'pulse_aggregator_nats_request_failures_total',
-      help: 'NATS requests (lag measurement and watermark, fence heartbeats, the consume loop) that failed because NATS did not answer; an outage is logged once, its attempts are counted here.',
+      help: 'NATS requests (lag measurement and watermark, fence heartbeats, the consume loop, the KV writes of the batch steps) that failed because NATS did not answer; an outage is logged once, its attempts are counted here.',
       labelNames: ['source'] as const,
       registers,
     }),

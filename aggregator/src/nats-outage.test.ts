@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, NatsError } from 'nats';
-import { PullFailedError, StorageError } from './errors.js';
+import { PublishError } from '@pulse/protocol/publisher';
+import { KvCasError, PullFailedError, StorageError } from './errors.js';
 import { createMetrics } from './metrics.js';
 import { NatsOutage, isNatsUnreachable } from './nats-outage.js';
 
@@ -133,5 +134,14 @@ describe('isNatsUnreachable', () => {
     expect(isNatsUnreachable(new PullFailedError('pull ended with status 503', { cause: new NatsError('503', ErrorCode.NoResponders) }))).toBe(true);
     expect(isNatsUnreachable(new NatsError('bad subject', ErrorCode.BadSubject))).toBe(false);
     expect(isNatsUnreachable(new Error('TIMEOUT'))).toBe(false);
+  });
+
+  it('knows a KV write whose publish got no answer (the visits and salts steps of a batch)', () => {
+    for (const code of ['timeout', 'unavailable', 'no_responders'] as const) {
+      expect(isNatsUnreachable(new KvCasError('kv_cas_failed', 'visit state write failed', { cause: new PublishError(code, code) }))).toBe(true);
+    }
+    // Refused by the stream (a wrong last sequence) or the publisher closed at shutdown: not an outage.
+    expect(isNatsUnreachable(new KvCasError('kv_cas_failed', 'conflict', { cause: new PublishError('refused', 'wrong last sequence', { apiCode: 10071 }) }))).toBe(false);
+    expect(isNatsUnreachable(new PublishError('closed', 'publisher closed'))).toBe(false);
   });
 });

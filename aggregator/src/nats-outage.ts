@@ -4,18 +4,25 @@ import type { Logger } from './log.js';
 /** nats.js error codes that say NATS is out of reach (or restarting), not that it refused the request. */
 const UNREACHABLE_CODES = new Set(['TIMEOUT', 'CONNECTION_CLOSED', 'CONNECTION_DRAINING', 'DISCONNECT', 'CONNECTION_REFUSED', '503']);
 
-/** Whether `err` (or one of its first causes) is a nats.js error saying NATS did not answer. */
+/** @pulse/protocol's PublishError codes that say the same (a KV write's compare-and-set goes through it). */
+const UNANSWERED_PUBLISH_CODES = new Set(['timeout', 'unavailable', 'no_responders']);
+
+/**
+ * Whether `err` (or one of its first causes) says NATS did not answer: a nats.js error, or a publish
+ * (protocol's PublishError, which the visits' and salts' KV writes wrap) that got no answer.
+ */
 export function isNatsUnreachable(err: unknown): boolean {
   let e: unknown = err;
   for (let depth = 0; e && depth < 5; depth++, e = (e as { cause?: unknown }).cause) {
     const { name, code } = e as { name?: unknown; code?: unknown };
     if (name === 'NatsError' && UNREACHABLE_CODES.has(String(code))) return true;
+    if (name === 'PublishError' && UNANSWERED_PUBLISH_CODES.has(String(code))) return true;
   }
   return false;
 }
 
-/** What reports here: the periodic requests, and the consume loop (its pulls and consumer checks). */
-export type NatsRequestSource = 'lag' | 'fence_heartbeat' | 'consume';
+/** What reports here: the periodic requests, the consume loop (its pulls and consumer checks) and the batch steps. */
+export type NatsRequestSource = 'lag' | 'fence_heartbeat' | 'consume' | 'batch';
 
 const NATS_UNREACHABLE_MESSAGE = 'NATS unreachable: consuming, lag measurement, watermark and fence heartbeats fail until it answers again';
 const NATS_REACHABLE_MESSAGE = 'NATS reachable again';
