@@ -1,5 +1,5 @@
 import { connect, type NatsConnection } from 'nats';
-import { retryStart, within } from '@pulse/protocol';
+import { drainWithin, isConfigError, retryStart, within } from '@pulse/protocol';
 import { createAggregator, type Aggregator } from './aggregator.js';
 import { jsonLogger } from './log.js';
 import { aggregatorMainConfig, type AggregatorMainConfig } from './main-config.js';
@@ -23,8 +23,6 @@ const CONNECT_TIMEOUT_MS = 5_000;
 /** On SIGTERM: how long an attempt under way may finish (so what it starts is stopped too), and the connection's drain. */
 const STOP_WAIT_MS = 5_000;
 
-/** An option or variable refused (`ConfigError`): no retry mends it. */
-const isConfigError = (err: unknown): boolean => (err as { code?: unknown } | null)?.code === 'invalid_config';
 
 async function main(): Promise<void> {
   let config: AggregatorMainConfig;
@@ -73,9 +71,7 @@ async function main(): Promise<void> {
     logger.log('info', 'draining', { signal });
     if (current) await within(current, STOP_WAIT_MS, () => new Error('start attempt still under way')).catch(() => undefined);
     await aggregator?.stop().catch((err: unknown) => logger.log('error', 'aggregator stop failed', { err }));
-    const nc = nats;
-    // A connection that never reached a server has nothing to drain, and would wait for one.
-    if (nc) await within(nc.drain(), STOP_WAIT_MS, () => new Error('drain timed out')).catch(() => nc.close());
+    if (nats) await drainWithin(nats, STOP_WAIT_MS);
     await storage.close().catch(() => {});
     await status?.stop();
     process.exit(0);

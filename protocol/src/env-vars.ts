@@ -4,6 +4,14 @@ import { parseNatsUrl } from './nats-url.js';
 /** A service's environment, as its main.ts hands it to a config function (the only reader of process.env). */
 export type EnvVars = Readonly<Record<string, string | undefined>>;
 
+/** The `code` of every package's ConfigError and of EnvVarError. */
+export const CONFIG_ERROR_CODE = 'invalid_config';
+
+/** A configuration error (exit 2, no retry) as opposed to a failure to start (retried). */
+export function isConfigError(err: unknown): boolean {
+  return (err as { code?: unknown } | null)?.code === CONFIG_ERROR_CODE;
+}
+
 /**
  * A variable of a service's environment refused. `code` and `field` are those of every package's
  * ConfigError, so a main tells a configuration error (exit 2, no retry) from a failure to start the
@@ -11,7 +19,7 @@ export type EnvVars = Readonly<Record<string, string | undefined>>;
  */
 export class EnvVarError extends Error {
   override readonly name = 'EnvVarError';
-  readonly code = 'invalid_config';
+  readonly code = CONFIG_ERROR_CODE;
   constructor(
     readonly field: string,
     message: string,

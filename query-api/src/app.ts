@@ -60,6 +60,19 @@ export function createQueryApi(options: QueryApiOptions): QueryApi {
   let starting = false;
   let router = new Router();
 
+  /** Lets go of what a start took: the invalidation subscription, the replay listener, the KV watches. */
+  function detach(tenancy: TenancyStore | undefined): void {
+    try {
+      invalidations?.unsubscribe();
+    } catch {
+      // The connection is closed: so is the subscription.
+    }
+    invalidations = undefined;
+    unsubscribeSwapped?.();
+    unsubscribeSwapped = undefined;
+    tenancy?.close();
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = process.hrtime.bigint();
     let pattern = 'unmatched';
@@ -180,15 +193,7 @@ export function createQueryApi(options: QueryApiOptions): QueryApi {
       } catch (err) {
         // Nothing is left behind (watches, subscriptions), so a caller may start again: a NATS
         // that timed out during an election usually answers a moment later.
-        try {
-          invalidations?.unsubscribe();
-        } catch {
-          // The connection is closed: so is the subscription.
-        }
-        invalidations = undefined;
-        unsubscribeSwapped?.();
-        unsubscribeSwapped = undefined;
-        tenancy?.close();
+        detach(tenancy);
         deps = undefined;
         throw err;
       } finally {
@@ -200,11 +205,7 @@ export function createQueryApi(options: QueryApiOptions): QueryApi {
       const s = server;
       if (!s) return;
       server = undefined;
-      invalidations?.unsubscribe();
-      invalidations = undefined;
-      unsubscribeSwapped?.();
-      unsubscribeSwapped = undefined;
-      deps?.tenancy.close();
+      detach(deps?.tenancy);
       const closed = new Promise<void>((ok) => s.close(() => ok()));
       s.closeIdleConnections();
       const timer = setTimeout(() => s.closeAllConnections(), graceMs);

@@ -1,5 +1,5 @@
 import { connect, type NatsConnection } from 'nats';
-import { retryStart, within } from '@pulse/protocol';
+import { drainWithin, isConfigError, retryStart, within } from '@pulse/protocol';
 import { createReplayManager, type ReplayManager } from '@pulse/aggregator';
 import { createStorage, type Storage } from '@pulse/aggregator/storage';
 import { createQueryApi, type QueryApi } from './app.js';
@@ -21,8 +21,6 @@ const CONNECT_TIMEOUT_MS = 5_000;
 /** On SIGTERM: how long an attempt under way may finish (so what it starts is stopped too), and the connection's drain. */
 const STOP_WAIT_MS = 5_000;
 
-/** An option or variable refused (`ConfigError`): no retry mends it. */
-const isConfigError = (err: unknown): boolean => (err as { code?: unknown } | null)?.code === 'invalid_config';
 
 async function main(): Promise<void> {
   let config: QueryApiMainConfig;
@@ -72,9 +70,7 @@ async function main(): Promise<void> {
     await api?.stop();
     // Cancels replays still running here: live data stays untouched, their staging is dropped.
     await replays?.close().catch((err: unknown) => log.log('error', 'replay manager close failed', { err }));
-    const nc = nats;
-    // A connection that never reached a server has nothing to drain, and would wait for one.
-    if (nc) await within(nc.drain(), STOP_WAIT_MS, () => new Error('drain timed out')).catch(() => nc.close());
+    if (nats) await drainWithin(nats, STOP_WAIT_MS);
     await storage.close().catch(() => {});
     process.exit(0);
   };

@@ -17,7 +17,7 @@
  */
 import { createStorage } from '@pulse/aggregator/storage';
 import { jsonLogger } from '@pulse/aggregator';
-import { retryStart } from '@pulse/protocol';
+import { isConfigError, retryStart } from '@pulse/protocol';
 import { ClusterConfigError } from './errors.js';
 import { coreConfig, type CoreConfig } from './core-config.js';
 import { CoreServices } from './core-services.js';
@@ -27,7 +27,7 @@ const writer = (service: string) => (line: string) => process.stdout.write(line.
 const log = jsonLogger(writer('core'));
 
 /** An option object a service refused (`ConfigError` of the aggregator or the query API) or a variable of ours. */
-const isConfigError = (err: unknown): boolean => err instanceof ClusterConfigError || (err as { code?: unknown } | null)?.code === 'invalid_config';
+const isCoreConfigError = (err: unknown): boolean => err instanceof ClusterConfigError || isConfigError(err);
 
 const describe = (err: unknown) => (err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : String(err));
 
@@ -56,7 +56,7 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void shutdown('SIGINT'));
 
   try {
-    await retryStart({ name: 'core', attempt: () => services.startAttempt(), fatal: isConfigError, stopped: () => stopping, log });
+    await retryStart({ name: 'core', attempt: () => services.startAttempt(), fatal: isCoreConfigError, stopped: () => stopping, log });
   } catch (err) {
     log.log('error', 'core configuration error', { err: describe(err) });
     process.exit(2);

@@ -2,7 +2,7 @@ import { connect, type NatsConnection } from 'nats';
 import { createAggregator, createStatusServer, jsonLogger, type Aggregator, type StatusServer } from '@pulse/aggregator';
 import { migrate, type Storage } from '@pulse/aggregator/storage';
 import { createQueryApi, jsonLogger as queryLogger, type QueryApi } from '@pulse/query-api';
-import { within, type Logger } from '@pulse/protocol';
+import { drainWithin, within, type Logger } from '@pulse/protocol';
 import type { CoreConfig } from './core-config.js';
 
 /** How long a first connect waits for a NATS server before the attempt fails (and is retried). */
@@ -47,8 +47,7 @@ export class CoreServices {
     const { log } = this.o;
     await this.query?.stop().catch((err: unknown) => log.log('error', 'query api stop failed', { err }));
     await Promise.all(this.aggregators.map((a) => a.stop().catch((err: unknown) => log.log('error', 'aggregator stop failed', { err }))));
-    // A connection that never reached a server has nothing to drain, and would wait for one.
-    await Promise.all([...this.connections.values()].map((nc) => within(nc.drain(), STOP_WAIT_MS, () => new Error('drain timed out')).catch(() => nc.close())));
+    await Promise.all([...this.connections.values()].map((nc) => drainWithin(nc, STOP_WAIT_MS)));
     await Promise.all(this.statusServers.map((s) => s.stop().catch(() => {})));
     await this.o.storage.close().catch(() => {});
   }

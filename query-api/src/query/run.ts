@@ -81,8 +81,8 @@ function buckets(plan: QueryPlan, range: Range): readonly number[] {
 }
 
 /** Key of a row for matching: time buckets by their slot in the range (bucketSlots), other values as they are. */
-function matchKey(plan: QueryPlan, dims: (string | number)[], ordinal: Map<number, Slot>): string {
-  return JSON.stringify(dims.map((v, i) => (isTimeDimension(plan.dimensions[i] ?? '') ? (ordinal.get(Number(v)) ?? `t${v}`) : v)));
+function matchKey(plan: QueryPlan, dims: (string | number)[], slot: Map<number, Slot>): string {
+  return JSON.stringify(dims.map((v, i) => (isTimeDimension(plan.dimensions[i] ?? '') ? (slot.get(Number(v)) ?? `t${v}`) : v)));
 }
 
 function compareRows(a: RawRow, b: RawRow, plan: QueryPlan, order: [string, 'asc' | 'desc'][]): number {
@@ -202,16 +202,16 @@ export async function runQuery(storage: QueryStorage, plan: QueryPlan, opts: Run
   const mainBuckets = buckets(plan, plan.range);
   const cmpBuckets = plan.compare ? buckets(plan, plan.compare) : [];
   const [mainSlots, cmpSlots] = bucketSlots(unitOf(plan), mainBuckets, cmpBuckets, plan.timezone);
-  const mainOrdinal = new Map(mainBuckets.map((ms, i) => [ms / 1000, mainSlots[i] as Slot]));
+  const mainSlot = new Map(mainBuckets.map((ms, i) => [ms / 1000, mainSlots[i] as Slot]));
   /** Slot → the compared range's bucket (seconds) in it. */
   const cmpBySlot = new Map(cmpBuckets.map((ms, i) => [cmpSlots[i] as Slot, ms / 1000]));
   /** The bucket of the compared range a bucket of the range (seconds) is compared with. */
   const counterpart = (sec: number): number | undefined => {
-    const slot = mainOrdinal.get(sec);
+    const slot = mainSlot.get(sec);
     return slot === undefined ? undefined : cmpBySlot.get(slot);
   };
   if (plan.compare) {
-    const cmpOrdinal = new Map(cmpBuckets.map((ms, i) => [ms / 1000, cmpSlots[i] as Slot]));
+    const cmpSlot = new Map(cmpBuckets.map((ms, i) => [ms / 1000, cmpSlots[i] as Slot]));
     let cmp: RawRow[] = [];
     const cmpDen = await visitorsOf(plan.compare);
     if (plan.dimensions.length === 0 || series) {
@@ -229,7 +229,7 @@ export async function runQuery(storage: QueryStorage, plan: QueryPlan, opts: Run
       }
       if (groups.length > 0) cmp = await fetchRows(storage, build({ range: plan.compare, onlyGroups: groups, conversionDenominator: cmpDen }), opts);
     }
-    compared = new Map(cmp.map((r) => [matchKey(plan, r.dims, cmpOrdinal), r]));
+    compared = new Map(cmp.map((r) => [matchKey(plan, r.dims, cmpSlot), r]));
   }
 
   const show = (dims: (string | number)[]) =>
@@ -238,7 +238,7 @@ export async function runQuery(storage: QueryStorage, plan: QueryPlan, opts: Run
   const results = rows.map((r): ResultRow => {
     const out: ResultRow = { dimensions: show(r.dims), metrics: r.metrics };
     if (!compared || !plan.compare) return out;
-    const key = matchKey(plan, r.dims, mainOrdinal);
+    const key = matchKey(plan, r.dims, mainSlot);
     const prev = compared.get(key);
     let prevDims: (string | number)[] | undefined = prev?.dims;
     if (!prevDims) {

@@ -140,12 +140,9 @@ export class WriteKeyIndex {
 
   /** After the key left PULSE_WRITE_KEYS (revocation is final: a key is never issued twice). */
   async markRevoked(siteId: string, key: string, createdAt: number, revokedAt: number): Promise<void> {
-    await this.change(siteId, (keys) => {
-      const known = keys.find((k) => k.key === key);
-      if (!known) return withKeys(siteId, keys, [{ key, created_at: createdAt, revoked_at: revokedAt }]);
-      if (known.revoked_at !== undefined) return null;
-      return keys.map((k) => (k === known ? { ...k, revoked_at: revokedAt } : k));
-    });
+    await this.change(siteId, (keys) =>
+      keys.some((k) => k.key === key) ? revokedIn(keys, key, revokedAt) : withKeys(siteId, keys, [{ key, created_at: createdAt, revoked_at: revokedAt }]),
+    );
     // No delete needs to find the site any more; left behind, the entry only costs its bytes.
     await this.owners.forget(key).catch(() => undefined);
   }
@@ -254,11 +251,7 @@ export class WriteKeyIndex {
   private async applyDeletion(key: string, at: number): Promise<void> {
     const siteId = await this.owners.siteOf(key);
     if (siteId === null) return;
-    await this.change(siteId, (keys) => {
-      const known = keys.find((k) => k.key === key);
-      if (!known || known.revoked_at !== undefined) return null;
-      return keys.map((k) => (k === known ? { ...k, revoked_at: at } : k));
-    });
+    await this.change(siteId, (keys) => revokedIn(keys, key, at));
     await this.owners.forget(key);
   }
 
@@ -315,6 +308,13 @@ export class WriteKeyIndex {
     });
     await inParallel(deletes, (e) => this.applyDeletion(e.key, e.created.getTime()));
   }
+}
+
+/** `keys` with `key` marked revoked at `at`; null (nothing to write) when it is absent or revoked already. */
+function revokedIn(keys: IndexedKey[], key: string, at: number): IndexedKey[] | null {
+  const known = keys.find((k) => k.key === key);
+  if (!known || known.revoked_at !== undefined) return null;
+  return keys.map((k) => (k === known ? { ...k, revoked_at: at } : k));
 }
 
 function info(k: IndexedKey, revokedAt: number | null): WriteKeyInfo {
