@@ -1,5 +1,6 @@
 import { connect, type NatsConnection } from 'nats';
 import { drainWithin, isConfigError, retryStart, within } from '@pulse/protocol';
+import { createStartingServer } from '@pulse/protocol/starting-server';
 import { createAggregator, type Aggregator } from './aggregator.js';
 import { jsonLogger } from './log.js';
 import { aggregatorMainConfig, type AggregatorMainConfig } from './main-config.js';
@@ -15,6 +16,10 @@ import { createStorage } from './storage/index.js';
  *
  * A wrong variable exits 2 at once, naming it. NATS (or a ClickHouse server) not answering at the
  * start is retried with backoff until it does; SIGTERM or SIGINT drains whatever is up and exits 0.
+ * AGGREGATOR_PORT answers from the first moment: until NATS accepts the connection a placeholder
+ * (`@pulse/protocol/starting-server`) says /healthz 200 and /readyz 503 `starting: …`, so a liveness
+ * probe does not kill a process that is only waiting; then the status server takes over the same
+ * listening socket (no moment where the port refuses) and /readyz reports the aggregator's own state.
  */
 const logger = jsonLogger();
 
@@ -36,10 +41,12 @@ async function main(): Promise<void> {
   // since waiting would not free it. A ClickHouse server is first asked by the start, and retried.
   const storage = createStorage(config.clickhouse.storage);
   const c = config;
+  // Answers on the port until NATS accepts the connection; the status server then takes it over.
+  const starting = createStartingServer({ name: 'aggregator', metricsPrefix: 'pulse_aggregator', port: c.port, host: c.host, phase: 'connecting to NATS' });
+  let port: number | undefined;
   let nats: NatsConnection | undefined;
   let aggregator: Aggregator | undefined;
   let status: StatusServer | undefined;
-  let port: number | undefined;
   let current: Promise<void> | undefined;
   let stopping = false;
 
@@ -55,10 +62,11 @@ async function main(): Promise<void> {
       ...(c.eventsTtlDays !== undefined ? { eventsTtlDays: c.eventsTtlDays } : {}),
       ...c.clickhouse.layout,
     });
-    // Up before the aggregator's own start: /healthz answers and /readyz says 503 while that is retried.
+    // Takes the placeholder's port before the aggregator's own start: /readyz then says 503 with the
+    // aggregator's own state while that is retried.
     if (!status) {
       const s = createStatusServer({ aggregator, port: c.port, host: c.host });
-      port = (await s.start()).port;
+      port = (await s.start({ takeOver: starting })).port;
       status = s;
     }
     if (stopping) throw new Error('stopping');
@@ -70,6 +78,8 @@ async function main(): Promise<void> {
     stopping = true;
     logger.log('info', 'draining', { signal });
     if (current) await within(current, STOP_WAIT_MS, () => new Error('start attempt still under way')).catch(() => undefined);
+    // Still the placeholder's (NATS never accepted the connection): nothing else answers there.
+    await starting.close();
     await aggregator?.stop().catch((err: unknown) => logger.log('error', 'aggregator stop failed', { err }));
     if (nats) await drainWithin(nats, STOP_WAIT_MS);
     await storage.close().catch(() => {});
@@ -79,9 +89,12 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
 
+  // A port another process holds fails here, at once (exit 1, naming the address).
+  port = (await starting.start()).port;
+  logger.log('info', 'aggregator starting', { port });
   let started: boolean;
   try {
-    started = await retryStart({ name: 'aggregator', attempt: () => (current = attempt()), fatal: isConfigError, stopped: () => stopping, log: logger });
+    started = await retryStart({ name: 'aggregator', attempt: () => (current = starting.watch(attempt())), fatal: isConfigError, stopped: () => stopping, log: logger });
   } catch (err) {
     logger.log('error', 'aggregator configuration error', { err });
     process.exit(2);

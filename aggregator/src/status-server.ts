@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { ListeningServer } from '@pulse/protocol/starting-server';
 import type { Aggregator } from './aggregator.js';
 import { ConfigError } from './errors.js';
 
@@ -10,8 +11,16 @@ export interface StatusServerOptions {
   host?: string;
 }
 
+export interface StatusServerStartOptions {
+  /**
+   * A server already listening on the port (the standalone main's placeholder while it retried its
+   * start): taken over instead of listening, so the port never refuses a connection.
+   */
+  takeOver?: ListeningServer;
+}
+
 export interface StatusServer {
-  start(): Promise<{ port: number }>;
+  start(options?: StatusServerStartOptions): Promise<{ port: number }>;
   stop(): Promise<void>;
 }
 
@@ -57,8 +66,8 @@ export function createStatusServer(opts: StatusServerOptions): StatusServer {
   const host = opts.host ?? '0.0.0.0';
   let server: Server | undefined;
   return {
-    async start() {
-      server = createServer((req, res) => {
+    async start(startOptions = {}) {
+      const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
         handleStatusRequest(opts.aggregator, req, res)
           .then((handled) => {
             if (!handled) json(res, 404, errorBody('not_found', 'no such endpoint'));
@@ -67,12 +76,21 @@ export function createStatusServer(opts: StatusServerOptions): StatusServer {
             if (!res.headersSent) json(res, 500, errorBody('internal', err instanceof Error ? err.message : String(err)));
             else res.end();
           });
-      });
-      const s = server;
-      await new Promise<void>((resolve, reject) => {
-        s.once('error', reject);
-        s.listen(port, host, () => resolve());
-      });
+      };
+      let s: Server;
+      if (startOptions.takeOver) {
+        // In one tick: no request falls between the placeholder's listener and this one.
+        s = startOptions.takeOver.handOver();
+        s.on('request', onRequest);
+        server = s;
+      } else {
+        s = createServer(onRequest);
+        server = s;
+        await new Promise<void>((resolve, reject) => {
+          s.once('error', reject);
+          s.listen(port, host, () => resolve());
+        });
+      }
       const addr = s.address();
       return { port: typeof addr === 'object' && addr ? addr.port : port };
     },

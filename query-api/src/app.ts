@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Subscription } from 'nats';
 import { AnswerCache } from './cache.js';
@@ -6,6 +6,7 @@ import { resolveOptions, type QueryApiOptions } from './config.js';
 import type { Deps } from './deps.js';
 import { HttpError, toHttpError } from './errors.js';
 import { KV_STATE } from '@pulse/protocol';
+import type { ListeningServer } from '@pulse/protocol/starting-server';
 import { ReceivedAtFreshness, WatermarkFreshness } from './freshness.js';
 import { sendError } from './http/respond.js';
 import { Router } from './http/router.js';
@@ -20,8 +21,17 @@ import { registerReports } from './routes/reports.js';
 import { TenancyStore, openKv } from './tenancy/store.js';
 import { SchemaProbe } from './schema-probe.js';
 
+export interface QueryApiStartOptions {
+  /**
+   * A server already listening on the port (the standalone main's placeholder while it retried its
+   * start): taken over once everything else has started, instead of listening, so the port never
+   * refuses a connection. Create it with HTTP_SERVER_OPTIONS.
+   */
+  takeOver?: ListeningServer;
+}
+
 export interface QueryApi {
-  start(): Promise<{ port: number }>;
+  start(options?: QueryApiStartOptions): Promise<{ port: number }>;
   /** Stops accepting, lets in-flight requests finish (up to `graceMs`), then closes. */
   stop(graceMs?: number): Promise<void>;
   /** Drops every cached answer (after a replay swapped data underneath). */
@@ -32,6 +42,8 @@ export const DEFAULT_STOP_GRACE_MS = 5_000;
 /** Slow clients (slowloris) are cut off: headers must arrive within this, the whole request within the next. */
 export const HEADERS_TIMEOUT_MS = 10_000;
 export const REQUEST_TIMEOUT_MS = 30_000;
+/** The API's node:http settings; a server handed over (`takeOver`) must have been created with them. */
+export const HTTP_SERVER_OPTIONS: ServerOptions = { headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, connectionsCheckingInterval: 1_000 };
 /**
  * Core NATS subject that empties every query API's answer cache (any payload). Whatever swaps
  * replayed data into the live tables publishes here once the swap is done.
@@ -122,7 +134,7 @@ export function createQueryApi(options: QueryApiOptions): QueryApi {
   }
 
   return {
-    async start() {
+    async start(startOptions = {}) {
       if (server || starting) throw new Error('already started');
       starting = true;
       let tenancy: TenancyStore | undefined;
@@ -173,19 +185,29 @@ export function createQueryApi(options: QueryApiOptions): QueryApi {
         registerAdmin(router, deps);
         registerReplays(router, deps);
         registerReports(router, deps);
-        const s = createServer({ headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, connectionsCheckingInterval: 1_000 }, (req, res) => {
+        const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
           handle(req, res).catch((err: unknown) => {
             log.log('error', 'unhandled', { err });
             res.destroy();
           });
-        });
-        await new Promise<void>((ok, fail) => {
-          s.once('error', fail);
-          s.listen(opts.port, opts.host, () => {
-            s.off('error', fail);
-            ok();
+        };
+        let s: Server;
+        if (startOptions.takeOver) {
+          // Last, and in one tick: nothing can fail after it, and no request falls between the two listeners.
+          s = startOptions.takeOver.handOver();
+          s.headersTimeout = HEADERS_TIMEOUT_MS;
+          s.requestTimeout = REQUEST_TIMEOUT_MS;
+          s.on('request', onRequest);
+        } else {
+          s = createServer(HTTP_SERVER_OPTIONS, onRequest);
+          await new Promise<void>((ok, fail) => {
+            s.once('error', fail);
+            s.listen(opts.port, opts.host, () => {
+              s.off('error', fail);
+              ok();
+            });
           });
-        });
+        }
         server = s;
         const port = (s.address() as AddressInfo).port;
         log.log('info', 'query api listening', { host: opts.host, port, static_dir: opts.staticDir ?? null });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from './errors.js';
-import { queryApiMainConfig } from './main-config.js';
+import { MAX_TENANCY_STALE_MAX_MS, queryApiMainConfig } from './main-config.js';
 
 const TOKEN = 'main-config-admin-token-0123456789';
 
@@ -14,10 +14,27 @@ describe('queryApiMainConfig', () => {
       host: '0.0.0.0',
       staticDir: undefined,
       kvReplicas: undefined,
+      tenancyStaleMaxMs: undefined,
     });
     expect(
       queryApiMainConfig({ ADMIN_TOKEN: TOKEN, NATS_URL: 'nats://a:1,nats://b:2', QUERY_PORT: '9001', QUERY_HOST: '127.0.0.1', NATS_KV_REPLICAS: '3', STATIC_DIR: '/srv/d', CLICKHOUSE_URL: 'http://ch:8123' }),
     ).toMatchObject({ natsServers: ['nats://a:1', 'nats://b:2'], port: 9001, host: '127.0.0.1', kvReplicas: 3, staticDir: '/srv/d', clickhouse: { storage: { url: 'http://ch:8123' } } });
+  });
+
+  it('reads QUERY_TENANCY_STALE_MAX_MS: the stale-tenancy window in ms, 0 to a day', () => {
+    const window = (v: string) => queryApiMainConfig({ ADMIN_TOKEN: TOKEN, QUERY_TENANCY_STALE_MAX_MS: v }).tenancyStaleMaxMs;
+    expect(window('120000')).toBe(120_000);
+    expect(window('0')).toBe(0);
+    expect(window(String(MAX_TENANCY_STALE_MAX_MS))).toBe(MAX_TENANCY_STALE_MAX_MS);
+    expect(window('')).toBeUndefined();
+    for (const bad of ['ten minutes', '-1', '1.5', String(MAX_TENANCY_STALE_MAX_MS + 1)]) {
+      expect(() => window(bad), bad).toThrow(/^QUERY_TENANCY_STALE_MAX_MS: must be an integer from 0 to 86400000/);
+      try {
+        window(bad);
+      } catch (err) {
+        expect(err).toMatchObject({ code: 'invalid_config', field: 'QUERY_TENANCY_STALE_MAX_MS' });
+      }
+    }
   });
 
   it('names the variable that is wrong', () => {
@@ -38,6 +55,7 @@ describe('queryApiMainConfig', () => {
     expect(field({ QUERY_PORT: 'x' })).toBe('QUERY_PORT');
     expect(field({ QUERY_PORT: '65536' })).toBe('QUERY_PORT');
     expect(field({ NATS_KV_REPLICAS: 'three' })).toBe('NATS_KV_REPLICAS');
+    expect(field({ QUERY_TENANCY_STALE_MAX_MS: '10m' })).toBe('QUERY_TENANCY_STALE_MAX_MS');
     // The aggregator's reading of CLICKHOUSE_*, shared by every service.
     expect(field({ CLICKHOUSE_SHARDED: 'true', CLICKHOUSE_URL: 'http://ch:8123' })).toBe('CLICKHOUSE_SHARDED');
     expect(field({})).toBeUndefined();

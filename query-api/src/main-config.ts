@@ -16,7 +16,15 @@ export interface QueryApiMainConfig {
   staticDir: string | undefined;
   /** Unset: the API's default (1). */
   kvReplicas: number | undefined;
+  /** QUERY_TENANCY_STALE_MAX_MS; unset: the API's default (DEFAULT_TENANCY_STALE_MAX_MS, 10 minutes). */
+  tenancyStaleMaxMs: number | undefined;
 }
+
+/**
+ * The longest stale-tenancy window the variable accepts: a day. Revoked keys keep working from
+ * their last known records for that long while NATS is out of reach, so a longer one is a typo.
+ */
+export const MAX_TENANCY_STALE_MAX_MS = 24 * 60 * 60_000;
 
 
 /**
@@ -37,5 +45,7 @@ export function queryApiMainConfig(env: QueryApiEnv): QueryApiMainConfig {
     host: env.QUERY_HOST || DEFAULT_HOST,
     staticDir: env.STATIC_DIR || undefined,
     kvReplicas: intVar(env, 'NATS_KV_REPLICAS', 1, 5),
+    // 0: never answer from stale records (an outage fails tenancy lookups at once).
+    tenancyStaleMaxMs: intVar(env, 'QUERY_TENANCY_STALE_MAX_MS', 0, MAX_TENANCY_STALE_MAX_MS),
   };
 }

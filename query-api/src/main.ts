@@ -1,18 +1,25 @@
 import { connect, type NatsConnection } from 'nats';
 import { drainWithin, isConfigError, retryStart, within } from '@pulse/protocol';
+import { createStartingServer } from '@pulse/protocol/starting-server';
 import { createReplayManager, type ReplayManager } from '@pulse/aggregator';
 import { createStorage, type Storage } from '@pulse/aggregator/storage';
-import { createQueryApi, type QueryApi } from './app.js';
+import { createQueryApi, HTTP_SERVER_OPTIONS, type QueryApi } from './app.js';
 import { jsonLogger } from './log.js';
 import { queryApiMainConfig, type QueryApiMainConfig } from './main-config.js';
 
 /**
  * Standalone query API: `QUERY_PORT`, `QUERY_HOST`, `NATS_URL`, `CLICKHOUSE_*` (`clickhouseFromEnv`;
- * else chDB in `DATA_DIR`), `ADMIN_TOKEN`, `STATIC_DIR`, `NATS_KV_REPLICAS`.
+ * else chDB in `DATA_DIR`), `ADMIN_TOKEN`, `STATIC_DIR`, `NATS_KV_REPLICAS`,
+ * `QUERY_TENANCY_STALE_MAX_MS` (how long confirmed read keys and sites keep answering from their
+ * last known records while NATS is out of reach; default 10 minutes, 0 = never).
  *
  * A wrong variable exits 2 at once, naming it. NATS not answering at the start (no server yet, or
  * JetStream timing out during an election) is retried with backoff until it does; SIGTERM or
- * SIGINT drains whatever is up and exits 0.
+ * SIGINT drains whatever is up and exits 0. QUERY_PORT answers from the first moment: while the
+ * start is retried a placeholder (`@pulse/protocol/starting-server`) says /healthz 200 and /readyz
+ * 503 `starting: …` (every other path 503 with Retry-After), so a liveness probe does not kill a
+ * process that is only waiting; the API takes over the same listening socket once started (no
+ * moment where the port refuses).
  */
 const log = jsonLogger();
 
@@ -34,6 +41,16 @@ async function main(): Promise<void> {
   // since waiting would not free it.
   const storage: Storage = createStorage(config.clickhouse.storage);
   const c = config;
+  // Answers on the port while the start is retried; the API takes it over once started. Created with
+  // the API's own node:http settings, which it keeps.
+  const starting = createStartingServer({
+    name: 'query api',
+    metricsPrefix: 'pulse_query',
+    port: c.port,
+    host: c.host,
+    phase: 'connecting to NATS',
+    serverOptions: HTTP_SERVER_OPTIONS,
+  });
   let nats: NatsConnection | undefined;
   let replays: ReplayManager | undefined;
   let api: QueryApi | undefined;
@@ -54,12 +71,14 @@ async function main(): Promise<void> {
       host: c.host,
       ...(c.staticDir ? { staticDir: c.staticDir } : {}),
       ...(c.kvReplicas !== undefined ? { kvReplicas: c.kvReplicas } : {}),
+      ...(c.tenancyStaleMaxMs !== undefined ? { tenancyStaleMaxMs: c.tenancyStaleMaxMs } : {}),
       defaultMetrics: true,
       logger: log,
       replays,
     });
     if (stopping) throw new Error('stopping');
-    await api.start();
+    starting.phase('opening the tenancy buckets (NATS KV)');
+    await api.start({ takeOver: starting });
   };
 
   const shutdown = async (signal: string) => {
@@ -67,6 +86,8 @@ async function main(): Promise<void> {
     stopping = true;
     log.log('info', 'shutting down', { signal });
     if (current) await within(current, STOP_WAIT_MS, () => new Error('start attempt still under way')).catch(() => undefined);
+    // Still the placeholder's when the API never started: nothing else answers there.
+    await starting.close();
     await api?.stop();
     // Cancels replays still running here: live data stays untouched, their staging is dropped.
     await replays?.close().catch((err: unknown) => log.log('error', 'replay manager close failed', { err }));
@@ -77,9 +98,11 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
 
+  // A port another process holds fails here, at once (exit 1, naming the address).
+  log.log('info', 'query api starting', { port: (await starting.start()).port });
   try {
     // The API says `query api listening` once started.
-    await retryStart({ name: 'query api', attempt: () => (current = attempt()), fatal: isConfigError, stopped: () => stopping, log });
+    await retryStart({ name: 'query api', attempt: () => (current = starting.watch(attempt())), fatal: isConfigError, stopped: () => stopping, log });
   } catch (err) {
     log.log('error', 'query api configuration error', { err });
     process.exit(2);

@@ -7,3 +7,4 @@ export { NatsServerNotFoundError, NatsServerStartError, NATS_INSTALL_HINT } from
 export { api } from './http.js';
 export { alive, killLeftovers, launchDetached, parseJsonLine, recordedPids, type LaunchOptions, type Launched } from './launcher.js';
 export { allThreadsStopped, freezeProcess, thawProcess } from './freeze.js';
+export { probePort, watchPort, type PortProbe } from './port-watch.js';
