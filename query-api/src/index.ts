@@ -1,4 +1,4 @@
-export { CACHE_INVALIDATE_SUBJECT, createQueryApi, DEFAULT_STOP_GRACE_MS, type QueryApi } from './app.js';
+export { CACHE_INVALIDATE_SUBJECT, createQueryApi, DEFAULT_STOP_GRACE_MS, HTTP_SERVER_OPTIONS, type QueryApi, type QueryApiStartOptions } from './app.js';
 export {
   DEFAULT_CACHE,
   DEFAULT_FRESHNESS_REFRESH_MS,

@@ -13,7 +13,8 @@
  *
  * A wrong variable exits 2 at once. Anything else that stops the start (NATS not there yet, or
  * timing out during a JetStream election) is retried with backoff until it starts; SIGTERM or
- * SIGINT drains whatever is up and exits 0.
+ * SIGINT drains whatever is up and exits 0. Every port answers from the first moment (a placeholder:
+ * /healthz 200, /readyz 503 `starting: …`) until its service takes it over.
  */
 import { createStorage } from '@pulse/aggregator/storage';
 import { jsonLogger } from '@pulse/aggregator';
@@ -55,6 +56,8 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
 
+  await services.listen();
+  log.log('info', 'core starting', { query_port: config.queryPort, aggregator_ports: config.aggregatorPorts });
   try {
     await retryStart({ name: 'core', attempt: () => services.startAttempt(), fatal: isCoreConfigError, stopped: () => stopping, log });
   } catch (err) {

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { killLeftovers, launchDetached, servicePorts, startNatsCluster, tempDir, type Launched, type TempDir, type TestNatsCluster } from '@pulse/testkit';
+import { killLeftovers, launchDetached, servicePorts, startNatsCluster, tempDir, watchPort, type Launched, type TempDir, type TestNatsCluster } from '@pulse/testkit';
 import { PACKAGE_DIR } from './launcher.js';
 import { until } from './cluster-checks.js';
 
@@ -9,7 +9,9 @@ import { until } from './cluster-checks.js';
  * The core process (`dist/core-main.js`) started while NATS cannot answer: a JetStream cluster
  * without a quorum (two of three nodes down: the election after the meta leader's death, drawn
  * out), or no NATS at all. It keeps retrying its start with backoff, saying so, and starts once
- * NATS answers; only SIGTERM (drained, exit 0) or a configuration error (exit 2) end it.
+ * NATS answers; only SIGTERM (drained, exit 0) or a configuration error (exit 2) end it. Its ports
+ * answer throughout: placeholders while it retries (/healthz 200, /readyz 503), then each service
+ * on the same listening socket, never refusing a connection in between.
  */
 const CORE = fileURLToPath(new URL('../dist/core-main.js', import.meta.url));
 const ADMIN_TOKEN = 'core-retry-admin-token-0123456789';
@@ -80,8 +82,20 @@ describe('the core process while NATS cannot answer', () => {
     // Two of three down: the one left has no meta leader, so every JetStream request times out.
     await Promise.all([nats.nodes[1]!.stop(), nats.nodes[2]!.stop()]);
     const c = await core(nats.servers, { STREAM_REPLICAS: '3', NATS_KV_REPLICAS: '3' });
+    await c.l.waitForLog('core starting');
+    const watches = [c.ports.query, ...c.ports.aggregators].map((port) => watchPort(`http://127.0.0.1:${port}`, ['/healthz', '/readyz'], 50));
 
     await retried(c.l, 2, 90_000);
+    // While it waits, every port is alive and not ready, saying why.
+    for (const w of watches) {
+      const waiting = [...w.seen];
+      expect(waiting.filter((p) => p.path === '/healthz').length).toBeGreaterThan(0);
+      for (const p of waiting) {
+        if (p.path === '/healthz') expect(p).toMatchObject({ status: 200, body: { state: 'starting' } });
+        else expect(p).toMatchObject({ status: 503, body: { error: { code: 'not_ready' }, state: 'starting' } });
+      }
+      expect(waiting.some((p) => p.path === '/readyz' && /^starting: .* failed \(attempt [12]\)/.test(p.body.error.message))).toBe(true);
+    }
     expect(c.l.child.exitCode).toBeNull();
     const [first, second] = retries(c.l);
     expect(first).toMatchObject({ level: 'warn', attempt: 1, retry_in_ms: expect.any(Number) });
@@ -94,6 +108,13 @@ describe('the core process while NATS cannot answer', () => {
     }
     expect(c.l.logs().some((e) => e.msg === 'core ready')).toBe(true);
     expect(c.l.logs().filter((e) => e.level === 'error')).toEqual([]);
+    // Each service took its placeholder's listening socket over: every probe answered, none refused.
+    for (const w of watches) {
+      const seen = await w.stop();
+      expect(seen.filter((p) => p.error !== undefined)).toEqual([]);
+      expect(seen.filter((p) => p.path === '/healthz' && p.status !== 200)).toEqual([]);
+      expect(seen.at(-1)?.body?.state).not.toBe('starting');
+    }
 
     process.kill(c.l.pid, 'SIGTERM');
     expect((await c.l.exited).code).toBe(0);
