@@ -96,8 +96,32 @@ describe("a read key of merchant A never reaches B's data", () => {
         { limit: s },
         { metrics: ['conversion_rate'], filters: [['is', 'event_name', [s]]] },
         { [s]: 1 },
+        // Case-insensitive filters (the 4th element): values lowered in SQL, still parameters.
+        ...(['is', 'is_not', 'contains', 'matches'] as const).flatMap((op) => [
+          { filters: [[op, 'page', [s], { case_sensitive: false }]] },
+          { filters: [[op, 'prop:k', [s, s.toUpperCase()], { case_sensitive: false }]] },
+          { filters: [[op, 'entry_page', [s], { case_sensitive: false }]] },
+          { metrics: ['visits', 'visit_duration'], dimensions: ['page'], filters: [[op, 'source', [s], { case_sensitive: false }]] },
+        ]),
+        { filters: [['is', `prop:${s}`, [s], { case_sensitive: false }]] },
+        { metrics: ['conversion_rate'], filters: [['contains', 'event_name', [s], { case_sensitive: false }]] },
+        // Injections inside the modifiers object itself.
+        { filters: [['is', 'page', ['/'], { [s]: false }]] },
+        { filters: [['is', 'page', ['/'], { case_sensitive: s }]] },
+        { filters: [['is', 'page', ['/'], { case_sensitive: false, [s]: true }]] },
+        { filters: [['is', 'page', ['/'], s]] },
+        { filters: [['is', 'page', ['/'], [s]]] },
+        { filters: [['is', 'page', ['/'], { case_sensitive: false }, s]] },
       ];
       for (const c of cases) assertNoLeak(await query(c), `${JSON.stringify(s)} in ${JSON.stringify(c)}`);
+      // Not only no leak: the right answer. A's pageviews are all on "/", which no string here is, ignoring case or not.
+      const glob = (v: string) => new RegExp(`^${v.split('*').map((x) => x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`, 'su');
+      const lower = s.toLowerCase();
+      const matched = { is: lower === '/', is_not: lower !== '/', contains: '/'.includes(lower), matches: glob(lower).test('/') };
+      for (const [op, hit] of Object.entries(matched)) {
+        const r = await query({ filters: [[op, 'page', [s], { case_sensitive: false }]] });
+        expect([op, s, r.status, r.body.results]).toEqual([op, s, 200, [{ dimensions: [], metrics: [hit ? A_TOTAL : 0] }]]);
+      }
       const rt = await call(h.url, 'GET', `/v1/realtime?site_id=${encodeURIComponent(s)}`, { token: a.readKey });
       expect([400, 404]).toContain(rt.status);
       const admin = await call(h.url, 'GET', `/v1/admin/sites/${encodeURIComponent(s)}`, { token: ADMIN_TOKEN });
@@ -114,6 +138,13 @@ describe("a read key of merchant A never reaches B's data", () => {
     const r = await query({ dimensions: ['page'], filters: [['is', 'page', ['/secret-b']]] });
     expect(r.status).toBe(200);
     expect(r.body.results).toEqual([]);
+    for (const op of ['is', 'contains', 'matches']) {
+      const ci = await query({ dimensions: ['page'], filters: [[op, 'page', [op === 'matches' ? '/SECRET*' : '/SECRET-B'], { case_sensitive: false }]] });
+      expect([op, ci.status, ci.body.results]).toEqual([op, 200, []]);
+    }
+    // Ignoring case still keeps A's own rows only.
+    const own = await query({ dimensions: ['page'], filters: [['is_not', 'page', ['/SECRET-B'], { case_sensitive: false }]] });
+    expect(own.body.results).toEqual([{ dimensions: ['/'], metrics: [A_TOTAL] }]);
     const all = await query({ dimensions: ['page'], include_bots: true });
     expect(all.body.results).toEqual([{ dimensions: ['/'], metrics: [A_TOTAL] }]);
   });

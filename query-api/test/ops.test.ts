@@ -70,6 +70,11 @@ describe('operations', () => {
     expect(r.status).toBe(200);
     expect(r.body.openapi).toBe('3.1.0');
     expect(r.body.components.schemas.QueryRequest).toEqual(JSON.parse(JSON.stringify(QUERY_REQUEST_SCHEMA)));
+    // Filters show their optional 4th element, the modifiers object (Plausible's Stats API v2).
+    const filter = r.body.components.schemas.QueryRequest.properties.filters.items;
+    expect([filter.minItems, filter.maxItems]).toEqual([3, 4]);
+    expect(filter.prefixItems[3]).toMatchObject({ type: 'object', additionalProperties: false, properties: { case_sensitive: { type: 'boolean', default: true } } });
+    expect(filter.examples).toContainEqual(['contains', 'page', ['blog'], { case_sensitive: false }]);
     const text = r.body.paths['/v1/query'].post.description as string;
     expect(text).toMatch(/`visitors` \(approximate\)/);
     expect(text).toMatch(/`pageviews` \(exact\)/);

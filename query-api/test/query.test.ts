@@ -601,3 +601,237 @@ describe('headline totals from the visits table', () => {
     expect(rows(cards)).toEqual([[n, sketched, 100]]);
   });
 });
+
+describe('case-insensitive filters ({"case_sensitive": false}, the 4th element)', () => {
+  /**
+   * A site of its own, two whole UTC days, mixed case everywhere (the fixed data set above is left as it is):
+   *
+   * c1 u1 03-02 10:00 pv /Blog/Post (from Google) · 10:01 pv /blog/other · 10:02 Signup on /blog/other (plan=Pro, 10 EUR)
+   * c2 u2 03-02 11:00 pv /BLOG/Post (utm_source google), browser FIREFOX — a bounce
+   * c3 u3 03-03 09:00 pv /pricing · 09:00:30 signup on /pricing (plan=pro, 20 EUR)
+   * c4 u4 03-03 12:00 pv /Pricing (utm_source Newsletter) — a bounce
+   * c5 u5 03-03 13:00 pv /docs — a bounce
+   */
+  const CI_RANGE = { from: '2026-03-02T00:00:00Z', to: '2026-03-04T00:00:00Z' };
+  /** The same two days of a site an hour ahead of UTC: whole hours, raw edges on day tables. */
+  const CI_SHIFTED = { from: '2026-03-01T23:00:00Z', to: '2026-03-03T23:00:00Z' };
+  const I = { case_sensitive: false };
+  let ci: Tenant;
+
+  beforeAll(async () => {
+    ci = await createTenant(h.url, { domain: 'case.example' });
+    const ev = (ts: string, path: string, visitor: string, extra: Record<string, unknown> = {}) =>
+      eventRow({ site_id: ci.siteId, ts, path, visitor_id: visitor, session_id: `c-${visitor}`, ...extra });
+    await insertEvents(h.storage, [
+      ev('2026-03-02T10:00:00Z', '/Blog/Post', 'u1', { referrer: 'https://www.google.com/', referrer_host: 'www.google.com', source: 'Google' }),
+      ev('2026-03-02T10:01:00Z', '/blog/other', 'u1'),
+      ev('2026-03-02T10:02:00Z', '/blog/other', 'u1', { name: 'Signup', props: { plan: 'Pro' }, revenue_amount: 10, revenue_currency: 'EUR' }),
+      ev('2026-03-02T11:00:00Z', '/BLOG/Post', 'u2', { utm_source: 'google', source: 'google', browser: 'FIREFOX' }),
+      ev('2026-03-03T09:00:00Z', '/pricing', 'u3'),
+      ev('2026-03-03T09:00:30Z', '/pricing', 'u3', { name: 'signup', props: { plan: 'pro' }, revenue_amount: 20, revenue_currency: 'EUR' }),
+      ev('2026-03-03T12:00:00Z', '/Pricing', 'u4', { utm_source: 'Newsletter', source: 'Newsletter' }),
+      ev('2026-03-03T13:00:00Z', '/docs', 'u5'),
+    ]);
+  });
+
+  const ask = (body: Record<string, unknown>, date_range: unknown = CI_RANGE) => q({ date_range, ...body }, ci);
+  const oracle = (body: Record<string, unknown>, date_range: unknown = CI_RANGE) => raw({ date_range, ...body }, ci);
+
+  /**
+   * Each op on `page`/`entry_page`, hand-computed: [filter, insensitive, the same filter case-sensitive].
+   * Raw events: pageviews and revenue; rollups: events and visitors; the table of visits: visits and bounce rate.
+   */
+  const PAGE_CASES: { op: string; values: string[]; raw: [number[], number[]]; rollup: [number[], number[]]; visits: [number[], number[]] }[] = [
+    // /Blog/Post and /BLOG/Post; case-sensitive, neither.
+    { op: 'is', values: ['/blog/post'], raw: [[2, 0], [0, 0]], rollup: [[2, 2], [0, 0]], visits: [[2, 50], [0, 0]] },
+    // All but /pricing and /Pricing; case-sensitive, all.
+    { op: 'is_not', values: ['/PRICING'], raw: [[4, 10], [6, 30]], rollup: [[5, 3], [8, 5]], visits: [[3, 66.67], [5, 60]] },
+    // /Blog/Post, /blog/other, /BLOG/Post; case-sensitive, /blog/other alone (no visit enters there).
+    { op: 'contains', values: ['blog'], raw: [[3, 10], [1, 10]], rollup: [[4, 2], [2, 1]], visits: [[2, 50], [0, 0]] },
+    // The same three; case-sensitive, /BLOG/Post alone.
+    { op: 'matches', values: ['/BLOG/*'], raw: [[3, 10], [1, 0]], rollup: [[4, 2], [1, 1]], visits: [[2, 50], [1, 100]] },
+  ];
+
+  it('each op on raw events, with the case-sensitive answer unchanged', async () => {
+    for (const c of PAGE_CASES) {
+      for (const [filter, want] of [
+        [[c.op, 'page', c.values, I], c.raw[0]],
+        [[c.op, 'page', c.values], c.raw[1]],
+        [[c.op, 'page', c.values, { case_sensitive: true }], c.raw[1]],
+      ] as const) {
+        const body = { metrics: ['pageviews', 'revenue'], filters: [filter] };
+        const r = await ask(body);
+        expect([r.meta.source_table, rows(r)], JSON.stringify(filter)).toEqual(['events', [want]]);
+        expect((await oracle(body)).results).toEqual(r.results);
+      }
+    }
+    expect(rows(await ask({ metrics: ['pageviews'], filters: [['matches', 'page', ['/p*ING'], I]] }))).toEqual([[2]]);
+    expect(rows(await ask({ metrics: ['pageviews'], filters: [['matches', 'page', ['/p*ING']]] }))).toEqual([[0]]);
+  });
+
+  it('each op on the rollups (whole days, and hours with raw edges), as raw events answer', async () => {
+    for (const c of PAGE_CASES) {
+      for (const [filter, want] of [
+        [[c.op, 'page', c.values, I], c.rollup[0]],
+        [[c.op, 'page', c.values], c.rollup[1]],
+      ] as const) {
+        const label = JSON.stringify(filter);
+        const body = { metrics: ['events', 'visitors'], filters: [filter] };
+        const r = await ask(body);
+        expect([r.meta.source_table, rows(r)], label).toEqual(['rollup_paths_day', [want]]);
+        const shifted = await ask(body, CI_SHIFTED);
+        expect([shifted.meta.source_table, rows(shifted)], label).toEqual(['rollup_paths_day+events', [want]]);
+        expect((await oracle(body)).results, label).toEqual(r.results);
+        // Pageviews alone read the pages rollup.
+        const pv = await ask({ metrics: ['pageviews'], filters: [filter] });
+        expect(pv.meta.source_table).toBe('rollup_pages_day');
+        expect(pv.results).toEqual((await oracle({ metrics: ['pageviews'], filters: [filter] })).results);
+      }
+    }
+    // A breakdown of the filtered dimension keeps each spelling as its own row.
+    const pages = await ask({ metrics: ['visitors', 'events'], dimensions: ['page'], filters: [['contains', 'page', ['BLOG'], I]], order_by: [['visitors', 'desc']] });
+    expect([pages.meta.source_table, rows(pages)]).toEqual([
+      'rollup_paths_day',
+      [
+        ['/BLOG/Post', 1, 1],
+        ['/Blog/Post', 1, 1],
+        ['/blog/other', 1, 2],
+      ],
+    ]);
+    // Other rollup columns: browsers (tech_geo) and event names (events).
+    const firefox = await ask({ metrics: ['visitors'], filters: [['is', 'browser', ['firefox'], I]] });
+    expect([firefox.meta.source_table, rows(firefox)]).toEqual(['rollup_tech_geo_day', [[5]]]);
+    expect(rows(await ask({ metrics: ['visitors'], filters: [['is', 'browser', ['Firefox']]] }))).toEqual([[4]]);
+    const signups = await ask({ metrics: ['events', 'visitors'], filters: [['is', 'event_name', ['SIGNUP'], I]] });
+    expect([signups.meta.source_table, rows(signups)]).toEqual(['rollup_events_day', [[2, 2]]]);
+    expect(rows(await ask({ metrics: ['events', 'visitors'], filters: [['is', 'event_name', ['SIGNUP']]] }))).toEqual([[0, 0]]);
+    const byDay = await ask({ metrics: ['events'], dimensions: ['time:day'], filters: [['matches', 'event_name', ['sign*'], I]] });
+    expect([byDay.meta.source_table, rows(byDay)]).toEqual([
+      'rollup_events_day',
+      [
+        ['2026-03-02T00:00:00+00:00', 1],
+        ['2026-03-03T00:00:00+00:00', 1],
+      ],
+    ]);
+  });
+
+  it('each op on the table of visits, edges from raw events included', async () => {
+    for (const c of PAGE_CASES) {
+      for (const [filter, want] of [
+        [[c.op, 'entry_page', c.values, I], c.visits[0]],
+        [[c.op, 'entry_page', c.values], c.visits[1]],
+      ] as const) {
+        const label = JSON.stringify(filter);
+        const body = { metrics: ['visits', 'bounce_rate'], filters: [filter] };
+        const r = await ask(body);
+        expect([r.meta.source_table, rows(r)], label).toEqual(['rollup_visits_day', [want]]);
+        const shifted = await ask(body, CI_SHIFTED);
+        expect([shifted.meta.source_table, rows(shifted)], label).toEqual(['rollup_visits_day+events', [want]]);
+        expect((await oracle(body)).results, label).toEqual(r.results);
+      }
+    }
+    // Sources: "Google" (from the referrer) and "google" (utm_source) are one source ignoring case.
+    const google = await ask({ metrics: ['visits', 'bounce_rate'], filters: [['is', 'source', ['GOOGLE'], I]] });
+    expect([google.meta.source_table, rows(google)]).toEqual(['rollup_visits_day', [[2, 50]]]);
+    expect(rows(await ask({ metrics: ['visits', 'bounce_rate'], filters: [['is', 'source', ['Google']]] }))).toEqual([[1, 0]]);
+    const bySource = await ask({ metrics: ['visits'], dimensions: ['source'], filters: [['contains', 'utm_source', ['NEWS', 'GOO'], I]] });
+    expect([bySource.meta.source_table, rows(bySource)]).toEqual([
+      'rollup_visits_day',
+      [
+        ['Newsletter', 1],
+        ['google', 1],
+      ],
+    ]);
+  });
+
+  it('on the visits join, props and goals (conversion_rate included)', async () => {
+    const cases: [Record<string, unknown>, string, unknown[][]][] = [
+      // Pages of the visits from Google, either spelling.
+      [
+        { metrics: ['visits', 'bounce_rate'], dimensions: ['page'], filters: [['is', 'source', ['GOOGLE'], I]] },
+        'events+rollup_visits_day',
+        [
+          ['/BLOG/Post', 1, 100],
+          ['/Blog/Post', 1, 0],
+          ['/blog/other', 1, 0],
+        ],
+      ],
+      // Visits that saw a blog page.
+      [{ metrics: ['visits', 'bounce_rate'], filters: [['contains', 'page', ['BLOG'], I]] }, 'events+rollup_visits_day', [[2, 50]]],
+      // The goal: Signup and signup, 2 of 5 visitors.
+      [{ metrics: ['visitors', 'conversion_rate'], filters: [['is', 'event_name', ['SIGNUP'], I]] }, 'events', [[2, 40]]],
+      [{ metrics: ['visitors', 'conversion_rate'], filters: [['is', 'event_name', ['SIGNUP']]] }, 'events', [[0, 0]]],
+      [{ metrics: ['visitors', 'conversion_rate'], filters: [['is', 'event_name', ['signup']]] }, 'events', [[1, 20]]],
+      // With a session metric, on events joined to the table of visits.
+      [{ metrics: ['conversion_rate', 'visits', 'bounce_rate'], filters: [['contains', 'event_name', ['SIGN'], I]] }, 'events+rollup_visits_day', [[40, 2, 0]]],
+      [
+        { metrics: ['visitors', 'conversion_rate'], dimensions: ['event_name'], filters: [['matches', 'event_name', ['sign*'], I]] },
+        'events',
+        [
+          ['Signup', 1, 20],
+          ['signup', 1, 20],
+        ],
+      ],
+      // The goal among pages matched ignoring case: u1's Signup on /blog/other.
+      [{ metrics: ['conversion_rate', 'revenue'], filters: [['is', 'event_name', ['signup'], I], ['matches', 'page', ['/BLOG/*'], I]] }, 'events', [[50, 10]]],
+      // Properties.
+      [{ metrics: ['events', 'revenue'], filters: [['is', 'prop:plan', ['PRO'], I]] }, 'events', [[2, 30]]],
+      [{ metrics: ['events', 'revenue'], filters: [['is', 'prop:plan', ['pro']]] }, 'events', [[1, 20]]],
+      [{ metrics: ['events'], filters: [['is_not', 'prop:plan', ['PRO'], I]] }, 'events', [[6]]],
+      [{ metrics: ['events'], filters: [['contains', 'prop:plan', ['R'], I]] }, 'events', [[2]]],
+      [{ metrics: ['events'], filters: [['matches', 'prop:plan', ['p*O'], I]] }, 'events', [[2]]],
+      [{ metrics: ['events'], dimensions: ['prop:plan'], filters: [['matches', 'prop:plan', ['P*'], I]] }, 'events', [['Pro', 1], ['pro', 1]]],
+    ];
+    for (const [body, table, want] of cases) {
+      const label = JSON.stringify(body);
+      const r = await ask(body);
+      expect([r.meta.source_table, rows(r)], label).toEqual([table, want]);
+      expect((await oracle(body)).results, label).toEqual(r.results);
+    }
+  });
+
+  it('never shares a cached answer between a case-sensitive and an insensitive query', async () => {
+    const body = (modifiers?: unknown) => ({
+      site_id: ci.siteId,
+      date_range: CI_RANGE,
+      metrics: ['pageviews', 'visitors'],
+      dimensions: ['device'],
+      filters: [['contains', 'page', ['blog'], ...(modifiers === undefined ? [] : [modifiers])]],
+    });
+    const send = (modifiers?: unknown) => call(h.url, 'POST', '/v1/query', { token: ci.readKey, body: body(modifiers) });
+    const seen = async (modifiers?: unknown) => {
+      const r = await send(modifiers);
+      expect(r.status).toBe(200);
+      return [r.headers.get('x-cache'), r.body.results.map((x: { metrics: number[] }) => x.metrics)];
+    };
+    expect(await seen()).toEqual(['miss', [[1, 1]]]);
+    expect(await seen(I)).toEqual(['miss', [[3, 2]]]);
+    expect(await seen(I)).toEqual(['hit', [[3, 2]]]);
+    expect(await seen()).toEqual(['hit', [[1, 1]]]);
+    // `true` and `{}` are the default: the case-sensitive entry answers them.
+    expect(await seen({ case_sensitive: true })).toEqual(['hit', [[1, 1]]]);
+    expect(await seen({})).toEqual(['hit', [[1, 1]]]);
+    // An ETag of one is no 304 for the other.
+    const sensitive = await send();
+    const insensitive = await call(h.url, 'POST', '/v1/query', { token: ci.readKey, body: body(I), headers: { 'if-none-match': sensitive.headers.get('etag') ?? '' } });
+    expect(insensitive.status).toBe(200);
+    expect(insensitive.headers.get('etag')).not.toBe(sensitive.headers.get('etag'));
+  });
+
+  it('refuses bad modifiers with a 400 naming the field', async () => {
+    const bad = async (filters: unknown[]) => {
+      const r = await call(h.url, 'POST', '/v1/query', { token: ci.readKey, body: { site_id: ci.siteId, date_range: CI_RANGE, metrics: ['pageviews'], filters } });
+      expect(r.status).toBe(400);
+      expect(r.body.error.code).toBe('invalid_request');
+      return r.body.error.message as string;
+    };
+    expect(await bad([['contains', 'page', ['blog'], { case_sensitive: 'false' }]])).toBe('filters[0][3].case_sensitive: must be a boolean');
+    expect(await bad([['is', 'page', ['/'], I], ['contains', 'page', ['blog'], { case_sensitive: 0 }]])).toBe('filters[1][3].case_sensitive: must be a boolean');
+    expect(await bad([['contains', 'page', ['blog'], { case_sensitive: false, ignore_case: true }]])).toBe('filters[0][3].ignore_case: is not a known field');
+    expect(await bad([['contains', 'page', ['blog'], 'case_insensitive']])).toBe('filters[0][3]: must be an object');
+    expect(await bad([['contains', 'page', ['blog'], null]])).toBe('filters[0][3]: must be an object');
+    expect(await bad([['contains', 'page', ['blog'], [false]]])).toBe('filters[0][3]: must be an object');
+    expect(await bad([['contains', 'page', ['blog'], I, I]])).toBe('filters[0]: must have at most 4 items');
+    expect(await bad([['contains', 'page', [], I]])).toMatch(/^filters\[0\]\[2\]: /);
+  });
+});

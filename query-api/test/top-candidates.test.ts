@@ -109,6 +109,16 @@ describe('top lists by visitors from candidates', () => {
     expect(got.results).toEqual(want.results);
     expect(got.results.map((r) => r.dimensions[0])).toEqual(['/p1', '/p10', '/p11']);
     expect(sent).toHaveLength(2);
+    // Ignoring case ({"case_sensitive": false}): the same rows, from the same two statements.
+    const insensitive = await both(SKEWED, { metrics: ['visitors'], order_by: [['visitors', 'desc']], limit: 3, filters: [['contains', 'page', ['/P1'], { case_sensitive: false }]] });
+    expect(insensitive.got.results).toEqual(insensitive.want.results);
+    expect(insensitive.got.results).toEqual(got.results);
+    expect(insensitive.sent).toHaveLength(2);
+    expect(insensitive.sent.every((s) => s.sql.includes('multiSearchAny(lowerUTF8(path), arrayMap(fv -> lowerUTF8(fv), '))).toBe(true);
+    expect(insensitive.sent[1]?.sql).toContain('FROM rollup_paths_by_path_day');
+    // Case-sensitive, "/P1" is no path.
+    const sensitive = await both(SKEWED, { metrics: ['visitors'], order_by: [['visitors', 'desc']], limit: 3, filters: [['contains', 'page', ['/P1']]] });
+    expect(sensitive.got.results).toEqual([]);
   });
 
   it('falls back to the full query when the candidates do not settle the page', async () => {

@@ -135,6 +135,11 @@ describe('events joined to the table of visits', () => {
       top('entry_page', ['visits', 'conversion_rate'], { filters: [['is', 'event_name', ['purchase']], ['is', 'country', ['US']]] }),
       { metrics: ['conversion_rate', 'revenue'], dimensions: ['country'], filters: [['is', 'event_name', ['purchase']], ['is', 'utm_campaign', ['feb']]] },
       { metrics: ['visitors', 'conversion_rate'], dimensions: ['event_name'], filters: [['is', 'source', ['Google', 'newsletter']]] },
+      // Ignoring case ({"case_sensitive": false}) on events, visit attributes and goals.
+      top('entry_page', ['visitors', 'visits'], { filters: [['contains', 'page', ['BLOG'], { case_sensitive: false }]] }),
+      top('page', ['visitors', 'pageviews', 'bounce_rate'], { filters: [['is', 'source', ['GOOGLE'], { case_sensitive: false }]] }),
+      { metrics: CARDS, filters: [['is_not', 'country', ['de'], { case_sensitive: false }]], compare: 'previous_period' },
+      { metrics: ['bounce_rate', 'conversion_rate'], filters: [['matches', 'event_name', ['SIGN*'], { case_sensitive: false }]] },
       // With bots: a visit that turns bot half-way is one visit, as on raw events.
       { metrics: CARDS, filters: [['is', 'page', ['/pricing']]], include_bots: true },
       top('page', ['visitors', 'pageviews'], { filters: [['is', 'source', ['Google']]], include_bots: true }),

@@ -1,11 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import type { Filter } from './dimensions.js';
-import { applyDraft, draftOf, filterOfDraft, opsFor, replacedBy, type FilterDraft } from './filter-draft.js';
+import { OP_HINTS, applyDraft, draftOf, filterOfDraft, opHint, opsFor, replacedBy, type FilterDraft } from './filter-draft.js';
 import { MAX_FILTERS } from './state.js';
 
 const draft = (d: Partial<FilterDraft>): FilterDraft => ({ ...draftOf(null), ...d });
 
 describe('filter drafts', () => {
+  it('say under the values that contains and matches ignore case', () => {
+    expect(OP_HINTS.contains).toMatch(/\(ignores case\)\.$/);
+    expect(OP_HINTS.matches).toMatch(/\(ignores case\)\.$/);
+    expect(OP_HINTS.is).not.toMatch(/case/);
+    expect(opHint('page', 'contains')).toBe('Contains any of these texts (ignores case).');
+    expect(opHint('country', 'is')).toBe('Exactly one of these values. Type a country’s name or two-letter code.');
+  });
+
   it('start a new filter on the page, and take an existing filter apart for editing', () => {
     expect(draftOf(null)).toEqual({ dimension: 'page', propKey: '', op: 'is', values: [''], none: false });
     expect(draftOf(['is_not', 'page', ['/admin', '/login']])).toEqual({ dimension: 'page', propKey: '', op: 'is_not', values: ['/admin', '/login'], none: false });

@@ -50,13 +50,22 @@ export function opsFor(d: DimensionChoice): readonly FilterOp[] {
   return d === 'country' ? ['is', 'is_not'] : ['is', 'is_not', 'contains', 'matches'];
 }
 
-/** What an operator does, under the values. */
+/**
+ * What an operator does, under the values. Contains and matches ignore case (the dashboard sends them
+ * with `{"case_sensitive": false}`, see `apiFilter`), as Plausible's dashboard does; is and is not
+ * compare exactly.
+ */
 export const OP_HINTS: Record<FilterOp, string> = {
   is: 'Exactly one of these values.',
   is_not: 'None of these values.',
-  contains: 'Contains any of these texts (case-sensitive).',
-  matches: 'Matches any of these patterns, where * stands for any characters: /blog/* (case-sensitive).',
+  contains: 'Contains any of these texts (ignores case).',
+  matches: 'Matches any of these patterns, where * stands for any characters: /blog/* (ignores case).',
 };
+
+/** The hint under the values: what the operator does, and how a country is typed. */
+export function opHint(d: DimensionChoice, op: FilterOp): string {
+  return `${OP_HINTS[op]}${d === 'country' ? ' Type a country’s name or two-letter code.' : ''}`;
+}
 
 /** Limits the API sets on a filter (DESIGN.md, OpenAPI): values per filter and a value's length. */
 export const MAX_FILTER_VALUES = 100;

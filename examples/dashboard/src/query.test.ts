@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { CARD_METRICS, type Filter } from './dimensions.js';
 import {
+  CASE_INSENSITIVE_OPS,
   PANELS,
   REVENUE_LIMIT,
+  apiFilter,
   breakdownQuery,
   cardsQuery,
   conversionBaseQuery,
@@ -94,6 +96,38 @@ describe('query building', () => {
       ['is_not', 'event_name', ['signup']],
       ['is_not', 'event_name', ['pageview']],
     ]);
+  });
+
+  it('asks contains and matches ignoring case, as Plausible\'s dashboard does; is and is not exactly', () => {
+    expect([...CASE_INSENSITIVE_OPS]).toEqual(['contains', 'matches']);
+    expect(apiFilter(['contains', 'page', ['blog']])).toEqual(['contains', 'page', ['blog'], { case_sensitive: false }]);
+    expect(apiFilter(['matches', 'prop:plan', ['pro*']])).toEqual(['matches', 'prop:plan', ['pro*'], { case_sensitive: false }]);
+    expect(apiFilter(['is', 'page', ['/Pricing']])).toEqual(['is', 'page', ['/Pricing']]);
+    expect(apiFilter(['is_not', 'source', ['Google']])).toEqual(['is_not', 'source', ['Google']]);
+    const typed: QueryContext = {
+      ...ctx,
+      filters: [['contains', 'page', ['blog']], ['is', 'country', ['DE']], ['matches', 'event_name', ['sign*']], ['is_not', 'source', ['Google']]],
+    };
+    const sent = [
+      ['contains', 'page', ['blog'], { case_sensitive: false }],
+      ['is', 'country', ['DE']],
+      ['matches', 'event_name', ['sign*'], { case_sensitive: false }],
+      ['is_not', 'source', ['Google']],
+    ];
+    // Every query of the dashboard: cards, series, breakdowns, goal cards and their denominators.
+    expect(cardsQuery(typed).filters).toEqual(sent);
+    expect(seriesQuery(typed, 'visitors', 'day', 7).filters).toEqual(sent);
+    expect(goalCardsQuery(typed).filters).toEqual(sent);
+    expect(goalRevenueQuery(typed).filters).toEqual(sent);
+    expect(breakdownQuery(typed, tab('source')).filters).toEqual(sent);
+    expect(breakdownQuery(typed, goals).filters).toEqual(sent);
+    expect(breakdownQuery({ ...ctx, filters: [['contains', 'page', ['blog']]] }, goals).filters).toEqual([sent[0], ['is_not', 'event_name', ['pageview']]]);
+    // The goal (matches sign*) leaves the denominators; the rest keep their modifiers.
+    expect(conversionBaseQuery(typed)?.filters).toEqual([sent[0], sent[1], sent[3]]);
+    expect(groupBaseQuery(typed, tab('page'), ['/Blog/a'])?.filters).toEqual([sent[1], sent[3], ['is', 'page', ['/Blog/a']]]);
+    for (const q of goalSeriesQueries(typed, 'conversion_rate', 'day', 7)) expect(q.filters).toContainEqual(sent[0]);
+    // The context's own filters stay as the URL has them.
+    expect(typed.filters[0]).toEqual(['contains', 'page', ['blog']]);
   });
 
   it('does not mutate the caller\'s filters', () => {

@@ -1,6 +1,26 @@
 import type { QueryResult, QueryRow } from './api.js';
-import { CARD_METRICS, type Filter, type FilterDimension, type GoalCard, type Metric } from './dimensions.js';
+import { CARD_METRICS, type Filter, type FilterDimension, type FilterOp, type GoalCard, type Metric } from './dimensions.js';
 import type { Granularity, ResolvedRange } from './range.js';
+
+/** A filter's optional 4th element in the API (Plausible's Stats API v2 has the same). */
+export interface FilterModifiers {
+  case_sensitive: boolean;
+}
+
+/** A filter as the API takes it: the dashboard's filter, plus modifiers where it sends some (`apiFilter`). */
+export type ApiFilter = [FilterOp, FilterDimension, string[]] | [FilterOp, FilterDimension, string[], FilterModifiers];
+
+/**
+ * The operators the dashboard asks for ignoring case, as Plausible's dashboard does: typed text
+ * ("blog" finds /Blog/Post). `is` and `is_not` stay exact: their values come from clicking a row or
+ * picking a suggestion, which is the value itself. The URL keeps the filter as typed; the modifier is
+ * added to each query.
+ */
+export const CASE_INSENSITIVE_OPS: ReadonlySet<FilterOp> = new Set(['contains', 'matches']);
+
+export function apiFilter([op, dimension, values]: Filter): ApiFilter {
+  return CASE_INSENSITIVE_OPS.has(op) ? [op, dimension, [...values], { case_sensitive: false }] : [op, dimension, [...values]];
+}
 
 /** The body of `POST /v1/query` (DESIGN.md "Query API"). */
 export interface QueryBody {
@@ -8,7 +28,7 @@ export interface QueryBody {
   metrics: Metric[];
   date_range: { from: string; to: string };
   dimensions?: string[];
-  filters?: Filter[];
+  filters?: ApiFilter[];
   order_by?: [string, 'asc' | 'desc'][];
   limit?: number;
   compare?: { from: string; to: string };
@@ -30,7 +50,7 @@ const isoRange = (r: ResolvedRange) => ({ from: new Date(r.from).toISOString(), 
 
 function base(ctx: QueryContext, metrics: Metric[]): QueryBody {
   const body: QueryBody = { site_id: ctx.siteId, metrics, date_range: isoRange(ctx.range), timezone: ctx.timezone };
-  if (ctx.filters.length > 0) body.filters = ctx.filters.map(([op, d, v]) => [op, d, [...v]]);
+  if (ctx.filters.length > 0) body.filters = ctx.filters.map(apiFilter);
   return body;
 }
 
@@ -277,7 +297,7 @@ export function breakdownQuery(ctx: QueryContext, tab: BreakdownTab, limit = BRE
   // is signup"); one leaving values out ("Event is not signup") narrows it, so both apply.
   const own = new Set(ctx.filters.filter(([op]) => op !== 'is_not').map(([, d]) => d));
   const fixed = (tab.fixedFilters ?? []).filter(([, d]) => !own.has(d));
-  const filters = [...(body.filters ?? []), ...fixed];
+  const filters = [...(body.filters ?? []), ...fixed.map(apiFilter)];
   if (filters.length > 0) body.filters = filters;
   const first = tab.metrics[0] ?? 'visitors';
   return { ...body, dimensions: [tab.dimension], order_by: [[first, 'desc']], limit };

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CARD_METRICS, GOAL_CARD_METRICS, type Filter } from './dimensions.js';
+import { cardsQuery } from './query.js';
 import {
   cardsFor,
   decodeFilter,
@@ -163,5 +164,27 @@ describe('filter encoding', () => {
     const props: Filter[] = [['is', 'prop:plan type', ['pro']], ['is_not', 'prop:a|b\\c', ['x']]];
     expect(decodeState(encodeState({ ...defaultState(), filters: props })).filters).toEqual(props);
     expect(decodeState('f=prop:%7Cis%7Cx&f=prop:a%01%7Cis%7Cx').filters).toEqual([]);
+  });
+
+  it('keeps contains and matches in links as typed; the queries made from them ignore case', () => {
+    // A link made before contains and matches ignored case reads as the same filters, and writes back the same.
+    const link = 'site=s_abcdefghij012345&f=page%7Ccontains%7Cblog%7CPricing&f=source%7Cmatches%7CGoo*&f=country%7Cis%7CDE';
+    const s = decodeState(link);
+    const filters: Filter[] = [
+      ['contains', 'page', ['blog', 'Pricing']],
+      ['matches', 'source', ['Goo*']],
+      ['is', 'country', ['DE']],
+    ];
+    expect(s.filters).toEqual(filters);
+    expect(encodeState(s)).toBe(link);
+    expect(decodeState(encodeState({ ...defaultState(), filters })).filters).toEqual(filters);
+    // No modifier in the URL; the query adds it.
+    expect(new URLSearchParams(link).getAll('f').every((f) => !f.includes('case'))).toBe(true);
+    const body = cardsQuery({ siteId: 's_abcdefghij012345', range: { from: 0, to: 86_400_000 }, compare: null, filters: s.filters, timezone: 'UTC' });
+    expect(body.filters).toEqual([
+      ['contains', 'page', ['blog', 'Pricing'], { case_sensitive: false }],
+      ['matches', 'source', ['Goo*'], { case_sensitive: false }],
+      ['is', 'country', ['DE']],
+    ]);
   });
 });

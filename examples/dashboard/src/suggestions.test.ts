@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { QueryContext } from './query.js';
-import { SUGGESTION_LIMIT, needleOf, suggestionQuery, suggestionsOf } from './suggestions.js';
+import { SUGGESTION_LIMIT, needleOf, noMatchText, suggestionQuery, suggestionsOf } from './suggestions.js';
 
 const ctx: QueryContext = {
   siteId: 's_abcdefghij012345',
@@ -23,7 +23,8 @@ describe('filter value suggestions', () => {
       filters: [
         ['is', 'country', ['DE']],
         ['is_not', 'page', ['']],
-        ['contains', 'page', ['/bl']],
+        // Ignoring case, as the dashboard's contains does: "goo" suggests "Google".
+        ['contains', 'page', ['/bl'], { case_sensitive: false }],
       ],
       order_by: [['visitors', 'desc']],
       limit: SUGGESTION_LIMIT,
@@ -42,7 +43,29 @@ describe('filter value suggestions', () => {
     expect(needleOf('/blog/*')).toBe('/blog/');
     expect(needleOf('*/checkout*/done')).toBe('/checkout');
     expect(needleOf('*')).toBe('');
-    expect(suggestionQuery(ctx, 'page', '/blog/*').filters).toContainEqual(['contains', 'page', ['/blog/']]);
+    expect(suggestionQuery(ctx, 'page', '/blog/*').filters).toContainEqual(['contains', 'page', ['/blog/'], { case_sensitive: false }]);
+    // The other filters go as every query sends them: contains and matches ignoring case.
+    const typed: QueryContext = { ...ctx, filters: [['matches', 'source', ['Goo*']], ['contains', 'page', ['blog']]] };
+    expect(suggestionQuery(typed, 'page', 'Post').filters).toEqual([
+      ['matches', 'source', ['Goo*'], { case_sensitive: false }],
+      ['is_not', 'page', ['']],
+      ['contains', 'page', ['Post'], { case_sensitive: false }],
+    ]);
+  });
+
+  it('say when nothing contains the text, or when is / is not would miss a value by its case', () => {
+    const google = [{ value: 'Google', label: 'Google' }];
+    expect(noMatchText('contains', 'source', 'zzz', [])).toBe('No value in this period contains “zzz”.');
+    expect(noMatchText('matches', 'page', '/zz/*', [])).toBe('No value in this period contains “/zz/”.');
+    // Contains ignores case: "goo" finds Google, nothing to say.
+    expect(noMatchText('contains', 'source', 'goo', google)).toBe('');
+    expect(noMatchText('is', 'source', 'google', google)).toBe('“is” compares exactly, case included: did you mean “Google”?');
+    expect(noMatchText('is_not', 'source', ' google ', google)).toBe('“is not” compares exactly, case included: did you mean “Google”?');
+    expect(noMatchText('is', 'source', 'Google', google)).toBe('');
+    expect(noMatchText('is', 'source', 'goo', google)).toBe('');
+    // Nothing typed yet, or a country (typed by name, sent as a code).
+    expect(noMatchText('contains', 'source', ' ', [])).toBe('');
+    expect(noMatchText('is', 'country', 'Atlantis', [])).toBe('');
   });
 
   it('name the values as rows do', () => {

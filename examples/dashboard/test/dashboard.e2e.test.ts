@@ -22,6 +22,7 @@ import { totalsOf } from '../src/totals.js';
 import {
   DST_DAY_BEFORE_VISITS,
   DST_DAY_VISITS,
+  MIXED_CASE_PAGE,
   YEAR_AGO_UNTIL_NOW,
   YEAR_AGO_WHOLE,
   YESTERDAY_UNTIL_NOW,
@@ -1234,14 +1235,15 @@ describe('dashboard against the real system', () => {
     expect((await chartTable(page)).compared).toEqual([]);
     expect(await paintedPixels(page, [133, 136, 196])).toBe(0);
 
-    // Days: yesterday and today by day, against the two days before (3 days ago had 12 pageviews),
+    // Days: yesterday and today by day, against the two days before (3 days ago had 13 pageviews:
+    // / and /docs of 6 visitors, and one /Docs/Getting-Started),
     // the chart's pageviews against the API's.
     const two = { from: formatCalendarDate(yesterday), to: formatCalendarDate(today) };
     await page.goto(`${system.embedded.queryUrl}/?site=${shop.siteId}&range=custom&from=${two.from}&to=${two.to}&g=day&metric=pageviews`);
     const before = await apiSeries(['pageviews'], dayRange(addDays(today, -3), 2), 'day');
     const wantDays = expectedCompared(await apiSeries(['pageviews'], dayRange(yesterday, 2), 'day'), before, 'day', ([v]) => formatMetric('pageviews', v));
     await expect.poll(async () => (await chartTable(page)).compared).toEqual(wantDays.values);
-    expect(wantDays.values[0]).toBe('12');
+    expect(wantDays.values[0]).toBe('13');
     expect((await chartTable(page)).comparedPeriods).toEqual(wantDays.periods);
   });
 
@@ -1419,25 +1421,38 @@ describe('dashboard against the real system', () => {
     expect(filtersInUrl()).toEqual(['page|contains|pric|blog']);
     await expectCardsToMatch(page, shop.siteId, SHOP_TZ, range, [['contains', 'page', ['pric', 'blog']]]);
 
-    // A second filter: "Source contains Goo" (Google). The API matches case-sensitively, so "goo"
-    // finds nothing, and the editor says so while there is time to fix it.
+    // A second filter: "Source contains goo", typed in lower case. Contains ignores case, as
+    // Plausible's does (the query says `{"case_sensitive": false}`), and so do the suggestions: Google.
     await page.click('[data-testid="filter-add"]');
     await page.selectOption('[data-testid="filter-dimension"]', 'source');
     await page.selectOption('[data-testid="filter-op"]', 'contains');
+    expect(await page.textContent('#filter-op-hint')).toBe('Contains any of these texts (ignores case).');
+    const sourceSuggestions = '#filter-suggestions[data-state="ready"][data-dimension="source"]';
+    await page.fill('[data-testid="filter-value"]', 'zzz');
+    await expect.poll(() => page.textContent('[data-testid="filter-no-match"]')).toBe('No value in this period contains “zzz”.');
+    await page.fill('[data-testid="filter-value"]', 'google');
+    await page.waitForSelector(`${sourceSuggestions} option[value="Google"]`, { state: 'attached' });
+    expect(await page.textContent('[data-testid="filter-no-match"]')).toBe('');
+    // "is" compares exactly (row clicks and suggestions give the value as it is spelt): said when the case differs.
+    await page.selectOption('[data-testid="filter-op"]', 'is');
+    expect(await page.textContent('#filter-op-hint')).toBe('Exactly one of these values.');
+    expect(await page.textContent('[data-testid="filter-no-match"]')).toBe('“is” compares exactly, case included: did you mean “Google”?');
+    await page.selectOption('[data-testid="filter-op"]', 'contains');
+    expect(await page.textContent('[data-testid="filter-no-match"]')).toBe('');
     await page.fill('[data-testid="filter-value"]', 'goo');
-    await expect.poll(() => page.textContent('[data-testid="filter-no-match"]')).toBe('No value in this period contains “goo” (values are case-sensitive).');
-    await page.fill('[data-testid="filter-value"]', 'Goo');
-    await page.waitForSelector('#filter-suggestions[data-dimension="source"] option[value="Google"]', { state: 'attached' });
+    await page.waitForSelector(`${sourceSuggestions} option[value="Google"]`, { state: 'attached' });
     expect(await page.textContent('[data-testid="filter-no-match"]')).toBe('');
     await page.click('[data-testid="filter-apply"]');
-    await expect.poll(chips).toEqual(['Page contains pric or blog×', 'Source contains Goo×']);
-    expect(filtersInUrl()).toEqual(['page|contains|pric|blog', 'source|contains|Goo']);
+    await expect.poll(chips).toEqual(['Page contains pric or blog×', 'Source contains goo×']);
+    expect(filtersInUrl()).toEqual(['page|contains|pric|blog', 'source|contains|goo']);
     const twoFilters: Filter[] = [
       ['contains', 'page', ['pric', 'blog']],
-      ['contains', 'source', ['Goo']],
+      ['contains', 'source', ['goo']],
     ];
     const google = await expectCardsToMatch(page, shop.siteId, SHOP_TZ, range, twoFilters);
     expect(Number(google.values.visitors)).toBeGreaterThan(0);
+    // The same visitors as "Goo", spelt as the source is.
+    expect((await apiCards(shop.siteId, SHOP_TZ, range, [['contains', 'page', ['pric', 'blog']], ['contains', 'source', ['Goo']]])).values).toEqual(google.values);
 
     // Wildcards: the page chip becomes "matches /blog/*", in its place.
     await page.locator('[data-testid="filter-chip-edit"]').first().click();
@@ -1445,17 +1460,41 @@ describe('dashboard against the real system', () => {
     await page.click('#filter-value-1-remove');
     await page.fill('#filter-value-0', '/blog/*');
     await page.click('[data-testid="filter-apply"]');
-    await expect.poll(chips).toEqual(['Page matches /blog/*×', 'Source contains Goo×']);
-    expect(filtersInUrl()).toEqual(['page|matches|/blog/*', 'source|contains|Goo']);
+    await expect.poll(chips).toEqual(['Page matches /blog/*×', 'Source contains goo×']);
+    expect(filtersInUrl()).toEqual(['page|matches|/blog/*', 'source|contains|goo']);
     await page.screenshot({ path: join(ARTIFACTS_DIR, 'filter-chips.png'), clip: { x: 0, y: 0, width: 1280, height: 260 } });
-    const blog = await expectCardsToMatch(page, shop.siteId, SHOP_TZ, range, [['matches', 'page', ['/blog/*']], ['contains', 'source', ['Goo']]]);
+    const blog = await expectCardsToMatch(page, shop.siteId, SHOP_TZ, range, [['matches', 'page', ['/blog/*']], ['contains', 'source', ['goo']]]);
     expect(Number(blog.values.visitors)).toBeGreaterThan(0);
     expect(blog.values.visitors).not.toBe(google.values.visitors);
 
-    // Invalid input is said next to the field, and nothing is applied or asked.
     await page.click('[data-testid="filter-clear"]');
     await expect.poll(filtersInUrl).toEqual([]);
     await expectCardsToMatch(page, shop.siteId, SHOP_TZ, range);
+
+    // A mixed-case page found by a contains filter typed in lower case: "getting" finds
+    // /Docs/Getting-Started (one visitor, three days ago), which the API's exact match would not.
+    await page.click('[data-testid="filter-add"]');
+    await page.selectOption('[data-testid="filter-op"]', 'contains');
+    await page.fill('[data-testid="filter-value"]', 'getting');
+    await page.waitForSelector(`#filter-suggestions[data-state="ready"][data-dimension="page"] option[value="${MIXED_CASE_PAGE}"]`, { state: 'attached' });
+    expect(await page.textContent('[data-testid="filter-no-match"]')).toBe('');
+    await page.click('[data-testid="filter-apply"]');
+    await expect.poll(chips).toEqual(['Page contains getting×']);
+    expect(filtersInUrl()).toEqual(['page|contains|getting']);
+    const docs = await expectCardsToMatch(page, shop.siteId, SHOP_TZ, range, [['contains', 'page', ['getting']]]);
+    expect([docs.values.visitors, docs.values.pageviews]).toEqual(['1', '1']);
+    await expect
+      .poll(() => page.locator('[data-panel="pages"] table[data-dimension="page"] tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-value'))))
+      .toEqual([MIXED_CASE_PAGE]);
+    const week = { from: new Date(Date.now() - 8 * 86_400_000).toISOString(), to: new Date(Date.now() + 3_600_000).toISOString() };
+    const visitorsOn = async (filter: unknown[]) =>
+      (await query(system.embedded.queryUrl, tenant.readKey, { site_id: shop.siteId, metrics: ['visitors'], date_range: week, filters: [filter] })).results[0]?.metrics[0];
+    expect([await visitorsOn(['contains', 'page', ['getting']]), await visitorsOn(['contains', 'page', ['getting'], { case_sensitive: false }])]).toEqual([0, 1]);
+    await page.click('.chip-remove');
+    await expect.poll(filtersInUrl).toEqual([]);
+    await expectCardsToMatch(page, shop.siteId, SHOP_TZ, range);
+
+    // Invalid input is said next to the field, and nothing is applied or asked.
     await page.click('[data-testid="filter-add"]');
     await page.selectOption('[data-testid="filter-dimension"]', 'prop');
     expect(await focusedId()).toBe('filter-prop-key');
@@ -1504,8 +1543,13 @@ describe('dashboard against the real system', () => {
     await page.goBack();
     await expect.poll(chips).toEqual([]);
     await page.goBack();
-    await expect.poll(chips).toEqual(['Page matches /blog/*×', 'Source contains Goo×']);
-    await expectCardsToMatch(page, shop.siteId, SHOP_TZ, range, [['matches', 'page', ['/blog/*']], ['contains', 'source', ['Goo']]]);
+    await expect.poll(chips).toEqual(['Page contains getting×']);
+    await expectCardsToMatch(page, shop.siteId, SHOP_TZ, range, [['contains', 'page', ['getting']]]);
+    await page.goBack();
+    await expect.poll(chips).toEqual([]);
+    await page.goBack();
+    await expect.poll(chips).toEqual(['Page matches /blog/*×', 'Source contains goo×']);
+    await expectCardsToMatch(page, shop.siteId, SHOP_TZ, range, [['matches', 'page', ['/blog/*']], ['contains', 'source', ['goo']]]);
   });
 
   it('edits a filter a row click made, "Direct / None" included, and removes one from the editor', async () => {

@@ -14,7 +14,7 @@ export interface Seed {
  * A small, hand-shaped day of traffic: 12 visitors 15–20 minutes ago (4 of them see /pricing,
  * 3 read the blog, 3 sign up, 3 buy for 71.70 EUR in all; mixed referrers, a UTM campaign, desktop
  * and mobile), and 6 visitors
- * three days ago and 6 yesterday, so "today", "last 7 days" and a "/pricing" filter all give
+ * three days ago (one of them also reads /Docs/Getting-Started) and 6 yesterday, so "today", "last 7 days" and a "/pricing" filter all give
  * different numbers, and "today" has a previous period to compare with, for purchases too.
  * Yesterday's come in two groups, two hours either side of this time of day (the hours keep them
  * apart across a DST change and a test run of some minutes): 4 before it (2 of them buy for 20 EUR
@@ -22,6 +22,9 @@ export interface Seed {
  * with the whole of yesterday would count.
  * None falls in the realtime window (last 5 minutes), so the realtime test starts from a stable count.
  */
+/** Seen once, by one of the visitors three days ago. */
+export const MIXED_CASE_PAGE = '/Docs/Getting-Started';
+
 export const YESTERDAY_UNTIL_NOW = { visitors: 4, buyers: 2, revenue: 40 };
 export const YESTERDAY_WHOLE = { visitors: 6, buyers: 3, revenue: 55 };
 
@@ -52,6 +55,8 @@ export function seedTraffic(now: number, todayStart: number, yesterdayStart: num
     const start = now - 3 * 86_400_000 + k * 60_000;
     desktop.push({ name: 'pageview', ts: start, url: `${SHOP}/`, visitor_id: visitor, session_id: session });
     desktop.push({ name: 'pageview', ts: start + 30_000, url: `${SHOP}/docs`, visitor_id: visitor, session_id: session });
+    // A page spelt in mixed case, which a contains filter typed in lower case finds (MIXED_CASE_PAGE).
+    if (k === 0) desktop.push({ name: 'pageview', ts: start + 45_000, url: `${SHOP}${MIXED_CASE_PAGE}`, visitor_id: visitor, session_id: session });
   }
   // Yesterday: the previous period of "today", so its cards show a real change. Kept inside
   // yesterday early and late in the day (a minute in, two minutes before its end).

@@ -14,7 +14,7 @@ export interface QueryRequest {
   metrics: MetricName[];
   date_range: DateRangeInput;
   dimensions?: Dimension[];
-  filters?: [FilterOp, Dimension, string[]][];
+  filters?: [FilterOp, Dimension, string[], FilterModifiers?][];
   order_by?: [string, 'asc' | 'desc'][];
   limit?: number;
   offset?: number;
@@ -23,10 +23,21 @@ export interface QueryRequest {
   include_bots?: boolean;
 }
 
+/** A filter's optional 4th element (schema.ts FILTER_MODIFIERS_SCHEMA). */
+export interface FilterModifiers {
+  case_sensitive?: boolean;
+}
+
 export interface Filter {
   op: FilterOp;
   dimension: Dimension;
   values: string[];
+  /**
+   * Compare ignoring case (`{"case_sensitive": false}`). Present only then, so a filter without
+   * modifiers and one with `case_sensitive: true` make the same plan and share a cache entry, and
+   * an insensitive one never shares the sensitive one's.
+   */
+  ignoreCase?: true;
 }
 
 /** Everything needed to run a query, resolved and normalised (also the cache key). */
@@ -75,7 +86,12 @@ export function planQuery(req: QueryRequest, siteTimezone: string, nowMs: number
   if (timeDims.length > 1) throw new BadRequestError('dimensions', 'at most one time:* dimension');
   const time = timeDims[0];
 
-  const filters: Filter[] = (req.filters ?? []).map(([op, dimension, values]) => ({ op, dimension, values }));
+  const filters: Filter[] = (req.filters ?? []).map(([op, dimension, values, modifiers]) => ({
+    op,
+    dimension,
+    values,
+    ...(modifiers?.case_sensitive === false ? { ignoreCase: true as const } : {}),
+  }));
 
   if (metrics.includes('conversion_rate')) {
     if (dimensions.includes('event_name')) {

@@ -58,19 +58,38 @@ const filterDimension: JsonSchema = {
   description: 'a non-time dimension name or prop:<key>',
 };
 
+/**
+ * The optional 4th element of a filter, as Plausible's Stats API v2 has it (`{"case_sensitive": false}`).
+ * Its absence, `{}` and `{"case_sensitive": true}` are the same filter (and the same cache entry).
+ */
+export const FILTER_MODIFIERS_SCHEMA: JsonSchema = {
+  type: 'object',
+  description: 'Modifiers of the filter (as in Plausible\'s Stats API v2). Only `case_sensitive` is known; any other key is a 400.',
+  properties: {
+    case_sensitive: {
+      type: 'boolean',
+      default: true,
+      description:
+        'true (the default): values compare exactly. false: case is ignored, for every op: both the dimension\'s value and the filter\'s values (patterns of `matches` too) are lower-cased (ClickHouse `lowerUTF8`) before they are compared, so `["contains", "page", ["blog"], {"case_sensitive": false}]` keeps `/Blog/Post`.',
+    },
+  },
+  additionalProperties: false,
+};
+
 export const FILTER_SCHEMA: JsonSchema = {
   type: 'array',
   description:
-    '`[op, dimension, values]`. `is`: equals one of values; `is_not`: equals none; `contains`: contains one of values (case-sensitive); `matches`: matches one of the patterns, where `*` is any run of characters. Filters are ANDed.',
+    '`[op, dimension, values]` or `[op, dimension, values, modifiers]`. `is`: equals one of values; `is_not`: equals none; `contains`: contains one of values; `matches`: matches one of the patterns, where `*` is any run of characters. Case-sensitive unless the modifiers say `{"case_sensitive": false}`. Filters are ANDed.',
   prefixItems: [
     { type: 'string', enum: FILTER_OPS },
     filterDimension,
     { type: 'array', minItems: 1, maxItems: MAX_FILTER_VALUES, items: { type: 'string', maxLength: 1024 } },
+    FILTER_MODIFIERS_SCHEMA,
   ],
   items: false,
   minItems: 3,
-  maxItems: 3,
-  examples: [['is', 'page', ['/pricing']], ['matches', 'page', ['/blog/*']]],
+  maxItems: 4,
+  examples: [['is', 'page', ['/pricing']], ['matches', 'page', ['/blog/*']], ['contains', 'page', ['blog'], { case_sensitive: false }]],
 };
 
 export const QUERY_REQUEST_SCHEMA: JsonSchema = {

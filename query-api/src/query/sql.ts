@@ -114,17 +114,33 @@ export function globToLike(glob: string): string {
   return glob.replace(/[\\%_]/g, (ch) => `\\${ch}`).replace(/\*/g, '%');
 }
 
-/** A filter over the column expression `x`. */
+/**
+ * A filter over the column expression `x`. Ignoring case (`ignoreCase`), both sides are lower-cased
+ * by ClickHouse (`lowerUTF8`), the values inside SQL too, so they stay parameters and are folded by
+ * the same rule as the column: every op keeps its meaning on the lowered strings (`matches` without
+ * `*` is still `is`; `contains x` is still `matches *x*`). The lambda's `fv` names no column or alias.
+ */
 export function filterOn(x: string, f: Filter, p: Params): string {
+  const ci = f.ignoreCase === true;
+  const value = ci ? `lowerUTF8(${x})` : x;
+  const list = () => {
+    const values = p.add('Array(String)', f.values);
+    return ci ? `arrayMap(fv -> lowerUTF8(fv), ${values})` : values;
+  };
   switch (f.op) {
     case 'is':
-      return `${x} IN ${p.add('Array(String)', f.values)}`;
+      return `${value} IN ${list()}`;
     case 'is_not':
-      return `${x} NOT IN ${p.add('Array(String)', f.values)}`;
+      return `${value} NOT IN ${list()}`;
     case 'contains':
-      return `multiSearchAny(${x}, ${p.add('Array(String)', f.values)})`;
+      return `multiSearchAny(${value}, ${list()})`;
     case 'matches':
-      return `(${f.values.map((v) => `${x} LIKE ${p.add('String', globToLike(v))}`).join(' OR ')})`;
+      return `(${f.values
+        .map((v) => {
+          const pattern = p.add('String', globToLike(v));
+          return `${value} LIKE ${ci ? `lowerUTF8(${pattern})` : pattern}`;
+        })
+        .join(' OR ')})`;
   }
 }
 

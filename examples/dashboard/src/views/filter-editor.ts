@@ -2,10 +2,10 @@ import { FILTER_OP_LABELS, type Filter, type FilterDimension, type FilterOp } fr
 import { h, keepFocus } from '../dom.js';
 import {
   DIMENSION_GROUPS,
-  OP_HINTS,
   applyDraft,
   choiceLabel,
   draftOf,
+  opHint,
   opsFor,
   replacedBy,
   type DimensionChoice,
@@ -13,7 +13,7 @@ import {
   type FilterDraft,
 } from '../filter-draft.js';
 import { valueLabel } from '../labels.js';
-import { needleOf, type Suggestion } from '../suggestions.js';
+import { noMatchText, type Suggestion } from '../suggestions.js';
 import { filterText } from './filters.js';
 
 export interface FilterEditorSession {
@@ -47,8 +47,10 @@ export class FilterEditor {
   private session: FilterEditorSession | null = null;
   private draft: FilterDraft = draftOf(null);
   private problem: DraftProblem | null = null;
-  /** Said when the typed value matches no value of the period (often a matter of case). */
+  /** Said when the typed value matches no value of the period, or one only in another case with is / is not (`noMatchText`). */
   private noMatch = '';
+  /** The last suggestions and the text they were asked for, so an operator change can say the above again. */
+  private suggested: { dimension: FilterDimension; typed: string; list: Suggestion[] } | null = null;
   private suggestLoad: AbortController | null = null;
   private suggestTimer: ReturnType<typeof setTimeout> | null = null;
   /**
@@ -93,6 +95,7 @@ export class FilterEditor {
     if (!opsFor(this.draft.dimension).includes(this.draft.op)) this.draft.op = 'is';
     this.problem = null;
     this.noMatch = '';
+    this.suggested = null;
     this.suggestions.replaceChildren();
     this.render();
     if (this.el.isConnected) this.el.showModal();
@@ -187,6 +190,8 @@ export class FilterEditor {
         'data-testid': 'filter-op',
         onchange: (e: Event) => {
           this.draft.op = (e.target as HTMLSelectElement).value as FilterOp;
+          const last = this.suggested;
+          if (last && last.dimension === this.dimension()) this.noMatch = noMatchText(this.draft.op, last.dimension, last.typed, last.list);
           this.render();
         },
       },
@@ -262,7 +267,7 @@ export class FilterEditor {
         ),
       );
     }
-    const hint = `${OP_HINTS[d.op]}${d.dimension === 'country' ? ' Type a country’s name or two-letter code.' : ''}`;
+    const hint = opHint(d.dimension, d.op);
     const values = h(
       'fieldset',
       { class: 'filter-values' },
@@ -412,13 +417,9 @@ export class FilterEditor {
           );
           this.suggestions.dataset.state = 'ready';
           this.suggestions.dataset.dimension = dimension;
-          // The API matches case-sensitively: "goo" finds no "Google". Said, not refused.
-          const needle = needleOf(typed);
-          this.showNoMatch(
-            list.length === 0 && needle !== '' && dimension !== 'country'
-              ? `No value in this period contains “${needle}” (values are case-sensitive).`
-              : '',
-          );
+          // Contains and matches ignore case, so does this search; is / is not compare exactly. Said, not refused.
+          this.suggested = { dimension, typed, list };
+          this.showNoMatch(noMatchText(this.draft.op, dimension, typed, list));
         },
         () => {
           // Suggestions are a help: without them the editor still takes typed values.
