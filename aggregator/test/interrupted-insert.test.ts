@@ -32,6 +32,9 @@ function row(site: string, i: number, ts: number, seq: number, pageviews = true)
     path: `/p${i % 4}`,
     visitor_id: `v${i % 37}`,
     session_id: `s${i % 53}`,
+    // Some with revenue, in two currencies (rollup_revenue_currencies_day counts only those).
+    revenue_amount: i % 5 === 0 ? 2.5 : 0,
+    revenue_currency: i % 5 === 0 ? (i % 2 ? 'EUR' : 'USD') : '',
     stream_seq: seq,
   };
 }

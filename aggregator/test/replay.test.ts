@@ -48,6 +48,15 @@ async function setExcluded(site: string, excluded: string[]): Promise<void> {
 
 const ADMIN = "site_id = 's_AAAAAAAAAAAAAAAA' AND path LIKE '/admin/%'";
 
+/** A site's revenue by currency in `rollup_revenue_currencies_day` (migration 0010). */
+async function currencies(s: Storage, site = SITE): Promise<{ currency: string; events: number; revenue: number }[]> {
+  return s.query(
+    `SELECT revenue_currency AS currency, sum(events) AS events, sum(revenue) AS revenue
+     FROM rollup_revenue_currencies_day WHERE site_id = {site:String} GROUP BY currency ORDER BY currency`,
+    { site },
+  );
+}
+
 describe('replay: the pipeline it reprocesses', () => {
   it('refuses to run on a NATS no aggregator has used (its salts would be new), creating nothing there', async () => {
     const m = manager();
@@ -82,6 +91,14 @@ describe('replay: the excluded_paths story', () => {
     expect(await count(f.storage, ADMIN)).toBe(oldAdmin);
     const before = await totals(f.storage);
     const otherBefore = await numbers(f.storage);
+    // Revenue per request: EUR 12.5 + 14.5, USD 13.5 on /shop, GBP 3 × 4.25 on /admin/settings (none since the rule).
+    const shopCurrencies = [
+      { currency: 'EUR', events: 14, revenue: 7 * 27 },
+      { currency: 'USD', events: 7, revenue: 7 * 13.5 },
+    ];
+    expect(await currencies(f.storage)).toEqual([...shopCurrencies.slice(0, 1), { currency: 'GBP', events: 12, revenue: 51 }, ...shopCurrencies.slice(1)]);
+    const otherCurrencies = await currencies(f.storage, OTHER_SITE);
+    expect(otherCurrencies.map((c) => c.currency)).toEqual(['EUR', 'GBP', 'USD']);
 
     // Dashboards polling while the replay runs and swaps.
     const seen: Awaited<ReturnType<typeof totals>>[] = [];
@@ -119,6 +136,9 @@ describe('replay: the excluded_paths story', () => {
 
     // Every other number unchanged: the other site's rows and rollups, and the site's non-admin rows.
     const afterNumbers = await numbers(f.storage);
+    // The currencies table was swapped like every rollup: the excluded GBP revenue is gone, the rest kept.
+    expect(await currencies(f.storage)).toEqual(shopCurrencies);
+    expect(await currencies(f.storage, OTHER_SITE)).toEqual(otherCurrencies);
     const notAdmin = (rows: Record<string, unknown>[]) => rows.filter((r) => !(r.site_id === SITE && String(r.path).startsWith('/admin/')));
     expect(afterNumbers.rows).toEqual(notAdmin(otherBefore.rows));
     const otherSite = (n: typeof afterNumbers) => Object.fromEntries(Object.entries(n.rollups).map(([t, rows]) => [t, rows.filter((r) => (r as { site_id: string }).site_id === OTHER_SITE)]));
@@ -140,6 +160,7 @@ describe('replay: the excluded_paths story', () => {
       await live(fresh);
       await caughtUp(jsm);
       expect(await numbers(fresh)).toEqual(afterNumbers);
+      expect(await currencies(fresh)).toEqual(shopCurrencies);
     } finally {
       for (const a of aggregators.splice(0)) await a.stop();
       await fresh.close();

@@ -129,6 +129,68 @@ describe('migrations on an existing data directory', () => {
     expect(third?.events).toBe(6);
   });
 
+  it('0010 fills the revenue currencies table for events stored before it, once, and its view keeps it current', async () => {
+    const id = '0010_revenue_currencies';
+    await migrate(f.storage, { migrations: MIGRATIONS.filter((m) => m.id < id) });
+    const noon = Date.UTC(2026, 0, 10, 12);
+    const DAY = 86_400_000;
+    let n = 0;
+    const row = (extra: Record<string, unknown>) => ({
+      site_id: SITE, ts: noon, event_id: `r-${++n}`, name: 'purchase', visitor_id: 'v1', session_id: 's1', path: '/', received_at: noon, stream_seq: 1, ...extra,
+    });
+    await f.storage.insert('events', [
+      row({ revenue_amount: 10, revenue_currency: 'EUR' }),
+      row({ revenue_amount: 2.5, revenue_currency: 'EUR', ts: noon + 60_000 }),
+      row({ revenue_amount: 7, revenue_currency: 'USD', ts: noon + DAY }),
+      row({ name: 'pageview' }),
+      row({ revenue_amount: 100, revenue_currency: 'GBP', is_bot: 1 }),
+    ]);
+    const read = () =>
+      f.storage.query(
+        `SELECT toString(toDate(bucket)) AS day, is_bot, revenue_currency AS currency, sum(events) AS events, sum(revenue) AS revenue
+         FROM rollup_revenue_currencies_day WHERE site_id = {site:String}
+         GROUP BY day, is_bot, currency ORDER BY day, is_bot, currency`,
+        { site: SITE },
+      );
+    const backfilled = [
+      { day: '2026-01-10', is_bot: 0, currency: 'EUR', events: 2, revenue: 12.5 },
+      { day: '2026-01-10', is_bot: 1, currency: 'GBP', events: 1, revenue: 100 },
+      { day: '2026-01-11', is_bot: 0, currency: 'USD', events: 1, revenue: 7 },
+    ];
+    expect((await migrate(f.storage)).applied).toEqual([id]);
+    expect(await read()).toEqual(backfilled);
+
+    // Applied twice: nothing runs, nothing is counted again; the same statements re-run (a step
+    // killed after its view was made) neither empty nor backfill the table again.
+    expect((await migrate(f.storage)).applied).toEqual([]);
+    expect(await read()).toEqual(backfilled);
+    const steps = MIGRATIONS.find((m) => m.id === id)!.statements;
+    expect((await migrate(f.storage, { migrations: [{ id: `${id}_again`, statements: steps }] })).applied).toEqual([`${id}_again`]);
+    expect(await read()).toEqual(backfilled);
+
+    // New inserts reach it through the view; a batch without revenue adds no part.
+    const parts = async () => {
+      const [p] = await f.storage.query<{ n: number }>(
+        "SELECT count() AS n FROM system.parts WHERE database = currentDatabase() AND table = 'rollup_revenue_currencies_day' AND active",
+      );
+      return p?.n ?? 0;
+    };
+    const partsBefore = await parts();
+    await f.storage.insert('events', [row({ name: 'pageview' }), row({ name: 'pageview', ts: noon + DAY })]);
+    expect(await parts()).toBe(partsBefore);
+    await f.storage.insert('events', [
+      row({ revenue_amount: 0.5, revenue_currency: 'EUR', ts: noon + 1 }),
+      row({ revenue_amount: 3, revenue_currency: 'CHF', ts: noon + DAY }),
+      row({ name: 'pageview' }),
+    ]);
+    expect(await read()).toEqual([
+      { day: '2026-01-10', is_bot: 0, currency: 'EUR', events: 3, revenue: 13 },
+      { day: '2026-01-10', is_bot: 1, currency: 'GBP', events: 1, revenue: 100 },
+      { day: '2026-01-11', is_bot: 0, currency: 'CHF', events: 1, revenue: 3 },
+      { day: '2026-01-11', is_bot: 0, currency: 'USD', events: 1, revenue: 7 },
+    ]);
+  });
+
   it('applies only the new migrations, keeps the data, backfills the rollups once', async () => {
     const first = MIGRATIONS.slice(0, 1);
     expect((await migrate(f.storage, { migrations: first })).applied).toEqual(['0001_events']);

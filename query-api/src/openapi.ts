@@ -78,6 +78,17 @@ const QUERY_RESPONSE: JsonSchema = {
         },
         source_table: { type: 'string', description: 'The table that answered: raw `events`, a rollup (`rollup_<name>_<grain>`), or `events+rollup_visits_day` when matching events are grouped by visit and joined to the table of visits (reports that mix visits with event filters, event dimensions, goals or hours).' },
         sketches: { type: 'array', items: { type: 'string' }, description: 'Requested metrics that are approximate (`uniq` or `uniqCombined(12)` sketches; see each metric).' },
+        revenue_currencies: {
+          type: 'array',
+          items: { type: 'string' },
+          description:
+            'With the `revenue` metric, unless the query has the `revenue_currency` dimension or an `is` filter on one currency: the ISO 4217 codes, sorted, of the revenue recorded in the site over the date range and compared range (bots only with `include_bots`; the query\'s `revenue_currency` filters apply, its other filters do not). Amounts are summed as sent, never converted. Absent while the aggregator has not created its table of revenue currencies.',
+        },
+        warnings: {
+          type: 'array',
+          items: { type: 'string' },
+          description: 'Present when something about the numbers needs saying: today, that `revenue` adds up amounts of several currencies (`revenue_currencies`) without conversion.',
+        },
       },
     },
   },

@@ -21,17 +21,29 @@ let h: Harness;
 let a: Tenant;
 let b: Tenant;
 const RANGE = { from: '2026-01-01T00:00:00Z', to: '2026-02-01T00:00:00Z' };
-/** A has 3 pageviews, B has 50: any answer to A holding B's rows shows numbers A cannot have. */
+/**
+ * A has 3 pageviews, B has 50: any answer to A holding B's rows shows numbers A cannot have. A's
+ * revenue is 1 EUR a pageview; B's is in a currency A never sold in, so a currency list holding
+ * it would show B's data.
+ */
 const A_TOTAL = 3;
+const B_CURRENCY = 'JPY';
 
 beforeAll(async () => {
   h = await startHarness({ rateLimit: { perSecond: 10_000, burst: 10_000 } });
   a = await createTenant(h.url);
   b = await createTenant(h.url);
   const rows = [];
-  for (let i = 0; i < A_TOTAL; i++) rows.push(eventRow({ site_id: a.siteId, ts: Date.parse('2026-01-10T10:00:00Z') + i * 1000, session_id: `a${i}`, visitor_id: `a${i}` }));
+  for (let i = 0; i < A_TOTAL; i++) {
+    rows.push(eventRow({ site_id: a.siteId, ts: Date.parse('2026-01-10T10:00:00Z') + i * 1000, session_id: `a${i}`, visitor_id: `a${i}`, revenue_amount: 1, revenue_currency: 'EUR' }));
+  }
   for (let i = 0; i < 50; i++) {
-    rows.push(eventRow({ site_id: b.siteId, ts: Date.parse('2026-01-10T10:00:00Z') + i * 1000, session_id: `b${i}`, visitor_id: `b${i}`, path: '/secret-b', props: { k: 'b' } }));
+    rows.push(
+      eventRow({
+        site_id: b.siteId, ts: Date.parse('2026-01-10T10:00:00Z') + i * 1000, session_id: `b${i}`, visitor_id: `b${i}`, path: '/secret-b', props: { k: 'b' },
+        revenue_amount: 1000, revenue_currency: B_CURRENCY,
+      }),
+    );
   }
   await insertEvents(h.storage, rows);
 });
@@ -46,8 +58,10 @@ function assertNoLeak(r: { status: number; body: any }, label: string): void {
   const text = JSON.stringify(r.body);
   expect(text, label).not.toContain(b.siteId);
   expect(text, label).not.toContain('/secret-b');
+  expect(text, label).not.toContain(B_CURRENCY);
   if (r.status === 200) {
     for (const row of r.body.results) for (const v of row.metrics) expect(v, label).toBeLessThanOrEqual(A_TOTAL);
+    for (const c of r.body.meta.revenue_currencies ?? []) expect(c, label).toBe('EUR');
   } else {
     expect(r.body.error.code, label).toMatch(/^(invalid_request|not_found)$/);
   }
@@ -104,6 +118,14 @@ describe("a read key of merchant A never reaches B's data", () => {
           { metrics: ['visits', 'visit_duration'], dimensions: ['page'], filters: [[op, 'source', [s], { case_sensitive: false }]] },
         ]),
         { filters: [['is', `prop:${s}`, [s], { case_sensitive: false }]] },
+        // The revenue_currency dimension and its filters (raw events), and the currencies of revenue answers.
+        { dimensions: ['revenue_currency'], filters: [['is', 'revenue_currency', [s]]] },
+        { metrics: ['revenue', 'events'], dimensions: ['revenue_currency'], include_bots: true },
+        ...(['is', 'is_not', 'contains', 'matches'] as const).flatMap((op) => [
+          { metrics: ['revenue', 'events'], filters: [[op, 'revenue_currency', [s]]] },
+          { metrics: ['revenue'], filters: [[op, 'revenue_currency', [s, 'EUR'], { case_sensitive: false }]], compare: 'previous_period' },
+          { metrics: ['revenue', 'visits', 'visitors'], dimensions: ['revenue_currency'], filters: [[op, 'revenue_currency', [s]], ['is_not', 'source', [s]]] },
+        ]),
         { metrics: ['conversion_rate'], filters: [['contains', 'event_name', [s], { case_sensitive: false }]] },
         // Injections inside the modifiers object itself.
         { filters: [['is', 'page', ['/'], { [s]: false }]] },
@@ -147,5 +169,22 @@ describe("a read key of merchant A never reaches B's data", () => {
     expect(own.body.results).toEqual([{ dimensions: ['/'], metrics: [A_TOTAL] }]);
     const all = await query({ dimensions: ['page'], include_bots: true });
     expect(all.body.results).toEqual([{ dimensions: ['/'], metrics: [A_TOTAL] }]);
+  });
+
+  it("revenue answers name A's currencies only, never those of B's site", async () => {
+    const total = await query({ metrics: ['revenue'], include_bots: true, compare: 'previous_period' });
+    expect(total.body.results).toEqual([{ dimensions: [], metrics: [A_TOTAL], comparison: expect.anything() }]);
+    expect(total.body.meta.revenue_currencies).toEqual(['EUR']);
+    expect(total.body.meta).not.toHaveProperty('warnings');
+    const byCurrency = await query({ metrics: ['revenue'], dimensions: ['revenue_currency'] });
+    expect(byCurrency.body.results).toEqual([{ dimensions: ['EUR'], metrics: [A_TOTAL] }]);
+    for (const op of ['is', 'contains', 'matches']) {
+      const r = await query({ metrics: ['revenue'], filters: [[op, 'revenue_currency', [B_CURRENCY, 'EUR']]] });
+      expect([op, r.body.results, r.body.meta.revenue_currencies]).toEqual([op, [{ dimensions: [], metrics: [A_TOTAL] }], ['EUR']]);
+      const only = await query({ metrics: ['revenue'], filters: [[op, 'revenue_currency', [B_CURRENCY]]] });
+      expect(only.body.results).toEqual([{ dimensions: [], metrics: [0] }]);
+    }
+    const notB = await query({ metrics: ['revenue'], filters: [['is_not', 'revenue_currency', [B_CURRENCY]]] });
+    expect(notB.body.meta.revenue_currencies).toEqual(['EUR']);
   });
 });

@@ -5,6 +5,7 @@ import { chdbDir, startNats, type TempDir, type TestNats } from '@pulse/testkit'
 import { createQueryApi, silentLogger, type QueryApi } from '../src/index.js';
 import { PATHS_BY_PATH_MIGRATION, SITE_MIGRATION, SKETCH_MIGRATION } from '../src/query/rollups.js';
 import { VISIT_ATTRIBUTES_MIGRATION, VISITS_MIGRATION } from '../src/query/visits.js';
+import { REVENUE_CURRENCIES_MIGRATION } from '../src/query/currencies.js';
 import { ADMIN_TOKEN, call, createTenant, eventRow, insertEvents, rawAnswer, type Tenant } from './harness.js';
 import { RANGE, insertDataset } from './dataset.js';
 
@@ -91,7 +92,7 @@ describe('rollup sketches, before and after the migration that adds them', () =>
     expect(oldAcquisition.results.length).toBeGreaterThan(1);
 
     const { applied } = await migrate(storage);
-    expect(applied).toEqual([SKETCH_MIGRATION, SITE_MIGRATION, PATHS_BY_PATH_MIGRATION, VISITS_MIGRATION, VISIT_ATTRIBUTES_MIGRATION]);
+    expect(applied).toEqual([SKETCH_MIGRATION, SITE_MIGRATION, PATHS_BY_PATH_MIGRATION, VISITS_MIGRATION, VISIT_ATTRIBUTES_MIGRATION, REVENUE_CURRENCIES_MIGRATION]);
     // The visits table is backfilled from the events already stored, its acquisition columns too,
     // and their backfill leaves the counts alone.
     expect((await fresh(VISITS, 'rollup_visits_day')).results).toEqual(oldVisits.results);

@@ -2,7 +2,18 @@ import { MigrationError, StorageError } from '../errors.js';
 import { ddlContext, SITE_SHARDING_KEY, tableSettings, type DdlContext, type DdlOptions, type MigrationStep } from './ddl.js';
 import { ARCHIVE_TABLE, createArchiveTable } from './schema-archive.js';
 import { createEventsTable, EVENTS_TABLE } from './schema-events.js';
-import { countsOnlyStatements, FIRST_ROLLUPS, PATHS_BY_PATH_ROLLUP, PATHS_ROLLUP, rollupStatements, FIRST_VISITS_ROLLUP, SITE_ROLLUP, sketchStatements, visitAttributeStatements } from './schema-rollups.js';
+import {
+  countsOnlyStatements,
+  FIRST_ROLLUPS,
+  FIRST_VISITS_ROLLUP,
+  PATHS_BY_PATH_ROLLUP,
+  PATHS_ROLLUP,
+  REVENUE_CURRENCIES_ROLLUP,
+  rollupStatements,
+  SITE_ROLLUP,
+  sketchStatements,
+  visitAttributeStatements,
+} from './schema-rollups.js';
 import type { Storage } from './types.js';
 
 export const MIGRATIONS_TABLE = 'schema_migrations';
@@ -55,6 +66,9 @@ export const MIGRATIONS: readonly Migration[] = [
   // now with its first referrer and UTM fields: the dashboard's referrer and UTM tabs timed out at
   // 100,000,000 events.
   { id: '0009_visit_attributes', statements: visitAttributeStatements },
+  // The currencies each site's revenue was recorded in, per day: `revenue` sums amounts as sent, and
+  // the query API says which currencies a sum mixes. Backfilled from raw events like every new rollup.
+  { id: '0010_revenue_currencies', statements: (ctx) => rollupStatements(ctx, REVENUE_CURRENCIES_ROLLUP) },
 ];
 
 /** The table of applied migrations (on a sharded cluster, local tables under a Distributed one). */

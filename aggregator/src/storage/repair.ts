@@ -41,7 +41,19 @@ export async function repairEventsInsert(db: Sql, e: JournalEntry, eventTypes: R
        WHERE site_id IN (SELECT site_id FROM ${src}) AND event_id IN (SELECT event_id FROM ${src}))`,
   );
   const from = await retainedFrom(db);
-  for (const r of ROLLUPS) await rebuildRollup(db, r, src, from);
+  const rows = everyColumn(src, e, eventTypes);
+  for (const r of ROLLUPS) await rebuildRollup(db, r, rows, from);
+}
+
+/**
+ * The entry's rows with every column of `events`: a column the insert did not name took its
+ * type's default there (no column of `events` has a DEFAULT expression), and a rollup's condition
+ * may read it (`revenue_currency != ''`), so it must see the same value here.
+ */
+function everyColumn(src: string, e: JournalEntry, types: ReadonlyMap<string, string>): string {
+  const missing = [...types].filter(([c]) => !e.columns.includes(c));
+  if (missing.length === 0) return src;
+  return `(SELECT *, ${missing.map(([c, t]) => `defaultValueOfTypeName(${literal(t)}) AS ${c}`).join(', ')} FROM ${src})`;
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;

@@ -214,8 +214,26 @@ export const VISITS_ROLLUP: Rollup = rollup('visits', 'day', VISIT_DIMS, {
 /** The visits table as migration 0008 created it. */
 export const FIRST_VISITS_ROLLUP: Rollup = { ...VISITS_ROLLUP, measures: FIRST_VISIT_MEASURES };
 
+/**
+ * Migration 0010: which currencies a site's revenue was recorded in, per UTC day, with the events
+ * and the amount of each. Pulse converts no currency (no exchange-rate source), so the query API's
+ * `revenue` sums amounts as sent; it reads this table (a few rows a site and day) to say which
+ * currencies an answer's sum mixes (`meta.revenue_currencies`). Only events with revenue feed it
+ * (`revenue_currency` is '' exactly when the event had none: the protocol requires a currency of
+ * three capital letters with every amount), so a batch without revenue adds no part. Sorted by
+ * site and bot flag first: the query API reads a site's non-bot days.
+ */
+export const REVENUE_CURRENCIES_ROLLUP: Rollup = rollup('revenue_currencies', 'day', { is_bot: 'UInt8', revenue_currency: 'LowCardinality(String)' }, {
+  where: "revenue_currency != ''",
+  key: ['site_id', 'is_bot', 'bucket', 'revenue_currency'],
+  measures: {
+    columns: { events: 'SimpleAggregateFunction(sum, UInt64)', revenue: 'SimpleAggregateFunction(sum, Float64)' },
+    exprs: ['count() AS events', 'sum(revenue_amount) AS revenue'],
+  },
+});
+
 /** Every rollup the schema maintains; names are a contract with the query API (ARCHITECTURE.md). */
-export const ROLLUPS: readonly Rollup[] = [...FIRST_ROLLUPS, PATHS_ROLLUP, SITE_ROLLUP, PATHS_BY_PATH_ROLLUP, VISITS_ROLLUP];
+export const ROLLUPS: readonly Rollup[] = [...FIRST_ROLLUPS, PATHS_ROLLUP, SITE_ROLLUP, PATHS_BY_PATH_ROLLUP, VISITS_ROLLUP, REVENUE_CURRENCIES_ROLLUP];
 
 /**
  * The visitors/visits sketch the query API reads: HyperLogLog with 2^12 registers once large

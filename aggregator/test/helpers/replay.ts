@@ -34,8 +34,20 @@ export function traffic(base: number, opts: { site?: string; paths?: string[]; v
           url: `https://shop.example.com${p}`,
           referrer: i === 0 ? 'https://www.google.com/' : '',
           ...(cookieless ? {} : { visitor_id: `vis-${v}` }),
+          // Revenue in a third currency on an admin page: excluding /admin/* takes GBP away.
+          ...(p === '/admin/settings' ? { revenue: { amount: 4.25, currency: 'GBP' } } : {}),
         })),
-        { id: `ev-${++n}`, name: 'signup', ts: base + v * 1000 + 30_000, url: 'https://shop.example.com/shop', ...(cookieless ? {} : { visitor_id: `vis-${v}` }), props: { plan: 'pro' } },
+        {
+          id: `ev-${++n}`,
+          name: 'signup',
+          ts: base + v * 1000 + 30_000,
+          url: 'https://shop.example.com/shop',
+          ...(cookieless ? {} : { visitor_id: `vis-${v}` }),
+          props: { plan: 'pro' },
+          // Revenue in two currencies on a shop page (rollup_revenue_currencies_day).
+          revenue: { amount: 12.5 + v, currency: v % 2 === 0 ? 'EUR' : 'USD' },
+        },
+
       ],
     });
   }
@@ -50,7 +62,7 @@ export interface Numbers {
 /** Everything a dashboard could read: every stored row (enriched fields and visit) and every rollup. */
 export async function numbers(s: Storage): Promise<Numbers> {
   const rows = await s.query(
-    `SELECT site_id, event_id, name, path, visitor_id, session_id, source, medium, device, browser, country, stream_seq
+    `SELECT site_id, event_id, name, path, visitor_id, session_id, source, medium, device, browser, country, revenue_amount, revenue_currency, stream_seq
      FROM events ORDER BY site_id, event_id`,
   );
   const rollups: Record<string, unknown[]> = {};
@@ -58,14 +70,17 @@ export async function numbers(s: Storage): Promise<Numbers> {
     const dims = ['site_id', 'bucket', ...Object.keys(r.dims)].join(', ');
     // Visitors and visits live in the sketches (rollups without them keep counts only).
     const uniques = r.sketches ? ', uniqCombinedMerge(12)(visitors_sketch) AS visitors, uniqCombinedMerge(12)(visits_sketch) AS visits' : '';
+    // Rollups with measures of their own have no pageviews column (the currencies table) but revenue.
+    const columns = r.measures ? Object.keys(r.measures.columns) : ['events', 'pageviews'];
+    const sums = ['events', 'pageviews', 'revenue'].filter((c) => columns.includes(c)).map((c) => `sum(${c}) AS ${c}`);
     // The visits table: each visit's span, visitor hash, entry and exit pages and acquisition too.
-    const visit = r.measures
+    const visit = columns.includes('visitor_hash')
       ? `, min(started) AS started, max(ended) AS ended, max(visitor_hash) AS vh, min(entry) AS entry, max(exit) AS exit,
          min(acq_source) AS src, min(acq_referrer) AS ref, min(acq_utm_source) AS us,
          min(acq_utm_medium) AS um, min(acq_utm_campaign) AS uc`
       : '';
     rollups[r.table] = await s.query(
-      `SELECT ${dims}, sum(events) AS events, sum(pageviews) AS pageviews${uniques}${visit}
+      `SELECT ${dims}, ${sums.join(', ')}${uniques}${visit}
        FROM ${r.table} GROUP BY ${dims} ORDER BY ${dims}`,
     );
   }

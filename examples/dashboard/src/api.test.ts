@@ -25,6 +25,12 @@ describe('response parsing', () => {
     expect(series.rows[0]).toMatchObject({ comparison: [2], comparisonDimensions: ['2026-11-25T00:00:00+01:00'] });
     expect(series.rows[1]).toEqual({ dimensions: ['2026-11-27T00:00:00+01:00'], metrics: [4], comparison: null });
     expect(parseQueryResponse({ results: [], meta: { complete_through: null } }).completeThrough).toBeNull();
+    // The currencies a revenue answer adds up, when the API names them.
+    expect(parseQueryResponse({ results: [], meta: { revenue_currencies: ['EUR', 'USD'] } }).revenueCurrencies).toEqual(['EUR', 'USD']);
+    expect(parseQueryResponse({ results: [], meta: { revenue_currencies: [] } }).revenueCurrencies).toEqual([]);
+    expect(parseQueryResponse({ results: [], meta: {} })).not.toHaveProperty('revenueCurrencies');
+    expect(parseQueryResponse({ results: [], meta: { revenue_currencies: 'EUR' } })).not.toHaveProperty('revenueCurrencies');
+    expect(parseQueryResponse({ results: [], meta: { revenue_currencies: ['EUR', 7, ''] } }).revenueCurrencies).toEqual(['EUR']);
     expect(() => parseQueryResponse({ rows: [] })).toThrow(ApiError);
   });
 

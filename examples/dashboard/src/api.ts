@@ -27,6 +27,13 @@ export interface QueryResult {
   rows: QueryRow[];
   /** `meta.complete_through`: numbers are final up to this instant (ms), null when the API did not say. */
   completeThrough: number | null;
+  /**
+   * `meta.revenue_currencies`: the currencies (ISO 4217 codes, sorted) a `revenue` answer adds up,
+   * as sent and never converted. Absent when the API did not name them: no `revenue` asked, the
+   * query already split or filtered by one currency, or an API whose aggregator has not made its
+   * table of currencies yet.
+   */
+  revenueCurrencies?: string[];
 }
 
 export interface Realtime {
@@ -159,7 +166,8 @@ export function parseQueryResponse(json: unknown): QueryResult {
     return row;
   });
   const meta = isObject(json.meta) ? json.meta : {};
-  return { rows, completeThrough: parseInstant(meta.complete_through) };
+  const currencies = Array.isArray(meta.revenue_currencies) ? meta.revenue_currencies.filter((c): c is string => typeof c === 'string' && c !== '') : null;
+  return { rows, completeThrough: parseInstant(meta.complete_through), ...(currencies ? { revenueCurrencies: currencies } : {}) };
 }
 
 export function parseRealtime(json: unknown): Realtime {

@@ -5,7 +5,7 @@ import { describeComparison } from './comparison.js';
 import { cardLabel, isGoalCard, isTrafficCard, type CardMetric, type Filter } from './dimensions.js';
 import { h, keepFocus, replaceChildren, statusBox } from './dom.js';
 import { ApiError, describeError } from './errors.js';
-import { formatAgo, formatInstant } from './format.js';
+import { formatAgo, formatInstant, isMoney } from './format.js';
 import {
   PANELS,
   cardsQuery,
@@ -15,9 +15,11 @@ import {
   goalRevenueColumn,
   goalRevenueQuery,
   goalSeriesQueries,
+  revenueCurrencies,
   seriesOver,
   seriesQuery,
   singleGoal,
+  unionCurrencies,
   withSeriesCompare,
   type QueryBody,
   type QueryContext,
@@ -304,7 +306,10 @@ export class App {
     // Under "Goal is purchase" the goals panel's revenue column is the goal cards' revenue: the
     // cards ask it anyway, so the panel does not ask raw events a second time.
     const goal = singleGoal(this.state.filters);
-    const goalsRevenue = goalRevenue && goal !== null ? goalRevenue.then((r) => r && goalRevenueColumn(r, goal)) : undefined;
+    const goalsRevenue =
+      goalRevenue && goal !== null
+        ? goalRevenue.then((r) => r && { of: goalRevenueColumn(r, goal), currencies: revenueCurrencies(r, v.ctx.filters) })
+        : undefined;
     for (const b of this.breakdowns) b.load({ client, ctx: v.ctx, signal: load.signal, totalVisitors, goalsRevenue });
     this.startRealtime(client, v);
   }
@@ -343,7 +348,7 @@ export class App {
       this.showCards(t, true, v.comparedWith);
       void revenue.then((r) => {
         if (signal.aborted) return;
-        const withRevenue = r ? goalTotalsOf(c, b, r) : null;
+        const withRevenue = r ? goalTotalsOf(c, b, r, v.ctx.filters) : null;
         this.els.cards.dataset.revenue = withRevenue?.cards.includes('revenue') ? 'yes' : 'no';
         if (withRevenue && withRevenue.cards.length > t.cards.length) {
           addCards(this.els.cards, this.cardsView(withRevenue, true, v.comparedWith));
@@ -415,15 +420,19 @@ export class App {
         build: (answers, buckets, now) => chartSeries(answers[0] ?? [], metric, buckets, v.granularity, v.timeZone, now),
       };
     };
-    const task = async (): Promise<{ current: ChartSeries; compared: ComparedLine | null; comparedHasData: boolean }> => {
+    type Drawn = { current: ChartSeries; compared: ComparedLine | null; comparedHasData: boolean; currencies: readonly string[] | null };
+    const task = async (): Promise<Drawn> => {
       const { queries, build } = series();
       const asked = plan?.viaCompare ? queries.map((q) => withSeriesCompare(q, plan.range)) : queries;
       const extra = plan && !plan.viaCompare ? queries.map((q) => seriesOver(q, plan.range, plan.buckets.length)) : [];
-      const answers = (await Promise.all([...asked, ...extra].map((q) => client.query(q, load.signal)))).map((r) => r.rows);
+      const results = await Promise.all([...asked, ...extra].map((q) => client.query(q, load.signal)));
+      const answers = results.map((r) => r.rows);
+      // Revenue reads as money when every answer drawn names one and the same currency.
+      const currencies = isMoney(metric) ? unionCurrencies(results.map((r) => revenueCurrencies(r, v.ctx.filters))) : null;
       const main = answers.slice(0, queries.length);
       const now = Date.now();
       const current = build(main, v.buckets, now);
-      if (!plan || !v.chartComparedLabel) return { current, compared: null, comparedHasData: false };
+      if (!plan || !v.chartComparedLabel) return { current, compared: null, comparedHasData: false, currencies };
       const rows = plan.viaCompare ? main.map(comparedRows) : answers.slice(queries.length);
       // Buckets of the compared span that start after now are gaps too (a custom period ahead).
       const theirs = build(rows, plan.buckets, now);
@@ -436,6 +445,7 @@ export class App {
           comparedLabel: v.chartComparedLabel,
         },
         comparedHasData: theirs.hasData,
+        currencies,
       };
     };
     void runPanel({
@@ -445,11 +455,11 @@ export class App {
       onAuthError: (err) => this.authFailed(err),
       retry: () => this.loadChart(v, parent),
       task,
-      render: ({ current, compared, comparedHasData }) => {
+      render: ({ current, compared, comparedHasData, currencies }) => {
         // A quiet period is still drawn against a compared one that had traffic: "0 against 120" is news.
         if (!current.hasData && !comparedHasData) return false;
         this.els.chart.append(chart.el);
-        chart.show({ buckets: v.buckets, values: current.values, metric, label, granularity: v.granularity, timeZone: v.timeZone, compared });
+        chart.show({ buckets: v.buckets, values: current.values, metric, label, granularity: v.granularity, timeZone: v.timeZone, compared, currencies });
         return true;
       },
     });

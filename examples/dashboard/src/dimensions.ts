@@ -97,6 +97,7 @@ export const FILTER_DIMENSIONS = [
   'browser',
   'os',
   'event_name',
+  'revenue_currency',
 ] as const;
 export type FilterDimension = (typeof FILTER_DIMENSIONS)[number] | `prop:${string}`;
 
@@ -114,6 +115,7 @@ export const DIMENSION_LABELS: Record<(typeof FILTER_DIMENSIONS)[number], string
   browser: 'Browser',
   os: 'OS',
   event_name: 'Goal',
+  revenue_currency: 'Currency',
 };
 
 export const FILTER_OPS = ['is', 'is_not', 'contains', 'matches'] as const;

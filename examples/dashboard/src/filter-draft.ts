@@ -38,7 +38,7 @@ export const DIMENSION_GROUPS: readonly { label: string; dimensions: readonly Di
   { label: 'Acquisition', dimensions: ['source', 'referrer', 'utm_source', 'utm_medium', 'utm_campaign'] },
   { label: 'Location', dimensions: ['country'] },
   { label: 'Technology', dimensions: ['device', 'browser', 'os'] },
-  { label: 'Goals and properties', dimensions: ['event_name', 'prop'] },
+  { label: 'Goals and properties', dimensions: ['event_name', 'revenue_currency', 'prop'] },
 ];
 
 export function choiceLabel(d: DimensionChoice): string {

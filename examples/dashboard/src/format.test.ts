@@ -1,5 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { formatAgo, formatBucket, formatChange, formatCompact, formatDuration, formatInstant, formatMetric } from './format.js';
+import {
+  formatAgo,
+  formatBucket,
+  formatChange,
+  formatCompact,
+  formatDuration,
+  formatInstant,
+  formatMetric,
+  formatMoney,
+  isMoney,
+  mixedCurrenciesNote,
+  singleCurrency,
+} from './format.js';
 
 describe('formatting', () => {
   it('formats each metric in its unit', () => {
@@ -38,6 +50,44 @@ describe('formatting', () => {
     expect(formatChange('visitors', 150, 100, 'yesterday until 09:00')?.label).toBe('up 50% from yesterday until 09:00');
     expect(formatChange('visitors', 5, 0, 'yesterday until 09:00')?.label).toBe('new: none in yesterday until 09:00');
     expect(formatChange('bounce_rate', 40, 40, 'yesterday until 09:00')?.label).toBe('unchanged from yesterday until 09:00');
+  });
+
+  it('writes revenue in its one currency, and a sum of several as a plain number with a note', () => {
+    expect(formatMoney(1234.5, 'EUR')).toBe('€1,234.50');
+    // The bare $ is several currencies: British English names the dollar's country.
+    expect(formatMoney(1234.5, 'USD')).toBe('US$1,234.50');
+    expect(formatMoney(9.99, 'GBP')).toBe('£9.99');
+    expect(formatMoney(-15, 'EUR')).toBe('-€15.00');
+    // Yen have no minor unit.
+    expect(formatMoney(1234.56, 'JPY')).toBe('JP¥1,235');
+    // A code without a symbol of its own, then a no-break space.
+    expect(formatMoney(12, 'CHF')).toBe('CHF\u00a012.00');
+    // A code Intl refuses is written after the amount rather than failing the card.
+    expect(formatMoney(12, 'X1')).toBe('12.00 X1');
+
+    // Exactly one currency named: money.
+    expect(formatMetric('revenue', 71.7, ['EUR'])).toBe('€71.70');
+    expect(formatMetric('average_revenue', 23.9, ['USD'])).toBe('US$23.90');
+    expect(formatMetric('revenue', 0, ['EUR'])).toBe('€0.00');
+    // Several, none named (an API that does not say), or unknown: the plain number.
+    expect(formatMetric('revenue', 1234.5, ['EUR', 'USD'])).toBe('1,234.50');
+    expect(formatMetric('revenue', 1234.5, [])).toBe('1,234.50');
+    expect(formatMetric('revenue', 1234.5, null)).toBe('1,234.50');
+    expect(formatMetric('revenue', 1234.5)).toBe('1,234.50');
+    expect(formatMetric('revenue', null, ['EUR'])).toBe('—');
+    // Currencies say nothing about other measures.
+    expect(formatMetric('visitors', 1234, ['EUR'])).toBe('1,234');
+    expect(formatMetric('conversion_rate', 12.5, ['EUR'])).toBe('12.5%');
+    expect([isMoney('revenue'), isMoney('average_revenue'), isMoney('events')]).toEqual([true, true, false]);
+
+    expect(singleCurrency(['EUR'])).toBe('EUR');
+    expect(singleCurrency(['EUR', 'USD'])).toBeNull();
+    expect(singleCurrency(undefined)).toBeNull();
+    expect(mixedCurrenciesNote(['EUR', 'USD'])).toBe('mixed currencies: EUR, USD');
+    expect(mixedCurrenciesNote(['EUR', 'GBP', 'USD'])).toBe('mixed currencies: EUR, GBP, USD');
+    expect(mixedCurrenciesNote(['EUR'])).toBeNull();
+    expect(mixedCurrenciesNote([])).toBeNull();
+    expect(mixedCurrenciesNote(null)).toBeNull();
   });
 
   it('formats instants and buckets in the given zone', () => {

@@ -31,8 +31,53 @@ export function formatPercent(p: number): string {
   return `${rate.format(p)}%`;
 }
 
-export function formatMetric(metric: Measure, value: number | null | undefined): string {
+const moneyFormats = new Map<string, Intl.NumberFormat>();
+
+/**
+ * An amount in one currency, as British English writes it: `€1,234.50`, `US$1,234.50` (the bare `$`
+ * is several currencies), `£9.99`, `JP¥1,235` (yen have no decimals). A code Intl refuses (the
+ * API passes on what the site sent) is written after the amount: `1,234.50 XB`.
+ */
+export function formatMoney(value: number, currency: string): string {
+  let f = moneyFormats.get(currency);
+  if (!f) {
+    try {
+      f = new Intl.NumberFormat('en-GB', { style: 'currency', currency });
+    } catch {
+      return `${twoDecimals.format(value)} ${currency}`;
+    }
+    moneyFormats.set(currency, f);
+  }
+  return f.format(value);
+}
+
+/** The one currency of an amount, or null when none is named or there are several (a sum of mixed currencies). */
+export function singleCurrency(currencies: readonly string[] | null | undefined): string | null {
+  return currencies && currencies.length === 1 ? (currencies[0] ?? null) : null;
+}
+
+/**
+ * The note beside a revenue that adds up amounts of several currencies, which the API sums as sent,
+ * without converting them: "mixed currencies: EUR, USD". Null for one currency or none named.
+ */
+export function mixedCurrenciesNote(currencies: readonly string[] | null | undefined): string | null {
+  return currencies && currencies.length > 1 ? `mixed currencies: ${currencies.join(', ')}` : null;
+}
+
+/** Revenue and the average revenue are amounts of money; every other measure is not. */
+export function isMoney(metric: Measure): boolean {
+  return metric === 'revenue' || metric === 'average_revenue';
+}
+
+/**
+ * A measure's value in its unit. `currencies`: the currencies a revenue adds up (the API's
+ * `meta.revenue_currencies`): with exactly one, revenue reads as that money (`€71.70`); with several
+ * or none named, as a plain number (`71.70`), which the caller marks with `mixedCurrenciesNote`.
+ */
+export function formatMetric(metric: Measure, value: number | null | undefined, currencies?: readonly string[] | null): string {
   if (value === null || value === undefined || !Number.isFinite(value)) return '—';
+  const currency = isMoney(metric) ? singleCurrency(currencies) : null;
+  if (currency !== null) return formatMoney(value, currency);
   switch (metric) {
     case 'bounce_rate':
     case 'conversion_rate':

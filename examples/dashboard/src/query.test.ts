@@ -17,12 +17,14 @@ import {
   goalSeriesQueries,
   groupBaseQuery,
   hasRevenue,
+  revenueCurrencies,
   revenueOf,
   revenueQuery,
   seriesOver,
   seriesQuery,
   singleGoal,
   tabUnderFilters,
+  unionCurrencies,
   withSeriesCompare,
   type QueryContext,
 } from './query.js';
@@ -227,6 +229,32 @@ describe('query building', () => {
     const column = goalRevenueColumn(cards, 'purchase');
     expect([column('purchase'), column('signup')]).toEqual([71.7, 0]);
     expect(goalRevenueColumn({ rows: [], completeThrough: null }, 'signup')('signup')).toBe(0);
+  });
+
+  it('reads the currencies of a revenue answer, and of several together', () => {
+    const result = (revenueCurrencies?: string[]) => ({ rows: [], completeThrough: null, ...(revenueCurrencies ? { revenueCurrencies } : {}) });
+    expect(revenueCurrencies(result(['EUR', 'USD']), ctx.filters)).toEqual(['EUR', 'USD']);
+    expect(revenueCurrencies(result(), ctx.filters)).toBeNull();
+    // The API names none when the query is filtered by one currency: that is the one.
+    expect(revenueCurrencies(result(), [['is', 'revenue_currency', ['GBP']]])).toEqual(['GBP']);
+    expect(revenueCurrencies(result(), [['is_not', 'revenue_currency', ['GBP']]])).toBeNull();
+    expect(unionCurrencies([['EUR'], ['USD', 'EUR'], null])).toEqual(['EUR', 'USD']);
+    expect(unionCurrencies([['EUR'], ['EUR']])).toEqual(['EUR']);
+    expect(unionCurrencies([null, null])).toBeNull();
+    expect(unionCurrencies([])).toBeNull();
+  });
+
+  it('breaks revenue down by currency in the goals panel, leaving out events without revenue', () => {
+    const currencies = tab('revenue_currency');
+    expect(PANELS.find((p) => p.id === 'goals')!.tabs.map((t) => t.id)).toEqual(['event_name', 'revenue_currency']);
+    expect(breakdownQuery({ ...ctx, filters: [] }, currencies)).toMatchObject({
+      metrics: ['visitors', 'events'],
+      dimensions: ['revenue_currency'],
+      filters: [['is_not', 'revenue_currency', ['']]],
+    });
+    expect(revenueQuery({ ...ctx, filters: [] }, currencies)).toMatchObject({ metrics: ['revenue'], dimensions: ['revenue_currency'], limit: REVENUE_LIMIT });
+    // A currency chosen by a filter wins over the tab's own.
+    expect(breakdownQuery({ ...ctx, filters: [['is', 'revenue_currency', ['EUR']]] }, currencies).filters).toEqual([['is', 'revenue_currency', ['EUR']]]);
   });
 
   it('computes goal conversion rates over all visitors, to two decimals as the API does', () => {

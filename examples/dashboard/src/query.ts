@@ -257,6 +257,17 @@ export const PANELS: BreakdownPanel[] = [
         fixedFilters: [['is_not', 'event_name', ['pageview']]],
         revenue: true,
       },
+      // Revenue in each currency it was sent in (the API adds amounts up as sent, converting none):
+      // each row's revenue is in its own currency, so none of them mixes currencies.
+      {
+        id: 'revenue_currency',
+        label: 'Currencies',
+        dimension: 'revenue_currency',
+        metrics: ['visitors', 'events'],
+        column: 'Currency',
+        fixedFilters: [['is_not', 'revenue_currency', ['']]],
+        revenue: true,
+      },
     ],
   },
 ];
@@ -313,6 +324,23 @@ export const REVENUE_LIMIT = 100;
  */
 export function revenueQuery(ctx: QueryContext, tab: BreakdownTab): QueryBody {
   return breakdownQuery(ctx, { ...tab, metrics: ['revenue'] }, REVENUE_LIMIT);
+}
+
+/**
+ * The currencies a revenue answer adds up: the API's `meta.revenue_currencies`, or, where the API
+ * leaves it out because the query is filtered by one currency (`Currency is EUR`), that currency.
+ * Null when unknown (an API that does not name them yet): the amounts then read as plain numbers.
+ */
+export function revenueCurrencies(result: QueryResult, filters: readonly Filter[]): readonly string[] | null {
+  if (result.revenueCurrencies) return result.revenueCurrencies;
+  const one = filters.find(([op, d, values]) => op === 'is' && d === 'revenue_currency' && values.length === 1);
+  return one ? [...one[2]] : null;
+}
+
+/** The currencies of several answers of one chart or table together (null when none names any). */
+export function unionCurrencies(lists: readonly (readonly string[] | null)[]): readonly string[] | null {
+  const named = lists.filter((l): l is readonly string[] => l !== null);
+  return named.length === 0 ? null : [...new Set(named.flat())].sort();
 }
 
 /**

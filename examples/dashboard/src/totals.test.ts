@@ -28,6 +28,19 @@ describe('traffic totals', () => {
 });
 
 describe('goal totals', () => {
+  it('carry the currencies of their revenue: the API\'s list, or the one a currency filter names', () => {
+    const counts = answer([3, 4], [2, 2]);
+    const base = answer([12], [4]);
+    const revenue = (currencies?: string[]): QueryResult => ({ ...answer([71.7], [40]), ...(currencies ? { revenueCurrencies: currencies } : {}) });
+    expect(goalTotalsOf(counts, base, revenue(['EUR', 'USD']))!.currencies).toEqual(['EUR', 'USD']);
+    expect(goalTotalsOf(counts, base, revenue(['EUR']), [['is', 'event_name', ['purchase']]])!.currencies).toEqual(['EUR']);
+    // Filtered to one currency, the API names none: the filter does.
+    expect(goalTotalsOf(counts, base, revenue(), [['is', 'revenue_currency', ['USD']]])!.currencies).toEqual(['USD']);
+    expect(goalTotalsOf(counts, base, revenue(), [['is', 'revenue_currency', ['USD', 'EUR']]])!.currencies).toBeNull();
+    expect(goalTotalsOf(counts, base, revenue())!.currencies).toBeNull();
+    expect(goalTotalsOf(counts, base, null)!.currencies).toBeNull();
+  });
+
   // 3 buyers (4 purchases) of 12 visitors; the period before, 2 buyers of 4.
   const counts = answer([3, 4], [2, 2]);
   const base = answer([12], [4]);

@@ -1,6 +1,6 @@
 import type { QueryResult } from './api.js';
-import { CARD_METRICS, PER_VISIT_METRICS, type CardMetric, type GoalCard, type TrafficCard } from './dimensions.js';
-import { conversionRate, hasRevenue } from './query.js';
+import { CARD_METRICS, PER_VISIT_METRICS, type CardMetric, type Filter, type GoalCard, type TrafficCard } from './dimensions.js';
+import { conversionRate, hasRevenue, revenueCurrencies } from './query.js';
 
 /** What the top cards show: which cards, in order, their totals and their previous-period values. */
 export interface Totals {
@@ -8,6 +8,8 @@ export interface Totals {
   current: Partial<Record<CardMetric, number | null>>;
   /** Null when the answer had no comparison; a card's null is "no previous data". */
   previous: Partial<Record<CardMetric, number | null>> | null;
+  /** The currencies the revenue cards add up (`revenueCurrencies`); null or absent when unknown. */
+  currencies?: readonly string[] | null;
 }
 
 /** The traffic cards from a `cardsQuery` answer. */
@@ -33,9 +35,10 @@ export function totalsOf(result: QueryResult): Totals | null {
  * while pending or when it failed). The conversion rate of each period divides by that period's
  * visitors without the goal, as the API's `conversion_rate` does. The revenue cards are there only
  * when the goal earned something in either period: a goal without revenue would show two cards of
- * zeros.
+ * zeros. `filters` are the view's: the revenue's currency is the one a `Currency is …` filter names,
+ * where the API does not list it.
  */
-export function goalTotalsOf(counts: QueryResult, base: QueryResult, revenue: QueryResult | null): Totals | null {
+export function goalTotalsOf(counts: QueryResult, base: QueryResult, revenue: QueryResult | null, filters: readonly Filter[] = []): Totals | null {
   const row = counts.rows[0];
   if (!row) return null;
   const baseRow = base.rows[0];
@@ -57,5 +60,5 @@ export function goalTotalsOf(counts: QueryResult, base: QueryResult, revenue: Qu
   const previous = row.comparison ? period(row.comparison, baseRow?.comparison?.[0], revenueRow?.comparison?.[0]) : null;
   const earned = hasRevenue(current.revenue) || hasRevenue(previous?.revenue);
   const cards: GoalCard[] = earned ? ['visitors', 'events', 'conversion_rate', 'revenue', 'average_revenue'] : ['visitors', 'events', 'conversion_rate'];
-  return { cards, current, previous };
+  return { cards, current, previous, currencies: revenue ? revenueCurrencies(revenue, filters) : null };
 }

@@ -20,6 +20,7 @@ import {
 } from '../src/time.js';
 import { totalsOf } from '../src/totals.js';
 import {
+  BLOG_SALES,
   DST_DAY_BEFORE_VISITS,
   DST_DAY_VISITS,
   MIXED_CASE_PAGE,
@@ -27,6 +28,7 @@ import {
   YEAR_AGO_WHOLE,
   YESTERDAY_UNTIL_NOW,
   YESTERDAY_WHOLE,
+  seedBlogSales,
   seedDstDays,
   seedTraffic,
   seedYearAgo,
@@ -148,6 +150,7 @@ describe('dashboard against the real system', () => {
     await sendEvents(system.embedded.collectorUrl, shop.writeKey, seed.mobile, MOBILE_UA);
     await sendEvents(system.embedded.collectorUrl, blog.writeKey, [
       { name: 'pageview', ts: now - 60_000, url: 'https://blog.example.com/post', visitor_id: 'blog-reader', session_id: 'blog-s' },
+      ...seedBlogSales(now),
     ]);
     const week = { from: new Date(now - 8 * 86_400_000).toISOString(), to: new Date(now + 3_600_000).toISOString() };
     await eventually(
@@ -190,9 +193,9 @@ describe('dashboard against the real system', () => {
       );
     }
     await eventually(
-      'blog pageview stored',
-      () => query(system.embedded.queryUrl, tenant.readKey, { site_id: blog.siteId, metrics: ['pageviews'], date_range: week }),
-      (r) => r.results[0]?.metrics[0] === 1,
+      'blog pageview and sales stored',
+      () => query(system.embedded.queryUrl, tenant.readKey, { site_id: blog.siteId, metrics: ['pageviews', 'events'], date_range: week }),
+      (r) => r.results[0]?.metrics[0] === 1 && r.results[0]?.metrics[1] === 1 + BLOG_SALES.buyers,
     );
     browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS });
   });
@@ -546,7 +549,10 @@ describe('dashboard against the real system', () => {
     const goals = page.locator('[data-panel="goals"] table[data-dimension="event_name"]');
     const cell = (goal: string, metric: string) => goals.locator(`tr[data-value="${goal}"] td[data-metric="${metric}"]`).textContent();
     await expect.poll(() => cell('purchase', 'conversion_rate')).toBe(formatPercent(cr));
-    expect(await cell('purchase', 'revenue')).toBe(formatMetric('revenue', revenue));
+    // The shop sells in euros only: its revenue reads as money.
+    expect(await cell('purchase', 'revenue')).toBe(formatMetric('revenue', revenue, ['EUR']));
+    expect(await cell('purchase', 'revenue')).toMatch(/^€\d+\.\d\d$/);
+    expect(await page.locator('[data-panel="goals"] [data-testid="currency-note"]').count()).toBe(0);
     // Signups carry no revenue: "—" beside the purchases' amount, not 0.00 it never earned.
     expect(await cell('signup', 'revenue')).toBe('—');
     expect(await goals.locator('thead th').allTextContents()).toEqual(['Goal', 'Visitors', 'Events', 'Revenue', 'CR']);
@@ -557,7 +563,7 @@ describe('dashboard against the real system', () => {
     await expect.poll(() => goals.locator('tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-value')))).toEqual(['purchase']);
     await expect.poll(() => page.getAttribute('[data-panel="goals"] .panel-body', 'aria-busy')).toBeNull();
     expect(await cell('purchase', 'conversion_rate')).toBe(formatPercent(cr));
-    expect(await cell('purchase', 'revenue')).toBe(formatMetric('revenue', revenue));
+    expect(await cell('purchase', 'revenue')).toBe(formatMetric('revenue', revenue, ['EUR']));
     await page.locator('[data-panel="goals"]').screenshot({ path: join(ARTIFACTS_DIR, 'goals-purchase.png') });
   });
 
@@ -602,7 +608,9 @@ describe('dashboard against the real system', () => {
     await expect.poll(() => page.getAttribute('[data-testid="cards"]', 'data-revenue')).toBe(withRevenue ? 'yes' : 'no');
     await expect.poll(() => page.getAttribute('[data-testid="cards"]', 'aria-busy')).toBeNull();
     for (const m of metrics) {
-      expect(await page.textContent(`[data-testid="value-${m}"]`), m).toBe(formatMetric(m, now[m]));
+      // The shop sells in euros only: revenue cards read as money (€71.70), with no note.
+      expect(await page.textContent(`[data-testid="value-${m}"]`), m).toBe(formatMetric(m, now[m], ['EUR']));
+      expect(await page.locator(`[data-testid="currency-note-${m}"]`).count(), m).toBe(0);
       const change = formatChange(m, now[m] ?? null, before[m] ?? null);
       expect(await page.textContent(`[data-testid="change-${m}"]`), m).toContain(change ? change.text : 'no previous data');
     }
@@ -703,7 +711,8 @@ describe('dashboard against the real system', () => {
     since = Date.now();
     await page.click('[data-testid="card-revenue"]');
     const revenue = await hourly(['revenue'], onPurchase);
-    await expectChart(page, since, 'Total revenue over time', (i) => formatMetric('revenue', revenue[i]![0]));
+    await expectChart(page, since, 'Total revenue over time', (i) => formatMetric('revenue', revenue[i]![0], ['EUR']));
+    expect(await page.isHidden('[data-testid="chart-currency-note"]')).toBe(true);
     await page.screenshot({ path: join(ARTIFACTS_DIR, 'goal-purchase-cards.png'), fullPage: true });
 
     // The link is the view: a reload charts the revenue of the same goal.
@@ -731,6 +740,63 @@ describe('dashboard against the real system', () => {
     await page.goBack();
     await expectGoalCards(page, 'purchase', true);
     await expect.poll(() => page.textContent('#chart-title')).toBe('Total revenue over time');
+  });
+
+  it('marks revenue that adds up several currencies, splits it by currency, and names the one a currency filter keeps', async () => {
+    const page = await newPage();
+    await signIn(page, `/?site=${blog.siteId}&range=7d&f=${encodeURIComponent('event_name|is|purchase')}`);
+    // The blog's sales: 35 EUR and 12.50 USD, summed as sent (the API converts none). The cards show
+    // the plain sum, and say that it mixes currencies.
+    const total = BLOG_SALES.EUR + BLOG_SALES.USD;
+    await expect.poll(() => page.getAttribute('[data-testid="cards"]', 'data-revenue')).toBe('yes');
+    await expect.poll(() => page.textContent('[data-testid="value-revenue"]')).toBe(formatMetric('revenue', total));
+    expect(await page.textContent('[data-testid="value-revenue"]')).toBe('47.50');
+    expect(await page.textContent('[data-testid="currency-note-revenue"]')).toBe('mixed currencies: EUR, USD');
+    expect(await page.isVisible('[data-testid="currency-note-revenue"]')).toBe(true);
+    expect(await page.textContent('[data-testid="value-average_revenue"]')).toBe('15.83');
+    expect(await page.textContent('[data-testid="currency-note-average_revenue"]')).toBe('mixed currencies: EUR, USD');
+
+    // The goals panel's revenue column: plain, with the note under the table.
+    const goals = page.locator('[data-panel="goals"]');
+    const purchase = goals.locator('table[data-dimension="event_name"] tr[data-value="purchase"] td[data-metric="revenue"]');
+    await expect.poll(() => purchase.textContent()).toBe('47.50');
+    expect(await goals.locator('[data-testid="currency-note"]').textContent()).toBe('Revenue: mixed currencies: EUR, USD');
+
+    // The revenue chart says so too.
+    await page.click('[data-testid="card-revenue"]');
+    await expect.poll(() => page.textContent('#chart-title')).toBe('Total revenue over time');
+    await expect.poll(() => page.isVisible('[data-testid="chart-currency-note"]')).toBe(true);
+    expect(await page.textContent('[data-testid="chart-currency-note"]')).toBe('mixed currencies: EUR, USD');
+    // Plain numbers in every bucket (the sales fall on one or two days).
+    const charted = (await chartTable(page)).values.filter((v) => v !== '—');
+    expect(charted.length).toBeGreaterThan(0);
+    for (const v of charted) expect(v).toMatch(/^[\d,]+\.\d\d$/);
+    await page.screenshot({ path: join(ARTIFACTS_DIR, 'revenue-mixed-currencies.png'), fullPage: true });
+
+    // The Currencies tab: each currency's revenue in its own money, nothing mixed.
+    await goals.locator('[role="tab"][data-tab="revenue_currency"]').click();
+    const byCurrency = goals.locator('table[data-dimension="revenue_currency"]');
+    await expect.poll(() => byCurrency.locator('tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-value')))).toEqual(['EUR', 'USD']);
+    await expect.poll(() => byCurrency.locator('tr[data-value="EUR"] td[data-metric="revenue"]').textContent()).toBe('€35.00');
+    expect(await byCurrency.locator('tr[data-value="USD"] td[data-metric="revenue"]').textContent()).toBe('US$12.50');
+    expect(await goals.locator('[data-testid="currency-note"]').count()).toBe(0);
+    await goals.screenshot({ path: join(ARTIFACTS_DIR, 'goals-currencies.png') });
+
+    // A currency's row filters the dashboard by it: the goal's revenue is then euros, written so.
+    await byCurrency.locator('tr[data-value="EUR"] button').click();
+    await expect.poll(() => new URL(page.url()).searchParams.getAll('f')).toEqual(['event_name|is|purchase', 'revenue_currency|is|EUR']);
+    await expect.poll(() => page.textContent('[data-testid="value-revenue"]')).toBe('€35.00');
+    await expect.poll(() => page.getAttribute('[data-testid="cards"]', 'aria-busy')).toBeNull();
+    expect(await page.locator('[data-testid="currency-note-revenue"]').count()).toBe(0);
+    expect(await page.textContent('[data-testid="value-average_revenue"]')).toBe('€17.50');
+    await expect.poll(() => page.isHidden('[data-testid="chart-currency-note"]')).toBe(true);
+    await expect
+      .poll(async () => {
+        const values = (await chartTable(page)).values.filter((v) => v !== '—');
+        return values.length > 0 && values.every((v) => /^€[\d,]+\.\d\d$/.test(v));
+      })
+      .toBe(true);
+    expect(await page.locator('[data-testid="filter-chip"]').allTextContents()).toContain('Currency is EUR×');
   });
 
   it('leaves the revenue cards out for a goal without revenue, and a link to its revenue charts conversions', async () => {

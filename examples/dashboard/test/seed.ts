@@ -77,6 +77,23 @@ export function seedTraffic(now: number, todayStart: number, yesterdayStart: num
 }
 
 /**
+ * The blog sells in two currencies, which the API adds up as sent (it converts none): 30 EUR, 12.50
+ * USD and 5 EUR, 10 to 8 minutes ago (outside the realtime window), one buyer each.
+ */
+export const BLOG_SALES = { EUR: 35, USD: 12.5, buyers: 3 };
+
+export function seedBlogSales(now: number): SeedEvent[] {
+  return ([[30, 'EUR'], [12.5, 'USD'], [5, 'EUR']] as const).map(([amount, currency], k) => ({
+    name: 'purchase',
+    ts: now - (10 - k) * 60_000,
+    url: 'https://blog.example.com/checkout',
+    visitor_id: `blog-buyer-${k}`,
+    session_id: `blog-buyer-session-${k}`,
+    revenue: { amount, currency },
+  }));
+}
+
+/**
  * The same date last year, in the shop's zone: 5 visitors two hours before this time of day (one of
  * them sees /pricing too), the span "today" compares with year over year, and 3 two hours after it,
  * which only a comparison with the whole day would count. `cut` is this minute's wall-clock time on

@@ -26,7 +26,11 @@ export const METRICS = {
     description:
       'Percentage (0-100, 2 decimals) of visitors who completed the goal. The goal is an `event_name` filter (which then defines the conversion instead of narrowing the denominator), or, with `event_name` as the only dimension, each event name against all visitors of the period. A ratio of `uniq` sketches.',
   },
-  revenue: { exact: true, description: 'Sum of revenue amounts (as sent; currencies are not converted).' },
+  revenue: {
+    exact: true,
+    description:
+      'Sum of revenue amounts as sent, rounded to 2 decimals. Currencies are not converted (Pulse has no exchange-rate source), so amounts in different currencies add up as plain numbers. Whenever `revenue` is requested and the query neither has the `revenue_currency` dimension nor the filter `["is", "revenue_currency", [<one code>]]`, `meta.revenue_currencies` lists, sorted, the currencies of the revenue recorded in the site over the date range (and the compared range), bots excluded unless `include_bots` (the query\'s `revenue_currency` filters apply to the list, its other filters do not: a currency listed may have no revenue among the filtered events). With more than one, `meta.warnings` says that the sum mixes them: break revenue down by `revenue_currency` or filter on it. `meta.revenue_currencies` is left out while the aggregator\'s table of revenue currencies (migration `0010_revenue_currencies`) is not there yet.',
+  },
 } as const;
 
 export type MetricName = keyof typeof METRICS;
@@ -57,6 +61,8 @@ export const DIMENSIONS = {
   browser: 'Browser name.',
   os: 'Operating system name.',
   event_name: "Event name ('pageview' or a custom name).",
+  revenue_currency:
+    "ISO 4217 currency code of the event's revenue, as sent ('EUR', 'USD'); '' when the event had no revenue. Answered from raw events. Break `revenue` down by it, or filter on one currency (`[\"is\", \"revenue_currency\", [\"EUR\"]]`), for sums of one currency each.",
 } as const;
 
 export type PlainDimension = keyof typeof DIMENSIONS;

@@ -32,6 +32,7 @@ const EVENT_COLUMNS: Record<string, string> = {
   device: 'device',
   browser: 'browser',
   os: 'os',
+  revenue_currency: 'revenue_currency',
 };
 
 const DIRECT_SOURCE = 'Direct / None';

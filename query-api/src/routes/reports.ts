@@ -7,6 +7,7 @@ import { NotFoundError, RateLimitedError, UnauthorizedError } from '../errors.js
 import { bearerToken, readJson, sendJson, sendJsonText } from '../http/respond.js';
 import type { Router } from '../http/router.js';
 import { planQuery, validateQueryRequest, type QueryPlan } from '../query/plan.js';
+import { currencyWarning, revenueCurrencies } from '../query/currencies.js';
 import { runQuery } from '../query/run.js';
 import { SITE_ID_SCHEMA } from '../query/schema.js';
 import { realtime } from '../query/realtime.js';
@@ -104,11 +105,15 @@ export function registerReports(router: Router, d: Deps): void {
   /** Runs a report and caches its answer. */
   async function compute(plan: QueryPlan, key: string, now: number): Promise<CachedAnswer> {
     const stop = d.metrics.storageQueries.startTimer({ kind: 'query' });
-    const [outcome, completeThrough] = await Promise.all([
-      d.schema.get().then((schema) => runQuery(d.opts.storage, plan, { settings: storageSettings(d), schema })),
+    const settings = storageSettings(d);
+    const [[outcome, currencies], completeThrough] = await Promise.all([
+      d.schema
+        .get()
+        .then((schema) => Promise.all([runQuery(d.opts.storage, plan, { settings, schema }), revenueCurrencies(d.opts.storage, plan, schema, settings)])),
       d.freshness.completeThrough(),
     ]);
     stop();
+    const warning = currencyWarning(currencies);
     const payload = {
       results: outcome.results,
       meta: {
@@ -126,6 +131,9 @@ export function registerReports(router: Router, d: Deps): void {
         complete_through: completeThrough,
         source_table: outcome.table,
         sketches: outcome.sketches,
+        // Part of the answer, so of its cached bytes and ETag too.
+        ...(currencies ? { revenue_currencies: currencies } : {}),
+        ...(warning ? { warnings: [warning] } : {}),
       },
     };
     return d.cache.set(

@@ -2,7 +2,7 @@ import type { ApiClient, QueryRow } from '../api.js';
 import { METRIC_LABELS, type Filter, type Metric } from '../dimensions.js';
 import { arrowKeyTabs, h, uid } from '../dom.js';
 import { ApiError } from '../errors.js';
-import { formatMetric, formatPercent } from '../format.js';
+import { formatMetric, formatPercent, mixedCurrenciesNote } from '../format.js';
 import { valueLabel } from '../labels.js';
 import {
   GOALS_PANEL_ID,
@@ -11,6 +11,7 @@ import {
   countOf,
   groupBaseQuery,
   hasRevenue,
+  revenueCurrencies,
   revenueOf,
   revenueQuery,
   tabUnderFilters,
@@ -28,9 +29,16 @@ export interface BreakdownLoad {
   totalVisitors: Promise<number | null>;
   /**
    * The goals tab's revenue column when the caller has it already (the goal cards' answer under a
-   * one-event goal filter; null when that failed): no query of its own then.
+   * one-event goal filter; null when that failed): no query of its own then (its Custom events tab,
+   * by event name; the Currencies tab asks its own).
    */
-  goalsRevenue?: Promise<((value: string) => number | null) | null> | undefined;
+  goalsRevenue?: Promise<RevenueColumn | null> | undefined;
+}
+
+/** A table's revenue column: revenue by row value, and the currencies it adds up (null: unknown). */
+export interface RevenueColumn {
+  of: (value: string) => number | null;
+  currencies: readonly string[] | null;
 }
 
 export interface BreakdownOptions {
@@ -110,7 +118,7 @@ export class BreakdownView {
     this.controller = controller;
     l.signal.addEventListener('abort', () => controller.abort(), { once: true });
     const tab = tabUnderFilters(this.active, l.ctx.filters);
-    const nothing = tab.dimension === 'event_name' ? 'custom events' : tab.conversions ? 'conversions' : 'data';
+    const nothing = tab.dimension === 'event_name' ? 'custom events' : tab.conversions ? 'conversions' : tab.dimension === 'revenue_currency' ? 'revenue' : 'data';
     void runPanel({
       body: this.body,
       signal: controller.signal,
@@ -120,7 +128,8 @@ export class BreakdownView {
       task: async () => {
         const [result, revenue] = await Promise.all([
           l.client.query(breakdownQuery(l.ctx, tab), controller.signal),
-          tab.revenue ? (l.goalsRevenue ?? this.loadRevenue(l, tab, controller.signal)) : null,
+          // The goal cards' revenue is the goals tab's (by event name), not the Currencies tab's.
+          tab.revenue ? ((tab.dimension === 'event_name' ? l.goalsRevenue : undefined) ?? this.loadRevenue(l, tab, controller.signal)) : null,
         ]);
         const base = await this.rateBase(l, tab, result.rows, controller.signal);
         return { rows: result.rows, base, revenue };
@@ -153,9 +162,10 @@ export class BreakdownView {
    * Revenue by row value, asked alongside the table's own query; null when it failed: the column is
    * extra, so the table shows without it (a revoked key still fails the table's own query).
    */
-  private async loadRevenue(l: BreakdownLoad, tab: BreakdownTab, signal: AbortSignal): Promise<((value: string) => number | null) | null> {
+  private async loadRevenue(l: BreakdownLoad, tab: BreakdownTab, signal: AbortSignal): Promise<RevenueColumn | null> {
     try {
-      return revenueOf((await l.client.query(revenueQuery(l.ctx, tab), signal)).rows);
+      const result = await l.client.query(revenueQuery(l.ctx, tab), signal);
+      return { of: revenueOf(result.rows), currencies: revenueCurrencies(result, l.ctx.filters) };
     } catch (err) {
       if (signal.aborted || (err instanceof ApiError && err.isAuth)) throw err;
       return null;
@@ -175,14 +185,20 @@ export class BreakdownView {
     if (this.last) this.load(this.last);
   }
 
-  private renderTable(tab: BreakdownTab, rows: QueryRow[], rateBase: RateBase, revenueFor: ((value: string) => number | null) | null): boolean {
+  private renderTable(tab: BreakdownTab, rows: QueryRow[], rateBase: RateBase, column: RevenueColumn | null): boolean {
     if (rows.length === 0) return false;
+    const revenueFor = column?.of ?? null;
     // Only when some row earned any: a column of zeros on every site without revenue says nothing.
     const revenue = revenueFor && rows.some((r) => hasRevenue(revenueFor(valueOf(r)))) ? revenueFor : null;
+    // By currency, each row's revenue is in the row's own; otherwise in the column's, when it has one
+    // (€71.70), else plain numbers with a note that they add up several currencies.
+    const perRow = tab.dimension === 'revenue_currency';
+    const currencies = perRow ? null : (column?.currencies ?? null);
+    const mixed = revenue ? mixedCurrenciesNote(currencies) : null;
     // A goal without revenue beside one with: "—", not an amount of 0.00 it never had.
     const revenueText = (value: string) => {
       const earned = revenue?.(value);
-      return formatMetric('revenue', hasRevenue(earned) ? earned : null);
+      return formatMetric('revenue', hasRevenue(earned) ? earned : null, perRow ? [value] : currencies);
     };
     const max = Math.max(1, ...rows.map((r) => r.metrics[0] ?? 0));
     const head = h(
@@ -225,6 +241,15 @@ export class BreakdownView {
     this.body.append(
       h('table', { class: 'breakdown-table', 'data-dimension': tab.dimension }, h('thead', {}, head), h('tbody', {}, body)),
     );
+    if (mixed) {
+      this.body.append(
+        h(
+          'p',
+          { class: 'currency-note small', 'data-testid': 'currency-note', title: 'Revenue adds up the amounts as sent: currencies are not converted. The Currencies tab has each one apart.' },
+          `Revenue: ${mixed}`,
+        ),
+      );
+    }
     return true;
   }
 }

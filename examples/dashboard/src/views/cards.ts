@@ -1,6 +1,6 @@
 import { cardLabel, type CardMetric } from '../dimensions.js';
 import { h } from '../dom.js';
-import { formatChange, formatMetric } from '../format.js';
+import { formatChange, formatMetric, isMoney, mixedCurrenciesNote } from '../format.js';
 import type { Totals } from '../totals.js';
 
 export interface CardsView {
@@ -41,6 +41,9 @@ export function addCards(into: HTMLElement, view: CardsView): void {
 
 function card(m: CardMetric, { totals, goal, selected, onSelect, comparedWith }: CardsView): HTMLElement {
   const value = totals.current[m] ?? null;
+  // Revenue in one currency reads as money (€71.70); a sum of several, as the plain number it is, marked.
+  const currencies = isMoney(m) ? (totals.currencies ?? null) : null;
+  const mixed = mixedCurrenciesNote(currencies);
   const change = formatChange(m, value, totals.previous?.[m] ?? null, comparedWith ?? undefined);
   const changeEl = change
     ? h(
@@ -70,7 +73,10 @@ function card(m: CardMetric, { totals, goal, selected, onSelect, comparedWith }:
         onclick: () => onSelect(m),
       },
       h('span', { class: 'metric-label' }, cardLabel(m, goal)),
-      h('span', { class: 'metric-value', 'data-testid': `value-${m}` }, formatMetric(m, value)),
+      h('span', { class: 'metric-value', 'data-testid': `value-${m}` }, formatMetric(m, value, currencies)),
+      mixed
+        ? h('span', { class: 'currency-note', 'data-testid': `currency-note-${m}`, title: 'Revenue adds up the amounts as sent: currencies are not converted.' }, mixed)
+        : null,
       changeEl,
     ),
   );

@@ -2,7 +2,7 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { Measure } from '../dimensions.js';
 import { h } from '../dom.js';
-import { formatBucket, formatChange, formatCompact, formatMetric } from '../format.js';
+import { formatBucket, formatChange, formatCompact, formatMetric, mixedCurrenciesNote } from '../format.js';
 import type { Granularity } from '../range.js';
 import { isolatedPoints } from '../series.js';
 import { calendarDateOf } from '../time.js';
@@ -18,7 +18,15 @@ export interface SeriesData {
   timeZone: string;
   /** The compared period's line; null or absent without a comparison. */
   compared?: ComparedLine | null;
+  /**
+   * The currencies a revenue series adds up (the API's `meta.revenue_currencies`): with one, values
+   * read as that money; with several, as plain numbers under a note saying so.
+   */
+  currencies?: readonly string[] | null;
 }
+
+/** A value of the series in its unit (money in the series' one currency). */
+const valueOf = (d: SeriesData) => (v: number | null | undefined): string => formatMetric(d.metric, v, d.currencies);
 
 /** The compared period, drawn bucket by bucket against the chart's (compare-series.ts). */
 export interface ComparedLine {
@@ -47,6 +55,8 @@ export class ChartView {
   readonly el: HTMLElement;
   private readonly plotHost: HTMLElement;
   private readonly table: HTMLElement;
+  /** "mixed currencies: EUR, USD" under a revenue chart whose amounts add up several currencies. */
+  private readonly note: HTMLElement;
   private plot: uPlot | null = null;
   /** Follows the cursor with both periods' dates and values; the table says the same to assistive tech. */
   private tooltip: HTMLElement | null = null;
@@ -55,10 +65,17 @@ export class ChartView {
   constructor() {
     this.plotHost = h('div', { class: 'chart-canvas', role: 'img', 'data-testid': 'chart' });
     this.table = h('div', { class: 'chart-table' });
+    this.note = h('p', {
+      class: 'currency-note small',
+      'data-testid': 'chart-currency-note',
+      title: 'Revenue adds up the amounts as sent: currencies are not converted.',
+      hidden: true,
+    });
     this.el = h(
       'div',
       { class: 'chart' },
       this.plotHost,
+      this.note,
       h('details', { class: 'chart-details' }, h('summary', {}, 'Show the numbers as a table'), this.table),
     );
     this.resize.observe(this.plotHost);
@@ -69,7 +86,7 @@ export class ChartView {
     const summary = (values: readonly (number | null)[]) => {
       const total = values.reduce<number>((a, v) => a + (v ?? 0), 0);
       const peak = values.reduce<number>((a, v) => Math.max(a, v ?? 0), 0);
-      return `peak ${formatMetric(d.metric, peak)}` + (isAdditive(d.metric) ? `, total ${formatMetric(d.metric, total)}` : '');
+      return `peak ${valueOf(d)(peak)}` + (isAdditive(d.metric) ? `, total ${valueOf(d)(total)}` : '');
     };
     const c = d.compared ?? null;
     this.plotHost.setAttribute(
@@ -79,6 +96,9 @@ export class ChartView {
     );
     this.plotHost.dataset.points = String(d.buckets.length);
     this.plotHost.dataset.compared = c ? 'yes' : 'no';
+    const mixed = mixedCurrenciesNote(d.currencies);
+    this.note.textContent = mixed ?? '';
+    this.note.hidden = mixed === null;
     this.plot?.destroy();
     this.tooltip = null;
     const width = Math.max(280, this.plotHost.clientWidth || 600);
@@ -139,7 +159,7 @@ export class ChartView {
           size: 60,
           // Counts get whole-number ticks only; "1, 1, 1" from rounding 0.2 steps reads as a bug.
           ...(isWhole(d.metric) ? { incrs: WHOLE_INCRS } : {}),
-          values: (_u, ticks) => ticks.map((t) => (isWhole(d.metric) ? formatCompact(t) : formatMetric(d.metric, t))),
+          values: (_u, ticks) => ticks.map((t) => (isWhole(d.metric) ? formatCompact(t) : valueOf(d)(t))),
         },
       ],
       series: [
@@ -154,7 +174,7 @@ export class ChartView {
           spanGaps: false,
           value: (_u, _v, _s, idx) => {
             const i = at(idx);
-            return formatMetric(d.metric, i === null ? null : d.values[i]);
+            return valueOf(d)(i === null ? null : d.values[i]);
           },
         },
         ...(c
@@ -171,7 +191,7 @@ export class ChartView {
                 spanGaps: false,
                 value: (_u: uPlot, _v: number | null, _s: number, idx: number | null) => {
                   const i = at(idx);
-                  return formatMetric(d.metric, i === null ? null : c.values[i]);
+                  return valueOf(d)(i === null ? null : c.values[i]);
                 },
               } satisfies uPlot.Series,
             ]
@@ -202,7 +222,7 @@ export class ChartView {
         { class: `tooltip-row tooltip-${kind}`, 'data-testid': `tooltip-${kind}` },
         h('span', { class: `tooltip-swatch swatch-${kind}` }),
         h('span', { class: 'tooltip-date' }, date),
-        h('strong', { class: 'tooltip-value' }, formatMetric(d.metric, v)),
+        h('strong', { class: 'tooltip-value' }, valueOf(d)(v)),
       );
     const rows: HTMLElement[] = [h('div', { class: 'tooltip-title' }, d.label), row('current', formatBucket(t, d.granularity, d.timeZone), value)];
     if (c) {
@@ -241,11 +261,11 @@ export class ChartView {
         'tr',
         {},
         h('th', { scope: 'row' }, formatBucket(t, d.granularity, d.timeZone)),
-        h('td', { 'data-series': 'current' }, formatMetric(d.metric, d.values[i])),
+        h('td', { 'data-series': 'current' }, valueOf(d)(d.values[i])),
         c
           ? [
               h('td', { 'data-series': 'compared-period' }, ct === null ? '—' : formatBucket(ct, d.granularity, d.timeZone, true)),
-              h('td', { 'data-series': 'compared' }, formatMetric(d.metric, c.values[i])),
+              h('td', { 'data-series': 'compared' }, valueOf(d)(c.values[i])),
             ]
           : null,
       );
