@@ -32,7 +32,7 @@ function row(site: string, i: number, ts: number, seq: number, pageviews = true)
     path: `/p${i % 4}`,
     visitor_id: `v${i % 37}`,
     session_id: `s${i % 53}`,
-    // Some with revenue, in two currencies (rollup_revenue_currencies_day counts only those).
+    // Some with revenue, in two currencies (rollup_site_day keeps them in revenue_currencies).
     revenue_amount: i % 5 === 0 ? 2.5 : 0,
     revenue_currency: i % 5 === 0 ? (i % 2 ? 'EUR' : 'USD') : '',
     stream_seq: seq,
@@ -116,6 +116,13 @@ describe('an insert into events interrupted by SIGKILL (chDB)', () => {
               (SELECT uniqCombined(12)(visitor_id) FROM events WHERE site_id = 'killed') AS exact`,
     );
     expect(sketch?.rollup).toBe(sketch?.exact);
+    // The site rollup's revenue currencies, per site and day, are those of the stored events.
+    const currencies = (sql: string) => s.query(`SELECT site_id, toString(toDate(bucket)) AS day, arraySort(c) AS c FROM (${sql}) ORDER BY site_id, day`);
+    const stored = await currencies(
+      "SELECT site_id, toStartOfDay(ts) AS bucket, groupUniqArrayIf(revenue_currency, revenue_currency != '') AS c FROM events GROUP BY site_id, bucket",
+    );
+    expect(stored.map((r) => r.c)).toContainEqual(['EUR', 'USD']);
+    expect(await currencies('SELECT site_id, bucket, groupUniqArrayArray(revenue_currencies) AS c FROM rollup_site_day GROUP BY site_id, bucket')).toEqual(stored);
     // Nothing left to do.
     expect(await s.settle()).toEqual({ completed: 0, refused: [] });
     expectConsistent(await counts(s));

@@ -129,66 +129,134 @@ describe('migrations on an existing data directory', () => {
     expect(third?.events).toBe(6);
   });
 
-  it('0010 fills the revenue currencies table for events stored before it, once, and its view keeps it current', async () => {
+  it('0010 fills the site rollup\'s revenue currencies for events stored before it, once, changes no count, and adds no part to an insert', async () => {
     const id = '0010_revenue_currencies';
     await migrate(f.storage, { migrations: MIGRATIONS.filter((m) => m.id < id) });
     const noon = Date.UTC(2026, 0, 10, 12);
     const DAY = 86_400_000;
     let n = 0;
     const row = (extra: Record<string, unknown>) => ({
-      site_id: SITE, ts: noon, event_id: `r-${++n}`, name: 'purchase', visitor_id: 'v1', session_id: 's1', path: '/', received_at: noon, stream_seq: 1, ...extra,
+      site_id: SITE, ts: noon, event_id: `r-${++n}`, name: 'purchase', visitor_id: `v${n % 3}`, session_id: `s${n % 4}`, path: '/', received_at: noon, stream_seq: 1, ...extra,
     });
+    /**
+     * Parts one insert writes, over every table: each part takes a new block number of its table and
+     * a merge takes none, so the growth of each table's highest block number counts them.
+     */
+    const blocks = async () => {
+      const [b] = await f.storage.query<{ n: number }>(
+        `SELECT sum(m) AS n FROM (SELECT table, max(max_block_number) AS m FROM system.parts WHERE database = currentDatabase() GROUP BY table)`,
+      );
+      return b?.n ?? 0;
+    };
+    const partsOf = async (rows: object[]) => {
+      const before = await blocks();
+      await f.storage.insert('events', rows);
+      return (await blocks()) - before;
+    };
+    const views = async () => {
+      const [v] = await f.storage.query<{ n: number }>(
+        "SELECT count() AS n FROM system.tables WHERE database = currentDatabase() AND engine = 'MaterializedView'",
+      );
+      return v?.n ?? 0;
+    };
+    // A batch with revenue, a pageview and a bot, over two days of one month (each its own hour,
+    // path and visitor, so that no rollup's block repeats an earlier one).
+    const batch = (k: number) => {
+      const at = { ts: noon - k * 3_600_000, path: `/b${k}`, visitor_id: `vb${k}`, session_id: `sb${k}` };
+      return [
+        row({ ...at, revenue_amount: 1, revenue_currency: 'EUR' }),
+        row({ ...at, name: 'pageview' }),
+        row({ ...at, revenue_amount: 1, revenue_currency: 'EUR', ts: at.ts + DAY }),
+        row({ ...at, revenue_amount: 1, revenue_currency: 'EUR', is_bot: 1 }),
+      ];
+    };
+    const viewsBefore = await views();
+    const partsBefore = await partsOf(batch(1));
+    expect(partsBefore).toBeGreaterThan(ROLLUPS.length);
     await f.storage.insert('events', [
       row({ revenue_amount: 10, revenue_currency: 'EUR' }),
       row({ revenue_amount: 2.5, revenue_currency: 'EUR', ts: noon + 60_000 }),
       row({ revenue_amount: 7, revenue_currency: 'USD', ts: noon + DAY }),
       row({ name: 'pageview' }),
       row({ revenue_amount: 100, revenue_currency: 'GBP', is_bot: 1 }),
+      // Another month, without revenue: its site-day gets no backfill row.
+      row({ name: 'pageview', ts: noon + 40 * DAY }),
     ]);
-    const read = () =>
-      f.storage.query(
-        `SELECT toString(toDate(bucket)) AS day, is_bot, revenue_currency AS currency, sum(events) AS events, sum(revenue) AS revenue
-         FROM rollup_revenue_currencies_day WHERE site_id = {site:String}
-         GROUP BY day, is_bot, currency ORDER BY day, is_bot, currency`,
+    // Per site-day: the counts and sketches (which the migration must not change), then the currencies.
+    const counts = () =>
+      f.storage.query<{ day: string; is_bot: number; events: number }>(
+        `SELECT toString(toDate(bucket)) AS day, is_bot, sum(events) AS events, sum(pageviews) AS pageviews,
+                uniqCombinedMerge(12)(visitors_sketch) AS visitors, uniqCombinedMerge(12)(visits_sketch) AS visits
+         FROM rollup_site_day WHERE site_id = {site:String} GROUP BY day, is_bot ORDER BY day, is_bot`,
         { site: SITE },
       );
-    const backfilled = [
-      { day: '2026-01-10', is_bot: 0, currency: 'EUR', events: 2, revenue: 12.5 },
-      { day: '2026-01-10', is_bot: 1, currency: 'GBP', events: 1, revenue: 100 },
-      { day: '2026-01-11', is_bot: 0, currency: 'USD', events: 1, revenue: 7 },
-    ];
+    const read = async () => {
+      const cur = await f.storage.query<{ day: string; is_bot: number; currencies: string[] }>(
+        `SELECT toString(toDate(bucket)) AS day, is_bot, arraySort(groupUniqArrayArray(revenue_currencies)) AS currencies
+         FROM rollup_site_day WHERE site_id = {site:String} GROUP BY day, is_bot ORDER BY day, is_bot`,
+        { site: SITE },
+      );
+      return { counts: await counts(), currencies: cur.map((r) => [r.day, r.is_bot, r.currencies]) };
+    };
+    const counted = await counts();
+    expect(counted.map((r) => [r.day, r.is_bot, r.events])).toEqual([
+      ['2026-01-10', 0, 5],
+      ['2026-01-10', 1, 2],
+      ['2026-01-11', 0, 2],
+      ['2026-02-19', 0, 1],
+    ]);
+    const backfilled = {
+      counts: counted,
+      currencies: [
+        ['2026-01-10', 0, ['EUR']],
+        ['2026-01-10', 1, ['EUR', 'GBP']],
+        ['2026-01-11', 0, ['EUR', 'USD']],
+        ['2026-02-19', 0, []],
+      ],
+    };
+    // A part written to February's partition of the site rollup takes a new block number; a merge none.
+    const february = async () => {
+      const [b] = await f.storage.query<{ n: number }>(
+        "SELECT max(max_block_number) AS n FROM system.parts WHERE database = currentDatabase() AND table = 'rollup_site_day' AND partition_id = '202602'",
+      );
+      return b?.n ?? 0;
+    };
+    const februaryBefore = await february();
     expect((await migrate(f.storage)).applied).toEqual([id]);
     expect(await read()).toEqual(backfilled);
+    // The backfill wrote rows for site-days with revenue only: none in February.
+    expect(await february()).toBe(februaryBefore);
+    // Merged, the backfill rows change nothing but the currencies.
+    await f.storage.command('OPTIMIZE TABLE rollup_site_day FINAL');
+    expect(await read()).toEqual(backfilled);
 
-    // Applied twice: nothing runs, nothing is counted again; the same statements re-run (a step
-    // killed after its view was made) neither empty nor backfill the table again.
+    // Applied twice: nothing runs; its statements re-run (a step killed after its view's query was
+    // switched) change no number.
     expect((await migrate(f.storage)).applied).toEqual([]);
     expect(await read()).toEqual(backfilled);
     const steps = MIGRATIONS.find((m) => m.id === id)!.statements;
     expect((await migrate(f.storage, { migrations: [{ id: `${id}_again`, statements: steps }] })).applied).toEqual([`${id}_again`]);
     expect(await read()).toEqual(backfilled);
 
-    // New inserts reach it through the view; a batch without revenue adds no part.
-    const parts = async () => {
-      const [p] = await f.storage.query<{ n: number }>(
-        "SELECT count() AS n FROM system.parts WHERE database = currentDatabase() AND table = 'rollup_revenue_currencies_day' AND active",
-      );
-      return p?.n ?? 0;
-    };
-    const partsBefore = await parts();
-    await f.storage.insert('events', [row({ name: 'pageview' }), row({ name: 'pageview', ts: noon + DAY })]);
-    expect(await parts()).toBe(partsBefore);
+    // No view of its own: an insert with revenue writes as many parts as before the migration.
+    expect(await views()).toBe(viewsBefore);
+    expect(await views()).toBe(ROLLUPS.length);
+    expect(await partsOf(batch(2))).toBe(partsBefore);
+
+    // New inserts reach the column through the site rollup's view.
     await f.storage.insert('events', [
-      row({ revenue_amount: 0.5, revenue_currency: 'EUR', ts: noon + 1 }),
-      row({ revenue_amount: 3, revenue_currency: 'CHF', ts: noon + DAY }),
-      row({ name: 'pageview' }),
+      row({ revenue_amount: 0.5, revenue_currency: 'CHF', ts: noon + 1 }),
+      row({ revenue_amount: 3, revenue_currency: 'JPY', ts: noon + 40 * DAY }),
+      row({ name: 'pageview', ts: noon + DAY }),
     ]);
-    expect(await read()).toEqual([
-      { day: '2026-01-10', is_bot: 0, currency: 'EUR', events: 3, revenue: 13 },
-      { day: '2026-01-10', is_bot: 1, currency: 'GBP', events: 1, revenue: 100 },
-      { day: '2026-01-11', is_bot: 0, currency: 'CHF', events: 1, revenue: 3 },
-      { day: '2026-01-11', is_bot: 0, currency: 'USD', events: 1, revenue: 7 },
+    const after = await read();
+    expect(after.currencies).toEqual([
+      ['2026-01-10', 0, ['CHF', 'EUR']],
+      ['2026-01-10', 1, ['EUR', 'GBP']],
+      ['2026-01-11', 0, ['EUR', 'USD']],
+      ['2026-02-19', 0, ['JPY']],
     ]);
+    expect(after.counts.map((r) => r.events)).toEqual([8, 3, 4, 2]);
   });
 
   it('applies only the new migrations, keeps the data, backfills the rollups once', async () => {

@@ -7,9 +7,9 @@ import { REVENUE_CURRENCIES_MIGRATION } from '../src/query/currencies.js';
 import { ADMIN_TOKEN, call, createTenant, eventRow, insertEvents, type Tenant } from './harness.js';
 
 /**
- * A data directory of an aggregator that has not made `rollup_revenue_currencies_day` yet (before
- * its migration 0010): `revenue` answers without `meta.revenue_currencies` rather than failing, and
- * names them once the aggregator has migrated (the schema is re-read while the API runs).
+ * A data directory of an aggregator that has not added `revenue_currencies` to `rollup_site_day` yet
+ * (before its migration 0010): `revenue` answers without `meta.revenue_currencies` rather than
+ * failing, and names them once the aggregator has migrated (the schema is re-read while the API runs).
  */
 const NOW = Date.parse('2026-02-10T12:00:00Z');
 const RANGE = { from: '2026-02-02T00:00:00Z', to: '2026-02-04T00:00:00Z' };
@@ -18,7 +18,7 @@ const MIXED = 'revenue sums amounts in EUR, USD without conversion (Pulse conver
 const purchase = (site: string, ts: string, amount: number, currency: string) =>
   eventRow({ site_id: site, ts, name: 'purchase', revenue_amount: amount, revenue_currency: currency });
 
-describe('revenue currencies before the aggregator made their table', () => {
+describe('revenue currencies before the aggregator added their column', () => {
   const SCHEMA_REFRESH_MS = 50;
   let nats: TestNats;
   let nc: NatsConnection;
@@ -61,7 +61,7 @@ describe('revenue currencies before the aggregator made their table', () => {
       { dimensions: ['USD'], metrics: [12.5] },
     ]);
 
-    // The aggregator upgrades (its backfill fills the table from the stored events).
+    // The aggregator upgrades (its backfill fills the column from the stored events).
     expect((await migrate(storage)).applied).toEqual([REVENUE_CURRENCIES_MIGRATION]);
     let after = before;
     for (let i = 0; i < 100 && !('revenue_currencies' in after.body.meta); i++) {

@@ -3,8 +3,9 @@ import { call, createTenant, eventRow, insertEvents, startHarness, type Harness,
 
 /**
  * `revenue` sums amounts as sent, whatever their currency: the answer names the currencies it
- * mixes (`meta.revenue_currencies`, from the aggregator's rollup_revenue_currencies_day) and warns
- * when they are several; `revenue_currency` splits them. Hand-computed on this data set:
+ * mixes (`meta.revenue_currencies`, from the `revenue_currencies` column of the aggregator's
+ * rollup_site_day) and warns when they are several; `revenue_currency` splits them. Hand-computed
+ * on this data set:
  *
  * site (UTC), range 2026-02-02T00:00Z – 2026-02-04T00:00Z:
  *   02-02 10:00 purchase 30 EUR (v1) · 12:00 pageview (v1) · 11:00 purchase 12.5 USD (v2)
@@ -48,7 +49,7 @@ beforeAll(async () => {
     eventRow({ site_id: none.siteId, ts: '2026-02-02T10:00:00Z' }),
     // Europe/Berlin (UTC+1 in February): its 2 and 3 February are 02-01T23:00Z – 02-03T23:00Z.
     purchase(berlin.siteId, '2026-02-01T23:30:00Z', 3, 'USD'), // 00:30 on the 2nd, local: in (an edge, raw events)
-    purchase(berlin.siteId, '2026-02-02T10:00:00Z', 4, 'EUR'), // in (a whole UTC day, the table)
+    purchase(berlin.siteId, '2026-02-02T10:00:00Z', 4, 'EUR'), // in (a whole UTC day, the site rollup)
     purchase(berlin.siteId, '2026-02-03T23:30:00Z', 5, 'GBP'), // 00:30 on the 4th, local: out, though on the UTC day of the 3rd
     purchase(berlin.siteId, '2026-02-01T22:30:00Z', 6, 'CHF'), // 23:30 on the 1st, local: out, though on the UTC day of the 1st
   ]);
@@ -172,7 +173,7 @@ describe('revenue and its currencies', () => {
     expect(bySource.meta.revenue_currencies).toEqual(['EUR', 'USD']);
   });
 
-  it("a site's local days read the currencies of those days only (the table's UTC days inside, raw events at the edges)", async () => {
+  it("a site's local days read the currencies of those days only (the site rollup's UTC days inside, raw events at the edges)", async () => {
     const day = { from: '2026-02-01T23:00:00Z', to: '2026-02-03T23:00:00Z' };
     const r = await q({ metrics: ['revenue'], date_range: day }, berlin);
     expect(rows(r)).toEqual([[7]]);
@@ -182,7 +183,7 @@ describe('revenue and its currencies', () => {
       ['EUR', 4],
       ['USD', 3],
     ]);
-    // Whole UTC days from the table only: the same rows the aggregator keeps.
+    // Whole UTC days from the site rollup only: the same rows the aggregator keeps.
     const utc = await q({ metrics: ['revenue'], date_range: { from: '2026-02-01T00:00:00Z', to: '2026-02-04T00:00:00Z' } }, berlin);
     expect(rows(utc)).toEqual([[18]]);
     expect(utc.meta.revenue_currencies).toEqual(['CHF', 'EUR', 'GBP', 'USD']);

@@ -7,7 +7,7 @@ export type { Storage, StorageOptions, ServerStorageOptions, ChdbStorageOptions,
 export { BASE_SETTINGS, SHARDED_SETTINGS } from './settings.js';
 export { clickhouseFromEnv, type ClickHouseEnv, type ClickHouseFromEnv } from './env.js';
 export { migrate, MIGRATIONS, MIGRATIONS_TABLE, type Migration, type MigrateOptions } from './migrations.js';
-export { REVENUE_CURRENCIES_ROLLUP, ROLLUPS, type Rollup } from './schema-rollups.js';
+export { ROLLUPS, type Rollup } from './schema-rollups.js';
 export { EVENTS_TABLE, EVENTS_COLUMNS } from './schema-events.js';
 export { ARCHIVE_TABLE } from './schema-archive.js';
 export { DEDUP_WINDOW, LOCAL_SUFFIX, SITE_SHARDING_KEY, ddlContext, stepSql, type DdlContext, type DdlOptions, type MigrationStep } from './ddl.js';

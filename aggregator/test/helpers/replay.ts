@@ -44,7 +44,7 @@ export function traffic(base: number, opts: { site?: string; paths?: string[]; v
           url: 'https://shop.example.com/shop',
           ...(cookieless ? {} : { visitor_id: `vis-${v}` }),
           props: { plan: 'pro' },
-          // Revenue in two currencies on a shop page (rollup_revenue_currencies_day).
+          // Revenue in two currencies on a shop page (rollup_site_day's revenue_currencies).
           revenue: { amount: 12.5 + v, currency: v % 2 === 0 ? 'EUR' : 'USD' },
         },
 
@@ -70,9 +70,11 @@ export async function numbers(s: Storage): Promise<Numbers> {
     const dims = ['site_id', 'bucket', ...Object.keys(r.dims)].join(', ');
     // Visitors and visits live in the sketches (rollups without them keep counts only).
     const uniques = r.sketches ? ', uniqCombinedMerge(12)(visitors_sketch) AS visitors, uniqCombinedMerge(12)(visits_sketch) AS visits' : '';
-    // Rollups with measures of their own have no pageviews column (the currencies table) but revenue.
-    const columns = r.measures ? Object.keys(r.measures.columns) : ['events', 'pageviews'];
+    // Rollups with measures of their own (the visits table) have revenue too.
+    const columns = r.measures ? Object.keys(r.measures.columns) : ['events', 'pageviews', ...Object.keys(r.added?.columns ?? {})];
     const sums = ['events', 'pageviews', 'revenue'].filter((c) => columns.includes(c)).map((c) => `sum(${c}) AS ${c}`);
+    // The site rollup: the currencies of each day's revenue.
+    const currencies = columns.includes('revenue_currencies') ? ', arraySort(groupUniqArrayArray(revenue_currencies)) AS revenue_currencies' : '';
     // The visits table: each visit's span, visitor hash, entry and exit pages and acquisition too.
     const visit = columns.includes('visitor_hash')
       ? `, min(started) AS started, max(ended) AS ended, max(visitor_hash) AS vh, min(entry) AS entry, max(exit) AS exit,
@@ -80,7 +82,7 @@ export async function numbers(s: Storage): Promise<Numbers> {
          min(acq_utm_medium) AS um, min(acq_utm_campaign) AS uc`
       : '';
     rollups[r.table] = await s.query(
-      `SELECT ${dims}, ${sums.join(', ')}${uniques}${visit}
+      `SELECT ${dims}, ${sums.join(', ')}${uniques}${currencies}${visit}
        FROM ${r.table} GROUP BY ${dims} ORDER BY ${dims}`,
     );
   }

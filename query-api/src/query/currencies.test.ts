@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildCurrenciesQuery, currenciesWanted, currencyWarning, REVENUE_CURRENCIES_TABLE } from './currencies.js';
+import { buildCurrenciesQuery, CURRENCIES_TABLE, currenciesWanted, currencyWarning } from './currencies.js';
 import type { QueryPlan } from './plan.js';
 import { chooseRollup } from './rollups.js';
 import { VISITS_MIGRATION, VISIT_ATTRIBUTES_MIGRATION, visitsAnswer } from './visits.js';
@@ -34,9 +34,9 @@ describe('currenciesWanted', () => {
 });
 
 describe('buildCurrenciesQuery', () => {
-  it('reads whole UTC days from the table only, bots excluded', () => {
+  it('reads whole UTC days from the site rollup only, bots excluded', () => {
     const q = buildCurrenciesQuery(base);
-    expect(q.sql).toContain(`FROM ${REVENUE_CURRENCIES_TABLE} WHERE`);
+    expect(q.sql).toContain(`SELECT arrayJoin(revenue_currencies) AS revenue_currency FROM ${CURRENCIES_TABLE} WHERE`);
     expect(q.sql).toContain('is_bot = 0');
     expect(q.sql).not.toContain('FROM events');
     expect(Object.values(q.params)).toEqual([base.siteId, 10 * 86_400, 12 * 86_400]);
@@ -45,7 +45,7 @@ describe('buildCurrenciesQuery', () => {
   it('reads the edges of a range off UTC midnight from raw events, and the compared range too', () => {
     const hour = 3_600_000;
     const q = buildCurrenciesQuery({ ...base, range: { fromMs: 10 * DAY - hour, toMs: 12 * DAY - hour }, compare: { fromMs: 8 * DAY, toMs: 10 * DAY }, includeBots: true });
-    expect(q.sql.match(new RegExp(`FROM ${REVENUE_CURRENCIES_TABLE}`, 'g'))).toHaveLength(2);
+    expect(q.sql.match(new RegExp(`FROM ${CURRENCIES_TABLE} WHERE`, 'g'))).toHaveLength(2);
     expect(q.sql.match(/FROM events WHERE/g)).toHaveLength(1);
     expect(q.sql).toContain("revenue_currency != ''");
     expect(q.sql).not.toContain('is_bot');

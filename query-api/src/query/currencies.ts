@@ -10,12 +10,14 @@ import { EVENTS_TABLE, Params, filterOn } from './sql.js';
  * (`meta.revenue_currencies`), and warns when they are several (`meta.warnings`), unless the query
  * already separates them: the `revenue_currency` dimension, or `is` on one currency.
  *
- * Read from the aggregator's table of the currencies each site's revenue was recorded in per UTC day
- * (aggregator/src/storage/schema-rollups.ts, REVENUE_CURRENCIES_ROLLUP: a few rows a site and day);
- * a range off UTC midnight (a site's local days) reads its edges from raw events, as the rollups do.
+ * Read from the aggregator's site rollup, whose `revenue_currencies` column keeps the currencies
+ * each site's revenue was recorded in per UTC day (aggregator/src/storage/schema-rollups.ts,
+ * SITE_ROLLUP: a few bytes a site and day); a range off UTC midnight (a site's local days) reads
+ * its edges from raw events, as the rollups do.
  */
-export const REVENUE_CURRENCIES_TABLE = 'rollup_revenue_currencies_day';
-/** The aggregator migration that creates and backfills it; until recorded, it may be half filled. */
+export const CURRENCIES_TABLE = 'rollup_site_day';
+export const CURRENCIES_COLUMN = 'revenue_currencies';
+/** The aggregator migration that adds and backfills the column; until recorded, it may be half filled. */
 export const REVENUE_CURRENCIES_MIGRATION = '0010_revenue_currencies';
 
 const DIMENSION = 'revenue_currency';
@@ -28,8 +30,9 @@ export function currenciesWanted(plan: QueryPlan): boolean {
 
 /**
  * The distinct currencies of the site's revenue in the plan's range and compared range (bots only
- * with `include_bots`), narrowed by the plan's `revenue_currency` filters (the table and `events`
- * name the column alike). Other filters are not applied: the table has no other dimension.
+ * with `include_bots`), narrowed by the plan's `revenue_currency` filters (applied to each currency
+ * of a rollup row's list, named as `events` names its column). Other filters are not applied: the
+ * rollup has no other dimension.
  */
 export function buildCurrenciesQuery(plan: QueryPlan): { sql: string; params: Record<string, unknown> } {
   const p = new Params();
@@ -38,7 +41,10 @@ export function buildCurrenciesQuery(plan: QueryPlan): { sql: string; params: Re
   const parts: string[] = [];
   for (const range of ranges) {
     const { whole, edges } = splitWhole(range, DAY_MS);
-    if (whole) parts.push(`SELECT ${DIMENSION} FROM ${REVENUE_CURRENCIES_TABLE} WHERE ${[...bucketWhere(plan, whole, p), ...own].join(' AND ')}`);
+    if (whole) {
+      const joined = `SELECT arrayJoin(${CURRENCIES_COLUMN}) AS ${DIMENSION} FROM ${CURRENCIES_TABLE} WHERE ${bucketWhere(plan, whole, p).join(' AND ')}`;
+      parts.push(`SELECT ${DIMENSION} FROM (${joined})${own.length > 0 ? ` WHERE ${own.join(' AND ')}` : ''}`);
+    }
     if (edges.length > 0) {
       parts.push(`SELECT ${DIMENSION} FROM ${EVENTS_TABLE} WHERE ${[...edgeWhere(plan, edges, p), `${DIMENSION} != ''`, ...own].join(' AND ')}`);
     }
@@ -48,7 +54,9 @@ export function buildCurrenciesQuery(plan: QueryPlan): { sql: string; params: Re
 
 /**
  * The sorted currencies `plan`'s revenue covers, or undefined when the answer need not name them or
- * the aggregator has not made the table yet (an older schema: the answer goes without them).
+ * the aggregator has not added and filled the column yet (an older schema: the answer goes without
+ * them). The schema probe knows tables, not a rollup's columns: the recorded migration says the
+ * column exists and is backfilled.
  */
 export async function revenueCurrencies(
   storage: QueryStorage,
@@ -57,7 +65,7 @@ export async function revenueCurrencies(
   settings: Record<string, string | number | boolean>,
 ): Promise<string[] | undefined> {
   if (!currenciesWanted(plan)) return undefined;
-  if (!schema.migrations.has(REVENUE_CURRENCIES_MIGRATION) || !schema.tables.has(REVENUE_CURRENCIES_TABLE)) return undefined;
+  if (!schema.migrations.has(REVENUE_CURRENCIES_MIGRATION) || !schema.tables.has(CURRENCIES_TABLE)) return undefined;
   const q = buildCurrenciesQuery(plan);
   let rows: { currency: string }[];
   try {
