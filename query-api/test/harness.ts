@@ -1,5 +1,5 @@
 import { connect, type NatsConnection } from 'nats';
-import { createStorage, migrate, type Storage } from '@pulse/aggregator/storage';
+import { createStorage, migrate, MIGRATIONS, type Storage } from '@pulse/aggregator/storage';
 import { chdbDir, startNats, type TempDir, type TestNats } from '@pulse/testkit';
 import { createQueryApi, jsonLogger, silentLogger, type QueryApi, type QueryApiOptions } from '../src/index.js';
 import { planQuery, validateQueryRequest } from '../src/query/plan.js';
@@ -19,13 +19,18 @@ export interface Harness {
 /** Options of the API under test; a function gets the harness's own connection and storage (say, for a replay manager). */
 export type HarnessOptions = Partial<QueryApiOptions> | ((made: { nc: NatsConnection; storage: Storage }) => Partial<QueryApiOptions>);
 
-/** Real nats-server, real chDB with the aggregator's schema, the API on a free loopback port. */
-export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+/**
+ * Real nats-server, real chDB with the aggregator's schema, the API on a free loopback port.
+ * `migratedBefore`: the schema of an aggregator that has not applied that migration (or any later
+ * one) yet, for tests of an upgrade while the API runs.
+ */
+export async function startHarness(options: HarnessOptions = {}, schema: { migratedBefore?: string } = {}): Promise<Harness> {
   const nats = await startNats();
   const nc = await connect({ servers: nats.url });
   const dir: TempDir = chdbDir();
   const storage = createStorage({ path: dir.path });
-  await migrate(storage);
+  const before = schema.migratedBefore;
+  await migrate(storage, before === undefined ? {} : { migrations: MIGRATIONS.filter((m) => m.id < before) });
   const extra = typeof options === 'function' ? options({ nc, storage }) : options;
   const api = createQueryApi({ nats: nc, storage, adminToken: ADMIN_TOKEN, port: 0, host: '127.0.0.1', logger: process.env.PULSE_TEST_LOG ? jsonLogger((l) => process.stderr.write(l)) : silentLogger, ...extra });
   const { port } = await api.start();

@@ -1,10 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect, type NatsConnection } from 'nats';
-import { MIGRATIONS, createStorage, migrate, type Storage } from '@pulse/aggregator/storage';
-import { chdbDir, startNats, type TempDir, type TestNats } from '@pulse/testkit';
-import { createQueryApi, silentLogger, type QueryApi } from '../src/index.js';
+import { migrate, type Storage } from '@pulse/aggregator/storage';
 import { REVENUE_CURRENCIES_MIGRATION } from '../src/query/currencies.js';
-import { ADMIN_TOKEN, call, createTenant, eventRow, insertEvents, type Tenant } from './harness.js';
+import { call, createTenant, startHarness, type Harness, eventRow, insertEvents, type Tenant } from './harness.js';
 
 /**
  * A data directory of an aggregator that has not added `revenue_currencies` to `rollup_site_day` yet
@@ -20,31 +17,19 @@ const purchase = (site: string, ts: string, amount: number, currency: string) =>
 
 describe('revenue currencies before the aggregator added their column', () => {
   const SCHEMA_REFRESH_MS = 50;
-  let nats: TestNats;
-  let nc: NatsConnection;
-  let dir: TempDir;
+  let h: Harness;
   let storage: Storage;
-  let api: QueryApi;
   let url: string;
   let u: Tenant;
 
   beforeAll(async () => {
-    nats = await startNats();
-    nc = await connect({ servers: nats.url });
-    dir = chdbDir();
-    storage = createStorage({ path: dir.path });
-    await migrate(storage, { migrations: MIGRATIONS.filter((m) => m.id < REVENUE_CURRENCIES_MIGRATION) });
-    api = createQueryApi({ nats: nc, storage, adminToken: ADMIN_TOKEN, port: 0, host: '127.0.0.1', logger: silentLogger, now: () => NOW, schemaRefreshMs: SCHEMA_REFRESH_MS });
-    url = `http://127.0.0.1:${(await api.start()).port}`;
+    h = await startHarness({ now: () => NOW, schemaRefreshMs: SCHEMA_REFRESH_MS }, { migratedBefore: REVENUE_CURRENCIES_MIGRATION });
+    ({ storage, url } = h);
     u = await createTenant(url);
     await insertEvents(storage, [purchase(u.siteId, '2026-02-02T10:00:00Z', 30, 'EUR'), purchase(u.siteId, '2026-02-02T11:00:00Z', 12.5, 'USD')]);
   });
   afterAll(async () => {
-    await api?.stop(100);
-    await nc?.close();
-    await storage?.close();
-    await nats?.cleanup();
-    dir?.remove();
+    await h?.close();
   });
 
   it('answers without meta.revenue_currencies, then with it once the migration is applied', async () => {
@@ -66,7 +51,7 @@ describe('revenue currencies before the aggregator added their column', () => {
     let after = before;
     for (let i = 0; i < 100 && !('revenue_currencies' in after.body.meta); i++) {
       await new Promise((ok) => setTimeout(ok, SCHEMA_REFRESH_MS));
-      api.invalidateCache();
+      h.api.invalidateCache();
       after = await call(url, 'POST', '/v1/query', { token: u.readKey, body });
     }
     expect(after.body.results).toEqual(before.body.results);

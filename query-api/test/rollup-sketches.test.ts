@@ -1,12 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect, type NatsConnection } from 'nats';
-import { MIGRATIONS, createStorage, migrate, type Storage } from '@pulse/aggregator/storage';
-import { chdbDir, startNats, type TempDir, type TestNats } from '@pulse/testkit';
-import { createQueryApi, silentLogger, type QueryApi } from '../src/index.js';
+import { MIGRATIONS, migrate, type Storage } from '@pulse/aggregator/storage';
 import { PATHS_BY_PATH_MIGRATION, SITE_MIGRATION, SKETCH_MIGRATION } from '../src/query/rollups.js';
 import { VISIT_ATTRIBUTES_MIGRATION, VISITS_MIGRATION } from '../src/query/visits.js';
 import { REVENUE_CURRENCIES_MIGRATION } from '../src/query/currencies.js';
-import { ADMIN_TOKEN, call, createTenant, eventRow, insertEvents, rawAnswer, type Tenant } from './harness.js';
+import { call, createTenant, startHarness, type Harness, eventRow, insertEvents, rawAnswer, type Tenant } from './harness.js';
 import { RANGE, insertDataset } from './dataset.js';
 
 /**
@@ -17,34 +14,21 @@ import { RANGE, insertDataset } from './dataset.js';
 const NOW = Date.parse('2026-01-06T12:00:00Z');
 const SCHEMA_REFRESH_MS = 50;
 
-let nats: TestNats;
-let nc: NatsConnection;
-let dir: TempDir;
+let h: Harness;
 let storage: Storage;
-let api: QueryApi;
 let url: string;
 let t: Tenant;
 
 beforeAll(async () => {
-  nats = await startNats();
-  nc = await connect({ servers: nats.url });
-  dir = chdbDir();
-  storage = createStorage({ path: dir.path });
-  const before = MIGRATIONS.filter((m) => m.id < SKETCH_MIGRATION);
-  expect(before.length).toBeLessThan(MIGRATIONS.length);
-  await migrate(storage, { migrations: before });
-  api = createQueryApi({ nats: nc, storage, adminToken: ADMIN_TOKEN, port: 0, host: '127.0.0.1', logger: silentLogger, now: () => NOW, schemaRefreshMs: SCHEMA_REFRESH_MS });
-  url = `http://127.0.0.1:${(await api.start()).port}`;
+  expect(MIGRATIONS.filter((m) => m.id < SKETCH_MIGRATION).length).toBeLessThan(MIGRATIONS.length);
+  h = await startHarness({ now: () => NOW, schemaRefreshMs: SCHEMA_REFRESH_MS }, { migratedBefore: SKETCH_MIGRATION });
+  ({ storage, url } = h);
   t = await createTenant(url);
   await insertDataset(storage, t.siteId);
 });
 
 afterAll(async () => {
-  await api?.stop(100);
-  await nc?.close();
-  await storage?.close();
-  await nats?.cleanup();
-  dir?.remove();
+  await h?.close();
 });
 
 async function q(body: Record<string, unknown>) {
@@ -63,7 +47,7 @@ async function raw(body: Record<string, unknown>) {
 /** Fresh answers: the schema is re-read after its refresh interval, and the answer cache is emptied. */
 async function fresh(body: Record<string, unknown>, table: string) {
   for (let i = 0; i < 100; i++) {
-    api.invalidateCache();
+    h.api.invalidateCache();
     const r = await q(body);
     if (r.meta.source_table === table) return r;
     await new Promise((ok) => setTimeout(ok, SCHEMA_REFRESH_MS));
