@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KV_READ_KEYS } from '@pulse/protocol';
-import { DEFAULT_KEY_CACHE_TTL_MS, READY_OUTAGE_TIMEOUT_MS, type Logger } from '../src/index.js';
+import { DEFAULT_KEY_CACHE_TTL_MS, READY_OUTAGE_TIMEOUT_MS, READY_TIMEOUT_MS, type Logger } from '../src/index.js';
 import { READINESS_SCHEMA } from '../src/readiness.js';
 import { validate } from '../src/schema/json-schema.js';
 import { ADMIN_TOKEN, call, createTenant, eventRow, insertEvents, startHarness, type Harness, type Tenant } from './harness.js';
@@ -168,10 +168,12 @@ describe('/readyz during a NATS outage', () => {
       stale_max_ms: STALE_MAX_MS,
     });
     validate(READINESS_SCHEMA, degraded.body);
-    // Once the outage is known, a check waits READY_OUTAGE_TIMEOUT_MS for NATS, not READY_TIMEOUT_MS.
+    // Once the outage is known, a check waits READY_OUTAGE_TIMEOUT_MS for NATS, not READY_TIMEOUT_MS
+    // (the bound sits between the two, so a loaded machine's slack does not fail it).
+    expect(READY_OUTAGE_TIMEOUT_MS).toBeLessThan(READY_TIMEOUT_MS);
     const checkStarted = Date.now();
     expect((await call(h.url, 'GET', '/readyz')).status).toBe(200);
-    expect(Date.now() - checkStarted).toBeLessThan(READY_OUTAGE_TIMEOUT_MS + 700);
+    expect(Date.now() - checkStarted).toBeLessThan(READY_TIMEOUT_MS);
     // What it says is so: the confirmed key answers, from its last known good record.
     await sleep(frozenAt + DEFAULT_KEY_CACHE_TTL_MS + 100 - Date.now());
     expect((await query(t, ['events'])).status).toBe(200);
