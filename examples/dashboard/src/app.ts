@@ -28,7 +28,7 @@ import { bucketStarts, describeRange, effectiveGranularity, resolveRange, type G
 import { chartSeries, goalSeries, type ChartSeries } from './series.js';
 import type { QueryRow } from './api.js';
 import type { KeyStore } from './session.js';
-import { decodeState, encodeState, removeFilter, upsertFilter, withCardMetric, type DashboardState } from './state.js';
+import { decodeState, drillDown, encodeState, removeFilterAt, sameFilter, withCardMetric, type DashboardState } from './state.js';
 import { suggestionQuery, suggestionsOf } from './suggestions.js';
 import { goalTotalsOf, totalsOf, type Totals } from './totals.js';
 import { BreakdownView } from './views/breakdown.js';
@@ -277,8 +277,8 @@ export class App {
     this.renderControls(v);
     renderFilterBar(this.els.chips, this.state.filters, {
       onAdd: (opener) => this.editFilter(null, opener),
-      onEdit: (filter, opener) => this.editFilter(filter, opener),
-      onRemove: (d) => this.dropFilter(d),
+      onEdit: (index, opener) => this.editFilter(index, opener),
+      onRemove: (index) => this.dropFilter(index),
       onClearAll: () => {
         this.update({ filters: [] });
         this.els.controls.querySelector<HTMLElement>('select')?.focus();
@@ -534,21 +534,26 @@ export class App {
     });
   }
 
-  /** Focus goes to the new chip: the clicked row is about to be re-rendered away. */
+  /**
+   * A breakdown row's `is` filter: it replaces an `is` on that dimension (`drillDown`). Focus goes to
+   * the new chip: the clicked row is about to be re-rendered away.
+   */
   private addFilter(f: Filter): void {
-    this.update({ filters: upsertFilter(this.state.filters, f) });
-    this.chip(f[1], '.chip-remove')?.focus();
+    this.update({ filters: drillDown(this.state.filters, f) });
+    this.chip(f, '.chip-remove')?.focus();
   }
 
-  private chip(dimension: string, button: '.chip-edit' | '.chip-remove'): HTMLElement | null {
-    return this.els.chips.querySelector<HTMLElement>(`[data-dimension="${CSS.escape(dimension)}"] ${button}`);
+  /** The chip of a filter: by its index, since several chips may share a dimension. */
+  private chip(f: Filter, button: '.chip-edit' | '.chip-remove'): HTMLElement | null {
+    const index = this.state.filters.findIndex((g) => sameFilter(g, f));
+    return index < 0 ? null : this.els.chips.querySelector<HTMLElement>(`[data-index="${index}"] ${button}`);
   }
 
   /**
    * Opens the filter editor on a chip's filter, or on a new one (`editing` null). Its suggestions
    * are the dimension's values in the period shown, under the other filters.
    */
-  private editFilter(editing: Filter | null, opener: HTMLElement): void {
+  private editFilter(editing: number | null, opener: HTMLElement): void {
     const client = this.client;
     const v = this.view();
     if (!client || !v) return;
@@ -560,16 +565,15 @@ export class App {
       apply: (filters, f) => {
         this.update({ filters });
         // Focus goes to the chip the editor made, which can open it again.
-        (this.chip(f[1], '.chip-edit') ?? document.getElementById('filter-add'))?.focus();
+        (this.chip(f, '.chip-edit') ?? document.getElementById('filter-add'))?.focus();
       },
-      remove: (dimension) => this.dropFilter(dimension),
+      remove: (index) => this.dropFilter(index),
     });
   }
 
   /** Focus moves to the next chip, or to the period picker when none is left. */
-  private dropFilter(dimension: string): void {
-    const index = this.state.filters.findIndex(([, d]) => d === dimension);
-    this.update({ filters: removeFilter(this.state.filters, dimension) });
+  private dropFilter(index: number): void {
+    this.update({ filters: removeFilterAt(this.state.filters, index) });
     const buttons = this.els.chips.querySelectorAll<HTMLElement>('.chip .chip-remove');
     (buttons[Math.min(index, buttons.length - 1)] ?? this.els.controls.querySelector<HTMLElement>('select'))?.focus();
   }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Filter } from './dimensions.js';
-import { OP_HINTS, applyDraft, draftOf, filterOfDraft, opHint, opsFor, replacedBy, type FilterDraft } from './filter-draft.js';
+import { OP_HINTS, applyDraft, draftOf, duplicateOf, filterOfDraft, opHint, opsFor, type FilterDraft } from './filter-draft.js';
 import { MAX_FILTERS } from './state.js';
 
 const draft = (d: Partial<FilterDraft>): FilterDraft => ({ ...draftOf(null), ...d });
@@ -58,28 +58,34 @@ describe('filter drafts', () => {
     expect(filterOfDraft(draft({ dimension: 'country', op: 'contains', values: ['DE'] }))).toMatchObject({ ok: false, problem: { field: 'dimension' } });
   });
 
-  it('apply in place when editing, replace a filter on the same dimension, and refuse one too many', () => {
+  it('apply in place when editing, add another filter on the same dimension once, and refuse one too many', () => {
     const fs: Filter[] = [
       ['is', 'page', ['/a']],
       ['is', 'country', ['DE']],
     ];
-    expect(applyDraft(fs, 'page', draft({ op: 'is_not', values: ['/admin'] }))).toMatchObject({
+    expect(applyDraft(fs, 0, draft({ op: 'is_not', values: ['/admin'] }))).toMatchObject({
       ok: true,
       filters: [['is_not', 'page', ['/admin']], ['is', 'country', ['DE']]],
     });
     expect(applyDraft(fs, null, draft({ op: 'contains', values: ['/blog'] }))).toMatchObject({
       ok: true,
-      filters: [['is', 'country', ['DE']], ['contains', 'page', ['/blog']]],
+      filters: [['is', 'page', ['/a']], ['is', 'country', ['DE']], ['contains', 'page', ['/blog']]],
     });
-    expect(replacedBy(fs, null, draft({ values: ['/blog'] }))).toEqual(['is', 'page', ['/a']]);
-    expect(replacedBy(fs, 'page', draft({ values: ['/blog'] }))).toBeNull();
-    expect(replacedBy(fs, 'page', draft({ dimension: 'country', values: ['FR'] }))).toEqual(['is', 'country', ['DE']]);
+    // The same filter again adds nothing.
+    expect(applyDraft(fs, null, draft({ values: ['/a'] }))).toMatchObject({ ok: true, filters: fs });
+    expect(duplicateOf(fs, null, draft({ values: ['/a'] }))).toEqual(['is', 'page', ['/a']]);
+    expect(duplicateOf(fs, null, draft({ values: ['/blog'] }))).toBeNull();
+    // The filter being edited is no duplicate of itself.
+    expect(duplicateOf(fs, 0, draft({ values: ['/a'] }))).toBeNull();
+    expect(duplicateOf(fs, 0, draft({ dimension: 'country', values: ['germany'] }))).toEqual(['is', 'country', ['DE']]);
+    expect(duplicateOf(fs, null, draft({ values: [''] }))).toBeNull();
     expect(applyDraft(fs, null, draft({ values: [''] }))).toMatchObject({ ok: false, problem: { field: 'values' } });
 
     const full: Filter[] = Array.from({ length: MAX_FILTERS }, (_, i) => ['is', `prop:k${i}`, ['v']] as Filter);
     expect(applyDraft(full, null, draft({ values: ['/a'] }))).toMatchObject({ ok: false, problem: { field: 'dimension' } });
-    // Replacing or editing one of them does not add any.
-    expect(applyDraft(full, null, draft({ dimension: 'prop', propKey: 'k3', values: ['w'] }))).toMatchObject({ ok: true });
-    expect(applyDraft(full, 'prop:k3', draft({ values: ['/a'] }))).toMatchObject({ ok: true });
+    // Another on a filtered dimension is one more; editing one, or one already there, adds none.
+    expect(applyDraft(full, null, draft({ dimension: 'prop', propKey: 'k3', values: ['w'] }))).toMatchObject({ ok: false, problem: { field: 'dimension' } });
+    expect(applyDraft(full, null, draft({ dimension: 'prop', propKey: 'k3', values: ['v'] }))).toMatchObject({ ok: true, filters: full });
+    expect(applyDraft(full, 3, draft({ values: ['/a'] }))).toMatchObject({ ok: true });
   });
 });

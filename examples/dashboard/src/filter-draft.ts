@@ -8,7 +8,7 @@ import {
   type FilterDimension,
   type FilterOp,
 } from './dimensions.js';
-import { MAX_FILTERS, replaceFilter, upsertFilter } from './state.js';
+import { MAX_FILTERS, addFilter, replaceFilterAt, sameFilter } from './state.js';
 
 /**
  * What the filter editor holds while a person fills it in, and the rules that turn it into a filter
@@ -141,28 +141,32 @@ export function filterOfDraft(d: FilterDraft): DraftResult {
 }
 
 /**
- * The filters once a draft is applied: an edited filter (`editing`: its dimension) keeps its
- * place; a new one on a dimension that has a filter replaces it (one filter per dimension, as the
- * URL keeps them); a new one beyond `MAX_FILTERS` is refused.
+ * The filters once a draft is applied: an edited filter (`editing`: its index in `filters`) keeps
+ * its place; a new one is added, also on a dimension that has filters (the API ANDs them: "Page
+ * contains /blog" and "Page is not /blog/draft"), unless the same filter is there already; a new
+ * one beyond `MAX_FILTERS` is refused.
  */
 export function applyDraft(
   filters: readonly Filter[],
-  editing: string | null,
+  editing: number | null,
   d: FilterDraft,
 ): { ok: true; filters: Filter[]; filter: Filter } | { ok: false; problem: DraftProblem } {
   const result = filterOfDraft(d);
   if (!result.ok) return result;
   const f = result.filter;
-  const grows = !filters.some(([, dim]) => dim === f[1] || dim === editing);
+  const grows = editing === null && !filters.some((g) => sameFilter(g, f));
   if (grows && filters.length >= MAX_FILTERS) {
     return { ok: false, problem: { field: 'dimension', message: `At most ${MAX_FILTERS} filters at once: remove one first.` } };
   }
-  return { ok: true, filter: f, filters: editing ? replaceFilter(filters, editing, f) : upsertFilter(filters, f) };
+  return { ok: true, filter: f, filters: editing === null ? addFilter(filters, f) : replaceFilterAt(filters, editing, f) };
 }
 
-/** The filter a new draft on this dimension would replace (a new one on a dimension already filtered). */
-export function replacedBy(filters: readonly Filter[], editing: string | null, d: FilterDraft): Filter | null {
-  const dimension = d.dimension === 'prop' ? `prop:${d.propKey.trim()}` : d.dimension;
-  if (dimension === editing) return null;
-  return filters.find(([, dim]) => dim === dimension) ?? null;
+/**
+ * The filter already applied that a draft is the same as (other than the one being edited, at
+ * index `editing`): applying it adds nothing. Null when the draft is no valid filter yet.
+ */
+export function duplicateOf(filters: readonly Filter[], editing: number | null, d: FilterDraft): Filter | null {
+  const result = filterOfDraft(d);
+  if (!result.ok) return null;
+  return filters.find((g, i) => i !== editing && sameFilter(g, result.filter)) ?? null;
 }

@@ -8,9 +8,11 @@ import {
   defaultState,
   encodeFilter,
   encodeState,
-  removeFilter,
-  replaceFilter,
-  upsertFilter,
+  addFilter,
+  drillDown,
+  removeFilterAt,
+  replaceFilterAt,
+  sameFilter,
   withCardMetric,
   type DashboardState,
 } from './state.js';
@@ -94,16 +96,17 @@ describe('URL state', () => {
     const onGoal = decodeState(`metric=events&${goal}`);
     expect(decodeState(encodeState(onGoal))).toEqual(onGoal);
     // Removing the goal's chip leaves total conversions without a card: back to the first one.
-    expect(withCardMetric({ ...onGoal, filters: removeFilter(onGoal.filters, 'event_name') }).metric).toBe('visitors');
+    expect(withCardMetric({ ...onGoal, filters: removeFilterAt(onGoal.filters, onGoal.filters.findIndex(([, d]) => d === 'event_name')) }).metric).toBe('visitors');
     expect(cardsFor(onGoal.filters)).toEqual(GOAL_CARD_METRICS);
     expect(cardsFor([])).toEqual(CARD_METRICS);
     // A goal without revenue has three cards only.
     expect(withCardMetric({ ...onGoal, metric: 'revenue' }, ['visitors', 'events', 'conversion_rate']).metric).toBe('visitors');
   });
 
-  it('keeps one filter per dimension, the last one winning', () => {
+  it('keeps every filter of a link, several on one dimension too, in order', () => {
     const s = decodeState('f=page|is|/a&f=page|is|/b&f=country|is_not|DE');
     expect(s.filters).toEqual([
+      ['is', 'page', ['/a']],
       ['is', 'page', ['/b']],
       ['is_not', 'country', ['DE']],
     ]);
@@ -118,35 +121,105 @@ describe('filter encoding', () => {
     expect(decodeFilter('page|is|bad\\escape')).toBeNull();
   });
 
-  it('adds, replaces and removes filters by dimension', () => {
-    let fs = upsertFilter([], ['is', 'page', ['/a']]);
-    fs = upsertFilter(fs, ['is', 'country', ['DE']]);
-    fs = upsertFilter(fs, ['is', 'page', ['/b']]);
+  it('adds several filters on one dimension, each once', () => {
+    let fs = addFilter([], ['contains', 'page', ['/blog']]);
+    fs = addFilter(fs, ['is', 'country', ['DE']]);
+    fs = addFilter(fs, ['is_not', 'page', ['/blog/draft']]);
     expect(fs).toEqual([
+      ['contains', 'page', ['/blog']],
       ['is', 'country', ['DE']],
-      ['is', 'page', ['/b']],
+      ['is_not', 'page', ['/blog/draft']],
     ]);
-    expect(removeFilter(fs, 'country')).toEqual([['is', 'page', ['/b']]]);
+    // The same op, dimension and values (in any order) is not added twice; another op or value is.
+    expect(addFilter(fs, ['contains', 'page', ['/blog']])).toEqual(fs);
+    expect(addFilter([['is', 'page', ['/a', '/b']]], ['is', 'page', ['/b', '/a']])).toHaveLength(1);
+    expect(addFilter(fs, ['is', 'page', ['/blog']])).toHaveLength(4);
+    expect(addFilter(fs, ['contains', 'page', ['/blog', '/news']])).toHaveLength(4);
+    expect(sameFilter(['is', 'page', ['/a']], ['is', 'entry_page', ['/a']])).toBe(false);
+    expect(sameFilter(['is', 'page', ['/a']], ['is', 'page', ['/a', '/b']])).toBe(false);
   });
 
-  it('puts an edited filter where its chip was, and drops another on the dimension it moved to', () => {
+  it('removes one filter by its index, leaving the others on its dimension', () => {
     const fs: Filter[] = [
-      ['is', 'page', ['/a']],
+      ['contains', 'page', ['/blog']],
       ['is', 'country', ['DE']],
-      ['contains', 'source', ['goo']],
+      ['is_not', 'page', ['/blog/draft']],
     ];
-    expect(replaceFilter(fs, 'page', ['is_not', 'page', ['/admin']])).toEqual([
-      ['is_not', 'page', ['/admin']],
+    expect(removeFilterAt(fs, 0)).toEqual([
       ['is', 'country', ['DE']],
-      ['contains', 'source', ['goo']],
+      ['is_not', 'page', ['/blog/draft']],
     ]);
-    // Page → Source: the page chip's place, and the source chip gives way (one filter a dimension).
-    expect(replaceFilter(fs, 'page', ['is', 'source', ['Google']])).toEqual([
+    expect(removeFilterAt(fs, 2)).toEqual(fs.slice(0, 2));
+    expect(removeFilterAt(fs, 3)).toEqual(fs);
+  });
+
+  it('puts an edited filter at its index, where its chip was, and drops a copy of it elsewhere', () => {
+    const fs: Filter[] = [
+      ['contains', 'page', ['/blog']],
+      ['is', 'country', ['DE']],
+      ['is_not', 'page', ['/blog/draft']],
+    ];
+    expect(replaceFilterAt(fs, 2, ['is_not', 'page', ['/blog/old']])).toEqual([
+      ['contains', 'page', ['/blog']],
+      ['is', 'country', ['DE']],
+      ['is_not', 'page', ['/blog/old']],
+    ]);
+    // Another dimension: its place, and the other page filter stays.
+    expect(replaceFilterAt(fs, 0, ['is', 'source', ['Google']])).toEqual([
       ['is', 'source', ['Google']],
+      ['is', 'country', ['DE']],
+      ['is_not', 'page', ['/blog/draft']],
+    ]);
+    // Edited into a copy of another filter: one of them is left, in the edited one's place.
+    expect(replaceFilterAt(fs, 0, ['is_not', 'page', ['/blog/draft']])).toEqual([
+      ['is_not', 'page', ['/blog/draft']],
       ['is', 'country', ['DE']],
     ]);
     // A filter that is gone meanwhile: added at the end.
-    expect(replaceFilter(fs, 'device', ['is', 'device', ['Mobile']])).toHaveLength(4);
+    expect(replaceFilterAt(fs, 3, ['is', 'device', ['Mobile']])).toHaveLength(4);
+  });
+
+  it('replaces only an is filter on the dimension when a breakdown row is clicked', () => {
+    const fs: Filter[] = [
+      ['contains', 'page', ['/blog']],
+      ['is', 'page', ['/blog/a']],
+      ['is_not', 'page', ['/blog/draft']],
+      ['is', 'event_name', ['purchase']],
+    ];
+    expect(drillDown(fs, ['is', 'page', ['/blog/b']])).toEqual([
+      ['contains', 'page', ['/blog']],
+      ['is_not', 'page', ['/blog/draft']],
+      ['is', 'event_name', ['purchase']],
+      ['is', 'page', ['/blog/b']],
+    ]);
+    // Without an is on the dimension it is added; the goal filter (is event_name) stays as it was.
+    expect(drillDown([['is', 'event_name', ['purchase']]], ['is', 'country', ['DE']])).toEqual([
+      ['is', 'event_name', ['purchase']],
+      ['is', 'country', ['DE']],
+    ]);
+    // A goal row replaces the goal filter, as before; an "is not" on events stays.
+    expect(drillDown([['is', 'event_name', ['purchase']], ['is_not', 'event_name', ['pageview']]], ['is', 'event_name', ['signup']])).toEqual([
+      ['is_not', 'event_name', ['pageview']],
+      ['is', 'event_name', ['signup']],
+    ]);
+  });
+
+  it('keeps two filters on one dimension in the URL, and drops a repeated one', () => {
+    const s: DashboardState = {
+      ...defaultState(),
+      site: 's_abcdefghij012345',
+      filters: [
+        ['contains', 'page', ['/blog']],
+        ['is_not', 'page', ['/blog/draft']],
+      ],
+    };
+    const qs = encodeState(s);
+    expect(new URLSearchParams(qs).getAll('f')).toEqual(['page|contains|/blog', 'page|is_not|/blog/draft']);
+    expect(decodeState(qs)).toEqual(s);
+    expect(decodeState(`${qs}&f=page%7Ccontains%7C%2Fblog`).filters).toEqual(s.filters);
+    // Still at most MAX_FILTERS.
+    const many = Array.from({ length: 12 }, (_, i) => `f=${encodeURIComponent(`page|is_not|/p${i}`)}`).join('&');
+    expect(decodeState(many).filters).toHaveLength(10);
   });
 
   it('keeps links that predate the filter editor and the comparison menu working', () => {

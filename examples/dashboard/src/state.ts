@@ -142,7 +142,7 @@ export function decodeState(search: string): DashboardState {
   }
   for (const raw of p.getAll('f')) {
     const f = decodeFilter(raw);
-    if (f && s.filters.length < MAX_FILTERS) s.filters = upsertFilter(s.filters, f);
+    if (f && s.filters.length < MAX_FILTERS) s.filters = addFilter(s.filters, f);
   }
   return withCardMetric(s);
 }
@@ -162,28 +162,49 @@ export function withCardMetric(s: DashboardState, cards: readonly CardMetric[] =
   return cards.includes(s.metric) || !first ? s : { ...s, metric: first };
 }
 
-/** Adds a filter, replacing an existing one on the same dimension (one chip per dimension). */
-export function upsertFilter(filters: readonly Filter[], f: Filter): Filter[] {
-  const rest = filters.filter(([, d]) => d !== f[1]);
-  return [...rest, f];
+/**
+ * Whether two filters are the same: op, dimension and values (in any order; the API ORs them).
+ * The modifiers are not part of a dashboard filter (`apiFilter` adds them by op).
+ */
+export function sameFilter([op, d, values]: Filter, [op2, d2, values2]: Filter): boolean {
+  if (op !== op2 || d !== d2) return false;
+  const set = new Set(values);
+  const set2 = new Set(values2);
+  return set.size === set2.size && [...set].every((v) => set2.has(v));
 }
 
 /**
- * Puts an edited filter where the one on `dimension` was (a chip keeps its place when edited); one
- * on the edited filter's dimension elsewhere gives way, as `upsertFilter` has it. Without a filter
- * on `dimension` any more, it is added at the end.
+ * Adds a filter at the end. The API ANDs any number of filters, several on one dimension too
+ * ("Page contains /blog" and "Page is not /blog/draft"); one the same as a filter already there
+ * is not added twice.
  */
-export function replaceFilter(filters: readonly Filter[], dimension: string, f: Filter): Filter[] {
-  const at = filters.findIndex(([, d]) => d === dimension);
-  if (at < 0) return upsertFilter(filters, f);
-  const out: Filter[] = [];
-  filters.forEach((g, i) => {
-    if (i === at) out.push(f);
-    else if (g[1] !== f[1]) out.push(g);
-  });
-  return out;
+export function addFilter(filters: readonly Filter[], f: Filter): Filter[] {
+  return filters.some((g) => sameFilter(g, f)) ? [...filters] : [...filters, f];
 }
 
-export function removeFilter(filters: readonly Filter[], dimension: string): Filter[] {
-  return filters.filter(([, d]) => d !== dimension);
+/**
+ * A breakdown row's `is <value>` (a drill-down): it replaces any `is` filter on its dimension, so
+ * clicks do not pile up contradictory `is` filters ("Page is /a" and "Page is /b"); the other ops on
+ * that dimension ("Page contains /blog") stay, and so does the goal filter of another dimension.
+ */
+export function drillDown(filters: readonly Filter[], f: Filter): Filter[] {
+  return addFilter(
+    filters.filter(([op, d]) => !(op === 'is' && d === f[1])),
+    f,
+  );
+}
+
+/**
+ * Puts an edited filter at `index`, where its chip was (a chip keeps its place when edited); another
+ * filter the same as the edited one gives way (no duplicates). With `index` out of range (the
+ * filter is gone meanwhile) it is added at the end.
+ */
+export function replaceFilterAt(filters: readonly Filter[], index: number, f: Filter): Filter[] {
+  if (!Number.isInteger(index) || index < 0 || index >= filters.length) return addFilter(filters, f);
+  return filters.flatMap((g, i) => (i === index ? [f] : sameFilter(g, f) ? [] : [g]));
+}
+
+/** The filters without the one at `index` (a chip's ×). */
+export function removeFilterAt(filters: readonly Filter[], index: number): Filter[] {
+  return filters.filter((_, i) => i !== index);
 }

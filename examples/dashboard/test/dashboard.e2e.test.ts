@@ -1616,6 +1616,62 @@ describe('dashboard against the real system', () => {
     await page.goBack();
     await expect.poll(chips).toEqual(['Page matches /blog/*×', 'Source contains goo×']);
     await expectCardsToMatch(page, shop.siteId, SHOP_TZ, range, [['matches', 'page', ['/blog/*']], ['contains', 'source', ['goo']]]);
+
+    // Several filters on one dimension, ANDed as the API does. "Page contains docs" keeps the 6
+    // visitors of three days ago: each saw /docs, one also /Docs/Getting-Started (7 pageviews).
+    // "Page is not /docs" besides leaves that one page: 1 visitor, 1 pageview.
+    await page.click('[data-testid="filter-clear"]');
+    await expect.poll(chips).toEqual([]);
+    await page.click('[data-testid="filter-add"]');
+    await page.selectOption('[data-testid="filter-op"]', 'contains');
+    await page.fill('[data-testid="filter-value"]', 'docs');
+    await page.click('[data-testid="filter-apply"]');
+    await expect.poll(chips).toEqual(['Page contains docs×']);
+    const docsPages = await expectCardsToMatch(page, shop.siteId, SHOP_TZ, range, [['contains', 'page', ['docs']]]);
+    expect([docsPages.values.visitors, docsPages.values.pageviews]).toEqual(['6', '7']);
+    await page.click('[data-testid="filter-add"]');
+    await page.selectOption('[data-testid="filter-op"]', 'is_not');
+    await page.fill('[data-testid="filter-value"]', '/docs');
+    expect(await page.textContent('[data-testid="filter-duplicate"]')).toBe('');
+    await page.click('[data-testid="filter-apply"]');
+    await expect.poll(chips).toEqual(['Page contains docs×', 'Page is not /docs×']);
+    expect(filtersInUrl()).toEqual(['page|contains|docs', 'page|is_not|/docs']);
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('Edit filter: Page is not /docs');
+    const bothOnPage: Filter[] = [
+      ['contains', 'page', ['docs']],
+      ['is_not', 'page', ['/docs']],
+    ];
+    const gettingStarted = await expectCardsToMatch(page, shop.siteId, SHOP_TZ, range, bothOnPage);
+    expect([gettingStarted.values.visitors, gettingStarted.values.pageviews]).toEqual(['1', '1']);
+    await expect
+      .poll(() => page.locator('[data-panel="pages"] table[data-dimension="page"] tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-value'))))
+      .toEqual([MIXED_CASE_PAGE]);
+    // The same filter again is said to be there already, and adds no chip.
+    await page.click('[data-testid="filter-add"]');
+    await page.selectOption('[data-testid="filter-op"]', 'is_not');
+    await page.fill('[data-testid="filter-value"]', '/docs');
+    await expect.poll(() => page.textContent('[data-testid="filter-duplicate"]')).toBe('“Page is not /docs” is already a filter.');
+    await page.click('[data-testid="filter-apply"]');
+    await expect.poll(editorOpen).toBe(false);
+    expect(await chips()).toEqual(['Page contains docs×', 'Page is not /docs×']);
+    expect(filtersInUrl()).toEqual(['page|contains|docs', 'page|is_not|/docs']);
+    // Each chip is edited by itself: the second one, and the first stays as it was.
+    await page.locator('[data-testid="filter-chip-edit"]').nth(1).click();
+    expect(await page.inputValue('[data-testid="filter-op"]')).toBe('is_not');
+    expect(await page.inputValue('#filter-value-0')).toBe('/docs');
+    await page.fill('#filter-value-0', MIXED_CASE_PAGE);
+    await page.click('[data-testid="filter-apply"]');
+    await expect.poll(chips).toEqual(['Page contains docs×', `Page is not ${MIXED_CASE_PAGE}×`]);
+    expect(filtersInUrl()).toEqual(['page|contains|docs', `page|is_not|${MIXED_CASE_PAGE}`]);
+    // The /docs pageviews of the 6 visitors.
+    const docsOnly = await expectCardsToMatch(page, shop.siteId, SHOP_TZ, range, [['contains', 'page', ['docs']], ['is_not', 'page', [MIXED_CASE_PAGE]]]);
+    expect([docsOnly.values.visitors, docsOnly.values.pageviews]).toEqual(['6', '6']);
+    // And removed by itself: the first chip's ×, the second stays (every pageview but that one page's).
+    await page.locator('.chip-remove').first().click();
+    await expect.poll(chips).toEqual([`Page is not ${MIXED_CASE_PAGE}×`]);
+    expect(filtersInUrl()).toEqual([`page|is_not|${MIXED_CASE_PAGE}`]);
+    const allButOne = await expectCardsToMatch(page, shop.siteId, SHOP_TZ, range, [['is_not', 'page', [MIXED_CASE_PAGE]]]);
+    expect(Number(allButOne.values.pageviews)).toBe(Number(all.values.pageviews) - 1);
   });
 
   it('edits a filter a row click made, "Direct / None" included, and removes one from the editor', async () => {
@@ -1648,10 +1704,13 @@ describe('dashboard against the real system', () => {
     expect(filtersInUrl()).toEqual(['referrer|is_not|', 'country|is_not|DE']);
     await expectCardsToMatch(page, shop.siteId, SHOP_TZ, range, [['is_not', 'referrer', ['']], ['is_not', 'country', ['DE']]]);
 
-    // One filter a dimension: a new one on a filtered dimension says it replaces that one.
+    // Another filter on a filtered dimension is added beside it; the same one again is said to be there.
     await page.click('[data-testid="filter-add"]');
     await page.selectOption('[data-testid="filter-dimension"]', 'country');
-    expect(await page.textContent('[data-testid="filter-replaces"]')).toBe('Replaces the filter “Country is not Germany”.');
+    expect(await page.textContent('[data-testid="filter-duplicate"]')).toBe('');
+    await page.selectOption('[data-testid="filter-op"]', 'is_not');
+    await page.fill('[data-testid="filter-value"]', 'DE');
+    await expect.poll(() => page.textContent('[data-testid="filter-duplicate"]')).toBe('“Country is not Germany” is already a filter.');
     await page.click('[data-testid="filter-cancel"]');
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('filter-add');
 

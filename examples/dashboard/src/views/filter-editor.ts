@@ -7,7 +7,7 @@ import {
   draftOf,
   opHint,
   opsFor,
-  replacedBy,
+  duplicateOf,
   type DimensionChoice,
   type DraftProblem,
   type FilterDraft,
@@ -18,16 +18,16 @@ import { filterText } from './filters.js';
 
 export interface FilterEditorSession {
   filters: readonly Filter[];
-  /** The filter being edited (its chip was clicked); null adds a new one. */
-  editing: Filter | null;
+  /** The index in `filters` of the filter being edited (its chip was clicked); null adds a new one. */
+  editing: number | null;
   /** Gets focus back when the editor is closed without applying. */
   opener: HTMLElement | null;
   /** Values to offer for a dimension, narrowed to those containing `typed`. */
   suggest(dimension: FilterDimension, typed: string, signal: AbortSignal): Promise<Suggestion[]>;
   /** The filters with the draft applied, and the filter it became. */
   apply(filters: Filter[], filter: Filter): void;
-  /** Removes the edited filter. */
-  remove(dimension: string): void;
+  /** Removes the edited filter (its index in `filters`). */
+  remove(index: number): void;
 }
 
 const SUGGEST_DELAY_MS = 200;
@@ -88,7 +88,7 @@ export class FilterEditor {
     if (this.el.open) this.el.close();
     this.session = session;
     this.returnFocus = true;
-    this.draft = draftOf(session.editing);
+    this.draft = draftOf(session.editing === null ? null : (session.filters[session.editing] ?? null));
     if (this.draft.values.length === 0 && !this.draft.none) this.draft.values = [''];
     // A link may hold an operator the editor does not offer for the dimension ("Country contains"):
     // the operator menu shows what will be applied.
@@ -100,7 +100,7 @@ export class FilterEditor {
     this.render();
     if (this.el.isConnected) this.el.showModal();
     // Adding starts at the dimension; editing at the values, the usual change.
-    const first = session.editing ? this.form.querySelector<HTMLElement>('[data-testid="filter-value"]') : null;
+    const first = session.editing !== null ? this.form.querySelector<HTMLElement>('[data-testid="filter-value"]') : null;
     (first ?? this.form.querySelector<HTMLElement>('#filter-dimension'))?.focus();
     this.loadSuggestions('');
   }
@@ -177,7 +177,7 @@ export class FilterEditor {
               oninput: (e: Event) => {
                 this.draft.propKey = (e.target as HTMLInputElement).value;
                 this.clearProblem('key');
-                this.showReplaced();
+                this.showDuplicate();
                 this.loadSuggestions('');
               },
             }),
@@ -219,6 +219,7 @@ export class FilterEditor {
             const value = (e.target as HTMLInputElement).value;
             this.draft.values[i] = value;
             this.clearProblem('values');
+            this.showDuplicate();
             this.loadSuggestions(value);
           },
           onfocus: (e: Event) => this.loadSuggestions((e.target as HTMLInputElement).value),
@@ -283,16 +284,16 @@ export class FilterEditor {
     );
 
     return [
-      h('h2', { id: 'filter-editor-title' }, s?.editing ? 'Edit filter' : 'Add a filter'),
+      h('h2', { id: 'filter-editor-title' }, s && s.editing !== null ? 'Edit filter' : 'Add a filter'),
       h('div', { class: 'filter-row' }, h('div', { class: 'control' }, h('label', { for: 'filter-dimension' }, 'Filter by'), dimension), propKey),
       h('div', { class: 'control' }, h('label', { for: 'filter-op' }, 'Operator'), op),
       values,
-      h('p', { class: 'help filter-replaces', id: 'filter-replaces', 'data-testid': 'filter-replaces', 'aria-live': 'polite' }, this.replacedText()),
+      h('p', { class: 'help filter-duplicate', id: 'filter-duplicate', 'data-testid': 'filter-duplicate', 'aria-live': 'polite' }, this.duplicateText()),
       h('p', { class: 'form-error', id: 'filter-error', role: 'alert', 'data-testid': 'filter-error' }, p?.message ?? ''),
       h(
         'div',
         { class: 'dialog-actions' },
-        s?.editing
+        s && s.editing !== null
           ? h(
               'button',
               { type: 'button', class: 'link-button danger', id: 'filter-remove', 'data-testid': 'filter-remove', onclick: () => this.removeEdited() },
@@ -300,22 +301,25 @@ export class FilterEditor {
             )
           : null,
         h('button', { type: 'button', class: 'secondary', id: 'filter-cancel', 'data-testid': 'filter-cancel', onclick: () => this.el.close() }, 'Cancel'),
-        h('button', { type: 'submit', class: 'primary', id: 'filter-apply', 'data-testid': 'filter-apply' }, s?.editing ? 'Update filter' : 'Apply filter'),
+        h('button', { type: 'submit', class: 'primary', id: 'filter-apply', 'data-testid': 'filter-apply' }, s && s.editing !== null ? 'Update filter' : 'Apply filter'),
       ),
     ];
   }
 
-  /** "Replaces “Page is /a”.": one filter a dimension, so a new one on a filtered dimension replaces it. */
-  private replacedText(): string {
+  /**
+   * "“Page is /a” is already a filter.": several filters may share a dimension (the API ANDs them),
+   * but the same one twice adds nothing.
+   */
+  private duplicateText(): string {
     const s = this.session;
     if (!s) return '';
-    const old = replacedBy(s.filters, s.editing?.[1] ?? null, this.draft);
-    return old ? `Replaces the filter “${filterText(old)}”.` : '';
+    const same = duplicateOf(s.filters, s.editing, this.draft);
+    return same ? `“${filterText(same)}” is already a filter.` : '';
   }
 
-  private showReplaced(): void {
-    const el = this.form.querySelector('#filter-replaces');
-    if (el) el.textContent = this.replacedText();
+  private showDuplicate(): void {
+    const el = this.form.querySelector('#filter-duplicate');
+    if (el) el.textContent = this.duplicateText();
   }
 
   private setDimension(choice: DimensionChoice): void {
@@ -360,7 +364,7 @@ export class FilterEditor {
   private submit(): void {
     const s = this.session;
     if (!s) return;
-    const result = applyDraft(s.filters, s.editing?.[1] ?? null, this.draft);
+    const result = applyDraft(s.filters, s.editing, this.draft);
     if (!result.ok) {
       this.problem = result.problem;
       this.render();
@@ -381,11 +385,11 @@ export class FilterEditor {
 
   private removeEdited(): void {
     const s = this.session;
-    const dimension = s?.editing?.[1];
-    if (!s || !dimension) return;
+    const index = s?.editing ?? null;
+    if (!s || index === null) return;
     this.returnFocus = false;
     this.el.close();
-    s.remove(dimension);
+    s.remove(index);
   }
 
   private showNoMatch(text: string): void {

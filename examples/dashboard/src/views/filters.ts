@@ -14,9 +14,10 @@ function filterValuesText([, dimension, values]: Filter): string {
 export interface FilterBarActions {
   /** Opens the filter editor for a new filter; `opener` gets focus back when it is cancelled. */
   onAdd(opener: HTMLElement): void;
-  /** Opens the filter editor on a chip's filter. */
-  onEdit(filter: Filter, opener: HTMLElement): void;
-  onRemove(dimension: string): void;
+  /** Opens the filter editor on a chip's filter (its index in the filters). */
+  onEdit(index: number, opener: HTMLElement): void;
+  /** Removes the chip's filter (its index): several chips may share a dimension. */
+  onRemove(index: number): void;
   onClearAll(): void;
 }
 
@@ -44,7 +45,7 @@ export function renderFilterBar(into: HTMLElement, filters: readonly Filter[], a
   into.append(add);
   if (filters.length === 0) return;
   const list = h('ul', { class: 'chips', 'aria-label': 'Active filters' });
-  for (const filter of filters) {
+  for (const [index, filter] of filters.entries()) {
     const [op, dimension] = filter;
     const text = filterText(filter);
     const edit: HTMLButtonElement = h(
@@ -56,7 +57,7 @@ export function renderFilterBar(into: HTMLElement, filters: readonly Filter[], a
         'aria-haspopup': 'dialog',
         'aria-label': `Edit filter: ${text}`,
         title: `Edit filter: ${text}`,
-        onclick: () => actions.onEdit(filter, edit),
+        onclick: () => actions.onEdit(index, edit),
       },
       `${dimensionLabel(dimension)} `,
       h('strong', { class: 'chip-op' }, FILTER_OP_LABELS[op]),
@@ -65,11 +66,11 @@ export function renderFilterBar(into: HTMLElement, filters: readonly Filter[], a
     list.append(
       h(
         'li',
-        { class: 'chip', 'data-testid': 'filter-chip', 'data-dimension': dimension, 'data-op': op },
+        { class: 'chip', 'data-testid': 'filter-chip', 'data-index': String(index), 'data-dimension': dimension, 'data-op': op },
         edit,
         h(
           'button',
-          { type: 'button', class: 'chip-remove', 'aria-label': `Remove filter: ${text}`, title: 'Remove filter', onclick: () => actions.onRemove(dimension) },
+          { type: 'button', class: 'chip-remove', 'aria-label': `Remove filter: ${text}`, title: 'Remove filter', onclick: () => actions.onRemove(index) },
           '×',
         ),
       ),
