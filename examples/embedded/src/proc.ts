@@ -86,6 +86,15 @@ export function processIdentity(pid: number): ProcessIdentity | undefined {
 }
 
 /**
+ * A process whose main thread has exited while its other threads are still going (a Go program,
+ * say, on its way out): alive to `isAlive`, but its command line reads empty, so it cannot be
+ * told from another process, and it still holds its ports until its last thread is gone.
+ */
+export function exiting(now: ProcessIdentity): boolean {
+  return now.argv !== undefined && now.argv.length === 0;
+}
+
+/**
  * Whether a running process is the one recorded earlier: same start time where both are known,
  * same command line where both are known, and at least one of them known.
  */
@@ -107,7 +116,8 @@ export function sameProcess(recorded: ProcessIdentity, now: ProcessIdentity): bo
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function gone(pid: number, ms: number): Promise<boolean> {
+/** Resolves true once `pid` is gone (or a zombie), false after `ms`. */
+export async function gone(pid: number, ms: number): Promise<boolean> {
   const deadline = Date.now() + ms;
   while (isAlive(pid)) {
     if (Date.now() > deadline) return false;

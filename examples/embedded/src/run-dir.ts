@@ -3,11 +3,13 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import type { Logger } from '@pulse/protocol';
 import { DataDirBusyError } from './errors.js';
-import { processIdentity, sameProcess, terminate, type ProcessIdentity } from './proc.js';
+import { exiting, gone, processIdentity, sameProcess, terminate, type ProcessIdentity } from './proc.js';
 
 /** `$DATA_DIR/run/`: a pid file per long-lived child, and one for the process that owns the dir. */
 export const RUN_DIR = 'run';
 const OWNER = 'owner';
+/** How long a child an earlier run left, found on its way out, may take to be gone. */
+const EXITING_WAIT_MS = 5_000;
 
 /**
  * A pid file: the pid on the first line (for `kill $(head -n1 nats-server.pid)`), then JSON with
@@ -73,7 +75,13 @@ export async function claimRunDir(dataDir: string, o: ClaimOptions): Promise<Run
     .map((f) => ({ file: join(dir, f), record: readRecord(join(dir, f)) }))
     .sort((a, b) => (a.record?.order ?? 0) - (b.record?.order ?? 0));
   for (const { file, record } of children) {
-    const now = record && processIdentity(record.pid);
+    let now = record && processIdentity(record.pid);
+    if (record && now && exiting(now)) {
+      // One that died with the run (its output pipe lost its reader) may be on its way out right
+      // now, its ports still bound: the ports are checked next, so wait for it to be gone.
+      await gone(record.pid, EXITING_WAIT_MS);
+      now = processIdentity(record.pid);
+    }
     if (record && now && sameProcess(record, now)) {
       const outcome = await terminate(record.pid, o.graceMs ?? 15_000);
       o.logger.log(outcome === 'survived' ? 'error' : 'warn', `stopped a ${record.name} left running by an earlier run`, {

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir, servicePorts } from '@pulse/testkit';
 import { bunBinary } from '../src/index.js';
-import { isAlive } from '../src/proc.js';
+import { exiting, isAlive, processIdentity } from '../src/proc.js';
+import { claimRunDir } from '../src/run-dir.js';
 
 /**
  * Listens, then ends its main thread alone (pthread_exit, through Bun's FFI): the state a
@@ -48,6 +49,8 @@ describe('isAlive', () => {
       // What a launcher checks right after stopping an earlier run's child: it must not be told "gone" yet.
       expect(await bindError(port)).toBe('EADDRINUSE');
       expect(isAlive(pid)).toBe(true);
+      // Its command line reads empty: it cannot be told from another process, but is on its way out.
+      expect(exiting(processIdentity(pid) ?? {})).toBe(true);
     } finally {
       child.kill('SIGKILL');
       await new Promise((r) => child.once('exit', r));
@@ -55,5 +58,35 @@ describe('isAlive', () => {
     }
     expect(isAlive(pid)).toBe(false);
     expect(await bindError(port)).toBeUndefined();
+  });
+});
+
+describe('claimRunDir', () => {
+  it("waits for an earlier run's child that is on its way out, so the ports checked next are free", async () => {
+    const dir = tempDir('pulse-proc-claim-');
+    const [port] = (await servicePorts(1)) as [number];
+    const script = join(dir.path, 'leader-exits.js');
+    writeFileSync(script, LEADER_EXITS);
+    const child = spawn(bunBinary(), [script], { env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const pid = child.pid as number;
+    const lines: string[] = [];
+    const logger = { log: (_level: string, msg: string) => void lines.push(msg) };
+    try {
+      await new Promise<void>((resolve) => child.stdout?.once('data', () => resolve()));
+      const deadline = Date.now() + 5_000;
+      while (state(pid) !== 'Z' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      // An earlier run's pid file for it, as the launcher writes them.
+      (await claimRunDir(join(dir.path, 'data'), { logger })).release();
+      writeFileSync(join(dir.path, 'data', 'run', 'nats-n1.pid'), `${pid}\n${JSON.stringify({ pid, name: 'nats-n1', order: 9, argv: child.spawnargs })}\n`);
+      const claimed = claimRunDir(join(dir.path, 'data'), { logger });
+      // Its last threads end a moment later (as a dying nats-server's do).
+      setTimeout(() => child.kill('SIGKILL'), 300);
+      (await claimed).release();
+      expect(await bindError(port)).toBeUndefined();
+      expect(lines).not.toContain('ignored a stale pid file');
+    } finally {
+      child.kill('SIGKILL');
+      dir.remove();
+    }
   });
 });
