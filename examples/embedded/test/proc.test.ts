@@ -33,18 +33,24 @@ const bindError = (port: number) =>
     srv.listen({ port, host: '127.0.0.1', exclusive: true }, () => srv.close(() => resolve(undefined)));
   });
 
+/** A LEADER_EXITS process listening on a fresh port, waited for until its leader is a zombie (or 5 s). */
+async function leaderExited(prefix: string) {
+  const dir = tempDir(prefix);
+  const [port] = (await servicePorts(1)) as [number];
+  const script = join(dir.path, 'leader-exits.js');
+  writeFileSync(script, LEADER_EXITS);
+  const child = spawn(bunBinary(), [script], { env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const pid = child.pid as number;
+  await new Promise<void>((resolve) => child.stdout?.once('data', () => resolve()));
+  const deadline = Date.now() + 5_000;
+  while (state(pid) !== 'Z' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  return { dir, port, child, pid };
+}
+
 describe('isAlive', () => {
   it('counts a zombie leader whose threads still hold its port as running, and the process as gone once they end', async () => {
-    const dir = tempDir('pulse-proc-');
-    const [port] = (await servicePorts(1)) as [number];
-    const script = join(dir.path, 'leader-exits.js');
-    writeFileSync(script, LEADER_EXITS);
-    const child = spawn(bunBinary(), [script], { env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'inherit'] });
-    const pid = child.pid as number;
+    const { dir, port, child, pid } = await leaderExited('pulse-proc-');
     try {
-      await new Promise<void>((resolve) => child.stdout?.once('data', () => resolve()));
-      const deadline = Date.now() + 5_000;
-      while (state(pid) !== 'Z' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
       expect(state(pid)).toBe('Z');
       // What a launcher checks right after stopping an earlier run's child: it must not be told "gone" yet.
       expect(await bindError(port)).toBe('EADDRINUSE');
@@ -63,18 +69,10 @@ describe('isAlive', () => {
 
 describe('claimRunDir', () => {
   it("waits for an earlier run's child that is on its way out, so the ports checked next are free", async () => {
-    const dir = tempDir('pulse-proc-claim-');
-    const [port] = (await servicePorts(1)) as [number];
-    const script = join(dir.path, 'leader-exits.js');
-    writeFileSync(script, LEADER_EXITS);
-    const child = spawn(bunBinary(), [script], { env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'inherit'] });
-    const pid = child.pid as number;
+    const { dir, port, child, pid } = await leaderExited('pulse-proc-claim-');
     const lines: string[] = [];
     const logger = { log: (_level: string, msg: string) => void lines.push(msg) };
     try {
-      await new Promise<void>((resolve) => child.stdout?.once('data', () => resolve()));
-      const deadline = Date.now() + 5_000;
-      while (state(pid) !== 'Z' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
       // An earlier run's pid file for it, as the launcher writes them.
       (await claimRunDir(join(dir.path, 'data'), { logger })).release();
       writeFileSync(join(dir.path, 'data', 'run', 'nats-n1.pid'), `${pid}\n${JSON.stringify({ pid, name: 'nats-n1', order: 9, argv: child.spawnargs })}\n`);
