@@ -1,5 +1,5 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { ListeningServer } from '@pulse/protocol/starting-server';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { serve, type ListeningServer } from '@pulse/protocol/starting-server';
 import type { Aggregator } from './aggregator.js';
 import { ConfigError } from './errors.js';
 
@@ -77,20 +77,8 @@ export function createStatusServer(opts: StatusServerOptions): StatusServer {
             else res.end();
           });
       };
-      let s: Server;
-      if (startOptions.takeOver) {
-        // In one tick: no request falls between the placeholder's listener and this one.
-        s = startOptions.takeOver.handOver();
-        s.on('request', onRequest);
-        server = s;
-      } else {
-        s = createServer(onRequest);
-        server = s;
-        await new Promise<void>((resolve, reject) => {
-          s.once('error', reject);
-          s.listen(port, host, () => resolve());
-        });
-      }
+      const s = await serve(onRequest, { port, host, takeOver: startOptions.takeOver });
+      server = s;
       const addr = s.address();
       return { port: typeof addr === 'object' && addr ? addr.port : port };
     },

@@ -1,6 +1,6 @@
 import { Agent, request } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createStartingServer, DEFAULT_STARTING_PHASE, DEFAULT_STARTING_RETRY_AFTER_SEC, type StartingServer } from './starting-server.js';
+import { createStartingServer, DEFAULT_STARTING_PHASE, DEFAULT_STARTING_RETRY_AFTER_SEC, serve, type StartingServer } from './starting-server.js';
 
 const HOST = '127.0.0.1';
 let open: StartingServer[] = [];
@@ -143,11 +143,15 @@ describe('createStartingServer', () => {
     expect((await get(port, '/healthz')).body).toEqual({ status: 'ok', state: 'starting' });
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
     expect(await viaAgent(agent, port, '/readyz')).toEqual({ status: 503, reused: false });
-    const server = s.handOver();
-    server.on('request', (_req, res) => {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end('{"status":"ok","state":"running"}');
-    });
+    const server = await serve(
+      (_req, res) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end('{"status":"ok","state":"running"}');
+      },
+      { port: 1, host: '192.0.2.1', takeOver: s },
+    );
+    // The socket taken over, not the port and host asked for (nothing was bound anew).
+    expect((server.address() as { port: number }).port).toBe(port);
     expect((await get(port, '/healthz')).body).toEqual({ status: 'ok', state: 'running' });
     expect((await get(port, '/anything')).status).toBe(200);
     // The connection opened while starting is answered by the new listener.
@@ -162,5 +166,20 @@ describe('createStartingServer', () => {
       server.closeAllConnections();
     });
     expect(await refused(port)).toBe(true);
+  });
+
+  it('serve() without a server to take over listens anew, with the options given, and rejects a port in use', async () => {
+    const server = await serve(
+      (_req, res) => {
+        res.writeHead(204);
+        res.end();
+      },
+      { port: 0, host: HOST, serverOptions: { headersTimeout: 4_321 } },
+    );
+    const { port } = server.address() as { port: number };
+    expect(server.headersTimeout).toBe(4_321);
+    expect((await get(port, '/x')).status).toBe(204);
+    await expect(serve(() => undefined, { port, host: HOST })).rejects.toMatchObject({ code: 'EADDRINUSE' });
+    await new Promise<void>((ok) => server.close(() => ok()));
   });
 });

@@ -56,6 +56,39 @@ export interface StartingServer extends ListeningServer {
   close(): Promise<void>;
 }
 
+/** Where a service's real server answers: a new listening socket, or the one a starting server holds. */
+export interface ServeOptions {
+  port: number;
+  host: string;
+  /** node:http options of a new server (a server taken over keeps the ones it was made with). */
+  serverOptions?: ServerOptions;
+  /** The starting server whose listening socket to take over instead of binding a new one. */
+  takeOver?: ListeningServer;
+}
+
+/**
+ * The real server of a service, answering with `onRequest`: it takes over the starting server's
+ * socket in one tick (no request falls between the two listeners), or listens anew. Rejects when
+ * it cannot bind (EADDRINUSE).
+ */
+export async function serve(onRequest: (req: IncomingMessage, res: ServerResponse) => void, o: ServeOptions): Promise<Server> {
+  if (o.takeOver) {
+    const s = o.takeOver.handOver();
+    s.on('request', onRequest);
+    return s;
+  }
+  const s = createServer(o.serverOptions ?? {});
+  s.on('request', onRequest);
+  await new Promise<void>((ok, fail) => {
+    s.once('error', fail);
+    s.listen(o.port, o.host, () => {
+      s.off('error', fail);
+      ok();
+    });
+  });
+  return s;
+}
+
 function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
@@ -118,15 +151,7 @@ export function createStartingServer(o: StartingServerOptions): StartingServer {
   return {
     async start() {
       if (server) throw new Error(`the ${o.name}'s starting server is already listening`);
-      const s = createServer(o.serverOptions ?? {});
-      s.on('request', onRequest);
-      await new Promise<void>((ok, fail) => {
-        s.once('error', fail);
-        s.listen(o.port, o.host, () => {
-          s.off('error', fail);
-          ok();
-        });
-      });
+      const s = await serve(onRequest, o);
       server = s;
       return { port: (s.address() as AddressInfo).port };
     },

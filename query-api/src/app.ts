@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerOptions, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Subscription } from 'nats';
 import { AnswerCache } from './cache.js';
@@ -6,7 +6,7 @@ import { resolveOptions, type QueryApiOptions } from './config.js';
 import type { Deps } from './deps.js';
 import { HttpError, toHttpError } from './errors.js';
 import { KV_STATE } from '@pulse/protocol';
-import type { ListeningServer } from '@pulse/protocol/starting-server';
+import { serve, type ListeningServer } from '@pulse/protocol/starting-server';
 import { ReceivedAtFreshness, WatermarkFreshness } from './freshness.js';
 import { sendError } from './http/respond.js';
 import { Router } from './http/router.js';
@@ -191,23 +191,8 @@ export function createQueryApi(options: QueryApiOptions): QueryApi {
             res.destroy();
           });
         };
-        let s: Server;
-        if (startOptions.takeOver) {
-          // Last, and in one tick: nothing can fail after it, and no request falls between the two listeners.
-          s = startOptions.takeOver.handOver();
-          s.headersTimeout = HEADERS_TIMEOUT_MS;
-          s.requestTimeout = REQUEST_TIMEOUT_MS;
-          s.on('request', onRequest);
-        } else {
-          s = createServer(HTTP_SERVER_OPTIONS, onRequest);
-          await new Promise<void>((ok, fail) => {
-            s.once('error', fail);
-            s.listen(opts.port, opts.host, () => {
-              s.off('error', fail);
-              ok();
-            });
-          });
-        }
+        // Last: nothing can fail after it. A server taken over was made with HTTP_SERVER_OPTIONS (its main's).
+        const s = await serve(onRequest, { port: opts.port, host: opts.host, serverOptions: HTTP_SERVER_OPTIONS, takeOver: startOptions.takeOver });
         server = s;
         const port = (s.address() as AddressInfo).port;
         log.log('info', 'query api listening', { host: opts.host, port, static_dir: opts.staticDir ?? null });
