@@ -82,7 +82,7 @@ const QUERY_RESPONSE: JsonSchema = {
           type: 'array',
           items: { type: 'string' },
           description:
-            'With the `revenue` metric, unless the query has the `revenue_currency` dimension or an `is` filter on one currency: the ISO 4217 codes, sorted, of the revenue recorded in the site over the date range and compared range (bots only with `include_bots`; the query\'s `revenue_currency` filters apply, its other filters do not). Amounts are summed as sent, never converted. Absent while the aggregator has not yet added the revenue currencies to its site rollup (migration 0010).',
+            'With the `revenue` metric, unless the query has the `revenue_currency` dimension or an `is` filter on one currency: the ISO 4217 codes, sorted, of the revenue recorded in the site over the date range and compared range (bots only with `include_bots`; among the events the query\'s filters keep, all of them, as for the sum). Amounts are summed as sent, never converted. Absent while the aggregator has not yet added the revenue currencies to its site rollup (migration 0010).',
         },
         warnings: {
           type: 'array',

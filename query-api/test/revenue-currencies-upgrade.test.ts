@@ -39,6 +39,13 @@ describe('revenue currencies before the aggregator added their column', () => {
     expect(before.body.results).toEqual([{ dimensions: [], metrics: [42.5] }]);
     expect(before.body.meta).not.toHaveProperty('revenue_currencies');
     expect(before.body.meta).not.toHaveProperty('warnings');
+    // Other filters would have the list read from raw events: still none before the migration, so
+    // whether an answer has the field does not depend on its filters.
+    const filtered = { ...body, filters: [['is', 'page', ['/']]] };
+    const filteredBefore = await call(url, 'POST', '/v1/query', { token: u.readKey, body: filtered });
+    expect(filteredBefore.status).toBe(200);
+    expect(filteredBefore.body.results).toEqual([{ dimensions: [], metrics: [42.5] }]);
+    expect(filteredBefore.body.meta).not.toHaveProperty('revenue_currencies');
     // The dimension reads raw events, so it works before the migration too.
     const split = await call(url, 'POST', '/v1/query', { token: u.readKey, body: { ...body, dimensions: ['revenue_currency'] } });
     expect(split.body.results).toEqual([
@@ -57,5 +64,7 @@ describe('revenue currencies before the aggregator added their column', () => {
     expect(after.body.results).toEqual(before.body.results);
     expect(after.body.meta.revenue_currencies).toEqual(['EUR', 'USD']);
     expect(after.body.meta.warnings).toEqual([MIXED]);
+    const filteredAfter = await call(url, 'POST', '/v1/query', { token: u.readKey, body: filtered });
+    expect(filteredAfter.body.meta.revenue_currencies).toEqual(['EUR', 'USD']);
   });
 });

@@ -214,7 +214,7 @@ function rollupRows(plan: QueryPlan, range: Range, rollup: RollupChoice, p: Para
 }
 
 export function buildRollupQuery(plan: QueryPlan, opts: BuildOptions & { rollup: RollupChoice }): BuiltQuery {
-  const p = new Params();
+  const p = opts.params ?? new Params();
   const tz = p.add('String', plan.timezone);
   const col = (d: string) => {
     const c = opts.rollup.columns[d];

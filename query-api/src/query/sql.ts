@@ -279,10 +279,15 @@ export interface BuildOptions {
   onlyGroups?: string[][];
   /** Rollup queries with one dimension: read only the rows whose value is one of these (top-candidates.ts). */
   candidates?: string[];
+  /**
+   * Bind the values here rather than in a set of the statement's own, so that statements built
+   * for several ranges can run as one (their parameter names would clash otherwise; currencies.ts).
+   */
+  params?: Params;
 }
 
 export function buildQuery(plan: QueryPlan, opts: BuildOptions): BuiltQuery {
-  const p = new Params();
+  const p = opts.params ?? new Params();
   const tz = p.add('String', plan.timezone);
   const sessions = needsSessions(plan);
   const c: Ctx = { p, tz, e: sessions ? 'e.' : '' };

@@ -44,7 +44,7 @@ export function visitsJoinAnswer(plan: QueryPlan, schema: SchemaInfo): boolean {
 }
 
 export function buildVisitsJoinQuery(plan: QueryPlan, opts: BuildOptions): BuiltQuery {
-  const p = new Params();
+  const p = opts.params ?? new Params();
   const c: Ctx = { p, tz: p.add('String', plan.timezone), e: '' };
   const { where, goal } = splitGoal(plan);
   const visitFilters = where.filter((f) => SESSION_DIMENSIONS.has(f.dimension));

@@ -205,7 +205,7 @@ export function visitsAnswer(plan: QueryPlan, schema: SchemaInfo): boolean {
 export function buildVisitsQuery(plan: QueryPlan, opts: BuildOptions): BuiltQuery {
   const layout = layoutOf(opts.schema);
   if (!layout) throw new Error('the visits table is not ready');
-  const p = new Params();
+  const p = opts.params ?? new Params();
   const tz = p.add('String', plan.timezone);
   const attributes = new Set([...plan.dimensions, ...plan.filters.map((f) => f.dimension)].filter((d) => layout.columns[d] !== undefined));
   const names = ['bucket', 'vid', 'pv', 'ev', 'rev', 'hit', 'spv', 'sev', 'sdur', ...[...attributes].map((d) => `s_${d}`)];
