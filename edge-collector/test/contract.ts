@@ -22,6 +22,7 @@ import {
   type Runtime,
 } from './helpers.js';
 import { defineEventFieldContract } from './contract-fields.js';
+import { defineSegmentContract } from './contract-segment.js';
 
 const SCRIPT = '/*pulse*/(function(){window.pulse=1})();';
 
@@ -292,6 +293,8 @@ export function defineContractSuite(runtime: Runtime): void {
 
     defineEventFieldContract(() => ({ url: c.url, t }));
 
+    defineSegmentContract(() => ({ url: c.url, t }));
+
     it('rate-limits per key with 429 and Retry-After, leaving other keys alone', async () => {
       const noisy = await createWriteKey(t.kv);
       const quiet = await createWriteKey(t.kv);
@@ -330,6 +333,9 @@ export function defineContractSuite(runtime: Runtime): void {
         const { key } = await createWriteKey(t.kv);
         expect((await postBatch(p.url, JSON.stringify({ events: pageviews(1) }), { key, path: '/pulse/v1/batch' })).status).toBe(202);
         expect((await postBatch(p.url, JSON.stringify({ events: pageviews(1) }), { key })).status).toBe(404);
+        const segment = JSON.stringify({ writeKey: key, batch: [{ type: 'track', event: 'prefixed' }] });
+        expect((await postBatch(p.url, segment, { path: '/pulse/segment/v1/batch' })).status).toBe(200);
+        expect((await postBatch(p.url, segment, { path: '/segment/v1/batch' })).status).toBe(404);
         expect((await fetch(`${p.url}/pulse/healthz`)).status).toBe(200);
         expect((await fetch(`${p.url}/pulse/script.js`)).status).toBe(200);
         expect((await fetch(`${p.url}/script.js`)).status).toBe(404);

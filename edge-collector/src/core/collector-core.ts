@@ -7,7 +7,9 @@ import { TrustedProxies } from './ip.js';
 import type { CollectorMetrics, Tally } from './metrics.js';
 import { keyFromQuery } from './query-key.js';
 import { RateLimiter } from './rate-limit.js';
-import type { CoreRequest, CoreResponse, DeadLetterItem, EventSink, Logger, Readiness, WriteKeyLookup } from './types.js';
+import { deadLetterMessage, readSegmentBody, type SegmentBatch } from './segment/batch.js';
+import { basicAuthUser, bodyWriteKey, segmentRoutes, segmentUserAgent, type SegmentEndpoint } from './segment/endpoints.js';
+import type { CoreRequest, CoreResponse, DeadLetter, DeadLetterItem, EventSink, Logger, Readiness, WriteKeyLookup } from './types.js';
 
 /** Shape of a write key (DESIGN: `wk_` + base62); anything else is refused without a registry lookup. */
 export const WRITE_KEY_PATTERN = /^wk_[A-Za-z0-9]{16,64}$/;
@@ -30,13 +32,33 @@ export interface CoreDeps {
   log?: Logger;
 }
 
-type Route = 'batch' | 'script' | 'healthz' | 'readyz' | 'metrics' | 'preflight' | 'other';
+type Route = 'batch' | 'segment' | 'script' | 'healthz' | 'readyz' | 'metrics' | 'preflight' | 'other';
+
+/** Where a request's events came from: Pulse's own batch format, or Segment's HTTP API. */
+type Source = 'pulse' | 'segment';
 
 /** A batch handed to the sink: the publish to await, and what to answer once it is acked. */
 interface Ingested {
   pending: Promise<CoreResponse | undefined>;
   acceptedCount: number;
   rejected: Rejection[];
+  /** Segment calls with no Pulse event (identify, group, alias). */
+  ignored: number;
+}
+
+/** A body that cannot be read is the client's fault, whatever a hostile one provokes (RangeError from deep nesting, …). */
+function bodyErrorResponse(e: unknown): CoreResponse {
+  const err = e instanceof BodyError ? e : new BodyError('not_a_batch', `body could not be read: ${(e as Error)?.message ?? String(e)}`);
+  return errorResponse(err.status, err.code, err.message);
+}
+
+/** A Segment body decoded: JSON as Segment's clients send it (`text/plain` from analytics.js), msgpack too. */
+function decodeSegmentBody(req: CoreRequest): { body: unknown } | CoreResponse {
+  try {
+    return { body: decodeBodyAs(req.body, resolveBodyFormat(req.body, req.headers['content-type'])) };
+  } catch (e) {
+    return bodyErrorResponse(e);
+  }
 }
 
 /** The runtime-neutral collector: a request snapshot in, a response out. Adapters only move bytes. */
@@ -47,6 +69,8 @@ export class CollectorCore {
   private readonly now: () => number;
   private readonly log: Logger;
   private readonly routes: Map<string, Route>;
+  /** Consulted only when `routes` has no answer, so Pulse's own routes cost what they did. */
+  private readonly segmentRoutes: Map<string, SegmentEndpoint>;
   /** Requests seen; with the instance id it names each request's generated event ids. */
   private requestSeq = 0;
   private inflight = 0;
@@ -59,6 +83,7 @@ export class CollectorCore {
   private readonly requestCounters = new Map<Route, Map<number, Tally>>();
   private readonly acceptedEvents: Tally;
   private readonly rejectedEvents: Tally;
+  private readonly ignoredEvents: Tally;
   private readonly scannedBodies: Tally;
   private readonly decodedBodies: Tally;
   /**
@@ -77,6 +102,7 @@ export class CollectorCore {
     this.corsPreflight = corsHeaders(this.o.corsMaxAgeSec, true);
     this.acceptedEvents = deps.metrics.tally(deps.metrics.events, { outcome: 'accepted' });
     this.rejectedEvents = deps.metrics.tally(deps.metrics.events, { outcome: 'rejected' });
+    this.ignoredEvents = deps.metrics.tally(deps.metrics.events, { outcome: 'ignored' });
     this.scannedBodies = deps.metrics.tally(deps.metrics.bodyReads, { read: 'scan' });
     this.decodedBodies = deps.metrics.tally(deps.metrics.bodyReads, { read: 'decode' });
     deps.metrics.probes.inflightRequests = () => this.inflight;
@@ -95,6 +121,7 @@ export class CollectorCore {
       ...ops(''),
       ...ops(p),
     ]);
+    this.segmentRoutes = segmentRoutes(p);
   }
 
   get draining(): boolean {
@@ -120,9 +147,10 @@ export class CollectorCore {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
-  /** Whether a path is the batch route (adapters stream and cap only its body). */
+  /** Whether a path takes a batch, ours or Segment's (adapters stream and cap only those bodies). */
   isBatchPath(path: string): boolean {
-    return this.routes.get(path) === 'batch';
+    const route = this.routes.get(path);
+    return route === 'batch' || (route === undefined && this.segmentRoutes.has(path));
   }
 
   /**
@@ -164,8 +192,13 @@ export class CollectorCore {
         return this.finish(route, { status: 204, headers: {}, body: '' });
       }
       route = this.routes.get(req.path) ?? 'other';
-      const wanted = route === 'batch' ? 'POST' : 'GET';
-      if (route === 'other') return this.finish(route, errorResponse(404, 'not_found', 'no such route'));
+      let segment: SegmentEndpoint | undefined;
+      if (route === 'other') {
+        segment = this.segmentRoutes.get(req.path);
+        if (segment === undefined) return this.finish(route, errorResponse(404, 'not_found', 'no such route'));
+        route = 'segment';
+      }
+      const wanted = route === 'batch' || route === 'segment' ? 'POST' : 'GET';
       // HEAD is GET without the body (CDNs and uptime checks send it).
       const head = req.method === 'HEAD' && wanted === 'GET';
       if (req.method !== wanted && !head) {
@@ -174,6 +207,7 @@ export class CollectorCore {
       }
       if (head) return this.finish(route, { ...(await this.get(route, req.path)), headOnly: true });
       if (route === 'batch') return this.finish(route, await this.batch(req));
+      if (segment !== undefined) return this.finish(route, await this.segment(req, segment));
       return this.finish(route, await this.get(route, req.path));
     } catch (e) {
       this.log('error', 'request failed', { route, err: String((e as Error)?.stack ?? e) });
@@ -245,18 +279,31 @@ export class CollectorCore {
     return undefined;
   }
 
-  private async batch(req: CoreRequest): Promise<CoreResponse> {
+  /** What refuses a batch body before it is read: draining, its size, a compression. */
+  private refuseBody(req: CoreRequest): CoreResponse | undefined {
     if (this.drainingFlag) return this.unavailable('draining', new DrainingError().message);
     if (req.body.byteLength > this.o.maxBodyBytes) return errorResponse(413, 'body_too_large', `the body limit is ${this.o.maxBodyBytes} bytes`);
-
     const encoding = req.headers['content-encoding']?.trim().toLowerCase();
     // A compressed body would fail as garbage with a misleading reason; say what is wrong.
     if (encoding && encoding !== 'identity') {
       return errorResponse(415, 'unsupported_content_encoding', `Content-Encoding "${encoding.slice(0, 40)}" is not supported; send the body uncompressed`);
     }
+    return undefined;
+  }
+
+  /** A Segment library pointed at the collector's root sends its Basic credentials here: say where they belong. */
+  private invalidKeyMessage(req: CoreRequest): string {
+    if (basicAuthUser(req.headers['authorization'] ?? '') === undefined) return 'unknown or revoked write key';
+    const path = `${this.o.pathPrefix}/segment/v1/batch`;
+    return `unknown or revoked write key; "Authorization: Basic" is how Segment's libraries send theirs: post their batches to ${path} (@segment/analytics-node: path: "${path}")`;
+  }
+
+  private async batch(req: CoreRequest): Promise<CoreResponse> {
+    const refused = this.refuseBody(req);
+    if (refused) return refused;
     const key = this.writeKeyOf(req);
     if (key === undefined) return errorResponse(401, 'missing_key', 'send the write key as "Authorization: Bearer <key>" or "?key=<key>"');
-    if (!WRITE_KEY_PATTERN.test(key)) return errorResponse(401, 'invalid_key', 'unknown or revoked write key');
+    if (!WRITE_KEY_PATTERN.test(key)) return errorResponse(401, 'invalid_key', this.invalidKeyMessage(req));
     let site;
     try {
       site = await this.deps.keys.lookup(key);
@@ -305,30 +352,128 @@ export class CollectorCore {
       raw = decodeBodyAs(req.body, format);
       ({ accepted, rejected } = validateBatch(raw, { receivedAt, maxEventAgeMs: this.o.maxEventAgeMs, idAt }));
     } catch (e) {
-      // Anything a hostile body provokes (RangeError from deep nesting, …) is the client's fault.
-      const err = e instanceof BodyError ? e : new BodyError('not_a_batch', `body could not be read: ${(e as Error)?.message ?? String(e)}`);
-      return errorResponse(err.status, err.code, err.message);
+      return bodyErrorResponse(e);
     }
 
     // The common case, every event accepted: the stream gets the body as it came (the aggregator
     // validates it again, identically) instead of the events re-encoded, a third of the CPU. It
     // skips allSettled's arrays and extra ticks too.
     if (accepted.length > 0 && rejected.length === 0) return this.forwardWhole(req, key, site, { format, receivedAt, idBase, count: accepted.length });
-
-    const limited = this.rateLimited(key, accepted.length + rejected.length);
-    if (limited) return limited;
-    const { ip, ua, country } = this.edgeFields(req);
     // Some events refused: the accepted ones re-encoded, the others dead-lettered.
+    return this.publishEvents(req, key, site, 'pulse', { receivedAt, accepted, rejected, ignored: 0, sent: (raw as { events: unknown[] }).events });
+  }
+
+  /**
+   * Validated events as a record with its events, refused ones as dead letters; the answer waits
+   * for both PubAcks. Rate-limited by everything the client sent. `sent` holds the events (or
+   * Segment messages) as decoded, by the indexes of `rejected`.
+   */
+  private publishEvents(
+    req: CoreRequest,
+    key: string,
+    site: WriteKeyRecord,
+    source: Source,
+    b: { receivedAt: number; accepted: AcceptedEvent[]; rejected: Rejection[]; ignored: number; sent: readonly unknown[] },
+  ): CoreResponse | Ingested {
+    const { accepted, rejected } = b;
+    const limited = this.rateLimited(key, accepted.length + rejected.length + b.ignored);
+    if (limited) return limited;
+    const edge = this.edgeFields(req);
+    const { ip, country } = edge;
+    const ua = source === 'segment' ? segmentUserAgent(edge.ua, MAX_USER_AGENT_LENGTH) : edge.ua;
     const record: StreamRecord | undefined =
-      accepted.length > 0 ? { site_id: site.site_id, received_at: receivedAt, ip, ua, country, events: accepted } : undefined;
+      accepted.length > 0 ? { site_id: site.site_id, received_at: b.receivedAt, ip, ua, country, events: accepted } : undefined;
     const work: Promise<void>[] = [];
     if (record) work.push(this.deps.sink.publishRecord(record));
     if (rejected.length > 0) {
-      const events = (raw as { events: unknown[] }).events;
-      const items: DeadLetterItem[] = rejected.map((r) => ({ index: r.index, reason: r.reason, event: events[r.index] }));
-      work.push(this.deps.sink.publishDeadLetter({ v: 1, source: 'collector', site_id: site.site_id, received_at: receivedAt, ua, country, items }));
+      const items: DeadLetterItem[] = rejected.map((r) => ({
+        index: r.index,
+        reason: r.reason,
+        event: source === 'segment' ? deadLetterMessage(b.sent[r.index]) : b.sent[r.index],
+      }));
+      const letter: DeadLetter = { v: 1, source: 'collector', site_id: site.site_id, received_at: b.receivedAt, ua, country, items };
+      if (source === 'segment') letter.format = 'segment';
+      work.push(this.deps.sink.publishDeadLetter(letter));
     }
-    return { pending: Promise.allSettled(work).then((results) => this.failureOf(results)), acceptedCount: accepted.length, rejected };
+    return { pending: Promise.allSettled(work).then((results) => this.failureOf(results)), acceptedCount: accepted.length, rejected, ignored: b.ignored };
+  }
+
+  /**
+   * A call of Segment's HTTP API: its messages translated to Pulse events (`segment/`), then the
+   * batch route's validation, limits, rate limit, group commit and dead letters. Answered `200`
+   * (Segment's clients take any 2xx as delivered) once JetStream has acknowledged it.
+   */
+  private async segment(req: CoreRequest, endpoint: SegmentEndpoint): Promise<CoreResponse> {
+    const refused = this.refuseBody(req);
+    if (refused) return refused;
+    let decoded: { body: unknown } | undefined;
+    let key = this.segmentKeyOf(req);
+    if (key === undefined) {
+      // analytics.js puts the key in the body: a header would cost browsers a CORS preflight per call.
+      const d = decodeSegmentBody(req);
+      if ('status' in d) return d;
+      decoded = d;
+      key = bodyWriteKey(d.body);
+    }
+    if (key === undefined) {
+      return errorResponse(401, 'missing_key', 'send the write key as the HTTP Basic user name, as "writeKey" in the body, as "Authorization: Bearer <key>" or as "?key=<key>"');
+    }
+    if (!WRITE_KEY_PATTERN.test(key)) return errorResponse(401, 'invalid_key', 'unknown or revoked write key');
+    const site = await this.siteOf(key);
+    if ('status' in site) return site;
+    if (!decoded) {
+      const d = decodeSegmentBody(req);
+      if ('status' in d) return d;
+      decoded = d;
+    }
+    const started = this.ingestSegment(req, key, site, endpoint, decoded.body);
+    // As for a batch, only counts and the rejection list live across the await.
+    decoded = undefined;
+    if ('status' in started) return started;
+    const { pending, acceptedCount, rejected, ignored } = started;
+    const failure = await pending;
+    if (failure) return failure;
+    this.acceptedEvents.value += acceptedCount;
+    this.rejectedEvents.value += rejected.length;
+    this.ignoredEvents.value += ignored;
+    return json(200, { success: true, accepted: acceptedCount, ignored, rejected });
+  }
+
+  /** Translate, validate, limit and hand to the sink; synchronous so nothing large outlives it. */
+  private ingestSegment(req: CoreRequest, key: string, site: WriteKeyRecord, endpoint: SegmentEndpoint, body: unknown): CoreResponse | Ingested {
+    const receivedAt = this.now();
+    const idBase = `${this.o.instanceId}-${(this.requestSeq++).toString(36)}`;
+    let read: SegmentBatch;
+    try {
+      read = readSegmentBody(body, endpoint, { receivedAt, maxEventAgeMs: this.o.maxEventAgeMs, idAt: (i) => rawEventId(idBase, i) });
+    } catch (e) {
+      return bodyErrorResponse(e);
+    }
+    return this.publishEvents(req, key, site, 'segment', { receivedAt, accepted: read.accepted, rejected: read.rejected, ignored: read.ignored, sent: read.messages });
+  }
+
+  /** Segment's libraries send the key as the Basic user name; ours (Bearer, `?key=`) work too. */
+  private segmentKeyOf(req: CoreRequest): string | undefined {
+    const auth = req.headers['authorization'];
+    if (auth) {
+      const bearer = /^\s*bearer\s+(\S+)\s*$/i.exec(auth);
+      if (bearer) return bearer[1];
+      return basicAuthUser(auth) ?? '';
+    }
+    if (req.query) return keyFromQuery(req.query);
+    return undefined;
+  }
+
+  /** The batch route looks its key up inline: one await less on the hot path. */
+  private async siteOf(key: string): Promise<WriteKeyRecord | CoreResponse> {
+    let site;
+    try {
+      site = await this.deps.keys.lookup(key);
+    } catch (e) {
+      if (e instanceof KeyLookupError) return this.unavailable('key_registry_unavailable', 'the key registry is unreachable; retry later');
+      throw e;
+    }
+    return site ?? errorResponse(401, 'invalid_key', 'unknown or revoked write key');
   }
 
   /** Every event of the body accepted: the body goes to the stream as it came, as a raw record. */
@@ -354,7 +499,7 @@ export class CollectorCore {
       () => undefined,
       (e: unknown) => this.failureOf([{ status: 'rejected', reason: e }]),
     );
-    return { pending, acceptedCount: b.count, rejected: [] };
+    return { pending, acceptedCount: b.count, rejected: [], ignored: 0 };
   }
 
   private rateLimited(key: string, events: number): CoreResponse | undefined {

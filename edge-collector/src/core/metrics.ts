@@ -89,7 +89,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Collecto
       return t;
     },
     requests: new Counter({ name: 'pulse_collector_requests_total', help: 'HTTP requests by route and status', labelNames: ['route', 'status'], registers, collect: flushTallies }),
-    events: new Counter({ name: 'pulse_collector_events_total', help: 'Events by outcome (accepted = acknowledged by JetStream)', labelNames: ['outcome'], registers, collect: flushTallies }),
+    events: new Counter({ name: 'pulse_collector_events_total', help: 'Events by outcome (accepted = acknowledged by JetStream; ignored = Segment calls with no Pulse event)', labelNames: ['outcome'], registers, collect: flushTallies }),
     bodyReads: new Counter({ name: 'pulse_collector_body_reads_total', help: 'Batch bodies by how they were read: scan (msgpack scan vouched for every event) or decode', labelNames: ['read'], registers, collect: flushTallies }),
     inflightRequests: new Gauge({ name: 'pulse_collector_inflight_requests', help: 'Requests being handled', registers, collect: probed('inflightRequests') }),
     inflightPublishes: new Gauge({ name: 'pulse_collector_inflight_publishes', help: 'JetStream publishes awaiting a PubAck', registers, collect: probed('inflightPublishes') }),

@@ -40,6 +40,8 @@ export interface DeadLetterItem {
 export interface DeadLetter {
   v: 1;
   source: 'collector';
+  /** Set when the items' events are Segment messages (the Segment-compatible routes), as sent but without `context.ip`. */
+  format?: 'segment';
   site_id: string;
   received_at: number;
   ua: string;

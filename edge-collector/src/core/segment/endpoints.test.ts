@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { basicAuthUser, bodyWriteKey, segmentRoutes, segmentUserAgent } from './endpoints.js';
+
+describe('segmentRoutes', () => {
+  it('maps the HTTP API paths, the analytics.js short forms and /v1/import under the prefix', () => {
+    const r = segmentRoutes('/pulse');
+    expect(r.get('/pulse/segment/v1/batch')).toBe('batch');
+    expect(r.get('/pulse/segment/v1/b')).toBe('batch');
+    expect(r.get('/pulse/segment/v1/import/')).toBe('batch');
+    for (const [long, short] of [['track', 't'], ['page', 'p'], ['screen', 's'], ['identify', 'i'], ['group', 'g'], ['alias', 'a']] as const) {
+      expect(r.get(`/pulse/segment/v1/${long}`)).toBe(long);
+      expect(r.get(`/pulse/segment/v1/${short}`)).toBe(long);
+    }
+    expect(r.get('/segment/v1/batch')).toBeUndefined();
+    expect(r.get('/pulse/v1/batch')).toBeUndefined();
+    expect(segmentRoutes('').get('/segment/v1/batch')).toBe('batch');
+    expect(r.size).toBe(30);
+  });
+});
+
+describe('basicAuthUser', () => {
+  it('reads the user name of Basic credentials, as Segment libraries send the write key', () => {
+    expect(basicAuthUser(`Basic ${btoa('wk_abc:')}`)).toBe('wk_abc');
+    expect(basicAuthUser(`basic   ${btoa('wk_abc:secret:x')} `)).toBe('wk_abc');
+    expect(basicAuthUser(`Basic ${btoa('wk_abc')}`)).toBe('wk_abc');
+    expect(basicAuthUser('Basic !!!not base64')).toBe('');
+    expect(basicAuthUser('Basic')).toBe('');
+    expect(basicAuthUser('Bearer wk_abc')).toBeUndefined();
+    expect(basicAuthUser('')).toBeUndefined();
+  });
+});
+
+describe('bodyWriteKey', () => {
+  it('reads a string writeKey at the top of the body only', () => {
+    expect(bodyWriteKey({ writeKey: 'wk_a', batch: [] })).toBe('wk_a');
+    expect(bodyWriteKey({ batch: [{ writeKey: 'wk_a' }] })).toBeUndefined();
+    expect(bodyWriteKey({ writeKey: 5 })).toBeUndefined();
+    expect(bodyWriteKey(['wk_a'])).toBeUndefined();
+  });
+});
+
+describe('segmentUserAgent', () => {
+  it("keeps a browser's agent and marks a library's as a server SDK's", () => {
+    const browser = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/126.0 Safari/537.36';
+    expect(segmentUserAgent(browser, 512)).toBe(browser);
+    expect(segmentUserAgent('analytics-node-next/latest', 512)).toBe('pulse-sdk-segment (analytics-node-next/latest)');
+    expect(segmentUserAgent('', 512)).toBe('pulse-sdk-segment (unknown)');
+    expect(segmentUserAgent(`python-requests/${'x'.repeat(600)}`, 512)).toHaveLength(512);
+  });
+});
