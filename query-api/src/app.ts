@@ -18,6 +18,7 @@ import { registerAdmin } from './routes/admin.js';
 import { registerOps } from './routes/ops.js';
 import { registerReplays } from './routes/replays.js';
 import { registerReports } from './routes/reports.js';
+import { registerFunnels } from './routes/funnels.js';
 import { TenancyStore, openKv } from './tenancy/store.js';
 import { SchemaProbe } from './schema-probe.js';
 
@@ -51,10 +52,11 @@ export const HTTP_SERVER_OPTIONS: ServerOptions = { headersTimeout: HEADERS_TIME
 export const CACHE_INVALIDATE_SUBJECT = 'pulse.query.cache.invalidate';
 
 /** Browsers may call the read endpoints from merchants' own dashboards. */
-const CORS_PREFIXES = ['/v1/query', '/v1/realtime', '/v1/sites'];
+const CORS_PREFIXES = ['/v1/query', '/v1/funnel', '/v1/realtime', '/v1/sites'];
 const CORS_HEADERS: Record<string, string> = {
   'access-control-allow-origin': '*',
-  'access-control-expose-headers': 'ETag, Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, X-Cache',
+  'access-control-expose-headers':
+    'ETag, Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, X-Cache, Content-Disposition, X-Pulse-Complete-Through, X-Pulse-Warnings, X-Pulse-Has-More',
 };
 
 /** Elapsed time for refresh intervals and rate limits; `opts.now` is wall-clock time for reports. */
@@ -185,6 +187,7 @@ export function createQueryApi(options: QueryApiOptions): QueryApi {
         registerAdmin(router, deps);
         registerReplays(router, deps);
         registerReports(router, deps);
+        registerFunnels(router, deps);
         const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
           handle(req, res).catch((err: unknown) => {
             log.log('error', 'unhandled', { err });

@@ -1,6 +1,6 @@
 import { ErrorCode, NatsError } from 'nats';
 import { describe, expect, it } from 'vitest';
-import { HttpError, KeyStoreUnavailableError, NotFoundError, isNatsUnavailable, toHttpError } from './errors.js';
+import { HttpError, KeyStoreUnavailableError, NotAcceptableError, NotFoundError, isNatsUnavailable, toHttpError } from './errors.js';
 
 describe('toHttpError', () => {
   it('keeps an HttpError as it is', () => {
@@ -32,5 +32,19 @@ describe('toHttpError', () => {
     expect(toHttpError(new Error('boom')).status).toBe(500);
     expect(toHttpError(new NatsError('bad subject', ErrorCode.BadSubject))).toBeInstanceOf(HttpError);
     expect(toHttpError(new NatsError('bad subject', ErrorCode.BadSubject)).status).toBe(500);
+  });
+});
+
+describe('NotAcceptableError', () => {
+  it('is a 406 not_acceptable naming what was asked and what is available, with the given headers', () => {
+    const e = new NotAcceptableError('application/xml', ['application/json', 'text/csv'], { vary: 'Accept' });
+    expect([e.status, e.code, e.message, e.headers]).toEqual([
+      406,
+      'not_acceptable',
+      'cannot answer in a type the Accept header allows (application/xml); available: application/json, text/csv',
+      { vary: 'Accept' },
+    ]);
+    expect(toHttpError(e)).toBe(e);
+    expect(new NotAcceptableError('x'.repeat(500), ['text/csv']).message).toContain(`(${'x'.repeat(200)}…)`);
   });
 });

@@ -58,6 +58,22 @@ export class RateLimitedError extends HttpError {
   }
 }
 
+/**
+ * The `Accept` header allows none of the types a route answers in (`available`): 406, with the
+ * JSON error body all errors have, since the client named nothing else we could write.
+ */
+export class NotAcceptableError extends HttpError {
+  readonly accept: string;
+  readonly available: readonly string[];
+  constructor(accept: string, available: readonly string[], headers: Record<string, string> = {}) {
+    // The header is echoed only in part: it is the client's text, and can be long.
+    const shown = accept.length > 200 ? `${accept.slice(0, 200)}…` : accept;
+    super(406, 'not_acceptable', `cannot answer in a type the Accept header allows (${shown}); available: ${available.join(', ')}`, { headers });
+    this.accept = accept;
+    this.available = available;
+  }
+}
+
 /** Another write key for a site that already has the most live keys one site may have. */
 export class TooManyWriteKeysError extends HttpError {
   readonly siteId: string;

@@ -14,8 +14,11 @@ import {
 import { DEFAULT_MAX_BODY_BYTES } from './http/respond.js';
 import { DIMENSIONS, METRICS } from './query/catalog.js';
 import { CHANGE_RULE } from './query/change.js';
+import { CSV_FORMAT_TEXT } from './query/csv.js';
+import { REPORT_MEDIA_TYPES } from './http/accept.js';
 import { READINESS_SCHEMA } from './readiness.js';
 import { QUERY_REQUEST_SCHEMA, SITE_ID_SCHEMA } from './query/schema.js';
+import { FUNNEL_REQUEST_SCHEMA, FUNNEL_RESPONSE_SCHEMA, FUNNEL_TEXT } from './query/funnel-schema.js';
 import { DEFAULT_TENANCY_STALE_MAX_MS } from './tenancy/lookup-cache.js';
 import type { JsonSchema } from './schema/json-schema.js';
 
@@ -116,6 +119,28 @@ const rateHeaders = {
   'X-RateLimit-Reset': { schema: { type: 'integer' }, description: 'Seconds until the bucket is full again.' },
 };
 const retryAfter = { 'Retry-After': { schema: { type: 'integer' } } };
+/** The headers a report's CSV carries in place of `meta`, and the ones both formats have. */
+const reportHeaders = {
+  ETag: { schema: { type: 'string' }, description: 'Of this representation: the JSON and the CSV of one answer have different tags, and `If-None-Match` is answered per representation.' },
+  Vary: { schema: { type: 'string', const: 'Accept' } },
+  ...rateHeaders,
+};
+const csvHeaders = {
+  'Content-Disposition': {
+    schema: { type: 'string' },
+    description: '`attachment; filename="pulse-<site_id>-<from>-<to>.csv"`: the resolved `meta.date_range` in ISO 8601 basic format (`20260105T000000Z`), letters, digits, `.`, `_` and `-` only.',
+  },
+  'X-Pulse-Complete-Through': {
+    schema: { type: 'string', format: 'date-time' },
+    description: '`meta.complete_through`; absent when it is null (nothing stored yet).',
+  },
+  'X-Pulse-Warnings': {
+    schema: { type: 'string' },
+    description: '`meta.warnings` as a JSON array of strings, every character outside printable ASCII written as a `\\uXXXX` escape; absent when there are none.',
+  },
+  'X-Pulse-Has-More': { schema: { type: 'string', enum: ['true', 'false'] }, description: '`meta.has_more`: more rows exist after this page (`limit`, `offset`).' },
+};
+const QUERY_FORMATS_TEXT = `Answers \`${REPORT_MEDIA_TYPES.json}\` unless \`Accept\` prefers \`${REPORT_MEDIA_TYPES.csv}\`: CSV when it weighs more than JSON, or as much while \`text/csv\` itself is listed (\`text/csv, */*\`); no \`Accept\`, an empty one or the wildcard alone is JSON; one accepting neither is 406. Errors are JSON whatever \`Accept\` says. Both formats come from one cached answer.`;
 const minutes = (ms: number) => `${ms / 60_000} minute${ms === 60_000 ? '' : 's'}`;
 const unavailable = (staleMaxMs: number) => ({
   description: `ClickHouse or NATS (the key store) is unreachable (\`unavailable\`); retry after Retry-After. While NATS is unreachable, a read key and site this instance confirmed within the last ${minutes(staleMaxMs)} are still accepted from their last known good records (revocations seen before the outage hold); a key it cannot check gets this 503 rather than 200 or 401.`,
@@ -211,6 +236,8 @@ export function openApiDocument(o: OpenApiOptions = {}): Record<string, unknown>
       schemas: {
         QueryRequest: QUERY_REQUEST_SCHEMA,
         QueryResponse: QUERY_RESPONSE,
+        FunnelRequest: FUNNEL_REQUEST_SCHEMA,
+        FunnelResponse: FUNNEL_RESPONSE_SCHEMA,
         Realtime: REALTIME_RESPONSE,
         Site: SITE_SCHEMA,
         CreateMerchant: CREATE_MERCHANT_SCHEMA,
@@ -228,12 +255,38 @@ export function openApiDocument(o: OpenApiOptions = {}): Record<string, unknown>
       '/v1/query': {
         post: {
           summary: 'Run a report',
-          description: metricsText(),
+          description: `${metricsText()}\n\n${QUERY_FORMATS_TEXT}`,
           security: [{ readKey: [] }],
           requestBody: { required: true, ...json(ref('QueryRequest')) },
+          parameters: [{ name: 'If-None-Match', in: 'header', schema: { type: 'string' }, description: 'An ETag of an earlier answer in the same format: 304 when unchanged.' }],
+          responses: {
+            '200': {
+              description: `The report. As CSV (\`Accept: text/csv\`): ${CSV_FORMAT_TEXT}`,
+              headers: { ...reportHeaders, ...csvHeaders },
+              content: {
+                [REPORT_MEDIA_TYPES.json]: { schema: ref('QueryResponse') },
+                [REPORT_MEDIA_TYPES.csv]: {
+                  schema: { type: 'string', description: CSV_FORMAT_TEXT },
+                  example: 'page,visitors,pageviews\r\n/pricing,2,3\r\n/,2,2\r\n',
+                },
+              },
+            },
+            '304': { description: 'Unchanged since the given ETag (of the representation `Accept` chooses).', headers: { ETag: reportHeaders.ETag, Vary: reportHeaders.Vary } },
+            '406': err(`\`Accept\` allows neither \`${REPORT_MEDIA_TYPES.json}\` nor \`${REPORT_MEDIA_TYPES.csv}\` (\`not_acceptable\`), e.g. \`application/xml\` alone. Asked after the read key, before the body.`),
+            ...readErrs,
+            ...bodyErrs,
+          },
+        },
+      },
+      '/v1/funnel': {
+        post: {
+          summary: 'A funnel: how many visits (or visitors) got through each of 2 to 8 ordered steps',
+          description: FUNNEL_TEXT,
+          security: [{ readKey: [] }],
+          requestBody: { required: true, ...json(ref('FunnelRequest')) },
           parameters: [{ name: 'If-None-Match', in: 'header', schema: { type: 'string' }, description: 'An ETag of an earlier answer: 304 when unchanged.' }],
           responses: {
-            '200': { description: 'The report', headers: { ETag: { schema: { type: 'string' } }, ...rateHeaders }, ...json(ref('QueryResponse')) },
+            '200': { description: 'The funnel', headers: { ETag: { schema: { type: 'string' } }, ...rateHeaders }, ...json(ref('FunnelResponse')) },
             '304': { description: 'Unchanged since the given ETag.' },
             ...readErrs,
             ...bodyErrs,

@@ -106,7 +106,7 @@ describe('operations', () => {
           expect([`${method} ${path}`, r.status, r.body?.error?.code]).toEqual([`${method} ${path}`, 413, 'payload_too_large']);
         }
       }
-      expect(withBody.sort()).toEqual(['PATCH /v1/admin/sites/{site_id}', 'POST /v1/admin/keys', 'POST /v1/admin/merchants', 'POST /v1/admin/replays', 'POST /v1/admin/sites', 'POST /v1/query']);
+      expect(withBody.sort()).toEqual(['PATCH /v1/admin/sites/{site_id}', 'POST /v1/admin/keys', 'POST /v1/admin/merchants', 'POST /v1/admin/replays', 'POST /v1/admin/sites', 'POST /v1/funnel', 'POST /v1/query']);
     } finally {
       await api.stop(100);
     }

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiClient, parseQueryResponse, parseRealtime, parseSites } from './api.js';
+import { createApiClient, filenameFromDisposition, parseQueryResponse, parseRealtime, parseSites } from './api.js';
 import { ApiError, describeError } from './errors.js';
 
 describe('response parsing', () => {
@@ -122,5 +122,69 @@ describe('API client over real HTTP', () => {
     const e = (await down.sites().catch((err: unknown) => err)) as ApiError;
     expect(e.code).toBe('network');
     expect(describeError(e)).toMatch(/Cannot reach/);
+  });
+});
+
+describe('CSV downloads', () => {
+  const BODY = { site_id: 's_abcdefghij012345', metrics: ['visitors' as const], date_range: { from: '2026-11-20T00:00:00.000Z', to: '2026-11-27T00:00:00.000Z' } };
+
+  /** A client whose fetch answers `response` and records what it was asked. */
+  function clientAnswering(response: () => Response) {
+    const asked: { url: string; init: RequestInit }[] = [];
+    const fetch = (async (url: string, init: RequestInit) => {
+      asked.push({ url, init });
+      return response();
+    }) as unknown as typeof globalThis.fetch;
+    return { client: createApiClient({ readKey: 'rk_good', baseUrl: 'http://api.test/', fetch }), asked };
+  }
+
+  it('asks the query with Accept: text/csv and the read key, and keeps the server\'s file name', async () => {
+    const csv = 'page,visitors\r\n/pricing,2\r\n';
+    const { client, asked } = clientAnswering(
+      () =>
+        new Response(csv, {
+          headers: { 'content-type': 'text/csv; charset=utf-8; header=present', 'content-disposition': 'attachment; filename="pulse-s_abcdefghij012345-20261120T000000Z-20261127T000000Z.csv"' },
+        }),
+    );
+    const file = await client.queryCsv(BODY);
+    expect(file.filename).toBe('pulse-s_abcdefghij012345-20261120T000000Z-20261127T000000Z.csv');
+    expect(await file.blob.text()).toBe(csv);
+    expect(file.blob.type).toMatch(/^text\/csv/);
+    expect(asked).toHaveLength(1);
+    expect(asked[0]?.url).toBe('http://api.test/v1/query');
+    expect(asked[0]?.init.method).toBe('POST');
+    expect(asked[0]?.init.headers).toMatchObject({ accept: 'text/csv', authorization: 'Bearer rk_good', 'content-type': 'application/json' });
+    expect(JSON.parse(String(asked[0]?.init.body))).toEqual(BODY);
+  });
+
+  it('turns the API\'s JSON errors into typed errors, and an answer that is not CSV into bad_response', async () => {
+    const json = (status: number, error: unknown, headers: Record<string, string> = {}) => () =>
+      new Response(JSON.stringify({ error }), { status, headers: { 'content-type': 'application/json', ...headers } });
+    const e404 = (await clientAnswering(json(404, { code: 'not_found', message: 'site not found' })).client.queryCsv(BODY).catch((e: unknown) => e)) as ApiError;
+    expect([e404.code, e404.status, describeError(e404)]).toEqual(['not_found', 404, 'This site does not exist or your read key cannot see it.']);
+    const e429 = (await clientAnswering(json(429, { code: 'rate_limited', message: 'slow down' }, { 'retry-after': '3' })).client.queryCsv(BODY).catch((e: unknown) => e)) as ApiError;
+    expect([e429.code, e429.retryAfterSeconds]).toEqual(['rate_limited', 3]);
+    const e401 = (await clientAnswering(json(401, { code: 'unauthorized', message: 'no' })).client.queryCsv(BODY).catch((e: unknown) => e)) as ApiError;
+    expect(e401.isAuth).toBe(true);
+    const e500 = (await clientAnswering(() => new Response('gateway broke', { status: 502 })).client.queryCsv(BODY).catch((e: unknown) => e)) as ApiError;
+    expect([e500.code, e500.status]).toEqual(['http_502', 502]);
+    const notCsv = (await clientAnswering(() => new Response('{"results":[]}', { headers: { 'content-type': 'application/json' } })).client.queryCsv(BODY).catch((e: unknown) => e)) as ApiError;
+    expect(notCsv).toBeInstanceOf(ApiError);
+    expect(notCsv.code).toBe('bad_response');
+  });
+
+  it('reads the file name of a Content-Disposition header as a bare name', () => {
+    expect(filenameFromDisposition('attachment; filename="pulse-s_x-1-2.csv"')).toBe('pulse-s_x-1-2.csv');
+    expect(filenameFromDisposition('attachment; filename=report.csv')).toBe('report.csv');
+    expect(filenameFromDisposition('attachment; filename="a \\"b\\".csv"')).toBe('a "b".csv');
+    // RFC 6266: filename* (UTF-8) wins over filename.
+    expect(filenameFromDisposition(`attachment; filename="fallback.csv"; filename*=UTF-8''stra%C3%9Fe.csv`)).toBe('straße.csv');
+    // Never a path: only the last segment, without control characters.
+    expect(filenameFromDisposition('attachment; filename="../../etc/passwd"')).toBe('passwd');
+    expect(filenameFromDisposition('attachment; filename="C:\\\\x\\\\y.csv"')).toBe('y.csv');
+    expect(filenameFromDisposition('attachment; filename="a\u0007b.csv"')).toBe('ab.csv');
+    expect(filenameFromDisposition('attachment; filename=".."')).toBeNull();
+    expect(filenameFromDisposition('attachment')).toBeNull();
+    expect(filenameFromDisposition(null)).toBeNull();
   });
 });

@@ -45,6 +45,13 @@ export interface Realtime {
   completeThrough: number | null;
 }
 
+/** A report as the API wrote it for `Accept: text/csv`, ready to be saved. */
+export interface CsvFile {
+  blob: Blob;
+  /** The server's name for it (`Content-Disposition`), or null when it gave none usable. */
+  filename: string | null;
+}
+
 export interface ApiClientOptions {
   readKey: string;
   /** Same origin by default: the query API serves the dashboard. */
@@ -55,6 +62,8 @@ export interface ApiClientOptions {
 export interface ApiClient {
   sites(signal?: AbortSignal): Promise<Site[]>;
   query(body: QueryBody, signal?: AbortSignal): Promise<QueryResult>;
+  /** The same query as CSV (the API's `text/csv` answer); errors as `query`'s. */
+  queryCsv(body: QueryBody, signal?: AbortSignal): Promise<CsvFile>;
   realtime(siteId: string, signal?: AbortSignal): Promise<Realtime>;
 }
 
@@ -63,17 +72,20 @@ export function createApiClient(opts: ApiClientOptions): ApiClient {
   const baseUrl = (opts.baseUrl ?? '').replace(/\/+$/, '');
   const doFetch = opts.fetch ?? globalThis.fetch.bind(globalThis);
 
-  async function call(path: string, init: RequestInit): Promise<unknown> {
-    let res: Response;
+  async function send(path: string, init: RequestInit, accept: string): Promise<Response> {
     try {
-      res = await doFetch(`${baseUrl}${path}`, {
+      return await doFetch(`${baseUrl}${path}`, {
         ...init,
-        headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${opts.readKey}`, accept: 'application/json' },
+        headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${opts.readKey}`, accept },
       });
     } catch (cause) {
       if (init.signal?.aborted) throw cause;
       throw new ApiError('network', 'The query API could not be reached.', 0, null, { cause });
     }
+  }
+
+  async function call(path: string, init: RequestInit): Promise<unknown> {
+    const res = await send(path, init, 'application/json');
     const text = await res.text();
     let json: unknown = null;
     if (text) {
@@ -100,11 +112,54 @@ export function createApiClient(opts: ApiClientOptions): ApiClient {
       });
       return parseQueryResponse(json);
     },
+    async queryCsv(body, signal) {
+      const init = { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: signal ?? null };
+      const res = await send('/v1/query', init, 'text/csv');
+      if (!res.ok) {
+        // Errors are JSON whatever was asked.
+        const text = await res.text();
+        let json: unknown = null;
+        try {
+          json = text ? JSON.parse(text) : null;
+        } catch {
+          // not JSON: errorFrom says the status
+        }
+        throw errorFrom(res, json);
+      }
+      if (!/^text\/csv\b/i.test(res.headers.get('content-type') ?? '')) {
+        throw new ApiError('bad_response', 'The query API answered the CSV download with something that is not CSV.', res.status);
+      }
+      return { blob: await res.blob(), filename: filenameFromDisposition(res.headers.get('content-disposition')) };
+    },
     async realtime(siteId, signal) {
       const json = await call(`/v1/realtime?site_id=${encodeURIComponent(siteId)}`, { method: 'GET', signal: signal ?? null });
       return parseRealtime(json);
     },
   };
+}
+
+/**
+ * The file name a `Content-Disposition` header gives (RFC 6266: `filename*` in UTF-8 over
+ * `filename`), as a bare name: no directory, no control characters. Null when there is none.
+ */
+export function filenameFromDisposition(header: string | null): string | null {
+  if (!header) return null;
+  let name: string | null = null;
+  const extended = /(?:^|;)\s*filename\*\s*=\s*UTF-8''([^;\s]+)/i.exec(header);
+  if (extended?.[1]) {
+    try {
+      name = decodeURIComponent(extended[1]);
+    } catch {
+      name = null;
+    }
+  }
+  if (name === null) {
+    const plain = /(?:^|;)\s*filename\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;\s]+))/i.exec(header);
+    name = plain ? (plain[1] !== undefined ? plain[1].replace(/\\(.)/g, '$1') : (plain[2] ?? null)) : null;
+  }
+  if (name === null) return null;
+  const bare = (name.split(/[/\\]/).pop() ?? '').replace(/[\u0000-\u001f\u007f]/g, '').trim();
+  return bare === '' || bare === '.' || bare === '..' ? null : bare;
 }
 
 function errorFrom(res: Response, json: unknown): ApiError {

@@ -9,6 +9,7 @@ import { formatAgo, formatInstant, isMoney } from './format.js';
 import {
   PANELS,
   cardsQuery,
+  chartCsvQuery,
   conversionBaseQuery,
   goalCardsQuery,
   goalFilter,
@@ -43,6 +44,7 @@ import {
   type ControlsActions,
   type ControlsModel,
 } from './views/controls.js';
+import { CsvDownload, type CsvRequest } from './views/csv-download.js';
 import { FilterEditor } from './views/filter-editor.js';
 import { renderFilterBar } from './views/filters.js';
 import { runPanel, withRateLimitRetry } from './views/panel.js';
@@ -84,6 +86,14 @@ export class App {
   private realtimeSite: string | null = null;
   private breakdowns: BreakdownView[] = [];
   private chart: ChartView | null = null;
+  /** The chart's series as its CSV control downloads it: set by each chart load. */
+  private chartCsvRequest: (() => CsvRequest) | null = null;
+  private readonly chartCsv = new CsvDownload({
+    label: 'Download the chart\'s numbers as CSV',
+    testId: 'csv-chart',
+    request: () => this.chartCsvRequest?.() ?? null,
+    onAuthError: (err) => this.authFailed(err),
+  });
   private readonly filterEditor = new FilterEditor();
   private readonly els = {
     title: h('h1', { class: 'page-title', 'data-testid': 'page-title' }),
@@ -223,7 +233,8 @@ export class App {
           'section',
           { class: 'panel overview', 'aria-labelledby': 'chart-title' },
           this.els.cards,
-          h('header', { class: 'panel-header chart-header' }, this.els.chartTitle, this.els.granularity),
+          h('header', { class: 'panel-header chart-header' }, this.els.chartTitle, h('div', { class: 'panel-tools' }, this.els.granularity, this.chartCsv.button)),
+          this.chartCsv.status,
           this.els.chart,
         ),
         this.els.panels,
@@ -406,6 +417,10 @@ export class App {
     // API's own per-bucket comparison when it holds every bucket drawn, else from the compared span
     // asked as a series of its own.
     const plan = comparePlan(v.buckets, v.chartCompare, v.granularity, v.timeZone);
+    // The file holds what is drawn: this series and the compared span of the second line, if any.
+    const csvCompare = plan && v.chartComparedLabel ? plan.range : null;
+    this.chartCsvRequest = () => ({ client, body: chartCsvQuery(v.ctx, metric, goal, v.granularity, v.buckets.length, csvCompare) });
+    this.chartCsv.clear();
     // refresh() keeps the metric among the mode's cards, so each branch gets its own kind.
     const series = (): { queries: QueryBody[]; build: (answers: readonly (readonly QueryRow[])[], buckets: readonly number[], now: number) => ChartSeries } => {
       if (goal && isGoalCard(metric)) {
@@ -635,6 +650,8 @@ export class App {
     this.realtimeSite = null;
     this.chart?.destroy();
     this.chart = null;
+    this.chartCsvRequest = null;
+    this.chartCsv.clear();
     this.client = null;
   }
 }

@@ -2,11 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { CARD_METRICS, type Filter } from './dimensions.js';
 import {
   CASE_INSENSITIVE_OPS,
+  CSV_ROW_LIMIT,
   PANELS,
   REVENUE_LIMIT,
   apiFilter,
+  breakdownCsvQuery,
   breakdownQuery,
   cardsQuery,
+  chartCsvQuery,
   conversionBaseQuery,
   conversionRate,
   countOf,
@@ -323,5 +326,67 @@ describe('query building', () => {
 
   it('tells revenue from none by its sum, the one thing the API answers', () => {
     expect([hasRevenue(71.7), hasRevenue(-20), hasRevenue(0), hasRevenue(null), hasRevenue(undefined)]).toEqual([true, true, false, false, false]);
+  });
+});
+
+describe('CSV download queries', () => {
+  const tab = (panel: string, id: string) => {
+    const t = PANELS.find((p) => p.id === panel)?.tabs.find((x) => x.id === id);
+    if (!t) throw new Error(`no tab ${panel}/${id}`);
+    return t;
+  };
+
+  it('asks a breakdown as the panel shows it, without the top-10 cut and without a comparison', () => {
+    expect(CSV_ROW_LIMIT).toBe(10_000);
+    const pages = breakdownCsvQuery(ctx, tab('pages', 'page'));
+    expect(pages).toEqual({ ...breakdownQuery(ctx, tab('pages', 'page')), limit: 10_000 });
+    expect(pages).toEqual({
+      site_id: ctx.siteId,
+      metrics: ['visitors', 'pageviews'],
+      date_range: { from: '2026-11-20T00:00:00.000Z', to: '2026-11-27T00:00:00.000Z' },
+      timezone: 'UTC',
+      filters: [['is', 'page', ['/pricing']]],
+      dimensions: ['page'],
+      order_by: [['visitors', 'desc']],
+      limit: 10_000,
+    });
+    expect(pages).not.toHaveProperty('compare');
+    // A UTM tab keeps its own filter (no "(none)" row), as its table does.
+    expect(breakdownCsvQuery(ctx, tab('sources', 'utm_source')).filters).toEqual([['is', 'page', ['/pricing']], ['is_not', 'utm_source', ['']]]);
+  });
+
+  it('puts the revenue column of the goals tabs in the same file', () => {
+    const goals = breakdownCsvQuery(ctx, tab('goals', 'event_name'));
+    expect(goals.metrics).toEqual(['visitors', 'events', 'revenue']);
+    expect(goals.filters).toEqual([['is', 'page', ['/pricing']], ['is_not', 'event_name', ['pageview']]]);
+    expect(breakdownCsvQuery(ctx, tab('goals', 'revenue_currency')).metrics).toEqual(['visitors', 'events', 'revenue']);
+    // Under a goal filter, a conversions tab: the conversions, as the table's one column.
+    const underGoal: QueryContext = { ...ctx, filters: [['is', 'event_name', ['signup']]] };
+    const sources = breakdownCsvQuery(underGoal, tabUnderFilters(tab('sources', 'source'), underGoal.filters));
+    expect([sources.metrics, sources.filters, sources.limit]).toEqual([['visitors'], [['is', 'event_name', ['signup']]], 10_000]);
+  });
+
+  it('asks the chart\'s series with the compared span it draws', () => {
+    const span = { from: Date.parse('2026-11-13T00:00:00Z'), to: Date.parse('2026-11-20T00:00:00Z') };
+    const series = chartCsvQuery(ctx, 'bounce_rate', false, 'day', 7, span);
+    expect(series).toEqual(withSeriesCompare(seriesQuery(ctx, 'bounce_rate', 'day', 7), span));
+    expect(series).toMatchObject({
+      metrics: ['bounce_rate', 'visits'],
+      dimensions: ['time:day'],
+      order_by: [['time:day', 'asc']],
+      limit: 7,
+      compare: { from: '2026-11-13T00:00:00.000Z', to: '2026-11-20T00:00:00.000Z' },
+    });
+    expect(chartCsvQuery(ctx, 'visitors', false, 'hour', 168, null)).toEqual(seriesQuery(ctx, 'visitors', 'hour', 168));
+    expect(chartCsvQuery(ctx, 'visitors', false, 'hour', 168, null)).not.toHaveProperty('compare');
+  });
+
+  it('asks a goal\'s chart as its series, the rate as the API\'s conversion_rate beside the conversions', () => {
+    const goal: QueryContext = { ...ctx, filters: [['is', 'event_name', ['purchase']]] };
+    expect(chartCsvQuery(goal, 'events', true, 'day', 7, null)).toEqual(goalSeriesQueries(goal, 'events', 'day', 7)[0]);
+    expect(chartCsvQuery(goal, 'average_revenue', true, 'day', 7, null).metrics).toEqual(['revenue', 'events']);
+    const rate = chartCsvQuery(goal, 'conversion_rate', true, 'day', 7, null);
+    expect([rate.metrics, rate.filters, rate.dimensions]).toEqual([['visitors', 'conversion_rate'], [['is', 'event_name', ['purchase']]], ['time:day']]);
+    expect(() => chartCsvQuery(ctx, 'average_revenue', false, 'day', 7, null)).toThrow(TypeError);
   });
 });

@@ -1,5 +1,5 @@
 import type { QueryResult, QueryRow } from './api.js';
-import { CARD_METRICS, type Filter, type FilterDimension, type FilterOp, type GoalCard, type Metric } from './dimensions.js';
+import { CARD_METRICS, isGoalCard, isTrafficCard, type CardMetric, type Filter, type FilterDimension, type FilterOp, type GoalCard, type Metric } from './dimensions.js';
 import type { Granularity, ResolvedRange } from './range.js';
 
 /** A filter's optional 4th element in the API (Plausible's Stats API v2 has the same). */
@@ -394,4 +394,49 @@ export function conversionRate(goalVisitors: number, totalVisitors: number | nul
   // Both counts are sketches with their own error: when nearly everyone converts, the converters
   // can come out above the total, and a rate above 100 % would be nonsense.
   return Math.min(100, Math.round(((100 * goalVisitors) / totalVisitors) * 100) / 100);
+}
+
+/**
+ * Rows a CSV download asks for: the most the API answers in one page (`MAX_LIMIT` in the query
+ * API's `src/query/schema.ts`; more is a 400), where a panel shows its top 10.
+ */
+export const CSV_ROW_LIMIT = 10_000;
+
+/**
+ * A breakdown tab's CSV: the table's query (filters, range, the tab's own filters) without its top-10
+ * cut, and the revenue column in the same file where the tab shows one (the API then reads raw
+ * events for it, as the column's own query does). Breakdowns show no comparison, so none is asked.
+ * Conversion rates are the dashboard's own division of two answers and are not in the file.
+ */
+export function breakdownCsvQuery(ctx: QueryContext, tab: BreakdownTab): QueryBody {
+  const metrics: Metric[] = tab.revenue && !tab.metrics.includes('revenue') ? [...tab.metrics, 'revenue'] : [...tab.metrics];
+  return breakdownQuery(ctx, { ...tab, metrics }, CSV_ROW_LIMIT);
+}
+
+/**
+ * The chart's CSV: the series it draws, one row per bucket, with the compared span it draws
+ * (`compare`: `ComparePlan.range`, null without a comparison) as the API's per-bucket comparison.
+ * A goal's conversion rate, which the chart divides out of two series, is the API's own
+ * `conversion_rate` by bucket beside the conversions; average revenue is `revenue` ÷ `events`, both
+ * in the file.
+ */
+export function chartCsvQuery(
+  ctx: QueryContext,
+  metric: CardMetric,
+  goal: boolean,
+  granularity: Granularity,
+  buckets: number,
+  compare: ResolvedRange | null,
+): QueryBody {
+  let q: QueryBody | undefined;
+  if (goal && isGoalCard(metric)) {
+    // Every goal card's series has one query but the rate's, which needs two.
+    q = metric === 'conversion_rate' ? timeSeries(ctx, ['visitors', 'conversion_rate'], granularity, buckets) : goalSeriesQueries(ctx, metric, granularity, buckets)[0];
+  } else if (isTrafficCard(metric)) {
+    q = seriesQuery(ctx, metric, granularity, buckets);
+  } else {
+    throw new TypeError(`chartCsvQuery: ${metric} has no chart without a goal filter`);
+  }
+  if (!q) throw new TypeError(`chartCsvQuery: no series for ${metric}`);
+  return compare ? withSeriesCompare(q, compare) : q;
 }

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -1727,6 +1728,76 @@ describe('dashboard against the real system', () => {
     expect(box!.x).toBeGreaterThanOrEqual(0);
     expect(box!.x + box!.width).toBeLessThanOrEqual(375);
     await page.screenshot({ path: join(ARTIFACTS_DIR, 'filter-editor-phone.png') });
+  });
+
+  /** Clicks a CSV control; the query it sent, the file's name and text. */
+  async function downloadCsv(page: Page, control: string): Promise<{ body: Record<string, unknown>; accept: string | undefined; name: string; text: string }> {
+    const asked = page.waitForRequest((r) => r.method() === 'POST' && r.url().endsWith('/v1/query') && r.headers().accept === 'text/csv');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click(`[data-testid="${control}"]`)]);
+    const request = await asked;
+    const path = await download.path();
+    return { body: request.postDataJSON() as Record<string, unknown>, accept: request.headers().accept, name: download.suggestedFilename(), text: await readFile(path, 'utf8') };
+  }
+
+  it('downloads a breakdown and the chart as CSV: the panel\'s query, as the API writes it, under the API\'s file name', async () => {
+    const page = await newPage();
+    await signIn(page);
+    const pricing = page.locator('[data-panel="pages"] table[data-dimension="page"] tr[data-value="/pricing"]');
+    await pricing.waitFor();
+    expect(await page.getAttribute('[data-testid="csv-pages"]', 'aria-label')).toBe('Download Top pages as CSV');
+
+    const pages = await downloadCsv(page, 'csv-pages');
+    expect(pages.name).toMatch(new RegExp(`^pulse-${shop.siteId}-\\d{8}T\\d{6}Z-\\d{8}T\\d{6}Z\\.csv$`));
+    // The panel's query (the period shown, its filters), all rows instead of its top 10.
+    expect(pages.body).toMatchObject({ site_id: shop.siteId, metrics: ['visitors', 'pageviews'], dimensions: ['page'], limit: 10_000, timezone: SHOP_TZ });
+    expect(pages.body).not.toHaveProperty('compare');
+    const lines = pages.text.split('\r\n');
+    expect(lines[0]).toBe('page,visitors,pageviews');
+    expect(lines.at(-1)).toBe('');
+    // Every row of the API's JSON answer to the same query, in order, and more than the panel's 10 if there are.
+    const json = await query(system.embedded.queryUrl, tenant.readKey, pages.body);
+    expect(lines.slice(1, -1)).toEqual(json.results.map((r) => [...r.dimensions, ...r.metrics].join(',')));
+    // A value as the table shows it.
+    const row = lines.find((l) => l.startsWith('/pricing,'));
+    expect(row?.split(',')[1]).toBe(await pricing.locator('td[data-metric="visitors"]').textContent());
+    expect(Number(row?.split(',')[2])).toBeGreaterThan(0);
+
+    // Another tab: its own file.
+    await page.click('[data-panel="sources"] [role="tab"][data-tab="referrer"]');
+    await page.locator('[data-panel="sources"] table[data-dimension="referrer"]').waitFor();
+    const referrers = await downloadCsv(page, 'csv-sources');
+    expect(referrers.text.split('\r\n')[0]).toBe('referrer,visitors,visits');
+
+    // The chart: its series by bucket, with the compared span of its second line.
+    const points = Number(await page.getAttribute('[data-testid="chart"]', 'data-points'));
+    const chart = await downloadCsv(page, 'csv-chart');
+    expect(chart.accept).toBe('text/csv');
+    expect(chart.body).toMatchObject({ metrics: ['visitors', 'visits'], dimensions: ['time:day'] });
+    expect(chart.body).toHaveProperty('compare');
+    const chartLines = chart.text.split('\r\n');
+    expect(chartLines[0]).toBe('time:day,visitors,visits,time:day_previous,visitors_previous,visits_previous,visitors_change,visits_change');
+    expect(chartLines.slice(1, -1)).toHaveLength(points);
+    const series = await query(system.embedded.queryUrl, tenant.readKey, chart.body);
+    const today = series.results.at(-1)!;
+    expect(chartLines.at(-2)?.split(',').slice(0, 3)).toEqual([String(today.dimensions[0]), String(today.metrics[0]), String(today.metrics[1])]);
+    expect(await page.locator('[data-testid="csv-chart-status"] [role="alert"]').count()).toBe(0);
+    await page.screenshot({ path: join(ARTIFACTS_DIR, 'csv-controls.png'), fullPage: true });
+
+    // A failed download is said under the panel's header, as panels say theirs, and the table stays.
+    await page.route('**/v1/query', (route) =>
+      route.request().headers().accept === 'text/csv'
+        ? route.fulfill({ status: 503, contentType: 'application/json', headers: { 'retry-after': '60' }, body: JSON.stringify({ error: { code: 'unavailable', message: 'ClickHouse is unreachable' } }) })
+        : route.continue(),
+    );
+    await page.click('[data-testid="csv-pages"]');
+    const failed = page.locator('[data-testid="csv-pages-status"] [role="alert"]');
+    await expect.poll(() => failed.textContent()).toContain('The CSV download failed. The query API failed (503): ClickHouse is unreachable');
+    expect(await pricing.count()).toBe(1);
+    await page.unroute('**/v1/query');
+    // Retry from the message: the download goes through and the message goes.
+    const [retried] = await Promise.all([page.waitForEvent('download'), failed.locator('button:has-text("Retry")').click()]);
+    expect(retried.suggestedFilename()).toBe(pages.name);
+    await expect.poll(() => failed.count()).toBe(0);
   });
 
   it('signs out when the read key is revoked', async () => {

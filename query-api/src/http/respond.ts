@@ -16,6 +16,12 @@ export function sendJsonText(res: ServerResponse, status: number, text: string |
   res.end(text);
 }
 
+/** Sends ready bytes whose type is among `headers` (a cached answer's CSV). */
+export function sendBytes(res: ServerResponse, status: number, bytes: Buffer, headers: Record<string, string>): void {
+  res.writeHead(status, { 'content-length': bytes.length, ...headers });
+  res.end(bytes);
+}
+
 export function sendError(res: ServerResponse, err: HttpError, extraHeaders: Record<string, string> = {}): void {
   sendJson(res, err.status, { error: { code: err.code, message: err.message } }, { ...extraHeaders, ...err.headers });
 }

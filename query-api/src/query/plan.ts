@@ -73,6 +73,16 @@ function noDuplicates(list: readonly string[], field: string): void {
   });
 }
 
+/** Filters as a request gives them (schema-checked), as plans hold them; shared by every route that filters. */
+export function planFilters(filters: QueryRequest['filters']): Filter[] {
+  return (filters ?? []).map(([op, dimension, values, modifiers]) => ({
+    op,
+    dimension,
+    values,
+    ...(modifiers?.case_sensitive === false ? { ignoreCase: true as const } : {}),
+  }));
+}
+
 export function planQuery(req: QueryRequest, siteTimezone: string, nowMs: number): QueryPlan {
   const metrics = req.metrics;
   const dimensions = req.dimensions ?? [];
@@ -86,12 +96,7 @@ export function planQuery(req: QueryRequest, siteTimezone: string, nowMs: number
   if (timeDims.length > 1) throw new BadRequestError('dimensions', 'at most one time:* dimension');
   const time = timeDims[0];
 
-  const filters: Filter[] = (req.filters ?? []).map(([op, dimension, values, modifiers]) => ({
-    op,
-    dimension,
-    values,
-    ...(modifiers?.case_sensitive === false ? { ignoreCase: true as const } : {}),
-  }));
+  const filters = planFilters(req.filters);
 
   if (metrics.includes('conversion_rate')) {
     if (dimensions.includes('event_name')) {

@@ -169,7 +169,7 @@ export function splitGoal(plan: QueryPlan): { where: Filter[]; goal: Filter[] } 
   return { where: plan.filters.filter((f) => !isGoal(f)), goal: plan.filters.filter(isGoal) };
 }
 
-export function baseWhere(plan: QueryPlan, range: Range, c: Ctx): string[] {
+export function baseWhere(plan: Pick<QueryPlan, 'siteId' | 'includeBots'>, range: Range, c: Ctx): string[] {
   const w = [
     `${c.e}site_id = ${c.p.add('String', plan.siteId)}`,
     `${c.e}ts >= ${c.p.add("DateTime64(3, 'UTC')", chDateTime(range.fromMs))}`,

@@ -3,8 +3,10 @@ import type { ReadKeyRecord, SiteRecord } from '@pulse/protocol';
 import { etagMatches, type CachedAnswer } from '../cache.js';
 import { DEFAULT_MAX_SITES_LISTED } from '../config.js';
 import type { Deps } from '../deps.js';
-import { NotFoundError, RateLimitedError, UnauthorizedError } from '../errors.js';
-import { bearerToken, readJson, sendJson, sendJsonText } from '../http/respond.js';
+import { NotAcceptableError, NotFoundError, RateLimitedError, UnauthorizedError } from '../errors.js';
+import { REPORT_MEDIA_TYPES, negotiateReportFormat, type ReportFormat } from '../http/accept.js';
+import { csvAnswer, csvEtag } from '../http/csv-answer.js';
+import { bearerToken, readJson, sendBytes, sendJson, sendJsonText } from '../http/respond.js';
 import type { Router } from '../http/router.js';
 import { planQuery, validateQueryRequest, type QueryPlan } from '../query/plan.js';
 import { currencyWarning, revenueCurrencies } from '../query/currencies.js';
@@ -13,7 +15,7 @@ import { SITE_ID_SCHEMA } from '../query/schema.js';
 import { realtime } from '../query/realtime.js';
 import { validate } from '../schema/json-schema.js';
 
-interface Caller {
+export interface Caller {
   key: ReadKeyRecord;
   headers: Record<string, string>;
   /** The key or a site was taken from its last known good record: NATS did not answer. */
@@ -21,7 +23,7 @@ interface Caller {
 }
 
 /** Read-key auth, then the key's rate limit (its headers go on every answer). */
-async function authenticate(req: IncomingMessage, d: Deps): Promise<Caller> {
+export async function authenticate(req: IncomingMessage, d: Deps): Promise<Caller> {
   const token = bearerToken(req);
   if (token === undefined) throw new UnauthorizedError();
   const { record: key, stale } = await d.tenancy.lookupReadKey(token);
@@ -35,22 +37,82 @@ async function authenticate(req: IncomingMessage, d: Deps): Promise<Caller> {
 }
 
 /** A site of the caller's merchant; any other site id is "not found", whether it exists or not. */
-async function siteOf(caller: Caller, siteId: string, d: Deps): Promise<SiteRecord> {
+export async function siteOf(caller: Caller, siteId: string, d: Deps): Promise<SiteRecord> {
   const { record: site, stale } = await d.tenancy.lookupSite(siteId);
   if (!site || site.merchant_id !== caller.key.merchant_id) throw new NotFoundError('site');
   if (stale) caller.stale = true;
   return site;
 }
 
-function answer(req: IncomingMessage, res: ServerResponse, a: CachedAnswer, caller: Caller, d: Deps, headers: Record<string, string>): void {
+/**
+ * A cached answer in the format asked: JSON as cached, or the CSV made from it, each with its own
+ * ETag, so `If-None-Match` is answered per representation.
+ */
+function answer(
+  req: IncomingMessage,
+  res: ServerResponse,
+  a: CachedAnswer,
+  caller: Caller,
+  d: Deps,
+  headers: Record<string, string>,
+  format: ReportFormat = 'json',
+): void {
   if (caller.stale) d.metrics.staleTenancyAnswers.inc();
-  const h = { ...headers, etag: a.etag, 'cache-control': 'private, no-cache' };
-  if (etagMatches(req.headers['if-none-match'], a.etag)) {
+  const etag = format === 'csv' ? csvEtag(a) : a.etag;
+  const h = { ...headers, etag, 'cache-control': 'private, no-cache' };
+  if (etagMatches(req.headers['if-none-match'], etag)) {
     res.writeHead(304, h);
     res.end();
     return;
   }
+  if (format === 'csv') {
+    const csv = csvAnswer(a);
+    sendBytes(res, 200, csv.bytes, { ...h, ...csv.headers });
+    return;
+  }
   sendJsonText(res, 200, a.bytes, h);
+}
+
+/** Where an answer goes: the request, its caller and the headers and format the answer gets. */
+export interface AnswerTarget {
+  req: IncomingMessage;
+  res: ServerResponse;
+  caller: Caller;
+  d: Deps;
+  headers: Record<string, string>;
+  format?: ReportFormat;
+}
+
+/**
+ * Answers from the cache, else from one computation that identical requests arriving meanwhile
+ * share (a popular dashboard reloading runs its reports once); `x-cache` says which.
+ */
+export async function answerCached(
+  t: AnswerTarget,
+  key: string,
+  inflight: Map<string, Promise<CachedAnswer>>,
+  compute: () => Promise<CachedAnswer>,
+): Promise<void> {
+  const send = (a: CachedAnswer, how: string): void => answer(t.req, t.res, a, t.caller, t.d, { ...t.headers, 'x-cache': how }, t.format);
+  const hit = t.d.cache.get(key);
+  if (hit) {
+    t.d.metrics.cacheHits.inc();
+    send(hit, 'hit');
+    return;
+  }
+  t.d.metrics.cacheMisses.inc();
+  const shared = inflight.get(key);
+  if (shared) {
+    send(await shared, 'shared');
+    return;
+  }
+  const computing = compute();
+  inflight.set(key, computing);
+  try {
+    send(await computing, 'miss');
+  } finally {
+    inflight.delete(key);
+  }
 }
 
 function cacheKey(plan: QueryPlan): string {
@@ -75,31 +137,19 @@ export function registerReports(router: Router, d: Deps): void {
 
   router.add('POST', '/v1/query', async ({ req, res }) => {
     const caller = await authenticate(req, d);
+    // Answers differ by Accept, so shared caches must key them by it too.
+    const headers = { ...caller.headers, vary: 'Accept' };
+    // Before the body is read or a query runs: nothing we could write would be accepted.
+    const format = negotiateReportFormat(req.headers.accept);
+    if (format === null) throw new NotAcceptableError(req.headers.accept ?? '', Object.values(REPORT_MEDIA_TYPES), headers);
     const body = await readJson(req, d.opts.maxBodyBytes);
     const request = validateQueryRequest(body);
     const site = await siteOf(caller, request.site_id, d);
     const now = d.opts.now();
     const plan = planQuery(request, site.timezone, now);
+    // One entry per query, not per format: the CSV is made from the cached JSON answer.
     const key = cacheKey(plan);
-    const hit = d.cache.get(key);
-    if (hit) {
-      d.metrics.cacheHits.inc();
-      answer(req, res, hit, caller, d, { ...caller.headers, 'x-cache': 'hit' });
-      return;
-    }
-    d.metrics.cacheMisses.inc();
-    const shared = inflight.get(key);
-    if (shared) {
-      answer(req, res, await shared, caller, d, { ...caller.headers, 'x-cache': 'shared' });
-      return;
-    }
-    const computing = compute(plan, key, now);
-    inflight.set(key, computing);
-    try {
-      answer(req, res, await computing, caller, d, { ...caller.headers, 'x-cache': 'miss' });
-    } finally {
-      inflight.delete(key);
-    }
+    await answerCached({ req, res, caller, d, headers, format }, key, inflight, () => compute(plan, key, now));
   });
 
   /** Runs a report and caches its answer. */

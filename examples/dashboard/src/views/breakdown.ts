@@ -6,6 +6,7 @@ import { formatMetric, formatPercent, mixedCurrenciesNote } from '../format.js';
 import { valueLabel } from '../labels.js';
 import {
   GOALS_PANEL_ID,
+  breakdownCsvQuery,
   breakdownQuery,
   conversionRate,
   countOf,
@@ -19,6 +20,7 @@ import {
   type BreakdownTab,
   type QueryContext,
 } from '../query.js';
+import { CsvDownload } from './csv-download.js';
 import { runPanel } from './panel.js';
 
 export interface BreakdownLoad {
@@ -67,6 +69,7 @@ export class BreakdownView {
   private active: BreakdownTab;
   private last: BreakdownLoad | null = null;
   private controller: AbortController | null = null;
+  private readonly csv: CsvDownload;
 
   constructor(
     private readonly panel: BreakdownPanel,
@@ -75,6 +78,13 @@ export class BreakdownView {
     const first = panel.tabs[0];
     if (!first) throw new TypeError(`BreakdownView: panel ${panel.id} has no tabs`);
     this.active = first;
+    // The file is the tab shown, under the filters shown, without the top-10 cut.
+    this.csv = new CsvDownload({
+      label: csvLabel(first),
+      testId: `csv-${panel.id}`,
+      request: () => this.last && { client: this.last.client, body: breakdownCsvQuery(this.last.ctx, tabUnderFilters(this.active, this.last.ctx.filters)) },
+      onAuthError: opts.onAuthError,
+    });
     const titleId = uid('panel-title');
     const bodyId = uid('panel-body');
     this.body = h('div', { class: 'panel-body', id: bodyId, role: panel.tabs.length > 1 ? 'tabpanel' : null });
@@ -104,15 +114,16 @@ export class BreakdownView {
         if (tab) this.select(tab);
       });
       this.body.setAttribute('aria-labelledby', `${bodyId}-${first.id}`);
-      header = h('header', { class: 'panel-header' }, h('h2', { id: titleId }, panel.title), list);
+      header = h('header', { class: 'panel-header' }, h('h2', { id: titleId }, panel.title), h('div', { class: 'panel-tools' }, list, this.csv.button));
     } else {
-      header = h('header', { class: 'panel-header' }, h('h2', { id: titleId }, panel.title));
+      header = h('header', { class: 'panel-header' }, h('h2', { id: titleId }, panel.title), h('div', { class: 'panel-tools' }, this.csv.button));
     }
-    this.el = h('section', { class: 'panel breakdown', 'data-panel': panel.id, 'aria-labelledby': titleId }, header, this.body);
+    this.el = h('section', { class: 'panel breakdown', 'data-panel': panel.id, 'aria-labelledby': titleId }, header, this.csv.status, this.body);
   }
 
   load(l: BreakdownLoad): void {
     this.last = l;
+    this.csv.clear();
     this.controller?.abort();
     const controller = new AbortController();
     this.controller = controller;
@@ -175,6 +186,7 @@ export class BreakdownView {
   private select(tab: BreakdownTab): void {
     if (tab === this.active) return;
     this.active = tab;
+    this.csv.setLabel(csvLabel(tab));
     for (const b of this.tabButtons) {
       const on = b.dataset.tab === tab.id;
       b.setAttribute('aria-selected', on ? 'true' : 'false');
@@ -252,6 +264,10 @@ export class BreakdownView {
     }
     return true;
   }
+}
+
+function csvLabel(tab: BreakdownTab): string {
+  return `Download ${tab.label} as CSV`;
 }
 
 /** A row's dimension value as filters and rates key it ('' for none). */
