@@ -29,6 +29,13 @@ export interface WriteKeyRecord {
 export interface ReadKeyRecord {
   merchant_id: string;
   created_at: number;
+  /**
+   * The merchant's sites this key may read. Absent: every site of the merchant, now and later (so
+   * records written before scoped keys existed keep their meaning).
+   */
+  site_ids?: string[];
+  /** The operator's note of whom the key was given to ("Acme agency, client X"). */
+  label?: string;
 }
 
 const enc = new TextEncoder();

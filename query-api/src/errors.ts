@@ -50,6 +50,19 @@ export class NotFoundError extends HttpError {
   }
 }
 
+/**
+ * A field of the body names something that does not exist where the request looks for it
+ * (`site_ids[1]: no such site of this merchant`): 404 naming the field. As NotFoundError, the same
+ * answer whether it exists elsewhere (another merchant's site) or nowhere.
+ */
+export class UnknownReferenceError extends HttpError {
+  readonly field: string;
+  constructor(field: string, message: string) {
+    super(404, 'not_found', `${field}: ${message}`);
+    this.field = field;
+  }
+}
+
 export class RateLimitedError extends HttpError {
   constructor(retryAfterSeconds: number, headers: Record<string, string>) {
     super(429, 'rate_limited', `too many requests; retry in ${retryAfterSeconds}s`, {

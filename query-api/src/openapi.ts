@@ -4,6 +4,7 @@ import {
   CREATE_SITE_SCHEMA,
   MERCHANT_ID_SCHEMA,
   PATCH_SITE_SCHEMA,
+  READ_KEY_CREATED_SCHEMA,
   REPLAY_ID_SCHEMA,
   REPLAY_STATUS_SCHEMA,
   SITE_SCHEMA,
@@ -150,7 +151,7 @@ const unavailable = (staleMaxMs: number) => ({
 const readErrors = (staleMaxMs: number) => ({
   '400': err('Invalid request; the message names the field.'),
   '401': err('Missing, unknown or revoked read key.'),
-  '404': err("Unknown site, or a site of another merchant (the same answer: existence is not revealed)."),
+  '404': err("Unknown site, a site of another merchant, or one outside the read key's `site_ids` (the same answer: existence is not revealed)."),
   '429': { description: 'Rate limited; see Retry-After.', headers: { ...retryAfter, ...rateHeaders }, ...json(ref('Error')) },
   '503': unavailable(staleMaxMs),
   '504': err('The query ran past the time limit.'),
@@ -230,7 +231,7 @@ export function openApiDocument(o: OpenApiOptions = {}): Record<string, unknown>
     jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
     components: {
       securitySchemes: {
-        readKey: { type: 'http', scheme: 'bearer', description: 'A read key (rk_...) scoped to one merchant.' },
+        readKey: { type: 'http', scheme: 'bearer', description: "A read key (rk_...) scoped to one merchant, or to chosen sites of it (`site_ids`); any other site answers 404." },
         adminToken: { type: 'http', scheme: 'bearer', description: 'The ADMIN_TOKEN of the deployment.' },
       },
       schemas: {
@@ -303,7 +304,7 @@ export function openApiDocument(o: OpenApiOptions = {}): Record<string, unknown>
       },
       '/v1/sites': {
         get: {
-          summary: "The read key's merchant's sites",
+          summary: "The sites the read key may read: its merchant's, or only those it was given (`site_ids`)",
           security: [{ readKey: [] }],
           responses: {
             '200': {
@@ -420,12 +421,13 @@ export function openApiDocument(o: OpenApiOptions = {}): Record<string, unknown>
       },
       '/v1/admin/keys': {
         post: {
-          summary: "Create a read key for a merchant's sites",
+          summary: "Create a read key for a merchant's sites, all of them or chosen ones (`site_ids`: a shared dashboard link, a client's key)",
           security: [{ adminToken: [] }],
           requestBody: { required: true, ...json(ref('CreateReadKey')) },
           responses: {
-            '201': { description: 'Created', ...json({ type: 'object', properties: { read_key: { type: 'string' }, merchant_id: MERCHANT_ID_SCHEMA } }) },
+            '201': { description: 'Created', ...json(READ_KEY_CREATED_SCHEMA) },
             ...adminErrors,
+            '404': err('No such merchant, or a site of `site_ids` is not one of its sites (`not_found`, naming the item: `site_ids[1]: no such site of this merchant`).'),
             ...bodyErrs,
           },
         },

@@ -24,11 +24,41 @@ export const CREATE_SITE_SCHEMA: JsonSchema = {
   properties: { merchant_id: MERCHANT_ID_SCHEMA, domain: DOMAIN, timezone: TIMEZONE },
 };
 
+/** The most sites one read key may name; a key for more is better left unscoped (every site). */
+export const MAX_READ_KEY_SITES = 100;
+export const MAX_READ_KEY_LABEL = 100;
+
+const READ_KEY_SITE_IDS: JsonSchema = {
+  type: 'array',
+  minItems: 1,
+  maxItems: MAX_READ_KEY_SITES,
+  uniqueItems: true,
+  items: SITE_ID_SCHEMA,
+  description:
+    "Only these sites of the merchant (each must be one of its sites; 404 naming the item otherwise). Absent: every site of the merchant, those made later included. Any other site answers 404 to the key, as another merchant's does, and `GET /v1/sites` lists only these.",
+};
+const READ_KEY_LABEL: JsonSchema = {
+  type: 'string',
+  maxLength: MAX_READ_KEY_LABEL,
+  description: 'A note of whom the key was given to: kept with the key and echoed when it is made, never shown to whoever holds the key.',
+};
+
 export const CREATE_KEY_SCHEMA: JsonSchema = {
   type: 'object',
   required: ['merchant_id'],
   additionalProperties: false,
-  properties: { merchant_id: MERCHANT_ID_SCHEMA },
+  properties: { merchant_id: MERCHANT_ID_SCHEMA, site_ids: READ_KEY_SITE_IDS, label: READ_KEY_LABEL },
+};
+
+export const READ_KEY_CREATED_SCHEMA: JsonSchema = {
+  type: 'object',
+  required: ['read_key', 'merchant_id'],
+  properties: {
+    read_key: { type: 'string', pattern: '^rk_[0-9A-Za-z]{32}$', description: 'Shown once: keep it.' },
+    merchant_id: MERCHANT_ID_SCHEMA,
+    site_ids: { ...READ_KEY_SITE_IDS, description: 'As asked; absent for a key that reads every site of the merchant.' },
+    label: READ_KEY_LABEL,
+  },
 };
 
 export const SITE_SETTINGS_SCHEMA: JsonSchema = {

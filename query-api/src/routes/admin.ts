@@ -10,7 +10,7 @@ import { BadRequestError, NotFoundError } from '../errors.js';
 import { readJson, sendJson } from '../http/respond.js';
 import type { Router } from '../http/router.js';
 import { validate } from '../schema/json-schema.js';
-import type { SitePatch } from '../tenancy/store.js';
+import type { ReadKeyScope, SitePatch } from '../tenancy/store.js';
 import { isValidTimeZone } from '../time/zone.js';
 import { adminGuard } from './admin-auth.js';
 import { registerAdminWriteKeys } from './admin-write-keys.js';
@@ -80,10 +80,16 @@ export function registerAdmin(router: Router, d: Deps): void {
     requireAdmin(req);
     const input = await body(req);
     validate(CREATE_KEY_SCHEMA, input);
-    const merchantId = (input as { merchant_id: string }).merchant_id;
-    const readKey = await d.tenancy.createReadKey(merchantId);
-    d.log.log('info', 'read key created', { merchant_id: merchantId });
-    sendJson(res, 201, { read_key: readKey, merchant_id: merchantId });
+    const { merchant_id: merchantId, site_ids, label } = input as { merchant_id: string } & ReadKeyScope;
+    const { read_key, record } = await d.tenancy.createReadKey(merchantId, { ...(site_ids ? { site_ids } : {}), ...(label !== undefined ? { label } : {}) });
+    // Not the label: free text that may name the client the key was given to.
+    d.log.log('info', 'read key created', { merchant_id: merchantId, sites: record.site_ids?.length ?? 'all' });
+    sendJson(res, 201, {
+      read_key,
+      merchant_id: merchantId,
+      ...(record.site_ids ? { site_ids: record.site_ids } : {}),
+      ...(record.label !== undefined ? { label: record.label } : {}),
+    });
   });
 
   router.add('DELETE', '/v1/admin/keys/:key', async ({ req, res, params }) => {

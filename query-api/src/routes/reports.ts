@@ -14,6 +14,7 @@ import { runQuery } from '../query/run.js';
 import { SITE_ID_SCHEMA } from '../query/schema.js';
 import { realtime } from '../query/realtime.js';
 import { validate } from '../schema/json-schema.js';
+import { keyReadsSite } from '../tenancy/read-scope.js';
 
 export interface Caller {
   key: ReadKeyRecord;
@@ -36,10 +37,14 @@ export async function authenticate(req: IncomingMessage, d: Deps): Promise<Calle
   return { key, headers: decision.headers, stale };
 }
 
-/** A site of the caller's merchant; any other site id is "not found", whether it exists or not. */
+/**
+ * A site the caller's key may read (its merchant's, and among the key's sites when it names some);
+ * any other site id is "not found", whether it exists or not. Every read route passes here before
+ * the answer cache, whose keys name the site, so no cached answer reaches a key that may not read it.
+ */
 export async function siteOf(caller: Caller, siteId: string, d: Deps): Promise<SiteRecord> {
   const { record: site, stale } = await d.tenancy.lookupSite(siteId);
-  if (!site || site.merchant_id !== caller.key.merchant_id) throw new NotFoundError('site');
+  if (!site || !keyReadsSite(caller.key, site)) throw new NotFoundError('site');
   if (stale) caller.stale = true;
   return site;
 }
@@ -125,7 +130,7 @@ export function registerReports(router: Router, d: Deps): void {
 
   router.add('GET', '/v1/sites', async ({ req, res }) => {
     const caller = await authenticate(req, d);
-    const { sites, stale } = await d.tenancy.lookupSites(caller.key.merchant_id, DEFAULT_MAX_SITES_LISTED);
+    const { sites, stale } = await d.tenancy.lookupKeySites(caller.key, DEFAULT_MAX_SITES_LISTED);
     if (caller.stale || stale) d.metrics.staleTenancyAnswers.inc();
     sendJson(
       res,

@@ -47,4 +47,12 @@ describe('validate', () => {
     expect(fieldOf({ name: 'x', tags: [], when: 5 })).toBe('when');
     expect(fieldOf({ name: 'x', tags: [], other: 1 })).toBe('other');
   });
+
+  it('uniqueItems names the repeat and the item it repeats', () => {
+    const ids: JsonSchema = { type: 'array', uniqueItems: true, items: { type: 'string' } };
+    expect(() => validate(ids, ['a', 'b', 'c'])).not.toThrow();
+    expect(() => validate(ids, ['a', 'b', 'a'], 'site_ids')).toThrow(new BadRequestError('site_ids[2]', 'repeats site_ids[0]'));
+    // Items are checked first: a wrong item is named before any repeat of it.
+    expect(() => validate(ids, [1, 1], 'site_ids')).toThrow('site_ids[0]: must be a string');
+  });
 });

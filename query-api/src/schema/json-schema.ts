@@ -20,6 +20,8 @@ export interface JsonSchema {
   prefixItems?: readonly JsonSchema[];
   minItems?: number;
   maxItems?: number;
+  /** Every item differs from the others (compared as JSON text: meant for arrays of strings or numbers). */
+  uniqueItems?: boolean;
   properties?: Readonly<Record<string, JsonSchema>>;
   required?: readonly string[];
   additionalProperties?: JsonSchema | false;
@@ -131,6 +133,15 @@ function checkArray(schema: JsonSchema, value: unknown[], path: string): void {
     if (s === false) throw new BadRequestError(fieldPath(path, i), 'unexpected item');
     if (s) validate(s, item, fieldPath(path, i));
   });
+  if (schema.uniqueItems) {
+    const seen = new Map<string, number>();
+    value.forEach((item, i) => {
+      const key = JSON.stringify(item) ?? String(item);
+      const first = seen.get(key);
+      if (first !== undefined) throw new BadRequestError(fieldPath(path, i), `repeats ${fieldPath(path, first)}`);
+      seen.set(key, i);
+    });
+  }
 }
 
 function checkObject(schema: JsonSchema, value: Record<string, unknown>, path: string): void {

@@ -16,7 +16,7 @@ import {
 } from '@pulse/protocol';
 import { openBucket } from '@pulse/protocol/streams';
 import { MERCHANT_ID, SITE_ID, newMerchantId, newReadKey, newSiteId, newWriteKey, READ_KEY, WRITE_KEY } from '../ids.js';
-import { KeyStoreUnavailableError, NotFoundError, isNatsUnavailable } from '../errors.js';
+import { KeyStoreUnavailableError, NotFoundError, UnknownReferenceError, isNatsUnavailable } from '../errors.js';
 import { silentLogger, type Logger } from '../log.js';
 import { BucketWatch } from './bucket-watch.js';
 import type { CatchUpResult } from './catch-up.js';
@@ -25,6 +25,7 @@ import { DEFAULT_TENANCY_LOOKUP_TIMEOUT_MS, DEFAULT_TENANCY_STALE_MAX_MS, Lookup
 import { SiteListings, merchantSites, type SiteListing } from './site-listing.js';
 import { KV_SITE_WRITE_KEYS, WriteKeyIndex, type WriteKeyInfo } from './write-key-index.js';
 import { holdsRecord, recordOf } from './kv-record.js';
+import { readScope } from './read-scope.js';
 
 /**
  * Index of a merchant's sites: key `<merchant_id>.<site_id>`, so listing one merchant's sites is a
@@ -41,6 +42,12 @@ export interface TenancyOptions {
   /** How long a lookup with such a record to fall back on waits for NATS. */
   lookupTimeoutMs?: number;
   logger?: Logger;
+}
+
+/** What a new read key may read (`site_ids`, absent: every site of the merchant) and its note. */
+export interface ReadKeyScope {
+  site_ids?: string[];
+  label?: string;
 }
 
 export interface SitePatch {
@@ -202,6 +209,18 @@ export class TenancyStore {
     return this.siteListings.list(merchantId, max);
   }
 
+  /**
+   * The sites a read key may read, for a reader (`GET /v1/sites`): the merchant's listing, or, for a
+   * key that names its sites, those alone, each looked up (no walk over the merchant's sites).
+   */
+  async lookupKeySites(key: ReadKeyRecord, max: number): Promise<SiteListing> {
+    const scope = readScope(key);
+    if (scope === 'merchant') return this.lookupSites(key.merchant_id, max);
+    const ids = [...scope].slice(0, max);
+    // merchantSites keeps the merchant's own only: a hand-written record naming another's site reads nothing there.
+    return merchantSites(key.merchant_id, await Promise.all(ids.map((id) => this.lookupSite(id))));
+  }
+
   private async siteIds(merchantId: string, max: number): Promise<string[]> {
     const ids: string[] = [];
     const keys = await this.merchantSites.keys(`${merchantId}.>`);
@@ -255,12 +274,27 @@ export class TenancyStore {
     return key;
   }
 
-  async createReadKey(merchantId: string): Promise<string> {
+  /**
+   * A read key of the merchant's, limited to `scope.site_ids` when given: each must be a site of
+   * that merchant (UnknownReferenceError naming the first that is not, whether it is missing or
+   * another merchant's). Sites are never deleted or moved, so the check cannot go stale.
+   */
+  async createReadKey(merchantId: string, scope: ReadKeyScope = {}): Promise<{ read_key: string; record: ReadKeyRecord }> {
     if (!(await this.getMerchant(merchantId))) throw new NotFoundError('merchant');
+    if (scope.site_ids) {
+      const sites = await Promise.all(scope.site_ids.map((id) => this.getSite(id, { fresh: true })));
+      const bad = sites.findIndex((s) => s?.merchant_id !== merchantId);
+      if (bad >= 0) throw new UnknownReferenceError(`site_ids[${bad}]`, 'no such site of this merchant');
+    }
     const key = newReadKey();
-    const rec: ReadKeyRecord = { merchant_id: merchantId, created_at: Date.now() };
+    const rec: ReadKeyRecord = {
+      merchant_id: merchantId,
+      created_at: Date.now(),
+      ...(scope.site_ids ? { site_ids: [...scope.site_ids] } : {}),
+      ...(scope.label !== undefined ? { label: scope.label } : {}),
+    };
     await this.readKeys.create(key, encodeRecord(rec));
-    return key;
+    return { read_key: key, record: rec };
   }
 
   /** Deletes a read or write key; other instances stop accepting it within `cacheTtlMs`. */
