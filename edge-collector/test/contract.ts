@@ -23,6 +23,7 @@ import {
 } from './helpers.js';
 import { defineEventFieldContract } from './contract-fields.js';
 import { defineSegmentContract } from './contract-segment.js';
+import { defineGa4Contract } from './contract-ga4.js';
 
 const SCRIPT = '/*pulse*/(function(){window.pulse=1})();';
 
@@ -295,6 +296,8 @@ export function defineContractSuite(runtime: Runtime): void {
 
     defineSegmentContract(() => ({ url: c.url, t }));
 
+    defineGa4Contract(() => ({ url: c.url, t }));
+
     it('rate-limits per key with 429 and Retry-After, leaving other keys alone', async () => {
       const noisy = await createWriteKey(t.kv);
       const quiet = await createWriteKey(t.kv);
@@ -336,6 +339,10 @@ export function defineContractSuite(runtime: Runtime): void {
         const segment = JSON.stringify({ writeKey: key, batch: [{ type: 'track', event: 'prefixed' }] });
         expect((await postBatch(p.url, segment, { path: '/pulse/segment/v1/batch' })).status).toBe(200);
         expect((await postBatch(p.url, segment, { path: '/segment/v1/batch' })).status).toBe(404);
+        const ga4 = JSON.stringify({ client_id: 'c', events: [{ name: 'prefixed' }] });
+        expect((await postBatch(p.url, ga4, { path: `/pulse/mp/collect?api_secret=${key}` })).status).toBe(200);
+        expect((await postBatch(p.url, ga4, { path: `/pulse/debug/mp/collect?api_secret=${key}` })).json).toEqual({ validationMessages: [] });
+        expect((await postBatch(p.url, ga4, { path: `/mp/collect?api_secret=${key}` })).status).toBe(404);
         expect((await fetch(`${p.url}/pulse/healthz`)).status).toBe(200);
         expect((await fetch(`${p.url}/pulse/script.js`)).status).toBe(200);
         expect((await fetch(`${p.url}/script.js`)).status).toBe(404);

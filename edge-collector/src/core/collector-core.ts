@@ -1,14 +1,18 @@
-import { BodyError, validateBatch, type AcceptedEvent, type BatchReply, type RawBodyFormat, type RawStreamRecord, type Rejection, type StreamRecord, type WriteKeyRecord } from '@pulse/protocol';
+import { validateBatch, type AcceptedEvent, type BatchReply, type RawBodyFormat, type RawStreamRecord, type Rejection, type StreamRecord, type WriteKeyRecord } from '@pulse/protocol';
 import { decodeBodyAs, rawEventId, resolveBodyFormat, scanMsgpackBatch } from '@pulse/protocol/codec';
 import type { CollectorOptions } from '../config.js';
 import { DrainingError, KeyLookupError, RecordTooLargeError, StreamUnavailableError } from '../errors.js';
-import { corsHeaders, errorResponse, json, JSON_CONTENT_TYPE } from './http.js';
+import { senderUserAgent } from './compat/user-agent.js';
+import { ga4Request } from './ga4-route.js';
+import { ga4Routes, type Ga4Endpoint } from './ga4/endpoints.js';
+import { bodyErrorResponse, corsHeaders, errorResponse, json, JSON_CONTENT_TYPE } from './http.js';
+import type { EventsToPublish, Ingested, IngestSteps } from './ingest-steps.js';
 import { TrustedProxies } from './ip.js';
 import type { CollectorMetrics, Tally } from './metrics.js';
 import { keyFromQuery } from './query-key.js';
 import { RateLimiter } from './rate-limit.js';
-import { deadLetterMessage, readSegmentBody, type SegmentBatch } from './segment/batch.js';
-import { basicAuthUser, bodyWriteKey, segmentRoutes, segmentUserAgent, type SegmentEndpoint } from './segment/endpoints.js';
+import { segmentRequest } from './segment-route.js';
+import { basicAuthUser, segmentRoutes, type SegmentEndpoint } from './segment/endpoints.js';
 import type { CoreRequest, CoreResponse, DeadLetter, DeadLetterItem, EventSink, Logger, Readiness, WriteKeyLookup } from './types.js';
 
 /** Shape of a write key (DESIGN: `wk_` + base62); anything else is refused without a registry lookup. */
@@ -32,33 +36,16 @@ export interface CoreDeps {
   log?: Logger;
 }
 
-type Route = 'batch' | 'segment' | 'script' | 'healthz' | 'readyz' | 'metrics' | 'preflight' | 'other';
+type Route = 'batch' | 'segment' | 'ga4' | 'script' | 'healthz' | 'readyz' | 'metrics' | 'preflight' | 'other';
 
-/** Where a request's events came from: Pulse's own batch format, or Segment's HTTP API. */
-type Source = 'pulse' | 'segment';
+/** A path of another analytics API taken by a compatible endpoint (Segment's HTTP API, GA4's Measurement Protocol). */
+type CompatRoute = { route: 'segment'; endpoint: SegmentEndpoint } | { route: 'ga4'; endpoint: Ga4Endpoint };
 
-/** A batch handed to the sink: the publish to await, and what to answer once it is acked. */
-interface Ingested {
-  pending: Promise<CoreResponse | undefined>;
-  acceptedCount: number;
-  rejected: Rejection[];
-  /** Segment calls with no Pulse event (identify, group, alias). */
-  ignored: number;
-}
-
-/** A body that cannot be read is the client's fault, whatever a hostile one provokes (RangeError from deep nesting, …). */
-function bodyErrorResponse(e: unknown): CoreResponse {
-  const err = e instanceof BodyError ? e : new BodyError('not_a_batch', `body could not be read: ${(e as Error)?.message ?? String(e)}`);
-  return errorResponse(err.status, err.code, err.message);
-}
-
-/** A Segment body decoded: JSON as Segment's clients send it (`text/plain` from analytics.js), msgpack too. */
-function decodeSegmentBody(req: CoreRequest): { body: unknown } | CoreResponse {
-  try {
-    return { body: decodeBodyAs(req.body, resolveBodyFormat(req.body, req.headers['content-type'])) };
-  } catch (e) {
-    return bodyErrorResponse(e);
-  }
+function compatRoutes(pathPrefix: string): Map<string, CompatRoute> {
+  const routes = new Map<string, CompatRoute>();
+  for (const [path, endpoint] of segmentRoutes(pathPrefix)) routes.set(path, { route: 'segment', endpoint });
+  for (const [path, endpoint] of ga4Routes(pathPrefix)) routes.set(path, { route: 'ga4', endpoint });
+  return routes;
 }
 
 /** The runtime-neutral collector: a request snapshot in, a response out. Adapters only move bytes. */
@@ -70,7 +57,9 @@ export class CollectorCore {
   private readonly log: Logger;
   private readonly routes: Map<string, Route>;
   /** Consulted only when `routes` has no answer, so Pulse's own routes cost what they did. */
-  private readonly segmentRoutes: Map<string, SegmentEndpoint>;
+  private readonly compatRoutes: Map<string, CompatRoute>;
+  /** The batch route's steps, for the compatible endpoints' handlers. */
+  private readonly steps: IngestSteps;
   /** Requests seen; with the instance id it names each request's generated event ids. */
   private requestSeq = 0;
   private inflight = 0;
@@ -121,7 +110,15 @@ export class CollectorCore {
       ...ops(''),
       ...ops(p),
     ]);
-    this.segmentRoutes = segmentRoutes(p);
+    this.compatRoutes = compatRoutes(p);
+    this.steps = {
+      maxEventAgeMs: this.o.maxEventAgeMs,
+      refuseBody: (req) => this.refuseBody(req),
+      siteOf: (key) => this.siteOf(key),
+      receive: () => ({ receivedAt: this.now(), idBase: this.nextIdBase() }),
+      publish: (req, key, site, events) => this.publishEvents(req, key, site, events),
+      settle: (ingested) => this.settle(ingested),
+    };
   }
 
   get draining(): boolean {
@@ -147,10 +144,10 @@ export class CollectorCore {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
-  /** Whether a path takes a batch, ours or Segment's (adapters stream and cap only those bodies). */
+  /** Whether a path takes a batch, ours, Segment's or GA4's (adapters stream and cap only those bodies). */
   isBatchPath(path: string): boolean {
     const route = this.routes.get(path);
-    return route === 'batch' || (route === undefined && this.segmentRoutes.has(path));
+    return route === 'batch' || (route === undefined && this.compatRoutes.has(path));
   }
 
   /**
@@ -192,13 +189,13 @@ export class CollectorCore {
         return this.finish(route, { status: 204, headers: {}, body: '' });
       }
       route = this.routes.get(req.path) ?? 'other';
-      let segment: SegmentEndpoint | undefined;
+      let compat: CompatRoute | undefined;
       if (route === 'other') {
-        segment = this.segmentRoutes.get(req.path);
-        if (segment === undefined) return this.finish(route, errorResponse(404, 'not_found', 'no such route'));
-        route = 'segment';
+        compat = this.compatRoutes.get(req.path);
+        if (compat === undefined) return this.finish(route, errorResponse(404, 'not_found', 'no such route'));
+        route = compat.route;
       }
-      const wanted = route === 'batch' || route === 'segment' ? 'POST' : 'GET';
+      const wanted = route === 'batch' || compat !== undefined ? 'POST' : 'GET';
       // HEAD is GET without the body (CDNs and uptime checks send it).
       const head = req.method === 'HEAD' && wanted === 'GET';
       if (req.method !== wanted && !head) {
@@ -207,7 +204,10 @@ export class CollectorCore {
       }
       if (head) return this.finish(route, { ...(await this.get(route, req.path)), headOnly: true });
       if (route === 'batch') return this.finish(route, await this.batch(req));
-      if (segment !== undefined) return this.finish(route, await this.segment(req, segment));
+      if (compat !== undefined) {
+        const res = compat.route === 'segment' ? await segmentRequest(this.steps, req, compat.endpoint) : await ga4Request(this.steps, req, compat.endpoint);
+        return this.finish(route, res);
+      }
       return this.finish(route, await this.get(route, req.path));
     } catch (e) {
       this.log('error', 'request failed', { route, err: String((e as Error)?.stack ?? e) });
@@ -331,7 +331,7 @@ export class CollectorCore {
   private ingest(req: CoreRequest, key: string, site: WriteKeyRecord): CoreResponse | Ingested {
     const receivedAt = this.now();
     // Ids of events sent without one: `<id_base>.<index>`, so that a raw record expands to the same ids.
-    const idBase = `${this.o.instanceId}-${(this.requestSeq++).toString(36)}`;
+    const idBase = this.nextIdBase();
     const idAt = (i: number): string => rawEventId(idBase, i);
     let format: RawBodyFormat;
     let raw: unknown;
@@ -360,112 +360,53 @@ export class CollectorCore {
     // skips allSettled's arrays and extra ticks too.
     if (accepted.length > 0 && rejected.length === 0) return this.forwardWhole(req, key, site, { format, receivedAt, idBase, count: accepted.length });
     // Some events refused: the accepted ones re-encoded, the others dead-lettered.
-    return this.publishEvents(req, key, site, 'pulse', { receivedAt, accepted, rejected, ignored: 0, sent: (raw as { events: unknown[] }).events });
+    const sent = (raw as { events: unknown[] }).events;
+    return this.publishEvents(req, key, site, { receivedAt, accepted, rejected, ignored: 0, kept: (i) => sent[i] });
+  }
+
+  /** Requests seen name their generated event ids: `<instance>-<request>`. */
+  private nextIdBase(): string {
+    return `${this.o.instanceId}-${(this.requestSeq++).toString(36)}`;
   }
 
   /**
    * Validated events as a record with its events, refused ones as dead letters; the answer waits
-   * for both PubAcks. Rate-limited by everything the client sent. `sent` holds the events (or
-   * Segment messages) as decoded, by the indexes of `rejected`.
+   * for both PubAcks. Rate-limited by everything the client sent.
    */
-  private publishEvents(
-    req: CoreRequest,
-    key: string,
-    site: WriteKeyRecord,
-    source: Source,
-    b: { receivedAt: number; accepted: AcceptedEvent[]; rejected: Rejection[]; ignored: number; sent: readonly unknown[] },
-  ): CoreResponse | Ingested {
+  private publishEvents(req: CoreRequest, key: string, site: WriteKeyRecord, b: EventsToPublish): CoreResponse | Ingested {
     const { accepted, rejected } = b;
     const limited = this.rateLimited(key, accepted.length + rejected.length + b.ignored);
     if (limited) return limited;
     const edge = this.edgeFields(req);
     const { ip, country } = edge;
-    const ua = source === 'segment' ? segmentUserAgent(edge.ua, MAX_USER_AGENT_LENGTH) : edge.ua;
+    const ua = b.sender === undefined ? edge.ua : senderUserAgent(b.sender, edge.ua, MAX_USER_AGENT_LENGTH);
     const record: StreamRecord | undefined =
       accepted.length > 0 ? { site_id: site.site_id, received_at: b.receivedAt, ip, ua, country, events: accepted } : undefined;
     const work: Promise<void>[] = [];
     if (record) work.push(this.deps.sink.publishRecord(record));
     if (rejected.length > 0) {
-      const items: DeadLetterItem[] = rejected.map((r) => ({
-        index: r.index,
-        reason: r.reason,
-        event: source === 'segment' ? deadLetterMessage(b.sent[r.index]) : b.sent[r.index],
-      }));
+      const items: DeadLetterItem[] = rejected.map((r) => ({ index: r.index, reason: r.reason, event: b.kept(r.index) }));
       const letter: DeadLetter = { v: 1, source: 'collector', site_id: site.site_id, received_at: b.receivedAt, ua, country, items };
-      if (source === 'segment') letter.format = 'segment';
+      if (b.sender !== undefined) letter.format = b.sender;
+      if (b.request !== undefined) letter.request = b.request;
       work.push(this.deps.sink.publishDeadLetter(letter));
     }
     return { pending: Promise.allSettled(work).then((results) => this.failureOf(results)), acceptedCount: accepted.length, rejected, ignored: b.ignored };
   }
 
-  /**
-   * A call of Segment's HTTP API: its messages translated to Pulse events (`segment/`), then the
-   * batch route's validation, limits, rate limit, group commit and dead letters. Answered `200`
-   * (Segment's clients take any 2xx as delivered) once JetStream has acknowledged it.
-   */
-  private async segment(req: CoreRequest, endpoint: SegmentEndpoint): Promise<CoreResponse> {
-    const refused = this.refuseBody(req);
-    if (refused) return refused;
-    let decoded: { body: unknown } | undefined;
-    let key = this.segmentKeyOf(req);
-    if (key === undefined) {
-      // analytics.js puts the key in the body: a header would cost browsers a CORS preflight per call.
-      const d = decodeSegmentBody(req);
-      if ('status' in d) return d;
-      decoded = d;
-      key = bodyWriteKey(d.body);
-    }
-    if (key === undefined) {
-      return errorResponse(401, 'missing_key', 'send the write key as the HTTP Basic user name, as "writeKey" in the body, as "Authorization: Bearer <key>" or as "?key=<key>"');
-    }
-    if (!WRITE_KEY_PATTERN.test(key)) return errorResponse(401, 'invalid_key', 'unknown or revoked write key');
-    const site = await this.siteOf(key);
-    if ('status' in site) return site;
-    if (!decoded) {
-      const d = decodeSegmentBody(req);
-      if ('status' in d) return d;
-      decoded = d;
-    }
-    const started = this.ingestSegment(req, key, site, endpoint, decoded.body);
-    // As for a batch, only counts and the rejection list live across the await.
-    decoded = undefined;
-    if ('status' in started) return started;
-    const { pending, acceptedCount, rejected, ignored } = started;
-    const failure = await pending;
+  /** A compatible endpoint's publish awaited: the failure's answer, else its events counted. */
+  private async settle(ingested: Ingested): Promise<CoreResponse | undefined> {
+    const failure = await ingested.pending;
     if (failure) return failure;
-    this.acceptedEvents.value += acceptedCount;
-    this.rejectedEvents.value += rejected.length;
-    this.ignoredEvents.value += ignored;
-    return json(200, { success: true, accepted: acceptedCount, ignored, rejected });
-  }
-
-  /** Translate, validate, limit and hand to the sink; synchronous so nothing large outlives it. */
-  private ingestSegment(req: CoreRequest, key: string, site: WriteKeyRecord, endpoint: SegmentEndpoint, body: unknown): CoreResponse | Ingested {
-    const receivedAt = this.now();
-    const idBase = `${this.o.instanceId}-${(this.requestSeq++).toString(36)}`;
-    let read: SegmentBatch;
-    try {
-      read = readSegmentBody(body, endpoint, { receivedAt, maxEventAgeMs: this.o.maxEventAgeMs, idAt: (i) => rawEventId(idBase, i) });
-    } catch (e) {
-      return bodyErrorResponse(e);
-    }
-    return this.publishEvents(req, key, site, 'segment', { receivedAt, accepted: read.accepted, rejected: read.rejected, ignored: read.ignored, sent: read.messages });
-  }
-
-  /** Segment's libraries send the key as the Basic user name; ours (Bearer, `?key=`) work too. */
-  private segmentKeyOf(req: CoreRequest): string | undefined {
-    const auth = req.headers['authorization'];
-    if (auth) {
-      const bearer = /^\s*bearer\s+(\S+)\s*$/i.exec(auth);
-      if (bearer) return bearer[1];
-      return basicAuthUser(auth) ?? '';
-    }
-    if (req.query) return keyFromQuery(req.query);
+    this.acceptedEvents.value += ingested.acceptedCount;
+    this.rejectedEvents.value += ingested.rejected.length;
+    this.ignoredEvents.value += ingested.ignored;
     return undefined;
   }
 
-  /** The batch route looks its key up inline: one await less on the hot path. */
+  /** The batch route checks and looks its key up inline: one await less on the hot path. */
   private async siteOf(key: string): Promise<WriteKeyRecord | CoreResponse> {
+    if (!WRITE_KEY_PATTERN.test(key)) return errorResponse(401, 'invalid_key', 'unknown or revoked write key');
     let site;
     try {
       site = await this.deps.keys.lookup(key);

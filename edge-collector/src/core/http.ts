@@ -1,3 +1,4 @@
+import { BodyError } from '@pulse/protocol';
 import type { CoreResponse } from './types.js';
 
 export const STATUS_TEXT: Record<number, string> = {
@@ -47,4 +48,10 @@ export function corsHeaders(maxAgeSec: number, preflight: boolean): Record<strin
     h['access-control-max-age'] = String(maxAgeSec);
   }
   return h;
+}
+
+/** A body that cannot be read is the client's fault, whatever a hostile one provokes (RangeError from deep nesting, …). */
+export function bodyErrorResponse(e: unknown): CoreResponse {
+  const err = e instanceof BodyError ? e : new BodyError('not_a_batch', `body could not be read: ${(e as Error)?.message ?? String(e)}`);
+  return errorResponse(err.status, err.code, err.message);
 }

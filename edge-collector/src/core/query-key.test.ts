@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { keyFromQuery } from './query-key.js';
+import { keyFromQuery, queryParam } from './query-key.js';
 
 describe('keyFromQuery', () => {
   const cases = [
@@ -23,6 +23,27 @@ describe('keyFromQuery', () => {
   for (const q of cases) {
     it(`reads ${JSON.stringify(q)} as URLSearchParams does`, () => {
       expect(keyFromQuery(q)).toBe(new URLSearchParams(q).get('key') ?? undefined);
+    });
+  }
+});
+
+describe('queryParam', () => {
+  const cases = [
+    'measurement_id=G-1&api_secret=wk_abc',
+    'api_secret=wk_abc&api_secret=wk_other',
+    'api_secrets=x&api_secret=y',
+    'xapi_secret=x',
+    'api_secret',
+    'api_secret=',
+    '?api_secret=wk_q',
+    'api%5Fsecret=wk_enc',
+    'api_secret=wk+b',
+    'firebase_app_id=1:2:android:3',
+    '',
+  ];
+  for (const q of cases) {
+    it(`reads api_secret of ${JSON.stringify(q)} as URLSearchParams does`, () => {
+      expect(queryParam(q, 'api_secret')).toBe(new URLSearchParams(q).get('api_secret') ?? undefined);
     });
   }
 });

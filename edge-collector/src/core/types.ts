@@ -40,8 +40,14 @@ export interface DeadLetterItem {
 export interface DeadLetter {
   v: 1;
   source: 'collector';
-  /** Set when the items' events are Segment messages (the Segment-compatible routes), as sent but without `context.ip`. */
-  format?: 'segment';
+  /**
+   * Set when the items come from a compatible endpoint: `segment`, each event a Segment message as
+   * sent but without `context.ip`; `ga4`, each event one of the request's GA4 events as sent, the
+   * rest of the request in `request`.
+   */
+  format?: 'segment' | 'ga4';
+  /** GA4: the request's own fields (client_id, user_id, timestamp_micros, user_properties, …) without `events`, `ip_override` and `user_data`. */
+  request?: Record<string, unknown>;
   site_id: string;
   received_at: number;
   ua: string;

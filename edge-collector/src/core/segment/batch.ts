@@ -1,15 +1,11 @@
-import { BodyError, MAX_EVENTS_PER_BATCH, isPlainObject, validateBatch, type AcceptedEvent, type Rejection } from '@pulse/protocol';
+import { BodyError, MAX_EVENTS_PER_BATCH, isPlainObject, type AcceptedEvent, type Rejection } from '@pulse/protocol';
+import { validateTranslations, type TranslatedOptions } from '../compat/translated.js';
 import type { SegmentEndpoint } from './endpoints.js';
 import { segmentTime } from './timestamp.js';
 import { translateMessage } from './translate.js';
 
-export interface SegmentReadOptions {
-  /** Server receive time, ms epoch. */
-  receivedAt: number;
-  maxEventAgeMs: number;
-  /** The id of an event whose message has no `messageId`, by the message's index in the Segment body. */
-  idAt: (index: number) => string;
-}
+/** `idAt` takes the message's index in the Segment body. */
+export type SegmentReadOptions = TranslatedOptions;
 
 /** A Segment body read into Pulse events; every index is the message's in the Segment body. */
 export interface SegmentBatch {
@@ -51,27 +47,11 @@ export function readSegmentBody(body: unknown, endpoint: SegmentEndpoint, o: Seg
 
   const scope = { batchContext, sentAt, receivedAt: o.receivedAt };
   const pathType = endpoint === 'batch' ? undefined : endpoint;
-  const events: Record<string, unknown>[] = [];
-  /** The Segment index of each translated event. */
-  const origins: number[] = [];
-  const rejected: Rejection[] = [];
-  let ignored = 0;
-  for (let i = 0; i < messages.length; i++) {
-    const t = translateMessage(messages[i], pathType, scope);
-    if ('event' in t) {
-      events.push(t.event);
-      origins.push(i);
-    } else if ('reason' in t) rejected.push({ index: i, reason: t.reason });
-    else ignored++;
-  }
-
-  const originOf = (j: number): number => origins[j] as number;
-  const validated = validateBatch({ events }, { receivedAt: o.receivedAt, maxEventAgeMs: o.maxEventAgeMs, idAt: (j) => o.idAt(originOf(j)) });
-  if (validated.rejected.length > 0) {
-    for (const r of validated.rejected) rejected.push({ index: originOf(r.index), reason: r.reason });
-    rejected.sort((a, b) => a.index - b.index);
-  }
-  return { accepted: validated.accepted, rejected, ignored, messages };
+  const { accepted, rejected, ignored } = validateTranslations(
+    messages.map((m) => translateMessage(m, pathType, scope)),
+    o,
+  );
+  return { accepted, rejected, ignored: ignored.length, messages };
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { basicAuthUser, bodyWriteKey, segmentRoutes, segmentUserAgent } from './endpoints.js';
+import { basicAuthUser, bodyWriteKey, segmentRoutes } from './endpoints.js';
 
 describe('segmentRoutes', () => {
   it('maps the HTTP API paths, the analytics.js short forms and /v1/import under the prefix', () => {
@@ -36,15 +36,5 @@ describe('bodyWriteKey', () => {
     expect(bodyWriteKey({ batch: [{ writeKey: 'wk_a' }] })).toBeUndefined();
     expect(bodyWriteKey({ writeKey: 5 })).toBeUndefined();
     expect(bodyWriteKey(['wk_a'])).toBeUndefined();
-  });
-});
-
-describe('segmentUserAgent', () => {
-  it("keeps a browser's agent and marks a library's as a server SDK's", () => {
-    const browser = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/126.0 Safari/537.36';
-    expect(segmentUserAgent(browser, 512)).toBe(browser);
-    expect(segmentUserAgent('analytics-node-next/latest', 512)).toBe('pulse-sdk-segment (analytics-node-next/latest)');
-    expect(segmentUserAgent('', 512)).toBe('pulse-sdk-segment (unknown)');
-    expect(segmentUserAgent(`python-requests/${'x'.repeat(600)}`, 512)).toHaveLength(512);
   });
 });

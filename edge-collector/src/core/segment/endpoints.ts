@@ -1,4 +1,4 @@
-import { SERVER_SDK_USER_AGENT_PREFIX, isPlainObject } from '@pulse/protocol';
+import { isPlainObject } from '@pulse/protocol';
 
 export type SegmentType = 'track' | 'page' | 'screen' | 'identify' | 'group' | 'alias';
 /** What a Segment path takes: a batch, or one message of a type. */
@@ -58,17 +58,4 @@ export function basicAuthUser(header: string): string | undefined {
 export function bodyWriteKey(body: unknown): string | undefined {
   if (!isPlainObject(body)) return undefined;
   return typeof body.writeKey === 'string' ? body.writeKey : undefined;
-}
-
-/**
- * The user agent a Segment request's record carries. From a browser (analytics.js) it is the
- * visitor's own, kept as for our script. Anything else is a server or app library
- * ("analytics-node-next/latest", "okhttp/…"): like our sdk-node's, that agent describes the
- * sender, not the visitor, so it is marked as a server SDK's; the aggregator would otherwise
- * count every such event as a bot's. `context.userAgent` is not used: a record has one agent for
- * all its events, while each message may claim another.
- */
-export function segmentUserAgent(requestUa: string, maxLength: number): string {
-  if (/^(Mozilla|Opera)\//.test(requestUa)) return requestUa;
-  return `${SERVER_SDK_USER_AGENT_PREFIX}segment (${requestUa || 'unknown'})`.slice(0, maxLength);
 }

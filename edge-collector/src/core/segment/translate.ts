@@ -1,10 +1,11 @@
-import { MAX_SCREEN_WIDTH, MAX_STRING_LENGTH, PAGEVIEW, correctTimestamp, isPlainObject } from '@pulse/protocol';
+import { PAGEVIEW, correctTimestamp, isPlainObject } from '@pulse/protocol';
+import { idOf, revenueOf, screenWidthOf, text } from '../compat/fields.js';
+import { SCREENVIEW } from '../compat/names.js';
+import { flattenProperties, setProp } from '../compat/props.js';
+import type { Translation } from '../compat/translated.js';
 import type { SegmentType } from './endpoints.js';
-import { flattenProperties, setProp } from './props.js';
 import { segmentTime } from './timestamp.js';
 
-/** Pulse's name for a Segment `screen` call: an app screen has no URL, so it cannot be a pageview. */
-export const SCREENVIEW = 'screenview';
 /** Segment's e-commerce spec: revenue without a currency is in US dollars. */
 export const DEFAULT_CURRENCY = 'USD';
 
@@ -13,10 +14,6 @@ const TYPES: ReadonlySet<string> = new Set<SegmentType>(['track', 'page', 'scree
 const IGNORED: ReadonlySet<string> = new Set<SegmentType>(['identify', 'group', 'alias']);
 /** A page's properties that become the pageview's url, referrer and title, not props. */
 const PAGE_PROPERTIES: ReadonlySet<string> = new Set(['url', 'referrer', 'title', 'path', 'search']);
-const DECIMAL = /^-?\d+(\.\d+)?$/;
-
-/** A message as a Pulse event (for `validateEvent` to judge), or why there is none. */
-export type Translated = { event: Record<string, unknown> } | { ignored: true } | { reason: string };
 
 export interface MessageScope {
   /** The body's `context`: each message's own fields win, field by field. */
@@ -30,27 +27,11 @@ function objectOr(v: unknown): Record<string, unknown> | undefined {
   return isPlainObject(v) ? v : undefined;
 }
 
-/** Ambient strings (urls, titles, locale) are cut to the limit, as our SDKs cut them, rather than refuse the event. */
-function text(v: unknown): string | undefined {
-  return typeof v === 'string' && v !== '' ? v.slice(0, MAX_STRING_LENGTH) : undefined;
-}
-
-/** Segment ids are strings, but apps send numeric user ids too; '' is no id. Other types pass on, for validation to name. */
-function idOf(v: unknown): unknown {
-  if (v === null || v === undefined || v === '') return undefined;
-  return typeof v === 'number' && Number.isFinite(v) ? String(v) : v;
-}
-
 /** A path (and query) as a pageview url, for server-side page calls that only know the path. */
 function pathUrl(path: string | undefined, search: string | undefined): string | undefined {
   if (path === undefined) return undefined;
   if (search === undefined) return path;
   return search.startsWith('?') ? path + search : `${path}?${search}`;
-}
-
-/** A revenue amount: a number, or the decimal text some clients send; anything else passes on to be refused. */
-function amountOf(v: unknown): unknown {
-  return typeof v === 'string' && DECIMAL.test(v) ? Number(v) : v;
 }
 
 /**
@@ -59,7 +40,7 @@ function amountOf(v: unknown): unknown {
  * Only what the message itself gets wrong is refused here; the event's limits are then
  * `validateEvent`'s, as for any other event.
  */
-export function translateMessage(msg: unknown, pathType: SegmentType | undefined, scope: MessageScope): Translated {
+export function translateMessage(msg: unknown, pathType: SegmentType | undefined, scope: MessageScope): Translation {
   if (!isPlainObject(msg)) return { reason: 'not_an_object' };
   const type = pathType ?? msg.type;
   if (type === undefined || type === null) return { reason: 'missing_type' };
@@ -116,13 +97,12 @@ export function translateMessage(msg: unknown, pathType: SegmentType | undefined
 
   const lang = text(ctx?.locale ?? batchCtx?.locale);
   if (lang !== undefined) event.lang = lang;
-  const width = objectOr(ctx?.screen)?.width ?? objectOr(batchCtx?.screen)?.width;
-  if (typeof width === 'number' && Number.isInteger(width) && width >= 0 && width <= MAX_SCREEN_WIDTH) event.screen_width = width;
+  const width = screenWidthOf(objectOr(ctx?.screen)?.width ?? objectOr(batchCtx?.screen)?.width);
+  if (width !== undefined) event.screen_width = width;
 
   const revenueKey = properties.revenue != null ? 'revenue' : properties.total != null ? 'total' : undefined;
   if (revenueKey !== undefined) {
-    const currency = properties.currency ?? DEFAULT_CURRENCY;
-    event.revenue = { amount: amountOf(properties[revenueKey]), currency: typeof currency === 'string' ? currency.toUpperCase() : currency };
+    event.revenue = revenueOf(properties[revenueKey], properties.currency ?? DEFAULT_CURRENCY);
     omit ??= new Set();
     omit.add(revenueKey).add('currency');
   }

@@ -8,7 +8,8 @@ export function setProp(target: Record<string, unknown>, key: string, value: unk
 }
 
 /**
- * Segment `properties` as Pulse props (string | number | boolean):
+ * A sender's free-form properties (Segment's `properties`, GA4's `params` and `user_properties`) as
+ * Pulse props (string | number | boolean):
  * - a nested object is flattened into dotted keys (`{order: {id: 7}}` → `order.id: 7`), at any depth;
  * - an array becomes its JSON text (`[1,2]` → `"[1,2]"`), nulls inside included; a text over the
  *   string limit (1024 characters) is left out alone: an order's `products` list is often longer,

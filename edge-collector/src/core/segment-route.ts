@@ -1,0 +1,85 @@
+import type { WriteKeyRecord } from '@pulse/protocol';
+import { decodeBodyAs, rawEventId, resolveBodyFormat } from '@pulse/protocol/codec';
+import { bodyErrorResponse, errorResponse, json } from './http.js';
+import type { Ingested, IngestSteps } from './ingest-steps.js';
+import { keyFromQuery } from './query-key.js';
+import { deadLetterMessage, readSegmentBody, type SegmentBatch } from './segment/batch.js';
+import { basicAuthUser, bodyWriteKey, type SegmentEndpoint } from './segment/endpoints.js';
+import type { CoreRequest, CoreResponse } from './types.js';
+
+/** A Segment body decoded: JSON as Segment's clients send it (`text/plain` from analytics.js), msgpack too. */
+function decodeSegmentBody(req: CoreRequest): { body: unknown } | CoreResponse {
+  try {
+    return { body: decodeBodyAs(req.body, resolveBodyFormat(req.body, req.headers['content-type'])) };
+  } catch (e) {
+    return bodyErrorResponse(e);
+  }
+}
+
+/** Segment's libraries send the key as the Basic user name; ours (Bearer, `?key=`) work too. */
+function segmentKeyOf(req: CoreRequest): string | undefined {
+  const auth = req.headers['authorization'];
+  if (auth) {
+    const bearer = /^\s*bearer\s+(\S+)\s*$/i.exec(auth);
+    if (bearer) return bearer[1];
+    return basicAuthUser(auth) ?? '';
+  }
+  if (req.query) return keyFromQuery(req.query);
+  return undefined;
+}
+
+/**
+ * A call of Segment's HTTP API: its messages translated to Pulse events (`segment/`), then the
+ * batch route's validation, limits, rate limit, group commit and dead letters. Answered `200`
+ * (Segment's clients take any 2xx as delivered) once JetStream has acknowledged it.
+ */
+export async function segmentRequest(steps: IngestSteps, req: CoreRequest, endpoint: SegmentEndpoint): Promise<CoreResponse> {
+  const refused = steps.refuseBody(req);
+  if (refused) return refused;
+  let decoded: { body: unknown } | undefined;
+  let key = segmentKeyOf(req);
+  if (key === undefined) {
+    // analytics.js puts the key in the body: a header would cost browsers a CORS preflight per call.
+    const d = decodeSegmentBody(req);
+    if ('status' in d) return d;
+    decoded = d;
+    key = bodyWriteKey(d.body);
+  }
+  if (key === undefined) {
+    return errorResponse(401, 'missing_key', 'send the write key as the HTTP Basic user name, as "writeKey" in the body, as "Authorization: Bearer <key>" or as "?key=<key>"');
+  }
+  const site = await steps.siteOf(key);
+  if ('status' in site) return site;
+  if (!decoded) {
+    const d = decodeSegmentBody(req);
+    if ('status' in d) return d;
+    decoded = d;
+  }
+  const started = ingestSegment(steps, req, key, site, endpoint, decoded.body);
+  // Only counts and the rejection list live across the await.
+  decoded = undefined;
+  if ('status' in started) return started;
+  const failure = await steps.settle(started);
+  if (failure) return failure;
+  return json(200, { success: true, accepted: started.acceptedCount, ignored: started.ignored, rejected: started.rejected });
+}
+
+/** Translate, validate, limit and hand to the sink; synchronous so nothing large outlives it. */
+function ingestSegment(steps: IngestSteps, req: CoreRequest, key: string, site: WriteKeyRecord, endpoint: SegmentEndpoint, body: unknown): CoreResponse | Ingested {
+  const { receivedAt, idBase } = steps.receive();
+  let read: SegmentBatch;
+  try {
+    read = readSegmentBody(body, endpoint, { receivedAt, maxEventAgeMs: steps.maxEventAgeMs, idAt: (i) => rawEventId(idBase, i) });
+  } catch (e) {
+    return bodyErrorResponse(e);
+  }
+  const { messages } = read;
+  return steps.publish(req, key, site, {
+    receivedAt,
+    accepted: read.accepted,
+    rejected: read.rejected,
+    ignored: read.ignored,
+    kept: (i) => deadLetterMessage(messages[i]),
+    sender: 'segment',
+  });
+}
