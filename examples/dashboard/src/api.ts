@@ -1,4 +1,6 @@
 import { ApiError } from './errors.js';
+import { parseFunnelResponse, type FunnelResult } from './funnel-result.js';
+import type { FunnelBody } from './funnel-state.js';
 import type { QueryBody } from './query.js';
 
 /** One site a read key can see (`GET /v1/sites`). */
@@ -65,6 +67,8 @@ export interface ApiClient {
   /** The same query as CSV (the API's `text/csv` answer); errors as `query`'s. */
   queryCsv(body: QueryBody, signal?: AbortSignal): Promise<CsvFile>;
   realtime(siteId: string, signal?: AbortSignal): Promise<Realtime>;
+  /** `POST /v1/funnel`; errors as `query`'s (a 400 carries the API's message). */
+  funnel(body: FunnelBody, signal?: AbortSignal): Promise<FunnelResult>;
 }
 
 export function createApiClient(opts: ApiClientOptions): ApiClient {
@@ -134,6 +138,10 @@ export function createApiClient(opts: ApiClientOptions): ApiClient {
     async realtime(siteId, signal) {
       const json = await call(`/v1/realtime?site_id=${encodeURIComponent(siteId)}`, { method: 'GET', signal: signal ?? null });
       return parseRealtime(json);
+    },
+    async funnel(body, signal) {
+      const init = { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: signal ?? null };
+      return parseFunnelResponse(await call('/v1/funnel', init));
     },
   };
 }

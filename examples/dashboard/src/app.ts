@@ -6,6 +6,7 @@ import { cardLabel, isGoalCard, isTrafficCard, type CardMetric, type Filter } fr
 import { h, keepFocus, replaceChildren, statusBox } from './dom.js';
 import { ApiError, describeError } from './errors.js';
 import { formatAgo, formatInstant, isMoney } from './format.js';
+import { decodeFunnel, withFunnel } from './funnel-state.js';
 import {
   PANELS,
   cardsQuery,
@@ -46,10 +47,12 @@ import {
 } from './views/controls.js';
 import { CsvDownload, type CsvRequest } from './views/csv-download.js';
 import { FilterEditor } from './views/filter-editor.js';
+import { FunnelView } from './views/funnel.js';
 import { renderFilterBar } from './views/filters.js';
 import { runPanel, withRateLimitRetry } from './views/panel.js';
 import { RealtimeView } from './views/realtime.js';
 import { signInView } from './views/signin.js';
+import { parseSharedLink, takeSharedLink } from './shared-link.js';
 
 export interface AppOptions {
   root: HTMLElement;
@@ -95,6 +98,12 @@ export class App {
     onAuthError: (err) => this.authFailed(err),
   });
   private readonly filterEditor = new FilterEditor();
+  /** Its funnel is part of the link too: `writeUrl` adds it after `encodeState`'s parameters. */
+  private readonly funnel = new FunnelView({
+    initial: decodeFunnel(location.search),
+    onChange: (history) => this.writeUrl(history),
+    onAuthError: (err) => this.authFailed(err),
+  });
   private readonly els = {
     title: h('h1', { class: 'page-title', 'data-testid': 'page-title' }),
     controls: h('div', { class: 'toolbar', role: 'group', 'aria-label': 'Report settings' }),
@@ -110,11 +119,18 @@ export class App {
   };
 
   constructor(private readonly opts: AppOptions) {
+    // A shared link pasted over an open dashboard changes only the fragment: no new page load.
+    window.addEventListener('hashchange', () => {
+      if (parseSharedLink(location.hash).kind === 'none') return;
+      this.teardown();
+      this.start();
+    });
     window.addEventListener('popstate', () => {
       if (!this.client) return;
       // The editor drafts a change of the filters that were; back/forward changed them.
       this.filterEditor.close();
       this.state = decodeState(location.search);
+      this.funnel.show(decodeFunnel(location.search));
       this.ensureSite();
       this.writeUrl('replace');
       keepFocus(() => this.refresh());
@@ -122,6 +138,9 @@ export class App {
   }
 
   start(): void {
+    // Before any request: a shared link's key leaves the address bar for sessionStorage.
+    const link = takeSharedLink(this.opts.keys);
+    if (link.kind === 'invalid') return this.showSignIn(link.message);
     const key = this.opts.keys.get();
     if (key) void this.boot(key);
     else this.showSignIn(null);
@@ -173,6 +192,7 @@ export class App {
     this.client = client;
     this.sites = sites;
     this.state = decodeState(location.search);
+    this.funnel.show(decodeFunnel(location.search));
     if (sites.length === 0) {
       replaceChildren(
         this.opts.root,
@@ -203,6 +223,9 @@ export class App {
       { class: 'topbar' },
       h('a', { class: 'brand', href: './' }, h('span', { class: 'pulse-dot', 'aria-hidden': 'true' }), 'Pulse'),
       this.els.site,
+      this.opts.keys.shared()
+        ? h('span', { class: 'shared-badge', 'data-testid': 'shared-view', title: 'Opened from a shared link: this key shows only the sites it was given.' }, 'Shared view')
+        : null,
       h('button', { type: 'button', class: 'link-button signout', onclick: () => this.signOut() }, 'Sign out'),
     );
   }
@@ -238,6 +261,7 @@ export class App {
           this.els.chart,
         ),
         this.els.panels,
+        this.funnel.el,
         this.filterEditor.el,
       ),
     );
@@ -322,6 +346,7 @@ export class App {
         ? goalRevenue.then((r) => r && { of: goalRevenueColumn(r, goal), currencies: revenueCurrencies(r, v.ctx.filters) })
         : undefined;
     for (const b of this.breakdowns) b.load({ client, ctx: v.ctx, signal: load.signal, totalVisitors, goalsRevenue });
+    this.funnel.load({ client, ctx: v.ctx, signal: load.signal });
     this.startRealtime(client, v);
   }
 
@@ -625,7 +650,7 @@ export class App {
   }
 
   private writeUrl(mode: 'push' | 'replace'): void {
-    const qs = encodeState(this.state);
+    const qs = withFunnel(encodeState(this.state), this.funnel.definition);
     const url = `${location.pathname}${qs ? `?${qs}` : ''}${location.hash}`;
     if (url === `${location.pathname}${location.search}${location.hash}`) return;
     if (mode === 'push') history.pushState(null, '', url);
@@ -644,6 +669,7 @@ export class App {
 
   private teardown(): void {
     this.filterEditor.close();
+    this.funnel.stop();
     this.load?.abort();
     this.realtime?.stop();
     this.realtime = null;

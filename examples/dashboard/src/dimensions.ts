@@ -10,6 +10,7 @@ export const METRICS = [
   'views_per_visit',
   'conversion_rate',
   'revenue',
+  'time_on_page',
 ] as const;
 export type Metric = (typeof METRICS)[number];
 
@@ -78,6 +79,7 @@ export const METRIC_LABELS: Record<Metric, string> = {
   views_per_visit: 'Views per visit',
   conversion_rate: 'Conversion rate',
   revenue: 'Revenue',
+  time_on_page: 'Time on page',
 };
 
 /** Metrics for which a fall is good news (shown green when they go down). */

@@ -21,6 +21,12 @@ describe('formatting', () => {
     expect(formatMetric('bounce_rate', 54.5)).toBe('54.5%');
     expect(formatMetric('bounce_rate', 0)).toBe('0%');
     expect(formatMetric('visit_duration', 65)).toBe('1m 05s');
+    // Time on page reads as visit duration does; the API's 2 decimals round to whole seconds.
+    expect(formatMetric('time_on_page', 65)).toBe('1m 05s');
+    expect(formatMetric('time_on_page', 42.86)).toBe('43s');
+    expect(formatMetric('time_on_page', 0)).toBe('0s');
+    expect(formatMetric('time_on_page', 3725.5)).toBe('1h 02m');
+    expect(formatMetric('time_on_page', null)).toBe('—');
     expect(formatMetric('views_per_visit', 2)).toBe('2.00');
     expect(formatMetric('average_revenue', 23.9)).toBe('23.90');
     expect(formatMetric('conversion_rate', 33.3)).toBe('33.3%');

@@ -83,6 +83,7 @@ export function formatMetric(metric: Measure, value: number | null | undefined, 
     case 'conversion_rate':
       return formatPercent(value);
     case 'visit_duration':
+    case 'time_on_page':
       return formatDuration(value);
     case 'views_per_visit':
       return twoDecimals.format(value);

@@ -27,6 +27,7 @@ import {
   seriesQuery,
   singleGoal,
   tabUnderFilters,
+  timeOnPageQuery,
   unionCurrencies,
   withSeriesCompare,
   type QueryContext,
@@ -322,6 +323,42 @@ describe('query building', () => {
     expect([visitors('/pricing'), visitors(''), visitors('/plans')]).toEqual([8, 3, null]);
     expect(conversionRate(2, visitors('/pricing'))).toBe(25);
     expect(conversionRate(2, visitors('/plans'))).toBeNull();
+  });
+
+  it('asks the top pages\' time on page for the rows shown, under the same filters, and nowhere else', () => {
+    const filtered: QueryContext = { ...ctx, filters: [['contains', 'page', ['/p']], ['is', 'country', ['DE']], ['is', 'source', ['Google']]] };
+    expect(timeOnPageQuery(filtered, tab('page'), ['/pricing', '/plans'])).toEqual({
+      site_id: ctx.siteId,
+      metrics: ['time_on_page'],
+      date_range: { from: '2026-11-20T00:00:00.000Z', to: '2026-11-27T00:00:00.000Z' },
+      timezone: 'UTC',
+      // The rows' values stand in for the filter on their own dimension; the others stay.
+      filters: [
+        ['is', 'country', ['DE']],
+        ['is', 'source', ['Google']],
+        ['is', 'page', ['/pricing', '/plans']],
+      ],
+      dimensions: ['page'],
+      order_by: [['time_on_page', 'desc']],
+      limit: 2,
+    });
+    // The table's own query is unchanged: visitors and pageviews, from a rollup.
+    expect(breakdownQuery(filtered, tab('page')).metrics).toEqual(['visitors', 'pageviews']);
+    // Only the Top pages tab has the column.
+    const others = PANELS.flatMap((p) => p.tabs).filter((t) => t.id !== 'page');
+    expect(others.length).toBeGreaterThan(10);
+    for (const t of others) expect(timeOnPageQuery(ctx, t, ['x']), t.id).toBeNull();
+    // Nothing to ask without rows; none under a goal's conversions, nor under filters the API refuses with it.
+    expect(timeOnPageQuery(ctx, tab('page'), [])).toBeNull();
+    const onGoal: Filter[] = [['is', 'event_name', ['purchase']]];
+    expect(timeOnPageQuery({ ...ctx, filters: onGoal }, tabUnderFilters(tab('page'), onGoal), ['/'])).toBeNull();
+    expect(timeOnPageQuery({ ...ctx, filters: [['is_not', 'event_name', ['signup']]] }, tab('page'), ['/'])).toBeNull();
+    expect(timeOnPageQuery({ ...ctx, filters: [['is', 'revenue_currency', ['EUR']]] }, tab('page'), ['/'])).toBeNull();
+    // Typed filters keep their case modifier, as every query's do.
+    expect(timeOnPageQuery({ ...ctx, filters: [['contains', 'os', ['ios']]] }, tab('page'), ['/'])?.filters).toEqual([
+      ['contains', 'os', ['ios'], { case_sensitive: false }],
+      ['is', 'page', ['/']],
+    ]);
   });
 
   it('tells revenue from none by its sum, the one thing the API answers', () => {

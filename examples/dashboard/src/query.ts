@@ -185,6 +185,8 @@ export interface BreakdownTab {
   fixedFilters?: Filter[];
   /** Also show revenue, asked for separately (`revenueQuery`), when any row has some. */
   revenue?: boolean;
+  /** Also show each row's average time on page, asked for separately once the rows are known (`timeOnPageQuery`). */
+  timeOnPage?: boolean;
   /**
    * Set by `tabUnderFilters` under a goal filter: the one column is the goal's conversions, and
    * each row has its own conversion rate (`groupBaseQuery`).
@@ -214,7 +216,7 @@ export const PANELS: BreakdownPanel[] = [
     id: 'pages',
     title: 'Pages',
     tabs: [
-      { id: 'page', label: 'Top pages', dimension: 'page', metrics: ['visitors', 'pageviews'], column: 'Page' },
+      { id: 'page', label: 'Top pages', dimension: 'page', metrics: ['visitors', 'pageviews'], column: 'Page', timeOnPage: true },
       { id: 'entry_page', label: 'Entry pages', dimension: 'entry_page', metrics: ['visitors', 'visits'], column: 'Entry page' },
       { id: 'exit_page', label: 'Exit pages', dimension: 'exit_page', metrics: ['visitors', 'visits'], column: 'Exit page' },
     ],
@@ -294,6 +296,22 @@ export function groupBaseQuery(ctx: QueryContext, tab: BreakdownTab, values: rea
   const others = withoutGoal(ctx).filters.filter(([, d]) => d !== tab.dimension);
   const body = base({ ...ctx, filters: [...others, ['is', tab.dimension, [...values]]] }, ['visitors']);
   return { ...body, dimensions: [tab.dimension], order_by: [['visitors', 'desc']], limit: Math.max(1, values.length) };
+}
+
+/**
+ * The average time on page of the rows shown, under the same filters, or null when the tab does not
+ * show it: other tabs, a goal's conversions (`tabUnderFilters`), and filters on events or currencies,
+ * which the API refuses with `time_on_page` (it measures pageviews). Its own query, as `revenueQuery`
+ * is: the API reads raw events for it, so the rows still come from a rollup and a failed answer costs
+ * only the column. The rows' values replace any filter on the tab's dimension, as in `groupBaseQuery`:
+ * each of them passed it already.
+ */
+export function timeOnPageQuery(ctx: QueryContext, tab: BreakdownTab, values: readonly string[]): QueryBody | null {
+  if (!tab.timeOnPage || tab.conversions || values.length === 0) return null;
+  if (ctx.filters.some(([, d]) => d === 'event_name' || d === 'revenue_currency')) return null;
+  const others = ctx.filters.filter(([, d]) => d !== tab.dimension);
+  const body = base({ ...ctx, filters: [...others, ['is', tab.dimension, [...values]]] }, ['time_on_page']);
+  return { ...body, dimensions: [tab.dimension], order_by: [['time_on_page', 'desc']], limit: values.length };
 }
 
 /** A count per dimension value from a one-dimension answer; null for a value it does not hold. */

@@ -38,7 +38,7 @@ export function defaultState(): DashboardState {
   return { site: null, range: DEFAULT_RANGE, granularity: null, filters: [], metric: DEFAULT_METRIC, timezone: null, compare: DEFAULT_COMPARE, compareDates: null };
 }
 
-const SITE_ID = /^[A-Za-z0-9_-]{1,64}$/;
+export const SITE_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 /**
  * A filter travels as `dimension|op|value|value…`; `|` and `\` inside a value are backslash-escaped

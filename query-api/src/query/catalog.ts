@@ -21,6 +21,11 @@ export const METRICS = {
     description: 'Mean visit length in seconds (2 decimals): last event time minus first event time of each visit in the date range.',
   },
   views_per_visit: { exact: true, description: 'Mean pageviews per visit (2 decimals), counting the whole visit in the date range.' },
+  time_on_page: {
+    exact: true,
+    description:
+      'Average time on page in seconds, rounded to 2 decimals as `visit_duration` is (Plausible\'s classic "time on page", Universal Analytics\' "Avg. Time on Page"). For each pageview, the time until the next pageview of the same visit (the session\'s pageviews on one UTC day within the date range; other events do not count as a next page); a visit\'s last pageview has no next one and is left out, as Plausible\'s classic metric and Universal Analytics left it out, so a one-page visit adds nothing. The metric is the mean of those durations over the pageviews the query\'s filters keep: the next pageview is found among all pageviews of the visit before any filter applies, so `["is", "page", ["/pricing"]]` is the time spent on /pricing until whatever page came next (not the time between two views of /pricing), and with the `page` dimension each page gets its own. Other event dimensions and filters (`country`, `device`, `browser`, `os`, `prop:<key>` of the pageview) choose pageviews the same way, visit attributes (`source`, `referrer`, `utm_*`, `entry_page`, `exit_page`) the pageviews of the visits that have them, and `time:*` buckets go by the time of the pageview measured. Pageviews of the same millisecond follow each other in order of path, then event id (the first of them gets 0 s). 0 when no pageview kept has a next one. It is not engaged or visible time: the script sends no engagement pings, so a tab left open until the next pageview counts in full and the time on a visit\'s last page is unknown. Exact; always answered from raw events (`meta.source_table` is `events`: no rollup keeps pageviews in order). Not with the `event_name` or `revenue_currency` dimension or filter (a 400 naming the field): it measures pageviews, which are not goals and carry no revenue.',
+  },
   conversion_rate: {
     exact: false,
     description:

@@ -5,6 +5,7 @@ import { isTimeDimension, type Dimension, type FilterOp, type MetricName, type T
 import { resolveRange, type DateRangeInput, type Range } from './date-range.js';
 import { previousPeriod } from './previous-period.js';
 import { DEFAULT_LIMIT, MAX_LIMIT, QUERY_REQUEST_SCHEMA } from './schema.js';
+import { checkTimeOnPage } from './time-on-page.js';
 
 export { MAX_RANGE_DAYS, MAX_RANGE_MONTHS, resolveRange, type DateRangeInput, type Range } from './date-range.js';
 
@@ -97,6 +98,7 @@ export function planQuery(req: QueryRequest, siteTimezone: string, nowMs: number
   const time = timeDims[0];
 
   const filters = planFilters(req.filters);
+  checkTimeOnPage(metrics, dimensions, filters);
 
   if (metrics.includes('conversion_rate')) {
     if (dimensions.includes('event_name')) {

@@ -2,6 +2,7 @@ import { SESSION_DIMENSIONS, SESSION_METRICS, isTimeDimension, type Dimension, t
 import type { Filter, QueryPlan, Range } from './plan.js';
 import type { SchemaInfo } from '../schema-probe.js';
 import type { RollupChoice } from './rollups.js';
+import { GAP, TIME_ON_PAGE_OF_SUMS, pageviewGaps, timeOnPageMean, timeOnPageSums, wantsTimeOnPage } from './time-on-page.js';
 
 /**
  * SQL for a query plan. Every value from a request travels as a ClickHouse query parameter
@@ -199,6 +200,8 @@ export function flatMetric(m: MetricName, g: string, den: string | undefined): s
       return `round(${all ? 'sum(revenue_amount)' : `sumIf(revenue_amount, ${g})`}, 2)`;
     case 'conversion_rate':
       return ratio(`uniqIf(visitor_id, ${g})`, den ?? 'uniq(visitor_id)');
+    case 'time_on_page':
+      return timeOnPageMean(g);
     default:
       throw new Error(`${m} needs sessions`);
   }
@@ -225,6 +228,8 @@ export function sessionMetric(m: MetricName, den: string | undefined): string {
       return `if(countIf(hit) = 0, 0, ${round2('avgIf(spv, hit)')})`;
     case 'conversion_rate':
       return ratio('uniqIf(vid, hit)', den ?? 'uniq(vid)');
+    case 'time_on_page':
+      return TIME_ON_PAGE_OF_SUMS;
   }
 }
 
@@ -253,6 +258,22 @@ export function groupTail(plan: QueryPlan, opts: BuildOptions, p: Params, having
     sql += `\nLIMIT ${p.add('UInt32', opts.page.limit)} OFFSET ${p.add('UInt32', opts.page.offset)}`;
   }
   return sql;
+}
+
+/**
+ * The event columns a query with time_on_page takes from its pageviews (time-on-page.ts), beside
+ * the gap: those its dimensions, filters and metrics name, and with visits (`joined`) those every
+ * per-visit row counts. Only these are read, besides the window's own.
+ */
+export function gapColumns(plan: QueryPlan, joined: boolean): string[] {
+  const columns = new Set(['session_id', 'ts', 'name']);
+  for (const d of [...plan.dimensions, ...plan.filters.map((f) => f.dimension)]) {
+    const col = d.startsWith('prop:') ? 'props' : EVENT_COLUMNS[d];
+    if (col !== undefined) columns.add(col);
+  }
+  if (joined || plan.metrics.includes('visitors')) columns.add('visitor_id');
+  if (joined || plan.metrics.includes('revenue')) columns.add('revenue_amount');
+  return [...columns];
 }
 
 export interface BuiltQuery {
@@ -294,9 +315,22 @@ export function buildQuery(plan: QueryPlan, opts: BuildOptions): BuiltQuery {
   const { where, goal } = splitGoal(plan);
   const dimensionAliases = plan.dimensions.map((_, i) => `d${i}`);
   const metricAliases = plan.metrics.map((m) => `m_${m}`);
+  // With time_on_page the events are read with each pageview's gap, the range and bot flag applied
+  // inside (before the filters, which must not choose the next pageview); else straight from the table.
+  const gaps = wantsTimeOnPage(plan.metrics);
+  const source = gaps
+    ? `(\n    ${pageviewGaps({
+        table: EVENTS_TABLE,
+        columns: gapColumns(plan, sessions),
+        where: baseWhere(plan, opts.range, { p, tz, e: '' }),
+        pageviewsOnly: plan.metrics.every((m) => m === 'time_on_page'),
+        measured: where.filter((f) => !SESSION_DIMENSIONS.has(f.dimension)).map((f) => filterExpr(f, { p, tz, e: '' })),
+      })}\n  )`
+    : EVENTS_TABLE;
   // Built only by the shapes that use them: each call binds its own parameters.
   const dimSelect = () => plan.dimensions.map((d, i) => `${dimensionExpr(d, c)} AS d${i}`);
-  const eventConds = () => [...baseWhere(plan, opts.range, c), ...where.map((f) => filterExpr(f, c))];
+  const eventConds = () => [...(gaps ? [] : baseWhere(plan, opts.range, c)), ...where.map((f) => filterExpr(f, c))];
+  const whereOf = (conds: string[], indent: string) => (conds.length === 0 ? '' : `\n${indent}WHERE ${conds.join(`\n${indent}  AND `)}`);
   const hasDims = plan.dimensions.length > 0;
   const den = opts.conversionDenominator === undefined ? undefined : p.add('UInt64', opts.conversionDenominator);
   // The goal condition, over the columns of whichever table the shape aggregates.
@@ -304,8 +338,10 @@ export function buildQuery(plan: QueryPlan, opts: BuildOptions): BuiltQuery {
 
   // Session columns: prefixed aliases, because an alias equal to a column name would shadow that column.
   const sessionColumnList = Object.entries(sessionColumns(opts.schema)).map(([name, expr]) => `${expr} AS s_${name}`);
+  // That shape takes a visit's attributes from the rows it groups, which with the gaps may be
+  // pageviews only, of some visits only (time-on-page.ts): the gaps are joined to whole visits instead.
   const sessionOnly =
-    sessions && plan.dimensions.every((d) => SESSION_DIMENSIONS.has(d)) && where.every((f) => SESSION_DIMENSIONS.has(f.dimension));
+    sessions && !gaps && plan.dimensions.every((d) => SESSION_DIMENSIONS.has(d)) && where.every((f) => SESSION_DIMENSIONS.has(f.dimension));
 
   let sql: string;
   let having: string[] = [];
@@ -313,7 +349,7 @@ export function buildQuery(plan: QueryPlan, opts: BuildOptions): BuiltQuery {
     const g = goalExpr(c);
     const select = [...dimSelect(), ...plan.metrics.map((m, i) => `${flatMetric(m, g, den)} AS ${metricAliases[i]}`)];
     if (goal.length > 0) having = [`countIf(${g}) > 0`];
-    sql = `SELECT ${select.join(', ')}\nFROM ${EVENTS_TABLE}\nWHERE ${eventConds().join('\n  AND ')}`;
+    sql = `SELECT ${select.join(', ')}\nFROM ${source}${whereOf(eventConds(), '')}`;
     if (hasDims) sql += `\nGROUP BY ${dimensionAliases.join(', ')}`;
   } else if (sessionOnly) {
     // Every dimension and filter describes whole sessions: one pass that groups events by session.
@@ -364,10 +400,11 @@ export function buildQuery(plan: QueryPlan, opts: BuildOptions): BuiltQuery {
       'any(s.s_pageviews) AS spv',
       'any(s.s_events) AS sev',
       'any(s.s_duration) AS sdur',
+      ...(gaps ? timeOnPageSums(g, `e.${GAP}`) : []),
     ];
     const innerSql =
-      `SELECT ${inner.join(', ')}\n  FROM ${EVENTS_TABLE} AS e\n  INNER JOIN (${sessionSql}) AS s ON e.session_id = s.session_id AND ${visitDay('e.')} = s.s_day\n` +
-      `  WHERE ${eventConds().join('\n    AND ')}\n  GROUP BY ${[...dimensionAliases, 'sid', 'sday'].join(', ')}`;
+      `SELECT ${inner.join(', ')}\n  FROM ${source} AS e\n  INNER JOIN (${sessionSql}) AS s ON e.session_id = s.session_id AND ${visitDay('e.')} = s.s_day` +
+      `${whereOf(eventConds(), '  ')}\n  GROUP BY ${[...dimensionAliases, 'sid', 'sday'].join(', ')}`;
     const outer = [...dimensionAliases, ...plan.metrics.map((m, i) => `${sessionMetric(m, den)} AS ${metricAliases[i]}`)];
     sql = `SELECT ${outer.join(', ')}\nFROM (\n  ${innerSql}\n)`;
     if (hasDims) sql += `\nGROUP BY ${dimensionAliases.join(', ')}`;

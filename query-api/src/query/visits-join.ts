@@ -18,6 +18,7 @@ import {
   type BuiltQuery,
   type Ctx,
 } from './sql.js';
+import { wantsTimeOnPage } from './time-on-page.js';
 import { VISITS_TABLE, VISIT_KEY, layoutOf, visitRows } from './visits.js';
 
 /**
@@ -39,6 +40,8 @@ export const VISITS_JOIN_TABLE = `${EVENTS_TABLE}+${VISITS_TABLE}`;
 export function visitsJoinAnswer(plan: QueryPlan, schema: SchemaInfo): boolean {
   const layout = layoutOf(schema);
   if (!layout || (plan.includeBots && !layout.merged) || !needsSessions(plan)) return false;
+  // Time on page needs every pageview of a visit in order, which no row of the table keeps (time-on-page.ts).
+  if (wantsTimeOnPage(plan.metrics)) return false;
   const attributes = [...plan.dimensions, ...plan.filters.map((f) => f.dimension)].filter((d) => SESSION_DIMENSIONS.has(d));
   return attributes.every((d) => layout.columns[d] !== undefined);
 }

@@ -16,6 +16,7 @@ import {
   revenueOf,
   revenueQuery,
   tabUnderFilters,
+  timeOnPageQuery,
   type BreakdownPanel,
   type BreakdownTab,
   type QueryContext,
@@ -60,6 +61,9 @@ function columnLabel(m: Metric, tab: BreakdownTab): string {
 
 /** Each row's conversion rate denominator, by row value (null: unknown); null for a tab without rates. */
 type RateBase = ((value: string) => number | null) | null;
+
+/** Each row's average time on page in seconds, by row value (null: unknown). */
+type TimeOnPage = (value: string) => number | null;
 
 /** A breakdown panel: tabs over related dimensions and a top-10 table whose rows filter the dashboard. */
 export class BreakdownView {
@@ -142,10 +146,13 @@ export class BreakdownView {
           // The goal cards' revenue is the goals tab's (by event name), not the Currencies tab's.
           tab.revenue ? ((tab.dimension === 'event_name' ? l.goalsRevenue : undefined) ?? this.loadRevenue(l, tab, controller.signal)) : null,
         ]);
+        // Not awaited: it reads raw events (seconds on a big site), so the table shows first and
+        // the column fills in when its answer comes.
+        const timeOnPage = this.loadTimeOnPage(l, tab, result.rows, controller.signal);
         const base = await this.rateBase(l, tab, result.rows, controller.signal);
-        return { rows: result.rows, base, revenue };
+        return { rows: result.rows, base, revenue, timeOnPage };
       },
-      render: ({ rows, base, revenue }) => this.renderTable(tab, rows, base, revenue),
+      render: ({ rows, base, revenue, timeOnPage }) => this.renderTable(tab, rows, base, revenue, timeOnPage),
     });
   }
 
@@ -167,6 +174,20 @@ export class BreakdownView {
       if (signal.aborted || (err instanceof ApiError && err.isAuth)) throw err;
       return () => null;
     }
+  }
+
+  /**
+   * The rows' average time on page (`timeOnPageQuery`), asked once the rows are known; null when the
+   * tab has no such column. A failed answer costs only the column ("—"); a revoked key is told by
+   * the panels' next requests.
+   */
+  private loadTimeOnPage(l: BreakdownLoad, tab: BreakdownTab, rows: QueryRow[], signal: AbortSignal): Promise<TimeOnPage> | null {
+    const body = timeOnPageQuery(l.ctx, tab, rows.map(valueOf));
+    if (!body) return null;
+    return l.client.query(body, signal).then(
+      (answer) => countOf(answer.rows),
+      () => () => null,
+    );
   }
 
   /**
@@ -197,7 +218,7 @@ export class BreakdownView {
     if (this.last) this.load(this.last);
   }
 
-  private renderTable(tab: BreakdownTab, rows: QueryRow[], rateBase: RateBase, column: RevenueColumn | null): boolean {
+  private renderTable(tab: BreakdownTab, rows: QueryRow[], rateBase: RateBase, column: RevenueColumn | null, timeOnPage: Promise<TimeOnPage> | null): boolean {
     if (rows.length === 0) return false;
     const revenueFor = column?.of ?? null;
     // Only when some row earned any: a column of zeros on every site without revenue says nothing.
@@ -212,12 +233,27 @@ export class BreakdownView {
       const earned = revenue?.(value);
       return formatMetric('revenue', hasRevenue(earned) ? earned : null, perRow ? [value] : currencies);
     };
+    // Filled in when the time on page answers (loadTimeOnPage); until then the cells say it is coming.
+    const timeCells: [string, HTMLElement][] = [];
+    const timeCell = (value: string): HTMLElement => {
+      const td = h('td', { class: 'num', 'data-metric': 'time_on_page', 'aria-busy': 'true' }, '…');
+      timeCells.push([value, td]);
+      return td;
+    };
+    void timeOnPage?.then((of) => {
+      for (const [value, td] of timeCells) {
+        td.textContent = formatMetric('time_on_page', of(value));
+        td.removeAttribute('aria-busy');
+      }
+    });
     const max = Math.max(1, ...rows.map((r) => r.metrics[0] ?? 0));
     const head = h(
       'tr',
       {},
       h('th', { scope: 'col' }, tab.column),
       tab.metrics.map((m) => h('th', { scope: 'col', class: 'num' }, columnLabel(m, tab))),
+      // Three words in a column as narrow as the others': they wrap rather than being cut.
+      timeOnPage ? h('th', { scope: 'col', class: 'num num-wrap' }, METRIC_LABELS.time_on_page) : null,
       revenue ? h('th', { scope: 'col', class: 'num' }, METRIC_LABELS.revenue) : null,
       rateBase ? h('th', { scope: 'col', class: 'num num-short' }, h('abbr', { title: 'Conversion rate' }, 'CR')) : null,
     );
@@ -246,6 +282,7 @@ export class BreakdownView {
           ),
         ),
         tab.metrics.map((m, i) => h('td', { class: 'num', 'data-metric': m }, formatMetric(m, r.metrics[i]))),
+        timeOnPage ? timeCell(value) : null,
         revenue ? h('td', { class: 'num', 'data-metric': 'revenue' }, revenueText(value)) : null,
         rateBase ? h('td', { class: 'num', 'data-metric': 'conversion_rate' }, cr === null ? '—' : formatPercent(cr)) : null,
       );
