@@ -150,11 +150,14 @@ export function createQueryApi(options: QueryApiOptions): QueryApi {
         });
         const stateKv = await openKv(opts.nats, KV_STATE, opts.kvReplicas);
         const store = tenancy;
-        // Write keys stored before the per-site index existed (or by other writers) are indexed in the background.
-        void store.catchUpWriteKeys().then(
-          (r) => log.log('info', 'write key index caught up', { ...r }),
-          (err: unknown) => log.log('warn', 'write key index catch-up failed; the next listing retries it', { err }),
-        );
+        // Keys stored before their index existed (or by other writers) are indexed in the background.
+        const catchUps = [['write key', () => store.catchUpWriteKeys()], ['read key', () => store.catchUpReadKeys()]] as const;
+        for (const [kind, run] of catchUps) {
+          void run().then(
+            (r) => log.log('info', `${kind} index caught up`, { ...r }),
+            (err: unknown) => log.log('warn', `${kind} index catch-up failed; the next listing retries it`, { err }),
+          );
+        }
         deps = {
           opts,
           tenancy: store,

@@ -87,12 +87,33 @@ export class NotAcceptableError extends HttpError {
   }
 }
 
+/**
+ * Another key for a group whose index record already holds the most live keys it may (a site's
+ * write keys, a merchant's read keys: one record each, see KeyIndex). `group` is the site or merchant.
+ */
+export class TooManyKeysError extends HttpError {
+  readonly group: string;
+  constructor(code: string, message: string, group: string) {
+    super(409, code, message);
+    this.group = group;
+  }
+}
+
 /** Another write key for a site that already has the most live keys one site may have. */
-export class TooManyWriteKeysError extends HttpError {
+export class TooManyWriteKeysError extends TooManyKeysError {
   readonly siteId: string;
   constructor(siteId: string, max: number) {
-    super(409, 'too_many_write_keys', `site ${siteId} already has ${max} live write keys; revoke some first`);
+    super('too_many_write_keys', `site ${siteId} already has ${max} live write keys; revoke some first`, siteId);
     this.siteId = siteId;
+  }
+}
+
+/** Another read key for a merchant that already has the most live read keys one merchant may have. */
+export class TooManyReadKeysError extends TooManyKeysError {
+  readonly merchantId: string;
+  constructor(merchantId: string, max: number) {
+    super('too_many_read_keys', `merchant ${merchantId} already has ${max} live read keys; revoke some first`, merchantId);
+    this.merchantId = merchantId;
   }
 }
 

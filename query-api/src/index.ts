@@ -19,5 +19,6 @@ export { jsonLogger, silentLogger, type Logger, type LogLevel } from './log.js';
 export type { QueryStorage } from './storage.js';
 export { KV_MERCHANT_SITES } from "@pulse/protocol";
 export { KV_SITE_WRITE_KEYS } from './tenancy/write-key-index.js';
+export { KV_MERCHANT_READ_KEYS } from './tenancy/read-key-index.js';
 export { openApiDocument } from './openapi.js';
 export { METRICS, DIMENSIONS } from './query/catalog.js';

@@ -5,6 +5,8 @@ import {
   MERCHANT_ID_SCHEMA,
   PATCH_SITE_SCHEMA,
   READ_KEY_CREATED_SCHEMA,
+  READ_KEY_ID_SCHEMA,
+  READ_KEY_LIST_SCHEMA,
   REPLAY_ID_SCHEMA,
   REPLAY_STATUS_SCHEMA,
   SITE_SCHEMA,
@@ -249,6 +251,7 @@ export function openApiDocument(o: OpenApiOptions = {}): Record<string, unknown>
         ReplayStatus: REPLAY_STATUS_SCHEMA,
         Readiness: READINESS_SCHEMA,
         WriteKeyList: WRITE_KEY_LIST_SCHEMA,
+        ReadKeyList: READ_KEY_LIST_SCHEMA,
         Error: ERROR_SCHEMA,
       },
     },
@@ -345,6 +348,40 @@ export function openApiDocument(o: OpenApiOptions = {}): Record<string, unknown>
           responses: { '200': { description: 'Sites', ...json({ type: 'object', properties: { sites: { type: 'array', items: ref('Site') } } }) }, ...adminErrors },
         },
       },
+      '/v1/admin/merchants/{merchant_id}/keys': {
+        get: {
+          summary: "A merchant's read keys that work, without the secrets (to find a shared link's key and revoke it)",
+          description:
+            "Each key is named by its `key_id` (revoke it with `DELETE /v1/admin/merchants/{merchant_id}/keys/{key_id}`) and shown by its first 8 characters (`key_prefix`), never whole, with its `site_ids` and `label` when it has them. Reads the merchant's record in the per-merchant index (`PULSE_MERCHANT_READ_KEYS`), then confirms each key in `PULSE_READ_KEYS`, so a key revoked by any path is left out.",
+          security: [{ adminToken: [] }],
+          parameters: [{ name: 'merchant_id', in: 'path', required: true, schema: MERCHANT_ID_SCHEMA }],
+          responses: {
+            '200': { description: 'The keys, oldest first', ...json(ref('ReadKeyList')) },
+            '400': err('`merchant_id` is not a merchant id (`invalid_request`).'),
+            '401': adminErrors['401'],
+            '404': err('No such merchant (`not_found`).'),
+            '503': adminErrors['503'],
+          },
+        },
+      },
+      '/v1/admin/merchants/{merchant_id}/keys/{key_id}': {
+        delete: {
+          summary: "Revoke a merchant's read key by its key_id (from the listing); it stops working everywhere within seconds",
+          description: 'The same revocation as `DELETE /v1/admin/keys/{key}`, for a key whose secret the operator does not hold.',
+          security: [{ adminToken: [] }],
+          parameters: [
+            { name: 'merchant_id', in: 'path', required: true, schema: MERCHANT_ID_SCHEMA },
+            { name: 'key_id', in: 'path', required: true, schema: READ_KEY_ID_SCHEMA },
+          ],
+          responses: {
+            '204': { description: 'Revoked' },
+            '400': err('`merchant_id` or `key_id` is malformed (`invalid_request`).'),
+            '401': adminErrors['401'],
+            '404': err('No such merchant, or the merchant has no working read key with that id (`not_found`; one revoked already, or another merchant\'s, included).'),
+            '503': adminErrors['503'],
+          },
+        },
+      },
       '/v1/admin/sites': {
         post: {
           summary: 'Create a site and its write key',
@@ -428,6 +465,7 @@ export function openApiDocument(o: OpenApiOptions = {}): Record<string, unknown>
             '201': { description: 'Created', ...json(READ_KEY_CREATED_SCHEMA) },
             ...adminErrors,
             '404': err('No such merchant, or a site of `site_ids` is not one of its sites (`not_found`, naming the item: `site_ids[1]: no such site of this merchant`).'),
+            '409': err('The merchant already has 2,000 working read keys (`too_many_read_keys`); revoke some first.'),
             ...bodyErrs,
           },
         },
@@ -435,7 +473,8 @@ export function openApiDocument(o: OpenApiOptions = {}): Record<string, unknown>
       '/v1/admin/keys/{key}': {
         delete: {
           summary: 'Revoke a read or write key; it stops working everywhere within seconds',
-          description: 'A write key can also be revoked by its `key_id`: `DELETE /v1/admin/sites/{site_id}/keys/{key_id}`.',
+          description:
+            'A key can also be revoked by its `key_id`: a write key with `DELETE /v1/admin/sites/{site_id}/keys/{key_id}`, a read key with `DELETE /v1/admin/merchants/{merchant_id}/keys/{key_id}`.',
           security: [{ adminToken: [] }],
           parameters: [{ name: 'key', in: 'path', required: true, schema: { type: 'string' } }],
           responses: { '204': { description: 'Revoked' }, ...adminErrors },

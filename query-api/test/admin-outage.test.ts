@@ -13,6 +13,7 @@ let h: Harness;
 let manager: ReplayManager;
 let t: Tenant;
 let writeKeyId: string;
+let readKeyId: string;
 let frozen: number | undefined;
 
 beforeAll(async () => {
@@ -23,6 +24,7 @@ beforeAll(async () => {
   t = await createTenant(h.url);
   const listed = await admin('GET', `/v1/admin/sites/${t.siteId}/keys`);
   writeKeyId = listed.body.keys[0].key_id;
+  readKeyId = (await admin('GET', `/v1/admin/merchants/${t.merchantId}/keys`)).body.keys[0].key_id;
   // Answered from NATS while it is there: the manager has bound its buckets.
   const unknown = await admin('GET', '/v1/admin/replays/rp_0123456789abcdef');
   expect({ status: unknown.status, code: unknown.body.error.code }).toEqual({ status: 404, code: 'replay_not_found' });
@@ -54,6 +56,8 @@ function everyAdminCall(): Array<[string, Promise<Reply>]> {
     ['POST', `/v1/admin/sites/${t.siteId}/keys`],
     ['GET', `/v1/admin/sites/${t.siteId}/keys`],
     ['DELETE', `/v1/admin/sites/${t.siteId}/keys/${writeKeyId}`],
+    ['GET', `/v1/admin/merchants/${t.merchantId}/keys`],
+    ['DELETE', `/v1/admin/merchants/${t.merchantId}/keys/${readKeyId}`],
     ['POST', '/v1/admin/replays', { from: hourAgo, to: now }],
     ['POST', '/v1/admin/replays', { from: hourAgo, to: now, site_id: t.siteId }],
     ['GET', '/v1/admin/replays/rp_0123456789abcdef'],

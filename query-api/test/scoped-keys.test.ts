@@ -10,6 +10,8 @@ import { ADMIN_TOKEN, call, createTenant, eventRow, insertEvents, startHarness, 
 const RANGE = { from: '2026-01-01T00:00:00Z', to: '2026-02-01T00:00:00Z' };
 const PAGEVIEWS = { a1: 3, a2: 7, b1: 11 };
 const NOT_FOUND = { error: { code: 'not_found', message: 'site not found' } };
+/** Every new key's id (test/read-keys-admin.test.ts checks which). */
+const KEY_ID = expect.stringMatching(/^rkid_[0-9a-f]{16}$/);
 
 let h: Harness;
 let a: Tenant;
@@ -83,7 +85,7 @@ describe('POST /v1/admin/keys with site_ids and label', () => {
   it('answers 201 echoing the scope and note, and keeps both in the key record', async () => {
     const r = await createKey({ merchant_id: a.merchantId, site_ids: [a2, a.siteId], label: 'Agency: both shops' });
     expect(r.status).toBe(201);
-    expect(r.body).toEqual({ read_key: expect.stringMatching(/^rk_[0-9A-Za-z]{32}$/), merchant_id: a.merchantId, site_ids: [a2, a.siteId], label: 'Agency: both shops' });
+    expect(r.body).toEqual({ read_key: expect.stringMatching(/^rk_[0-9A-Za-z]{32}$/), key_id: KEY_ID, merchant_id: a.merchantId, site_ids: [a2, a.siteId], label: 'Agency: both shops' });
     const entry = await (await h.nc.jetstream().views.kv(KV_READ_KEYS)).get(r.body.read_key);
     expect(decodeRecord<ReadKeyRecord>(entry!.value)).toEqual({ merchant_id: a.merchantId, created_at: expect.any(Number), site_ids: [a2, a.siteId], label: 'Agency: both shops' });
     // Both sites, oldest first (A1 was made before A2), whatever order the key named them in.
@@ -92,11 +94,11 @@ describe('POST /v1/admin/keys with site_ids and label', () => {
 
   it('without site_ids the key reads every site, and the answer and record say nothing of a scope', async () => {
     const r = await createKey({ merchant_id: a.merchantId });
-    expect(r.body).toEqual({ read_key: expect.stringMatching(/^rk_/), merchant_id: a.merchantId });
+    expect(r.body).toEqual({ read_key: expect.stringMatching(/^rk_/), key_id: KEY_ID, merchant_id: a.merchantId });
     const entry = await (await h.nc.jetstream().views.kv(KV_READ_KEYS)).get(r.body.read_key);
     expect(Object.keys(decodeRecord<ReadKeyRecord>(entry!.value)).sort()).toEqual(['created_at', 'merchant_id']);
     const label = await createKey({ merchant_id: a.merchantId, label: '' });
-    expect(label.body).toEqual({ read_key: expect.stringMatching(/^rk_/), merchant_id: a.merchantId, label: '' });
+    expect(label.body).toEqual({ read_key: expect.stringMatching(/^rk_/), key_id: KEY_ID, merchant_id: a.merchantId, label: '' });
     expect(await siteIds(label.body.read_key)).toEqual([a.siteId, a2]);
   });
 
@@ -135,7 +137,7 @@ describe('POST /v1/admin/keys with site_ids and label', () => {
     expect(create.properties.site_ids).toMatchObject({ type: 'array', minItems: 1, maxItems: 100, uniqueItems: true, items: { pattern: '^s_[0-9A-Za-z]{16}$' } });
     expect(create.properties.label).toMatchObject({ type: 'string', maxLength: 100 });
     const op = doc.paths['/v1/admin/keys'].post;
-    expect(Object.keys(op.responses['201'].content['application/json'].schema.properties)).toEqual(['read_key', 'merchant_id', 'site_ids', 'label']);
+    expect(Object.keys(op.responses['201'].content['application/json'].schema.properties)).toEqual(['read_key', 'key_id', 'merchant_id', 'site_ids', 'label']);
     expect(op.responses['404'].description).toContain('site_ids[1]: no such site of this merchant');
   });
 });

@@ -1,5 +1,7 @@
 import type { JsonSchema } from '../schema/json-schema.js';
 import { SITE_ID_SCHEMA } from '../query/schema.js';
+import { MAX_READ_KEYS_PER_MERCHANT, READ_KEY_ID_PREFIX } from '../tenancy/read-key-index.js';
+import { WRITE_KEY_ID_PREFIX } from '../tenancy/write-key-index.js';
 
 export const MERCHANT_ID_SCHEMA: JsonSchema = { type: 'string', pattern: '^m_[0-9A-Za-z]{16}$', description: 'A merchant id (m_ + 16 base62 characters).' };
 const DOMAIN: JsonSchema = {
@@ -50,11 +52,23 @@ export const CREATE_KEY_SCHEMA: JsonSchema = {
   properties: { merchant_id: MERCHANT_ID_SCHEMA, site_ids: READ_KEY_SITE_IDS, label: READ_KEY_LABEL },
 };
 
+/** Names a key without being one: listings show it, revocations by id take it. */
+const keyIdSchema = (prefix: string, kind: string): JsonSchema => ({
+  type: 'string',
+  pattern: `^${prefix}[0-9a-f]{16}$`,
+  description: `Names a ${kind} without being one: ${prefix} + the first 16 hex digits of the SHA-256 of the key.`,
+});
+const keyPrefixSchema = (start: string): JsonSchema => ({ type: 'string', description: `The first 8 characters of the key (\`${start}\` + 5), to recognise it.` });
+const CREATED_AT: JsonSchema = { type: 'integer', description: 'ms since the epoch' };
+
+export const READ_KEY_ID_SCHEMA = keyIdSchema(READ_KEY_ID_PREFIX, 'read key');
+
 export const READ_KEY_CREATED_SCHEMA: JsonSchema = {
   type: 'object',
-  required: ['read_key', 'merchant_id'],
+  required: ['read_key', 'key_id', 'merchant_id'],
   properties: {
     read_key: { type: 'string', pattern: '^rk_[0-9A-Za-z]{32}$', description: 'Shown once: keep it.' },
+    key_id: { ...READ_KEY_ID_SCHEMA, description: 'Names the key in `GET /v1/admin/merchants/{merchant_id}/keys`; revoke it by this id with `DELETE /v1/admin/merchants/{merchant_id}/keys/{key_id}`.' },
     merchant_id: MERCHANT_ID_SCHEMA,
     site_ids: { ...READ_KEY_SITE_IDS, description: 'As asked; absent for a key that reads every site of the merchant.' },
     label: READ_KEY_LABEL,
@@ -93,11 +107,7 @@ export const SITE_SCHEMA: JsonSchema = {
   required: ['site_id', 'merchant_id', 'domain', 'timezone', 'settings', 'created_at'],
 };
 
-export const WRITE_KEY_ID_SCHEMA: JsonSchema = {
-  type: 'string',
-  pattern: '^wkid_[0-9a-f]{16}$',
-  description: 'Names a write key without being one: wkid_ + the first 16 hex digits of the SHA-256 of the key.',
-};
+export const WRITE_KEY_ID_SCHEMA = keyIdSchema(WRITE_KEY_ID_PREFIX, 'write key');
 
 export const WRITE_KEY_LIST_SCHEMA: JsonSchema = {
   type: 'object',
@@ -113,10 +123,38 @@ export const WRITE_KEY_LIST_SCHEMA: JsonSchema = {
         required: ['key_id', 'key_prefix', 'created_at', 'revoked', 'revoked_at'],
         properties: {
           key_id: { ...WRITE_KEY_ID_SCHEMA, description: 'Revoke with `DELETE /v1/admin/sites/{site_id}/keys/{key_id}`.' },
-          key_prefix: { type: 'string', description: 'The first 8 characters of the key (`wk_` + 5), to recognise it.' },
-          created_at: { type: 'integer', description: 'ms since the epoch' },
+          key_prefix: keyPrefixSchema('wk_'),
+          created_at: CREATED_AT,
           revoked: { type: 'boolean' },
           revoked_at: { anyOf: [{ type: 'integer' }, { type: 'null' }], description: 'ms since the epoch; null while the key works.' },
+        },
+      },
+    },
+  },
+};
+
+export const READ_KEY_LIST_SCHEMA: JsonSchema = {
+  type: 'object',
+  required: ['merchant_id', 'keys'],
+  properties: {
+    merchant_id: MERCHANT_ID_SCHEMA,
+    keys: {
+      type: 'array',
+      description:
+        `The read keys that work, oldest first (a revoked key is not listed). Never the keys themselves: a key is shown once, when it is created. A merchant keeps at most ${MAX_READ_KEYS_PER_MERCHANT.toLocaleString('en-US')} live read keys.`,
+      items: {
+        type: 'object',
+        required: ['key_id', 'key_prefix', 'created_at'],
+        properties: {
+          key_id: { ...READ_KEY_ID_SCHEMA, description: 'Revoke with `DELETE /v1/admin/merchants/{merchant_id}/keys/{key_id}`.' },
+          key_prefix: keyPrefixSchema('rk_'),
+          created_at: CREATED_AT,
+          site_ids: {
+            type: 'array',
+            items: { type: 'string' },
+            description: 'The only sites the key reads, as given when it was made; absent for a key that reads every site of the merchant (an empty list reads none).',
+          },
+          label: READ_KEY_LABEL,
         },
       },
     },

@@ -13,6 +13,7 @@ import { validate } from '../schema/json-schema.js';
 import type { ReadKeyScope, SitePatch } from '../tenancy/store.js';
 import { isValidTimeZone } from '../time/zone.js';
 import { adminGuard } from './admin-auth.js';
+import { registerAdminReadKeys } from './admin-read-keys.js';
 import { registerAdminWriteKeys } from './admin-write-keys.js';
 
 function checkTimezone(tz: string | undefined): void {
@@ -81,11 +82,12 @@ export function registerAdmin(router: Router, d: Deps): void {
     const input = await body(req);
     validate(CREATE_KEY_SCHEMA, input);
     const { merchant_id: merchantId, site_ids, label } = input as { merchant_id: string } & ReadKeyScope;
-    const { read_key, record } = await d.tenancy.createReadKey(merchantId, { ...(site_ids ? { site_ids } : {}), ...(label !== undefined ? { label } : {}) });
+    const { read_key, key_id, record } = await d.tenancy.createReadKey(merchantId, { ...(site_ids ? { site_ids } : {}), ...(label !== undefined ? { label } : {}) });
     // Not the label: free text that may name the client the key was given to.
-    d.log.log('info', 'read key created', { merchant_id: merchantId, sites: record.site_ids?.length ?? 'all' });
+    d.log.log('info', 'read key created', { merchant_id: merchantId, key_id, sites: record.site_ids?.length ?? 'all' });
     sendJson(res, 201, {
       read_key,
+      key_id,
       merchant_id: merchantId,
       ...(record.site_ids ? { site_ids: record.site_ids } : {}),
       ...(record.label !== undefined ? { label: record.label } : {}),
@@ -101,4 +103,5 @@ export function registerAdmin(router: Router, d: Deps): void {
   });
 
   registerAdminWriteKeys(router, d);
+  registerAdminReadKeys(router, d);
 }

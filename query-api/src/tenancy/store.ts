@@ -23,8 +23,10 @@ import type { CatchUpResult } from './catch-up.js';
 import { KeyStoreHealth } from './key-store-health.js';
 import { DEFAULT_TENANCY_LOOKUP_TIMEOUT_MS, DEFAULT_TENANCY_STALE_MAX_MS, LookupCache, type Lookup } from './lookup-cache.js';
 import { SiteListings, merchantSites, type SiteListing } from './site-listing.js';
-import { KV_SITE_WRITE_KEYS, WriteKeyIndex, type WriteKeyInfo } from './write-key-index.js';
-import { holdsRecord, recordOf } from './kv-record.js';
+import { KeyIndex } from './key-index.js';
+import { KV_MERCHANT_READ_KEYS, READ_KEY_INDEX, readKeyInfos, type ReadKeyInfo } from './read-key-index.js';
+import { KV_SITE_WRITE_KEYS, WRITE_KEY_INDEX, writeKeyInfo, type WriteKeyInfo } from './write-key-index.js';
+import { recordOf } from './kv-record.js';
 import { readScope } from './read-scope.js';
 
 /**
@@ -62,7 +64,8 @@ export class TenancyStore {
   private readonly siteLookups: LookupCache<SiteRecord>;
   private readonly siteListings: SiteListings;
   private readonly watches: BucketWatch[];
-  private readonly siteKeys: WriteKeyIndex;
+  private readonly siteKeys: KeyIndex<WriteKeyRecord>;
+  private readonly merchantKeys: KeyIndex<ReadKeyRecord>;
   private readonly health: KeyStoreHealth;
 
   private constructor(
@@ -72,13 +75,15 @@ export class TenancyStore {
     private readonly readKeys: KV,
     private readonly merchantSites: KV,
     siteWriteKeys: KV,
+    merchantReadKeys: KV,
     nc: NatsConnection,
     opts: TenancyOptions,
   ) {
     const log = opts.logger ?? silentLogger;
     const staleMaxMs = opts.staleMaxMs ?? DEFAULT_TENANCY_STALE_MAX_MS;
     const lookupTimeoutMs = opts.lookupTimeoutMs ?? DEFAULT_TENANCY_LOOKUP_TIMEOUT_MS;
-    this.siteKeys = new WriteKeyIndex({ index: siteWriteKeys, writeKeys, log });
+    this.siteKeys = new KeyIndex(WRITE_KEY_INDEX, { index: siteWriteKeys, source: writeKeys, log });
+    this.merchantKeys = new KeyIndex(READ_KEY_INDEX, { index: merchantReadKeys, source: readKeys, log });
     const health = new KeyStoreHealth({ log, staleMaxMs });
     this.health = health;
     const lookups = { ttlMs: opts.cacheTtlMs, staleMaxMs, lookupTimeoutMs, health };
@@ -90,27 +95,29 @@ export class TenancyStore {
       lookupSite: (siteId) => this.lookupSite(siteId),
     });
     const watch = (kv: KV, bucket: string, onChange: (e: KvEntry) => void) => new BucketWatch({ kv, bucket, onChange, log, closed: () => nc.isClosed() });
+    // A key deleted or purged by anyone (`nats kv del`, not only revokeKey) stops counting as live in its index.
     this.watches = [
-      watch(readKeys, KV_READ_KEYS, (e) => this.readKeyLookups.applyChange(e)),
-      watch(sites, KV_SITES, (e) => this.siteLookups.applyChange(e)),
-      // A write key deleted or purged by anyone (`nats kv del`, not only revokeKey) stops counting as live in the index.
-      watch(writeKeys, KV_WRITE_KEYS, (e) => {
-        if (!holdsRecord(e)) this.siteKeys.deleted(e.key, e.created.getTime());
+      watch(readKeys, KV_READ_KEYS, (e) => {
+        this.readKeyLookups.applyChange(e);
+        this.merchantKeys.changed(e);
       }),
+      watch(sites, KV_SITES, (e) => this.siteLookups.applyChange(e)),
+      watch(writeKeys, KV_WRITE_KEYS, (e) => this.siteKeys.changed(e)),
     ];
   }
 
   static async open(nc: NatsConnection, opts: TenancyOptions): Promise<TenancyStore> {
     const open = (name: string) => openKv(nc, name, opts.replicas);
-    const [m, s, w, r, ms, sw] = await Promise.all([
+    const [m, s, w, r, ms, sw, mr] = await Promise.all([
       open(KV_MERCHANTS),
       open(KV_SITES),
       open(KV_WRITE_KEYS),
       open(KV_READ_KEYS),
       open(KV_MERCHANT_SITES),
       open(KV_SITE_WRITE_KEYS),
+      open(KV_MERCHANT_READ_KEYS),
     ]);
-    const store = new TenancyStore(m, s, w, r, ms, sw, nc, opts);
+    const store = new TenancyStore(m, s, w, r, ms, sw, mr, nc, opts);
     // Watched from before the first lookup, so no revocation can fall between a read and the watch.
     try {
       await Promise.all(store.watches.map((w) => w.start()));
@@ -244,33 +251,48 @@ export class TenancyStore {
   /** The site's write keys (revoked ones included), oldest first; `null` when there is no such site. */
   async listWriteKeys(siteId: string): Promise<WriteKeyInfo[] | null> {
     if (!(await this.getSite(siteId, { fresh: true }))) return null;
-    return this.siteKeys.list(siteId);
+    return (await this.siteKeys.list(siteId)).map(writeKeyInfo);
   }
 
   /** Revokes the site's write key named by its `key_id` (from the listing); NotFoundError when it has no such live key. */
   async revokeWriteKeyById(siteId: string, keyId: string): Promise<void> {
     if (!(await this.getSite(siteId, { fresh: true }))) throw new NotFoundError('site');
-    const found = await this.siteKeys.find(siteId, keyId);
-    if (!found || found.revoked) throw new NotFoundError('key');
-    await this.revokeKey(found.key);
+    await this.revokeIndexedKey(this.siteKeys, siteId, keyId);
   }
 
-  /** Indexes write keys stored by other writers (or before the index existed); see WriteKeyIndex. */
+  /** Indexes write keys stored by other writers (or before the index existed); see KeyIndex. */
   catchUpWriteKeys(): Promise<CatchUpResult> {
     return this.siteKeys.catchUp();
+  }
+
+  /** The merchant's read keys that work, oldest first, without the secrets; `null` when there is no such merchant. */
+  async listReadKeys(merchantId: string): Promise<ReadKeyInfo[] | null> {
+    if (!(await this.getMerchant(merchantId))) return null;
+    return readKeyInfos(await this.merchantKeys.list(merchantId));
+  }
+
+  /** Revokes the merchant's read key named by its `key_id`; NotFoundError when it has no such live key. */
+  async revokeReadKeyById(merchantId: string, keyId: string): Promise<void> {
+    if (!(await this.getMerchant(merchantId))) throw new NotFoundError('merchant');
+    await this.revokeIndexedKey(this.merchantKeys, merchantId, keyId);
+  }
+
+  /** Indexes read keys stored by other writers (or before the index existed); see KeyIndex. */
+  catchUpReadKeys(): Promise<CatchUpResult> {
+    return this.merchantKeys.catchUp();
+  }
+
+  /** The same revocation as by the key itself, for a key the index names by its id under `group`. */
+  private async revokeIndexedKey<R extends object>(index: KeyIndex<R>, group: string, keyId: string): Promise<void> {
+    const found = await index.find(group, keyId);
+    if (!found || found.revoked) throw new NotFoundError('key');
+    await this.revokeKey(found.key);
   }
 
   private async issueWriteKey(site: SiteRecord, now: number): Promise<string> {
     const key = newWriteKey();
     const rec: WriteKeyRecord = { site_id: site.site_id, merchant_id: site.merchant_id, created_at: now };
-    await this.siteKeys.add(site.site_id, key, now);
-    try {
-      await this.writeKeys.create(key, encodeRecord(rec));
-    } catch (err) {
-      // Best effort: a listing leaves out an index entry whose key was never stored anyway.
-      await this.siteKeys.remove(site.site_id, key).catch(() => undefined);
-      throw err;
-    }
+    await this.siteKeys.issue(site.site_id, key, now, () => this.writeKeys.create(key, encodeRecord(rec)));
     return key;
   }
 
@@ -279,7 +301,7 @@ export class TenancyStore {
    * that merchant (UnknownReferenceError naming the first that is not, whether it is missing or
    * another merchant's). Sites are never deleted or moved, so the check cannot go stale.
    */
-  async createReadKey(merchantId: string, scope: ReadKeyScope = {}): Promise<{ read_key: string; record: ReadKeyRecord }> {
+  async createReadKey(merchantId: string, scope: ReadKeyScope = {}): Promise<{ read_key: string; key_id: string; record: ReadKeyRecord }> {
     if (!(await this.getMerchant(merchantId))) throw new NotFoundError('merchant');
     if (scope.site_ids) {
       const sites = await Promise.all(scope.site_ids.map((id) => this.getSite(id, { fresh: true })));
@@ -293,24 +315,25 @@ export class TenancyStore {
       ...(scope.site_ids ? { site_ids: [...scope.site_ids] } : {}),
       ...(scope.label !== undefined ? { label: scope.label } : {}),
     };
-    await this.readKeys.create(key, encodeRecord(rec));
-    return { read_key: key, record: rec };
+    await this.merchantKeys.issue(merchantId, key, rec.created_at, () => this.readKeys.create(key, encodeRecord(rec)));
+    return { read_key: key, key_id: this.merchantKeys.idOf(key), record: rec };
   }
 
   /** Deletes a read or write key; other instances stop accepting it within `cacheTtlMs`. */
   async revokeKey(key: string): Promise<void> {
-    const bucket = READ_KEY.test(key) ? this.readKeys : WRITE_KEY.test(key) ? this.writeKeys : null;
-    if (!bucket) throw new NotFoundError('key');
-    const entry = await bucket.get(key);
+    const held = READ_KEY.test(key)
+      ? { bucket: this.readKeys, index: this.merchantKeys }
+      : WRITE_KEY.test(key)
+        ? { bucket: this.writeKeys, index: this.siteKeys }
+        : null;
+    if (!held) throw new NotFoundError('key');
+    const entry = await held.bucket.get(key);
     if (!entry || entry.operation !== 'PUT') throw new NotFoundError('key');
-    await bucket.delete(key);
-    if (bucket === this.readKeys) this.readKeyLookups.forget(key);
-    if (bucket === this.writeKeys && entry.length > 0) {
-      const rec = decodeRecord<WriteKeyRecord>(entry.value);
-      // The key is dead already, and said so: should this write fail, listings still show it revoked
-      // (they ask PULSE_WRITE_KEYS about every key the index holds as live), with the delete's time.
-      await this.siteKeys.markRevoked(rec.site_id, key, rec.created_at, Date.now()).catch(() => undefined);
-    }
+    await held.bucket.delete(key);
+    if (held.bucket === this.readKeys) this.readKeyLookups.forget(key);
+    // The key is dead already, and said so: should this write fail, listings still show it revoked
+    // (they ask the key's bucket about every key the index holds as live), with the delete's time.
+    await held.index.markRevoked(entry, Date.now()).catch(() => undefined);
   }
 
   async resolveReadKey(key: string): Promise<ReadKeyRecord | null> {
