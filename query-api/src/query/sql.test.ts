@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { Params, buildQuery, filterOn, globToLike } from './sql.js';
 import type { Filter, QueryPlan } from './plan.js';
-import { EMPTY_SCHEMA, type SchemaInfo } from '../schema-probe.js';
-import { buildRollupQuery, chooseRollup, PATHS_BY_PATH_MIGRATION, SITE_MIGRATION, SKETCH_MIGRATION } from './rollups.js';
-import { VISIT_ATTRIBUTES_MIGRATION, VISITS_MIGRATION, VISITS_TABLE, buildVisitsQuery, visitsAnswer } from './visits.js';
+import { EMPTY_SCHEMA } from '../schema-probe.js';
+import { buildRollupQuery, chooseRollup } from './rollups.js';
+import { buildVisitsQuery, visitsAnswer } from './visits.js';
 import { buildVisitsJoinQuery, visitsJoinAnswer } from './visits-join.js';
+import { ALL_TABLES, testPlan } from './test-fixtures.js';
 
 describe('globToLike', () => {
   it('turns * into % and escapes LIKE metacharacters', () => {
@@ -86,28 +87,8 @@ describe('filterOn', () => {
 });
 
 describe('case-insensitive filters on every route', () => {
-  const ALL: SchemaInfo = {
-    eventColumns: new Set(['source']),
-    tables: new Set([
-      'events',
-      VISITS_TABLE,
-      ...['site', 'events', 'pages', 'paths', 'tech_geo'].flatMap((r) => ['minute', 'hour', 'day'].map((g) => `rollup_${r}_${g}`)),
-      'rollup_paths_by_path_day',
-    ]),
-    migrations: new Set([SKETCH_MIGRATION, SITE_MIGRATION, PATHS_BY_PATH_MIGRATION, VISITS_MIGRATION, VISIT_ATTRIBUTES_MIGRATION]),
-  };
-  const base: QueryPlan = {
-    siteId: 's_AAAAAAAAAAAAAAAA',
-    metrics: ['pageviews'],
-    dimensions: [],
-    filters: [],
-    orderBy: [],
-    limit: 10,
-    offset: 0,
-    timezone: 'UTC',
-    range: { fromMs: 0, toMs: 2 * 86_400_000 },
-    includeBots: false,
-  };
+  const ALL = ALL_TABLES;
+  const base = testPlan();
   const lowered = /lowerUTF8\((s\.)?s?_?\w+\) (NOT )?IN arrayMap\(fv -> lowerUTF8\(fv\), \{p\d+:Array\(String\)\}\)|multiSearchAny\(lowerUTF8\(|LIKE lowerUTF8\(\{p\d+:String\}\)/;
 
   it('reach the rollups with their dimension columns, raw edges included', () => {

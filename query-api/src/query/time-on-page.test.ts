@@ -1,38 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { BadRequestError } from '../errors.js';
-import type { SchemaInfo } from '../schema-probe.js';
 import type { Filter, QueryPlan } from './plan.js';
 import { planQuery, validateQueryRequest } from './plan.js';
-import { PATHS_BY_PATH_MIGRATION, SITE_MIGRATION, SKETCH_MIGRATION, chooseRollup } from './rollups.js';
+import { chooseRollup } from './rollups.js';
 import { buildQuery, gapColumns } from './sql.js';
 import { GAP, checkTimeOnPage, pageviewGaps, timeOnPageMean } from './time-on-page.js';
-import { VISIT_ATTRIBUTES_MIGRATION, VISITS_MIGRATION, VISITS_TABLE, visitsAnswer } from './visits.js';
+import { visitsAnswer } from './visits.js';
 import { visitsJoinAnswer } from './visits-join.js';
+import { ALL_TABLES, testPlan } from './test-fixtures.js';
 
-/** Every table and migration there is: whatever could answer faster than raw events would. */
-const ALL: SchemaInfo = {
-  eventColumns: new Set(['source']),
-  tables: new Set([
-    'events',
-    VISITS_TABLE,
-    ...['site', 'events', 'pages', 'paths', 'tech_geo'].flatMap((r) => ['minute', 'hour', 'day'].map((g) => `rollup_${r}_${g}`)),
-    'rollup_paths_by_path_day',
-  ]),
-  migrations: new Set([SKETCH_MIGRATION, SITE_MIGRATION, PATHS_BY_PATH_MIGRATION, VISITS_MIGRATION, VISIT_ATTRIBUTES_MIGRATION]),
-};
-
-const base: QueryPlan = {
-  siteId: 's_AAAAAAAAAAAAAAAA',
-  metrics: ['time_on_page'],
-  dimensions: [],
-  filters: [],
-  orderBy: [],
-  limit: 10,
-  offset: 0,
-  timezone: 'UTC',
-  range: { fromMs: 0, toMs: 2 * 86_400_000 },
-  includeBots: false,
-};
+const ALL = ALL_TABLES;
+const base = testPlan({ metrics: ['time_on_page'] });
 
 /** The statement's gap subquery: from its SELECT to its WINDOW clause, and the other events' SELECT after it. */
 function gapsOf(sql: string): string {

@@ -1,0 +1,33 @@
+import type { SchemaInfo } from '../schema-probe.js';
+import type { QueryPlan } from './plan.js';
+import { PATHS_BY_PATH_MIGRATION, SITE_MIGRATION, SKETCH_MIGRATION } from './rollups.js';
+import { VISIT_ATTRIBUTES_MIGRATION, VISITS_MIGRATION, VISITS_TABLE } from './visits.js';
+
+/** For the query builders' unit tests: every table and migration there is, so whatever could answer faster than raw events would. */
+export const ALL_TABLES: SchemaInfo = {
+  eventColumns: new Set(['source']),
+  tables: new Set([
+    'events',
+    VISITS_TABLE,
+    ...['site', 'events', 'pages', 'paths', 'tech_geo'].flatMap((r) => ['minute', 'hour', 'day'].map((g) => `rollup_${r}_${g}`)),
+    'rollup_paths_by_path_day',
+  ]),
+  migrations: new Set([SKETCH_MIGRATION, SITE_MIGRATION, PATHS_BY_PATH_MIGRATION, VISITS_MIGRATION, VISIT_ATTRIBUTES_MIGRATION]),
+};
+
+/** A plan of one site over two UTC days, for the builders' unit tests to vary. */
+export function testPlan(over: Partial<QueryPlan> = {}): QueryPlan {
+  return {
+    siteId: 's_AAAAAAAAAAAAAAAA',
+    metrics: ['pageviews'],
+    dimensions: [],
+    filters: [],
+    orderBy: [],
+    limit: 10,
+    offset: 0,
+    timezone: 'UTC',
+    range: { fromMs: 0, toMs: 2 * 86_400_000 },
+    includeBots: false,
+    ...over,
+  };
+}
