@@ -138,6 +138,32 @@ describe('LookupCache', () => {
     await expect(s.cache.lookup('rk_a')).rejects.toBeInstanceOf(KeyStoreUnavailableError);
   });
 
+  it('keeps a record the watch reports while its first get runs (a key created a moment before), for an outage', async () => {
+    const s = setup();
+    const created = s.put('rk_a', 'merchant-a');
+    const reading = s.cache.lookup('rk_a');
+    // The watch's event of the creation overtakes the get's answer.
+    s.cache.applyChange(created);
+    expect(await reading).toEqual({ record: 'merchant-a', stale: false });
+    await expire();
+    s.mode = 'down';
+    expect(await s.cache.lookup('rk_a')).toEqual({ record: 'merchant-a', stale: true });
+  });
+
+  it('keeps the newer of a get and a change that crossed it, whichever came last', async () => {
+    const s = setup();
+    s.put('s_a', 'UTC');
+    const reading = s.cache.lookup('s_a');
+    const older = s.put('s_a', 'Europe/Berlin');
+    const newer = s.put('s_a', 'Asia/Tokyo');
+    s.cache.applyChange(newer);
+    s.cache.applyChange(older);
+    await reading;
+    await expire();
+    s.mode = 'down';
+    expect(await s.cache.lookup('s_a')).toEqual({ record: 'Asia/Tokyo', stale: true });
+  });
+
   it('takes changed records from the watch, ignores older revisions and keys it holds nothing of', async () => {
     const s = setup();
     s.put('s_a', 'Europe/Berlin');

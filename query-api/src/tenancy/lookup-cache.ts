@@ -43,8 +43,11 @@ interface LastGood<T> {
 
 interface Pending<T> {
   promise: Promise<T | null>;
-  /** A change of this key arrived while the `get` ran: its answer may already be out of date. */
-  invalidated: boolean;
+  /**
+   * The newest revision a change of this key reported while the `get` ran (Infinity: revoked here):
+   * the `get`'s answer is kept only if it is at least as new.
+   */
+  seen: number;
 }
 
 /**
@@ -106,18 +109,23 @@ export class LookupCache<T> {
   /** The key is gone (revoked here): no answer is given from any cached record of it. */
   forget(key: string): void {
     const p = this.pending.get(key);
-    if (p) p.invalidated = true;
+    if (p) p.seen = Infinity;
     this.fresh.set(key, { record: null });
     this.good.delete(key);
   }
 
-  /** A change the bucket's watch reported. Keys this cache holds nothing of are left alone. */
+  /**
+   * A change the bucket's watch reported. Keys this cache holds nothing of and nobody is looking up
+   * are left alone. A key being looked up takes the change: its `get` may have read before it (a
+   * key created a moment before its first lookup, whose watch event overtakes the `get`'s answer),
+   * and dropping both would leave nothing to answer from in an outage.
+   */
   applyChange(e: KvEntry): void {
     const p = this.pending.get(e.key);
-    if (p) p.invalidated = true;
+    if (p) p.seen = Math.max(p.seen, e.revision);
     const held = this.good.peek(e.key);
     if (held && held.revision > e.revision) return;
-    if (!held && !this.fresh.has(e.key)) return;
+    if (!held && !this.fresh.has(e.key) && !p) return;
     const record = holdsRecord(e) ? this.decodeOrNull(e) : null;
     this.remember(e.key, record, e.revision);
   }
@@ -135,14 +143,16 @@ export class LookupCache<T> {
   private load(key: string): Promise<T | null> {
     const inflight = this.pending.get(key);
     if (inflight) return inflight.promise;
-    const p: Pending<T> = { promise: Promise.resolve(null), invalidated: false };
+    const p: Pending<T> = { promise: Promise.resolve(null), seen: 0 };
     p.promise = this.o.kv
       .get(key)
       .then(
         (e) => {
           this.o.health.succeeded();
           const record = holdsRecord(e) ? this.decodeOrNull(e) : null;
-          if (!p.invalidated) this.remember(key, record, e?.revision ?? 0);
+          const revision = e?.revision ?? 0;
+          // Older than a change the watch reported meanwhile (kept by applyChange): not kept.
+          if (revision >= p.seen) this.remember(key, record, revision);
           return record;
         },
         (err: unknown) => {
