@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import type { AnyStreamRecord, WriteKeyRecord } from '@pulse/protocol';
+import { BodyError, type AnyStreamRecord, type WriteKeyRecord } from '@pulse/protocol';
 import { resolveOptions, type CollectorOptions } from '../config.js';
 import { CollectorCore } from './collector-core.js';
 import { createMetrics } from './metrics.js';
@@ -80,4 +80,15 @@ export async function answer(core: CollectorCore, sink: HeldSink, req: CoreReque
   sink.release();
   const res: CoreResponse = await pending;
   return { status: res.status, json: JSON.parse(String(res.body)), headers: res.headers };
+}
+
+/** The BodyError a body reader throws (its code and status), or undefined when it reads the body. */
+export function bodyError(f: () => unknown): { code: string; status: number } | undefined {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof BodyError) return { code: e.code, status: e.status };
+    throw e;
+  }
+  return undefined;
 }

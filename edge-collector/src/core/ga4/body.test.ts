@@ -1,21 +1,12 @@
+import { bodyError } from '../route-test-kit.js';
 import { describe, expect, it } from 'vitest';
-import { BodyError, DEFAULT_MAX_EVENT_AGE_MS } from '@pulse/protocol';
+import { DEFAULT_MAX_EVENT_AGE_MS } from '@pulse/protocol';
 import type { TranslatedOptions } from '../compat/translated.js';
 import { GA4_MAX_EVENTS, deadLetterRequest, ga4BodyProblem, readGa4Body } from './body.js';
 
 const NOW = Date.UTC(2024, 4, 1, 12, 0, 0);
 const opts: TranslatedOptions = { receivedAt: NOW, maxEventAgeMs: DEFAULT_MAX_EVENT_AGE_MS, idAt: (i) => `gen.${i}` };
 const micros = (ms: number) => ms * 1000;
-
-function bodyError(f: () => unknown): { code: string; status: number } | undefined {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof BodyError) return { code: e.code, status: e.status };
-    throw e;
-  }
-  return undefined;
-}
 
 describe('readGa4Body', () => {
   it('translates and validates the events with their GA4 indexes, ignored ones listed, ids for events without one', () => {

@@ -1,20 +1,11 @@
+import { bodyError } from '../route-test-kit.js';
 import { describe, expect, it } from 'vitest';
-import { BodyError, DEFAULT_MAX_EVENT_AGE_MS, MAX_EVENTS_PER_BATCH } from '@pulse/protocol';
+import { DEFAULT_MAX_EVENT_AGE_MS, MAX_EVENTS_PER_BATCH } from '@pulse/protocol';
 import { deadLetterMessage, readSegmentBody, type SegmentReadOptions } from './batch.js';
 
 const NOW = Date.UTC(2024, 4, 1, 12, 0, 0);
 const opts: SegmentReadOptions = { receivedAt: NOW, maxEventAgeMs: DEFAULT_MAX_EVENT_AGE_MS, idAt: (i) => `gen.${i}` };
 const iso = (ms: number) => new Date(ms).toISOString();
-
-function bodyError(f: () => unknown): { code: string; status: number } | undefined {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof BodyError) return { code: e.code, status: e.status };
-    throw e;
-  }
-  return undefined;
-}
 
 describe('readSegmentBody', () => {
   it('translates and validates a batch, with Segment indexes, ignored calls counted and ids for messages without one', () => {
