@@ -1,10 +1,10 @@
-import { BodyError, type WriteKeyRecord } from '@pulse/protocol';
+import { BodyError } from '@pulse/protocol';
 import { decodeBodyAs, rawEventId } from '@pulse/protocol/codec';
-import { deadLetterRequest, readGa4Body, type Ga4Batch } from './ga4/body.js';
+import { deadLetterRequest, readGa4Body } from './ga4/body.js';
 import { ga4WriteKey, type Ga4Endpoint } from './ga4/endpoints.js';
 import { unreadableBodyMessage, validationMessages } from './ga4/validation.js';
 import { bodyErrorResponse, errorResponse, json } from './http.js';
-import type { Ingested, IngestSteps } from './ingest-steps.js';
+import { ingestTranslated, type IngestSteps } from './ingest-steps.js';
 import type { CoreRequest, CoreResponse } from './types.js';
 
 /**
@@ -36,32 +36,25 @@ export async function ga4Request(steps: IngestSteps, req: CoreRequest, endpoint:
     const { receivedAt, idBase } = steps.receive();
     return json(200, { validationMessages: validationMessages(body, { receivedAt, maxEventAgeMs: steps.maxEventAgeMs, idAt: (i) => rawEventId(idBase, i) }) });
   }
-  const started = ingestGa4(steps, req, key, site, body);
+  const started = ingestTranslated(
+    steps,
+    req,
+    key,
+    site,
+    (o) => readGa4Body(body, o),
+    (read) => ({
+      accepted: read.accepted,
+      rejected: read.rejected,
+      ignored: read.ignored.length,
+      kept: (i) => read.events[i],
+      sender: 'ga4',
+      request: read.rejected.length > 0 ? deadLetterRequest(body as Record<string, unknown>) : undefined,
+    }),
+  );
   // Only counts and the rejection list live across the await.
   body = undefined;
   if ('status' in started) return started;
   const failure = await steps.settle(started);
   if (failure) return failure;
   return json(200, { accepted: started.acceptedCount, ignored: started.ignored, rejected: started.rejected });
-}
-
-/** Translate, validate, limit and hand to the sink; synchronous so nothing large outlives it. */
-function ingestGa4(steps: IngestSteps, req: CoreRequest, key: string, site: WriteKeyRecord, body: unknown): CoreResponse | Ingested {
-  const { receivedAt, idBase } = steps.receive();
-  let read: Ga4Batch;
-  try {
-    read = readGa4Body(body, { receivedAt, maxEventAgeMs: steps.maxEventAgeMs, idAt: (i) => rawEventId(idBase, i) });
-  } catch (e) {
-    return bodyErrorResponse(e);
-  }
-  const { events } = read;
-  return steps.publish(req, key, site, {
-    receivedAt,
-    accepted: read.accepted,
-    rejected: read.rejected,
-    ignored: read.ignored.length,
-    kept: (i) => events[i],
-    sender: 'ga4',
-    request: read.rejected.length > 0 ? deadLetterRequest(body as Record<string, unknown>) : undefined,
-  });
 }

@@ -1,5 +1,8 @@
 import type { AcceptedEvent, Rejection, WriteKeyRecord } from '@pulse/protocol';
+import { rawEventId } from '@pulse/protocol/codec';
+import type { TranslatedOptions } from './compat/translated.js';
 import type { Sender } from './compat/user-agent.js';
+import { bodyErrorResponse } from './http.js';
 import type { CoreRequest, CoreResponse } from './types.js';
 
 /** One request's events on their way to the sink, with what its dead letter keeps. */
@@ -43,4 +46,27 @@ export interface IngestSteps {
   publish(req: CoreRequest, key: string, site: WriteKeyRecord, events: EventsToPublish): CoreResponse | Ingested;
   /** Waits for the PubAcks: the answer to a failed publish, or undefined once the events are counted. */
   settle(ingested: Ingested): Promise<CoreResponse | undefined>;
+}
+
+/**
+ * A compatible endpoint's body read by its translation (whatever it throws is the client's fault:
+ * `bodyErrorResponse`) at one receive time, then handed to `publish`; synchronous, so nothing large
+ * outlives it.
+ */
+export function ingestTranslated<T>(
+  steps: IngestSteps,
+  req: CoreRequest,
+  key: string,
+  site: WriteKeyRecord,
+  read: (o: TranslatedOptions) => T,
+  events: (read: T) => Omit<EventsToPublish, 'receivedAt'>,
+): CoreResponse | Ingested {
+  const { receivedAt, idBase } = steps.receive();
+  let done: T;
+  try {
+    done = read({ receivedAt, maxEventAgeMs: steps.maxEventAgeMs, idAt: (i) => rawEventId(idBase, i) });
+  } catch (e) {
+    return bodyErrorResponse(e);
+  }
+  return steps.publish(req, key, site, { receivedAt, ...events(done) });
 }

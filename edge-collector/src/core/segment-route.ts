@@ -1,9 +1,8 @@
-import type { WriteKeyRecord } from '@pulse/protocol';
-import { decodeBodyAs, rawEventId, resolveBodyFormat } from '@pulse/protocol/codec';
+import { decodeBodyAs, resolveBodyFormat } from '@pulse/protocol/codec';
 import { bodyErrorResponse, errorResponse, json } from './http.js';
-import type { Ingested, IngestSteps } from './ingest-steps.js';
+import { ingestTranslated, type IngestSteps } from './ingest-steps.js';
 import { keyFromQuery } from './query-key.js';
-import { deadLetterMessage, readSegmentBody, type SegmentBatch } from './segment/batch.js';
+import { deadLetterMessage, readSegmentBody } from './segment/batch.js';
 import { basicAuthUser, bodyWriteKey, type SegmentEndpoint } from './segment/endpoints.js';
 import type { CoreRequest, CoreResponse } from './types.js';
 
@@ -55,31 +54,18 @@ export async function segmentRequest(steps: IngestSteps, req: CoreRequest, endpo
     if ('status' in d) return d;
     decoded = d;
   }
-  const started = ingestSegment(steps, req, key, site, endpoint, decoded.body);
+  const started = ingestTranslated(
+    steps,
+    req,
+    key,
+    site,
+    (o) => readSegmentBody(decoded?.body, endpoint, o),
+    (read) => ({ accepted: read.accepted, rejected: read.rejected, ignored: read.ignored, kept: (i) => deadLetterMessage(read.messages[i]), sender: 'segment' }),
+  );
   // Only counts and the rejection list live across the await.
   decoded = undefined;
   if ('status' in started) return started;
   const failure = await steps.settle(started);
   if (failure) return failure;
   return json(200, { success: true, accepted: started.acceptedCount, ignored: started.ignored, rejected: started.rejected });
-}
-
-/** Translate, validate, limit and hand to the sink; synchronous so nothing large outlives it. */
-function ingestSegment(steps: IngestSteps, req: CoreRequest, key: string, site: WriteKeyRecord, endpoint: SegmentEndpoint, body: unknown): CoreResponse | Ingested {
-  const { receivedAt, idBase } = steps.receive();
-  let read: SegmentBatch;
-  try {
-    read = readSegmentBody(body, endpoint, { receivedAt, maxEventAgeMs: steps.maxEventAgeMs, idAt: (i) => rawEventId(idBase, i) });
-  } catch (e) {
-    return bodyErrorResponse(e);
-  }
-  const { messages } = read;
-  return steps.publish(req, key, site, {
-    receivedAt,
-    accepted: read.accepted,
-    rejected: read.rejected,
-    ignored: read.ignored,
-    kept: (i) => deadLetterMessage(messages[i]),
-    sender: 'segment',
-  });
 }
