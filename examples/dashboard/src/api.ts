@@ -2,6 +2,7 @@ import { ApiError } from './errors.js';
 import { parseFunnelResponse, type FunnelResult } from './funnel-result.js';
 import type { FunnelBody } from './funnel-state.js';
 import type { QueryBody } from './query.js';
+import { isObject } from './is-object.js';
 
 /** One site a read key can see (`GET /v1/sites`). */
 export interface Site {
@@ -179,9 +180,6 @@ function errorFrom(res: Response, json: unknown): ApiError {
   return new ApiError(code, message, res.status, retryAfter);
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 function bad(what: string): ApiError {
   return new ApiError('bad_response', `Unexpected answer from the query API: ${what}.`, 200);

@@ -1,6 +1,7 @@
 import { ApiError } from './errors.js';
 import type { FunnelScope } from './funnel-state.js';
 import { formatCount, formatPercent } from './format.js';
+import { isObject } from './is-object.js';
 
 /** One step of a `POST /v1/funnel` answer. */
 export interface FunnelStepResult {
@@ -21,7 +22,6 @@ export interface FunnelResult {
   completeThrough: number | null;
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const finite = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
 function bad(what: string): ApiError {

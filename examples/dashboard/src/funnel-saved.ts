@@ -1,4 +1,5 @@
 import { checkFunnel, decodeWindow, encodeWindow, sameFunnel, DEFAULT_WINDOW, type FunnelDefinition, type FunnelStep } from './funnel-state.js';
+import { isObject } from './is-object.js';
 
 /**
  * Funnels the merchant named and saved, per site, in this browser's localStorage (as PostHog keeps
@@ -37,7 +38,6 @@ interface StoredFunnel {
   window: string;
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function fromStored(v: unknown): SavedFunnel | null {
   if (!isObject(v) || typeof v.name !== 'string' || !Array.isArray(v.steps)) return null;

@@ -1,3 +1,4 @@
+import { isPlainObject } from '@pulse/protocol';
 import { BadRequestError } from '../errors.js';
 import { validate } from '../schema/json-schema.js';
 import { isValidTimeZone } from '../time/zone.js';
@@ -40,18 +41,16 @@ export interface FunnelPlan {
   windowMs: number | null;
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
 /**
  * Each step against the branch of its own kind, before the whole body: the schema's `anyOf` of two
  * object shapes could only say that a step matches neither, where a caller needs to hear which
  * field of which step is wrong (`steps[2].page: must start with /`).
  */
 function checkSteps(body: unknown): void {
-  if (!isObject(body) || !Array.isArray(body.steps)) return;
+  if (!isPlainObject(body) || !Array.isArray(body.steps)) return;
   body.steps.forEach((step: unknown, i) => {
     const path = `steps[${i}]`;
-    if (!isObject(step)) return;
+    if (!isPlainObject(step)) return;
     const page = Object.hasOwn(step, 'page');
     const event = Object.hasOwn(step, 'event');
     if (page && event) throw new BadRequestError(path, 'has both "page" and "event"; a step is one of them');
