@@ -4,7 +4,7 @@
 // node bench/dist/aggregator.js [--events 1000000] [--fresh-seconds 20] [--out result.json]
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { createClient } from '@clickhouse/client';
+import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { createChdbConnection } from 'chdb/connection';
 import { connect, type NatsConnection } from 'nats';
 import { createAggregator, createReplayManager, DEFAULT_BATCH_MAX_MESSAGES, DEFAULT_STREAM_MAX_AGE_MS, ensureStreams } from '@pulse/aggregator';
@@ -57,7 +57,7 @@ async function countEvents(storage: Storage): Promise<number> {
 }
 
 /** The baseline: the same rows, already enriched, inserted with @clickhouse/client in the aggregator's batch size. */
-async function bareInsert(path: string): Promise<{ eventsPerSec: number; insertMs: number[]; batchRows: number }> {
+async function bareInsert(path: string): Promise<{ eventsPerSec: number; insertMs: number[]; batchRows: number; engineEventsPerSec: number }> {
   const storage = createStorage({ path });
   await migrate(storage);
   await storage.close();
@@ -92,10 +92,46 @@ async function bareInsert(path: string): Promise<{ eventsPerSec: number; insertM
   }
   const rows = await client.query({ query: 'SELECT count() AS n FROM events', format: 'JSONEachRow' });
   const n = Number(((await rows.json()) as { n: number }[])[0]?.n ?? 0);
-  await client.close();
   if (n !== events) throw new BenchFailedError(`baseline stored ${n} rows, expected ${events}`);
+  const engine = await engineInsert(client, path, seq);
+  await client.close();
   const total = insertMs.reduce((s, v) => s + v, 0);
-  return { eventsPerSec: perSecond(events, total), insertMs, batchRows: Math.round(events / insertMs.length) };
+  return { eventsPerSec: perSecond(events, total), insertMs, batchRows: Math.round(events / insertMs.length), engineEventsPerSec: engine };
+}
+
+/**
+ * The engine alone, the ceiling of any aggregator on this machine and schema: the baseline's
+ * batches written out as Native files, then inserted again into `events` (and so through every
+ * rollup's view) the way the aggregator's chDB storage inserts, `INSERT … SELECT * FROM file(…,
+ * 'Native')` with its insert settings; no JavaScript per event. Deduplication is off for these
+ * inserts: the blocks are the ones already stored.
+ */
+async function engineInsert(client: ClickHouseClient, dir: string, batches: number): Promise<number> {
+  const files: string[] = [];
+  for (let k = 1; k <= batches; k++) {
+    const file = join(dir, `engine-${k}.native`);
+    await client.command({ query: `SELECT * FROM events WHERE stream_seq = ${k} INTO OUTFILE '${file}' FORMAT Native` });
+    files.push(file);
+  }
+  let ms = 0;
+  let done = 0;
+  const stop = every(2000, () => log(`engine alone: ${done} / ${batches} batches inserted`));
+  try {
+    for (const file of files) {
+      const t = performance.now();
+      await client.command({
+        query: `INSERT INTO events SELECT * FROM file('${file}', 'Native') SETTINGS parallel_view_processing = 1, optimize_on_insert = 0, insert_deduplicate = 0`,
+      });
+      ms += performance.now() - t;
+      done++;
+    }
+  } finally {
+    stop();
+  }
+  const rows = await client.query({ query: 'SELECT count() AS n FROM events', format: 'JSONEachRow' });
+  const n = Number(((await rows.json()) as { n: number }[])[0]?.n ?? 0);
+  if (n !== 2 * events) throw new BenchFailedError(`the engine-alone inserts left ${n} rows, expected ${2 * events}`);
+  return perSecond(events, ms);
 }
 
 async function prefill(nc: NatsConnection): Promise<number> {
@@ -278,7 +314,7 @@ try {
   log('baseline: bare insert of the same rows into chDB');
   const base = await bareInsert(join(runDir.path, 'baseline'));
   const baseIns = summarize(base.insertMs);
-  log(`baseline: ${fmtInt(base.eventsPerSec)} events/s (${base.insertMs.length} inserts of ~${fmtInt(base.batchRows)} rows)`);
+  log(`baseline: ${fmtInt(base.eventsPerSec)} events/s (${base.insertMs.length} inserts of ~${fmtInt(base.batchRows)} rows); the engine alone ${fmtInt(base.engineEventsPerSec)} events/s`);
 
   const nc = (prefillNc = await connect({ servers: nats.url, name: 'bench-prefill' }));
   await ensureStreams(await nc.jetstreamManager(), { maxAgeMs: DEFAULT_STREAM_MAX_AGE_MS, replicas: 1 });
@@ -352,6 +388,12 @@ try {
             unit: 'events/s',
             baseline: { label: 'bare @clickhouse/client insert of the same rows (no NATS, no enrichment)', value: base.eventsPerSec },
             target: '≥ 200,000',
+          },
+          {
+            label: 'aggregator, as above',
+            value: agg.eventsPerSec,
+            unit: 'events/s',
+            baseline: { label: "the engine alone: the same rows from Native files into events and its views, as the aggregator's inserts (no JavaScript per event)", value: base.engineEventsPerSec },
           },
         ],
       },
