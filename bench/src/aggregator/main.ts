@@ -115,6 +115,9 @@ async function engineInsert(client: ClickHouseClient, dir: string, batches: numb
   }
   let ms = 0;
   let done = 0;
+  // The process's CPU time includes the engine's threads: how many of the machine's cores it used.
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
   const stop = every(2000, () => log(`engine alone: ${done} / ${batches} batches inserted`));
   try {
     for (const file of files) {
@@ -128,6 +131,8 @@ async function engineInsert(client: ClickHouseClient, dir: string, batches: numb
   } finally {
     stop();
   }
+  const cpu = process.cpuUsage(cpu0);
+  log(`engine alone: ${((cpu.user + cpu.system) / 1000 / (performance.now() - t0)).toFixed(2)} cores busy on average while inserting`);
   const rows = await client.query({ query: 'SELECT count() AS n FROM events', format: 'JSONEachRow' });
   const n = Number(((await rows.json()) as { n: number }[])[0]?.n ?? 0);
   if (n !== 2 * events) throw new BenchFailedError(`the engine-alone inserts left ${n} rows, expected ${2 * events}`);
