@@ -1,7 +1,7 @@
 import { headers, type JetStreamClient } from 'nats';
 import { EVENTS_INGEST_SUBJECT } from '@pulse/protocol';
 import { encodeStreamMessage } from '@pulse/protocol/codec';
-import type { StreamMessage } from '@pulse/protocol';
+import type { AnyStreamMessage } from '@pulse/protocol';
 
 /**
  * Publishes like a collector: `events.ingest`, a `Nats-Msg-Id` per message, at most `window`
@@ -12,7 +12,7 @@ export function pipelinedPublisher(js: JetStreamClient, opts: { idPrefix: string
   const inflight = new Set<Promise<unknown>>();
   let failure: unknown;
   return {
-    async publish(message: StreamMessage): Promise<void> {
+    async publish(message: AnyStreamMessage): Promise<void> {
       if (failure) throw failure;
       while (inflight.size >= opts.window) await Promise.race(inflight);
       const h = headers();

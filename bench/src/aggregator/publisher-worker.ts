@@ -2,8 +2,8 @@
 // not share an event loop with the aggregator it measures.
 import { parentPort, workerData } from 'node:worker_threads';
 import { connect } from 'nats';
-import type { StreamMessage } from '@pulse/protocol';
-import { generateMessages, generateRecords, type StreamShape } from './stream-data.js';
+import type { StreamMessageV2 } from '@pulse/protocol';
+import { generateMessages, generateRecords, rawRecordOf, type StreamShape } from './stream-data.js';
 import { pipelinedPublisher } from './publish.js';
 
 export interface PublisherData {
@@ -31,18 +31,22 @@ const records = generateRecords({ events: total, startMs: start, spacingMs: 1000
 let sent = 0;
 let probes = 0;
 let lastProbe = 0;
-for (const { message, events } of generateMessages(records, d.shape.recordsPerMessage)) {
+for (const { generated, events } of generateMessages(records, d.shape.recordsPerMessage)) {
   // Pace by events: this message leaves when the schedule says its first event is due.
   const due = start + (sent * 1000) / d.eventsPerSec;
   const wait = due - Date.now();
   if (wait > 0) await new Promise((r) => setTimeout(r, wait));
   const now = Date.now();
-  const out: StreamMessage = message;
-  // Real collectors stamp receive time as they publish; the pre-generated times are rewritten.
-  for (const rec of out.records) {
-    rec.received_at = now;
-    for (const e of rec.events) e.ts = now;
-  }
+  // Real collectors stamp receive time as they publish; the pre-generated times are rewritten
+  // before the bodies are encoded.
+  const out: StreamMessageV2 = {
+    v: 2,
+    records: generated.map((g) => {
+      g.record.received_at = now;
+      for (const e of g.record.events) e.ts = now;
+      return rawRecordOf(g.record, g.idBase);
+    }),
+  };
   if (now - lastProbe >= d.probeIntervalMs) {
     lastProbe = now;
     const id = `probe-${probes++}`;

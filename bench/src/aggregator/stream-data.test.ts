@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeStreamMessage, encodeStreamMessage } from '@pulse/protocol/codec';
+import { decodeStreamMessage, encodeStreamMessage, eventRecordOf } from '@pulse/protocol/codec';
 import { baselineRows } from './baseline-rows.js';
 import { DEFAULT_SHAPE, generateMessages, generateRecords } from './stream-data.js';
 
@@ -40,6 +40,16 @@ describe('generateMessages', () => {
     expect(msgs.slice(0, -1).every((m) => m.message.records.length === 50)).toBe(true);
     const first = msgs[0];
     expect(decodeStreamMessage(encodeStreamMessage(first!.message))).toEqual(first!.message);
+  });
+
+  it('holds raw records, as collectors publish them, that expand to exactly the generated events', () => {
+    const [first] = [...generateMessages(gen(500), 50)];
+    const decoded = decodeStreamMessage(encodeStreamMessage(first!.message));
+    expect(decoded.v).toBe(2);
+    decoded.records.forEach((r, i) => {
+      expect(r).toHaveProperty('body');
+      expect(eventRecordOf(r)).toEqual(first!.generated[i]?.record);
+    });
   });
 });
 

@@ -1,4 +1,5 @@
-import type { AcceptedEvent, StreamMessage, StreamRecord } from '@pulse/protocol';
+import { DEFAULT_MAX_EVENT_AGE_MS, type AcceptedEvent, type AnyStreamMessage, type RawStreamRecord, type StreamRecord } from '@pulse/protocol';
+import { encodeMsgpack } from '@pulse/protocol/codec';
 import { AGENTS, CAMPAIGNS, COUNTRIES, REFERRERS, SITE_HOST, pagePath, pick, rng, skewed, type Agent, type Referrer } from '../fixtures/web.js';
 
 /** How the collector's group commits look: several requests per message, mostly single beacons. */
@@ -26,7 +27,10 @@ export const DEFAULT_SHAPE: StreamShape = {
 };
 
 export interface GeneratedRecord {
+  /** The request with its events, as the aggregator sees it once decoded (the baseline's input). */
   record: StreamRecord;
+  /** The collector's `id_base` for the request (see rawRecordOf). */
+  idBase: string;
   agent: Agent;
   referrer: Referrer;
   campaign: (typeof CAMPAIGNS)[number];
@@ -78,15 +82,17 @@ export function* generateRecords(opts: { events: number; startMs: number; spacin
       events.push(e);
     }
     n += count;
+    const record: StreamRecord = {
+      site_id: siteId(site),
+      received_at: ts + count * opts.spacingMs + 5,
+      ip: `10.${(visitor >> 16) & 255}.${(visitor >> 8) & 255}.${visitor & 255}`,
+      ua: agent.ua,
+      country,
+      events,
+    };
     yield {
-      record: {
-        site_id: siteId(site),
-        received_at: ts + count * opts.spacingMs + 5,
-        ip: `10.${(visitor >> 16) & 255}.${(visitor >> 8) & 255}.${visitor & 255}`,
-        ua: agent.ua,
-        country,
-        events,
-      },
+      record,
+      idBase: `${opts.idPrefix}req${n}`,
       agent,
       referrer,
       campaign,
@@ -95,11 +101,20 @@ export function* generateRecords(opts: { events: number; startMs: number; spacin
   }
 }
 
+/**
+ * What a collector publishes for a request whose events it all accepted: a raw record, the body as
+ * received, which the aggregator decodes and validates again (collector-core's forwardWhole).
+ */
+export function rawRecordOf(record: StreamRecord, idBase: string): RawStreamRecord {
+  const { events, ...edge } = record;
+  return { ...edge, body: encodeMsgpack({ events }), format: 'msgpack', max_event_age_ms: DEFAULT_MAX_EVENT_AGE_MS, id_base: idBase, accepted: events.length };
+}
+
 /** Groups requests into stream messages the way a collector's group commit does. */
-export function* generateMessages(records: Iterable<GeneratedRecord>, recordsPerMessage: number): Generator<{ message: StreamMessage; events: number; generated: GeneratedRecord[] }> {
+export function* generateMessages(records: Iterable<GeneratedRecord>, recordsPerMessage: number): Generator<{ message: AnyStreamMessage; events: number; generated: GeneratedRecord[] }> {
   let batch: GeneratedRecord[] = [];
   const flush = () => {
-    const out = { message: { v: 1 as const, records: batch.map((g) => g.record) }, events: batch.reduce((s, g) => s + g.record.events.length, 0), generated: batch };
+    const out = { message: { v: 2 as const, records: batch.map((g) => rawRecordOf(g.record, g.idBase)) }, events: batch.reduce((s, g) => s + g.record.events.length, 0), generated: batch };
     batch = [];
     return out;
   };
