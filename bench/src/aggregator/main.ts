@@ -417,6 +417,7 @@ try {
       `The process (aggregator + chDB) peaked at ${agg.peakRssMb} MB RSS.`,
       `Freshness is measured by polling chDB every ${FRESH_POLL_MS} ms for probe events, so figures carry up to ${FRESH_POLL_MS} ms of polling delay; the publisher runs in a worker thread.`,
       'Inputs: real browser, phone, tablet and bot user agents, search/social/email referrers and UTM-tagged URLs (bench/src/fixtures/web.ts).',
+      `Each stream message holds ${shape.recordsPerMessage} requests as collectors publish them: raw records (the msgpack body as received, which the aggregator decodes and validates again), ${Math.round((1 - shape.sdkShare) * 100)} % single-event beacons and the rest SDK batches of 2–${shape.maxSdkBatch} events. Before the twenty-first session the records held their events already decoded, a path collectors no longer produce.`,
     ],
     startedAt: startedAt.toISOString(),
     durationMs: Date.now() - startedAt.getTime(),
