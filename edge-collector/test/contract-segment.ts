@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest';
 import { Analytics } from '@segment/analytics-node';
 import { DLQ_STREAM, type StreamRecord } from '@pulse/protocol';
-import { createWriteKey, deadLettersAfter, lastSeq, messagesAfter, postBatch, recordsAfter, type NatsTools } from './helpers.js';
+import { createWriteKey, deadLettersAfter, lastSeq, messagesAfter, postBatch, recordsAfter, sleep, type NatsTools } from './helpers.js';
 
 const basic = (key: string) => ({ authorization: `Basic ${Buffer.from(`${key}:`).toString('base64')}` });
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -242,5 +242,70 @@ export function defineSegmentContract(ctx: () => { url: string; t: NatsTools }):
     expect(wrong).toEqual([{ url: `${url}/v1/batch` }, { url: `${url}/v1/batch`, status: 401 }]);
     const hint = await postBatch(url, '{"batch": []}', { headers: basic(key) });
     expect(hint.json.error.message).toContain('path: "/segment/v1/batch"');
+  });
+
+  it("answers analytics.js's settings for a write key: only the Segment.io integration, pointed at this collector, cacheable, CORS", async () => {
+    const { url, t } = ctx();
+    const { key } = await createWriteKey(t.kv);
+    const settingsUrl = `${url}/segment/v1/projects/${key}/settings`;
+    const r = await fetch(settingsUrl, { headers: { origin: 'https://shop.example' } });
+    expect(r.status).toBe(200);
+    expect(r.headers.get('content-type')).toContain('application/json');
+    expect(r.headers.get('cache-control')).toBe('public, max-age=300');
+    expect(r.headers.get('vary')).toBe('Host, X-Forwarded-Host, X-Forwarded-Proto');
+    expect(r.headers.get('access-control-allow-origin')).toBe('*');
+    const apiHost = `${new URL(url).host}/segment/v1`;
+    expect(await r.json()).toEqual({
+      integrations: { 'Segment.io': { apiKey: key, apiHost, protocol: 'http', unbundledIntegrations: [], maybeBundledConfigIds: {}, addBundledMetadata: false } },
+      plan: {},
+      edgeFunction: {},
+      analyticsNextEnabled: true,
+      middlewareSettings: {},
+      enabledMiddleware: {},
+      metrics: { sampleRate: 0, host: apiHost },
+      legacyVideoPluginsEnabled: false,
+      remotePlugins: [],
+    });
+    // This suite trusts loopback as a proxy: the origin it forwards is the one the answer names.
+    const proxied = await fetch(settingsUrl, { headers: { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'collector.example.com' } });
+    expect(((await proxied.json()) as any).integrations['Segment.io']).toMatchObject({ apiHost: 'collector.example.com/segment/v1', protocol: 'https' });
+    const head = await fetch(settingsUrl, { method: 'HEAD' });
+    expect([head.status, head.headers.get('cache-control'), await head.text()]).toEqual([200, 'public, max-age=300', '']);
+    // analytics.js's event posts carry Basic credentials, and X-Retry-Count when sent again: a preflight allows both.
+    const preflight = await fetch(`${url}/segment/v1/t`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://shop.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type, x-retry-count' },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('*');
+    expect(preflight.headers.get('access-control-allow-methods')).toContain('GET');
+    expect(preflight.headers.get('access-control-allow-headers')?.toLowerCase().split(/,\s*/)).toEqual(['authorization', 'content-type', 'x-retry-count']);
+  });
+
+  it("refuses analytics.js's settings for a malformed, unknown or revoked key with an uncached 401", async () => {
+    const { url, t } = ctx();
+    const { key } = await createWriteKey(t.kv);
+    const settings = (k: string) => fetch(`${url}/segment/v1/projects/${k}/settings`);
+    expect((await settings(key)).status).toBe(200);
+    await t.kv.delete(key);
+    let revoked = await settings(key);
+    for (let i = 0; i < 50 && revoked.status === 200; i++) {
+      await sleep(100);
+      revoked = await settings(key);
+    }
+    for (const r of [revoked, await settings(`wk_${'Q'.repeat(32)}`), await settings('not-a-key')]) {
+      expect([r.status, r.headers.get('cache-control'), r.headers.get('access-control-allow-origin'), ((await r.json()) as any).error.code]).toEqual([401, 'no-store', '*', 'invalid_key']);
+    }
+    expect((await fetch(`${url}/segment/v1/projects/${key}/settings`, { method: 'POST' })).status).toBe(405);
+  });
+
+  it("answers analytics.js's usage metrics (POST /segment/v1/m) with 200 and stores nothing", async () => {
+    const { url, t } = ctx();
+    const before = await lastSeq(t.jsm);
+    const dlqBefore = await lastSeq(t.jsm, DLQ_STREAM);
+    const series = { series: [{ type: 'Counter', metric: 'analytics_js.invoke.track', value: 1, tags: { library: 'analytics.js', library_version: 'npm:next-1.84.3' } }] };
+    const r = await postBatch(url, JSON.stringify(series), { path: '/segment/v1/m', contentType: 'text/plain' });
+    expect([r.status, r.json]).toEqual([200, { success: true }]);
+    expect([await lastSeq(t.jsm), await lastSeq(t.jsm, DLQ_STREAM)]).toEqual([before, dlqBefore]);
   });
 }

@@ -11,8 +11,10 @@ import { TrustedProxies } from './ip.js';
 import type { CollectorMetrics, Tally } from './metrics.js';
 import { keyFromQuery } from './query-key.js';
 import { RateLimiter } from './rate-limit.js';
+import { publicOrigin } from './public-origin.js';
 import { segmentRequest } from './segment-route.js';
-import { basicAuthUser, segmentRoutes, type SegmentEndpoint } from './segment/endpoints.js';
+import { segmentSettingsRequest } from './segment-settings-route.js';
+import { basicAuthUser, segmentRoutes, settingsWriteKey, type SegmentPost } from './segment/endpoints.js';
 import type { CoreRequest, CoreResponse, DeadLetter, DeadLetterItem, EventSink, Logger, Readiness, WriteKeyLookup } from './types.js';
 
 /** Shape of a write key (DESIGN: `wk_` + base62); anything else is refused without a registry lookup. */
@@ -36,10 +38,10 @@ export interface CoreDeps {
   log?: Logger;
 }
 
-type Route = 'batch' | 'segment' | 'ga4' | 'script' | 'healthz' | 'readyz' | 'metrics' | 'preflight' | 'other';
+type Route = 'batch' | 'segment' | 'segment_settings' | 'ga4' | 'script' | 'healthz' | 'readyz' | 'metrics' | 'preflight' | 'other';
 
 /** A path of another analytics API taken by a compatible endpoint (Segment's HTTP API, GA4's Measurement Protocol). */
-type CompatRoute = { route: 'segment'; endpoint: SegmentEndpoint } | { route: 'ga4'; endpoint: Ga4Endpoint };
+type CompatRoute = { route: 'segment'; endpoint: SegmentPost } | { route: 'ga4'; endpoint: Ga4Endpoint };
 
 function compatRoutes(pathPrefix: string): Map<string, CompatRoute> {
   const routes = new Map<string, CompatRoute>();
@@ -192,8 +194,9 @@ export class CollectorCore {
       let compat: CompatRoute | undefined;
       if (route === 'other') {
         compat = this.compatRoutes.get(req.path);
-        if (compat === undefined) return this.finish(route, errorResponse(404, 'not_found', 'no such route'));
-        route = compat.route;
+        if (compat !== undefined) route = compat.route;
+        else if (settingsWriteKey(req.path, this.o.pathPrefix) !== undefined) route = 'segment_settings';
+        else return this.finish(route, errorResponse(404, 'not_found', 'no such route'));
       }
       const wanted = route === 'batch' || compat !== undefined ? 'POST' : 'GET';
       // HEAD is GET without the body (CDNs and uptime checks send it).
@@ -202,13 +205,13 @@ export class CollectorCore {
         const allow = wanted === 'GET' ? 'GET, HEAD, OPTIONS' : 'POST, OPTIONS';
         return this.finish(route, errorResponse(405, 'method_not_allowed', `use ${wanted}`, { allow }));
       }
-      if (head) return this.finish(route, { ...(await this.get(route, req.path)), headOnly: true });
+      if (head) return this.finish(route, { ...(await this.get(route, req)), headOnly: true });
       if (route === 'batch') return this.finish(route, await this.batch(req));
       if (compat !== undefined) {
         const res = compat.route === 'segment' ? await segmentRequest(this.steps, req, compat.endpoint) : await ga4Request(this.steps, req, compat.endpoint);
         return this.finish(route, res);
       }
-      return this.finish(route, await this.get(route, req.path));
+      return this.finish(route, await this.get(route, req));
     } catch (e) {
       this.log('error', 'request failed', { route, err: String((e as Error)?.stack ?? e) });
       return this.finish(route, errorResponse(500, 'internal', 'internal error'));
@@ -223,7 +226,7 @@ export class CollectorCore {
   }
 
   /** The answer of a GET route. */
-  private async get(route: Route, path: string): Promise<CoreResponse> {
+  private async get(route: Route, req: CoreRequest): Promise<CoreResponse> {
     switch (route) {
       case 'healthz':
         return json(200, { status: 'ok' });
@@ -232,7 +235,9 @@ export class CollectorCore {
       case 'metrics':
         return { status: 200, headers: { 'content-type': this.deps.metrics.registry.contentType }, body: await this.deps.metrics.registry.metrics() };
       case 'script':
-        return this.script(path);
+        return this.script(req.path);
+      case 'segment_settings':
+        return this.segmentSettings(req);
       default:
         return errorResponse(404, 'not_found', 'no such route');
     }
@@ -263,6 +268,13 @@ export class CollectorCore {
     const s = this.deps.scripts?.get(path.slice(path.lastIndexOf('/') + 1));
     if (!s) return errorResponse(404, 'not_found', 'no browser script is configured on this collector');
     return { status: 200, headers: { 'content-type': 'application/javascript; charset=utf-8', 'cache-control': 'public, max-age=3600' }, body: s };
+  }
+
+  /** analytics.js's settings, naming the origin the request came to (forwarded headers from trusted proxies only). */
+  private segmentSettings(req: CoreRequest): Promise<CoreResponse> {
+    const key = settingsWriteKey(req.path, this.o.pathPrefix) ?? '';
+    const origin = publicOrigin(req.headers, this.clientIp(req.remoteAddress, undefined).viaTrustedProxy);
+    return segmentSettingsRequest(this.steps, key, origin, this.o.pathPrefix);
   }
 
   private unavailable(code: string, message: string): CoreResponse {

@@ -44,7 +44,8 @@ export function corsHeaders(maxAgeSec: number, preflight: boolean): Record<strin
   };
   if (preflight) {
     h['access-control-allow-methods'] = 'POST, GET, OPTIONS';
-    h['access-control-allow-headers'] = 'Authorization, Content-Type';
+    // analytics.js sends its key as Basic credentials, and X-Retry-Count when it sends a call again.
+    h['access-control-allow-headers'] = 'Authorization, Content-Type, X-Retry-Count';
     h['access-control-max-age'] = String(maxAgeSec);
   }
   return h;

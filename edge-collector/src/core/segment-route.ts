@@ -3,7 +3,7 @@ import { bodyErrorResponse, errorResponse, json } from './http.js';
 import { ingestTranslated, type IngestSteps } from './ingest-steps.js';
 import { keyFromQuery } from './query-key.js';
 import { deadLetterMessage, readSegmentBody } from './segment/batch.js';
-import { basicAuthUser, bodyWriteKey, type SegmentEndpoint } from './segment/endpoints.js';
+import { basicAuthUser, bodyWriteKey, type SegmentPost } from './segment/endpoints.js';
 import type { CoreRequest, CoreResponse } from './types.js';
 
 /** A Segment body decoded: JSON as Segment's clients send it (`text/plain` from analytics.js), msgpack too. */
@@ -32,13 +32,16 @@ function segmentKeyOf(req: CoreRequest): string | undefined {
  * batch route's validation, limits, rate limit, group commit and dead letters. Answered `200`
  * (Segment's clients take any 2xx as delivered) once JetStream has acknowledged it.
  */
-export async function segmentRequest(steps: IngestSteps, req: CoreRequest, endpoint: SegmentEndpoint): Promise<CoreResponse> {
+export async function segmentRequest(steps: IngestSteps, req: CoreRequest, endpoint: SegmentPost): Promise<CoreResponse> {
+  // analytics.js's counters about itself (`{series: [...]}`, no key): no site's events. Answered so
+  // that the library stays quiet; kept nowhere.
+  if (endpoint === 'metrics') return json(200, { success: true });
   const refused = steps.refuseBody(req);
   if (refused) return refused;
   let decoded: { body: unknown } | undefined;
   let key = segmentKeyOf(req);
   if (key === undefined) {
-    // analytics.js puts the key in the body: a header would cost browsers a CORS preflight per call.
+    // analytics.js puts the key in the body (older versions only there: a header costs browsers a CORS preflight).
     const d = decodeSegmentBody(req);
     if ('status' in d) return d;
     decoded = d;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { basicAuthUser, bodyWriteKey, segmentRoutes } from './endpoints.js';
+import { basicAuthUser, bodyWriteKey, segmentRoutes, settingsWriteKey } from './endpoints.js';
 
 describe('segmentRoutes', () => {
   it('maps the HTTP API paths, the analytics.js short forms and /v1/import under the prefix', () => {
@@ -14,7 +14,28 @@ describe('segmentRoutes', () => {
     expect(r.get('/segment/v1/batch')).toBeUndefined();
     expect(r.get('/pulse/v1/batch')).toBeUndefined();
     expect(segmentRoutes('').get('/segment/v1/batch')).toBe('batch');
-    expect(r.size).toBe(30);
+    // analytics.js's usage metrics: a route of its own, never read as messages.
+    expect(r.get('/pulse/segment/v1/m')).toBe('metrics');
+    expect(r.size).toBe(32);
+  });
+});
+
+describe('settingsWriteKey', () => {
+  it('reads the key of analytics.js settings paths under the prefix, and nothing else', () => {
+    expect(settingsWriteKey('/pulse/segment/v1/projects/wk_abc/settings', '/pulse')).toBe('wk_abc');
+    expect(settingsWriteKey('/segment/v1/projects/wk_abc/settings', '')).toBe('wk_abc');
+    expect(settingsWriteKey('/segment/v1/projects//settings', '')).toBe('');
+    for (const path of [
+      '/segment/v1/projects/wk_abc/settings',
+      '/pulse/segment/v1/projects/wk_abc/settings/',
+      '/pulse/segment/v1/projects/a/b/settings',
+      '/pulse/segment/v1/projects/settings',
+      '/pulse/segment/v1/projectswk_abc/settings',
+      '/other/segment/v1/projects/wk_abc/settings',
+      '/pulse/v1/projects/wk_abc/settings',
+    ]) {
+      expect([path, settingsWriteKey(path, '/pulse')]).toEqual([path, undefined]);
+    }
   });
 });
 
