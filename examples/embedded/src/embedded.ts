@@ -123,6 +123,9 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
       port: o.queryPort,
       host: o.host,
       logger: logFor('query-api'),
+      // This process hosts the query API, the aggregator and chDB: its RSS, CPU and event loop
+      // (pulse_query_process_*, pulse_query_nodejs_*) are the whole embedded system's but the collector's.
+      defaultMetrics: true,
       ...(o.dashboardDir && existsSync(o.dashboardDir) ? { staticDir: o.dashboardDir } : {}),
     });
     const { port: queryPort } = await query.start();

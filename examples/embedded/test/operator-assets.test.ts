@@ -7,11 +7,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_AGGREGATOR_PORT } from '@pulse/aggregator';
 import { DEFAULT_COLLECTOR_PORT, DEFAULT_QUERY_PORT } from '@pulse/protocol';
-import { killLeftovers, launchDetached, servicePorts, tempDir, type Launched, type TempDir } from '@pulse/testkit';
+import { killLeftovers, servicePorts, tempDir, type TempDir } from '@pulse/testkit';
 import { startEmbedded, type Embedded } from '../src/index.js';
-import { packageDir } from '../src/packages.js';
 import { createTenant, eventually, query, sendBatch } from './helpers.js';
-import { REPO_ROOT } from './launcher.js';
 import { ALERTS_PATH, alertRules, dashboard, drawingPanels, headingAnchors, isObj, panelExprs, prometheusConfig, repoText, type Obj } from './operator-assets.js';
 import { parseExposition, queryableNames, type Scrape } from './prom-exposition.js';
 import { metricNames } from './promql-names.js';
@@ -112,18 +110,6 @@ describe('the operator assets are complete', () => {
   });
 });
 
-/** The standalone query API (`query-api/dist/main.js`): unlike the embedded one it exports the process metrics. */
-function launchStandaloneQueryApi(natsUrl: string, port: number, dataDir: string): Launched {
-  const theirs = Object.keys(process.env).filter((k) => /^(CLICKHOUSE_|QUERY_|NATS_)/.test(k));
-  return launchDetached({
-    main: join(packageDir('@pulse/query-api'), 'dist', 'main.js'),
-    env: { NATS_URL: natsUrl, QUERY_PORT: String(port), QUERY_HOST: '127.0.0.1', ADMIN_TOKEN, DATA_DIR: dataDir },
-    cwd: REPO_ROOT,
-    unset: [...theirs, 'DATA_DIR', 'ADMIN_TOKEN', 'STATIC_DIR'],
-    timeoutMs: 60_000,
-  });
-}
-
 async function scrape(url: string): Promise<Scrape> {
   const res = await fetch(`${url}/metrics`);
   if (res.status !== 200) throw new Error(`${url}/metrics answered ${res.status}`);
@@ -133,15 +119,13 @@ async function scrape(url: string): Promise<Scrape> {
 describe.each(['bun', 'node'] as const)('every metric the operator assets read is exported (%s collector)', (runtime) => {
   let dir: TempDir;
   let system: Embedded | undefined;
-  let standalone: Launched | undefined;
-  let scrapes: Record<'collector' | 'aggregator' | 'query' | 'standaloneQuery', Scrape>;
+  let scrapes: Record<'collector' | 'aggregator' | 'query', Scrape>;
   let exported: Set<string>;
 
   beforeAll(async () => {
     dir = tempDir('pulse-ops-');
-    const [collectorPort, queryPort, aggregatorPort, standalonePort] = (await servicePorts(4)) as [number, number, number, number];
+    const [collectorPort, queryPort, aggregatorPort] = (await servicePorts(3)) as [number, number, number];
     system = await startEmbedded({ dataDir: join(dir.path, 'embedded'), host: '127.0.0.1', collectorRuntime: runtime, adminToken: ADMIN_TOKEN, collectorPort, queryPort, aggregatorPort, natsPort: 0, log: () => {} });
-    standalone = launchStandaloneQueryApi(system.natsUrl, standalonePort, join(dir.path, 'standalone-query'));
 
     // A little of everything, so labelled counters and histograms have series: one batch with a good
     // and a rejected event, one malformed body, one report once the aggregator stored the event.
@@ -158,24 +142,18 @@ describe.each(['bun', 'node'] as const)('every metric the operator assets read i
     );
     expect(counted.status).toBe(200);
 
-    await standalone.waitForLog('query api listening');
     scrapes = {
       collector: await scrape(system.collectorUrl),
       aggregator: await scrape(`http://127.0.0.1:${aggregatorPort}`),
       query: await scrape(system.queryUrl),
-      standaloneQuery: await scrape(`http://127.0.0.1:${standalonePort}`),
     };
     exported = new Set(Object.values(scrapes).flatMap((s) => [...queryableNames(s)]));
   });
 
   afterAll(async () => {
-    if (standalone && standalone.child.exitCode === null) {
-      standalone.child.kill('SIGTERM');
-      await standalone.exited;
-    }
     await system?.stop();
     if (dir) {
-      killLeftovers(standalone ? [standalone] : [], join(dir.path, 'embedded'));
+      killLeftovers([], join(dir.path, 'embedded'));
       dir.remove();
     }
   });
@@ -184,8 +162,7 @@ describe.each(['bun', 'node'] as const)('every metric the operator assets read i
     const has = (s: Scrape, names: string[]) => names.filter((n) => !s.samples.has(n));
     expect(has(scrapes.collector, ['pulse_collector_requests_total', 'pulse_collector_events_total', 'pulse_collector_publish_seconds_bucket', 'pulse_collector_process_resident_memory_bytes'])).toEqual([]);
     expect(has(scrapes.aggregator, ['pulse_aggregator_messages_total', 'pulse_aggregator_inserts_total', 'pulse_aggregator_insert_duration_seconds_bucket'])).toEqual([]);
-    expect(has(scrapes.query, ['pulse_query_http_requests_total', 'pulse_query_http_request_duration_seconds_bucket', 'pulse_query_cache_misses_total'])).toEqual([]);
-    expect(has(scrapes.standaloneQuery, ['pulse_query_process_resident_memory_bytes', 'pulse_query_process_cpu_seconds_total'])).toEqual([]);
+    expect(has(scrapes.query, ['pulse_query_http_requests_total', 'pulse_query_http_request_duration_seconds_bucket', 'pulse_query_cache_misses_total', 'pulse_query_process_resident_memory_bytes', 'pulse_query_process_cpu_seconds_total'])).toEqual([]);
   });
 
   it('every metric an alert rule reads', () => {
