@@ -18,6 +18,7 @@ import { DEFAULT_MAX_BODY_BYTES } from './http/respond.js';
 import { DIMENSIONS, METRICS } from './query/catalog.js';
 import { CHANGE_RULE } from './query/change.js';
 import { CSV_FORMAT_TEXT } from './query/csv.js';
+import { FUNNEL_CSV_TEXT } from './query/funnel-csv.js';
 import { REPORT_MEDIA_TYPES } from './http/accept.js';
 import { READINESS_SCHEMA } from './readiness.js';
 import { QUERY_REQUEST_SCHEMA, SITE_ID_SCHEMA } from './query/schema.js';
@@ -143,6 +144,26 @@ const csvHeaders = {
   },
   'X-Pulse-Has-More': { schema: { type: 'string', enum: ['true', 'false'] }, description: '`meta.has_more`: more rows exist after this page (`limit`, `offset`).' },
 };
+/**
+ * The answers of a route that negotiates JSON or CSV: the 200 in both, with the headers its CSV
+ * carries in place of `meta`, the 304 per representation and the 406.
+ */
+function negotiatedResponses(o: { what: string; schema: string; csvText: string; csvExample: string; csvMetaHeaders: (keyof typeof csvHeaders)[] }) {
+  const metaHeaders = Object.fromEntries(o.csvMetaHeaders.map((name) => [name, csvHeaders[name]]));
+  return {
+    '200': {
+      description: `${o.what}. As CSV (\`Accept: text/csv\`): ${o.csvText}`,
+      headers: { ...reportHeaders, 'Content-Disposition': csvHeaders['Content-Disposition'], ...metaHeaders },
+      content: {
+        [REPORT_MEDIA_TYPES.json]: { schema: ref(o.schema) },
+        [REPORT_MEDIA_TYPES.csv]: { schema: { type: 'string', description: o.csvText }, example: o.csvExample },
+      },
+    },
+    '304': { description: 'Unchanged since the given ETag (of the representation `Accept` chooses).', headers: { ETag: reportHeaders.ETag, Vary: reportHeaders.Vary } },
+    '406': err(`\`Accept\` allows neither \`${REPORT_MEDIA_TYPES.json}\` nor \`${REPORT_MEDIA_TYPES.csv}\` (\`not_acceptable\`), e.g. \`application/xml\` alone. Asked after the read key, before the body.`),
+  };
+}
+const ifNoneMatch = { name: 'If-None-Match', in: 'header', schema: { type: 'string' }, description: 'An ETag of an earlier answer in the same format: 304 when unchanged.' };
 const QUERY_FORMATS_TEXT = `Answers \`${REPORT_MEDIA_TYPES.json}\` unless \`Accept\` prefers \`${REPORT_MEDIA_TYPES.csv}\`: CSV when it weighs more than JSON, or as much while \`text/csv\` itself is listed (\`text/csv, */*\`); no \`Accept\`, an empty one or the wildcard alone is JSON; one accepting neither is 406. Errors are JSON whatever \`Accept\` says. Both formats come from one cached answer.`;
 const minutes = (ms: number) => `${ms / 60_000} minute${ms === 60_000 ? '' : 's'}`;
 const unavailable = (staleMaxMs: number) => ({
@@ -262,21 +283,15 @@ export function openApiDocument(o: OpenApiOptions = {}): Record<string, unknown>
           description: `${metricsText()}\n\n${QUERY_FORMATS_TEXT}`,
           security: [{ readKey: [] }],
           requestBody: { required: true, ...json(ref('QueryRequest')) },
-          parameters: [{ name: 'If-None-Match', in: 'header', schema: { type: 'string' }, description: 'An ETag of an earlier answer in the same format: 304 when unchanged.' }],
+          parameters: [ifNoneMatch],
           responses: {
-            '200': {
-              description: `The report. As CSV (\`Accept: text/csv\`): ${CSV_FORMAT_TEXT}`,
-              headers: { ...reportHeaders, ...csvHeaders },
-              content: {
-                [REPORT_MEDIA_TYPES.json]: { schema: ref('QueryResponse') },
-                [REPORT_MEDIA_TYPES.csv]: {
-                  schema: { type: 'string', description: CSV_FORMAT_TEXT },
-                  example: 'page,visitors,pageviews\r\n/pricing,2,3\r\n/,2,2\r\n',
-                },
-              },
-            },
-            '304': { description: 'Unchanged since the given ETag (of the representation `Accept` chooses).', headers: { ETag: reportHeaders.ETag, Vary: reportHeaders.Vary } },
-            '406': err(`\`Accept\` allows neither \`${REPORT_MEDIA_TYPES.json}\` nor \`${REPORT_MEDIA_TYPES.csv}\` (\`not_acceptable\`), e.g. \`application/xml\` alone. Asked after the read key, before the body.`),
+            ...negotiatedResponses({
+              what: 'The report',
+              schema: 'QueryResponse',
+              csvText: CSV_FORMAT_TEXT,
+              csvExample: 'page,visitors,pageviews\r\n/pricing,2,3\r\n/,2,2\r\n',
+              csvMetaHeaders: ['X-Pulse-Complete-Through', 'X-Pulse-Warnings', 'X-Pulse-Has-More'],
+            }),
             ...readErrs,
             ...bodyErrs,
           },
@@ -285,13 +300,18 @@ export function openApiDocument(o: OpenApiOptions = {}): Record<string, unknown>
       '/v1/funnel': {
         post: {
           summary: 'A funnel: how many visits (or visitors) got through each of 2 to 8 ordered steps',
-          description: FUNNEL_TEXT,
+          description: `${FUNNEL_TEXT}\n\n${QUERY_FORMATS_TEXT}`,
           security: [{ readKey: [] }],
           requestBody: { required: true, ...json(ref('FunnelRequest')) },
-          parameters: [{ name: 'If-None-Match', in: 'header', schema: { type: 'string' }, description: 'An ETag of an earlier answer: 304 when unchanged.' }],
+          parameters: [ifNoneMatch],
           responses: {
-            '200': { description: 'The funnel', headers: { ETag: { schema: { type: 'string' } }, ...rateHeaders }, ...json(ref('FunnelResponse')) },
-            '304': { description: 'Unchanged since the given ETag.' },
+            ...negotiatedResponses({
+              what: 'The funnel',
+              schema: 'FunnelResponse',
+              csvText: FUNNEL_CSV_TEXT,
+              csvExample: 'step,label,visits,conversion_rate,conversion_rate_step,dropoff\r\n1,Visit /,8,100,100,0\r\n2,Pricing,4,50,50,4\r\n3,signup,3,37.5,75,1\r\n',
+              csvMetaHeaders: ['X-Pulse-Complete-Through'],
+            }),
             ...readErrs,
             ...bodyErrs,
           },

@@ -45,6 +45,14 @@ function visit(visitor: string, session: string, day: number, steps: [string, st
  * k1 k  02-10 20:00 /   · k2 k 02-11 08:00 signup (12 h later, another visit)
  * m1 m  02-10 09:00 /   · m2 m 02-12 09:30 signup (48.5 h later)
  * late n 02-13 00:00 / · /pricing · signup (just outside: `to` is exclusive)
+ *
+ * The three days before (the previous period), for `compare`:
+ *
+ * P1 pa 02-07 / · /pricing · signup        → 3
+ * P2 pb 02-08 / · /pricing                 → 2
+ * P3 pc 02-09 /                            → 1
+ * P4 pd 02-09 / · signup                   → 1
+ * P5 pf 02-08 / · /pricing · signup  (US)  → 3
  */
 async function seed(): Promise<void> {
   await insertEvents(h.storage, [
@@ -63,6 +71,11 @@ async function seed(): Promise<void> {
     ...visit('m', 'm1', 10, [['09:00', '/']]),
     ...visit('m', 'm2', 12, [['09:30', 'signup']]),
     ...visit('n', 'n1', 13, [['00:00', '/'], ['00:01', '/pricing'], ['00:02', 'signup']]),
+    ...visit('pa', 'pa1', 7, [['10:00', '/'], ['10:01', '/pricing'], ['10:02', 'signup']]),
+    ...visit('pb', 'pb1', 8, [['10:00', '/'], ['10:01', '/pricing']]),
+    ...visit('pc', 'pc1', 9, [['10:00', '/']]),
+    ...visit('pd', 'pd1', 9, [['11:00', '/'], ['11:01', 'signup']]),
+    ...visit('pf', 'pf1', 8, [['12:00', '/'], ['12:01', '/pricing'], ['12:02', 'signup']], { country: 'US' }),
   ]);
 }
 
@@ -197,6 +210,168 @@ describe('visitor funnels', () => {
   });
 });
 
+/** Each step's comparison as [count, conversion_rate, conversion_rate_step, dropoff, then the change of each]. */
+async function compared(body: Record<string, unknown>): Promise<(number | null)[][]> {
+  const r = await funnel(body);
+  const field = body.scope === 'visitor' ? 'visitors' : 'visits';
+  const figures = [field, 'conversion_rate', 'conversion_rate_step', 'dropoff'];
+  return r.body.steps.map((s: { comparison: Record<string, number> & { change: Record<string, number | null> } }) => [
+    ...figures.map((k) => s.comparison[k] as number),
+    ...figures.map((k) => s.comparison.change[k] as number | null),
+  ]);
+}
+
+describe('compared funnels', () => {
+  it('counts the same funnel over the previous period, each step with its compared figures and change', async () => {
+    const r = await funnel({ steps: FUNNEL_A, compare: 'previous_period' });
+    // The step's own figures are unchanged by compare.
+    expect(r.body.steps.map(({ comparison: _, ...s }: Record<string, unknown>) => s)).toEqual((await funnel({ steps: FUNNEL_A })).body.steps);
+    expect(r.body.meta.compare_range).toEqual({ from: '2026-02-07T00:00:00.000Z', to: '2026-02-10T00:00:00.000Z' });
+    // 02-07..02-09: P1 P2 P3 P4 P5 enter; P1 P2 P5 see /pricing; P1 P5 sign up. Now 8, 4, 3 (100/50/37.5, 100/50/75, 0/4/1).
+    expect(r.body.steps[0].comparison).toEqual({
+      visits: 5,
+      conversion_rate: 100,
+      conversion_rate_step: 100,
+      dropoff: 0,
+      change: { visits: 60, conversion_rate: 0, conversion_rate_step: 0, dropoff: 0 },
+    });
+    expect(await compared({ steps: FUNNEL_A, compare: 'previous_period' })).toEqual([
+      [5, 100, 100, 0, 60, 0, 0, 0],
+      [3, 60, 60, 2, 33.3, -10, -10, 100], // 4 against 3: +33.3 %; 50 % against 60 %: -10 points; dropoff 4 against 2: +100 %
+      [2, 40, 66.67, 1, 50, -2.5, 8.33, 0],
+    ]);
+  });
+
+  it('applies the filters, scope and window to the compared range too', async () => {
+    // DE only: P5 (US) is left out there as V7 is here (now 7, 3, 2: 100/42.86/28.57, 100/42.86/66.67).
+    expect(await compared({ steps: FUNNEL_A, compare: 'previous_period', filters: [['is', 'country', ['DE']]] })).toEqual([
+      [4, 100, 100, 0, 75, 0, 0, 0],
+      [2, 50, 50, 2, 50, -7.14, -7.14, 100],
+      [1, 25, 50, 1, 100, 3.57, 16.67, 0],
+    ]);
+    // Visitors: pa pb pc pd pf enter, pa pd pf sign up; now 8 and 6 (100, 75).
+    expect(await compared({ steps: FUNNEL_C, scope: 'visitor', compare: 'previous_period' })).toEqual([
+      [5, 100, 100, 0, 60, 0, 0, 0],
+      [3, 60, 60, 2, 100, 15, 15, 0],
+    ]);
+  });
+
+  it('compares with a custom range: no percentage from nothing', async () => {
+    const compare = { from: '2026-02-08T00:00:00Z', to: '2026-02-09T00:00:00Z' };
+    const r = await funnel({ steps: FUNNEL_A, compare });
+    expect(r.body.meta.compare_range).toEqual({ from: '2026-02-08T00:00:00.000Z', to: '2026-02-09T00:00:00.000Z' });
+    // 02-08: P2 and P5 enter and see /pricing, P5 signs up.
+    expect(await compared({ steps: FUNNEL_A, compare })).toEqual([
+      [2, 100, 100, 0, 300, 0, 0, 0],
+      [2, 100, 100, 0, 100, -50, -50, null], // a dropoff of 4 from 0
+      [1, 50, 50, 1, 200, -12.5, 25, 0],
+    ]);
+  });
+
+  it('refuses bad compare input with a 400 naming the field, as /v1/query does', async () => {
+    const at = async (path: string, body: Record<string, unknown>) => {
+      const r = await call(h.url, 'POST', path, { token: t.readKey, body: { site_id: t.siteId, date_range: RANGE, ...body } });
+      expect([r.status, r.body.error.code]).toEqual([400, 'invalid_request']);
+      return r.body.error.message as string;
+    };
+    const bad = async (compare: unknown) => {
+      const message = await at('/v1/funnel', { steps: FUNNEL_A, compare });
+      expect(await at('/v1/query', { metrics: ['visits'], compare })).toBe(message);
+      return message;
+    };
+    expect(await bad('last_week')).toMatch(/^compare: /);
+    expect(await bad({ from: '2026-02-08T00:00:00Z' })).toBe('compare.to: is required');
+    expect(await bad({ from: '2026-02-09T00:00:00Z', to: '2026-02-08T00:00:00Z' })).toBe('compare.to: must be later than from');
+    expect(await bad({ from: '2020-01-01T00:00:00Z', to: '2026-02-08T00:00:00Z' })).toBe('compare: may span at most 1098 days');
+  });
+
+  it("answers 404 for another merchant's site with compare too", async () => {
+    const theirs = await call(h.url, 'POST', '/v1/funnel', { token: other.readKey, body: { site_id: t.siteId, date_range: RANGE, steps: FUNNEL_A, compare: 'previous_period' } });
+    expect([theirs.status, theirs.body]).toEqual([404, { error: { code: 'not_found', message: 'site not found' } }]);
+  });
+});
+
+const CSV_TYPE = 'text/csv; charset=utf-8; header=present';
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+function funnelAs(accept: string, body: Record<string, unknown>, headers: Record<string, string> = {}, tenant: Tenant = t) {
+  return call(h.url, 'POST', '/v1/funnel', { token: tenant.readKey, body: { site_id: t.siteId, date_range: RANGE, ...body }, headers: { accept, ...headers } });
+}
+
+describe('funnels as CSV', () => {
+  it("writes one record per step with the JSON answer's figures, a file name and the meta headers", async () => {
+    const json = await funnel({ steps: FUNNEL_A });
+    const csv = await funnelAs('text/csv', { steps: FUNNEL_A });
+    expect(csv.status).toBe(200);
+    expect(csv.body).toBe(
+      'step,label,visits,conversion_rate,conversion_rate_step,dropoff\r\n' +
+        '1,Visit /,8,100,100,0\r\n' +
+        '2,Pricing,4,50,50,4\r\n' +
+        '3,signup,3,37.5,75,1\r\n',
+    );
+    expect(csv.headers.get('content-type')).toBe(CSV_TYPE);
+    expect(csv.headers.get('content-disposition')).toBe(`attachment; filename="pulse-${t.siteId}-20260210T000000Z-20260213T000000Z.csv"`);
+    expect([csv.headers.get('vary'), json.headers.get('vary')]).toEqual(['Accept', 'Accept']);
+    expect(csv.headers.get('x-pulse-complete-through')).toBe(json.body.meta.complete_through);
+    // A funnel has no pages and no warnings.
+    expect([csv.headers.get('x-pulse-has-more'), csv.headers.get('x-pulse-warnings')]).toEqual([null, null]);
+    expect(csv.headers.get('x-ratelimit-limit')).toBe('1000');
+    expect(csv.headers.get('content-length')).toBe(String(Buffer.byteLength(csv.body)));
+    expect(csv.headers.get('access-control-expose-headers')).toContain('Content-Disposition');
+  });
+
+  it('adds the compared figures and changes when compared, and guards labels a spreadsheet would run', async () => {
+    const csv = await funnelAs('text/csv', { steps: FUNNEL_A, compare: 'previous_period' });
+    expect(csv.body).toBe(
+      'step,label,visits,conversion_rate,conversion_rate_step,dropoff,visits_previous,conversion_rate_previous,conversion_rate_step_previous,dropoff_previous,visits_change,conversion_rate_change,conversion_rate_step_change,dropoff_change\r\n' +
+        '1,Visit /,8,100,100,0,5,100,100,0,60,0,0,0\r\n' +
+        '2,Pricing,4,50,50,4,3,60,60,2,33.3,-10,-10,100\r\n' +
+        '3,signup,3,37.5,75,1,2,40,66.67,1,50,-2.5,8.33,0\r\n',
+    );
+    const custom = await funnelAs('text/csv', { steps: FUNNEL_A, compare: { from: '2026-02-08T00:00:00Z', to: '2026-02-09T00:00:00Z' } });
+    expect(custom.body.split('\r\n')[2]).toBe('2,Pricing,4,50,50,4,2,100,100,0,100,-50,-50,');
+    const visitors = await funnelAs('text/csv', { steps: [{ page: '/', label: '=SUM(A1:A9)' }, { event: 'signup', label: '-signed, "up"' }], scope: 'visitor' });
+    expect(visitors.body).toBe(
+      'step,label,visitors,conversion_rate,conversion_rate_step,dropoff\r\n' + "1,'=SUM(A1:A9),8,100,100,0\r\n" + '2,"\'-signed, ""up""",6,75,75,2\r\n',
+    );
+  });
+
+  it("answers 304 to the CSV's own ETag from the one cached entry, never to the JSON's", async () => {
+    const body = { steps: [{ page: '/pricing' }, { event: 'signup' }], compare: 'previous_period' };
+    const json = await funnel(body);
+    const csv = await funnelAs('text/csv', body);
+    expect(csv.headers.get('x-cache')).toBe('hit');
+    const jsonTag = json.headers.get('etag') as string;
+    const csvTag = csv.headers.get('etag') as string;
+    expect(csvTag).toMatch(/^"[A-Za-z0-9_-]{32}"$/);
+    expect(csvTag).not.toBe(jsonTag);
+    const again = await funnelAs('text/csv', body, { 'if-none-match': csvTag });
+    expect([again.status, again.body, again.headers.get('etag'), again.headers.get('vary')]).toEqual([304, undefined, csvTag, 'Accept']);
+    const csvForJsonTag = await funnelAs('text/csv', body, { 'if-none-match': jsonTag });
+    expect([csvForJsonTag.status, csvForJsonTag.body]).toEqual([200, csv.body]);
+    expect((await funnelAs('application/json', body, { 'if-none-match': csvTag })).status).toBe(200);
+    expect((await funnelAs('application/json', body, { 'if-none-match': jsonTag })).status).toBe(304);
+  });
+
+  it('answers 406 to an Accept that allows neither, after the read key, and keeps errors JSON', async () => {
+    const refused = await funnelAs('application/xml', { steps: FUNNEL_A });
+    expect([refused.status, refused.headers.get('content-type'), refused.headers.get('vary')]).toEqual([406, JSON_TYPE, 'Accept']);
+    expect(refused.body).toEqual({
+      error: { code: 'not_acceptable', message: 'cannot answer in a type the Accept header allows (application/xml); available: application/json, text/csv' },
+    });
+    expect((await call(h.url, 'POST', '/v1/funnel', { body: {}, headers: { accept: 'application/xml' } })).status).toBe(401);
+    const bad = await funnelAs('text/csv', { steps: [{ page: '/' }], compare: 'previous_period' });
+    expect([bad.status, bad.headers.get('content-type'), bad.body.error.code]).toEqual([400, JSON_TYPE, 'invalid_request']);
+  });
+
+  it("answers another merchant's site with the same JSON 404 as a missing one", async () => {
+    for (const siteId of [t.siteId, 's_0000000000000000']) {
+      const r = await funnelAs('text/csv', { steps: FUNNEL_A, site_id: siteId, compare: 'previous_period' }, {}, other);
+      expect([r.status, r.headers.get('content-type'), r.body]).toEqual([404, JSON_TYPE, { error: { code: 'not_found', message: 'site not found' } }]);
+    }
+  });
+});
+
 describe('the gateway around funnels', () => {
   it("answers 404 for another merchant's site, exactly as for a missing one", async () => {
     const theirs = await call(h.url, 'POST', '/v1/funnel', { token: other.readKey, body: { site_id: t.siteId, date_range: RANGE, steps: FUNNEL_A } });
@@ -273,7 +448,15 @@ describe('the gateway around funnels', () => {
     const doc = (await call(h.url, 'GET', '/openapi.json')).body;
     expect(doc.components.schemas.FunnelRequest).toEqual(JSON.parse(JSON.stringify(FUNNEL_REQUEST_SCHEMA)));
     expect(doc.paths['/v1/funnel'].post.requestBody.content['application/json'].schema).toEqual({ $ref: '#/components/schemas/FunnelRequest' });
-    expect(Object.keys(doc.paths['/v1/funnel'].post.responses).sort()).toEqual(['200', '304', '400', '401', '404', '413', '429', '503', '504']);
+    const op = doc.paths['/v1/funnel'].post;
+    expect(Object.keys(op.responses).sort()).toEqual(['200', '304', '400', '401', '404', '406', '413', '429', '503', '504']);
+    expect(Object.keys(op.responses['200'].content)).toEqual(['application/json', 'text/csv']);
+    expect(op.responses['200'].content['text/csv'].schema.description).toContain('`step,label,visits,');
+    expect(Object.keys(op.responses['200'].headers)).toEqual(expect.arrayContaining(['ETag', 'Vary', 'Content-Disposition', 'X-Pulse-Complete-Through']));
+    expect(doc.components.schemas.FunnelRequest.properties.compare.anyOf).toEqual(doc.components.schemas.QueryRequest.properties.compare.anyOf);
+    const step = doc.components.schemas.FunnelResponse.properties.steps.items.properties;
+    expect(Object.keys(step.comparison.properties)).toEqual(['visits', 'visitors', 'conversion_rate', 'conversion_rate_step', 'dropoff', 'change']);
+    expect(step.comparison.description).toContain('for conversion_rate and conversion_rate_step the difference in percentage points');
     expect(doc.components.schemas.FunnelResponse.properties.steps.items.properties.conversion_rate.description).toContain('100 for step 1');
   });
 });

@@ -54,7 +54,8 @@ describe('revenue currencies before the aggregator added their column', () => {
     ]);
 
     // The aggregator upgrades (its backfill fills the column from the stored events).
-    expect((await migrate(storage)).applied).toEqual([REVENUE_CURRENCIES_MIGRATION]);
+    // Later migrations (not about reports) may follow.
+    expect((await migrate(storage)).applied.filter((id) => id <= REVENUE_CURRENCIES_MIGRATION)).toEqual([REVENUE_CURRENCIES_MIGRATION]);
     let after = before;
     for (let i = 0; i < 100 && !('revenue_currencies' in after.body.meta); i++) {
       await new Promise((ok) => setTimeout(ok, SCHEMA_REFRESH_MS));

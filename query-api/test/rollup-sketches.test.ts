@@ -76,7 +76,8 @@ describe('rollup sketches, before and after the migration that adds them', () =>
     expect(oldAcquisition.results.length).toBeGreaterThan(1);
 
     const { applied } = await migrate(storage);
-    expect(applied).toEqual([SKETCH_MIGRATION, SITE_MIGRATION, PATHS_BY_PATH_MIGRATION, VISITS_MIGRATION, VISIT_ATTRIBUTES_MIGRATION, REVENUE_CURRENCIES_MIGRATION]);
+    // Later migrations (not about reports) may follow.
+    expect(applied.filter((id) => id <= REVENUE_CURRENCIES_MIGRATION)).toEqual([SKETCH_MIGRATION, SITE_MIGRATION, PATHS_BY_PATH_MIGRATION, VISITS_MIGRATION, VISIT_ATTRIBUTES_MIGRATION, REVENUE_CURRENCIES_MIGRATION]);
     // The visits table is backfilled from the events already stored, its acquisition columns too,
     // and their backfill leaves the counts alone.
     expect((await fresh(VISITS, 'rollup_visits_day')).results).toEqual(oldVisits.results);

@@ -70,6 +70,8 @@ export interface ApiClient {
   realtime(siteId: string, signal?: AbortSignal): Promise<Realtime>;
   /** `POST /v1/funnel`; errors as `query`'s (a 400 carries the API's message). */
   funnel(body: FunnelBody, signal?: AbortSignal): Promise<FunnelResult>;
+  /** The same funnel as CSV (one row per step); errors as `query`'s. */
+  funnelCsv(body: FunnelBody, signal?: AbortSignal): Promise<CsvFile>;
 }
 
 export function createApiClient(opts: ApiClientOptions): ApiClient {
@@ -104,6 +106,27 @@ export function createApiClient(opts: ApiClientOptions): ApiClient {
     return json;
   }
 
+  /** `path`'s answer as CSV (`Accept: text/csv`), ready to be saved; errors as `call`'s. */
+  async function csv(path: string, body: unknown, signal: AbortSignal | undefined): Promise<CsvFile> {
+    const init = { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: signal ?? null };
+    const res = await send(path, init, 'text/csv');
+    if (!res.ok) {
+      // Errors are JSON whatever was asked.
+      const text = await res.text();
+      let json: unknown = null;
+      try {
+        json = text ? JSON.parse(text) : null;
+      } catch {
+        // not JSON: errorFrom says the status
+      }
+      throw errorFrom(res, json);
+    }
+    if (!/^text\/csv\b/i.test(res.headers.get('content-type') ?? '')) {
+      throw new ApiError('bad_response', 'The query API answered the CSV download with something that is not CSV.', res.status);
+    }
+    return { blob: await res.blob(), filename: filenameFromDisposition(res.headers.get('content-disposition')) };
+  }
+
   return {
     async sites(signal) {
       return parseSites(await call('/v1/sites', { method: 'GET', signal: signal ?? null }));
@@ -117,25 +140,8 @@ export function createApiClient(opts: ApiClientOptions): ApiClient {
       });
       return parseQueryResponse(json);
     },
-    async queryCsv(body, signal) {
-      const init = { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: signal ?? null };
-      const res = await send('/v1/query', init, 'text/csv');
-      if (!res.ok) {
-        // Errors are JSON whatever was asked.
-        const text = await res.text();
-        let json: unknown = null;
-        try {
-          json = text ? JSON.parse(text) : null;
-        } catch {
-          // not JSON: errorFrom says the status
-        }
-        throw errorFrom(res, json);
-      }
-      if (!/^text\/csv\b/i.test(res.headers.get('content-type') ?? '')) {
-        throw new ApiError('bad_response', 'The query API answered the CSV download with something that is not CSV.', res.status);
-      }
-      return { blob: await res.blob(), filename: filenameFromDisposition(res.headers.get('content-disposition')) };
-    },
+    queryCsv: (body, signal) => csv('/v1/query', body, signal),
+    funnelCsv: (body, signal) => csv('/v1/funnel', body, signal),
     async realtime(siteId, signal) {
       const json = await call(`/v1/realtime?site_id=${encodeURIComponent(siteId)}`, { method: 'GET', signal: signal ?? null });
       return parseRealtime(json);

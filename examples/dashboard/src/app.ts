@@ -346,7 +346,7 @@ export class App {
         ? goalRevenue.then((r) => r && { of: goalRevenueColumn(r, goal), currencies: revenueCurrencies(r, v.ctx.filters) })
         : undefined;
     for (const b of this.breakdowns) b.load({ client, ctx: v.ctx, signal: load.signal, totalVisitors, goalsRevenue });
-    this.funnel.load({ client, ctx: v.ctx, signal: load.signal });
+    this.funnel.load({ client, ctx: v.ctx, signal: load.signal, comparedWith: v.comparedWith });
     this.startRealtime(client, v);
   }
 

@@ -100,6 +100,52 @@ describe('funnel rows', () => {
   });
 });
 
+/** The API's compared answer (query-api/test/funnel.test.ts, the previous period): 5 → 3 → 2 then. */
+const COMPARED = {
+  ...ANSWER,
+  steps: ANSWER.steps.map((s, i) => ({
+    ...s,
+    comparison: [
+      { visits: 5, conversion_rate: 100, conversion_rate_step: 100, dropoff: 0, change: { visits: 60, conversion_rate: 0, conversion_rate_step: 0, dropoff: 0 } },
+      { visits: 3, conversion_rate: 60, conversion_rate_step: 60, dropoff: 2, change: { visits: 33.3, conversion_rate: -10, conversion_rate_step: -10, dropoff: 100 } },
+      { visits: 2, conversion_rate: 40, conversion_rate_step: 66.67, dropoff: 1, change: { visits: 50, conversion_rate: -2.5, conversion_rate_step: 8.33, dropoff: 0 } },
+    ][i],
+  })),
+};
+
+describe('compared funnels', () => {
+  it('read each step\'s compared figures, and refuse a comparison without them', () => {
+    expect(parseFunnelResponse(COMPARED).steps.map((s) => s.previous)).toEqual([
+      { count: 5, conversionRate: 100, conversionRateStep: 100, dropoff: 0 },
+      { count: 3, conversionRate: 60, conversionRateStep: 60, dropoff: 2 },
+      { count: 2, conversionRate: 40, conversionRateStep: 66.67, dropoff: 1 },
+    ]);
+    expect(parseFunnelResponse(ANSWER).steps.some((s) => 'previous' in s)).toBe(false);
+    const broken = { ...ANSWER, steps: [{ ...ANSWER.steps[0], comparison: { visitors: 5 } }] };
+    expect(() => parseFunnelResponse(broken)).toThrow(/steps\[0\]\.comparison lacks its visits or rates/);
+  });
+
+  it('show step 1 against its count then and later steps against their conversion then, changes as the cards word them', () => {
+    const rows = funnelRows(parseFunnelResponse(COMPARED), 'yesterday');
+    expect(rows.map((r) => [r.compared?.text, r.compared?.change?.text, r.compared?.change?.direction, r.compared?.change?.good])).toEqual([
+      ['was 5 visits', '+60%', 'up', true],
+      ['was 60%', '−10 pp', 'down', false],
+      ['was 40%', '−2.5 pp', 'down', false],
+    ]);
+    expect(rows[1]?.compared?.change?.label).toBe('down 10 pp from yesterday');
+    // Without a comparison the rows are as before.
+    expect(funnelRows(parseFunnelResponse(ANSWER)).some((r) => 'compared' in r)).toBe(false);
+  });
+
+  it('say "new" where the compared period had nobody', () => {
+    const fromNothing = parseFunnelResponse({
+      ...ANSWER,
+      steps: ANSWER.steps.map((s) => ({ ...s, comparison: { visits: 0, conversion_rate: 0, conversion_rate_step: 0, dropoff: 0, change: {} } })),
+    });
+    expect(funnelRows(fromNothing).map((r) => r.compared?.change?.text)).toEqual(['new', '+50 pp', '+37.5 pp']);
+  });
+});
+
 describe('the client\'s funnel call', () => {
   const BODY = { site_id: 's_abcdefghij012345', date_range: { from: '2026-11-20T00:00:00.000Z', to: '2026-11-27T00:00:00.000Z' }, steps: [{ page: '/' }, { event: 'signup' }] };
 
@@ -117,6 +163,22 @@ describe('the client\'s funnel call', () => {
     expect((await client.funnel(BODY)).steps.map((s) => s.count)).toEqual([8, 4, 3]);
     expect(asked.map((a) => [a.url, a.init.method])).toEqual([['http://api.test/v1/funnel', 'POST']]);
     expect(asked[0]?.init.headers).toMatchObject({ authorization: 'Bearer rk_good', 'content-type': 'application/json', accept: 'application/json' });
+    expect(JSON.parse(String(asked[0]?.init.body))).toEqual(BODY);
+  });
+
+  it('asks the same funnel as CSV from /v1/funnel, with Accept: text/csv', async () => {
+    const asked: { url: string; init: RequestInit }[] = [];
+    const fetch = (async (url: string, init: RequestInit) => {
+      asked.push({ url, init });
+      return new Response('step,label,visits\r\n', {
+        headers: { 'content-type': 'text/csv; charset=utf-8; header=present', 'content-disposition': 'attachment; filename="pulse-s_abcdefghij012345-20261120T000000Z-20261127T000000Z.csv"' },
+      });
+    }) as unknown as typeof globalThis.fetch;
+    const client = createApiClient({ readKey: 'rk_good', baseUrl: 'http://api.test', fetch });
+    const file = await client.funnelCsv(BODY);
+    expect([file.filename, await file.blob.text()]).toEqual(['pulse-s_abcdefghij012345-20261120T000000Z-20261127T000000Z.csv', 'step,label,visits\r\n']);
+    expect(asked.map((a) => [a.url, a.init.method])).toEqual([['http://api.test/v1/funnel', 'POST']]);
+    expect(asked[0]?.init.headers).toMatchObject({ authorization: 'Bearer rk_good', accept: 'text/csv' });
     expect(JSON.parse(String(asked[0]?.init.body))).toEqual(BODY);
   });
 

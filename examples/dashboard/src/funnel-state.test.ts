@@ -167,7 +167,7 @@ describe('the funnel request', () => {
     timezone: 'Europe/Berlin',
   };
 
-  it('asks over the dashboard\'s period and filters, as the other panels do, without a comparison', () => {
+  it('asks over the dashboard\'s period, filters and comparison, as the cards do', () => {
     expect(funnelBody(ctx, SIGNUP)).toEqual({
       site_id: 's_abcdefghij012345',
       date_range: { from: '2026-11-20T00:00:00.000Z', to: '2026-11-27T00:00:00.000Z' },
@@ -177,8 +177,11 @@ describe('the funnel request', () => {
         ['is', 'country', ['DE']],
         ['contains', 'source', ['goo'], { case_sensitive: false }],
       ],
+      compare: { from: '2026-11-13T00:00:00.000Z', to: '2026-11-20T00:00:00.000Z' },
     });
     expect(funnelBody({ ...ctx, filters: [] }, SIGNUP)).not.toHaveProperty('filters');
+    // Comparison off (or nothing of the period elapsed yet): nothing compared.
+    expect(funnelBody({ ...ctx, compare: null }, SIGNUP)).not.toHaveProperty('compare');
   });
 
   it('sends the scope and the window in seconds for visitors only', () => {

@@ -1,4 +1,4 @@
-import { apiFilter, type ApiFilter, type QueryContext } from './query.js';
+import { apiFilter, isoRange, type ApiFilter, type QueryContext } from './query.js';
 
 /**
  * A funnel as the dashboard keeps it: in the link (`funnel`, `funnel_scope`, `funnel_window`), in the
@@ -202,17 +202,20 @@ export interface FunnelBody {
   timezone?: string;
   scope?: FunnelScope;
   window_seconds?: number;
+  /** The period the cards compare with (`QueryContext.compare`), as every compared panel asks it. */
+  compare?: { from: string; to: string };
 }
 
 /** The funnel over the dashboard's period and filters, as every panel asks (`query.ts` `base`). */
 export function funnelBody(ctx: QueryContext, f: FunnelDefinition): FunnelBody {
   const body: FunnelBody = {
     site_id: ctx.siteId,
-    date_range: { from: new Date(ctx.range.from).toISOString(), to: new Date(ctx.range.to).toISOString() },
+    date_range: isoRange(ctx.range),
     steps: f.steps.map((s) => (s.kind === 'page' ? { page: s.value } : { event: s.value })),
     timezone: ctx.timezone,
   };
   if (ctx.filters.length > 0) body.filters = ctx.filters.map(apiFilter);
+  if (ctx.compare) body.compare = isoRange(ctx.compare);
   if (f.scope === 'visitor') {
     body.scope = 'visitor';
     body.window_seconds = windowSeconds(f.window);

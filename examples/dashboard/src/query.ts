@@ -46,7 +46,8 @@ export interface QueryContext {
 
 export const BREAKDOWN_LIMIT = 10;
 
-const isoRange = (r: ResolvedRange) => ({ from: new Date(r.from).toISOString(), to: new Date(r.to).toISOString() });
+/** A range as the API takes it: ISO instants. */
+export const isoRange = (r: ResolvedRange) => ({ from: new Date(r.from).toISOString(), to: new Date(r.to).toISOString() });
 
 function base(ctx: QueryContext, metrics: Metric[]): QueryBody {
   const body: QueryBody = { site_id: ctx.siteId, metrics, date_range: isoRange(ctx.range), timezone: ctx.timezone };

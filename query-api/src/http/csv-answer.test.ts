@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CachedAnswer } from '../cache.js';
-import { csvAnswer, csvEtag, headerSafeJson } from './csv-answer.js';
+import { csvAnswer, csvEtag, headerSafeJson, writeReportCsv } from './csv-answer.js';
 
 const payload = (meta: Record<string, unknown> = {}) => ({
   results: [{ dimensions: ['/pricing'], metrics: [2, 3] }],
@@ -23,7 +23,7 @@ const payload = (meta: Record<string, unknown> = {}) => ({
 describe('csvAnswer', () => {
   it('writes the CSV of a cached JSON answer with its type, file name and meta headers', () => {
     const json = new CachedAnswer(JSON.stringify(payload()));
-    const csv = csvAnswer(json);
+    const csv = csvAnswer(json, writeReportCsv);
     expect(csv.bytes.toString('utf8')).toBe('page,visitors,pageviews\r\n/pricing,2,3\r\n');
     expect(csv.headers).toEqual({
       'content-type': 'text/csv; charset=utf-8; header=present',
@@ -32,13 +32,13 @@ describe('csvAnswer', () => {
       'x-pulse-complete-through': '2026-01-06T11:59:58.000Z',
     });
     // Made once per cached answer.
-    expect(csvAnswer(json)).toBe(csv);
+    expect(csvAnswer(json, writeReportCsv)).toBe(csv);
   });
 
   it('has an ETag of its own, which follows the JSON answer (meta included)', () => {
     const a = new CachedAnswer(JSON.stringify(payload()));
     const later = new CachedAnswer(JSON.stringify(payload({ complete_through: '2026-01-06T11:59:59.000Z' })));
-    expect(csvAnswer(a).etag).toBe(csvEtag(a));
+    expect(csvAnswer(a, writeReportCsv).etag).toBe(csvEtag(a));
     expect(csvEtag(a)).not.toBe(a.etag);
     expect(csvEtag(a)).toMatch(/^"[A-Za-z0-9_-]{32}"$/);
     expect(csvEtag(later)).not.toBe(csvEtag(a));
@@ -47,7 +47,7 @@ describe('csvAnswer', () => {
 
   it('leaves out complete_through when there is none, and carries warnings as header-safe JSON', () => {
     const warning = 'revenue sums amounts in EUR, USD without conversion: e.g. ["is", "revenue_currency", ["EUR"]] – ünïcode 😀\n';
-    const csv = csvAnswer(new CachedAnswer(JSON.stringify(payload({ complete_through: null, warnings: [warning] }))));
+    const csv = csvAnswer(new CachedAnswer(JSON.stringify(payload({ complete_through: null, warnings: [warning] }))), writeReportCsv);
     expect(csv.headers['x-pulse-complete-through']).toBeUndefined();
     const header = csv.headers['x-pulse-warnings'] as string;
     expect(header).toMatch(/^[\x20-\x7e]+$/);

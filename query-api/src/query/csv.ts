@@ -1,13 +1,29 @@
 import { isTimeDimension } from './catalog.js';
 
 /**
- * Reports as CSV (RFC 4180): what `POST /v1/query` answers to `Accept: text/csv`, written from the
- * same rows as the JSON answer.
+ * Answers as CSV (RFC 4180): what `POST /v1/query` and `POST /v1/funnel` answer to `Accept: text/csv`,
+ * written from the same rows as the JSON answer. The fields and records here are every CSV's; the
+ * reports' columns too (funnel-csv.ts has the funnels').
  */
 
-/** What the CSV answer holds, word for word in the OpenAPI document (`text/csv` of `POST /v1/query`). */
-export const CSV_FORMAT_TEXT =
-  'RFC 4180, UTF-8 (no byte order mark), CRLF line ends. A header row of the dimensions then the metrics, named as requested, then one record per row of `results`, in the same order. With `compare`, more columns follow: for each time dimension its compared bucket (`time:day_previous`; other dimensions match by value), then each metric\'s value in the compared range (`visitors_previous`), then its change (`visitors_change`, as `comparison.change`); a row without a counterpart leaves them empty. Numbers are written as JSON writes them (no thousands separators), null as an empty field, the empty string as `""`. A field with `"`, `,`, `;`, TAB, CR or LF is quoted, quotes doubled. Text starting with `=`, `+`, `-`, `@`, TAB or CR gets a leading `\'` so spreadsheets do not run it as a formula (OWASP CSV injection); numbers never do. `meta` goes in headers: `X-Pulse-Complete-Through`, `X-Pulse-Warnings`, `X-Pulse-Has-More`.';
+/**
+ * What a CSV answer holds, word for word in the OpenAPI document: the encoding and cell rules every
+ * CSV of the API follows, around what its columns are (`columns`) and which headers carry `meta`.
+ */
+export function csvFormatText(columns: string, metaHeaders: readonly string[]): string {
+  return [
+    'RFC 4180, UTF-8 (no byte order mark), CRLF line ends.',
+    columns,
+    'Numbers are written as JSON writes them (no thousands separators), null as an empty field, the empty string as `""`. A field with `"`, `,`, `;`, TAB, CR or LF is quoted, quotes doubled. Text starting with `=`, `+`, `-`, `@`, TAB or CR gets a leading `\'` so spreadsheets do not run it as a formula (OWASP CSV injection); numbers never do.',
+    `\`meta\` goes in headers: ${metaHeaders.map((h) => `\`${h}\``).join(', ')}.`,
+  ].join(' ');
+}
+
+/** The `text/csv` answer of `POST /v1/query`. */
+export const CSV_FORMAT_TEXT = csvFormatText(
+  'A header row of the dimensions then the metrics, named as requested, then one record per row of `results`, in the same order. With `compare`, more columns follow: for each time dimension its compared bucket (`time:day_previous`; other dimensions match by value), then each metric\'s value in the compared range (`visitors_previous`), then its change (`visitors_change`, as `comparison.change`); a row without a counterpart leaves them empty.',
+  ['X-Pulse-Complete-Through', 'X-Pulse-Warnings', 'X-Pulse-Has-More'],
+);
 
 /** A value of a report: text (dimension values), a number (metrics), or null (nothing to say). */
 export type CsvCell = string | number | null;
@@ -59,6 +75,11 @@ export interface ReportTable {
   rows: readonly ReportRow[];
 }
 
+/** The columns a comparison adds for these values: each one's compared value (`visitors_previous`), then each one's change (`visitors_change`). */
+export function comparedColumns(names: readonly string[]): string[] {
+  return [...names.map((n) => `${n}_previous`), ...names.map((n) => `${n}_change`)];
+}
+
 /**
  * The header row: the dimensions, then the metrics, as requested. With `compare`, then each time
  * dimension's compared bucket (`time:day_previous`: buckets are matched by position, so it is
@@ -71,8 +92,7 @@ export function reportColumns(table: Pick<ReportTable, 'dimensions' | 'metrics' 
   return [
     ...head,
     ...table.dimensions.filter(isTimeDimension).map((d) => `${d}_previous`),
-    ...table.metrics.map((m) => `${m}_previous`),
-    ...table.metrics.map((m) => `${m}_change`),
+    ...comparedColumns(table.metrics),
   ];
 }
 

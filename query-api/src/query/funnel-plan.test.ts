@@ -57,6 +57,15 @@ describe('validateFunnelRequest', () => {
     expect(problem(body({ timezone: 'Mars/Olympus' }))).toBe('timezone: "Mars/Olympus" is not an IANA time zone');
     expect(problem(body({ metrics: ['visitors'] }))).toBe('metrics: is not a known field');
   });
+
+  it('validates compare as /v1/query does', () => {
+    expect(problem(body({ compare: 'previous_period' }))).toBe('ok');
+    expect(problem(body({ compare: { from: '2025-12-01T00:00:00Z', to: '2025-12-08T00:00:00Z' } }))).toBe('ok');
+    expect(problem(body({ compare: 'last_year' }))).toMatch(/^compare: /);
+    expect(problem(body({ compare: { from: '2025-12-01T00:00:00Z' } }))).toBe('compare.to: is required');
+    expect(problem(body({ compare: { from: '2025-12-08T00:00:00Z', to: '2025-12-01T00:00:00Z' } }))).toBe('compare.to: must be later than from');
+    expect(problem(body({ compare: { from: '2020-01-01T00:00:00Z', to: '2025-12-01T00:00:00Z' } }))).toBe('compare: may span at most 1098 days');
+  });
 });
 
 describe('planFunnel', () => {
@@ -75,6 +84,14 @@ describe('planFunnel', () => {
       scope: 'visit',
       windowMs: null,
     });
+  });
+
+  it('resolves compare: the period before, or the range given; none without it', () => {
+    const previous = planFunnel(validateFunnelRequest(body({ date_range: 'today', compare: 'previous_period' })), 'Europe/Berlin', NOW);
+    expect(previous.compare).toEqual({ fromMs: Date.parse('2026-01-04T23:00:00Z'), toMs: Date.parse('2026-01-05T23:00:00Z') });
+    const custom = planFunnel(validateFunnelRequest(body({ compare: { from: '2025-12-01T00:00:00Z', to: '2025-12-08T00:00:00Z' } })), 'UTC', NOW);
+    expect(custom.compare).toEqual({ fromMs: Date.parse('2025-12-01T00:00:00Z'), toMs: Date.parse('2025-12-08T00:00:00Z') });
+    expect('compare' in planFunnel(validateFunnelRequest(body()), 'UTC', NOW)).toBe(false);
   });
 
   it('gives the visitor scope a window, a day by default', () => {

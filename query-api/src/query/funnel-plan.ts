@@ -2,6 +2,7 @@ import { isPlainObject } from '@pulse/protocol';
 import { BadRequestError } from '../errors.js';
 import { validate } from '../schema/json-schema.js';
 import { isValidTimeZone } from '../time/zone.js';
+import { planCompare, type CompareInput } from './compare-range.js';
 import { resolveRange, type DateRangeInput, type Range } from './date-range.js';
 import { DEFAULT_WINDOW_SECONDS, EVENT_STEP_SCHEMA, FUNNEL_REQUEST_SCHEMA, PAGE_STEP_SCHEMA } from './funnel-schema.js';
 import { planFilters, type Filter, type QueryRequest } from './plan.js';
@@ -19,6 +20,7 @@ export interface FunnelRequest {
   include_bots?: boolean;
   scope?: FunnelScope;
   window_seconds?: number;
+  compare?: CompareInput;
 }
 
 export interface FunnelStep {
@@ -35,6 +37,8 @@ export interface FunnelPlan {
   filters: Filter[];
   timezone: string;
   range: Range;
+  /** With `compare`: the span the same funnel is counted over too. Absent otherwise, so such plans keep their cache keys. */
+  compare?: Range;
   includeBots: boolean;
   scope: FunnelScope;
   /** From step 1 to the last step, `scope: "visitor"` only; a visit bounds the other scope. */
@@ -78,12 +82,15 @@ export function planFunnel(req: FunnelRequest, siteTimezone: string, nowMs: numb
   if (scope === 'visit' && req.window_seconds !== undefined) {
     throw new BadRequestError('window_seconds', 'applies only with scope "visitor" (a visit is its own window)');
   }
+  const range = resolveRange(req.date_range, timezone, nowMs, 'date_range');
+  const compare = planCompare(req.compare, range, timezone, nowMs);
   return {
     siteId: req.site_id,
     steps: req.steps.map(planStep),
     filters: planFilters(req.filters),
     timezone,
-    range: resolveRange(req.date_range, timezone, nowMs, 'date_range'),
+    range,
+    ...(compare ? { compare } : {}),
     includeBots: req.include_bots ?? false,
     scope,
     windowMs: scope === 'visitor' ? (req.window_seconds ?? DEFAULT_WINDOW_SECONDS) * 1000 : null,

@@ -52,3 +52,29 @@ describe('funnelSteps', () => {
     ]);
   });
 });
+
+describe('funnelSteps with compare', () => {
+  it("carries each step's compared figures and their changes: counts and dropoff in percent, rates in points", () => {
+    const steps = funnelSteps(plan('visit'), [8, 4, 3], [5, 3, 2]);
+    expect(steps.map((s) => s.comparison)).toEqual([
+      { visits: 5, conversion_rate: 100, conversion_rate_step: 100, dropoff: 0, change: { visits: 60, conversion_rate: 0, conversion_rate_step: 0, dropoff: 0 } },
+      { visits: 3, conversion_rate: 60, conversion_rate_step: 60, dropoff: 2, change: { visits: 33.3, conversion_rate: -10, conversion_rate_step: -10, dropoff: 100 } },
+      { visits: 2, conversion_rate: 40, conversion_rate_step: 66.67, dropoff: 1, change: { visits: 50, conversion_rate: -2.5, conversion_rate_step: 8.33, dropoff: 0 } },
+    ]);
+    // The step's own figures are those without compare.
+    expect(steps.map(({ comparison: _, ...s }) => s)).toEqual(funnelSteps(plan('visit'), [8, 4, 3]));
+  });
+
+  it('names the compared count by scope, and has no percentage from nothing', () => {
+    const steps = funnelSteps(plan('visitor'), [4, 2, 0], [0, 0, 0]);
+    expect(steps.map((s) => [s.comparison?.visitors, s.comparison?.visits, s.comparison?.change])).toEqual([
+      [0, undefined, { visitors: null, conversion_rate: 100, conversion_rate_step: 100, dropoff: 0 }],
+      [0, undefined, { visitors: null, conversion_rate: 50, conversion_rate_step: 50, dropoff: null }],
+      [0, undefined, { visitors: 0, conversion_rate: 0, conversion_rate_step: 0, dropoff: null }],
+    ]);
+  });
+
+  it('has no comparison without compared counts', () => {
+    expect(funnelSteps(plan('visit'), [1, 1, 1]).some((s) => 'comparison' in s)).toBe(false);
+  });
+});

@@ -1,4 +1,5 @@
 import type { JsonSchema } from '../schema/json-schema.js';
+import { changeRule } from './change.js';
 import { QUERY_REQUEST_SCHEMA, SITE_ID_SCHEMA } from './schema.js';
 
 export const MIN_FUNNEL_STEPS = 2;
@@ -91,6 +92,54 @@ export const FUNNEL_REQUEST_SCHEMA: JsonSchema = {
       default: DEFAULT_WINDOW_SECONDS,
       description: `With \`scope: "visitor"\` only: the longest time from step 1 to the last step, in seconds (default ${DEFAULT_WINDOW_SECONDS}, a day; at most ${MAX_WINDOW_SECONDS}, 30 days). Every step must also lie in the date range.`,
     },
+    compare: {
+      ...queryField('compare'),
+      description:
+        'As in `/v1/query`, the same rule: `"previous_period"` (the range just before, as many whole days, or the same length) or an explicit `{from, to}`. The same steps, filters, scope and window are counted over that range too, and each step of the answer carries its `comparison`.',
+    },
+  },
+};
+
+/** The step figures that are percentages: their change is a difference in points, as `/v1/query`'s rates' is. */
+export const FUNNEL_POINT_FIGURES: ReadonlySet<string> = new Set(['conversion_rate', 'conversion_rate_step']);
+
+/** What a step's `comparison.change` holds, word for word in `/openapi.json`. */
+export const FUNNEL_CHANGE_RULE = changeRule([...FUNNEL_POINT_FIGURES].join(' and '));
+
+/** A step's numbers over one range: in the step itself, and in its `comparison` for the compared range. */
+const STEP_FIGURES: Record<string, JsonSchema> = {
+  visits: {
+    type: 'integer',
+    description: 'With `scope: "visit"`: visits that reached this step, i.e. had events matching steps 1 to this one in that order. Exact.',
+  },
+  visitors: {
+    type: 'integer',
+    description: 'With `scope: "visitor"`: visitors that reached this step within the window of their step 1. Exact (distinct `visitor_id`s).',
+  },
+  conversion_rate: {
+    type: 'number',
+    description: 'Percent (0-100, 2 decimals) of those who entered the funnel (reached step 1) that reached this step; 100 for step 1 when anyone entered, 0 when nobody did.',
+  },
+  conversion_rate_step: {
+    type: 'number',
+    description: 'Percent (0-100, 2 decimals) of those who reached the step before that reached this one; step 1: as `conversion_rate`. 0 when nobody reached the step before.',
+  },
+  dropoff: { type: 'integer', description: 'How many reached the step before but not this one; 0 for step 1.' },
+};
+
+const NUMBER_OR_NULL: JsonSchema = { anyOf: [{ type: 'number' }, { type: 'null' }] };
+
+const STEP_COMPARISON: JsonSchema = {
+  type: 'object',
+  description: `With \`compare\`: the same step over \`meta.compare_range\` (its count named by scope, rates and dropoff as in the step), and \`change\`, each figure's change from there to the step's own. ${FUNNEL_CHANGE_RULE}`,
+  required: ['conversion_rate', 'conversion_rate_step', 'dropoff', 'change'],
+  properties: {
+    ...STEP_FIGURES,
+    change: {
+      type: 'object',
+      description: 'Per figure, named as the figures are: `visits` (or `visitors`), `conversion_rate`, `conversion_rate_step`, `dropoff`.',
+      properties: Object.fromEntries(Object.keys(STEP_FIGURES).map((k) => [k, NUMBER_OR_NULL])),
+    },
   },
 };
 
@@ -100,23 +149,8 @@ const STEP_RESULT: JsonSchema = {
   properties: {
     label: { type: 'string', description: 'The label asked for, else `Visit <page>` or the event name.' },
     step: { anyOf: [PAGE_STEP_SCHEMA, EVENT_STEP_SCHEMA], description: 'The step as asked, without its label: `{"page"}` or `{"event"}`.' },
-    visits: {
-      type: 'integer',
-      description: 'With `scope: "visit"`: visits that reached this step, i.e. had events matching steps 1 to this one in that order. Exact.',
-    },
-    visitors: {
-      type: 'integer',
-      description: 'With `scope: "visitor"`: visitors that reached this step within the window of their step 1. Exact (distinct `visitor_id`s).',
-    },
-    conversion_rate: {
-      type: 'number',
-      description: 'Percent (0-100, 2 decimals) of those who entered the funnel (reached step 1) that reached this step; 100 for step 1 when anyone entered, 0 when nobody did.',
-    },
-    conversion_rate_step: {
-      type: 'number',
-      description: 'Percent (0-100, 2 decimals) of those who reached the step before that reached this one; step 1: as `conversion_rate`. 0 when nobody reached the step before.',
-    },
-    dropoff: { type: 'integer', description: 'How many reached the step before but not this one; 0 for step 1.' },
+    ...STEP_FIGURES,
+    comparison: STEP_COMPARISON,
   },
 };
 
@@ -140,6 +174,11 @@ export const FUNNEL_RESPONSE_SCHEMA: JsonSchema = {
           properties: { from: { type: 'string', format: 'date-time' }, to: { type: 'string', format: 'date-time' } },
           description: 'The resolved range (relative ranges made absolute); every step lies in it.',
         },
+        compare_range: {
+          type: 'object',
+          properties: { from: { type: 'string', format: 'date-time' }, to: { type: 'string', format: 'date-time' } },
+          description: 'With `compare`: the resolved range the steps\' `comparison` counts over.',
+        },
         complete_through: {
           anyOf: [{ type: 'string', format: 'date-time' }, { type: 'null' }],
           description: 'Every event received before this instant is counted; null when nothing is stored yet.',
@@ -154,5 +193,6 @@ export const FUNNEL_RESPONSE_SCHEMA: JsonSchema = {
 export const FUNNEL_TEXT = [
   'An ordered funnel: a visit (or, with `scope: "visitor"`, a visitor within `window_seconds` of its step 1) reaches step k when it has events matching steps 1 to k in that order, other events in between allowed (ClickHouse `windowFunnel`). Each step must come after the step before, in a later millisecond: one event is never two steps (a view of `/blog/post-1` is not both `/blog/*` and `/blog/post-1`), and two events of the same millisecond are never consecutive steps.',
   'Each step counts `visits` (scope `visit`) or `visitors` (scope `visitor`), exactly, with `conversion_rate` (percent of step 1, so 100 for step 1 once anyone entered), `conversion_rate_step` (percent of the step before) and `dropoff` (how many the step before lost; 0 for step 1).',
+  `With \`compare\` (as in \`/v1/query\`: \`"previous_period"\` or \`{from, to}\`), the same funnel is counted over that range too (\`meta.compare_range\`), and each step carries \`comparison\`: the compared figures and \`change\`. ${FUNNEL_CHANGE_RULE}`,
   'Every step must lie in the date range. Events flagged as bots are left out unless `include_bots` is true. Answered from raw events; answers are cached and carry an ETag as `/v1/query`\'s do.',
 ].join('\n\n');

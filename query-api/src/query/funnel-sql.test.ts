@@ -80,4 +80,19 @@ describe('buildFunnelQuery', () => {
     // The entry page: the path of the visit's first event, as /v1/query takes it.
     expect(q.sql).toMatch(/\n {6}GROUP BY session_id, toDate\(ts\)\n {6}HAVING substring\(min\(concat\(leftPad\(hex\(toUnixTimestamp64Milli\(ts\)\), 12, '0'\), path\)\), 13\) IN \{p\d+:Array\(String\)\}\n/);
   });
+
+  it('counts the same funnel over another range (compare): only the range parameters differ', () => {
+    const p = plan({ filters: [{ op: 'is', dimension: 'entry_page', values: ['/'] }] });
+    const own = buildFunnelQuery(p, EMPTY_SCHEMA);
+    const other = buildFunnelQuery(p, EMPTY_SCHEMA, { fromMs: 86_400_000, toMs: 2 * 86_400_000 });
+    expect(other.sql).toBe(own.sql);
+    const differ = Object.keys(own.params).filter((k) => own.params[k] !== other.params[k]);
+    // The range's bounds, in the events' WHERE and in the visits' subquery.
+    expect(differ.map((k) => [own.params[k], other.params[k]])).toEqual([
+      ['1970-01-01 00:00:00.000', '1970-01-02 00:00:00.000'],
+      ['1970-01-02 00:00:00.000', '1970-01-03 00:00:00.000'],
+      ['1970-01-01 00:00:00.000', '1970-01-02 00:00:00.000'],
+      ['1970-01-02 00:00:00.000', '1970-01-03 00:00:00.000'],
+    ]);
+  });
 });

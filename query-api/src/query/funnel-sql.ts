@@ -1,4 +1,5 @@
 import type { SchemaInfo } from '../schema-probe.js';
+import type { Range } from './date-range.js';
 import { SESSION_DIMENSIONS } from './catalog.js';
 import type { FunnelPlan, FunnelStep } from './funnel-plan.js';
 import { EVENTS_TABLE, Params, baseWhere, filterExpr, filterOn, globToLike, sessionColumns, type Ctx } from './sql.js';
@@ -40,9 +41,10 @@ export interface BuiltFunnel {
  * each group's furthest step in order from ClickHouse's `windowFunnel`, then how many groups got
  * to each step or beyond. Filters on visit attributes (entry page, source, UTM) keep the events of
  * the visits whose attributes pass, computed from each whole visit in the range as the raw
- * `/v1/query` shapes compute them (sql.ts sessionColumns).
+ * `/v1/query` shapes compute them (sql.ts sessionColumns). `range` is the plan's, or with `compare`
+ * the compared one: the same steps and filters over another span.
  */
-export function buildFunnelQuery(plan: FunnelPlan, schema: SchemaInfo): BuiltFunnel {
+export function buildFunnelQuery(plan: FunnelPlan, schema: SchemaInfo, range: Range = plan.range): BuiltFunnel {
   const p = new Params();
   // `tz` only places time buckets, which no filter names (the schema refuses time:* filters).
   const c: Ctx = { p, tz: "'UTC'", e: '' };
@@ -50,7 +52,7 @@ export function buildFunnelQuery(plan: FunnelPlan, schema: SchemaInfo): BuiltFun
   const eventFilters = plan.filters.filter((f) => !SESSION_DIMENSIONS.has(f.dimension));
   const visitFilters = plan.filters.filter((f) => SESSION_DIMENSIONS.has(f.dimension));
   const where = [
-    ...baseWhere(plan, plan.range, c),
+    ...baseWhere(plan, range, c),
     // Events that match no step cannot move a funnel: leaving them out keeps the grouping small.
     `(${conditions.join(' OR ')})`,
     ...eventFilters.map((f) => filterExpr(f, c)),
@@ -63,7 +65,7 @@ export function buildFunnelQuery(plan: FunnelPlan, schema: SchemaInfo): BuiltFun
       return filterOn(expr, f, p);
     });
     where.push(
-      `(${VISIT}) IN (\n      SELECT ${VISIT} FROM ${EVENTS_TABLE}\n      WHERE ${baseWhere(plan, plan.range, c).join(' AND ')}\n      GROUP BY ${VISIT}\n      HAVING ${kept.join(' AND ')}\n    )`,
+      `(${VISIT}) IN (\n      SELECT ${VISIT} FROM ${EVENTS_TABLE}\n      WHERE ${baseWhere(plan, range, c).join(' AND ')}\n      GROUP BY ${VISIT}\n      HAVING ${kept.join(' AND ')}\n    )`,
     );
   }
   const windowMs = p.add('UInt64', plan.windowMs ?? VISIT_WINDOW_MS);

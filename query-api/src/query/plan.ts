@@ -3,7 +3,7 @@ import { validate } from '../schema/json-schema.js';
 import { bucketsBetween, isValidTimeZone, type TimeUnit } from '../time/zone.js';
 import { isTimeDimension, type Dimension, type FilterOp, type MetricName, type TimeDimension } from './catalog.js';
 import { resolveRange, type DateRangeInput, type Range } from './date-range.js';
-import { previousPeriod } from './previous-period.js';
+import { planCompare, type CompareInput } from './compare-range.js';
 import { DEFAULT_LIMIT, MAX_LIMIT, QUERY_REQUEST_SCHEMA } from './schema.js';
 import { checkTimeOnPage } from './time-on-page.js';
 
@@ -19,7 +19,7 @@ export interface QueryRequest {
   order_by?: [string, 'asc' | 'desc'][];
   limit?: number;
   offset?: number;
-  compare?: 'previous_period' | { from: string; to: string };
+  compare?: CompareInput;
   timezone?: string;
   include_bots?: boolean;
 }
@@ -122,12 +122,7 @@ export function planQuery(req: QueryRequest, siteTimezone: string, nowMs: number
   noDuplicates(orderBy.map(([f]) => f), 'order_by');
 
   const range = resolveRange(req.date_range, timezone, nowMs, 'date_range');
-  let compare: Range | undefined;
-  if (req.compare === 'previous_period') {
-    compare = previousPeriod(range, timezone);
-  } else if (req.compare) {
-    compare = resolveRange(req.compare, timezone, nowMs, 'compare');
-  }
+  const compare = planCompare(req.compare, range, timezone, nowMs);
 
   if (time) {
     const unit = time.slice(5) as TimeUnit;

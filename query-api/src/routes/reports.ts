@@ -5,7 +5,7 @@ import { DEFAULT_MAX_SITES_LISTED } from '../config.js';
 import type { Deps } from '../deps.js';
 import { NotAcceptableError, NotFoundError, RateLimitedError, UnauthorizedError } from '../errors.js';
 import { REPORT_MEDIA_TYPES, negotiateReportFormat, type ReportFormat } from '../http/accept.js';
-import { csvAnswer, csvEtag } from '../http/csv-answer.js';
+import { csvAnswer, csvEtag, writeReportCsv, type AnyCsvWriter } from '../http/csv-answer.js';
 import { bearerToken, readJson, sendBytes, sendJson, sendJsonText } from '../http/respond.js';
 import type { Router } from '../http/router.js';
 import { planQuery, validateQueryRequest, type QueryPlan } from '../query/plan.js';
@@ -50,8 +50,20 @@ export async function siteOf(caller: Caller, siteId: string, d: Deps): Promise<S
 }
 
 /**
- * A cached answer in the format asked: JSON as cached, or the CSV made from it, each with its own
- * ETag, so `If-None-Match` is answered per representation.
+ * JSON or CSV, as `Accept` prefers, decided before the body is read or a query runs (nothing we
+ * could write would be accepted otherwise: 406); the headers every answer of the route carries.
+ */
+export function negotiateFormat(req: IncomingMessage, caller: Caller): { format: ReportFormat; headers: Record<string, string> } {
+  // Answers differ by Accept, so shared caches must key them by it too.
+  const headers = { ...caller.headers, vary: 'Accept' };
+  const format = negotiateReportFormat(req.headers.accept);
+  if (format === null) throw new NotAcceptableError(req.headers.accept ?? '', Object.values(REPORT_MEDIA_TYPES), headers);
+  return { format, headers };
+}
+
+/**
+ * A cached answer in the format asked: JSON as cached, or the CSV `writeCsv` makes from it, each
+ * with its own ETag, so `If-None-Match` is answered per representation.
  */
 function answer(
   req: IncomingMessage,
@@ -61,6 +73,7 @@ function answer(
   d: Deps,
   headers: Record<string, string>,
   format: ReportFormat = 'json',
+  writeCsv: AnyCsvWriter = writeReportCsv,
 ): void {
   if (caller.stale) d.metrics.staleTenancyAnswers.inc();
   const etag = format === 'csv' ? csvEtag(a) : a.etag;
@@ -71,7 +84,7 @@ function answer(
     return;
   }
   if (format === 'csv') {
-    const csv = csvAnswer(a);
+    const csv = csvAnswer(a, writeCsv);
     sendBytes(res, 200, csv.bytes, { ...h, ...csv.headers });
     return;
   }
@@ -86,6 +99,8 @@ export interface AnswerTarget {
   d: Deps;
   headers: Record<string, string>;
   format?: ReportFormat;
+  /** How this route's answers are written as CSV; a report's by default. */
+  writeCsv?: AnyCsvWriter;
 }
 
 /**
@@ -98,7 +113,7 @@ export async function answerCached(
   inflight: Map<string, Promise<CachedAnswer>>,
   compute: () => Promise<CachedAnswer>,
 ): Promise<void> {
-  const send = (a: CachedAnswer, how: string): void => answer(t.req, t.res, a, t.caller, t.d, { ...t.headers, 'x-cache': how }, t.format);
+  const send = (a: CachedAnswer, how: string): void => answer(t.req, t.res, a, t.caller, t.d, { ...t.headers, 'x-cache': how }, t.format, t.writeCsv);
   const hit = t.d.cache.get(key);
   if (hit) {
     t.d.metrics.cacheHits.inc();
@@ -142,11 +157,7 @@ export function registerReports(router: Router, d: Deps): void {
 
   router.add('POST', '/v1/query', async ({ req, res }) => {
     const caller = await authenticate(req, d);
-    // Answers differ by Accept, so shared caches must key them by it too.
-    const headers = { ...caller.headers, vary: 'Accept' };
-    // Before the body is read or a query runs: nothing we could write would be accepted.
-    const format = negotiateReportFormat(req.headers.accept);
-    if (format === null) throw new NotAcceptableError(req.headers.accept ?? '', Object.values(REPORT_MEDIA_TYPES), headers);
+    const { format, headers } = negotiateFormat(req, caller);
     const body = await readJson(req, d.opts.maxBodyBytes);
     const request = validateQueryRequest(body);
     const site = await siteOf(caller, request.site_id, d);

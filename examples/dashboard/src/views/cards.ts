@@ -1,6 +1,7 @@
 import { cardLabel, type CardMetric } from '../dimensions.js';
 import { h } from '../dom.js';
 import { formatChange, formatMetric, isMoney, mixedCurrenciesNote } from '../format.js';
+import { changeBadge } from './change-badge.js';
 import type { Totals } from '../totals.js';
 
 export interface CardsView {
@@ -46,17 +47,7 @@ function card(m: CardMetric, { totals, goal, selected, onSelect, comparedWith }:
   const mixed = mixedCurrenciesNote(currencies);
   const change = formatChange(m, value, totals.previous?.[m] ?? null, comparedWith ?? undefined);
   const changeEl = change
-    ? h(
-        'span',
-        {
-          class: `change change-${change.direction} ${change.good === null ? '' : change.good ? 'good' : 'bad'}`,
-          'data-testid': `change-${m}`,
-          title: change.label,
-        },
-        h('span', { 'aria-hidden': 'true' }, change.direction === 'up' ? '↑ ' : change.direction === 'down' ? '↓ ' : ''),
-        change.text,
-        h('span', { class: 'visually-hidden' }, ` (${change.label})`),
-      )
+    ? changeBadge(change, `change-${m}`)
     : h('span', { class: 'change change-none', 'data-testid': `change-${m}` }, comparedWith === null ? '' : noChange(value));
   return h(
     'li',

@@ -1,13 +1,16 @@
-import type { ApiClient } from '../api.js';
+import type { ApiClient, CsvFile } from '../api.js';
 import { h, statusBox } from '../dom.js';
 import { ApiError, describeError } from '../errors.js';
+import type { FunnelBody } from '../funnel-state.js';
 import type { QueryBody } from '../query.js';
 import { withRateLimitRetry } from './panel.js';
 
-/** What a download asks for, worked out at the click: the panel's query as it is shown then. */
-export interface CsvRequest {
-  client: ApiClient;
-  body: QueryBody;
+/** What a download asks for, worked out at the click: the panel's query (or funnel) as it is shown then. */
+export type CsvRequest = { client: ApiClient; body: QueryBody } | { client: ApiClient; funnel: FunnelBody };
+
+/** The request's CSV from the route its panel asks. */
+function fetchCsv(r: CsvRequest, signal: AbortSignal): Promise<CsvFile> {
+  return 'funnel' in r ? r.client.funnelCsv(r.funnel, signal) : r.client.queryCsv(r.body, signal);
 }
 
 export interface CsvDownloadOptions {
@@ -71,8 +74,9 @@ export class CsvDownload {
     try {
       const request = this.opts.request();
       if (!request) return;
-      const file = await withRateLimitRetry(() => request.client.queryCsv(request.body, signal), signal);
-      saveFile(file.blob, file.filename ?? `pulse-${request.body.site_id}.csv`);
+      const file = await withRateLimitRetry(() => fetchCsv(request, signal), signal);
+      const siteId = 'funnel' in request ? request.funnel.site_id : request.body.site_id;
+      saveFile(file.blob, file.filename ?? `pulse-${siteId}.csv`);
     } catch (err) {
       if (err instanceof ApiError && err.isAuth) {
         this.opts.onAuthError(err);

@@ -15,13 +15,18 @@ import {
 import { funnelBody, type FunnelDefinition, type FunnelStepKind } from '../funnel-state.js';
 import type { QueryContext } from '../query.js';
 import { suggestionQuery, suggestionsOf } from '../suggestions.js';
+import { changeBadge } from './change-badge.js';
+import { CsvDownload } from './csv-download.js';
 import { FunnelEditor } from './funnel-editor.js';
 import { runPanel } from './panel.js';
 
 export interface FunnelLoad {
   client: ApiClient;
+  /** With `ctx.compare`, the funnel is compared with that period as the cards are. */
   ctx: QueryContext;
   signal: AbortSignal;
+  /** The compared period in words, as the cards name it ("yesterday until 09:00"); null without a comparison. */
+  comparedWith: string | null;
 }
 
 export interface FunnelViewOptions {
@@ -53,6 +58,7 @@ export class FunnelView {
   private readonly nameInput: HTMLInputElement;
   private readonly saveError: HTMLElement;
   private readonly note: HTMLElement;
+  private readonly csv: CsvDownload;
   private readonly storage: FunnelStorage | null;
   private saved: SavedFunnel[] = [];
   private siteId: string | null = null;
@@ -88,10 +94,18 @@ export class FunnelView {
       this.save();
     });
     this.results = h('div', { class: 'funnel-results', 'data-testid': 'funnel-results' });
+    // The funnel shown, over the period, filters and comparison shown, as the breakdowns' CSV is their table.
+    this.csv = new CsvDownload({
+      label: 'Download Funnel as CSV',
+      testId: 'csv-funnel',
+      request: () => (this.last && this.current ? { client: this.last.client, funnel: funnelBody(this.last.ctx, this.current) } : null),
+      onAuthError: opts.onAuthError,
+    });
     this.el = h(
       'section',
       { class: 'panel funnel', 'data-panel': 'funnel', 'aria-labelledby': 'funnel-title' },
-      h('header', { class: 'panel-header' }, h('h2', { id: 'funnel-title' }, 'Funnel'), h('div', { class: 'panel-tools' }, this.savedSlot)),
+      h('header', { class: 'panel-header' }, h('h2', { id: 'funnel-title' }, 'Funnel'), h('div', { class: 'panel-tools' }, this.savedSlot, this.csv.button)),
+      this.csv.status,
       h('div', { class: 'funnel-layout' }, h('div', { class: 'funnel-build' }, this.editor.el, this.saveForm, this.note), this.results),
     );
     this.renderSaved();
@@ -144,6 +158,7 @@ export class FunnelView {
 
   private run(): void {
     this.controller?.abort();
+    this.csv.clear();
     const l = this.last;
     const f = this.current;
     if (!f) {
@@ -178,15 +193,15 @@ export class FunnelView {
           this.results.append(statusBox('error', `The query API refused this funnel: ${answer.refused}`));
           return true;
         }
-        return this.renderResult(answer.result);
+        return this.renderResult(answer.result, l.comparedWith);
       },
     }).then(() => {
       if (refused && !controller.signal.aborted) this.results.dataset.state = 'refused';
     });
   }
 
-  private renderResult(r: FunnelResult): boolean {
-    const rows = funnelRows(r);
+  private renderResult(r: FunnelResult, comparedWith: string | null): boolean {
+    const rows = funnelRows(r, comparedWith ?? undefined);
     const summary = funnelSummary(r);
     if (summary === null) return false;
     const unit = r.scope === 'visitor' ? 'Visitors' : 'Visits';
@@ -204,6 +219,8 @@ export class FunnelView {
             'data-conversion-rate': s?.conversionRate,
             'data-conversion-rate-step': s?.conversionRateStep,
             'data-dropoff': s?.dropoff,
+            'data-previous-count': s?.previous?.count,
+            'data-previous-conversion-rate': s?.previous?.conversionRate,
           },
           h(
             'div',
@@ -234,11 +251,23 @@ export class FunnelView {
                   row.dropoffRate !== null ? [' ', h('span', { 'data-testid': 'funnel-dropoff-rate' }, `(${row.dropoffRate})`)] : null,
                 )
               : null,
+            row.compared
+              ? h(
+                  'span',
+                  { class: 'funnel-compared', 'data-testid': 'funnel-compared' },
+                  h('span', { 'data-testid': 'funnel-compared-value' }, row.compared.text),
+                  row.compared.change ? [' ', changeBadge(row.compared.change, 'funnel-change')] : null,
+                )
+              : null,
           ),
         );
       }),
     );
-    this.results.append(h('p', { class: 'funnel-summary', 'data-testid': 'funnel-summary' }, summary), list);
+    const comparedLabel =
+      comparedWith !== null && r.steps.some((s) => s.previous)
+        ? h('p', { class: 'funnel-compare muted small', 'data-testid': 'funnel-compare-label' }, `Compared with ${comparedWith}`)
+        : null;
+    this.results.append(h('p', { class: 'funnel-summary', 'data-testid': 'funnel-summary' }, summary), ...(comparedLabel ? [comparedLabel] : []), list);
     return true;
   }
 
