@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_LINGER_MS, resolveOptions } from './config.js';
 import { ConfigError } from './errors.js';
-import { configFromEnv } from './env.js';
+import { DEFAULT_METRICS_PORT, configFromEnv } from './env.js';
 
 describe('resolveOptions', () => {
   it('fills defaults and a random instance id', () => {
@@ -58,5 +58,30 @@ describe('configFromEnv', () => {
     expect(() => configFromEnv({ COLLECTOR_LINGER_MS: 'soon' })).toThrow(/COLLECTOR_LINGER_MS/);
     expect(() => configFromEnv({ COLLECTOR_PORT: '70000' })).toThrow(/COLLECTOR_PORT/);
     expect(() => configFromEnv({ LOG_LEVEL: 'loud' })).toThrow(/LOG_LEVEL/);
+  });
+
+  it('reads COLLECTOR_METRICS_PORT as the first of one port per process', () => {
+    expect(configFromEnv({}).metricsPort).toBe(DEFAULT_METRICS_PORT);
+    expect(configFromEnv({ COLLECTOR_METRICS_PORT: '' }).metricsPort).toBe(DEFAULT_METRICS_PORT);
+    expect(configFromEnv({ COLLECTOR_METRICS_PORT: '9101', COLLECTOR_PROCESSES: '4' }).metricsPort).toBe(9101);
+    expect(configFromEnv({ COLLECTOR_METRICS_PORT: '65534', COLLECTOR_PROCESSES: '2' }).metricsPort).toBe(65534);
+  });
+
+  it.each([
+    [{ COLLECTOR_METRICS_PORT: 'metrics' }, /must be a non-negative integer/],
+    [{ COLLECTOR_METRICS_PORT: '0' }, /between 1 and 65535/],
+    [{ COLLECTOR_METRICS_PORT: '70000' }, /between 1 and 65535/],
+    [{ COLLECTOR_METRICS_PORT: '65535', COLLECTOR_PROCESSES: '2' }, /ports up to 65536/],
+    [{ COLLECTOR_METRICS_PORT: '8079', COLLECTOR_PROCESSES: '2' }, /include COLLECTOR_PORT 8080/],
+    [{ COLLECTOR_METRICS_PORT: '9000', COLLECTOR_PORT: '9000' }, /include COLLECTOR_PORT 9000/],
+  ])('refuses COLLECTOR_METRICS_PORT in %j', (env, message) => {
+    try {
+      configFromEnv(env);
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(ConfigError);
+      expect((e as ConfigError).field).toBe('COLLECTOR_METRICS_PORT');
+      expect((e as ConfigError).message).toMatch(message);
+    }
   });
 });

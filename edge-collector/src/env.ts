@@ -6,6 +6,11 @@ import type { LogLevel } from './core/types.js';
 
 export const DEFAULT_COLLECTOR_HOST = '0.0.0.0';
 export const DEFAULT_NATS_URL = 'nats://127.0.0.1:4222';
+export const DEFAULT_COLLECTOR_PROCESSES = 1;
+export const MAX_COLLECTOR_PROCESSES = 256;
+/** COLLECTOR_METRICS_PORT unset: no per-process metrics listener, /metrics only on the shared port. */
+export const DEFAULT_METRICS_PORT: number | undefined = undefined;
+export const MAX_TCP_PORT = 65535;
 
 export interface EnvConfig {
   host: string;
@@ -16,6 +21,11 @@ export interface EnvConfig {
   logLevel: LogLevel;
   /** Processes sharing the port (reusePort); 1 = just this one. */
   processes: number;
+  /**
+   * First port of the per-process listeners for /metrics, /healthz and /readyz: the primary
+   * listens on it, worker n on it + n. Undefined = none.
+   */
+  metricsPort: number | undefined;
   collector: Partial<CollectorOptions>;
 }
 
@@ -64,16 +74,35 @@ export function configFromEnv(env: Record<string, string | undefined>): EnvConfi
   const logLevel = (env.LOG_LEVEL ?? 'info').toLowerCase();
   if (!isLogLevel(logLevel)) throw new ConfigError('LOG_LEVEL', 'must be debug, info, warn or error');
   const port = env.COLLECTOR_PORT ? intOf('COLLECTOR_PORT', env.COLLECTOR_PORT) : DEFAULT_COLLECTOR_PORT;
-  if (port > 65535) throw new ConfigError('COLLECTOR_PORT', 'must be ≤ 65535');
-  const processes = env.COLLECTOR_PROCESSES ? intOf('COLLECTOR_PROCESSES', env.COLLECTOR_PROCESSES) : 1;
-  if (processes < 1 || processes > 256) throw new ConfigError('COLLECTOR_PROCESSES', 'must be between 1 and 256');
+  if (port > MAX_TCP_PORT) throw new ConfigError('COLLECTOR_PORT', `must be ≤ ${MAX_TCP_PORT}`);
+  const processes = env.COLLECTOR_PROCESSES ? intOf('COLLECTOR_PROCESSES', env.COLLECTOR_PROCESSES) : DEFAULT_COLLECTOR_PROCESSES;
+  if (processes < 1 || processes > MAX_COLLECTOR_PROCESSES) throw new ConfigError('COLLECTOR_PROCESSES', `must be between 1 and ${MAX_COLLECTOR_PROCESSES}`);
   return {
     host: env.COLLECTOR_HOST || DEFAULT_COLLECTOR_HOST,
     processes,
     port,
+    metricsPort: metricsPortOf(env.COLLECTOR_METRICS_PORT, port, processes),
     natsUrl: env.NATS_URL || DEFAULT_NATS_URL,
     scriptFile: env.COLLECTOR_SCRIPT_FILE || undefined,
     logLevel,
     collector: collector as Partial<CollectorOptions>,
   };
+}
+
+/**
+ * The metrics ports are a range, one per process: it must fit below 65536 and miss the shared
+ * port, or a process would fail to bind after the others started.
+ */
+function metricsPortOf(v: string | undefined, port: number, processes: number): number | undefined {
+  if (v === undefined || v.trim() === '') return DEFAULT_METRICS_PORT;
+  const first = intOf('COLLECTOR_METRICS_PORT', v);
+  const last = first + processes - 1;
+  if (first < 1 || last > MAX_TCP_PORT) {
+    const range = processes > 1 ? ` (with COLLECTOR_PROCESSES=${processes} it takes ports up to ${last})` : '';
+    throw new ConfigError('COLLECTOR_METRICS_PORT', `must be between 1 and ${MAX_TCP_PORT}${range}, got ${JSON.stringify(v)}`);
+  }
+  if (port >= first && port <= last) {
+    throw new ConfigError('COLLECTOR_METRICS_PORT', `its ports ${first}–${last} (one per process) include COLLECTOR_PORT ${port}`);
+  }
+  return first;
 }

@@ -12,6 +12,21 @@ export class ConfigError extends Error {
   }
 }
 
+/** A port the settings name cannot be listened on (taken, or not allowed); `setting` says which variable gave it. */
+export class ListenError extends Error {
+  override readonly name = 'ListenError';
+  readonly code = 'listen_failed';
+  constructor(
+    readonly setting: string,
+    readonly host: string,
+    readonly port: number,
+    options?: { cause?: unknown },
+  ) {
+    const cause = options?.cause as { message?: unknown } | undefined;
+    super(`${setting}: cannot listen on ${host}:${port} (${String(cause?.message ?? cause)})`, options);
+  }
+}
+
 /** JetStream cannot take the batch now (down, slow, or the queue is full): answer 503 and let the client retry. */
 export class StreamUnavailableError extends Error {
   override readonly name = 'StreamUnavailableError';

@@ -3,9 +3,11 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resolveOptions } from './config.js';
 import type { CollectorCore } from './core/collector-core.js';
+import { createMetrics } from './core/metrics.js';
 import type { Logger } from './core/types.js';
 import { configFromEnv } from './env.js';
 import { createJsonLogger } from './log.js';
+import { assertPortFree, startMetricsListener, type MetricsListener } from './metrics-listener.js';
 import { CollectorService } from './service.js';
 import { WORKER_ENV, startWorkers, type Workers } from './workers.js';
 import type { HttpServerOptions, RunningServer } from './adapters/server.js';
@@ -59,9 +61,17 @@ export async function runCollector(
     const collector = resolveOptions(cfg.collector);
     const scriptFile = cfg.scriptFile ?? findBrowserScript(resolve);
     const scripts = loadBrowserScripts(cfg.scriptFile, findBrowserScript(resolve));
-    const service = new CollectorService({ natsServers: cfg.natsUrl, collector, scripts, log });
+    const service = new CollectorService({ natsServers: cfg.natsUrl, collector, scripts, log, metrics: createMetrics({ worker }) });
+    // Before the shared port: a process that cannot have its own metrics port never takes traffic.
+    let metricsListener: MetricsListener | undefined;
+    if (cfg.metricsPort !== undefined) {
+      metricsListener = await startMetricsListener(service.core, { host: cfg.host, port: cfg.metricsPort + worker, setting: metricsSetting(worker) });
+      if (cfg.processes > 1 && !worker) {
+        for (let n = 1; n < cfg.processes; n++) await assertPortFree({ host: cfg.host, port: cfg.metricsPort + n, setting: metricsSetting(n) });
+      }
+    }
     const server = await startServer(service.core, { host: cfg.host, port: cfg.port });
-    log('info', 'listening', { host: cfg.host, port: server.port, nats: redact(cfg.natsUrl), instance_id: collector.instanceId, path_prefix: collector.pathPrefix, script: scriptFile ?? null, scripts: [...scripts.keys()] });
+    log('info', 'listening', { host: cfg.host, port: server.port, metrics_port: metricsListener?.port ?? null, nats: redact(cfg.natsUrl), instance_id: collector.instanceId, path_prefix: collector.pathPrefix, script: scriptFile ?? null, scripts: [...scripts.keys()] });
     void service.start();
     let workers: Workers | undefined;
     if (cfg.processes > 1 && !worker) {
@@ -77,6 +87,7 @@ export async function runCollector(
       server.stopAccepting();
       const [clean] = await Promise.all([service.drain(), workers?.stop()]);
       server.close();
+      metricsListener?.close();
       log(clean ? 'info' : 'warn', clean ? 'stopped' : 'stopped at the drain deadline', { signal });
       process.exit(0);
     };
@@ -86,6 +97,11 @@ export async function runCollector(
     log('error', 'collector failed to start', { err: String((e as Error)?.message ?? e) });
     process.exit(1);
   }
+}
+
+/** Names a process's metrics port in errors the way the settings give it. */
+function metricsSetting(worker: number): string {
+  return worker ? `COLLECTOR_METRICS_PORT + ${worker} (worker ${worker})` : 'COLLECTOR_METRICS_PORT';
 }
 
 function redact(url: string): string {

@@ -4,7 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { connect, type JetStreamManager, type KV, type NatsConnection } from 'nats';
 import { DLQ_STREAM, EVENTS_STREAM, KV_WRITE_KEYS, encodeRecord, type AnyStreamMessage, type StreamRecord, type WriteKeyRecord } from '@pulse/protocol';
 import { decodeMsgpack, decodeStreamMessage, encodeMsgpack, eventRecordOf } from '@pulse/protocol/codec';
-import { freePort } from '@pulse/testkit';
+import { freePort, servicePorts } from '@pulse/testkit';
+import { assertPortFree } from '../src/metrics-listener.js';
 
 export type Runtime = 'node' | 'bun';
 
@@ -59,6 +60,17 @@ export async function startCollector(runtime: Runtime, natsUrl: string, env: Rec
       return exited;
     },
   };
+}
+
+/** The first of `n` consecutive free ports (COLLECTOR_METRICS_PORT: one per process). */
+export async function freePortRange(n: number): Promise<number> {
+  for (;;) {
+    const [first = 0] = await servicePorts(1);
+    const free = async (port: number) => assertPortFree({ host: '127.0.0.1', port, setting: 'test' }).then(() => true, () => false);
+    let ok = true;
+    for (let p = first + 1; ok && p < first + n; p++) ok = await free(p);
+    if (ok) return first;
+  }
 }
 
 export interface NatsTools {

@@ -33,4 +33,13 @@ describe('metrics', () => {
     inflight = 0;
     expect(sample(await m.registry.metrics(), 'pulse_collector_inflight_requests')).toBe(0);
   });
+
+  it("names the process with a constant series, leaving the others' labels alone", async () => {
+    const m = createMetrics({ defaultMetrics: false, worker: 2 });
+    m.tally(m.events, { outcome: 'accepted' }).value += 1;
+    const text = await m.registry.metrics();
+    expect(sample(text, 'pulse_collector_process_info{worker="2"}')).toBe(1);
+    expect(sample(text, 'pulse_collector_events_total{outcome="accepted"}')).toBe(1);
+    expect(await createMetrics({ defaultMetrics: false }).registry.metrics()).not.toContain('pulse_collector_process_info');
+  });
 });

@@ -57,9 +57,22 @@ export interface CollectorMetrics {
   readonly natsConnected: Gauge;
 }
 
-export function createMetrics(opts: { defaultMetrics?: boolean } = {}): CollectorMetrics {
+export interface MetricsOptions {
+  defaultMetrics?: boolean;
+  /**
+   * The process's number among COLLECTOR_PROCESSES (0 = the primary), exported as
+   * `pulse_collector_process_info{worker}`: a constant series, so the collector's own series
+   * keep their labels and the scrape says which process answered.
+   */
+  worker?: number;
+}
+
+export function createMetrics(opts: MetricsOptions = {}): CollectorMetrics {
   const registry = new Registry();
   const registers = [registry];
+  if (opts.worker !== undefined) {
+    new Gauge({ name: 'pulse_collector_process_info', help: 'Always 1; worker = which of the COLLECTOR_PROCESSES answered (0 = the primary)', labelNames: ['worker'], registers }).set({ worker: String(opts.worker) }, 1);
+  }
   if (opts.defaultMetrics !== false) {
     try {
       collectDefaultMetrics({ register: registry, prefix: 'pulse_collector_' });

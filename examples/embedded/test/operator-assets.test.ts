@@ -76,7 +76,14 @@ describe('the operator assets are complete', () => {
       jobs.set(String(job.job_name), targets);
     }
     const ports = Object.fromEntries([...jobs].map(([name, targets]) => [name, [...new Set(targets.map((t) => Number(t.split(':').pop())))]]));
-    expect(ports).toEqual({ 'pulse-collector': [DEFAULT_COLLECTOR_PORT], 'pulse-aggregator': [DEFAULT_AGGREGATOR_PORT], 'pulse-query-api': [DEFAULT_QUERY_PORT] });
+    // Several collector processes share one port, so each is scraped on its own metrics port.
+    const collectorEnv = new Map([...repoText('deploy/env/collector.env').matchAll(/^([A-Z_]+)=(.*)$/gm)].map((m) => [m[1], m[2]]));
+    const metricsPort = Number(collectorEnv.get('COLLECTOR_METRICS_PORT'));
+    const processes = Number(collectorEnv.get('COLLECTOR_PROCESSES') ?? 1);
+    expect(metricsPort).toBeGreaterThan(0);
+    expect(metricsPort).not.toBe(DEFAULT_COLLECTOR_PORT);
+    const collectorPorts = Array.from({ length: processes }, (_, n) => metricsPort + n);
+    expect(ports).toEqual({ 'pulse-collector': collectorPorts, 'pulse-aggregator': [DEFAULT_AGGREGATOR_PORT], 'pulse-query-api': [DEFAULT_QUERY_PORT] });
     const selected = ruleExprs().flatMap(([, expr]) => [...expr.matchAll(/\bjob=~?"([^"]*)"/g)].flatMap((m) => (m[1] ?? '').split('|')));
     expect(selected.length).toBeGreaterThan(0);
     expect(selected.filter((j) => !jobs.has(j))).toEqual([]);
