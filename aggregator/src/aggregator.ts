@@ -1,7 +1,8 @@
 import type { JetStreamClient, JetStreamManager, JsMsg, KV } from 'nats';
 import { AGGREGATOR_CONSUMER, EVENTS_STREAM, KV_SITES, KV_STATE, within } from '@pulse/protocol';
 import { openBucket } from '@pulse/protocol/streams';
-import { natsStoreLock, storeExclusively, type StoreLock } from './store-lock.js';
+import { SCRUB_LOCK_KEY, scrubArchive } from './archive-scrub.js';
+import { natsLock, natsStoreLock, storeExclusively, type StoreLock } from './store-lock.js';
 import { BatchAbandonedError, prepareBatch, releaseBatch, settleInterrupted, storeBatch, type BatchDeps, type HeldBatch } from './batch.js';
 import { BatchReader, takeWaitMs } from './batch-reader.js';
 import { resolveConfig, type AggregatorConfig, type AggregatorOptions } from './config.js';
@@ -14,6 +15,7 @@ import { kvSaltSource, type SaltSource } from './salt.js';
 import { KV_SESSIONS, SESSION_STATE_TTL_MS, kvSessionStore, type SessionStore } from './sessions.js';
 import { watchSiteRules, type SiteRules } from './site-rules.js';
 import { measureLag, publishWatermark } from './watermark.js';
+import { ddlContext, type DdlOptions } from './storage/ddl.js';
 import { migrate } from './storage/migrations.js';
 import { ensureConsumer, ensureStreams } from './streams.js';
 import { checkShardedSettings } from './storage/settings.js';
@@ -72,6 +74,7 @@ export function createAggregator(options: AggregatorOptions): Aggregator {
   const outage = new NatsOutage({ logger, failures: metrics.natsFailures, unreachable: metrics.natsUnreachable });
   let state: AggregatorState = 'new';
   let loop: Promise<void> | undefined;
+  let scrubbing: Promise<void> | undefined;
   let lagTimer: NodeJS.Timeout | undefined;
   let js: JetStreamClient;
   let jsm: JetStreamManager;
@@ -235,6 +238,39 @@ export function createAggregator(options: AggregatorOptions): Aggregator {
     });
   }
 
+  const layout: DdlOptions = {
+    ...(cfg.cluster !== undefined ? { cluster: cfg.cluster } : {}),
+    ...(cfg.sharded ? { sharded: true } : {}),
+    ...(cfg.database !== undefined ? { database: cfg.database } : {}),
+  };
+
+  /**
+   * Rewrites archive rows written before the archive kept no IPs (archive-scrub.ts), beside live
+   * ingestion; a failure is retried with backoff until it succeeds or the aggregator stops.
+   */
+  async function scrubInBackground(): Promise<void> {
+    let delay = cfg.retryInitialMs;
+    while (!stopping()) {
+      try {
+        await scrubArchive({
+          storage,
+          ddl: ddlContext(layout),
+          stateKv,
+          lock: () => natsLock(js, SCRUB_LOCK_KEY, { replicas: cfg.streamReplicas }),
+          logger,
+          chunkMessages: cfg.archiveScrubChunkMessages,
+          pollMs: cfg.archiveScrubPollMs,
+          stopping,
+        });
+        return;
+      } catch (err) {
+        logger.log('warn', 'archive scrub failed, retrying', { err, retry_in_ms: delay });
+        await sleep(delay);
+        delay = Math.min(delay * 2, cfg.retryMaxMs);
+      }
+    }
+  }
+
   /** Keeps a batch's messages from being redelivered while it is prepared or stored. */
   async function keptAlive<T>(msgs: readonly JsMsg[], fn: () => Promise<T>): Promise<T> {
     if (msgs.length === 0) return fn();
@@ -272,12 +308,7 @@ export function createAggregator(options: AggregatorOptions): Aggregator {
         if (cfg.migrate) {
           // One aggregator at a time: two backfilling a new rollup at once would count history twice.
           const { applied } = await storeExclusively(storage, storeLock, () =>
-            migrate(storage, {
-              ...(cfg.cluster !== undefined ? { cluster: cfg.cluster } : {}),
-              ...(cfg.sharded ? { sharded: true } : {}),
-              ...(cfg.database !== undefined ? { database: cfg.database } : {}),
-              ...(cfg.eventsTtlDays !== undefined ? { eventsTtlDays: cfg.eventsTtlDays } : {}),
-            }),
+            migrate(storage, { ...layout, ...(cfg.eventsTtlDays !== undefined ? { eventsTtlDays: cfg.eventsTtlDays } : {}) }),
           );
           if (applied.length > 0) logger.log('info', 'migrations applied', { applied });
         }
@@ -307,6 +338,7 @@ export function createAggregator(options: AggregatorOptions): Aggregator {
       lagTimer = setInterval(() => void refreshLag(), cfg.lagRefreshMs);
       lagTimer.unref();
       loop = run();
+      scrubbing = scrubInBackground();
       logger.log('info', 'aggregator started', { batch_max_messages: cfg.batchMaxMessages, flush_interval_ms: cfg.flushIntervalMs });
     },
 
@@ -318,6 +350,8 @@ export function createAggregator(options: AggregatorOptions): Aggregator {
       state = 'stopping';
       if (lagTimer) clearInterval(lagTimer);
       await loop;
+      // Between two chunks, or after a partition's merge: a scrub resumes at the next start.
+      await scrubbing;
       await rules?.stop();
       await fence?.stop();
       sessionWrites?.close();

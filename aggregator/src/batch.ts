@@ -1,11 +1,13 @@
 import { headers as natsHeaders, type JetStreamClient, type JsMsg } from 'nats';
 import { DLQ_AGGREGATOR_SUBJECT, EVENTS_STREAM } from '@pulse/protocol';
+import { millis } from 'nats';
 import { archiveMessages } from './archive.js';
+import { archivedCopyOf } from './archive-copy.js';
 import { AggregatorError, StorageError } from './errors.js';
 import type { WriteFence } from './fence.js';
 import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
-import { finishPipeline, preparePipeline, type PipelineDeps, type Prepared, type PreparedBatch } from './pipeline.js';
+import { finishPipeline, preparePipeline, type PipelineDeps, type PoisonMessage, type Prepared, type PreparedBatch } from './pipeline.js';
 import type { EventRow } from './rows.js';
 import type { SaltSource } from './salt.js';
 import type { SessionStore } from './sessions.js';
@@ -70,6 +72,7 @@ function pipelineDeps(held: Set<JsMsg>, d: BatchDeps): PipelineDeps {
     rules: d.rules,
     dedupTable: EVENTS_TABLE,
     step: (name, fn) => retrying(held, d, name, fn),
+    archiveCopies: true,
   };
 }
 
@@ -85,10 +88,12 @@ export async function prepareBatch(msgs: JsMsg[], d: BatchDeps): Promise<HeldBat
   const held = new Set(msgs);
   try {
     const fresh: JsMsg[] = [];
-    const worn: { msg: JsMsg; reason: string }[] = [];
+    const worn: PoisonMessage<JsMsg>[] = [];
     for (const msg of msgs) {
       const n = msg.info.deliveryCount;
-      if (n > d.maxDeliveries) worn.push({ msg, reason: `delivered ${n} times (more than ${d.maxDeliveries}) without being stored` });
+      // Not mapped (that may be what took its aggregators down): archived without IPs and without
+      // cookieless ids, so a replay from the archive gives its cookieless visitors an empty ip.
+      if (n > d.maxDeliveries) worn.push({ msg, reason: `delivered ${n} times (more than ${d.maxDeliveries}) without being stored`, archived: archivedCopyOf(msg.data) });
       else fresh.push(msg);
     }
     const pre = await preparePipeline(fresh, pipelineDeps(held, d));
@@ -171,7 +176,8 @@ async function archiveThenAck(b: HeldBatch, good: readonly Prepared<JsMsg>[], d:
     // After the rows (a crash in between redelivers: the rows dedup, the archive insert happens
     // then), before the ack: every acked message is archived.
     const token = batchToken(EVENTS_STREAM, msgs.map((m) => m.seq));
-    await retrying(held, d, 'archive', () => archiveMessages(msgs, d.storage, token));
+    const entries = archiveEntries(b);
+    await retrying(held, d, 'archive', () => archiveMessages(entries, d.storage, token));
     for (const p of good) {
       if (!held.has(p.msg)) continue;
       p.msg.ack();
@@ -181,6 +187,14 @@ async function archiveThenAck(b: HeldBatch, good: readonly Prepared<JsMsg>[], d:
   } finally {
     releaseBatch(b);
   }
+}
+
+/** The batch's messages as the archive keeps them: the copies the pipeline made (no IPs). */
+function archiveEntries(b: HeldBatch): { seq: number; time: number; body: Uint8Array }[] {
+  const copies = new Map<JsMsg, Uint8Array>();
+  for (const p of b.pre.good) if (p.archived) copies.set(p.msg, p.archived);
+  for (const p of b.pre.poison) if (p.archived) copies.set(p.msg, p.archived);
+  return b.msgs.map((m) => ({ seq: m.seq, time: millis(m.info.timestampNanos), body: copies.get(m) ?? archivedCopyOf(m.data) }));
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { NatsConnection } from 'nats';
 import { DEFAULT_PULL_MAX_BYTES } from './batch-reader.js';
+import { DEFAULT_SCRUB_CHUNK_MESSAGES, DEFAULT_SCRUB_POLL_MS } from './archive-scrub.js';
 import { ConfigError } from './errors.js';
 import { jsonLogger, type Logger } from './log.js';
 import type { Storage } from './storage/types.js';
@@ -71,6 +72,13 @@ export interface AggregatorOptions {
    * processes, through a lock in NATS KV (store-lock.ts). Default: `nats` on a ClickHouse server.
    */
   storeLock?: 'process' | 'nats';
+  /**
+   * Archive rows written before the archive kept no IPs are rewritten in the background after
+   * `start()` (archive-scrub.ts): this many messages a chunk (default 500), and how often an
+   * aggregator waiting for another's scrub looks again (default 5 s).
+   */
+  archiveScrubChunkMessages?: number;
+  archiveScrubPollMs?: number;
   logger?: Logger;
 }
 
@@ -95,6 +103,8 @@ export interface AggregatorConfig {
   watermarkMarginMs: number;
   lagRefreshMs: number;
   storeLock: 'process' | 'nats';
+  archiveScrubChunkMessages: number;
+  archiveScrubPollMs: number;
   logger: Logger;
 }
 
@@ -131,6 +141,8 @@ export function resolveConfig(o: AggregatorOptions): AggregatorConfig {
     watermarkMarginMs: int('watermarkMarginMs', o.watermarkMarginMs, DEFAULT_WATERMARK_MARGIN_MS, 0),
     lagRefreshMs: int('lagRefreshMs', o.lagRefreshMs, DEFAULT_LAG_REFRESH_MS, 100),
     storeLock: o.storeLock ?? (o.storage.backend === 'server' ? 'nats' : 'process'),
+    archiveScrubChunkMessages: int('archiveScrubChunkMessages', o.archiveScrubChunkMessages, DEFAULT_SCRUB_CHUNK_MESSAGES, 1, 100_000),
+    archiveScrubPollMs: int('archiveScrubPollMs', o.archiveScrubPollMs, DEFAULT_SCRUB_POLL_MS, 10),
     logger: o.logger ?? jsonLogger(),
   };
   if (cfg.storeLock !== 'process' && cfg.storeLock !== 'nats') {

@@ -1,5 +1,6 @@
-import { StreamMessageError } from '@pulse/protocol';
+import { StreamMessageError, type CookielessIds } from '@pulse/protocol';
 import { decodeStreamMessage } from '@pulse/protocol/codec';
+import { archivedMessage } from './archive-copy.js';
 import { dropDuplicates } from './dedup.js';
 import { PoisonMessageError } from './errors.js';
 import { recordToRows, type EventRow } from './rows.js';
@@ -7,6 +8,7 @@ import type { SaltSource } from './salt.js';
 import type { SessionStore } from './sessions.js';
 import type { SiteRules } from './site-rules.js';
 import type { Storage } from './storage/types.js';
+import { timeSlicer } from './time-slice.js';
 
 /** What the pipeline needs of a stream message: live JetStream messages and archived ones both have it. */
 export interface SourceMessage {
@@ -17,6 +19,16 @@ export interface SourceMessage {
 export interface Prepared<M extends SourceMessage> {
   msg: M;
   rows: EventRow[];
+  /** What the archive keeps of the message (no IPs; `archiveCopies` only). */
+  archived?: Uint8Array;
+}
+
+/** A message that can never be stored (it goes to the DLQ). */
+export interface PoisonMessage<M extends SourceMessage> {
+  msg: M;
+  reason: string;
+  /** What the archive keeps of it (`archiveCopies` only): without IPs when its envelope decodes. */
+  archived?: Uint8Array;
 }
 
 export interface PipelineDeps {
@@ -31,12 +43,17 @@ export interface PipelineDeps {
    * as is.
    */
   step<T>(name: 'prepare' | 'dedup' | 'sessions', fn: () => Promise<T>): Promise<T>;
+  /**
+   * Make each message's archived copy (archive-copy.ts) while its records are mapped: live
+   * archives every batch; a replay archives nothing.
+   */
+  archiveCopies?: boolean;
 }
 
 export interface PipelineResult<M extends SourceMessage> {
   /** Messages that decoded; their `rows` are what is left after exclusion (before dedup). */
   good: Prepared<M>[];
-  poison: { msg: M; reason: string }[];
+  poison: PoisonMessage<M>[];
   /** Rows to insert: not excluded, not already stored, visits assigned. */
   fresh: EventRow[];
   excluded: number;
@@ -46,7 +63,7 @@ export interface PipelineResult<M extends SourceMessage> {
 /** Steps 1–3 (decode + enrich, excluded paths, visits): no ClickHouse involved. */
 export interface PreparedBatch<M extends SourceMessage> {
   good: Prepared<M>[];
-  poison: { msg: M; reason: string }[];
+  poison: PoisonMessage<M>[];
   excluded: number;
 }
 
@@ -67,9 +84,9 @@ export async function runPipeline<M extends SourceMessage>(msgs: readonly M[], d
  */
 export async function preparePipeline<M extends SourceMessage>(
   msgs: readonly M[],
-  d: Pick<PipelineDeps, 'salts' | 'rules' | 'sessions' | 'step'>,
+  d: Pick<PipelineDeps, 'salts' | 'rules' | 'sessions' | 'step' | 'archiveCopies'>,
 ): Promise<PreparedBatch<M>> {
-  const { good, poison } = await d.step('prepare', () => prepareMessages(msgs, d.salts));
+  const { good, poison } = await d.step('prepare', () => prepareMessages(msgs, d.salts, d.archiveCopies === true));
   let excluded = 0;
   for (const p of good) {
     const before = p.rows.length;
@@ -94,30 +111,41 @@ export async function finishPipeline<M extends SourceMessage>(pre: PreparedBatch
  * encode and hand over the insert). Yielding this often lets it in, so the store — the pipeline's
  * critical path — does not wait for a whole batch's preparation.
  */
-const PREPARE_SLICE_MS = 10;
+export const PREPARE_SLICE_MS = 10;
 
+/**
+ * Decode + enrich. With `archiveCopies`, each message's archived copy is made in the same pass,
+ * from the cookieless ids its rows got: every record's, before any rule drops an event (a later
+ * replay with other rules must still find them).
+ */
 async function prepareMessages<M extends SourceMessage>(
   msgs: readonly M[],
   salts: SaltSource,
-): Promise<{ good: Prepared<M>[]; poison: { msg: M; reason: string }[] }> {
+  archiveCopies: boolean,
+): Promise<{ good: Prepared<M>[]; poison: PoisonMessage<M>[] }> {
   const good: Prepared<M>[] = [];
-  const poison: { msg: M; reason: string }[] = [];
-  let slice = performance.now();
+  const poison: PoisonMessage<M>[] = [];
+  const saltFor = (ms: number) => salts.saltFor(ms);
+  const pause = timeSlicer(PREPARE_SLICE_MS);
   for (const msg of msgs) {
-    if (performance.now() - slice > PREPARE_SLICE_MS) {
-      await new Promise((r) => setImmediate(r));
-      slice = performance.now();
-    }
+    const paused = pause();
+    if (paused) await paused;
+    const ids: (CookielessIds | undefined)[] = [];
     try {
       const decoded = decodeStreamMessage(msg.data);
       const rows: EventRow[] = [];
       for (const record of decoded.records) {
-        rows.push(...(await recordToRows(record, { seq: msg.seq, saltFor: (ms) => salts.saltFor(ms) })));
+        const keep: CookielessIds | undefined = archiveCopies ? {} : undefined;
+        ids.push(keep);
+        rows.push(...(await recordToRows(record, { seq: msg.seq, saltFor, keep })));
       }
-      good.push({ msg, rows });
+      good.push(archiveCopies ? { msg, rows, archived: archivedMessage(msg.data, ids) } : { msg, rows });
     } catch (err) {
       if (err instanceof PoisonMessageError || err instanceof StreamMessageError) {
-        poison.push({ msg, reason: (err as Error).message });
+        const reason = (err as Error).message;
+        if (!archiveCopies) poison.push({ msg, reason });
+        // The records that mapped keep their ids; bytes that never decoded are kept as they came.
+        else poison.push({ msg, reason, archived: archivedMessage(msg.data, ids) });
         continue;
       }
       throw err;

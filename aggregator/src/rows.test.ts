@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { validateBatch, type AnyStreamRecord, type RawStreamRecord, type StreamRecord } from '@pulse/protocol';
 import { decodeStreamMessage, encodeMsgpack, encodeStreamMessage, rawEventId } from '@pulse/protocol/codec';
 import { preparePipeline, type SourceMessage } from './pipeline.js';
-import { recordToRows } from './rows.js';
+import { cookielessIdsOf, recordToRows } from './rows.js';
 
 const NOW = Date.UTC(2026, 10, 26, 12, 0, 0);
 const DAY = 86_400_000;
@@ -141,5 +141,82 @@ describe('preparePipeline (the decode step) with version 2 messages', () => {
       expect.stringContaining('no longer reads as a batch'),
     ]);
     expect(r.good.map((g) => g.msg)).toEqual([good]);
+  });
+});
+
+describe('recordToRows with archived cookieless ids', () => {
+  const salted = (salt: string) => ({ seq: 7, saltFor: async () => salt });
+  const cookieless = (ts: number, id: string) => ({ id, name: 'pageview', ts, url: 'https://shop.test/' });
+  const live: StreamRecord = {
+    site_id: 's_1',
+    received_at: NOW,
+    ip: '203.0.113.9',
+    ua: 'UA',
+    country: 'DE',
+    events: [cookieless(NOW - DAY, 'y'), cookieless(NOW, 'a'), { ...cookieless(NOW, 'sdk'), visitor_id: 'v1' }, cookieless(NOW + 1, 'b')],
+  };
+
+  it('hands over the id of each day it computed, and uses them instead of the salt and the ip', async () => {
+    const keep = {};
+    const rows = await recordToRows(live, { ...salted('live salt'), keep });
+    const today = String(Math.floor(NOW / DAY));
+    const yesterday = String(Math.floor(NOW / DAY) - 1);
+    expect(keep).toEqual({ [yesterday]: rows[0]?.visitor_id, [today]: rows[1]?.visitor_id });
+    expect(rows.map((r) => r.visitor_id)).toEqual([keep[yesterday as keyof typeof keep], keep[today as keyof typeof keep], 'v1', keep[today as keyof typeof keep]]);
+
+    // The archived copy: no ip, the ids kept. The salt is gone (another one now) and changes nothing.
+    const { ip: _ip, ...archived } = live;
+    let asked = 0;
+    const again = await recordToRows({ ...archived, cookieless_ids: keep }, { seq: 7, saltFor: async () => (asked++, 'new salt') });
+    expect(again).toEqual(rows);
+    expect(asked).toBe(0);
+  });
+
+  it('computes the days it has no id for as before: with the salt, and an empty ip when there is none', async () => {
+    const { ip: _ip, ...archived } = live;
+    const today = String(Math.floor(NOW / DAY));
+    const rows = await recordToRows({ ...archived, cookieless_ids: { [today]: 'c_kept' } }, salted('s'));
+    const withoutIp = await recordToRows({ ...live, ip: '' }, salted('s'));
+    expect(rows.map((r) => r.visitor_id)).toEqual([withoutIp[0]?.visitor_id, 'c_kept', 'v1', 'c_kept']);
+  });
+
+  it('cookielessIdsOf gives the ids recordToRows gives, raw records included', async () => {
+    const { raw, events } = fromMsgpack();
+    for (const r of [live, raw, events]) {
+      const keep = {};
+      await recordToRows(r, { ...salted('s'), keep });
+      expect(await cookielessIdsOf(r, async () => 's')).toEqual(keep);
+    }
+  });
+});
+
+describe('preparePipeline archived copies', () => {
+  it('makes one per message, without ips, with the ids of events later excluded too; replays make none', async () => {
+    const { raw, events } = fromMsgpack();
+    const msg = message(2, [events, raw]);
+    const excludeAll = { ...deps, rules: { excluded: () => true, stop: async () => undefined } };
+    const out = await preparePipeline([msg], { ...excludeAll, archiveCopies: true });
+    expect(out.excluded).toBe(4);
+    const copy = decodeStreamMessage(out.good[0]?.archived as Uint8Array);
+    expect(copy.records.map((r) => 'ip' in r)).toEqual([false, false]);
+    const ids = copy.records.map((r) => r.cookieless_ids);
+    expect(ids[0]).toEqual({ [String(Math.floor((NOW - 5_000) / DAY))]: expect.stringMatching(/^c_[0-9a-f]{32}$/) });
+    expect(ids[1]).toEqual(ids[0]);
+    // The copy maps to the rows the original gives.
+    const fromCopy = await preparePipeline([{ seq: msg.seq, data: out.good[0]?.archived as Uint8Array }], { ...deps, salts: { saltFor: async () => 'gone' } });
+    expect(fromCopy.good[0]?.rows).toEqual((await preparePipeline([msg], deps)).good[0]?.rows);
+    expect((await preparePipeline([msg], deps)).good[0]?.archived).toBeUndefined();
+  });
+
+  it('strips poison messages too, and keeps bytes that never decoded as they came', async () => {
+    const { raw, events } = fromMsgpack();
+    const broken = message(2, [events, { ...raw, accepted: 3 }]);
+    const garbage: SourceMessage = { seq: ++seq, data: new Uint8Array([0xc1, 1, 2]) };
+    const out = await preparePipeline([broken, garbage], { ...deps, archiveCopies: true });
+    expect(out.poison.map((p) => p.msg)).toEqual([broken, garbage]);
+    const copy = decodeStreamMessage(out.poison[0]?.archived as Uint8Array);
+    expect(copy.records.map((r) => 'ip' in r)).toEqual([false, false]);
+    expect(copy.records[0]?.cookieless_ids).toBeDefined();
+    expect(out.poison[1]?.archived).toBe(garbage.data);
   });
 });

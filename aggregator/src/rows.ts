@@ -1,4 +1,4 @@
-import type { AnyStreamRecord } from '@pulse/protocol';
+import type { AnyStreamRecord, CookielessIds, StreamRecord } from '@pulse/protocol';
 import { eventRecordOf } from '@pulse/protocol/codec';
 import { agentInfo } from './enrich/agent.js';
 import { normalisePath } from './enrich/path.js';
@@ -52,9 +52,15 @@ export interface RowContext {
   seq: number;
   /** Salt of the event's UTC day (for cookieless visitor ids). */
   saltFor(ms: number): Promise<string>;
+  /**
+   * Receives the cookieless visitor id of each UTC day the record's events used (by day number),
+   * for the archived copy of the message (archive-copy.ts).
+   */
+  keep?: CookielessIds;
 }
 
-const DAY_MS = 24 * 60 * 60 * 1000;
+/** Days are UTC day numbers: the keys of a record's archived `cookieless_ids`. */
+export const DAY_MS = 24 * 60 * 60 * 1000;
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
 
@@ -96,7 +102,6 @@ const MAX_TIME_MS = 8.64e15;
 export async function recordToRows(stored: AnyStreamRecord, ctx: RowContext): Promise<EventRow[]> {
   const record = eventRecordOf(stored);
   const ua = str(record.ua);
-  const ip = str(record.ip);
   const agent = agentInfo(ua);
   // Whole milliseconds, as a Date keeps them: a JSON fraction would be read as a fraction of ticks.
   if (!(Math.abs(record.received_at) <= MAX_TIME_MS)) throw new PoisonMessageError('record has no numeric received_at');
@@ -114,7 +119,10 @@ export async function recordToRows(stored: AnyStreamRecord, ctx: RowContext): Pr
     let visitor = str(e.visitor_id);
     if (visitor === '') {
       const day = Math.floor(e.ts / DAY_MS);
-      if (cookieless?.day !== day) cookieless = { day, id: cookielessVisitorId(await ctx.saltFor(e.ts), record.site_id, ip, ua) };
+      if (cookieless?.day !== day) {
+        cookieless = { day, id: await cookielessId(record, day, e.ts, ua, ctx.saltFor) };
+        if (ctx.keep) ctx.keep[day] = cookieless.id;
+      }
       visitor = cookieless.id;
     }
     const page = urlParts(url);
@@ -159,4 +167,34 @@ export async function recordToRows(stored: AnyStreamRecord, ctx: RowContext): Pr
     });
   }
   return rows;
+}
+
+/**
+ * The id live gave the record's visitor on that day when the record is an archived copy (which
+ * has no ip), else the hash of the day's salt, site, ip and user agent. A record with neither (no
+ * collector writes one; an archived copy carries an id for every day its events need one, except
+ * for a message set aside after too many deliveries) hashes an empty ip, as a record without an
+ * ip always did.
+ */
+async function cookielessId(record: StreamRecord, day: number, ts: number, ua: string, saltFor: RowContext['saltFor']): Promise<string> {
+  const kept = record.cookieless_ids?.[day];
+  if (typeof kept === 'string' && kept !== '') return kept;
+  return cookielessVisitorId(await saltFor(ts), record.site_id, str(record.ip), ua);
+}
+
+/**
+ * The cookieless ids `recordToRows` gives a record's events (those without a visitor id), by UTC
+ * day number, without mapping them to rows: for archive rows written before the archive kept ids
+ * (archive-scrub.ts). Throws StreamMessageError for a raw record whose body no longer expands.
+ */
+export async function cookielessIdsOf(stored: AnyStreamRecord, saltFor: RowContext['saltFor']): Promise<CookielessIds> {
+  const record = eventRecordOf(stored);
+  const ua = str(record.ua);
+  const ids: CookielessIds = {};
+  for (const e of record.events) {
+    if (typeof e !== 'object' || e === null || typeof e.ts !== 'number' || str(e.visitor_id) !== '') continue;
+    const day = Math.floor(e.ts / DAY_MS);
+    ids[day] ??= await cookielessId(record, day, e.ts, ua, saltFor);
+  }
+  return ids;
 }

@@ -67,3 +67,25 @@ export function kvSaltSource(kv: KV, keepMs: number, onPruneError: (err: unknown
     },
   };
 }
+
+/**
+ * The live days' salts, never created nor pruned: for a replay, and for the archive scrub
+ * (archive-scrub.ts). A day whose salt is gone (older than the stream retention) gets a salt of
+ * this source only, kept in memory: its cookieless visitors stay distinct within the day, and
+ * still cannot be linked to an IP.
+ */
+export function readOnlySaltSource(kv: KV): SaltSource {
+  const cache = new Map<string, Promise<string>>();
+  return {
+    saltFor(ms) {
+      const day = saltDay(ms);
+      let p = cache.get(day);
+      if (!p) {
+        p = kv.get(saltKey(day)).then((e) => (e && e.operation === 'PUT' ? dec.decode(e.value) : randomBytes(32).toString('hex')));
+        p.catch(() => cache.delete(day));
+        cache.set(day, p);
+      }
+      return p;
+    },
+  };
+}

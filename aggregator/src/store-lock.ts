@@ -26,6 +26,8 @@ export interface StoreLock {
    * reached (the caller retries).
    */
   acquire(): Promise<Release>;
+  /** The lock's release if it was free, else undefined at once (another process holds it). */
+  tryAcquire(): Promise<Release | undefined>;
 }
 
 /**
@@ -58,44 +60,64 @@ export interface StoreLockOptions {
   leaseMs?: number;
 }
 
-export async function natsStoreLock(js: JetStreamClient, opts: StoreLockOptions = {}): Promise<StoreLock> {
+export function natsStoreLock(js: JetStreamClient, opts: StoreLockOptions = {}): Promise<StoreLock> {
+  return natsLock(js, KEY, opts);
+}
+
+/**
+ * A lock named `key` in the same bucket, for other work one process at a time does (the archive
+ * scrub: archive-scrub.ts). The bucket's TTL is the lease, whoever created it.
+ */
+export async function natsLock(js: JetStreamClient, key: string, opts: StoreLockOptions = {}): Promise<StoreLock> {
   const leaseMs = opts.leaseMs ?? DEFAULT_STORE_LOCK_LEASE_MS;
   const kv = await openBucket(js, KV_STORE_LOCK, { history: 1, ttl: leaseMs, replicas: opts.replicas ?? 1 });
   const holder = new TextEncoder().encode(`agg_${randomBytes(8).toString('hex')}`);
 
+  async function attempt(): Promise<number | undefined> {
+    try {
+      return await kv.create(key, holder);
+    } catch (err) {
+      if (!isKvConflict(err)) throw err;
+      return undefined;
+    }
+  }
+
   async function take(): Promise<number> {
     let wait: number = POLL_MS[0];
     for (;;) {
-      try {
-        return await kv.create(KEY, holder);
-      } catch (err) {
-        if (!isKvConflict(err)) throw err;
-      }
+      const revision = await attempt();
+      if (revision !== undefined) return revision;
       await sleep(wait);
       wait = Math.min(wait * 2, POLL_MS[1]);
     }
   }
 
+  function held(first: number): Release {
+    let revision = first;
+    // One renewal at a time, and the release waits for it: a release naming a revision that a
+    // renewal just replaced would fail and leave the lock held until the lease ran out.
+    let renewing: Promise<void> = Promise.resolve();
+    const timer = setInterval(() => {
+      renewing = renewing.then(() =>
+        kv.update(key, holder, revision).then(
+          (r) => void (revision = r),
+          () => undefined,
+        ),
+      );
+    }, leaseMs / 4);
+    return async () => {
+      clearInterval(timer);
+      await renewing;
+      // Lost (the lease ran out and another holder took it): nothing of ours to release.
+      await kv.delete(key, { previousSeq: revision }).catch(() => undefined);
+    };
+  }
+
   return {
-    async acquire() {
-      let revision = await take();
-      // One renewal at a time, and the release waits for it: a release naming a revision that a
-      // renewal just replaced would fail and leave the lock held until the lease ran out.
-      let renewing: Promise<void> = Promise.resolve();
-      const timer = setInterval(() => {
-        renewing = renewing.then(() =>
-          kv.update(KEY, holder, revision).then(
-            (r) => void (revision = r),
-            () => undefined,
-          ),
-        );
-      }, leaseMs / 4);
-      return async () => {
-        clearInterval(timer);
-        await renewing;
-        // Lost (the lease ran out and another holder took it): nothing of ours to release.
-        await kv.delete(KEY, { previousSeq: revision }).catch(() => undefined);
-      };
+    acquire: async () => held(await take()),
+    async tryAcquire() {
+      const revision = await attempt();
+      return revision === undefined ? undefined : held(revision);
     },
   };
 }

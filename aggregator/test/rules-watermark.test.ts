@@ -222,7 +222,9 @@ describe('migrations on an existing data directory', () => {
       return b?.n ?? 0;
     };
     const februaryBefore = await february();
-    expect((await migrate(f.storage)).applied).toEqual([id]);
+    // Up to 0010: later migrations are not this test's.
+    const upTo = { migrations: MIGRATIONS.filter((m) => m.id <= id) };
+    expect((await migrate(f.storage, upTo)).applied).toEqual([id]);
     expect(await read()).toEqual(backfilled);
     // The backfill wrote rows for site-days with revenue only: none in February.
     expect(await february()).toBe(februaryBefore);
@@ -232,7 +234,7 @@ describe('migrations on an existing data directory', () => {
 
     // Applied twice: nothing runs; its statements re-run (a step killed after its view's query was
     // switched) change no number.
-    expect((await migrate(f.storage)).applied).toEqual([]);
+    expect((await migrate(f.storage, upTo)).applied).toEqual([]);
     expect(await read()).toEqual(backfilled);
     const steps = MIGRATIONS.find((m) => m.id === id)!.statements;
     expect((await migrate(f.storage, { migrations: [{ id: `${id}_again`, statements: steps }] })).applied).toEqual([`${id}_again`]);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { pack } from 'msgpackr';
-import { decodeBody, decodeMsgpack, decodeStreamMessage, encodeMsgpack, encodeStreamMessage, parseBatch, bodyFormatOf } from './codec.js';
+import { decodeBody, decodeMsgpack, decodeStreamMessage, encodeMsgpack, encodeStreamMessage, eventRecordOf, parseBatch, bodyFormatOf } from './codec.js';
 import { BodyError, StreamMessageError } from './errors.js';
 import { MAX_BODY_BYTES } from './limits.js';
 import type { RawStreamRecord, StreamMessage, StreamMessageV2, StreamRecord } from './types.js';
@@ -194,6 +194,8 @@ describe('stream messages', () => {
     ['a raw record of an unknown format', encodeMsgpack({ v: 2, records: [{ ...raw, format: 'xml' }] })],
     ['a raw record without id_base', encodeMsgpack({ v: 2, records: [{ ...raw, id_base: '' }] })],
     ['a raw record without its count', encodeMsgpack({ v: 2, records: [{ ...raw, accepted: undefined }] })],
+    ['cookieless ids that are not a map', encodeMsgpack({ v: 1, records: [{ ...msg.records[0], cookieless_ids: ['c_1'] }] })],
+    ['cookieless ids that are not strings', encodeMsgpack({ v: 2, records: [{ ...raw, cookieless_ids: { 20418: 7 } }] })],
   ])('refuses %s as a poison message', (_n, bytes) => {
     expect(() => decodeStreamMessage(bytes)).toThrow(StreamMessageError);
   });
@@ -206,5 +208,19 @@ describe('stream messages', () => {
     const r = back.records[1] as RawStreamRecord;
     expect(Buffer.from(r.body).equals(Buffer.from(raw.body))).toBe(true);
     expect({ ...r, body: null }).toEqual({ ...raw, body: null });
+  });
+
+  it('reads archived copies: records without ip, with the cookieless ids live gave them', () => {
+    const { ip: _ip, ...event } = msg.records[0] as StreamRecord;
+    const { ip: _rawIp, ...rawCopy } = raw;
+    const ids = { [String(Math.floor(NOW / 86_400_000))]: 'c_0123456789abcdef0123456789abcdef' };
+    const archived: StreamMessageV2 = { v: 2, records: [{ ...event, cookieless_ids: ids }, { ...rawCopy, cookieless_ids: ids }] };
+    const back = decodeStreamMessage(encodeStreamMessage(archived));
+    expect(back.records[0]).toEqual({ ...event, cookieless_ids: ids });
+    // A raw record expands with its ids and still without an ip.
+    const expanded = eventRecordOf(back.records[1] as RawStreamRecord);
+    expect(expanded.cookieless_ids).toEqual(ids);
+    expect('ip' in expanded).toBe(false);
+    expect(eventRecordOf(raw).ip).toBe('203.0.113.9');
   });
 });

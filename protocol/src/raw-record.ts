@@ -46,7 +46,11 @@ export function expandRawRecord(record: RawStreamRecord): StreamRecord {
   if (result.accepted.length !== record.accepted) {
     throw new StreamMessageError(`raw record body holds ${result.accepted.length} events, the collector accepted ${record.accepted}`);
   }
-  return { site_id: record.site_id, received_at: record.received_at, ip: record.ip, ua: record.ua, country: record.country, events: result.accepted };
+  const expanded: StreamRecord = { site_id: record.site_id, received_at: record.received_at, ua: record.ua, country: record.country, events: result.accepted };
+  // An archived copy has no ip, but the cookieless ids live gave its events.
+  if (record.ip !== undefined) expanded.ip = record.ip;
+  if (record.cookieless_ids !== undefined) expanded.cookieless_ids = record.cookieless_ids;
+  return expanded;
 }
 
 /** Any record as one with its events (raw records expanded). Throws StreamMessageError. */

@@ -33,6 +33,9 @@ function readMessage(bytes: Uint8Array, decode: (b: Uint8Array) => unknown): { m
     if (!isPlainObject(r) || typeof r.site_id !== 'string' || typeof r.received_at !== 'number') {
       throw new StreamMessageError('stream record lacks site_id or received_at');
     }
+    if (r.cookieless_ids !== undefined && !isCookielessIds(r.cookieless_ids)) {
+      throw new StreamMessageError('stream record has malformed cookieless_ids');
+    }
     if (Array.isArray(r.events)) {
       renamed ||= hasRenamedProps(r.events);
       continue;
@@ -52,8 +55,16 @@ function isRawShape(r: Record<string, unknown>): boolean {
     typeof r.id_base === 'string' &&
     r.id_base !== '' &&
     Number.isSafeInteger(r.accepted) &&
-    typeof r.ip === 'string' &&
+    // Archived copies carry no ip (they carry cookieless_ids).
+    (r.ip === undefined || typeof r.ip === 'string') &&
     typeof r.ua === 'string' &&
     typeof r.country === 'string'
   );
+}
+
+/** An archived record's cookieless ids: day number → id, all strings. */
+function isCookielessIds(v: unknown): boolean {
+  if (!isPlainObject(v)) return false;
+  for (const k in v) if (Object.hasOwn(v, k) && typeof v[k] !== 'string') return false;
+  return true;
 }

@@ -62,12 +62,28 @@ export interface ErrorBody {
 export interface StreamRecord {
   site_id: string;
   received_at: number;
-  ip: string;
+  /**
+   * The client's address, for the cookieless visitor id only. The collector always sets it;
+   * only an archived copy (the aggregator's `events_archive`) lacks it, and carries
+   * `cookieless_ids` instead.
+   */
+  ip?: string;
   ua: string;
   /** ISO 3166-1 alpha-2 from a trusted edge header, "" when unknown. */
   country: string;
   events: AcceptedEvent[];
+  /** Only archived copies carry it; the collector never sends it. See `CookielessIds`. */
+  cookieless_ids?: CookielessIds;
 }
+
+/**
+ * The cookieless visitor ids live computed for one record's events (those without a
+ * `visitor_id`), keyed by UTC day number (`Math.floor(ts / 86_400_000)`, as a string). The
+ * aggregator's archive keeps a record with these instead of its `ip`: a replay from the archive
+ * gives the events the ids live gave them, even once the day's salt is deleted, and the archive
+ * holds no IP. Only archived copies carry it; the collector never sends it.
+ */
+export type CookielessIds = Record<string, string>;
 
 /** How a raw record's body is read: the format the collector resolved from its Content-Type. */
 export type RawBodyFormat = 'msgpack' | 'json';
@@ -81,9 +97,12 @@ export type RawBodyFormat = 'msgpack' | 'json';
 export interface RawStreamRecord {
   site_id: string;
   received_at: number;
-  ip: string;
+  /** As in `StreamRecord`: absent only in an archived copy. */
+  ip?: string;
   ua: string;
   country: string;
+  /** Only archived copies carry it; the collector never sends it. See `CookielessIds`. */
+  cookieless_ids?: CookielessIds;
   /** The request body exactly as received (msgpack bin). */
   body: Uint8Array;
   format: RawBodyFormat;

@@ -1,7 +1,3 @@
-import { randomBytes } from 'node:crypto';
-import type { KV } from 'nats';
-import { saltDay } from '../enrich/visitor.js';
-import { saltKey, type SaltSource } from '../salt.js';
 import { assignVisits, type SessionStore, type VisitState } from '../sessions.js';
 
 /**
@@ -16,28 +12,6 @@ export function memorySessionStore(): SessionStore {
       const out = assignVisits(siteId, visitorId, times, state.get(key));
       if (out.state) state.set(key, out.state);
       return Promise.resolve(out.ids);
-    },
-  };
-}
-
-/**
- * The live days' salts, never created nor pruned by a replay. A day whose salt is gone (older
- * than the stream retention, replayed from the archive) gets a salt of this replay only: its
- * cookieless visitors stay distinct within the day, and still cannot be linked to an IP.
- */
-export function replaySaltSource(kv: KV): SaltSource {
-  const cache = new Map<string, Promise<string>>();
-  const dec = new TextDecoder();
-  return {
-    saltFor(ms) {
-      const day = saltDay(ms);
-      let p = cache.get(day);
-      if (!p) {
-        p = kv.get(saltKey(day)).then((e) => (e && e.operation === 'PUT' ? dec.decode(e.value) : randomBytes(32).toString('hex')));
-        p.catch(() => cache.delete(day));
-        cache.set(day, p);
-      }
-      return p;
     },
   };
 }

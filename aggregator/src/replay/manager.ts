@@ -8,7 +8,8 @@ import { jsonLogger, type Logger } from '../log.js';
 import { watchSiteRules, type SiteRules } from '../site-rules.js';
 import { ARCHIVE_TABLE } from '../storage/schema-archive.js';
 import type { Storage } from '../storage/types.js';
-import { memorySessionStore, replaySaltSource } from './deps.js';
+import { readOnlySaltSource } from '../salt.js';
+import { memorySessionStore } from './deps.js';
 import { refuseShardedLayout } from './layout.js';
 import { runReplay } from './runner.js';
 import { dropStaging, stagingFor, stagingIds } from './staging.js';
@@ -63,7 +64,7 @@ interface Ctx {
   jsm: JetStreamManager;
   store: ReplayStore;
   rules: SiteRules;
-  salts: ReturnType<typeof replaySaltSource>;
+  salts: ReturnType<typeof readOnlySaltSource>;
   sub: Subscription;
 }
 
@@ -142,7 +143,7 @@ export function createReplayManager(o: ReplayManagerOptions): ReplayManager {
         if (!isNotFound(err)) throw err;
         throw new ReplayError('no_pipeline_state', `this NATS has no ${KV_STATE} bucket: no aggregator has processed events through it, so there is nothing to replay (is it the pipeline's NATS?)`, { cause: err });
       });
-      const salts = replaySaltSource(await js.views.kv(KV_STATE, { bindOnly: true }));
+      const salts = readOnlySaltSource(await js.views.kv(KV_STATE, { bindOnly: true }));
       const rules = await watchSiteRules(await openBucket(js, KV_SITES, { history: 1 }), logger);
       const sub = nats.subscribe(REPLAY_SWAPPED_SUBJECT, {
         callback: (err, m) => {

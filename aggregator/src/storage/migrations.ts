@@ -1,6 +1,6 @@
 import { MigrationError, StorageError } from '../errors.js';
 import { ddlContext, SITE_SHARDING_KEY, tableSettings, type DdlContext, type DdlOptions, type MigrationStep } from './ddl.js';
-import { ARCHIVE_TABLE, createArchiveTable } from './schema-archive.js';
+import { ARCHIVE_TABLE, archiveScrubbedStatements, createArchiveTable } from './schema-archive.js';
 import { createEventsTable, EVENTS_TABLE } from './schema-events.js';
 import {
   countsOnlyStatements,
@@ -70,6 +70,9 @@ export const MIGRATIONS: readonly Migration[] = [
   // the query API says which currencies a sum mixes. A column of the site rollup (no view of its
   // own: each view writes a part per insert), backfilled from raw events.
   { id: '0010_revenue_currencies', statements: revenueCurrenciesStatements },
+  // The archive keeps no IP: new rows are copies without one; rows written before are scrubbed by
+  // the aggregator in the background (archive-scrub.ts), which this column tells apart.
+  { id: '0011_archive_scrubbed', statements: archiveScrubbedStatements },
 ];
 
 /** The table of applied migrations (on a sharded cluster, local tables under a Distributed one). */
