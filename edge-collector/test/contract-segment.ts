@@ -1,6 +1,7 @@
 import { expect, it } from 'vitest';
 import { Analytics } from '@segment/analytics-node';
 import { DLQ_STREAM, type StreamRecord } from '@pulse/protocol';
+import { segmentSettings } from '../src/core/segment/settings.js';
 import { createWriteKey, deadLettersAfter, lastSeq, messagesAfter, postBatch, recordsAfter, sleep, type NatsTools } from './helpers.js';
 
 const basic = (key: string) => ({ authorization: `Basic ${Buffer.from(`${key}:`).toString('base64')}` });
@@ -255,17 +256,8 @@ export function defineSegmentContract(ctx: () => { url: string; t: NatsTools }):
     expect(r.headers.get('vary')).toBe('Host, X-Forwarded-Host, X-Forwarded-Proto');
     expect(r.headers.get('access-control-allow-origin')).toBe('*');
     const apiHost = `${new URL(url).host}/segment/v1`;
-    expect(await r.json()).toEqual({
-      integrations: { 'Segment.io': { apiKey: key, apiHost, protocol: 'http', unbundledIntegrations: [], maybeBundledConfigIds: {}, addBundledMetadata: false } },
-      plan: {},
-      edgeFunction: {},
-      analyticsNextEnabled: true,
-      middlewareSettings: {},
-      enabledMiddleware: {},
-      metrics: { sampleRate: 0, host: apiHost },
-      legacyVideoPluginsEnabled: false,
-      remotePlugins: [],
-    });
+    // The settings' literal shape is pinned by segment-settings-route.test.ts; here, that the route serves them for this origin.
+    expect(await r.json()).toEqual(segmentSettings(key, { protocol: 'http', apiHost }));
     // This suite trusts loopback as a proxy: the origin it forwards is the one the answer names.
     const proxied = await fetch(settingsUrl, { headers: { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'collector.example.com' } });
     expect(((await proxied.json()) as any).integrations['Segment.io']).toMatchObject({ apiHost: 'collector.example.com/segment/v1', protocol: 'https' });

@@ -1,22 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { FUNNEL_CSV_TEXT, funnelCsv, type FunnelPayload } from './funnel-csv.js';
 import type { FunnelPlan } from './funnel-plan.js';
+import { testFunnelPlan } from './test-fixtures.js';
 import { funnelSteps } from './funnel-run.js';
 
-const plan = (scope: 'visit' | 'visitor', labels = ['Visit /', 'Pricing', 'signup']): FunnelPlan => ({
-  siteId: 's_AAAAAAAAAAAAAAAA',
-  steps: [
-    { kind: 'page', value: '/', label: labels[0] ?? '' },
-    { kind: 'page', value: '/pricing', label: labels[1] ?? '' },
-    { kind: 'event', value: 'signup', label: labels[2] ?? '' },
-  ],
-  filters: [],
-  timezone: 'UTC',
-  range: { fromMs: 0, toMs: 1 },
-  includeBots: false,
-  scope,
-  windowMs: scope === 'visit' ? null : 86_400_000,
-});
+const plan = testFunnelPlan;
 
 /** The JSON answer's payload as the route writes it. */
 const payload = (p: FunnelPlan, counts: number[], compared?: number[]): FunnelPayload => ({

@@ -1,21 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { FunnelPlan } from './funnel-plan.js';
+import { testFunnelPlan } from './test-fixtures.js';
 import { funnelSteps, percent } from './funnel-run.js';
 
-const plan = (scope: 'visit' | 'visitor'): FunnelPlan => ({
-  siteId: 's_AAAAAAAAAAAAAAAA',
-  steps: [
-    { kind: 'page', value: '/', label: 'Visit /' },
-    { kind: 'page', value: '/pricing', label: 'Pricing' },
-    { kind: 'event', value: 'signup', label: 'signup' },
-  ],
-  filters: [],
-  timezone: 'UTC',
-  range: { fromMs: 0, toMs: 1 },
-  includeBots: false,
-  scope,
-  windowMs: scope === 'visit' ? null : 86_400_000,
-});
+const plan = testFunnelPlan;
 
 describe('percent', () => {
   it('rounds to 2 decimals and makes 0 of nothing', () => {

@@ -1,5 +1,6 @@
 import type { SchemaInfo } from '../schema-probe.js';
 import type { QueryPlan } from './plan.js';
+import type { FunnelPlan } from './funnel-plan.js';
 import { PATHS_BY_PATH_MIGRATION, SITE_MIGRATION, SKETCH_MIGRATION } from './rollups.js';
 import { VISIT_ATTRIBUTES_MIGRATION, VISITS_MIGRATION, VISITS_TABLE } from './visits.js';
 
@@ -29,5 +30,23 @@ export function testPlan(over: Partial<QueryPlan> = {}): QueryPlan {
     range: { fromMs: 0, toMs: 2 * 86_400_000 },
     includeBots: false,
     ...over,
+  };
+}
+
+/** A three-step funnel plan (page /, page /pricing, event signup) with the given labels. */
+export function testFunnelPlan(scope: 'visit' | 'visitor', labels: readonly string[] = ['Visit /', 'Pricing', 'signup']): FunnelPlan {
+  return {
+    siteId: 's_AAAAAAAAAAAAAAAA',
+    steps: [
+      { kind: 'page', value: '/', label: labels[0] ?? '' },
+      { kind: 'page', value: '/pricing', label: labels[1] ?? '' },
+      { kind: 'event', value: 'signup', label: labels[2] ?? '' },
+    ],
+    filters: [],
+    timezone: 'UTC',
+    range: { fromMs: 0, toMs: 1 },
+    includeBots: false,
+    scope,
+    windowMs: scope === 'visit' ? null : 86_400_000,
   };
 }
