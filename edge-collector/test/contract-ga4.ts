@@ -143,7 +143,8 @@ export function defineGa4Contract(ctx: () => { url: string; t: NatsTools }): voi
       { name: 'page_view', params: { page_title: 'No location' } },
       { name: 'level_up', params: { level: 2 } },
       { name: 'purchase', params: { transaction_id: 'T-9', value: 12 } },
-      { name: 'many', params: Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`p${i}`, i])) },
+      // Past GA's 25 params only nested (Pulse's extension), to Pulse's own limit of 64 props.
+      { name: 'many', params: { bag: Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`p${i}`, i])) } },
       { name: 'old', timestamp_micros: (Date.now() - 8 * 86_400_000) * 1000 },
     ];
     const r = await post({ client_id: 'c-9', ip_override: '203.0.113.99', user_data: { sha256_email_address: ['00ff'] }, events }, collect(key));
@@ -243,6 +244,141 @@ export function defineGa4Contract(ctx: () => { url: string; t: NatsTools }): voi
     const tooMany = await post({ client_id: 'c', events: Array.from({ length: 26 }, () => ({ name: 'e' })) }, debug);
     expect(tooMany.json).toEqual({ validationMessages: [{ fieldPath: 'events', validationCode: 'EXCEEDED_MAX_ENTITIES', description: 'a request holds at most 25 events, got 26.' }] });
     expect((await post({ client_id: 'c', events: [{ name: 'fine' }] }, debug)).json).toEqual({ validationMessages: [] });
+    expect(await lastSeq(t.jsm)).toBe(before);
+    expect(await lastSeq(t.jsm, DLQ_STREAM)).toBe(dlqBefore);
+  });
+
+  it("takes a request at every one of GA's limits whole, and counts each event once", async () => {
+    const { t } = ctx();
+    const { key } = await createWriteKey(t.kv);
+    const before = await lastSeq(t.jsm);
+    const dlqBefore = await lastSeq(t.jsm, DLQ_STREAM);
+    const params = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, j) => [`p${j}_`.padEnd(40, 'k'), 'v'.repeat(100)]));
+    const page = { page_location: `https://shop.example/${'p'.repeat(979)}`, page_referrer: `https://ref.example/${'r'.repeat(400)}`, page_title: 't'.repeat(300) };
+    const events = [
+      { name: 'page_view', params: { ...page, ...params(22) } },
+      ...Array.from({ length: 24 }, (_, i) => ({ name: `e${i}_`.padEnd(40, 'x'), params: params(25) })),
+    ];
+    const user_properties = Object.fromEntries(Array.from({ length: 25 }, (_, i) => [`u${i}_`.padEnd(24, 'n'), { value: 'v'.repeat(36) }]));
+    const r = await post({ client_id: 'c-limits', user_properties, events }, collect(key));
+    expect(r.json).toEqual({ accepted: 25, ignored: 0, rejected: [] });
+    const stored = (await recordsAfter(t.jsm, before)).flatMap((rec) => rec.events);
+    expect(stored).toHaveLength(25);
+    expect(new Set(stored.map((e) => e.id)).size).toBe(25);
+    const view = stored.find((e) => e.name === 'pageview');
+    expect([view?.url?.length, view?.referrer?.length, view?.title?.length, Object.keys(view?.props ?? {}).length]).toEqual([1000, 420, 300, 47]);
+    expect(await lastSeq(t.jsm, DLQ_STREAM)).toBe(dlqBefore);
+  });
+
+  it("refuses each event breaking one of GA's rules with its reason and dead-letters it, accepting the others", async () => {
+    const { t } = ctx();
+    const { key, siteId } = await createWriteKey(t.kv);
+    const before = await lastSeq(t.jsm);
+    const dlqBefore = await lastSeq(t.jsm, DLQ_STREAM);
+    const events = [
+      { name: 'sign_up', params: { method: 'email' } },
+      { name: '_badEventName', params: {} },
+      { name: 'e'.repeat(41) },
+      { name: 'add-to-cart' },
+      { name: 'error' },
+      { name: 'firebase_custom' },
+      { name: 'e', params: { '2nd_try': 1 } },
+      { name: 'e', params: { google_source: 'x' } },
+      { name: 'e', params: Object.fromEntries(Array.from({ length: 26 }, (_, i) => [`p${i}`, i])) },
+      { name: 'e', params: { note: 'n'.repeat(101) } },
+      { name: 'page_view', params: { page_location: 'https://shop.example/', page_title: 't'.repeat(301) } },
+      { name: 'purchase', params: { transaction_id: 'T-GA', value: 5, currency: 'EUR', items: [{ item_id: 'SKU_1', item_name: 'n'.repeat(101) }] } },
+      { name: 'session_start' },
+      { name: 'level_up', params: { level: 3 } },
+    ];
+    const r = await post({ client_id: 'c-rules', events }, collect(key));
+    const rejected = [
+      { index: 1, reason: 'ga4_name_invalid:name' },
+      { index: 2, reason: 'ga4_name_invalid:name' },
+      { index: 3, reason: 'ga4_name_invalid:name' },
+      { index: 4, reason: 'ga4_name_reserved:name' },
+      { index: 5, reason: 'ga4_name_reserved:name' },
+      { index: 6, reason: 'ga4_name_invalid:params.2nd_try' },
+      { index: 7, reason: 'ga4_name_reserved:params.google_source' },
+      { index: 8, reason: 'ga4_exceeded_max_entities:params' },
+      { index: 9, reason: 'ga4_value_out_of_bounds:params.note' },
+      { index: 10, reason: 'ga4_value_out_of_bounds:params.page_title' },
+      { index: 11, reason: 'ga4_value_out_of_bounds:params.items.item_name' },
+    ];
+    expect(r.status).toBe(200);
+    expect(r.json).toEqual({ accepted: 2, ignored: 1, rejected });
+    expect((await recordsAfter(t.jsm, before)).flatMap((rec) => rec.events.map((e) => e.name))).toEqual(['sign_up', 'level_up']);
+    const letters = await deadLettersAfter(t.jsm, dlqBefore);
+    expect(letters).toEqual([
+      expect.objectContaining({ format: 'ga4', site_id: siteId, request: { client_id: 'c-rules' }, items: rejected.map((x) => ({ ...x, event: events[x.index] })) }),
+    ]);
+  });
+
+  it("refuses every event of a request whose user properties break GA's rules, and a body of 130 kB or more whole", async () => {
+    const { t } = ctx();
+    const { key } = await createWriteKey(t.kv);
+    const before = await lastSeq(t.jsm);
+    const dlqBefore = await lastSeq(t.jsm, DLQ_STREAM);
+    const events = [{ name: 'a' }, { name: 'first_visit' }, { name: 'b' }];
+    const cases: Array<[Record<string, unknown>, string]> = [
+      [{ user_id: { value: 'u-1' } }, 'ga4_name_reserved:user_properties.user_id'],
+      [{ ['n'.repeat(25)]: { value: 1 } }, `ga4_name_invalid:user_properties.${'n'.repeat(25)}`],
+      [{ tier: { value: 'v'.repeat(37) } }, 'ga4_value_out_of_bounds:user_properties.tier'],
+      [Object.fromEntries(Array.from({ length: 26 }, (_, i) => [`u${i}`, { value: i }])), 'ga4_exceeded_max_entities:user_properties'],
+    ];
+    for (const [user_properties, reason] of cases) {
+      const r = await post({ client_id: 'c', user_properties, events }, collect(key));
+      expect({ reason, json: r.json }).toEqual({ reason, json: { accepted: 0, ignored: 1, rejected: [{ index: 0, reason }, { index: 2, reason }] } });
+    }
+    expect(await lastSeq(t.jsm)).toBe(before);
+    expect((await deadLettersAfter(t.jsm, dlqBefore)).map((l) => (l as { items: unknown[] }).items.length)).toEqual([2, 2, 2, 2]);
+
+    // 130 kB and more: GA takes none of it; well under the collector's own 512 KiB.
+    const big = JSON.stringify({ client_id: 'c', events: [{ name: 'big', params: { bag: { blob: 'x'.repeat(140_000) } } }] });
+    const refused = await post(big, collect(key));
+    expect({ status: refused.status, code: refused.json?.error?.code }).toEqual({ status: 413, code: 'body_too_large' });
+    const checked = await post(big, collect(key, '/debug/mp/collect'));
+    expect({ status: checked.status, json: checked.json }).toEqual({
+      status: 200,
+      json: { validationMessages: [{ fieldPath: '', validationCode: 'VALUE_OUT_OF_BOUNDS', description: `The post body must be smaller than 130kB (133120 bytes), got ${big.length} bytes.` }] },
+    });
+    expect(await lastSeq(t.jsm)).toBe(before);
+  });
+
+  it("answers /debug/mp/collect with GA's messages for each rule broken, publishing nothing", async () => {
+    const { t } = ctx();
+    const { key } = await createWriteKey(t.kv);
+    const before = await lastSeq(t.jsm);
+    const dlqBefore = await lastSeq(t.jsm, DLQ_STREAM);
+    const debug = collect(key, '/debug/mp/collect');
+    // Google's own example (validating-events), word for word, then Pulse's reason.
+    expect((await post({ app_instance_id: 'APP_INSTANCE_ID', events: [{ name: '_badEventName', params: {} }] }, debug)).json).toEqual({
+      validationMessages: [
+        {
+          fieldPath: 'events',
+          validationCode: 'NAME_INVALID',
+          description: 'Event at index: [0] has invalid name [_badEventName]. Names must start with an alphabetic character. Refused (ga4_name_invalid:name).',
+        },
+      ],
+    });
+    const body = {
+      client_id: 'c',
+      user_properties: { first_open_time: { value: 1 } },
+      events: [
+        { name: 'ad_click', params: { '2nd': 1, page_referrer: 'r'.repeat(421) } },
+        { name: 'e', params: Object.fromEntries(Array.from({ length: 26 }, (_, i) => [`p${i}`, i])) },
+      ],
+    };
+    const r = await post(body, debug);
+    expect(r.status).toBe(200);
+    expect(r.json.validationMessages.map((m: { fieldPath: string; validationCode: string; description: string }) => [m.fieldPath, m.validationCode, m.description.slice(0, 20)])).toEqual([
+      ['events', 'NAME_RESERVED', 'Event at index: [0] '],
+      ['events.params.2nd', 'NAME_INVALID', 'Event at index: [0] '],
+      ['events.params.page_referrer', 'VALUE_OUT_OF_BOUNDS', 'Event at index: [0] '],
+      ['user_properties.first_open_time', 'NAME_RESERVED', 'Event at index: [0] '],
+      ['events.params', 'EXCEEDED_MAX_ENTITIES', 'Event at index: [1] '],
+      ['user_properties.first_open_time', 'NAME_RESERVED', 'Event at index: [1] '],
+    ]);
     expect(await lastSeq(t.jsm)).toBe(before);
     expect(await lastSeq(t.jsm, DLQ_STREAM)).toBe(dlqBefore);
   });

@@ -2,7 +2,8 @@ import { BodyError } from '@pulse/protocol';
 import { decodeBodyAs, rawEventId } from '@pulse/protocol/codec';
 import { deadLetterRequest, readGa4Body } from './ga4/body.js';
 import { ga4WriteKey, type Ga4Endpoint } from './ga4/endpoints.js';
-import { unreadableBodyMessage, validationMessages } from './ga4/validation.js';
+import { GA4_MAX_BODY_BYTES } from './ga4/rules.js';
+import { oversizeBodyMessage, unreadableBodyMessage, validationMessages } from './ga4/validation.js';
 import { bodyErrorResponse, errorResponse, json } from './http.js';
 import { ingestTranslated, type IngestSteps } from './ingest-steps.js';
 import type { CoreRequest, CoreResponse } from './types.js';
@@ -10,8 +11,8 @@ import type { CoreRequest, CoreResponse } from './types.js';
 /**
  * A GA4 Measurement Protocol request (`/mp/collect`, `/debug/mp/collect`): its events translated
  * to Pulse events (`ga4/`), then the batch route's validation, limits, rate limit, group commit and
- * dead letters. GA answers every request 204 and so tells its senders nothing; Pulse answers with
- * the collector's typed errors, and `200 {accepted, ignored, rejected}` once JetStream has
+ * dead letters, after GA's own rules (`ga4/rules.ts`). GA answers every request 204 and so tells its
+ * senders nothing; Pulse answers with the collector's typed errors, and `200 {accepted, ignored, rejected}` once JetStream has
  * acknowledged the events. The debug path checks the key the same way, then answers GA's
  * `{validationMessages}` for what `/mp/collect` would refuse, and publishes nothing.
  */
@@ -24,6 +25,11 @@ export async function ga4Request(steps: IngestSteps, req: CoreRequest, endpoint:
   }
   const site = await steps.siteOf(key);
   if ('status' in site) return site;
+  // GA takes no body of 130 kB or more (nor does it say so): refused whole, as over 25 events.
+  if (req.body.byteLength > GA4_MAX_BODY_BYTES) {
+    if (endpoint === 'debug') return json(200, { validationMessages: [oversizeBodyMessage(req.body.byteLength)] });
+    return errorResponse(413, 'body_too_large', `a GA4 Measurement Protocol body is smaller than 130kB (at most ${GA4_MAX_BODY_BYTES} bytes), got ${req.body.byteLength}`);
+  }
   let body: unknown;
   try {
     // GA reads every body as JSON whatever its Content-Type (curl -d sends a form type), and so does Pulse.

@@ -33,15 +33,16 @@ describe('readGa4Body', () => {
     expect(r.events).toBe(events);
   });
 
-  it("applies the event limits of Pulse's own validation, with its reasons", () => {
+  it("applies the event limits of Pulse's own validation, with its reasons, to what GA's rules let through (nested params)", () => {
     const params65 = Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`p${i}`, i]));
     const heavy = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`p${i}`, 'x'.repeat(1_000)]));
     const events = [
-      { name: 'ok', params: { note: 'y'.repeat(1_024) } },
-      { name: 'long value', params: { note: 'y'.repeat(1_025) } },
-      { name: 'many', params: params65 },
+      { name: 'ok', params: { note: { text: 'y'.repeat(1_024) } } },
+      { name: 'long_value', params: { note: { text: 'y'.repeat(1_025) } } },
+      { name: 'many', params: { bag: params65 } },
+      // GA's 40 characters come before Pulse's 1024.
       { name: 'e'.repeat(1_025) },
-      { name: 'heavy', params: heavy },
+      { name: 'heavy', params: { bag: heavy } },
       { name: 'old', timestamp_micros: micros(NOW - 8 * 86_400_000) },
       { name: 'future', timestamp_micros: micros(NOW + 10 * 60_000) },
       { name: 'page_view', params: { page_location: 'file:///home/me/a.html' } },
@@ -53,9 +54,9 @@ describe('readGa4Body', () => {
     ];
     const r = readGa4Body({ client_id: 'c', events }, opts);
     expect(r.rejected).toEqual([
-      { index: 1, reason: 'invalid_prop_value:note' },
+      { index: 1, reason: 'invalid_prop_value:note.text' },
       { index: 2, reason: 'too_many_props' },
-      { index: 3, reason: 'too_long:name' },
+      { index: 3, reason: 'ga4_name_invalid:name' },
       { index: 4, reason: 'event_too_large' },
       { index: 5, reason: 'too_old' },
       { index: 6, reason: 'too_far_in_future' },
@@ -74,6 +75,36 @@ describe('readGa4Body', () => {
       { index: 0, reason: 'too_long:visitor_id' },
       { index: 1, reason: 'too_long:visitor_id' },
     ]);
+  });
+
+  it("refuses an event breaking one of GA's rules with the first one's reason, before translating it; GA's automatic events stay ignored", () => {
+    const events = [
+      { name: '_badEventName', params: {} },
+      { name: 'error' },
+      { name: 'page_view', params: { page_location: 'https://shop.example/', page_title: 't'.repeat(301) } },
+      { name: 'big_cart', params: Object.fromEntries(Array.from({ length: 26 }, (_, i) => [`p${i}`, i])) },
+      { name: 'session_start' },
+      { name: 'fine', params: { plan: 'pro' } },
+      // Broken twice: the first rule found is the reason.
+      { name: '1bad', params: { 'bad key': 1 } },
+    ];
+    const r = readGa4Body({ client_id: 'c', events }, opts);
+    expect(r.rejected).toEqual([
+      { index: 0, reason: 'ga4_name_invalid:name' },
+      { index: 1, reason: 'ga4_name_reserved:name' },
+      { index: 2, reason: 'ga4_value_out_of_bounds:params.page_title' },
+      { index: 3, reason: 'ga4_exceeded_max_entities:params' },
+      { index: 6, reason: 'ga4_name_invalid:name' },
+    ]);
+    expect(r.ignored).toEqual([4]);
+    expect(r.accepted.map((e) => [e.id, e.name])).toEqual([['gen.5', 'fine']]);
+    // A user property breaking a rule reaches every event of the request, as it would be stored on each.
+    const shared = readGa4Body({ client_id: 'c', user_properties: { user_id: { value: 'u' } }, events: [{ name: 'a' }, { name: 'session_start' }, { name: 'b' }] }, opts);
+    expect(shared.rejected).toEqual([
+      { index: 0, reason: 'ga4_name_reserved:user_properties.user_id' },
+      { index: 2, reason: 'ga4_name_reserved:user_properties.user_id' },
+    ]);
+    expect(shared.ignored).toEqual([1]);
   });
 
   it('takes at most 25 events, and an empty list', () => {

@@ -1,23 +1,14 @@
 import { BodyError, isPlainObject, type AcceptedEvent, type Rejection } from '@pulse/protocol';
-import { validateTranslations, type TranslatedOptions } from '../compat/translated.js';
-import { ga4Scope, translateGa4Event } from './translate.js';
+import { validateTranslations, type TranslatedOptions, type Translation } from '../compat/translated.js';
+import { eventViolations, userPropertyViolations, type Ga4Violation, type ValidationCode } from './rules.js';
+import { GA4_DERIVED_EVENTS, ga4Scope, translateGa4Event, type Ga4Scope } from './translate.js';
 
 /**
  * Events a GA4 request holds at most: the protocol's own limit, which every GA4 sender is written
- * against (GA drops a longer request whole). Pulse's other limits (body, event size, props,
- * lengths) apply as to any event.
+ * against (GA drops a longer request whole). GA's other rules are `rules.ts`'s, then Pulse's limits
+ * (body, event size, props, lengths) apply as to any event.
  */
 export const GA4_MAX_EVENTS = 25;
-
-/** GA's validation codes (the validation server's `validationCode`). */
-export type ValidationCode =
-  | 'VALUE_INVALID'
-  | 'VALUE_REQUIRED'
-  | 'NAME_INVALID'
-  | 'NAME_RESERVED'
-  | 'VALUE_OUT_OF_BOUNDS'
-  | 'EXCEEDED_MAX_ENTITIES'
-  | 'NAME_DUPLICATED';
 
 /** Why a decoded body is no GA4 request at all: the collector's error, and the validation server's message. */
 export interface Ga4BodyProblem {
@@ -51,17 +42,29 @@ export interface Ga4Batch {
 }
 
 /**
- * A decoded GA4 body as Pulse events: each event translated, then all of them through
- * `validateBatch`, the same validation and limits as `POST /v1/batch`. A body that is not a GA4
- * request at all throws BodyError. `idAt` takes the event's index in the body.
+ * A decoded GA4 body as Pulse events: each event checked against GA's rules (one broken refuses
+ * it, with the first rule's reason), translated, then all of them through `validateBatch`, the same
+ * validation and limits as `POST /v1/batch`. A body that is not a GA4 request at all throws
+ * BodyError. `idAt` takes the event's index in the body.
  */
 export function readGa4Body(body: unknown, o: TranslatedOptions): Ga4Batch {
   const problem = ga4BodyProblem(body);
   if (problem) throw new BodyError(problem.code, problem.message);
   const request = body as Record<string, unknown> & { events: unknown[] };
   const scope = ga4Scope(request);
+  const shared = userPropertyViolations(request.user_properties)[0];
   const events = request.events;
-  return { ...validateTranslations(events.map((ev) => translateGa4Event(ev, scope)), o), events };
+  return { ...validateTranslations(events.map((ev) => ruledTranslation(ev, scope, shared)), o), events };
+}
+
+/**
+ * An event refused for a rule of GA's, else its translation. GA's automatically collected events
+ * stay ignored rather than refused (their names are reserved, and Pulse derives their facts).
+ */
+function ruledTranslation(ev: unknown, scope: Ga4Scope, shared: Ga4Violation | undefined): Translation {
+  if (!isPlainObject(ev) || (typeof ev.name === 'string' && GA4_DERIVED_EVENTS.has(ev.name))) return translateGa4Event(ev, scope);
+  const broken = eventViolations(ev)[0] ?? shared;
+  return broken ? { reason: broken.reason } : translateGa4Event(ev, scope);
 }
 
 /**

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BodyError, DEFAULT_MAX_EVENT_AGE_MS } from '@pulse/protocol';
 import type { TranslatedOptions } from '../compat/translated.js';
-import { unreadableBodyMessage, validationMessages } from './validation.js';
+import { oversizeBodyMessage, unreadableBodyMessage, validationMessages } from './validation.js';
 
 const NOW = Date.UTC(2024, 4, 1, 12, 0, 0);
 const opts: TranslatedOptions = { receivedAt: NOW, maxEventAgeMs: DEFAULT_MAX_EVENT_AGE_MS, idAt: (i) => `gen.${i}` };
@@ -30,8 +30,8 @@ describe('validationMessages', () => {
       { name: 'fine' },
       { name: 'old', timestamp_micros: micros(NOW - 8 * 86_400_000) },
       { name: 'future' },
-      { name: 'many', params: Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`p${i}`, i])) },
-      { name: 'long', params: { note: 'y'.repeat(1_025) } },
+      { name: 'many', params: { bag: Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`p${i}`, i])) } },
+      { name: 'long', params: { note: { text: 'y'.repeat(1_025) } } },
       'garbage',
       { params: {} },
       { name: 'page_view', params: { page_location: 'file:///a.html' } },
@@ -72,7 +72,11 @@ describe('validationMessages', () => {
         validationCode: 'EXCEEDED_MAX_ENTITIES',
         description: 'Event at index: [9] is refused (too_many_props): at most 64 params and user properties an event, after flattening nested ones.',
       },
-      { fieldPath: 'events.params.note', validationCode: 'VALUE_OUT_OF_BOUNDS', description: 'Event at index: [10] is refused (invalid_prop_value:note): a value holds at most 1024 characters.' },
+      {
+        fieldPath: 'events.params.note.text',
+        validationCode: 'VALUE_OUT_OF_BOUNDS',
+        description: 'Event at index: [10] is refused (invalid_prop_value:note.text): a value holds at most 1024 characters.',
+      },
       { fieldPath: 'events', validationCode: 'VALUE_INVALID', description: 'Event at index: [11] is refused (not_an_object): an event is an object {name, params}.' },
       { fieldPath: 'events.name', validationCode: 'VALUE_REQUIRED', description: 'Event at index: [12] is refused (missing_name): an event needs a name.' },
       {
@@ -99,15 +103,55 @@ describe('validationMessages', () => {
         description: 'Event at index: [0] is refused (invalid_type:timestamp_micros): timestamp_micros is a positive number of microseconds since the epoch.',
       },
     ]);
-    expect(validationMessages({ client_id: 'c', user_properties: { ['n'.repeat(60)]: { value: 1 } }, events: one }, opts)).toEqual([
+    // Nested values (Pulse's extension, past GA's rules) meet Pulse's limits.
+    expect(validationMessages({ client_id: 'c', user_properties: { prefs: { value: { ['n'.repeat(60)]: 1 } } }, events: one }, opts)).toEqual([
       {
         fieldPath: 'user_properties',
         validationCode: 'NAME_INVALID',
-        description: `Event at index: [0] is refused (invalid_prop_key:user.${'n'.repeat(59)}): a user property name (user. and the path of nested names) holds at most 64 characters.`,
+        description: `Event at index: [0] is refused (invalid_prop_key:user.prefs.${'n'.repeat(53)}): a user property name (user. and the path of nested names) holds at most 64 characters.`,
       },
     ]);
-    expect(validationMessages({ client_id: 'c', user_properties: { bio: { value: 'b'.repeat(1_025) } }, events: one }, opts)).toEqual([
-      { fieldPath: 'user_properties.bio', validationCode: 'VALUE_OUT_OF_BOUNDS', description: 'Event at index: [0] is refused (invalid_prop_value:user.bio): a value holds at most 1024 characters.' },
+    expect(validationMessages({ client_id: 'c', user_properties: { bio: { value: { text: 'b'.repeat(1_025) } } }, events: one }, opts)).toEqual([
+      {
+        fieldPath: 'user_properties.bio.text',
+        validationCode: 'VALUE_OUT_OF_BOUNDS',
+        description: 'Event at index: [0] is refused (invalid_prop_value:user.bio.text): a value holds at most 1024 characters.',
+      },
+    ]);
+  });
+
+  it("lists every GA rule a refused event breaks, in GA's words, its user properties' on each event", () => {
+    const body = {
+      client_id: 'c',
+      user_properties: { ga_tier: { value: 'gold' } },
+      events: [{ name: '_badEventName', params: { note: 'n'.repeat(101) } }, { name: 'first_visit' }, { name: 'fine' }],
+    };
+    expect(validationMessages(body, opts)).toEqual([
+      {
+        fieldPath: 'events',
+        validationCode: 'NAME_INVALID',
+        description: 'Event at index: [0] has invalid name [_badEventName]. Names must start with an alphabetic character. Refused (ga4_name_invalid:name).',
+      },
+      {
+        fieldPath: 'events.params.note',
+        validationCode: 'VALUE_OUT_OF_BOUNDS',
+        description: 'Event at index: [0] has param [note] with a value over 100 characters. Its values must be 100 characters or fewer. Refused (ga4_value_out_of_bounds:params.note).',
+      },
+      {
+        fieldPath: 'user_properties.ga_tier',
+        validationCode: 'NAME_RESERVED',
+        description: 'Event at index: [0] has invalid user property name [ga_tier]. Names may not start with ga_. Refused (ga4_name_reserved:user_properties.ga_tier).',
+      },
+      {
+        fieldPath: 'events.name',
+        validationCode: 'NAME_RESERVED',
+        description: 'Event at index: [1] has name [first_visit], an event Pulse derives from the others: it is not stored.',
+      },
+      {
+        fieldPath: 'user_properties.ga_tier',
+        validationCode: 'NAME_RESERVED',
+        description: 'Event at index: [2] has invalid user property name [ga_tier]. Names may not start with ga_. Refused (ga4_name_reserved:user_properties.ga_tier).',
+      },
     ]);
   });
 
@@ -128,6 +172,16 @@ describe('unreadableBodyMessage', () => {
       fieldPath: '',
       validationCode: 'VALUE_INVALID',
       description: 'Unable to parse the body as JSON: body is not valid JSON: Unexpected end',
+    });
+  });
+});
+
+describe('oversizeBodyMessage', () => {
+  it("names GA's body limit", () => {
+    expect(oversizeBodyMessage(140_000)).toEqual({
+      fieldPath: '',
+      validationCode: 'VALUE_OUT_OF_BOUNDS',
+      description: 'The post body must be smaller than 130kB (133120 bytes), got 140000 bytes.',
     });
   });
 });

@@ -1,23 +1,23 @@
 import { isPlainObject, type BodyError } from '@pulse/protocol';
 import type { TranslatedOptions } from '../compat/translated.js';
-import { ga4BodyProblem, readGa4Body, type ValidationCode } from './body.js';
-
-/** One entry of the validation server's answer, `{validationMessages: [...]}`. */
-export interface ValidationMessage {
-  fieldPath: string;
-  description: string;
-  validationCode: ValidationCode;
-}
+import { ga4BodyProblem, readGa4Body } from './body.js';
+import { GA4_MAX_BODY_BYTES, eventViolations, isGa4RuleReason, userPropertyViolations, violationMessage, type ValidationCode, type ValidationMessage } from './rules.js';
 
 /** A body that is not JSON, as GA's validation server reports one. */
 export function unreadableBodyMessage(e: BodyError): ValidationMessage {
   return { fieldPath: '', description: `Unable to parse the body as JSON: ${e.message}`, validationCode: 'VALUE_INVALID' };
 }
 
+/** A body over GA's size limit, which `/mp/collect` refuses whole. */
+export function oversizeBodyMessage(bytes: number): ValidationMessage {
+  return { fieldPath: '', description: `The post body must be smaller than 130kB (${GA4_MAX_BODY_BYTES} bytes), got ${bytes} bytes.`, validationCode: 'VALUE_OUT_OF_BOUNDS' };
+}
+
 /**
  * What `/mp/collect` would refuse of a decoded body, as GA's validation server words it: one
- * message for a body that is no GA4 request, else one per refused event (its index and Pulse's
- * reason, as `/mp/collect` lists it in `rejected`, in the description) and one per event Pulse
+ * message for a body that is no GA4 request, else, for each event refused for GA's rules, one per
+ * rule it breaks (GA's words); for each event refused for Pulse's, one (its index and Pulse's
+ * reason, as `/mp/collect` lists it in `rejected`, in the description); and one per event Pulse
  * does not store (GA's automatically collected ones, `NAME_RESERVED` as GA says of them). None:
  * `/mp/collect` would accept every event.
  */
@@ -26,8 +26,13 @@ export function validationMessages(body: unknown, o: TranslatedOptions): Validat
   if (problem) return [{ fieldPath: problem.fieldPath, description: `${problem.message}.`, validationCode: problem.validationCode }];
   const request = body as Record<string, unknown>;
   const read = readGa4Body(body, o);
+  const shared = userPropertyViolations(request.user_properties);
   const messages: Array<{ index: number; message: ValidationMessage }> = [];
-  for (const r of read.rejected) messages.push({ index: r.index, message: rejectionMessage(r.index, r.reason, request, read.events[r.index]) });
+  for (const r of read.rejected) {
+    if (isGa4RuleReason(r.reason)) {
+      for (const v of [...eventViolations(read.events[r.index]), ...shared]) messages.push({ index: r.index, message: violationMessage(r.index, v) });
+    } else messages.push({ index: r.index, message: rejectionMessage(r.index, r.reason, request, read.events[r.index]) });
+  }
   for (const i of read.ignored) {
     const name = String((read.events[i] as { name: unknown }).name);
     messages.push({
@@ -39,7 +44,7 @@ export function validationMessages(body: unknown, o: TranslatedOptions): Validat
       },
     });
   }
-  // Stable: by event index (a refused and an ignored event never share one).
+  // Stable: by event index (a refused and an ignored event never share one), each event's in the order found.
   return messages.sort((a, b) => a.index - b.index).map((m) => m.message);
 }
 
