@@ -69,7 +69,7 @@ function answersWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
 export function createAggregator(options: AggregatorOptions): Aggregator {
   const cfg: AggregatorConfig = resolveConfig(options);
   const { nats, storage, logger } = cfg;
-  const metrics = createMetrics();
+  const metrics = createMetrics({ defaultMetrics: cfg.defaultMetrics });
   // One line at each end of a NATS outage (periodic requests and the consume loop), not one per failed attempt.
   const outage = new NatsOutage({ logger, failures: metrics.natsFailures, unreachable: metrics.natsUnreachable });
   let state: AggregatorState = 'new';

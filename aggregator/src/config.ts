@@ -38,6 +38,12 @@ export const DEFAULT_MAX_DELIVERIES = 20;
  * the margin of the present at no real cost.
  */
 export const DEFAULT_LAG_REFRESH_MS = 1000;
+/**
+ * Node's process metrics (RSS, CPU, event loop, GC) under `pulse_aggregator_`: off, because a
+ * process hosting other services (embedded mode) exports them once already, through its query API.
+ * The standalone aggregator's main turns them on.
+ */
+export const DEFAULT_PROCESS_METRICS = false;
 
 export interface AggregatorOptions {
   nats: NatsConnection;
@@ -79,6 +85,8 @@ export interface AggregatorOptions {
    */
   archiveScrubChunkMessages?: number;
   archiveScrubPollMs?: number;
+  /** Node's default process metrics in `/metrics`, prefixed `pulse_aggregator_` (default false: see DEFAULT_PROCESS_METRICS). */
+  defaultMetrics?: boolean;
   logger?: Logger;
 }
 
@@ -105,6 +113,7 @@ export interface AggregatorConfig {
   storeLock: 'process' | 'nats';
   archiveScrubChunkMessages: number;
   archiveScrubPollMs: number;
+  defaultMetrics: boolean;
   logger: Logger;
 }
 
@@ -143,12 +152,14 @@ export function resolveConfig(o: AggregatorOptions): AggregatorConfig {
     storeLock: o.storeLock ?? (o.storage.backend === 'server' ? 'nats' : 'process'),
     archiveScrubChunkMessages: int('archiveScrubChunkMessages', o.archiveScrubChunkMessages, DEFAULT_SCRUB_CHUNK_MESSAGES, 1, 100_000),
     archiveScrubPollMs: int('archiveScrubPollMs', o.archiveScrubPollMs, DEFAULT_SCRUB_POLL_MS, 10),
+    defaultMetrics: o.defaultMetrics ?? DEFAULT_PROCESS_METRICS,
     logger: o.logger ?? jsonLogger(),
   };
   if (cfg.storeLock !== 'process' && cfg.storeLock !== 'nats') {
     throw new ConfigError('storeLock', `must be 'process' or 'nats', got ${JSON.stringify(cfg.storeLock)}`);
   }
   if (typeof cfg.sharded !== 'boolean') throw new ConfigError('sharded', 'must be a boolean');
+  if (typeof cfg.defaultMetrics !== 'boolean') throw new ConfigError('defaultMetrics', 'must be a boolean');
   if (cfg.sharded && cfg.cluster === undefined) throw new ConfigError('sharded', 'a sharded layout needs `cluster`');
   if (cfg.retryMaxMs < cfg.retryInitialMs) throw new ConfigError('retryMaxMs', 'must be >= retryInitialMs');
   if (cfg.maxAckPending < cfg.batchMaxMessages) {

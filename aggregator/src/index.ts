@@ -5,6 +5,7 @@ export {
   DEFAULT_FLUSH_INTERVAL_MS,
   DEFAULT_LAG_REFRESH_MS,
   DEFAULT_MAX_ACK_PENDING,
+  DEFAULT_PROCESS_METRICS,
   DEFAULT_RETRY_INITIAL_MS,
   DEFAULT_RETRY_MAX_MS,
   DEFAULT_STREAM_REPLICAS,
@@ -31,6 +32,7 @@ export {
   type ReplayManager,
   type ReplayManagerOptions,
 } from './replay/manager.js';
+export { createReplayMetrics, REPLAY_END_STATES, type ReplayEndState, type ReplayMetrics } from './replay/metrics.js';
 export type { ReplayRequest, ReplayStatus, ReplayState, ReplayPhase, ReplaySwappedEvent } from './replay/types.js';
 export { KV_REPLAYS, KV_AGGREGATORS } from './fence.js';
 export { ARCHIVE_TABLE } from './storage/schema-archive.js';

@@ -58,6 +58,8 @@ async function main(): Promise<void> {
       nats,
       storage,
       logger,
+      // The process runs nothing else: its RSS, CPU and event loop are the aggregator's.
+      defaultMetrics: true,
       streamReplicas: c.streamReplicas,
       ...(c.eventsTtlDays !== undefined ? { eventsTtlDays: c.eventsTtlDays } : {}),
       ...c.clickhouse.layout,

@@ -1,9 +1,14 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
-/** One registry per aggregator instance, so an embedded process can host several services. */
-export function createMetrics() {
+/**
+ * One registry per aggregator instance, so an embedded process can host several services.
+ * `defaultMetrics`: Node's process metrics too (`pulse_aggregator_process_*`, `pulse_aggregator_nodejs_*`),
+ * for a process that runs nothing else.
+ */
+export function createMetrics(opts: { defaultMetrics: boolean } = { defaultMetrics: false }) {
   const registry = new Registry();
   const registers = [registry];
+  if (opts.defaultMetrics) collectDefaultMetrics({ register: registry, prefix: 'pulse_aggregator_' });
   return {
     registry,
     messages: new Counter({

@@ -30,6 +30,8 @@ describe('standalone process (dist/main.js)', () => {
         const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
         return /^pulse_aggregator_rows_inserted_total 4$/m.test(text);
       });
+      // Alone in its process, it exports the process's RSS, CPU and event loop under its own prefix.
+      expect(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()).toMatch(/^pulse_aggregator_process_resident_memory_bytes \d+$/m);
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
       for (const line of out.trim().split('\n')) {

@@ -4,10 +4,12 @@ import { chdbDir } from '@pulse/testkit';
 import {
   createAggregator,
   createReplayManager,
+  createReplayMetrics,
   KV_SESSIONS,
   silentLogger,
   type Aggregator,
   type ReplayManager,
+  type ReplayMetrics,
   type ReplaySwappedEvent,
 } from '../src/index.js';
 import { createStorage, type Storage } from '../src/storage/index.js';
@@ -33,7 +35,7 @@ async function live(storage: Storage = f.storage, batchMaxMessages?: number): Pr
   return a;
 }
 
-function manager(opts: { batchMaxMessages?: number; onSwapped?: (e: ReplaySwappedEvent) => void } = {}): ReplayManager {
+function manager(opts: { batchMaxMessages?: number; onSwapped?: (e: ReplaySwappedEvent) => void; metrics?: ReplayMetrics } = {}): ReplayManager {
   const m = createReplayManager({ nats: f.nc, storage: f.storage, logger: silentLogger, heartbeatMs: 200, ...opts });
   managers.push(m);
   return m;
@@ -182,14 +184,31 @@ describe('replay: conflicts, cancel, live ingestion during the swap', () => {
     await caughtUp(jsm);
     const before = await numbers(f.storage);
 
-    const m = manager({ batchMaxMessages: 5 });
+    const metrics = createReplayMetrics();
+    const m = manager({ batchMaxMessages: 5, metrics });
+    /** `name{labels} value` of every replay series the registry exports. */
+    const series = async () =>
+      Object.fromEntries([...(await metrics.registry.metrics()).matchAll(/^(pulse_replay_\w+(?:\{[^}]*\})?) (\S+)$/gm)].map((x) => [x[1] ?? '', Number(x[2])]));
+    // Exported before any replay ran, at zero.
+    expect(await series()).toEqual({
+      'pulse_replay_finished_total{state="done"}': 0,
+      'pulse_replay_finished_total{state="failed"}': 0,
+      'pulse_replay_finished_total{state="cancelled"}': 0,
+      'pulse_replay_messages_total{source="stream"}': 0,
+      'pulse_replay_messages_total{source="archive"}': 0,
+      pulse_replay_running: 0,
+      pulse_replay_events_total: 0,
+      pulse_replay_rows_staged_total: 0,
+    });
     const range = { from: new Date(t0 - 60_000).toISOString(), to: new Date(Date.now() + 60 * 60_000).toISOString() };
     const first = await m.start(range);
+    expect(await series()).toMatchObject({ pulse_replay_running: 1, [`pulse_replay_progress_ratio{replay_id="${first.replay_id}"}`]: expect.any(Number) });
     await expect(m.start({ ...range, site_id: SITE })).rejects.toMatchObject({ code: 'replay_conflict', conflictingReplayId: first.replay_id });
     await expect(m.start({ from: range.from, to: range.to })).rejects.toMatchObject({ code: 'replay_conflict' });
     await m.cancel(first.replay_id);
     const cancelled = await m.wait(first.replay_id);
     expect(cancelled).toMatchObject({ state: 'failed', error: { code: 'cancelled' } });
+    expect(await series()).toMatchObject({ pulse_replay_running: 0, 'pulse_replay_finished_total{state="cancelled"}': 1, 'pulse_replay_finished_total{state="failed"}': 0 });
     expect(await numbers(f.storage)).toEqual(before);
     const [staging] = await f.storage.query<{ n: number }>("SELECT count() AS n FROM system.tables WHERE database = currentDatabase() AND name LIKE 'rp\\_%'");
     expect(staging?.n).toBe(0);
@@ -209,6 +228,16 @@ describe('replay: conflicts, cancel, live ingestion during the swap', () => {
     publishing = false;
     await writer;
     expect(done.state).toBe('done');
+    const after = await series();
+    expect(after).toMatchObject({
+      pulse_replay_running: 0,
+      'pulse_replay_finished_total{state="done"}': 1,
+      'pulse_replay_finished_total{state="cancelled"}': 1,
+      pulse_replay_events_total: cancelled.events_done + done.events_done,
+      pulse_replay_rows_staged_total: cancelled.rows_staged + done.rows_staged,
+    });
+    expect(after['pulse_replay_messages_total{source="stream"}']).toBe(cancelled.source.stream + done.source.stream);
+    expect(Object.keys(after).filter((k) => k.startsWith('pulse_replay_progress_ratio'))).toEqual([]);
     await caughtUp(jsm);
     const perMessage = 5; // 4 pageviews + 1 custom event
     expect(await count(f.storage)).toBe(published * perMessage);

@@ -14,6 +14,7 @@ import { serveStatic } from './http/static.js';
 import { jsonLogger } from './log.js';
 import { ApiMetrics } from './metrics.js';
 import { RateLimiter } from './ratelimit.js';
+import { readinessCheck } from './readiness-check.js';
 import { registerAdmin } from './routes/admin.js';
 import { registerOps } from './routes/ops.js';
 import { registerReplays } from './routes/replays.js';
@@ -66,9 +67,14 @@ export function createQueryApi(options: QueryApiOptions): QueryApi {
   const opts = resolveOptions(options);
   const log = opts.logger ?? jsonLogger();
   const cache = new AnswerCache(opts.cache);
-  const metrics = new ApiMetrics({ defaultMetrics: opts.defaultMetrics, cacheSize: () => cache.size });
-  let server: Server | undefined;
   let deps: Deps | undefined;
+  const metrics = new ApiMetrics({
+    registry: opts.registry,
+    defaultMetrics: opts.defaultMetrics,
+    cacheSize: () => cache.size,
+    readiness: async () => (deps ? (await deps.readiness()).body : undefined),
+  });
+  let server: Server | undefined;
   let invalidations: Subscription | undefined;
   let unsubscribeSwapped: (() => unknown) | undefined;
   let starting = false;
@@ -160,6 +166,7 @@ export function createQueryApi(options: QueryApiOptions): QueryApi {
         }
         deps = {
           opts,
+          readiness: readinessCheck({ opts, tenancy: store, log }),
           tenancy: store,
           cache,
           limiter: new RateLimiter(opts.rateLimit),

@@ -1,4 +1,5 @@
 import type { NatsConnection } from 'nats';
+import { Registry } from 'prom-client';
 import type { ReplayManager } from '@pulse/aggregator';
 import { ConfigError } from './errors.js';
 import type { Logger } from './log.js';
@@ -55,6 +56,12 @@ export interface QueryApiOptions {
   schemaRefreshMs?: number;
   /** Node's default process metrics in `/metrics` (off when several instances share a process). */
   defaultMetrics?: boolean;
+  /**
+   * The registry `/metrics` serves, with this API's metrics registered on it. Pass one that other
+   * parts of the process register on too (`createReplayMetrics(registry)` of the replay manager) to
+   * serve theirs as well; one registry per query API. Default: a registry of its own.
+   */
+  registry?: Registry;
   /** The clock (tests pin it to make relative ranges deterministic). */
   now?: () => number;
   /**
@@ -96,6 +103,10 @@ export function resolveOptions(o: QueryApiOptions): ResolvedOptions {
   if (o.staticDir !== undefined && (typeof o.staticDir !== 'string' || o.staticDir === '')) {
     throw new ConfigError('staticDir', 'must be a directory path');
   }
+  if (o.registry !== undefined) {
+    const r = o.registry as Partial<Record<'metrics' | 'registerMetric', unknown>> | null;
+    if (typeof r?.metrics !== 'function' || typeof r.registerMetric !== 'function') throw new ConfigError('registry', 'must be a prom-client Registry');
+  }
   if (o.replays !== undefined) {
     const r = o.replays as Partial<Record<keyof ReplayAdmin, unknown>> | null;
     const missing = (['start', 'get', 'cancel', 'onSwapped'] as const).find((m) => typeof r?.[m] !== 'function');
@@ -131,6 +142,7 @@ export function resolveOptions(o: QueryApiOptions): ResolvedOptions {
     freshnessRefreshMs: positive('freshnessRefreshMs', o.freshnessRefreshMs, DEFAULT_FRESHNESS_REFRESH_MS),
     schemaRefreshMs: positive('schemaRefreshMs', o.schemaRefreshMs, DEFAULT_SCHEMA_REFRESH_MS),
     defaultMetrics: o.defaultMetrics ?? false,
+    registry: o.registry ?? new Registry(),
     now: o.now ?? Date.now,
   };
 }

@@ -4,6 +4,7 @@ import type { Freshness } from './freshness.js';
 import type { Logger } from './log.js';
 import type { ApiMetrics } from './metrics.js';
 import type { RateLimiter } from './ratelimit.js';
+import type { Readiness } from './readiness.js';
 import type { SchemaProbe } from './schema-probe.js';
 import type { TenancyStore } from './tenancy/store.js';
 
@@ -17,4 +18,6 @@ export interface Deps {
   freshness: Freshness;
   schema: SchemaProbe;
   log: Logger;
+  /** Probes the dependencies for `/readyz` (and the readiness gauges); concurrent callers share one probe. */
+  readiness: () => Promise<Readiness>;
 }

@@ -14,7 +14,7 @@ export {
   type ReplayAdmin,
 } from './config.js';
 export * from './errors.js';
-export { READY_OUTAGE_TIMEOUT_MS, READY_TIMEOUT_MS } from './routes/ops.js';
+export { READY_OUTAGE_TIMEOUT_MS, READY_TIMEOUT_MS } from './readiness-check.js';
 export { jsonLogger, silentLogger, type Logger, type LogLevel } from './log.js';
 export type { QueryStorage } from './storage.js';
 export { KV_MERCHANT_SITES } from "@pulse/protocol";

@@ -1,7 +1,7 @@
 import { connect, type NatsConnection } from 'nats';
 import { drainWithin, isConfigError, retryStart, within } from '@pulse/protocol';
 import { createStartingServer } from '@pulse/protocol/starting-server';
-import { createReplayManager, type ReplayManager } from '@pulse/aggregator';
+import { createReplayManager, createReplayMetrics, type ReplayManager } from '@pulse/aggregator';
 import { createStorage, type Storage } from '@pulse/aggregator/storage';
 import { createQueryApi, HTTP_SERVER_OPTIONS, type QueryApi } from './app.js';
 import { jsonLogger } from './log.js';
@@ -51,6 +51,8 @@ async function main(): Promise<void> {
     phase: 'connecting to NATS',
     serverOptions: HTTP_SERVER_OPTIONS,
   });
+  // The API's /metrics serves their registry: its own metrics and those of the replays this process runs.
+  const replayMetrics = createReplayMetrics();
   let nats: NatsConnection | undefined;
   let replays: ReplayManager | undefined;
   let api: QueryApi | undefined;
@@ -62,7 +64,7 @@ async function main(): Promise<void> {
   const attempt = async (): Promise<void> => {
     nats ??= await connect({ servers: c.natsServers, name: 'pulse-query-api', maxReconnectAttempts: -1, timeout: CONNECT_TIMEOUT_MS, noAsyncTraces: true });
     // Replays started through this API run in this process (reading the stream, writing staging tables).
-    replays ??= createReplayManager({ nats, storage, logger: log });
+    replays ??= createReplayManager({ nats, storage, logger: log, metrics: replayMetrics });
     api ??= createQueryApi({
       nats,
       storage,
@@ -73,6 +75,7 @@ async function main(): Promise<void> {
       ...(c.kvReplicas !== undefined ? { kvReplicas: c.kvReplicas } : {}),
       ...(c.tenancyStaleMaxMs !== undefined ? { tenancyStaleMaxMs: c.tenancyStaleMaxMs } : {}),
       defaultMetrics: true,
+      registry: replayMetrics.registry,
       logger: log,
       replays,
     });

@@ -1,8 +1,18 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, collectDefaultMetrics, type Registry } from 'prom-client';
+import { READINESS_CAUSES, readinessCauses, type ReadinessBody } from './readiness.js';
 
-/** Prometheus metrics of one query API instance (own registry, so several can live in one process). */
+export interface ApiMetricsOptions {
+  /** Registered on it: the instance's own, or one it shares with other parts of its process (a replay manager). */
+  registry: Registry;
+  defaultMetrics: boolean;
+  cacheSize: () => number;
+  /** Probes readiness for a scrape (so the gauges hold even when nothing polls /readyz); undefined before the start. */
+  readiness: () => Promise<ReadinessBody | undefined>;
+}
+
+/** Prometheus metrics of one query API instance (own registry by default, so several can live in one process). */
 export class ApiMetrics {
-  readonly registry = new Registry();
+  readonly registry: Registry;
   readonly requests: Counter<'route' | 'method' | 'status'>;
   readonly duration: Histogram<'route'>;
   readonly cacheHits: Counter;
@@ -11,8 +21,11 @@ export class ApiMetrics {
   readonly staleTenancyAnswers: Counter;
   readonly storageQueries: Histogram<'kind'>;
   readonly cacheEntries: Gauge;
+  readonly ready: Gauge;
+  readonly readinessCause: Gauge<'cause'>;
 
-  constructor(opts: { defaultMetrics: boolean; cacheSize: () => number }) {
+  constructor(opts: ApiMetricsOptions) {
+    this.registry = opts.registry;
     const registers = [this.registry];
     this.requests = new Counter({ name: 'pulse_query_http_requests_total', help: 'HTTP requests', labelNames: ['route', 'method', 'status'], registers });
     this.duration = new Histogram({
@@ -45,6 +58,27 @@ export class ApiMetrics {
         this.set(opts.cacheSize());
       },
     });
+    // Both gauges are read from the same probe: the registry collects them at once and the probe is shared.
+    this.ready = new Gauge({
+      name: 'pulse_query_ready',
+      help: '1 while /readyz says ready, 0 while degraded (200, tenancy from last known records) or not_ready (503); see pulse_query_readiness_cause',
+      registers,
+      async collect() {
+        const body = await opts.readiness();
+        if (body) this.set(body.status === 'ready' ? 1 : 0);
+      },
+    });
+    this.readinessCause = new Gauge({
+      name: 'pulse_query_readiness_cause',
+      help: '1 while this cause keeps /readyz from ready: tenancy_stale (NATS out of reach, answering from last known records: degraded), tenancy_unavailable (NATS out of reach past the stale window, or closed), storage_unreachable, schema_missing',
+      labelNames: ['cause'],
+      registers,
+      async collect() {
+        const body = await opts.readiness();
+        if (body) for (const [cause, on] of Object.entries(readinessCauses(body))) this.set({ cause }, on ? 1 : 0);
+      },
+    });
+    for (const cause of READINESS_CAUSES) this.readinessCause.set({ cause }, 0);
     if (opts.defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'pulse_query_' });
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { READINESS_SCHEMA, readiness, type ReadinessProbe } from './readiness.js';
+import { READINESS_CAUSES, READINESS_SCHEMA, readiness, readinessCauses, type ReadinessProbe } from './readiness.js';
 import { validate } from './schema/json-schema.js';
 
 const NOW = 1_800_000_000_000;
@@ -41,6 +41,19 @@ describe('readiness', () => {
 
   it('does not count a failure it cannot date (not an outage: a refused request) as one to ride out', () => {
     expect(readiness({ ...up, nats: false })).toMatchObject({ httpStatus: 503, body: { status: 'not_ready', tenancy: 'unavailable' } });
+  });
+});
+
+describe('readinessCauses', () => {
+  it('names what keeps each body from ready, and nothing for a ready one', () => {
+    const on = (p: ReadinessProbe) => READINESS_CAUSES.filter((c) => readinessCauses(readiness(p).body)[c]);
+    expect(on(up)).toEqual([]);
+    expect(on({ ...up, nats: false, natsUnreachableSince: NOW - MIN })).toEqual(['tenancy_stale']);
+    expect(on({ ...up, nats: false, natsUnreachableSince: NOW - 11 * MIN })).toEqual(['tenancy_unavailable']);
+    expect(on({ ...up, natsClosed: true })).toEqual(['tenancy_unavailable']);
+    expect(on({ ...up, storage: false, schema: false })).toEqual(['storage_unreachable']);
+    expect(on({ ...up, schema: false })).toEqual(['schema_missing']);
+    expect(on({ ...up, nats: false, storage: false, schema: false, natsUnreachableSince: NOW - MIN })).toEqual(['tenancy_stale', 'storage_unreachable']);
   });
 });
 

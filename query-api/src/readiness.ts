@@ -28,13 +28,35 @@ export interface ReadinessBody {
   stale_max_ms?: number;
 }
 
+export interface Readiness {
+  httpStatus: 200 | 503;
+  body: ReadinessBody;
+}
+
+/** What keeps `/readyz` from `ready`, one gauge series each (`pulse_query_readiness_cause`). */
+export const READINESS_CAUSES = ['tenancy_stale', 'tenancy_unavailable', 'storage_unreachable', 'schema_missing'] as const;
+export type ReadinessCause = (typeof READINESS_CAUSES)[number];
+
+/**
+ * The causes a body reports. `tenancy_stale` alone is `degraded` (still 200); any other makes it
+ * `not_ready`. A schema is only looked for on a storage that answers, so those two never coincide.
+ */
+export function readinessCauses(body: ReadinessBody): Record<ReadinessCause, boolean> {
+  return {
+    tenancy_stale: body.tenancy === 'stale',
+    tenancy_unavailable: body.tenancy === 'unavailable',
+    storage_unreachable: !body.storage,
+    schema_missing: body.storage && !body.schema,
+  };
+}
+
 /**
  * Ready when ClickHouse answers and tenancy can be served. While NATS is out of reach the API
  * still answers reads for keys and sites confirmed within `staleMaxMs` (stale-if-error), so a
  * load balancer must keep it in rotation: 200, `degraded`. Every record was confirmed before the
  * outage began, so once it has lasted `staleMaxMs` none can answer any more: 503 from then on.
  */
-export function readiness(p: ReadinessProbe): { httpStatus: 200 | 503; body: ReadinessBody } {
+export function readiness(p: ReadinessProbe): Readiness {
   const base = { nats: p.nats, storage: p.storage, schema: p.schema };
   const dataOk = p.storage && p.schema;
   if (p.nats && !p.natsClosed) return { httpStatus: dataOk ? 200 : 503, body: { status: dataOk ? 'ready' : 'not_ready', ...base } };

@@ -272,6 +272,13 @@ describe('freshness', () => {
   });
 });
 
+/** `pulse_query_ready` and the `tenancy_stale` cause, as /metrics shows them. */
+async function readinessGauges(): Promise<{ ready: number; stale: number }> {
+  const text = (await call<string>(h.url, 'GET', '/metrics')).body;
+  const value = (series: string) => Number(new RegExp(`^${series.replace(/[{}"]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1]);
+  return { ready: value('pulse_query_ready'), stale: value('pulse_query_readiness_cause{cause="tenancy_stale"}') };
+}
+
 describe('readiness', () => {
   it('stays in rotation, degraded, while NATS is down (stale-if-error tenancy), and ready again after it returns', async () => {
     await h.nats.kill();
@@ -280,6 +287,8 @@ describe('readiness', () => {
     expect(r.status).toBe(200);
     expect(r.body).toMatchObject({ status: 'degraded', nats: false, storage: true, schema: true, tenancy: 'stale', stale_max_ms: 600_000 });
     expect((await call(h.url, 'GET', '/healthz')).status).toBe(200);
+    // A scrape probes too, so the gauges say it without anything polling /readyz.
+    expect(await readinessGauges()).toEqual({ ready: 0, stale: 1 });
     await h.nats.restart();
     const started = Date.now();
     while (r.body.status !== 'ready' && Date.now() - started < 15_000) {
@@ -287,5 +296,6 @@ describe('readiness', () => {
       r = await call(h.url, 'GET', '/readyz');
     }
     expect({ status: r.status, body: r.body }).toEqual({ status: 200, body: { status: 'ready', nats: true, storage: true, schema: true } });
+    expect(await readinessGauges()).toEqual({ ready: 1, stale: 0 });
   });
 });

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type NatsConnection } from 'nats';
+import type { Registry } from 'prom-client';
 import { AGGREGATOR_CONSUMER, EVENTS_INGEST_SUBJECT, EVENTS_STREAM, type StreamRecord } from '@pulse/protocol';
 import { encodeStreamMessage } from '@pulse/protocol/codec';
-import { createAggregator, createReplayManager, silentLogger, type Aggregator, type ReplayManager } from '@pulse/aggregator';
+import { createAggregator, createReplayManager, createReplayMetrics, silentLogger, type Aggregator, type ReplayManager } from '@pulse/aggregator';
 import { createStorage, type Storage } from '@pulse/aggregator/storage';
 import { chdbDir, startNats, type TempDir, type TestNats } from '@pulse/testkit';
 import { createQueryApi, type QueryApi, type ReplayAdmin } from '../src/index.js';
@@ -23,7 +24,7 @@ let url: string;
 /** Same NATS and storage, no replay manager. */
 let bareUrl: string;
 
-async function startApi(replays?: ReplayAdmin): Promise<{ api: QueryApi; url: string }> {
+async function startApi(replays?: ReplayAdmin, registry?: Registry): Promise<{ api: QueryApi; url: string }> {
   const api = createQueryApi({
     nats: nc,
     storage,
@@ -34,6 +35,7 @@ async function startApi(replays?: ReplayAdmin): Promise<{ api: QueryApi; url: st
     // Nothing expires during the test: only a cache clear can change a cached answer.
     cache: { liveTtlMs: 600_000, closedTtlMs: 600_000 },
     ...(replays ? { replays } : {}),
+    ...(registry ? { registry } : {}),
   });
   apis.push(api);
   const { port } = await api.start();
@@ -49,8 +51,10 @@ beforeAll(async () => {
   aggregator = createAggregator({ nats: nc, storage, logger: silentLogger, lagRefreshMs: 200 });
   await aggregator.start();
   // Small batches so a replay runs long enough to be overlapped and cancelled.
-  manager = createReplayManager({ nats: nc, storage, logger: silentLogger, heartbeatMs: 200, batchMaxMessages: 5 });
-  url = (await startApi(manager)).url;
+  const metrics = createReplayMetrics();
+  manager = createReplayManager({ nats: nc, storage, logger: silentLogger, heartbeatMs: 200, batchMaxMessages: 5, metrics });
+  // The API's /metrics serves the replay metrics' registry, as its main and the embedded launcher do.
+  url = (await startApi(manager, metrics.registry)).url;
   bareUrl = (await startApi()).url;
 });
 
@@ -248,6 +252,10 @@ describe('replay admin API: running replays', () => {
     expect(done.source.stream).toBe(20);
     // The status is the manager's object as-is.
     expect(done).toEqual(await manager.get(id));
+    const exported = (await call<string>(url, 'GET', '/metrics')).body;
+    expect(exported).toMatch(/^pulse_replay_finished_total\{state="done"\} 1$/m);
+    expect(exported).toMatch(/^pulse_replay_running 0$/m);
+    expect(exported).toMatch(new RegExp(`^pulse_replay_events_total ${done.events_done}$`, 'm'));
 
     // The swap is announced on core NATS; the API clears its cache when it hears it.
     const fresh = await waitFor('a recomputed answer', async () => {

@@ -11,6 +11,7 @@ import type { Storage } from '../storage/types.js';
 import { readOnlySaltSource } from '../salt.js';
 import { memorySessionStore } from './deps.js';
 import { refuseShardedLayout } from './layout.js';
+import { createReplayMetrics, type ReplayEndState, type ReplayMetrics } from './metrics.js';
 import { runReplay } from './runner.js';
 import { dropStaging, stagingFor, stagingIds } from './staging.js';
 import { ReplayStore } from './store.js';
@@ -41,6 +42,11 @@ export interface ReplayManagerOptions {
   swapCopyTtlMs?: number;
   swapFenceTtlMs?: number;
   swapAckTimeoutMs?: number;
+  /**
+   * From `createReplayMetrics(registry)`, on the registry the process's `/metrics` serves (the query
+   * API's `registry` option). Default: counted but not exported.
+   */
+  metrics?: ReplayMetrics;
   /** Called after any replay (of this process or another) replaced live data. */
   onSwapped?: (e: ReplaySwappedEvent) => void;
 }
@@ -125,6 +131,10 @@ export function createReplayManager(o: ReplayManagerOptions): ReplayManager {
     fenceTtlMs: int('swapFenceTtlMs', o.swapFenceTtlMs, DEFAULT_SWAP_FENCE_TTL_MS, 1000),
     ackTimeoutMs: int('swapAckTimeoutMs', o.swapAckTimeoutMs, DEFAULT_SWAP_ACK_TIMEOUT_MS, 100),
   };
+  if (o.metrics !== undefined && typeof (o.metrics as Partial<ReplayMetrics> | null)?.finished?.inc !== 'function') {
+    throw new ConfigError('metrics', 'must come from createReplayMetrics()');
+  }
+  const metrics = o.metrics ?? createReplayMetrics();
   const listeners = new Set<(e: ReplaySwappedEvent) => void>();
   if (o.onSwapped) listeners.add(o.onSwapped);
   const local = new Map<string, { cancel: boolean; done: Promise<void> }>();
@@ -180,6 +190,10 @@ export function createReplayManager(o: ReplayManagerOptions): ReplayManager {
 
   function launch(ctx: Ctx, rec: ReplayRecord): void {
     const entry = { cancel: false, done: Promise.resolve() };
+    const series = { replay_id: rec.replay_id };
+    let ended: ReplayEndState = 'failed';
+    metrics.running.inc();
+    metrics.progress.set(series, rec.progress);
     let writing: Promise<void> = Promise.resolve();
     const persist = () => {
       const snapshot = { ...rec, source: { ...rec.source }, heartbeat_ms: Date.now(), updated_at: new Date().toISOString() };
@@ -187,6 +201,7 @@ export function createReplayManager(o: ReplayManagerOptions): ReplayManager {
       return writing;
     };
     const timer = setInterval(() => {
+      metrics.progress.set(series, rec.progress);
       void persist();
       void ctx.store.cancelRequested(rec.replay_id).then(
         (c) => (entry.cancel ||= c),
@@ -206,10 +221,12 @@ export function createReplayManager(o: ReplayManagerOptions): ReplayManager {
           batchMaxMessages,
           swap,
           rec,
+          metrics,
           cancelled: () => entry.cancel || closing,
         });
         rec.state = 'done';
         rec.phase = 'done';
+        ended = 'done';
         const event: ReplaySwappedEvent = { replay_id: rec.replay_id, from: rec.from, to: rec.to, ...(rec.site_id !== undefined ? { site_id: rec.site_id } : {}) };
         nats.publish(REPLAY_SWAPPED_SUBJECT, new TextEncoder().encode(JSON.stringify(event)));
         logger.log('info', 'replay done', { replay_id: rec.replay_id, events: rec.events_done, rows: rec.rows_staged, rate: rec.rate });
@@ -218,9 +235,13 @@ export function createReplayManager(o: ReplayManagerOptions): ReplayManager {
         rec.phase = 'failed';
         const code = err instanceof ReplayError ? err.code : 'replay_failed';
         rec.error = { code, message: err instanceof Error ? err.message : String(err) };
+        if (code === 'cancelled') ended = 'cancelled';
         logger.log(code === 'cancelled' ? 'info' : 'error', 'replay failed', { replay_id: rec.replay_id, err });
       } finally {
         clearInterval(timer);
+        metrics.running.dec();
+        metrics.progress.remove(series);
+        metrics.finished.inc({ state: ended });
         rec.finished_at = new Date().toISOString();
         await persist();
         await ctx.store.unclaim(rec.replay_id).catch(() => {});

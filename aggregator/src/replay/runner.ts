@@ -12,6 +12,7 @@ import { batchToken } from '../token.js';
 import { DEFAULT_WATERMARK_MARGIN_MS } from '../watermark.js';
 import { planSource, readSource } from './source.js';
 import { copyLiveDelta, copyLiveKept, createStaging, dropStaging, monthPartitions, replacePartitions, stagingFor, type ReplaySlice } from './staging.js';
+import type { ReplayMetrics } from './metrics.js';
 import type { ReplayRecord } from './types.js';
 
 /**
@@ -47,6 +48,7 @@ export interface RunDeps {
   swap: { copyTtlMs: number; fenceTtlMs: number; ackTimeoutMs: number };
   /** The record to keep current: the heartbeat persists it. */
   rec: ReplayRecord;
+  metrics: ReplayMetrics;
   cancelled(): boolean;
 }
 
@@ -112,10 +114,14 @@ export async function runReplay(d: RunDeps): Promise<void> {
         done.catch(() => {});
         inflight = { done, keys: new Set(rows.map((r) => `${r.site_id}\u0000${r.event_id}`)) };
       }
+      const events = out.good.reduce((n, p) => n + p.rows.length, 0) + out.excluded;
       rec.messages_done += batch.msgs.length;
-      rec.events_done += out.good.reduce((n, p) => n + p.rows.length, 0) + out.excluded;
+      rec.events_done += events;
       rec.rows_staged += rows.length;
       rec.source[batch.from] += batch.msgs.length;
+      d.metrics.events.inc(events);
+      d.metrics.messages.inc({ source: batch.from }, batch.msgs.length);
+      d.metrics.rowsStaged.inc(rows.length);
       refresh();
     }
     await inflight?.done;

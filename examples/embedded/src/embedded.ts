@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { connect, type NatsConnection } from 'nats';
 import { spawnNatsServer, type NatsServerHandle } from '@pulse/testkit';
 import { createStorage, migrate, type Storage } from '@pulse/aggregator/storage';
-import { createAggregator, createReplayManager, createStatusServer } from '@pulse/aggregator';
+import { createAggregator, createReplayManager, createReplayMetrics, createStatusServer } from '@pulse/aggregator';
 import { logFields, type Logger } from '@pulse/protocol';
 import { createQueryApi } from '@pulse/query-api';
 import { resolveOptions, type EmbeddedOptions } from './options.js';
@@ -112,7 +112,9 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
     });
     cleanups.push(['nats connection', () => nc.drain()]);
 
-    const replays = createReplayManager({ nats: nc, storage, logger: logFor('replay') });
+    // The query API's /metrics serves their registry: its own metrics and those of the replays started here.
+    const replayMetrics = createReplayMetrics();
+    const replays = createReplayManager({ nats: nc, storage, logger: logFor('replay'), metrics: replayMetrics });
     cleanups.push(['replays', () => replays.close()]);
 
     const query = createQueryApi({
@@ -126,6 +128,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
       // This process hosts the query API, the aggregator and chDB: its RSS, CPU and event loop
       // (pulse_query_process_*, pulse_query_nodejs_*) are the whole embedded system's but the collector's.
       defaultMetrics: true,
+      registry: replayMetrics.registry,
       ...(o.dashboardDir && existsSync(o.dashboardDir) ? { staticDir: o.dashboardDir } : {}),
     });
     const { port: queryPort } = await query.start();

@@ -5,7 +5,9 @@
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_AGGREGATOR_PORT } from '@pulse/aggregator';
+import type { NatsConnection } from 'nats';
+import { createAggregator, DEFAULT_AGGREGATOR_PORT, silentLogger } from '@pulse/aggregator';
+import type { Storage } from '@pulse/aggregator/storage';
 import { DEFAULT_COLLECTOR_PORT, DEFAULT_QUERY_PORT } from '@pulse/protocol';
 import { killLeftovers, servicePorts, tempDir, type TempDir } from '@pulse/testkit';
 import { startEmbedded, type Embedded } from '../src/index.js';
@@ -117,6 +119,18 @@ describe('the operator assets are complete', () => {
   });
 });
 
+/**
+ * What a standalone aggregator (dist/main.js, `defaultMetrics: true`) exports beyond the embedded
+ * one: its process's metrics, which in embedded mode the query API exports for the whole process.
+ * Its registry exists from construction; never started, it touches neither NATS nor storage.
+ */
+async function standaloneAggregatorScrape(): Promise<Scrape> {
+  const nats = { jetstream: () => ({}) } as unknown as NatsConnection;
+  const storage = { insert: async () => {}, backend: 'chdb' } as unknown as Storage;
+  const standalone = createAggregator({ nats, storage, logger: silentLogger, defaultMetrics: true });
+  return parseExposition(await standalone.metrics.registry.metrics());
+}
+
 async function scrape(url: string): Promise<Scrape> {
   const res = await fetch(`${url}/metrics`);
   if (res.status !== 200) throw new Error(`${url}/metrics answered ${res.status}`);
@@ -126,7 +140,7 @@ async function scrape(url: string): Promise<Scrape> {
 describe.each(['bun', 'node'] as const)('every metric the operator assets read is exported (%s collector)', (runtime) => {
   let dir: TempDir;
   let system: Embedded | undefined;
-  let scrapes: Record<'collector' | 'aggregator' | 'query', Scrape>;
+  let scrapes: Record<'collector' | 'aggregator' | 'standaloneAggregator' | 'query', Scrape>;
   let exported: Set<string>;
 
   beforeAll(async () => {
@@ -152,6 +166,7 @@ describe.each(['bun', 'node'] as const)('every metric the operator assets read i
     scrapes = {
       collector: await scrape(system.collectorUrl),
       aggregator: await scrape(`http://127.0.0.1:${aggregatorPort}`),
+      standaloneAggregator: await standaloneAggregatorScrape(),
       query: await scrape(system.queryUrl),
     };
     exported = new Set(Object.values(scrapes).flatMap((s) => [...queryableNames(s)]));
@@ -169,7 +184,22 @@ describe.each(['bun', 'node'] as const)('every metric the operator assets read i
     const has = (s: Scrape, names: string[]) => names.filter((n) => !s.samples.has(n));
     expect(has(scrapes.collector, ['pulse_collector_requests_total', 'pulse_collector_events_total', 'pulse_collector_publish_seconds_bucket', 'pulse_collector_process_resident_memory_bytes'])).toEqual([]);
     expect(has(scrapes.aggregator, ['pulse_aggregator_messages_total', 'pulse_aggregator_inserts_total', 'pulse_aggregator_insert_duration_seconds_bucket'])).toEqual([]);
-    expect(has(scrapes.query, ['pulse_query_http_requests_total', 'pulse_query_http_request_duration_seconds_bucket', 'pulse_query_cache_misses_total', 'pulse_query_process_resident_memory_bytes', 'pulse_query_process_cpu_seconds_total'])).toEqual([]);
+    // Embedded, the aggregator leaves the process's metrics to the query API, so they are not doubled.
+    expect(has(scrapes.aggregator, ['pulse_aggregator_process_resident_memory_bytes'])).toEqual(['pulse_aggregator_process_resident_memory_bytes']);
+    expect(has(scrapes.standaloneAggregator, ['pulse_aggregator_process_resident_memory_bytes', 'pulse_aggregator_process_cpu_seconds_total'])).toEqual([]);
+    expect(
+      has(scrapes.query, [
+        'pulse_query_http_requests_total',
+        'pulse_query_http_request_duration_seconds_bucket',
+        'pulse_query_cache_misses_total',
+        'pulse_query_process_resident_memory_bytes',
+        'pulse_query_process_cpu_seconds_total',
+        'pulse_query_ready',
+        'pulse_query_readiness_cause',
+      ]),
+    ).toEqual([]);
+    // The replays run in the query API's process and are exported there before any has run.
+    expect(has(scrapes.query, ['pulse_replay_running', 'pulse_replay_events_total', 'pulse_replay_finished_total', 'pulse_replay_messages_total'])).toEqual([]);
   });
 
   it('every metric an alert rule reads', () => {
