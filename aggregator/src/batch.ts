@@ -12,6 +12,7 @@ import type { EventRow } from './rows.js';
 import type { SaltSource } from './salt.js';
 import type { SessionStore } from './sessions.js';
 import type { SiteRules } from './site-rules.js';
+import { EXCLUSION_RULES } from './site-rules-compile.js';
 import { storeExclusively, type StoreLock } from './store-lock.js';
 import type { Storage } from './storage/types.js';
 import { EVENTS_TABLE } from './storage/schema-events.js';
@@ -77,7 +78,7 @@ function pipelineDeps(held: Set<JsMsg>, d: BatchDeps): PipelineDeps {
 }
 
 /**
- * Steps 1–3 of the shared pipeline (decode + enrich, excluded paths, visits); no ClickHouse.
+ * Steps 1–3 of the shared pipeline (decode + enrich, site rules, visits); no ClickHouse.
  * A message JetStream has delivered more than `maxDeliveries` times was never finished: what
  * fails in the pipeline is retried while the message is held, so it is one that took its
  * aggregator down each time (or a run of restarts in the middle of its batch). It goes to the DLQ
@@ -147,7 +148,7 @@ export async function storeBatch(b: HeldBatch, d: BatchDeps): Promise<StoredBatc
         await retrying(held, d, 'settle', () => settleInterrupted(d));
         const out = await finishPipeline(b.pre, pipelineDeps(held, d));
         for (const p of out.poison) await deadLetter(p.msg, p.reason, held, d);
-        d.metrics.excluded.inc(out.excluded);
+        for (const rule of EXCLUSION_RULES) if (out.excludedBy[rule] > 0) d.metrics.excluded.inc({ rule }, out.excludedBy[rule]);
         d.metrics.duplicates.inc(out.duplicates);
         const seqs = out.good.map((p) => p.msg.seq);
         const n = out.fresh.length > 0 ? await insertIsolatingPoison(out.fresh, out.good, seqs, held, d) : 0;

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { EXCLUSION_RULES } from './site-rules-compile.js';
 
 /**
  * One registry per aggregator instance, so an embedded process can host several services.
@@ -9,6 +10,14 @@ export function createMetrics(opts: { defaultMetrics: boolean } = { defaultMetri
   const registry = new Registry();
   const registers = [registry];
   if (opts.defaultMetrics) collectDefaultMetrics({ register: registry, prefix: 'pulse_aggregator_' });
+  const excluded = new Counter({
+    name: 'pulse_aggregator_excluded_events_total',
+    help: "Events dropped by a site's processing rules, by the rule that dropped them (allowed_hostnames, excluded_countries, excluded_paths).",
+    labelNames: ['rule'] as const,
+    registers,
+  });
+  // Every rule's series from the start, so a rate over it is 0 rather than absent before its first drop.
+  for (const rule of EXCLUSION_RULES) excluded.inc({ rule }, 0);
   return {
     registry,
     messages: new Counter({
@@ -22,11 +31,7 @@ export function createMetrics(opts: { defaultMetrics: boolean } = { defaultMetri
       help: 'Events dropped because their client event id was already stored (SDK retries, redeliveries).',
       registers,
     }),
-    excluded: new Counter({
-      name: 'pulse_aggregator_excluded_events_total',
-      help: "Events dropped by a site's excluded_paths.",
-      registers,
-    }),
+    excluded,
     oldestAge: new Gauge({
       name: 'pulse_aggregator_oldest_unprocessed_age_seconds',
       help: 'Age of the oldest message in EVENTS not yet acked (0 when caught up).',

@@ -7,6 +7,7 @@ import { recordToRows, type EventRow } from './rows.js';
 import type { SaltSource } from './salt.js';
 import type { SessionStore } from './sessions.js';
 import type { SiteRules } from './site-rules.js';
+import type { ExclusionRule } from './site-rules-compile.js';
 import type { Storage } from './storage/types.js';
 import { timeSlicer } from './time-slice.js';
 
@@ -57,21 +58,25 @@ export interface PipelineResult<M extends SourceMessage> {
   /** Rows to insert: not excluded, not already stored, visits assigned. */
   fresh: EventRow[];
   excluded: number;
+  /** `excluded` by the rule that dropped each event. */
+  excludedBy: ExclusionCounts;
   duplicates: number;
 }
 
-/** Steps 1–3 (decode + enrich, excluded paths, visits): no ClickHouse involved. */
+/** Steps 1–3 (decode + enrich, site rules, visits): no ClickHouse involved. */
 export interface PreparedBatch<M extends SourceMessage> {
   good: Prepared<M>[];
   poison: PoisonMessage<M>[];
   excluded: number;
+  excludedBy: ExclusionCounts;
 }
 
 /**
  * THE processing of stream messages into `events` rows, shared by live ingestion and replays so a
- * replay applies exactly today's code: decode + enrich (poison set aside) → drop the site's
- * excluded paths → assign visits → drop client event ids already stored. Live runs the two halves
- * as separate steps (`prepareBatch`, then `storeBatch` inside the replay fence).
+ * replay applies exactly today's code: decode + enrich (poison set aside) → drop what the site's
+ * rules exclude (paths, hostnames not allowed, countries) → assign visits → drop client event ids
+ * already stored. Live runs the two halves as separate steps (`prepareBatch`, then `storeBatch`
+ * inside the replay fence).
  */
 export async function runPipeline<M extends SourceMessage>(msgs: readonly M[], d: PipelineDeps): Promise<PipelineResult<M>> {
   return finishPipeline(await preparePipeline(msgs, d), d);
@@ -87,15 +92,33 @@ export async function preparePipeline<M extends SourceMessage>(
   d: Pick<PipelineDeps, 'salts' | 'rules' | 'sessions' | 'step' | 'archiveCopies'>,
 ): Promise<PreparedBatch<M>> {
   const { good, poison } = await d.step('prepare', () => prepareMessages(msgs, d.salts, d.archiveCopies === true));
+  const excludedBy = noExclusions();
   let excluded = 0;
-  for (const p of good) {
-    const before = p.rows.length;
-    p.rows = p.rows.filter((r) => !d.rules.excluded(r.site_id, r.path));
-    excluded += before - p.rows.length;
-  }
+  for (const p of good) excluded += dropExcluded(p.rows, d.rules, excludedBy);
   const all = good.flatMap((p) => p.rows);
   await d.step('sessions', () => assignSessions(all, d.sessions));
-  return { good, poison, excluded };
+  return { good, poison, excluded, excludedBy };
+}
+
+/** Events dropped by each site rule. */
+export type ExclusionCounts = Record<ExclusionRule, number>;
+
+const noExclusions = (): ExclusionCounts => ({ allowed_hostnames: 0, excluded_countries: 0, excluded_paths: 0 });
+
+/**
+ * Drops the rows a site rule excludes, in place (the array is the message's own), counting them by
+ * rule. Returns how many were dropped.
+ */
+function dropExcluded(rows: EventRow[], rules: SiteRules, counts: ExclusionCounts): number {
+  let kept = 0;
+  for (const r of rows) {
+    const rule = rules.excluded(r);
+    if (rule === undefined) rows[kept++] = r;
+    else counts[rule]++;
+  }
+  const dropped = rows.length - kept;
+  rows.length = kept;
+  return dropped;
 }
 
 /** The dedup: needs every earlier batch stored (live stores batches one after the other). */

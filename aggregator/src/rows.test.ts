@@ -31,7 +31,7 @@ const fromMsgpack = (idBase?: string) => collected(encodeMsgpack(body), 'msgpack
 
 const deps = {
   salts: { saltFor: async () => 'salt' },
-  rules: { excluded: () => false, stop: async () => undefined },
+  rules: { excluded: () => undefined, stop: async () => undefined },
   sessions: { assign: async (_s: string, _v: string, times: readonly number[]) => times.map(() => 'ss_test') },
   step: <T>(_name: string, fn: () => Promise<T>) => fn(),
 };
@@ -194,9 +194,10 @@ describe('preparePipeline archived copies', () => {
   it('makes one per message, without ips, with the ids of events later excluded too; replays make none', async () => {
     const { raw, events } = fromMsgpack();
     const msg = message(2, [events, raw]);
-    const excludeAll = { ...deps, rules: { excluded: () => true, stop: async () => undefined } };
+    const excludeAll = { ...deps, rules: { excluded: () => 'excluded_paths' as const, stop: async () => undefined } };
     const out = await preparePipeline([msg], { ...excludeAll, archiveCopies: true });
     expect(out.excluded).toBe(4);
+    expect(out.excludedBy).toEqual({ allowed_hostnames: 0, excluded_countries: 0, excluded_paths: 4 });
     const copy = decodeStreamMessage(out.good[0]?.archived as Uint8Array);
     expect(copy.records.map((r) => 'ip' in r)).toEqual([false, false]);
     const ids = copy.records.map((r) => r.cookieless_ids);

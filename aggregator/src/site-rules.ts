@@ -1,19 +1,15 @@
 import type { KV, KvEntry, QueuedIterator } from 'nats';
 import { decodeRecord, type SiteRecord } from '@pulse/protocol';
 import type { Logger } from './log.js';
-
-/** `*` matches any run of characters (slashes included); everything else is literal. */
-export function globToRegExp(glob: string): RegExp {
-  const body = glob
-    .split('*')
-    .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
-    .join('.*');
-  return new RegExp(`^${body}$`);
-}
+import type { EventRow } from './rows.js';
+import { compileSiteRules, type CompiledSiteRules, type ExclusionRule, type RuleFields } from './site-rules-compile.js';
 
 export interface SiteRules {
-  /** True when events on this path of this site must be dropped (`excluded_paths`). */
-  excluded(siteId: string, path: string): boolean;
+  /**
+   * The processing rule of the row's site that drops it (`allowed_hostnames`,
+   * `excluded_countries`, `excluded_paths`), or undefined to keep it.
+   */
+  excluded(row: RuleFields & Pick<EventRow, 'site_id'>): ExclusionRule | undefined;
   stop(): Promise<void>;
 }
 
@@ -22,7 +18,7 @@ export interface SiteRules {
  * applies to the next batch, without a restart. Resolves once the bucket's current values are in.
  */
 export async function watchSiteRules(kv: KV, logger: Logger): Promise<SiteRules> {
-  const rules = new Map<string, RegExp[]>();
+  const rules = new Map<string, CompiledSiteRules>();
   let initialised!: () => void;
   const ready = new Promise<void>((r) => (initialised = r));
   const iter: QueuedIterator<KvEntry> = await kv.watch({ initializedFn: () => initialised() });
@@ -33,10 +29,8 @@ export async function watchSiteRules(kv: KV, logger: Logger): Promise<SiteRules>
         continue;
       }
       try {
-        const site = decodeRecord<SiteRecord>(e.value);
-        const patterns = Array.isArray(site.settings?.excluded_paths) ? site.settings.excluded_paths : [];
-        const compiled = patterns.filter((p): p is string => typeof p === 'string' && p !== '').map(globToRegExp);
-        if (compiled.length > 0) rules.set(e.key, compiled);
+        const compiled = compileSiteRules(decodeRecord<SiteRecord>(e.value).settings);
+        if (compiled) rules.set(e.key, compiled);
         else rules.delete(e.key);
       } catch (err) {
         logger.log('warn', 'unreadable site record ignored', { site_id: e.key, err });
@@ -45,10 +39,8 @@ export async function watchSiteRules(kv: KV, logger: Logger): Promise<SiteRules>
   })();
   await ready;
   return {
-    excluded(siteId, path) {
-      const list = rules.get(siteId);
-      if (!list || path === '') return false;
-      return list.some((re) => re.test(path));
+    excluded(row) {
+      return rules.get(row.site_id)?.excluded(row);
     },
     async stop() {
       iter.stop();

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AGGREGATOR_CONSUMER, EVENTS_STREAM, encodeRecord, KV_SITES, KV_STATE } from '@pulse/protocol';
+import { AGGREGATOR_CONSUMER, EVENTS_STREAM, KV_STATE } from '@pulse/protocol';
 import { chdbDir } from '@pulse/testkit';
 import {
   createAggregator,
@@ -14,7 +14,7 @@ import {
 } from '../src/index.js';
 import { createStorage, type Storage } from '../src/storage/index.js';
 import { count, fixture, publish, SITE, type Fixture } from './helpers/fixture.js';
-import { caughtUp, numbers, OTHER_SITE, siteRecord, totals, traffic } from './helpers/replay.js';
+import { caughtUp, numbers, OTHER_SITE, setSiteRules, totals, traffic } from './helpers/replay.js';
 
 let f: Fixture;
 const aggregators: Aggregator[] = [];
@@ -41,12 +41,7 @@ function manager(opts: { batchMaxMessages?: number; onSwapped?: (e: ReplaySwappe
   return m;
 }
 
-async function setExcluded(site: string, excluded: string[]): Promise<void> {
-  const sites = await f.js.views.kv(KV_SITES, { history: 1 });
-  await sites.put(site, encodeRecord(siteRecord(site, excluded)));
-  // The aggregators' KV watches apply it within milliseconds.
-  await new Promise((r) => setTimeout(r, 500));
-}
+const setExcluded = (site: string, excluded: string[]) => setSiteRules(f.js, site, excluded);
 
 const ADMIN = "site_id = 's_AAAAAAAAAAAAAAAA' AND path LIKE '/admin/%'";
 

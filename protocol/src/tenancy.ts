@@ -5,9 +5,18 @@ export interface MerchantRecord {
   created_at: number;
 }
 
+/**
+ * The site's processing rules: the aggregator drops the events they name from then on, and a
+ * replay applies them to history. The two later ones are optional: records written before them
+ * have neither, which means no such rule.
+ */
 export interface SiteSettings {
   /** Path patterns (`*` wildcard) whose events the aggregator drops. */
   excluded_paths: string[];
+  /** When non-empty, only events on these page hostnames (`*` wildcard, any case) are kept; events without one are kept too. */
+  allowed_hostnames?: string[];
+  /** ISO 3166-1 alpha-2 codes (upper case) whose events are dropped; events of an unknown country ('') are kept. */
+  excluded_countries?: string[];
 }
 
 export interface SiteRecord {

@@ -82,6 +82,44 @@ describe('admin API', () => {
     expect((await admin('PATCH', '/v1/admin/sites/s_0000000000000000', { settings: {} })).status).toBe(404);
   });
 
+  it('takes allowed_hostnames and excluded_countries next to excluded_paths, and refuses bad entries naming them', async () => {
+    const t = await createTenant(h.url);
+    const patch = (settings: Record<string, unknown>) => admin('PATCH', `/v1/admin/sites/${t.siteId}`, { settings });
+    await patch({ excluded_paths: ['/admin/*'] });
+    const rules = { allowed_hostnames: ['example.com', '*.Example.com', 'localhost', '*', 'example.com'], excluded_countries: ['RU', 'XX'] };
+    const p = await patch(rules);
+    expect(p.status).toBe(200);
+    // Merged key by key: excluded_paths untouched; duplicates kept as given (they change nothing).
+    expect(p.body.settings).toEqual({ excluded_paths: ['/admin/*'], ...rules });
+    const kv = await h.nc.jetstream().views.kv(KV_SITES);
+    expect(decodeRecord<SiteRecord>((await kv.get(t.siteId))!.value).settings).toEqual(p.body.settings);
+    expect((await patch({ allowed_hostnames: [] })).body.settings).toEqual({ excluded_paths: ['/admin/*'], allowed_hostnames: [], excluded_countries: ['RU', 'XX'] });
+
+    const refused: Array<[Record<string, unknown>, RegExp]> = [
+      [{ allowed_hostnames: ['example.com:8080'] }, /^settings\.allowed_hostnames\[0\]: .*invalid format/],
+      [{ allowed_hostnames: ['ok.example', 'https://example.com'] }, /^settings\.allowed_hostnames\[1\]: /],
+      [{ allowed_hostnames: ['example.com/path'] }, /^settings\.allowed_hostnames\[0\]: /],
+      [{ allowed_hostnames: ['a..example'] }, /^settings\.allowed_hostnames\[0\]: /],
+      [{ allowed_hostnames: ['.example.com'] }, /^settings\.allowed_hostnames\[0\]: /],
+      [{ allowed_hostnames: [''] }, /^settings\.allowed_hostnames\[0\]: must not be empty/],
+      [{ allowed_hostnames: [`${'a'.repeat(250)}.com`] }, /^settings\.allowed_hostnames\[0\]: must be at most 253/],
+      [{ allowed_hostnames: 'example.com' }, /^settings\.allowed_hostnames: must be an array/],
+      [{ allowed_hostnames: Array.from({ length: 101 }, (_, i) => `h${i}.example`) }, /^settings\.allowed_hostnames: must have at most 100 items/],
+      [{ excluded_countries: ['de'] }, /^settings\.excluded_countries\[0\]: .*invalid format/],
+      [{ excluded_countries: ['DE', 'DEU'] }, /^settings\.excluded_countries\[1\]: /],
+      [{ excluded_countries: [''] }, /^settings\.excluded_countries\[0\]: /],
+      [{ excluded_countries: [49] }, /^settings\.excluded_countries\[0\]: must be a string/],
+      [{ excluded_countries: Array.from({ length: 251 }, () => 'DE') }, /^settings\.excluded_countries: must have at most 250 items/],
+    ];
+    for (const [settings, message] of refused) {
+      const r = await patch(settings);
+      expect({ settings, status: r.status, code: r.body.error.code }).toEqual({ settings, status: 400, code: 'invalid_request' });
+      expect(r.body.error.message).toMatch(message);
+    }
+    // Nothing refused was stored.
+    expect(decodeRecord<SiteRecord>((await kv.get(t.siteId))!.value).settings).toEqual({ excluded_paths: ['/admin/*'], allowed_hostnames: [], excluded_countries: ['RU', 'XX'] });
+  });
+
   it('validates admin bodies and names the field', async () => {
     const noName = await admin('POST', '/v1/admin/merchants', {});
     expect(noName.status).toBe(400);

@@ -1,12 +1,23 @@
-import type { JetStreamManager } from 'nats';
-import { AGGREGATOR_CONSUMER, EVENTS_STREAM, type SiteRecord, type StreamRecord } from '@pulse/protocol';
+import type { JetStreamClient, JetStreamManager } from 'nats';
+import { AGGREGATOR_CONSUMER, encodeRecord, EVENTS_STREAM, KV_SITES, type SiteRecord, type SiteSettings, type StreamRecord } from '@pulse/protocol';
 import { ROLLUPS, type Storage } from '../../src/storage/index.js';
 import { SITE, UA_CHROME_WIN, UA_IPHONE, waitFor } from './fixture.js';
 
 export const OTHER_SITE = 's_BBBBBBBBBBBBBBBB';
 
-export function siteRecord(siteId: string, excluded: string[]): SiteRecord {
-  return { site_id: siteId, merchant_id: 'm_AAAAAAAAAAAAAAAA', domain: 'shop.example.com', timezone: 'UTC', settings: { excluded_paths: excluded }, created_at: 1 };
+/** The rules besides `excluded_paths`. */
+export type OtherRules = Omit<SiteSettings, 'excluded_paths'>;
+
+export function siteRecord(siteId: string, excluded: string[], rules: OtherRules = {}): SiteRecord {
+  return { site_id: siteId, merchant_id: 'm_AAAAAAAAAAAAAAAA', domain: 'shop.example.com', timezone: 'UTC', settings: { excluded_paths: excluded, ...rules }, created_at: 1 };
+}
+
+/** Writes the site's rules to `PULSE_SITES`, as the admin API does, and gives running aggregators' watches time to apply them. */
+export async function setSiteRules(js: JetStreamClient, siteId: string, excluded: string[], rules: OtherRules = {}): Promise<void> {
+  const sites = await js.views.kv(KV_SITES, { history: 1 });
+  await sites.put(siteId, encodeRecord(siteRecord(siteId, excluded, rules)));
+  // The aggregators' KV watches apply it within milliseconds.
+  await new Promise((r) => setTimeout(r, 500));
 }
 
 let n = 0;
@@ -15,7 +26,8 @@ let n = 0;
  * One collector request: a few visitors browsing shop and admin pages, without SDK session ids
  * (server-side visits), some cookieless (no visitor id), plus a custom event.
  */
-export function traffic(base: number, opts: { site?: string; paths?: string[]; visitors?: number } = {}): StreamRecord[] {
+export function traffic(base: number, opts: { site?: string; paths?: string[]; visitors?: number; host?: string } = {}): StreamRecord[] {
+  const host = opts.host ?? 'shop.example.com';
   const paths = opts.paths ?? ['/shop', '/admin/users', '/shop/cart', '/admin/settings'];
   const out: StreamRecord[] = [];
   for (let v = 0; v < (opts.visitors ?? 3); v++) {
@@ -31,7 +43,7 @@ export function traffic(base: number, opts: { site?: string; paths?: string[]; v
           id: `ev-${++n}`,
           name: 'pageview',
           ts: base + v * 1000 + i * 60_000,
-          url: `https://shop.example.com${p}`,
+          url: `https://${host}${p}`,
           referrer: i === 0 ? 'https://www.google.com/' : '',
           ...(cookieless ? {} : { visitor_id: `vis-${v}` }),
           // Revenue in a third currency on an admin page: excluding /admin/* takes GBP away.
@@ -41,7 +53,7 @@ export function traffic(base: number, opts: { site?: string; paths?: string[]; v
           id: `ev-${++n}`,
           name: 'signup',
           ts: base + v * 1000 + 30_000,
-          url: 'https://shop.example.com/shop',
+          url: `https://${host}/shop`,
           ...(cookieless ? {} : { visitor_id: `vis-${v}` }),
           props: { plan: 'pro' },
           // Revenue in two currencies on a shop page (rollup_site_day's revenue_currencies).

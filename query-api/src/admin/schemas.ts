@@ -75,15 +75,42 @@ export const READ_KEY_CREATED_SCHEMA: JsonSchema = {
   },
 };
 
+/** More than a site has hosts to list; a list longer than this is better one `*` pattern. */
+export const MAX_ALLOWED_HOSTNAMES = 100;
+/** Every assigned ISO 3166-1 alpha-2 code (249) fits. */
+export const MAX_EXCLUDED_COUNTRIES = 250;
+
 export const SITE_SETTINGS_SCHEMA: JsonSchema = {
   type: 'object',
   additionalProperties: false,
+  description:
+    "The site's processing rules: the aggregator drops the events they name from the next batch on, without a restart (counted in `pulse_aggregator_excluded_events_total{rule}`), and a replay applies them to history. A list replaces the one before; an empty list removes the rule. Repeated entries are accepted and change nothing.",
   properties: {
     excluded_paths: {
       type: 'array',
       maxItems: 200,
       description: 'Path patterns (`*` = any run of characters) whose events the aggregator drops from now on; a replay applies them to history.',
       items: { type: 'string', minLength: 1, maxLength: 512, pattern: '^/' },
+    },
+    allowed_hostnames: {
+      type: 'array',
+      maxItems: MAX_ALLOWED_HOSTNAMES,
+      description:
+        "When not empty, only events whose page hostname (from the event's `url`) matches one of these are kept, so a copy of the script tag on another site counts nothing. `*` is any run of characters, dots included: `*.example.com` takes `shop.example.com` and `a.b.example.com` but not `example.com` itself (list both). Any case; without a port (the page's port is ignored); international names in their `xn--` form. Events without a page hostname (no `url`, or a path-only one as server SDKs send) are kept.",
+      items: {
+        type: 'string',
+        minLength: 1,
+        maxLength: 253,
+        pattern: '^(?!.*\\.\\.)[A-Za-z0-9_*](?:[A-Za-z0-9_*.-]*[A-Za-z0-9_*])?$',
+        description: 'A hostname (letters, digits, `-`, `_`, dots) with `*` wildcards, no port: `example.com`, `*.example.com`.',
+      },
+    },
+    excluded_countries: {
+      type: 'array',
+      maxItems: MAX_EXCLUDED_COUNTRIES,
+      description:
+        "Events whose country (from the collector's trusted country header) is one of these are dropped. Events of an unknown country are kept.",
+      items: { type: 'string', pattern: '^[A-Z]{2}$', description: 'An ISO 3166-1 alpha-2 code in capitals (`DE`), as the country header gives it.' },
     },
   },
 };
