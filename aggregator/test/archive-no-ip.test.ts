@@ -1,28 +1,19 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { EVENTS_STREAM, KV_STATE, type StreamRecord } from '@pulse/protocol';
 import { decodeStreamMessage } from '@pulse/protocol/codec';
-import { createAggregator, createReplayManager, silentLogger, type Aggregator, type Logger, type ReplayManager } from '../src/index.js';
+import { createAggregator, createReplayManager, silentLogger, type Aggregator, type Logger } from '../src/index.js';
 import { SCRUB_PROGRESS_KEY } from '../src/archive-scrub.js';
 import { ARCHIVE_TABLE, MIGRATIONS_TABLE } from '../src/storage/index.js';
-import { fixture, publish, SITE, waitFor, type Fixture } from './helpers/fixture.js';
+import { publish, SITE, waitFor, type Fixture } from './helpers/fixture.js';
 import { memoryLogger } from './helpers/memory-logger.js';
-import { caughtUp, numbers, OTHER_SITE, traffic } from './helpers/replay.js';
+import { caughtUp, fixturePerTest, numbers, OTHER_SITE, traffic } from './helpers/replay.js';
 
 const DAY = 86_400_000;
 /** Every client address `traffic()` sends (its visitors 0–5). */
 const IPS = Array.from({ length: 6 }, (_, v) => `203.0.113.${v + 1}`);
 
 let f: Fixture;
-const aggregators: Aggregator[] = [];
-const managers: ReplayManager[] = [];
-beforeEach(async () => {
-  f = await fixture();
-});
-afterEach(async () => {
-  for (const m of managers.splice(0)) await m.close();
-  for (const a of aggregators.splice(0)) await a.stop();
-  await f.cleanup();
-});
+const { aggregators, managers } = fixturePerTest((x) => (f = x));
 
 async function live(logger: Logger = silentLogger): Promise<Aggregator> {
   const a = createAggregator({ nats: f.nc, storage: f.storage, logger, lagRefreshMs: 200, archiveScrubChunkMessages: 2, archiveScrubPollMs: 50 });

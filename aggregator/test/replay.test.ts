@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AGGREGATOR_CONSUMER, EVENTS_STREAM, KV_STATE } from '@pulse/protocol';
 import { chdbDir } from '@pulse/testkit';
 import {
@@ -13,20 +13,11 @@ import {
   type ReplaySwappedEvent,
 } from '../src/index.js';
 import { createStorage, type Storage } from '../src/storage/index.js';
-import { count, fixture, publish, SITE, type Fixture } from './helpers/fixture.js';
-import { caughtUp, numbers, OTHER_SITE, setSiteRules, totals, traffic } from './helpers/replay.js';
+import { count, publish, SITE, type Fixture } from './helpers/fixture.js';
+import { caughtUp, fixturePerTest, numbers, OTHER_SITE, setSiteRules, totals, traffic } from './helpers/replay.js';
 
 let f: Fixture;
-const aggregators: Aggregator[] = [];
-const managers: ReplayManager[] = [];
-beforeEach(async () => {
-  f = await fixture();
-});
-afterEach(async () => {
-  for (const m of managers.splice(0)) await m.close();
-  for (const a of aggregators.splice(0)) await a.stop();
-  await f.cleanup();
-});
+const { aggregators, managers } = fixturePerTest((x) => (f = x));
 
 async function live(storage: Storage = f.storage, batchMaxMessages?: number): Promise<Aggregator> {
   const a = createAggregator({ nats: f.nc, storage, logger: silentLogger, lagRefreshMs: 200, ...(batchMaxMessages ? { batchMaxMessages } : {}) });

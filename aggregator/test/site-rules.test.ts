@@ -1,21 +1,12 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { StreamRecord } from '@pulse/protocol';
-import { createAggregator, createReplayManager, silentLogger, type Aggregator, type ReplayManager } from '../src/index.js';
+import { createAggregator, createReplayManager, silentLogger, type Aggregator } from '../src/index.js';
 import { EXCLUSION_RULES, type ExclusionRule } from '../src/site-rules-compile.js';
-import { count, fixture, publish, record, SITE, type Fixture } from './helpers/fixture.js';
-import { caughtUp, numbers, OTHER_SITE, setSiteRules, totals, traffic } from './helpers/replay.js';
+import { count, publish, record, SITE, type Fixture } from './helpers/fixture.js';
+import { caughtUp, fixturePerTest, numbers, OTHER_SITE, setSiteRules, totals, traffic } from './helpers/replay.js';
 
 let f: Fixture;
-const aggregators: Aggregator[] = [];
-const managers: ReplayManager[] = [];
-beforeEach(async () => {
-  f = await fixture();
-});
-afterEach(async () => {
-  for (const m of managers.splice(0)) await m.close();
-  for (const a of aggregators.splice(0)) await a.stop();
-  await f.cleanup();
-});
+const { aggregators, managers } = fixturePerTest((x) => (f = x));
 
 const SPAM_HOST = 'copy.spam.test';
 let n = 0;

@@ -1,7 +1,9 @@
 import type { JetStreamClient, JetStreamManager } from 'nats';
+import { afterEach, beforeEach } from 'vitest';
 import { AGGREGATOR_CONSUMER, encodeRecord, EVENTS_STREAM, KV_SITES, type SiteRecord, type SiteSettings, type StreamRecord } from '@pulse/protocol';
 import { ROLLUPS, type Storage } from '../../src/storage/index.js';
-import { SITE, UA_CHROME_WIN, UA_IPHONE, waitFor } from './fixture.js';
+import type { Aggregator, ReplayManager } from '../../src/index.js';
+import { fixture, SITE, UA_CHROME_WIN, UA_IPHONE, waitFor, type Fixture } from './fixture.js';
 
 export const OTHER_SITE = 's_BBBBBBBBBBBBBBBB';
 
@@ -122,4 +124,24 @@ export async function caughtUp(jsm: JetStreamManager): Promise<void> {
     const c = await jsm.consumers.info(EVENTS_STREAM, AGGREGATOR_CONSUMER);
     return c.ack_floor.stream_seq >= s.state.last_seq;
   });
+}
+
+/**
+ * A fresh fixture for every test of the file (handed to `use`); the aggregators and replay
+ * managers a test pushes onto the returned lists are stopped after it, then the fixture is cleaned up.
+ */
+export function fixturePerTest(use: (f: Fixture) => void): { aggregators: Aggregator[]; managers: ReplayManager[] } {
+  const aggregators: Aggregator[] = [];
+  const managers: ReplayManager[] = [];
+  let current: Fixture | undefined;
+  beforeEach(async () => {
+    current = await fixture();
+    use(current);
+  });
+  afterEach(async () => {
+    for (const m of managers.splice(0)) await m.close();
+    for (const a of aggregators.splice(0)) await a.stop();
+    await current?.cleanup();
+  });
+  return { aggregators, managers };
 }
