@@ -55,6 +55,14 @@ export interface TestNatsCluster {
   cleanup(): Promise<void>;
 }
 
+/**
+ * How long a cluster node may take to answer `/healthz` after a start or restart. A clustered node is
+ * healthy only once JetStream has a meta leader and the node has caught up, which needs its peers:
+ * two nodes restarted together on a loaded 2-core machine (CI runs every package's tests at once)
+ * took over the single server's 15 s once.
+ */
+export const CLUSTER_NODE_START_TIMEOUT_MS = 60_000;
+
 /** A JetStream cluster of `size` nodes (3 by default) on one machine. */
 export async function startNatsCluster(size = 3): Promise<TestNatsCluster> {
   const dir = tempDir('pulse-natscluster-');
@@ -69,6 +77,7 @@ export async function startNatsCluster(size = 3): Promise<TestNatsCluster> {
         serverName: `n${i}`,
         port: clientPorts[i],
         cluster: { name: 'pulse-test', port: routePort, routes },
+        startTimeoutMs: CLUSTER_NODE_START_TIMEOUT_MS,
       }),
     ),
   );
