@@ -1,7 +1,6 @@
-import { headers as natsHeaders, type JetStreamClient, type JsMsg } from 'nats';
+import { headers as natsHeaders, millis, type JetStreamClient, type JsMsg } from 'nats';
 import { DLQ_AGGREGATOR_SUBJECT, EVENTS_STREAM } from '@pulse/protocol';
-import { millis } from 'nats';
-import { archiveMessages } from './archive.js';
+import { archiveMessages, type ArchiveEntry } from './archive.js';
 import { archivedCopyOf } from './archive-copy.js';
 import { AggregatorError, StorageError } from './errors.js';
 import type { WriteFence } from './fence.js';
@@ -191,7 +190,7 @@ async function archiveThenAck(b: HeldBatch, good: readonly Prepared<JsMsg>[], d:
 }
 
 /** The batch's messages as the archive keeps them: the copies the pipeline made (no IPs). */
-function archiveEntries(b: HeldBatch): { seq: number; time: number; body: Uint8Array }[] {
+function archiveEntries(b: HeldBatch): ArchiveEntry[] {
   const copies = new Map<JsMsg, Uint8Array>();
   for (const p of b.pre.good) if (p.archived) copies.set(p.msg, p.archived);
   for (const p of b.pre.poison) if (p.archived) copies.set(p.msg, p.archived);
