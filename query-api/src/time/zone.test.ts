@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bucketStart, bucketsBetween, formatZoned, isValidTimeZone, offsetMs, zonedToInstant } from './zone.js';
+import { OFFSET_MEMO_ENTRIES, bucketStart, bucketsBetween, formatZoned, isValidTimeZone, localTime, offsetMs, zonedToInstant } from './zone.js';
 
 const at = (iso: string) => Date.parse(iso);
 
@@ -50,6 +50,29 @@ describe('zone arithmetic', () => {
     expect(formatZoned(at('2026-10-25T00:30:00Z'), 'Europe/Berlin')).toBe('2026-10-25T02:30:00+02:00');
     expect(formatZoned(at('2026-10-25T01:30:00Z'), 'Europe/Berlin')).toBe('2026-10-25T02:30:00+01:00');
     expect(formatZoned(at('2026-01-01T00:00:00Z'), 'America/St_Johns')).toBe('2025-12-31T20:30:00-03:30');
+  });
+
+  it('reads the same wall clock as Intl, remembered or not, across zones, DST changes and old dates', () => {
+    const zones = ['UTC', 'Europe/Berlin', 'America/New_York', 'Asia/Kolkata', 'Australia/Lord_Howe', 'America/St_Johns', 'Pacific/Chatham', 'Asia/Kathmandu'];
+    const formats = new Map(zones.map((tz) => [tz, new Intl.DateTimeFormat('en-US', { timeZone: tz, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' })]));
+    const intl = (ms: number, tz: string) => {
+      const parts = formats.get(tz)?.formatToParts(new Date(ms)) ?? [];
+      const n = (type: string) => Number(parts.find((p) => p.type === type)?.value);
+      return { year: n('year'), month: n('month'), day: n('day'), hour: n('hour'), minute: n('minute'), second: n('second') };
+    };
+    // Deterministic spread from 1890 to 2040, plus instants either side of Berlin's and Lord Howe's changes.
+    const instants = [at('2026-03-29T00:59:59.999Z'), at('2026-03-29T01:00:00Z'), at('2026-10-04T15:29:59Z'), at('2026-10-04T15:30:00Z')];
+    for (let i = 0; i < 300; i++) instants.push(Date.UTC(1890, 0, 1) + Math.floor(((i * 2654435761) % 4294967296) / 4294967296 * 150 * 365.25 * 86_400_000));
+    // More instants than a zone's memo holds, so it starts over on the way: still the same answers.
+    for (let i = 0; i < OFFSET_MEMO_ENTRIES + 10; i++) instants.push(at('2026-01-01T00:00:00Z') + i * 1000);
+    for (const tz of zones) {
+      for (const ms of instants) {
+        const want = intl(ms, tz);
+        expect(localTime(ms, tz)).toEqual(want);
+        expect(localTime(ms, tz)).toEqual(want);
+        expect(offsetMs(ms, tz)).toBe(Date.UTC(want.year, want.month - 1, want.day, want.hour, want.minute, want.second) - Math.floor(ms / 1000) * 1000);
+      }
+    }
   });
 
   it('validates zone names', () => {
