@@ -141,32 +141,27 @@ function nameProblem(name: string, max: number, reserved: ReadonlySet<string>): 
 /** Params a value of which is set (null is no value, as everywhere in Pulse). */
 const setKeys = (o: Record<string, unknown>): string[] => Object.keys(o).filter((k) => o[k] != null);
 
+/** A param's name and text value, judged alike for an event's params and its items' (`where`: " in item [i]"). */
+function judgeParam(key: string, value: unknown, kind: 'param' | 'item param', where: string, out: Ga4Violation[]): void {
+  const field = kind === 'param' ? `params.${shown(key)}` : `params.items.${shown(key)}`;
+  const bad = nameProblem(key, MAX_NAME, NO_NAMES);
+  if (bad) out.push(violation(field, bad.code, `has invalid ${kind} name [${key}]${where}. ${bad.why}`));
+  const max = kind === 'param' ? (MAX_VALUE_OF.get(key) ?? MAX_VALUE) : MAX_VALUE;
+  if (typeof value === 'string' && longerThan(value, max)) {
+    const whose = kind === 'param' ? 'Its values' : 'Item param values';
+    out.push(violation(field, 'VALUE_OUT_OF_BOUNDS', `has ${kind} [${key}]${where} with a value over ${max} characters. ${whose} must be ${max} characters or fewer.`));
+  }
+}
+
 function paramViolations(params: Record<string, unknown>, out: Ga4Violation[]): void {
   const keys = setKeys(params);
   if (keys.length > MAX_PARAMS) out.push(violation('params', 'EXCEEDED_MAX_ENTITIES', `has ${keys.length} params. Events can have a maximum of ${MAX_PARAMS} parameters.`));
-  for (const key of keys) {
-    const field = `params.${shown(key)}`;
-    const bad = nameProblem(key, MAX_NAME, NO_NAMES);
-    if (bad) out.push(violation(field, bad.code, `has invalid param name [${key}]. ${bad.why}`));
-    const value = params[key];
-    const max = MAX_VALUE_OF.get(key) ?? MAX_VALUE;
-    if (typeof value === 'string' && longerThan(value, max)) {
-      out.push(violation(field, 'VALUE_OUT_OF_BOUNDS', `has param [${key}] with a value over ${max} characters. Its values must be ${max} characters or fewer.`));
-    }
-  }
+  for (const key of keys) judgeParam(key, params[key], 'param', '', out);
   const items = params.items;
   if (!Array.isArray(items)) return;
   items.forEach((item, i) => {
     if (!isPlainObject(item)) return;
-    for (const key of setKeys(item)) {
-      const field = `params.items.${shown(key)}`;
-      const bad = nameProblem(key, MAX_NAME, NO_NAMES);
-      if (bad) out.push(violation(field, bad.code, `has invalid item param name [${key}] in item [${i}]. ${bad.why}`));
-      const value = item[key];
-      if (typeof value === 'string' && longerThan(value, MAX_VALUE)) {
-        out.push(violation(field, 'VALUE_OUT_OF_BOUNDS', `has item param [${key}] in item [${i}] with a value over ${MAX_VALUE} characters. Item param values must be ${MAX_VALUE} characters or fewer.`));
-      }
-    }
+    for (const key of setKeys(item)) judgeParam(key, item[key], 'item param', ` in item [${i}]`, out);
   });
 }
 
