@@ -96,7 +96,20 @@ export function createAggregator(options: AggregatorOptions): Aggregator {
   };
 
   const stopping = () => state === 'stopping' || state === 'stopped';
-  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  /** Wakes every pending `sleep` when stop() begins: a stop never waits out a retry's backoff (up to retryMaxMs). */
+  const sleepers = new Set<() => void>();
+  const sleep = (ms: number): Promise<void> =>
+    stopping()
+      ? Promise.resolve()
+      : new Promise((resolve) => {
+          const wake = (): void => {
+            clearTimeout(timer);
+            sleepers.delete(wake);
+            resolve();
+          };
+          const timer = setTimeout(wake, ms);
+          sleepers.add(wake);
+        });
 
   async function refreshLag(): Promise<void> {
     await outage.attempt(
@@ -133,6 +146,7 @@ export function createAggregator(options: AggregatorOptions): Aggregator {
       ackWaitMs: cfg.ackWaitMs,
       maxDeliveries: cfg.maxDeliveries,
       stopping,
+      sleep,
       onAttempt: (err, startedAt) => {
         st.lastError = err === undefined ? null : err instanceof Error ? err.message : String(err);
         // A batch step (visits, lock, salts) failing because NATS does not answer is part of the outage.
@@ -261,6 +275,7 @@ export function createAggregator(options: AggregatorOptions): Aggregator {
           chunkMessages: cfg.archiveScrubChunkMessages,
           pollMs: cfg.archiveScrubPollMs,
           stopping,
+          sleep,
         });
         return;
       } catch (err) {
@@ -348,6 +363,7 @@ export function createAggregator(options: AggregatorOptions): Aggregator {
         return;
       }
       state = 'stopping';
+      for (const wake of [...sleepers]) wake();
       if (lagTimer) clearInterval(lagTimer);
       await loop;
       // Between two chunks, or after a partition's merge: a scrub resumes at the next start.

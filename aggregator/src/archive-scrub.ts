@@ -40,6 +40,8 @@ export interface ScrubDeps {
   chunkMessages: number;
   pollMs: number;
   stopping(): boolean;
+  /** Waits between polls for the lock; cut short when the aggregator stops. */
+  sleep(ms: number): Promise<void>;
 }
 
 export interface ScrubReport {
@@ -48,8 +50,6 @@ export interface ScrubReport {
   /** Old rows copied by this process. */
   copied: number;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Rewrites the archive rows written before the archive kept copies (`scrubbed = 0`: the original
@@ -79,7 +79,7 @@ export async function scrubArchive(d: ScrubDeps): Promise<ScrubReport> {
   while (!release) {
     // Another aggregator scrubs: wait until it is done (nothing left) or gone (its lease expires).
     if (d.stopping()) return { outcome: 'stopped', copied: 0 };
-    await sleep(d.pollMs);
+    await d.sleep(d.pollMs);
     pending = await pendingRows(d.storage);
     if (pending.n === 0) return { outcome: 'none', copied: 0 };
     release = await lock.tryAcquire();

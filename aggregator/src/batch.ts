@@ -35,6 +35,8 @@ export interface BatchDeps {
   /** A message delivered more often than this goes to the DLQ instead of through the pipeline. */
   maxDeliveries: number;
   stopping(): boolean;
+  /** Waits between retries; cut short when the aggregator stops, so a stop never waits out a backoff. */
+  sleep(ms: number): Promise<void>;
   /**
    * Called with the error of each failed attempt (and the `performance.now()` it began at) and with
    * undefined after a success. True when the failure belongs to a NATS outage already reported
@@ -50,7 +52,6 @@ export class BatchAbandonedError extends AggregatorError {
   }
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Header values must be one line. */
 function headerSafe(s: string): string {
@@ -284,7 +285,7 @@ async function retrying<T>(held: Set<JsMsg>, d: BatchDeps, what: string, fn: () 
       // Sleep in slices so in-progress acks reach JetStream well within ack_wait.
       const until = Date.now() + delay * (0.5 + Math.random() / 2);
       for (let left = until - Date.now(); left > 0; left = until - Date.now()) {
-        await sleep(Math.min(left, d.ackWaitMs / 3));
+        await d.sleep(Math.min(left, d.ackWaitMs / 3));
         for (const m of held) m.working();
         if (d.stopping()) throw new BatchAbandonedError(err);
       }

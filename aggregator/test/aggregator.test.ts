@@ -263,6 +263,21 @@ describe('aggregator', () => {
     expect(await count(f.storage)).toBe(6);
   });
 
+  it('stop() during a retry backoff returns at once, not when the backoff ends', async () => {
+    const storage = faulty(f.storage);
+    const a = aggregator({ storage, retryInitialMs: 20_000, retryMaxMs: 20_000 });
+    await a.start();
+    storage.down = true;
+    await publish(f.js, [record({}, 1)]);
+    await waitFor('failed attempt', async () => /unreachable/.test(a.status().lastError ?? ''));
+    const began = performance.now();
+    await a.stop();
+    // It waited ~10 s (a retry sleeps in slices of a third of ack_wait) before sleeps woke on stop.
+    expect(performance.now() - began).toBeLessThan(5_000);
+    expect(await count(f.storage)).toBe(0);
+    expect((await consumerState()).acked).toBe(0);
+  });
+
   it('a redelivered message whose rows are already stored is acked without a second insert', async () => {
     const storage = faulty(f.storage);
     // A stands for another process, which would not hold this one's store section while it hangs.
