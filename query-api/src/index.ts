@@ -21,4 +21,6 @@ export { KV_MERCHANT_SITES } from "@pulse/protocol";
 export { KV_SITE_WRITE_KEYS } from './tenancy/write-key-index.js';
 export { KV_MERCHANT_READ_KEYS } from './tenancy/read-key-index.js';
 export { openApiDocument } from './openapi.js';
+export { rateLimitFromEnv } from './main-config.js';
+export type { RateLimitOptions } from './ratelimit.js';
 export { METRICS, DIMENSIONS } from './query/catalog.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from './errors.js';
-import { MAX_TENANCY_STALE_MAX_MS, queryApiMainConfig } from './main-config.js';
+import { MAX_RATE_LIMIT_PER_SEC, MAX_TENANCY_STALE_MAX_MS, queryApiMainConfig, rateLimitFromEnv } from './main-config.js';
 
 const TOKEN = 'main-config-admin-token-0123456789';
 
@@ -15,6 +15,7 @@ describe('queryApiMainConfig', () => {
       staticDir: undefined,
       kvReplicas: undefined,
       tenancyStaleMaxMs: undefined,
+      rateLimit: undefined,
     });
     expect(
       queryApiMainConfig({ ADMIN_TOKEN: TOKEN, NATS_URL: 'nats://a:1,nats://b:2', QUERY_PORT: '9001', QUERY_HOST: '127.0.0.1', NATS_KV_REPLICAS: '3', STATIC_DIR: '/srv/d', CLICKHOUSE_URL: 'http://ch:8123' }),
@@ -34,6 +35,16 @@ describe('queryApiMainConfig', () => {
       } catch (err) {
         expect(err).toMatchObject({ code: 'invalid_config', field: 'QUERY_TENANCY_STALE_MAX_MS' });
       }
+    }
+  });
+
+  it('reads QUERY_RATE_LIMIT_PER_SEC and QUERY_RATE_LIMIT_BURST: each read key\'s bucket, either alone', () => {
+    expect(queryApiMainConfig({ ADMIN_TOKEN: TOKEN, QUERY_RATE_LIMIT_PER_SEC: '50', QUERY_RATE_LIMIT_BURST: '400' }).rateLimit).toEqual({ perSecond: 50, burst: 400 });
+    expect(rateLimitFromEnv({ QUERY_RATE_LIMIT_BURST: '400' })).toEqual({ burst: 400 });
+    expect(rateLimitFromEnv({ QUERY_RATE_LIMIT_PER_SEC: String(MAX_RATE_LIMIT_PER_SEC) })).toEqual({ perSecond: MAX_RATE_LIMIT_PER_SEC });
+    expect(rateLimitFromEnv({ QUERY_RATE_LIMIT_PER_SEC: '' })).toBeUndefined();
+    for (const [name, bad] of [['QUERY_RATE_LIMIT_PER_SEC', '0'], ['QUERY_RATE_LIMIT_PER_SEC', '2.5'], ['QUERY_RATE_LIMIT_BURST', 'lots'], ['QUERY_RATE_LIMIT_PER_SEC', String(MAX_RATE_LIMIT_PER_SEC + 1)]] as const) {
+      expect(() => rateLimitFromEnv({ [name]: bad }), `${name}=${bad}`).toThrow(new RegExp(`^${name}: must be an integer from 1 to`));
     }
   });
 

@@ -2,6 +2,7 @@ import { DEFAULT_QUERY_PORT, intVar, natsServersVar, type EnvVars } from '@pulse
 import { clickhouseFromEnv, type ClickHouseFromEnv } from '@pulse/aggregator/storage';
 import { DEFAULT_HOST, MIN_ADMIN_TOKEN_LENGTH } from './config.js';
 import { ConfigError } from './errors.js';
+import type { RateLimitOptions } from './ratelimit.js';
 
 /** The variables of the standalone process, as its main.ts hands them over. */
 export type QueryApiEnv = EnvVars;
@@ -18,6 +19,24 @@ export interface QueryApiMainConfig {
   kvReplicas: number | undefined;
   /** QUERY_TENANCY_STALE_MAX_MS; unset: the API's default (DEFAULT_TENANCY_STALE_MAX_MS, 10 minutes). */
   tenancyStaleMaxMs: number | undefined;
+  /** `rateLimitFromEnv`; unset: the API's default (DEFAULT_RATE_LIMIT). */
+  rateLimit: Partial<RateLimitOptions> | undefined;
+}
+
+/** The largest values the rate-limit variables accept; beyond them a limit is a typo, not a setting. */
+export const MAX_RATE_LIMIT_PER_SEC = 1_000_000;
+export const MAX_RATE_LIMIT_BURST = 10_000_000;
+
+/**
+ * Each read key's token bucket from QUERY_RATE_LIMIT_PER_SEC (requests a second) and
+ * QUERY_RATE_LIMIT_BURST (requests at once); undefined when neither is set. Read by the standalone
+ * query API and by `npm start`, which hosts one.
+ */
+export function rateLimitFromEnv(env: QueryApiEnv): Partial<RateLimitOptions> | undefined {
+  const perSecond = intVar(env, 'QUERY_RATE_LIMIT_PER_SEC', 1, MAX_RATE_LIMIT_PER_SEC);
+  const burst = intVar(env, 'QUERY_RATE_LIMIT_BURST', 1, MAX_RATE_LIMIT_BURST);
+  if (perSecond === undefined && burst === undefined) return undefined;
+  return { ...(perSecond !== undefined ? { perSecond } : {}), ...(burst !== undefined ? { burst } : {}) };
 }
 
 /**
@@ -47,5 +66,6 @@ export function queryApiMainConfig(env: QueryApiEnv): QueryApiMainConfig {
     kvReplicas: intVar(env, 'NATS_KV_REPLICAS', 1, 5),
     // 0: never answer from stale records (an outage fails tenancy lookups at once).
     tenancyStaleMaxMs: intVar(env, 'QUERY_TENANCY_STALE_MAX_MS', 0, MAX_TENANCY_STALE_MAX_MS),
+    rateLimit: rateLimitFromEnv(env),
   };
 }

@@ -74,6 +74,7 @@ async function main(): Promise<void> {
       ...(c.staticDir ? { staticDir: c.staticDir } : {}),
       ...(c.kvReplicas !== undefined ? { kvReplicas: c.kvReplicas } : {}),
       ...(c.tenancyStaleMaxMs !== undefined ? { tenancyStaleMaxMs: c.tenancyStaleMaxMs } : {}),
+      ...(c.rateLimit ? { rateLimit: c.rateLimit } : {}),
       defaultMetrics: true,
       registry: replayMetrics.registry,
       logger: log,

@@ -130,6 +130,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
       defaultMetrics: true,
       registry: replayMetrics.registry,
       ...(o.dashboardDir && existsSync(o.dashboardDir) ? { staticDir: o.dashboardDir } : {}),
+      ...(o.queryRateLimit ? { rateLimit: o.queryRateLimit } : {}),
     });
     const { port: queryPort } = await query.start();
     cleanups.push(['query API', () => query.stop()]);

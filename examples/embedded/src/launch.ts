@@ -68,6 +68,8 @@ export function startErrorReport(err: unknown, sources: SettingSources): { line:
       exitCode: 1,
     };
   }
+  // A variable read with protocol's env-var helpers (EnvVarError: the message starts with its name).
+  if (e.code === 'invalid_config' && typeof e.field === 'string' && /^[A-Z][A-Z0-9_]*$/.test(e.field)) return { line: e.message, exitCode: 2 };
   if (typeof e.code === 'string' && ACTIONABLE.has(e.code)) return { line: e.message, exitCode: 1 };
   return undefined;
 }

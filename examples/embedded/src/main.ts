@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm start`: the embedded default of DESIGN.md's operating contract.
 import { fileURLToPath } from 'node:url';
+import { rateLimitFromEnv } from '@pulse/query-api';
 import { startEmbedded, type Embedded } from './embedded.js';
 import { adminTokenText, resolveFromInvocation, startErrorReport, type SettingSources } from './launch.js';
 import type { CollectorRuntime } from './options.js';
@@ -75,6 +76,7 @@ try {
     clickhouseUrl: env.CLICKHOUSE_URL || undefined,
     collectorRuntime: runtime as CollectorRuntime | undefined,
     dashboardDir,
+    queryRateLimit: rateLimitFromEnv(env),
     // Ctrl-C reaches this process alone; it stops the children itself, after the drain.
     ownProcessGroups: true,
   });

@@ -1,4 +1,5 @@
 import { DEFAULT_COLLECTOR_PORT, DEFAULT_EMBEDDED_NATS_PORT, DEFAULT_QUERY_PORT } from '@pulse/protocol';
+import type { RateLimitOptions } from '@pulse/query-api';
 import { EmbeddedConfigError } from './errors.js';
 
 export type CollectorRuntime = 'bun' | 'node';
@@ -30,6 +31,8 @@ export interface EmbeddedOptions {
   readyTimeoutMs?: number;
   /** Extra environment for the collector process (its options are env vars: see edge-collector/README.md). */
   collectorEnv?: Record<string, string>;
+  /** Each read key's rate limit on the query API; unset fields keep the API's defaults (20 a second, bursts of 100). */
+  queryRateLimit?: Partial<RateLimitOptions>;
   /**
    * Run nats-server and the collector in process groups of their own, so a Ctrl-C in the
    * terminal (SIGINT to the whole foreground group) reaches only this process, which then stops
@@ -41,7 +44,7 @@ export interface EmbeddedOptions {
   log?: (entry: Record<string, unknown>) => void;
 }
 
-type Optional = 'adminToken' | 'natsUrl' | 'clickhouseUrl' | 'dashboardDir' | 'collectorEnv';
+type Optional = 'adminToken' | 'natsUrl' | 'clickhouseUrl' | 'dashboardDir' | 'collectorEnv' | 'queryRateLimit';
 export type ResolvedOptions = Required<Omit<EmbeddedOptions, Optional>> & Pick<EmbeddedOptions, Optional>;
 
 const PORT_PARTS: Record<string, string> = { collectorPort: 'the collector', queryPort: 'the query API', aggregatorPort: 'the aggregator', natsPort: 'nats-server' };

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { NatsServerNotFoundError } from '@pulse/testkit';
+import { rateLimitFromEnv } from '@pulse/query-api';
 import { adminTokenText, EmbeddedConfigError, hostProblem, PortInUseError, resolveFromInvocation, resolveOptions, startErrorReport } from '../src/index.js';
 
 /** What resolveOptions throws for these options; a test fails if it accepts them. */
@@ -35,6 +36,18 @@ describe('launcher helpers', () => {
     expect(startErrorReport(err({ adminToken: 'short-secret' }), sources)).toEqual({ line: 'ADMIN_TOKEN must be at least 16 characters', exitCode: 2 });
     // An option no variable sets keeps its own name.
     expect(startErrorReport(err({ queryPort: -1 }), sources)?.line).toBe('queryPort must be a port number 0..65535, got -1');
+  });
+
+  it('reports a variable read by a service\'s own helpers (the query API\'s rate limit) by its name, exit 2', () => {
+    const bad = (() => {
+      try {
+        rateLimitFromEnv({ QUERY_RATE_LIMIT_PER_SEC: '0' });
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    })();
+    expect(startErrorReport(bad, {})).toEqual({ line: 'QUERY_RATE_LIMIT_PER_SEC: must be an integer from 1 to 1000000, got "0"', exitCode: 2 });
   });
 
   it('refuses two parts on one port, and a collector on "any free port"', () => {
