@@ -20,6 +20,7 @@ import {
   goalSeriesQueries,
   groupBaseQuery,
   hasRevenue,
+  noValuesNote,
   revenueCurrencies,
   revenueOf,
   revenueQuery,
@@ -363,6 +364,26 @@ describe('query building', () => {
 
   it('tells revenue from none by its sum, the one thing the API answers', () => {
     expect([hasRevenue(71.7), hasRevenue(-20), hasRevenue(0), hasRevenue(null), hasRevenue(undefined)]).toEqual([true, true, false, false, false]);
+  });
+});
+
+describe('a breakdown without values', () => {
+  const countries = PANELS.flatMap((p) => p.tabs).find((t) => t.dimension === 'country');
+  const row = (v: string | null) => ({ dimensions: [v], metrics: [3], comparison: null });
+
+  it('says why countries are missing when every row is "(none)", and names the setting', () => {
+    if (!countries) throw new Error('no country tab');
+    expect(noValuesNote(countries, [row(null)])).toMatch(/COLLECTOR_COUNTRY_HEADER/);
+    expect(noValuesNote(countries, [row('')])).toMatch(/COLLECTOR_COUNTRY_HEADER/);
+  });
+
+  it('says nothing once some row has a value, for an empty table, or for a tab without a note', () => {
+    if (!countries) throw new Error('no country tab');
+    expect(noValuesNote(countries, [row(null), row('DE')])).toBeNull();
+    expect(noValuesNote(countries, [])).toBeNull();
+    const pages = PANELS.flatMap((p) => p.tabs).find((t) => t.dimension === 'page');
+    if (!pages) throw new Error('no page tab');
+    expect(noValuesNote(pages, [row('')])).toBeNull();
   });
 });
 

@@ -193,6 +193,8 @@ export interface BreakdownTab {
    * each row has its own conversion rate (`groupBaseQuery`).
    */
   conversions?: boolean;
+  /** Said under the table when no row has a value (every row is "(none)"): why, and what to set. */
+  noValuesNote?: string;
 }
 
 export interface BreakdownPanel {
@@ -236,7 +238,18 @@ export const PANELS: BreakdownPanel[] = [
   {
     id: 'locations',
     title: 'Locations',
-    tabs: [{ id: 'country', label: 'Countries', dimension: 'country', metrics: ['visitors'], column: 'Country' }],
+    tabs: [
+      {
+        id: 'country',
+        label: 'Countries',
+        dimension: 'country',
+        metrics: ['visitors'],
+        column: 'Country',
+        // Pulse has no GeoIP database: a self-hoster who has not set the header sees only "(none)".
+        noValuesNote:
+          'No visit has a country. The collector takes countries only from a trusted edge header: set COLLECTOR_COUNTRY_HEADER (e.g. CF-IPCountry) and COLLECTOR_TRUSTED_PROXIES where Pulse runs behind a CDN or proxy that adds one.',
+      },
+    ],
   },
   {
     id: 'devices',
@@ -282,6 +295,12 @@ export const PANELS: BreakdownPanel[] = [
  * Its usual columns would mislead there: the API counts per-event metrics of the goal's event only
  * (0 pageviews on every page) and per-visit ones of the visits that contain it.
  */
+/** The tab's note when its rows are all without a value (none when it has no note, or no rows). */
+export function noValuesNote(tab: BreakdownTab, rows: readonly QueryRow[]): string | null {
+  if (!tab.noValuesNote || rows.length === 0) return null;
+  return rows.every((r) => r.dimensions[0] === null || r.dimensions[0] === undefined || r.dimensions[0] === '') ? tab.noValuesNote : null;
+}
+
 export function tabUnderFilters(tab: BreakdownTab, filters: readonly Filter[]): BreakdownTab {
   if (!goalFilter(filters) || tab.dimension === 'event_name') return tab;
   return { ...tab, metrics: ['visitors'], conversions: true };

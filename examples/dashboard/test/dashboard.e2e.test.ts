@@ -156,7 +156,7 @@ describe('dashboard against the real system', () => {
     const week = { from: new Date(now - 8 * 86_400_000).toISOString(), to: new Date(now + 3_600_000).toISOString() };
     await eventually(
       'seeded events stored',
-      () => query(system.embedded.queryUrl, tenant.readKey, { site_id: shop.siteId, metrics: ['pageviews', 'events'], date_range: week }),
+      () => query(system.embedded.queryUrl, tenant.checkKey, { site_id: shop.siteId, metrics: ['pageviews', 'events'], date_range: week }),
       (r) => r.results[0]?.metrics[0] === seed.pageviews && r.results[0]?.metrics[1] === seed.events,
     );
     // Last year's traffic on this date, for the year-over-year comparison.
@@ -169,7 +169,7 @@ describe('dashboard against the real system', () => {
     await eventually(
       'last year\'s events stored',
       () =>
-        query(system.embedded.queryUrl, tenant.readKey, {
+        query(system.embedded.queryUrl, tenant.checkKey, {
           site_id: shop.siteId,
           metrics: ['visitors'],
           date_range: { from: new Date(lastYearDay.from - ++poll).toISOString(), to: new Date(lastYearDay.to).toISOString() },
@@ -185,7 +185,7 @@ describe('dashboard against the real system', () => {
       await eventually(
         `traffic of the DST change on ${c.day} stored`,
         () =>
-          query(system.embedded.queryUrl, tenant.readKey, {
+          query(system.embedded.queryUrl, tenant.checkKey, {
             site_id: shop.siteId,
             metrics: ['visitors'],
             date_range: { from: new Date(span.from - ++poll).toISOString(), to: new Date(span.to).toISOString() },
@@ -195,7 +195,7 @@ describe('dashboard against the real system', () => {
     }
     await eventually(
       'blog pageview and sales stored',
-      () => query(system.embedded.queryUrl, tenant.readKey, { site_id: blog.siteId, metrics: ['pageviews', 'events'], date_range: week }),
+      () => query(system.embedded.queryUrl, tenant.checkKey, { site_id: blog.siteId, metrics: ['pageviews', 'events'], date_range: week }),
       (r) => r.results[0]?.metrics[0] === 1 && r.results[0]?.metrics[1] === 1 + BLOG_SALES.buyers,
     );
     browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS });
@@ -237,7 +237,7 @@ describe('dashboard against the real system', () => {
     const resolved = resolveRange(range, now, tz);
     const body = cardsQuery({ siteId, range: resolved, compare: comparisonRange(resolved, now, tz), filters, timezone: tz });
     if (compare) body.compare = compare;
-    const r = await query(system.embedded.queryUrl, tenant.readKey, body);
+    const r = await query(system.embedded.queryUrl, tenant.checkKey, body);
     const row = r.results[0]!;
     return {
       values: Object.fromEntries(CARD_METRICS.map((m, i) => [m, String(row.metrics[i])])),
@@ -424,7 +424,7 @@ describe('dashboard against the real system', () => {
     // (whose later visitors today has not had the time to match yet).
     const yesterdayVisitors = async (compare: { from: string; to: string }) =>
       (
-        await query(system.embedded.queryUrl, tenant.readKey, {
+        await query(system.embedded.queryUrl, tenant.checkKey, {
           site_id: shop.siteId,
           metrics: ['visitors'],
           date_range: isoRange({ kind: 'preset', preset: 'today' }),
@@ -477,7 +477,7 @@ describe('dashboard against the real system', () => {
     const page = await newPage();
     await signIn(page);
     type Realtime = { visitors: number; pageviews_per_minute: { pageviews: number }[] };
-    const realtime = async () => (await api<Realtime>(`${system.embedded.queryUrl}/v1/realtime?site_id=${shop.siteId}`, { token: tenant.readKey })).body;
+    const realtime = async () => (await api<Realtime>(`${system.embedded.queryUrl}/v1/realtime?site_id=${shop.siteId}`, { token: tenant.checkKey })).body;
     // Pageviews of the last 30 minutes: the seed's events stay in that window for the whole suite,
     // where its visitors leave the 5-minute one while the test runs (which broke a slow CI run).
     const pageviews = (r: Realtime) => r.pageviews_per_minute.reduce((n, m) => n + m.pageviews, 0);
@@ -538,7 +538,7 @@ describe('dashboard against the real system', () => {
     await signIn(page);
     const date_range = isoRange({ kind: 'preset', preset: '7d' });
     const apiOne = async (metric: string, filters: Filter[]) =>
-      (await query(system.embedded.queryUrl, tenant.readKey, { site_id: shop.siteId, metrics: [metric], date_range, filters })).results[0]!.metrics[0]!;
+      (await query(system.embedded.queryUrl, tenant.checkKey, { site_id: shop.siteId, metrics: [metric], date_range, filters })).results[0]!.metrics[0]!;
     const onPurchase: Filter[] = [['is', 'event_name', ['purchase']]];
     // The API's conversion_rate takes the goal out of the denominator's filters: 6 buyers of 24 visitors.
     const cr = await apiOne('conversion_rate', onPurchase);
@@ -585,7 +585,7 @@ describe('dashboard against the real system', () => {
    * for them.
    */
   async function expectGoalCards(page: Page, goal: string, withRevenue: boolean) {
-    const r = await query(system.embedded.queryUrl, tenant.readKey, {
+    const r = await query(system.embedded.queryUrl, tenant.checkKey, {
       site_id: shop.siteId,
       metrics: ['visitors', 'events', 'conversion_rate', 'revenue'],
       date_range: isoRange({ kind: 'preset', preset: 'today' }),
@@ -667,7 +667,7 @@ describe('dashboard against the real system', () => {
 
     const hourly = async (metrics: string[], filters: Filter[]) =>
       (
-        await query(system.embedded.queryUrl, tenant.readKey, {
+        await query(system.embedded.queryUrl, tenant.checkKey, {
           site_id: shop.siteId,
           metrics,
           dimensions: ['time:hour'],
@@ -828,7 +828,7 @@ describe('dashboard against the real system', () => {
     const page = await newPage();
     await signIn(page, '/?metric=bounce_rate');
     // The API answers 0 for a quiet day's bounce rate; its visits (0) say it had none.
-    const days = await query(system.embedded.queryUrl, tenant.readKey, {
+    const days = await query(system.embedded.queryUrl, tenant.checkKey, {
       site_id: shop.siteId,
       metrics: ['bounce_rate', 'visits'],
       dimensions: ['time:day'],
@@ -935,7 +935,7 @@ describe('dashboard against the real system', () => {
     const onPurchase: Filter[] = [['is', 'event_name', ['purchase']]];
     // The API's own answer: conversions and the group conversion rate (buyers of a row ÷ its visitors).
     const api = async (dimension: string) => {
-      const r = await query(system.embedded.queryUrl, tenant.readKey, {
+      const r = await query(system.embedded.queryUrl, tenant.checkKey, {
         site_id: shop.siteId,
         metrics: ['visitors', 'conversion_rate'],
         dimensions: [dimension],
@@ -1170,7 +1170,7 @@ describe('dashboard against the real system', () => {
 
   /** An hourly (or daily) series straight from the API: its time values and each bucket's metrics. */
   async function apiSeries(metrics: string[], range: { from: string; to: string }, unit = 'hour', filters: Filter[] = []) {
-    const r = await query(system.embedded.queryUrl, tenant.readKey, {
+    const r = await query(system.embedded.queryUrl, tenant.checkKey, {
       site_id: shop.siteId,
       metrics,
       dimensions: [`time:${unit}`],
@@ -1555,7 +1555,7 @@ describe('dashboard against the real system', () => {
       .toEqual([MIXED_CASE_PAGE]);
     const week = { from: new Date(Date.now() - 8 * 86_400_000).toISOString(), to: new Date(Date.now() + 3_600_000).toISOString() };
     const visitorsOn = async (filter: unknown[]) =>
-      (await query(system.embedded.queryUrl, tenant.readKey, { site_id: shop.siteId, metrics: ['visitors'], date_range: week, filters: [filter] })).results[0]?.metrics[0];
+      (await query(system.embedded.queryUrl, tenant.checkKey, { site_id: shop.siteId, metrics: ['visitors'], date_range: week, filters: [filter] })).results[0]?.metrics[0];
     expect([await visitorsOn(['contains', 'page', ['getting']]), await visitorsOn(['contains', 'page', ['getting'], { case_sensitive: false }])]).toEqual([0, 1]);
     await page.click('.chip-remove');
     await expect.poll(filtersInUrl).toEqual([]);
@@ -1757,7 +1757,7 @@ describe('dashboard against the real system', () => {
     const body = JSON.parse((await asked).postData() ?? '{}') as Record<string, unknown>;
     expect(body).toMatchObject({ site_id: shop.siteId, metrics: ['time_on_page'], dimensions: ['page'] });
     release();
-    const json = await query(system.embedded.queryUrl, tenant.readKey, body);
+    const json = await query(system.embedded.queryUrl, tenant.checkKey, body);
     const seconds = json.results.find((r) => r.dimensions[0] === '/pricing')?.metrics[0];
     expect(typeof seconds).toBe('number');
     await expect.poll(() => cell.getAttribute('aria-busy')).toBeNull();
@@ -1782,7 +1782,7 @@ describe('dashboard against the real system', () => {
     expect(lines[0]).toBe('page,visitors,pageviews');
     expect(lines.at(-1)).toBe('');
     // Every row of the API's JSON answer to the same query, in order, and more than the panel's 10 if there are.
-    const json = await query(system.embedded.queryUrl, tenant.readKey, pages.body);
+    const json = await query(system.embedded.queryUrl, tenant.checkKey, pages.body);
     expect(lines.slice(1, -1)).toEqual(json.results.map((r) => [...r.dimensions, ...r.metrics].join(',')));
     // A value as the table shows it.
     const row = lines.find((l) => l.startsWith('/pricing,'));
@@ -1804,7 +1804,7 @@ describe('dashboard against the real system', () => {
     const chartLines = chart.text.split('\r\n');
     expect(chartLines[0]).toBe('time:day,visitors,visits,time:day_previous,visitors_previous,visits_previous,visitors_change,visits_change');
     expect(chartLines.slice(1, -1)).toHaveLength(points);
-    const series = await query(system.embedded.queryUrl, tenant.readKey, chart.body);
+    const series = await query(system.embedded.queryUrl, tenant.checkKey, chart.body);
     const today = series.results.at(-1)!;
     expect(chartLines.at(-2)?.split(',').slice(0, 3)).toEqual([String(today.dimensions[0]), String(today.metrics[0]), String(today.metrics[1])]);
     expect(await page.locator('[data-testid="csv-chart-status"] [role="alert"]').count()).toBe(0);
@@ -1840,7 +1840,7 @@ describe('dashboard against the real system', () => {
 
   /** What `POST /v1/funnel` answers, straight from the API. */
   async function funnelAnswer(body: unknown): Promise<FunnelAnswer> {
-    const r = await api<FunnelAnswer>(`${system.embedded.queryUrl}/v1/funnel`, { token: tenant.readKey, body });
+    const r = await api<FunnelAnswer>(`${system.embedded.queryUrl}/v1/funnel`, { token: tenant.checkKey, body });
     if (r.status !== 200) throw new Error(`funnel: ${r.status} ${JSON.stringify(r.body)}`);
     return r.body;
   }
@@ -2039,7 +2039,8 @@ describe('dashboard against the real system', () => {
 
     // It fits a phone too.
     await page.setViewportSize({ width: 375, height: 812 });
-    expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
+    // The chart redraws for the new width when its resize observer fires, after the resize returns.
+    await expect.poll(() => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth), { timeout: 5_000 }).toBeLessThanOrEqual(0);
     await page.locator('[data-panel="funnel"]').screenshot({ path: join(ARTIFACTS_DIR, 'funnel-phone.png') });
   });
 
@@ -2062,7 +2063,7 @@ describe('dashboard against the real system', () => {
     expect(cardCompares).toContainEqual(asked.compare);
     const answer = (await api<{ steps: (FunnelAnswer['steps'][number] & { comparison: Record<string, number> & { change: Record<string, number | null> } })[] }>(
       `${system.embedded.queryUrl}/v1/funnel`,
-      { token: tenant.readKey, body: asked },
+      { token: tenant.checkKey, body: asked },
     )).body;
     // Today 12 → 4 → 1 (see the first funnel test), each step with its compared figures.
     expect(answer.steps.map((s) => s.visits)).toEqual([12, 4, 1]);

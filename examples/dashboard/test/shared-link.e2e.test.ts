@@ -54,7 +54,7 @@ describe('shared dashboard links (#key=<read_key>&site=<site_id>)', () => {
       await sendEvents(system.embedded.collectorUrl, site.writeKey, visits(site.domain, n, now));
       await eventually(
         `${site.domain} stored`,
-        () => query(system.embedded.queryUrl, tenant.readKey, { site_id: site.siteId, metrics: ['visitors', 'pageviews'], date_range: week }),
+        () => query(system.embedded.queryUrl, tenant.checkKey, { site_id: site.siteId, metrics: ['visitors', 'pageviews'], date_range: week }),
         (r) => r.results[0]?.metrics[0] === n.visitors && r.results[0]?.metrics[1] === n.pageviews,
       );
     }

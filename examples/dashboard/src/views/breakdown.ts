@@ -12,6 +12,7 @@ import {
   countOf,
   groupBaseQuery,
   hasRevenue,
+  noValuesNote,
   revenueCurrencies,
   revenueOf,
   revenueQuery,
@@ -290,6 +291,8 @@ export class BreakdownView {
     this.body.append(
       h('table', { class: 'breakdown-table', 'data-dimension': tab.dimension }, h('thead', {}, head), h('tbody', {}, body)),
     );
+    const note = noValuesNote(tab, rows);
+    if (note) this.body.append(h('p', { class: 'small no-values-note', 'data-testid': 'no-values-note' }, note));
     if (mixed) {
       this.body.append(
         h(
