@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connect } from 'nats';
-import { KV_WRITE_KEYS, encodeRecord } from '@pulse/protocol';
+import { DLQ_STREAM, EVENTS_STREAM, KV_WRITE_KEYS, encodeRecord } from '@pulse/protocol';
 import { encodeMsgpack } from '@pulse/protocol/codec';
 import { freePort, startNats } from '@pulse/testkit';
 import { ensureStreams } from '../dist/index.js';
@@ -222,6 +222,10 @@ try {
     }
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
+    // Every target starts on empty streams: what the ones before it wrote (gigabytes of batches)
+    // would otherwise make the order of the targets part of the figures.
+    const jsm = await nc.jetstreamManager();
+    for (const stream of [EVENTS_STREAM, DLQ_STREAM]) await jsm.streams.purge(stream);
   }
 } finally {
   await nc.close();
