@@ -2,6 +2,16 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import { EXCLUSION_RULES } from './site-rules-compile.js';
 
 /**
+ * A counter by one label with every series present from the start (`values`): a rate or
+ * increase() over one is then 0 rather than absent before its first count.
+ */
+export function counterBy<L extends string>(o: { name: string; help: string; label: L; values: readonly string[]; registers: Registry[] }): Counter<L> {
+  const counter = new Counter<L>({ name: o.name, help: o.help, labelNames: [o.label], registers: o.registers });
+  for (const v of o.values) counter.inc({ [o.label]: v } as Partial<Record<L, string>>, 0);
+  return counter;
+}
+
+/**
  * One registry per aggregator instance, so an embedded process can host several services.
  * `defaultMetrics`: Node's process metrics too (`pulse_aggregator_process_*`, `pulse_aggregator_nodejs_*`),
  * for a process that runs nothing else.
@@ -10,14 +20,13 @@ export function createMetrics(opts: { defaultMetrics: boolean } = { defaultMetri
   const registry = new Registry();
   const registers = [registry];
   if (opts.defaultMetrics) collectDefaultMetrics({ register: registry, prefix: 'pulse_aggregator_' });
-  const excluded = new Counter({
+  const excluded = counterBy({
     name: 'pulse_aggregator_excluded_events_total',
     help: "Events dropped by a site's processing rules, by the rule that dropped them (allowed_hostnames, excluded_countries, excluded_paths).",
-    labelNames: ['rule'] as const,
+    label: 'rule',
+    values: EXCLUSION_RULES,
     registers,
   });
-  // Every rule's series from the start, so a rate over it is 0 rather than absent before its first drop.
-  for (const rule of EXCLUSION_RULES) excluded.inc({ rule }, 0);
   return {
     registry,
     messages: new Counter({

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Registry } from 'prom-client';
+import { counterBy } from '../metrics.js';
 import type { ReplayStatus } from './types.js';
 
 /** How a replay of this process ended: `cancelled` is a failure whose error code says it was asked to stop. */
@@ -13,25 +14,23 @@ const REPLAY_SOURCES = ['stream', 'archive'] as const satisfies ReadonlyArray<ke
  */
 export function createReplayMetrics(registry: Registry = new Registry()) {
   const registers = [registry];
-  const finished = new Counter({
-    name: 'pulse_replay_finished_total',
-    help: 'Replays of this process that ended, by state (done, failed, cancelled).',
-    labelNames: ['state'] as const,
-    registers,
-  });
-  const messages = new Counter({
-    name: 'pulse_replay_messages_total',
-    help: 'Stream messages replays read, by source (stream, archive).',
-    labelNames: ['source'] as const,
-    registers,
-  });
-  // Every series from the start: the first failure is then an increase from 0, which increase() sees.
-  for (const state of REPLAY_END_STATES) finished.inc({ state }, 0);
-  for (const source of REPLAY_SOURCES) messages.inc({ source }, 0);
   return {
     registry,
-    finished,
-    messages,
+    // Every series from the start: the first failure is then an increase from 0, which increase() sees.
+    finished: counterBy({
+      name: 'pulse_replay_finished_total',
+      help: 'Replays of this process that ended, by state (done, failed, cancelled).',
+      label: 'state',
+      values: REPLAY_END_STATES,
+      registers,
+    }),
+    messages: counterBy({
+      name: 'pulse_replay_messages_total',
+      help: 'Stream messages replays read, by source (stream, archive).',
+      label: 'source',
+      values: REPLAY_SOURCES,
+      registers,
+    }),
     running: new Gauge({ name: 'pulse_replay_running', help: 'Replays running in this process.', registers }),
     events: new Counter({
       name: 'pulse_replay_events_total',
