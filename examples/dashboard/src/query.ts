@@ -295,10 +295,15 @@ export const PANELS: BreakdownPanel[] = [
  * Its usual columns would mislead there: the API counts per-event metrics of the goal's event only
  * (0 pageviews on every page) and per-visit ones of the visits that contain it.
  */
+/** A row's dimension value as filters, rates and notes key it ('' for none). */
+export function rowValue(r: QueryRow): string {
+  return String(r.dimensions[0] ?? '');
+}
+
 /** The tab's note when its rows are all without a value (none when it has no note, or no rows). */
 export function noValuesNote(tab: BreakdownTab, rows: readonly QueryRow[]): string | null {
   if (!tab.noValuesNote || rows.length === 0) return null;
-  return rows.every((r) => r.dimensions[0] === null || r.dimensions[0] === undefined || r.dimensions[0] === '') ? tab.noValuesNote : null;
+  return rows.every((r) => rowValue(r) === '') ? tab.noValuesNote : null;
 }
 
 export function tabUnderFilters(tab: BreakdownTab, filters: readonly Filter[]): BreakdownTab {
@@ -336,7 +341,7 @@ export function timeOnPageQuery(ctx: QueryContext, tab: BreakdownTab, values: re
 
 /** A count per dimension value from a one-dimension answer; null for a value it does not hold. */
 export function countOf(rows: readonly QueryRow[]): (value: string) => number | null {
-  const byValue = new Map(rows.map((r) => [String(r.dimensions[0] ?? ''), r.metrics[0] ?? 0]));
+  const byValue = new Map(rows.map((r) => [rowValue(r), r.metrics[0] ?? 0]));
   return (value) => byValue.get(value) ?? null;
 }
 
@@ -396,7 +401,7 @@ export function hasRevenue(revenue: number | null | undefined): revenue is numbe
  * then it is unknown (null).
  */
 export function revenueOf(rows: readonly QueryRow[]): (value: string) => number | null {
-  const byValue = new Map(rows.map((r) => [String(r.dimensions[0] ?? ''), r.metrics[0] ?? 0]));
+  const byValue = new Map(rows.map((r) => [rowValue(r), r.metrics[0] ?? 0]));
   const last = rows.at(-1)?.metrics[0] ?? 0;
   const missing = rows.length >= REVENUE_LIMIT && last > 0 ? null : 0;
   return (value) => byValue.get(value) ?? missing;

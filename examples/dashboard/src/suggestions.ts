@@ -1,7 +1,7 @@
 import type { QueryRow } from './api.js';
 import { FILTER_OP_LABELS, type Filter, type FilterDimension, type FilterOp } from './dimensions.js';
 import { valueLabel } from './labels.js';
-import { apiFilter, type QueryBody, type QueryContext } from './query.js';
+import { apiFilter, rowValue, type QueryBody, type QueryContext } from './query.js';
 
 /**
  * Values the filter editor suggests as a person types, as Plausible's filter menu does: the
@@ -48,7 +48,7 @@ export function suggestionQuery(ctx: QueryContext, dimension: FilterDimension, t
 
 export function suggestionsOf(dimension: FilterDimension, rows: readonly QueryRow[]): Suggestion[] {
   return rows
-    .map((r) => (r.dimensions[0] === null || r.dimensions[0] === undefined ? '' : String(r.dimensions[0])))
+    .map(rowValue)
     .filter((value) => value !== '')
     .map((value) => ({ value, label: valueLabel(dimension, value) }));
 }

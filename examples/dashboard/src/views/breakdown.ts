@@ -16,6 +16,7 @@ import {
   revenueCurrencies,
   revenueOf,
   revenueQuery,
+  rowValue,
   tabUnderFilters,
   timeOnPageQuery,
   type BreakdownPanel,
@@ -169,7 +170,7 @@ export class BreakdownView {
     }
     if (!tab.conversions || rows.length === 0) return null;
     try {
-      const values = rows.map(valueOf);
+      const values = rows.map(rowValue);
       return countOf((await l.client.query(groupBaseQuery(l.ctx, tab, values), signal)).rows);
     } catch (err) {
       if (signal.aborted || (err instanceof ApiError && err.isAuth)) throw err;
@@ -183,7 +184,7 @@ export class BreakdownView {
    * the panels' next requests.
    */
   private loadTimeOnPage(l: BreakdownLoad, tab: BreakdownTab, rows: QueryRow[], signal: AbortSignal): Promise<TimeOnPage> | null {
-    const body = timeOnPageQuery(l.ctx, tab, rows.map(valueOf));
+    const body = timeOnPageQuery(l.ctx, tab, rows.map(rowValue));
     if (!body) return null;
     return l.client.query(body, signal).then(
       (answer) => countOf(answer.rows),
@@ -223,7 +224,7 @@ export class BreakdownView {
     if (rows.length === 0) return false;
     const revenueFor = column?.of ?? null;
     // Only when some row earned any: a column of zeros on every site without revenue says nothing.
-    const revenue = revenueFor && rows.some((r) => hasRevenue(revenueFor(valueOf(r)))) ? revenueFor : null;
+    const revenue = revenueFor && rows.some((r) => hasRevenue(revenueFor(rowValue(r)))) ? revenueFor : null;
     // By currency, each row's revenue is in the row's own; otherwise in the column's, when it has one
     // (€71.70), else plain numbers with a note that they add up several currencies.
     const perRow = tab.dimension === 'revenue_currency';
@@ -259,7 +260,7 @@ export class BreakdownView {
       rateBase ? h('th', { scope: 'col', class: 'num num-short' }, h('abbr', { title: 'Conversion rate' }, 'CR')) : null,
     );
     const body = rows.map((r) => {
-      const value = valueOf(r);
+      const value = rowValue(r);
       const label = valueLabel(tab.dimension, value);
       const share = ((r.metrics[0] ?? 0) / max) * 100;
       const cr = rateBase ? conversionRate(r.metrics[0] ?? 0, rateBase(value)) : null;
@@ -308,9 +309,4 @@ export class BreakdownView {
 
 function csvLabel(tab: BreakdownTab): string {
   return `Download ${tab.label} as CSV`;
-}
-
-/** A row's dimension value as filters and rates key it ('' for none). */
-function valueOf(r: QueryRow): string {
-  return r.dimensions[0] === null || r.dimensions[0] === undefined ? '' : String(r.dimensions[0]);
 }
