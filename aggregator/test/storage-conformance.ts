@@ -178,6 +178,39 @@ export function storageConformance(name: string, open: () => Promise<StorageUnde
       expect(rows).toEqual([{ a: "it's \\ ok", b: 42, c: ['x', 'y'], d: '2026-01-02T03:04:05.678Z' }]);
     });
 
+    it('binds every parameter type the code uses to exactly its value, hostile strings included', async () => {
+      const strings = [
+        '',
+        "it's",
+        "''",
+        '\\',
+        "\\'",
+        '\\N',
+        'tab\there\nnew line\r\u0000nul',
+        "'; DROP TABLE events; --",
+        "x') OR 1 = 1 UNION ALL SELECT name FROM system.tables --",
+        '{p0:String}',
+        '%27%20OR%201%3D1',
+        'é 中文 עברית 🙂 \u200b',
+        'x'.repeat(5000),
+      ];
+      const cases: Array<[string, unknown, unknown]> = [
+        ...strings.map((v): [string, unknown, unknown] => ['String', v, v]),
+        ['UInt32', 0, 0],
+        ['UInt32', 4_294_967_295, 4_294_967_295],
+        ['UInt64', 9_007_199_254_740_991, 9_007_199_254_740_991],
+        ['Int64', -86_400_000, -86_400_000],
+        ["DateTime64(3, 'UTC')", '2026-03-29 01:59:59.999', '2026-03-29T01:59:59.999Z'],
+        ['Array(String)', strings, strings],
+        ['Array(String)', [], []],
+        ['Array(UInt32)', [1, 202_601, 4_294_967_295], [1, 202_601, 4_294_967_295]],
+      ];
+      for (const [type, value, expected] of cases) {
+        const rows = await s.query<{ v: unknown; t: string; same: number }>(`SELECT {v:${type}} AS v, toTypeName(v) AS t, v = {w:${type}} AS same`, { v: value, w: value });
+        expect(rows, `${type} ${JSON.stringify(value).slice(0, 60)}`).toEqual([{ v: expected, t: type, same: 1 }]);
+      }
+    });
+
     it('runs commands with parameters', async () => {
       await s.command('CREATE TABLE IF NOT EXISTS conformance_scratch (k String, v UInt32) ENGINE = MergeTree ORDER BY k');
       await s.command('INSERT INTO conformance_scratch SELECT {k:String}, number FROM numbers(3)', { k: 'kk' });

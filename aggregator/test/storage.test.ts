@@ -88,3 +88,55 @@ describe('chDB insert spool', () => {
     dir.remove();
   });
 });
+
+describe('chDB connections', () => {
+  it('runs statements with parameters on several connections at once', async () => {
+    const dir = chdbDir();
+    const storage = createStorage({ path: dir.path, connections: 4 });
+    try {
+      // sleep() holds a connection without using a core: four at once take one sleep's time,
+      // where one connection, or chdb-node's single queue for parameterized statements, takes four.
+      await storage.query('SELECT 1');
+      const t0 = performance.now();
+      const rows = await Promise.all(
+        [0, 1, 2, 3].map((i) => storage.query<{ i: number; s: string }>('SELECT {i:UInt32} AS i, {s:String} AS s, sleep(0.6) AS z', { i, s: `v${i}` })),
+      );
+      const ms = performance.now() - t0;
+      expect(rows.map((r) => r[0])).toEqual([0, 1, 2, 3].map((i) => ({ i, s: `v${i}`, z: 0 })));
+      expect(ms).toBeLessThan(1800);
+    } finally {
+      await storage.close();
+      dir.remove();
+    }
+  });
+
+  it('answers in the agreed JSON types on every connection', async () => {
+    const dir = chdbDir();
+    const storage = createStorage({ path: dir.path, connections: 3 });
+    try {
+      const answers = await Promise.all(
+        Array.from({ length: 12 }, () =>
+          storage.query<{ n: unknown; t: unknown }>("SELECT toUInt64(9007199254740991) AS n, toDateTime64('2026-01-02 03:04:05.678', 3, 'UTC') AS t, sleep(0.05) AS z"),
+        ),
+      );
+      for (const a of answers) expect(a).toEqual([{ n: 9007199254740991, t: '2026-01-02T03:04:05.678Z', z: 0 }]);
+    } finally {
+      await storage.close();
+      dir.remove();
+    }
+  });
+
+  it('refuses a connection count outside 1 to 64, naming the field', () => {
+    for (const connections of [0, 65, 1.5, Number.NaN]) {
+      const err = (() => {
+        try {
+          createStorage({ path: '/nonexistent-pulse-path', connections });
+        } catch (e) {
+          return e;
+        }
+      })();
+      expect(err).toBeInstanceOf(ConfigError);
+      expect((err as ConfigError).message).toContain('connections');
+    }
+  });
+});

@@ -2,10 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readdirSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createClient, type ClickHouseClientConfigOptions } from '@clickhouse/client';
+import { createClient } from '@clickhouse/client';
 import { drainPending } from 'chdb';
 import { createChdbConnection } from 'chdb/connection';
 import { ConfigError, StorageError } from '../errors.js';
+import { ChdbConnectionPool, DEFAULT_CHDB_CONNECTIONS, type Connection } from './chdb-pool.js';
 import { clientStorage, isRetryable, toStorageError, type RawInsert } from './base.js';
 import { InterruptedInserts } from './interrupted.js';
 import { InsertJournal, JOURNAL_DIR, type JournalEntry } from './journal.js';
@@ -44,6 +45,9 @@ function writeChunks(file: string, chunks: readonly Buffer[]): void {
   }
 }
 
+/** More connections than this buy nothing on any machine the embedded engine suits. */
+export const MAX_CHDB_CONNECTIONS = 64;
+
 /**
  * Embedded ClickHouse (chDB) in this process. The engine binds one data directory per process,
  * so the embedded launcher shares a single Storage between the aggregator and the query API.
@@ -52,14 +56,17 @@ export function createChdbStorage(opts: ChdbStorageOptions): Storage {
   if (typeof opts.path !== 'string' || opts.path === '') {
     throw new ConfigError('path', 'must be a non-empty directory path');
   }
+  const connections = opts.connections ?? DEFAULT_CHDB_CONNECTIONS;
+  if (!Number.isInteger(connections) || connections < 1 || connections > MAX_CHDB_CONNECTIONS) {
+    throw new ConfigError('connections', `must be an integer from 1 to ${MAX_CHDB_CONNECTIONS}`);
+  }
   // chdb types its Connection against @clickhouse/client-common, the client bundles its own copy of
   // the same interface; they differ only nominally (ClickHouseSettings declared twice).
-  const chdb = createChdbConnection({ path: opts.path });
-  const connection = chdb as unknown as ClickHouseClientConfigOptions['connection'];
-  const client = createClient({
-    connection,
-    clickhouse_settings: BASE_SETTINGS,
-  });
+  const pool = new ChdbConnectionPool(
+    Array.from({ length: connections }, () => createChdbConnection({ path: opts.path }) as unknown as Connection),
+    BASE_SETTINGS,
+  );
+  const client = createClient({ connection: pool });
   const spoolRoot = join(opts.path, SPOOL_DIR);
   const spool = join(spoolRoot, `${process.pid}-${randomBytes(6).toString('hex')}`);
   let spoolMade = false;

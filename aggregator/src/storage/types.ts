@@ -72,6 +72,11 @@ export interface ServerStorageOptions {
 export interface ChdbStorageOptions {
   /** Data directory of the embedded engine; ONE process may open it at a time. */
   path: string;
+  /**
+   * Connections opened on the path (default DEFAULT_CHDB_CONNECTIONS): statements run on the
+   * least busy one, so that many run at once (chdb-pool.ts).
+   */
+  connections?: number;
 }
 
 export type StorageOptions = ServerStorageOptions | ChdbStorageOptions;
