@@ -1260,7 +1260,9 @@ describe('dashboard against the real system', () => {
     // Drawn: a dashed line of its own colour (COMPARED_STROKE), besides the period's.
     expect(await page.getAttribute('[data-testid="chart"]', 'data-compared')).toBe('yes');
     expect(await paintedPixels(page, [133, 136, 196])).toBeGreaterThan(20);
-    expect(await paintedPixels(page, [79, 70, 229])).toBeGreaterThan(20);
+    // Just after midnight today has one bucket so far, drawn as a point, not a line.
+    const drawnToday = table.values.filter((v) => v !== '—').length;
+    expect(await paintedPixels(page, [79, 70, 229])).toBeGreaterThan(drawnToday > 1 ? 20 : 0);
     // The legend names both periods.
     const legend = await page.locator('[data-testid="chart-panel"] .u-legend .u-label').allTextContents();
     expect(legend.slice(1)).toEqual([new Intl.DateTimeFormat('en-GB', { timeZone: SHOP_TZ, day: 'numeric', month: 'short' }).format(now), 'yesterday']);
