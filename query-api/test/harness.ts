@@ -158,7 +158,7 @@ export async function rawAnswer(
 ): Promise<{ results: ResultRow[]; table: string }> {
   const columns = await storage.query<{ name: string }>("SELECT name FROM system.columns WHERE database = currentDatabase() AND table = 'events'");
   const schema = { eventColumns: new Set(columns.map((c) => c.name)), tables: new Set(['events']), migrations: new Set<string>() };
-  const plan = planQuery(validateQueryRequest(body), opts.siteTimezone ?? 'UTC', opts.now ?? Date.now());
+  const plan = planQuery(validateQueryRequest(body), { timezone: opts.siteTimezone ?? 'UTC', created_at: 0 }, opts.now ?? Date.now());
   const out = await runQuery(storage, plan, { settings: {}, schema });
   // As the HTTP answer carries them (no undefined fields).
   return { results: JSON.parse(JSON.stringify(out.results)) as ResultRow[], table: out.table };

@@ -363,6 +363,8 @@ describe('relative ranges', () => {
     expect(months.results).toHaveLength(12);
     expect(rows(months).at(-1)).toEqual(['2026-01-01T00:00:00+00:00', 9]);
     expect((await q({ metrics: ['pageviews'], date_range: 'month' }, berlin)).meta.date_range).toEqual({ from: '2025-12-31T23:00:00.000Z', to: '2026-01-06T23:00:00.000Z' });
+    // The sites were created on the real clock, after this API's: "all" is today alone (all-time.test.ts has the rest).
+    expect((await q({ metrics: ['pageviews'], date_range: 'all' }, berlin)).meta.date_range).toEqual({ from: '2026-01-05T23:00:00.000Z', to: '2026-01-06T23:00:00.000Z' });
     const tooLong = await call(h.url, 'POST', '/v1/query', { token: t.readKey, body: { site_id: t.siteId, metrics: ['pageviews'], date_range: '37mo' } });
     expect(tooLong.status).toBe(400);
     expect(tooLong.body.error.message).toBe('date_range: may span at most 36 months (1098 days)');

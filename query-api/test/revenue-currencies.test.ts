@@ -1,3 +1,4 @@
+import { UTC_SITE } from '../src/query/test-fixtures.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REVENUE_CURRENCIES_MIGRATION, revenueCurrencies } from '../src/query/currencies.js';
 import { planQuery, validateQueryRequest } from '../src/query/plan.js';
@@ -293,7 +294,7 @@ describe('revenue and its currencies', () => {
     const columns = await h.storage.query<{ name: string }>("SELECT name FROM system.columns WHERE database = currentDatabase() AND table = 'events'");
     const schema = { eventColumns: new Set(columns.map((c) => c.name)), tables: new Set(['events', 'rollup_site_day']), migrations: new Set([REVENUE_CURRENCIES_MIGRATION]) };
     const listed = (body: Record<string, unknown>) =>
-      revenueCurrencies(h.storage, planQuery(validateQueryRequest({ site_id: shop.siteId, date_range: RANGE, metrics: ['revenue'], ...body }), 'UTC', NOW), schema, {});
+      revenueCurrencies(h.storage, planQuery(validateQueryRequest({ site_id: shop.siteId, date_range: RANGE, metrics: ['revenue'], ...body }), UTC_SITE, NOW), schema, {});
     expect(await listed({ filters: [['is', 'entry_page', ['/landing']]] })).toEqual(['EUR']);
     expect(await listed({ filters: [['contains', 'entry_page', ['BLOG'], { case_sensitive: false }]] })).toEqual(['CHF', 'GBP']);
     expect(await listed({ filters: [['is', 'source', ['Google']]], compare: 'previous_period' })).toEqual(['EUR']);

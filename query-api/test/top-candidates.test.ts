@@ -1,3 +1,4 @@
+import { UTC_SITE } from '../src/query/test-fixtures.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStorage, migrate, type Storage } from '@pulse/aggregator/storage';
 import { chdbDir, type TempDir } from '@pulse/testkit';
@@ -64,7 +65,7 @@ afterAll(async () => {
 });
 
 async function both(site: string, body: Record<string, unknown>) {
-  const plan = planQuery({ site_id: site, date_range: RANGE, dimensions: ['page'], ...body } as never, 'UTC', FROM + 10 * DAY);
+  const plan = planQuery({ site_id: site, date_range: RANGE, dimensions: ['page'], ...body } as never, UTC_SITE, FROM + 10 * DAY);
   const opts: RunOptions = { settings: {}, schema, minCandidates: 20 };
   const pruned = recording(storage);
   const got = await runQuery(pruned.storage, plan, opts);

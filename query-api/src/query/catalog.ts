@@ -94,6 +94,6 @@ export type FilterOp = (typeof FILTER_OPS)[number];
 /**
  * Relative ranges (resolved in date-range.ts): calendar days ending today (`7d` = today and the 6
  * days before), whole hours ending with this one, this month or year to date, or whole calendar
- * months ending with this one (`12mo`).
+ * months ending with this one (`12mo`); `all`: from the day the site was created through today.
  */
-export const DATE_RANGE_PATTERN = '^(today|yesterday|month|year|[1-9][0-9]{0,2}d|[1-9][0-9]{0,3}h|[1-9][0-9]?mo)$';
+export const DATE_RANGE_PATTERN = '^(today|yesterday|month|year|all|[1-9][0-9]{0,2}d|[1-9][0-9]{0,3}h|[1-9][0-9]?mo)$';

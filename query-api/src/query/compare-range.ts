@@ -1,4 +1,4 @@
-import { resolveRange, type Range } from './date-range.js';
+import { explicitRange, type Range } from './date-range.js';
 import { previousPeriod } from './previous-period.js';
 
 /** `compare` as a request gives it (`schema.ts`), on `/v1/query` and `/v1/funnel` alike. */
@@ -9,8 +9,8 @@ export type CompareInput = 'previous_period' | { from: string; to: string };
  * one rule for every route that compares, so a funnel and a report over the same period are
  * compared with the same span and refused with the same `400 compare…` messages.
  */
-export function planCompare(input: CompareInput | undefined, range: Range, timezone: string, nowMs: number): Range | undefined {
+export function planCompare(input: CompareInput | undefined, range: Range, timezone: string): Range | undefined {
   if (input === undefined) return undefined;
   if (input === 'previous_period') return previousPeriod(range, timezone);
-  return resolveRange(input, timezone, nowMs, 'compare');
+  return explicitRange(input, 'compare');
 }

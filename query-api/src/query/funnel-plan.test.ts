@@ -1,3 +1,4 @@
+import { UTC_SITE } from './test-fixtures.js';
 import { describe, expect, it } from 'vitest';
 import { BadRequestError } from '../errors.js';
 import { planFunnel, validateFunnelRequest } from './funnel-plan.js';
@@ -10,7 +11,7 @@ const body = (extra: Record<string, unknown> = {}) => ({ site_id: SITE, date_ran
 /** `field: message` of the 400 a body gets (validation and planning), or 'ok'. */
 function problem(b: unknown): string {
   try {
-    planFunnel(validateFunnelRequest(b), 'UTC', NOW);
+    planFunnel(validateFunnelRequest(b), UTC_SITE, NOW);
   } catch (err) {
     if (err instanceof BadRequestError) return err.message;
     throw err;
@@ -70,7 +71,7 @@ describe('validateFunnelRequest', () => {
 
 describe('planFunnel', () => {
   it('defaults to visits, labels steps like Plausible and resolves the range in the site zone', () => {
-    const plan = planFunnel(validateFunnelRequest(body({ date_range: 'today' })), 'Europe/Berlin', NOW);
+    const plan = planFunnel(validateFunnelRequest(body({ date_range: 'today' })), { timezone: 'Europe/Berlin', created_at: 0 }, NOW);
     expect(plan).toEqual({
       siteId: SITE,
       steps: [
@@ -87,16 +88,16 @@ describe('planFunnel', () => {
   });
 
   it('resolves compare: the period before, or the range given; none without it', () => {
-    const previous = planFunnel(validateFunnelRequest(body({ date_range: 'today', compare: 'previous_period' })), 'Europe/Berlin', NOW);
+    const previous = planFunnel(validateFunnelRequest(body({ date_range: 'today', compare: 'previous_period' })), { timezone: 'Europe/Berlin', created_at: 0 }, NOW);
     expect(previous.compare).toEqual({ fromMs: Date.parse('2026-01-04T23:00:00Z'), toMs: Date.parse('2026-01-05T23:00:00Z') });
-    const custom = planFunnel(validateFunnelRequest(body({ compare: { from: '2025-12-01T00:00:00Z', to: '2025-12-08T00:00:00Z' } })), 'UTC', NOW);
+    const custom = planFunnel(validateFunnelRequest(body({ compare: { from: '2025-12-01T00:00:00Z', to: '2025-12-08T00:00:00Z' } })), UTC_SITE, NOW);
     expect(custom.compare).toEqual({ fromMs: Date.parse('2025-12-01T00:00:00Z'), toMs: Date.parse('2025-12-08T00:00:00Z') });
-    expect('compare' in planFunnel(validateFunnelRequest(body()), 'UTC', NOW)).toBe(false);
+    expect('compare' in planFunnel(validateFunnelRequest(body()), UTC_SITE, NOW)).toBe(false);
   });
 
   it('gives the visitor scope a window, a day by default', () => {
-    expect(planFunnel(validateFunnelRequest(body({ scope: 'visitor' })), 'UTC', NOW).windowMs).toBe(86_400_000);
-    expect(planFunnel(validateFunnelRequest(body({ scope: 'visitor', window_seconds: 600 })), 'UTC', NOW).windowMs).toBe(600_000);
+    expect(planFunnel(validateFunnelRequest(body({ scope: 'visitor' })), UTC_SITE, NOW).windowMs).toBe(86_400_000);
+    expect(planFunnel(validateFunnelRequest(body({ scope: 'visitor', window_seconds: 600 })), UTC_SITE, NOW).windowMs).toBe(600_000);
   });
 
   it('keeps labels asked for and folds case modifiers as /v1/query does', () => {
@@ -108,7 +109,7 @@ describe('planFunnel', () => {
           include_bots: true,
         }),
       ),
-      'UTC',
+      UTC_SITE,
       NOW,
     );
     expect(plan.steps[0]).toEqual({ kind: 'page', value: '/blog/*', label: 'Blog' });

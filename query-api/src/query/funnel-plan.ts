@@ -3,7 +3,7 @@ import { BadRequestError } from '../errors.js';
 import { validate } from '../schema/json-schema.js';
 import { isValidTimeZone } from '../time/zone.js';
 import { planCompare, type CompareInput } from './compare-range.js';
-import { resolveRange, type DateRangeInput, type Range } from './date-range.js';
+import { resolveRange, type DateRangeInput, type Range, type RangeSite } from './date-range.js';
 import { DEFAULT_WINDOW_SECONDS, EVENT_STEP_SCHEMA, FUNNEL_REQUEST_SCHEMA, PAGE_STEP_SCHEMA } from './funnel-schema.js';
 import { planFilters, type Filter, type QueryRequest } from './plan.js';
 
@@ -75,15 +75,15 @@ function planStep(s: FunnelStepInput): FunnelStep {
   return { kind: 'event', value: s.event, label: s.label ?? s.event };
 }
 
-export function planFunnel(req: FunnelRequest, siteTimezone: string, nowMs: number): FunnelPlan {
-  const timezone = req.timezone ?? siteTimezone;
+export function planFunnel(req: FunnelRequest, site: RangeSite, nowMs: number): FunnelPlan {
+  const timezone = req.timezone ?? site.timezone;
   if (!isValidTimeZone(timezone)) throw new BadRequestError('timezone', `${JSON.stringify(timezone)} is not an IANA time zone`);
   const scope = req.scope ?? 'visit';
   if (scope === 'visit' && req.window_seconds !== undefined) {
     throw new BadRequestError('window_seconds', 'applies only with scope "visitor" (a visit is its own window)');
   }
-  const range = resolveRange(req.date_range, timezone, nowMs, 'date_range');
-  const compare = planCompare(req.compare, range, timezone, nowMs);
+  const range = resolveRange(req.date_range, timezone, nowMs, 'date_range', site.created_at);
+  const compare = planCompare(req.compare, range, timezone);
   return {
     siteId: req.site_id,
     steps: req.steps.map(planStep),

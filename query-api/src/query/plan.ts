@@ -2,7 +2,7 @@ import { BadRequestError } from '../errors.js';
 import { validate } from '../schema/json-schema.js';
 import { bucketsBetween, isValidTimeZone, type TimeUnit } from '../time/zone.js';
 import { isTimeDimension, type Dimension, type FilterOp, type MetricName, type TimeDimension } from './catalog.js';
-import { resolveRange, type DateRangeInput, type Range } from './date-range.js';
+import { resolveRange, type DateRangeInput, type Range, type RangeSite } from './date-range.js';
 import { planCompare, type CompareInput } from './compare-range.js';
 import { DEFAULT_LIMIT, MAX_LIMIT, QUERY_REQUEST_SCHEMA } from './schema.js';
 import { checkTimeOnPage } from './time-on-page.js';
@@ -84,13 +84,13 @@ export function planFilters(filters: QueryRequest['filters']): Filter[] {
   }));
 }
 
-export function planQuery(req: QueryRequest, siteTimezone: string, nowMs: number): QueryPlan {
+export function planQuery(req: QueryRequest, site: RangeSite, nowMs: number): QueryPlan {
   const metrics = req.metrics;
   const dimensions = req.dimensions ?? [];
   noDuplicates(metrics, 'metrics');
   noDuplicates(dimensions, 'dimensions');
 
-  const timezone = req.timezone ?? siteTimezone;
+  const timezone = req.timezone ?? site.timezone;
   if (!isValidTimeZone(timezone)) throw new BadRequestError('timezone', `${JSON.stringify(timezone)} is not an IANA time zone`);
 
   const timeDims = dimensions.filter(isTimeDimension);
@@ -121,8 +121,8 @@ export function planQuery(req: QueryRequest, siteTimezone: string, nowMs: number
   });
   noDuplicates(orderBy.map(([f]) => f), 'order_by');
 
-  const range = resolveRange(req.date_range, timezone, nowMs, 'date_range');
-  const compare = planCompare(req.compare, range, timezone, nowMs);
+  const range = resolveRange(req.date_range, timezone, nowMs, 'date_range', site.created_at);
+  const compare = planCompare(req.compare, range, timezone);
 
   if (time) {
     const unit = time.slice(5) as TimeUnit;

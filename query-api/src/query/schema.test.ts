@@ -1,3 +1,4 @@
+import { UTC_SITE } from './test-fixtures.js';
 import { describe, expect, it } from 'vitest';
 import { BadRequestError } from '../errors.js';
 import { planQuery, validateQueryRequest } from './plan.js';
@@ -46,7 +47,7 @@ describe('filter modifiers (the 4th element)', () => {
   });
 
   it('plans an insensitive filter apart from a sensitive one, and {case_sensitive: true} as no modifier', () => {
-    const plan = (filters: unknown[]) => planQuery(validateQueryRequest(body(filters)), 'UTC', NOW);
+    const plan = (filters: unknown[]) => planQuery(validateQueryRequest(body(filters)), UTC_SITE, NOW);
     const none = plan([['contains', 'page', ['blog']]]);
     const sensitive = plan([['contains', 'page', ['blog'], { case_sensitive: true }]]);
     const empty = plan([['contains', 'page', ['blog'], {}]]);
@@ -61,7 +62,7 @@ describe('filter modifiers (the 4th element)', () => {
 
   it('a case-insensitive goal is still a goal for conversion_rate', () => {
     const req = { ...body([['is', 'event_name', ['SIGNUP'], { case_sensitive: false }]]), metrics: ['conversion_rate'] };
-    expect(planQuery(validateQueryRequest(req), 'UTC', NOW).filters[0]?.ignoreCase).toBe(true);
+    expect(planQuery(validateQueryRequest(req), UTC_SITE, NOW).filters[0]?.ignoreCase).toBe(true);
   });
 
   it('is in the schema /openapi.json embeds', () => {

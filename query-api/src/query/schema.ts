@@ -38,7 +38,8 @@ const relativeRange: JsonSchema = {
     '`<n>h`: n whole hours ending with the current one (n <= 9999);',
     '`month`: this month to date (from the 1st through the end of today); `year`: this year to date (from 1 January through the end of today);',
     `\`<n>mo\`: n whole calendar months ending with this one, which is included to its end (\`6mo\`, \`12mo\`; n <= ${MAX_RANGE_MONTHS}).`,
-    `A range spans at most ${MAX_RANGE_DAYS} days.`,
+    '`all`: from the local day the site was created through the end of today, however long.',
+    `Any other range spans at most ${MAX_RANGE_DAYS} days.`,
   ].join(' '),
 };
 
@@ -106,7 +107,7 @@ export const QUERY_REQUEST_SCHEMA: JsonSchema = {
     },
     date_range: {
       anyOf: [instantRange, relativeRange],
-      description: `an object {from, to} or a relative range like "7d", "month" or "12mo"; at most ${MAX_RANGE_DAYS} days long`,
+      description: `an object {from, to} or a relative range like "7d", "month", "12mo" or "all" ("all": since the site was created; any other at most ${MAX_RANGE_DAYS} days long)`,
     },
     dimensions: { type: 'array', maxItems: MAX_DIMENSIONS, items: dimension },
     filters: { type: 'array', maxItems: MAX_FILTERS, items: FILTER_SCHEMA },

@@ -1,8 +1,12 @@
 import type { SchemaInfo } from '../schema-probe.js';
 import type { QueryPlan } from './plan.js';
 import type { FunnelPlan } from './funnel-plan.js';
+import type { RangeSite } from './date-range.js';
 import { PATHS_BY_PATH_MIGRATION, SITE_MIGRATION, SKETCH_MIGRATION } from './rollups.js';
 import { VISIT_ATTRIBUTES_MIGRATION, VISITS_MIGRATION, VISITS_TABLE } from './visits.js';
+
+/** A site in UTC created at the epoch, so `all` reaches as far back as a test likes. */
+export const UTC_SITE: RangeSite = { timezone: 'UTC', created_at: 0 };
 
 /** For the query builders' unit tests: every table and migration there is, so whatever could answer faster than raw events would. */
 export const ALL_TABLES: SchemaInfo = {

@@ -7,7 +7,7 @@ import { buildQuery, gapColumns } from './sql.js';
 import { GAP, checkTimeOnPage, pageviewGaps, timeOnPageMean } from './time-on-page.js';
 import { visitsAnswer } from './visits.js';
 import { visitsJoinAnswer } from './visits-join.js';
-import { ALL_TABLES, testPlan } from './test-fixtures.js';
+import { ALL_TABLES, UTC_SITE, testPlan } from './test-fixtures.js';
 
 const ALL = ALL_TABLES;
 const base = testPlan({ metrics: ['time_on_page'] });
@@ -172,7 +172,7 @@ describe('checkTimeOnPage', () => {
 
   it('runs when a request is planned, before the goal check of conversion_rate', () => {
     const req = { site_id: 's_AAAAAAAAAAAAAAAA', metrics: ['conversion_rate', 'time_on_page'], date_range: '7d', filters: [['is', 'event_name', ['signup']]] };
-    expect(() => planQuery(validateQueryRequest(req), 'UTC', Date.parse('2026-01-06T12:00:00Z'))).toThrow(
+    expect(() => planQuery(validateQueryRequest(req), UTC_SITE, Date.parse('2026-01-06T12:00:00Z'))).toThrow(
       new BadRequestError('filters[0][1]', 'time_on_page measures pageviews, so it cannot be broken down or filtered by event_name (a goal)'),
     );
   });

@@ -29,7 +29,7 @@ export function registerFunnels(router: Router, d: Deps): void {
     const request = validateFunnelRequest(body);
     const site = await siteOf(caller, request.site_id, d);
     const now = d.opts.now();
-    const plan = planFunnel(request, site.timezone, now);
+    const plan = planFunnel(request, site, now);
     // One entry per funnel, not per format: the CSV is made from the cached JSON answer.
     const key = cacheKey(plan);
     await answerCached({ req, res, caller, d, headers, format, writeCsv: funnelCsv }, key, inflight, () => compute(plan, key, now));

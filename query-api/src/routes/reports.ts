@@ -162,7 +162,7 @@ export function registerReports(router: Router, d: Deps): void {
     const request = validateQueryRequest(body);
     const site = await siteOf(caller, request.site_id, d);
     const now = d.opts.now();
-    const plan = planQuery(request, site.timezone, now);
+    const plan = planQuery(request, site, now);
     // One entry per query, not per format: the CSV is made from the cached JSON answer.
     const key = cacheKey(plan);
     await answerCached({ req, res, caller, d, headers, format }, key, inflight, () => compute(plan, key, now));
