@@ -7,6 +7,7 @@ import type { Deps } from './deps.js';
 import { HttpError, toHttpError } from './errors.js';
 import { KV_STATE } from '@pulse/protocol';
 import { serve, type ListeningServer } from '@pulse/protocol/starting-server';
+import { USAGE_SUBJECT_QUERY, UsageShare } from '@pulse/protocol/usage-share';
 import { ReceivedAtFreshness, WatermarkFreshness } from './freshness.js';
 import { sendError } from './http/respond.js';
 import { Router } from './http/router.js';
@@ -77,10 +78,11 @@ export function createQueryApi(options: QueryApiOptions): QueryApi {
   let server: Server | undefined;
   let invalidations: Subscription | undefined;
   let unsubscribeSwapped: (() => unknown) | undefined;
+  let usage: UsageShare | undefined;
   let starting = false;
   let router = new Router();
 
-  /** Lets go of what a start took: the invalidation subscription, the replay listener, the KV watches. */
+  /** Lets go of what a start took: the invalidation and usage subscriptions, the replay listener, the KV watches. */
   function detach(tenancy: TenancyStore | undefined): void {
     try {
       invalidations?.unsubscribe();
@@ -90,6 +92,8 @@ export function createQueryApi(options: QueryApiOptions): QueryApi {
     invalidations = undefined;
     unsubscribeSwapped?.();
     unsubscribeSwapped = undefined;
+    usage?.stop();
+    usage = undefined;
     tenancy?.close();
   }
 
@@ -164,12 +168,17 @@ export function createQueryApi(options: QueryApiOptions): QueryApi {
             (err: unknown) => log.log('warn', `${kind} index catch-up failed; the next listing retries it`, { err }),
           );
         }
+        const limiter = new RateLimiter(opts.rateLimit);
+        // One limit for every instance of the API, however many there are.
+        usage = new UsageShare({ nc: opts.nats, subject: USAGE_SUBJECT_QUERY, onRemote: (key, n) => limiter.charge(key, n, performance.now()) });
+        usage.start();
         deps = {
           opts,
           readiness: readinessCheck({ opts, tenancy: store, log }),
           tenancy: store,
           cache,
-          limiter: new RateLimiter(opts.rateLimit),
+          limiter,
+          usage,
           metrics,
           freshness: new WatermarkFreshness(
             stateKv,

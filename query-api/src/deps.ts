@@ -1,3 +1,4 @@
+import type { UsageShare } from '@pulse/protocol/usage-share';
 import type { AnswerCache } from './cache.js';
 import type { ResolvedOptions } from './config.js';
 import type { Freshness } from './freshness.js';
@@ -14,6 +15,8 @@ export interface Deps {
   tenancy: TenancyStore;
   cache: AnswerCache;
   limiter: RateLimiter;
+  /** Tells the other instances what this one's keys used (`limiter` hears theirs). */
+  usage: UsageShare;
   metrics: ApiMetrics;
   freshness: Freshness;
   schema: SchemaProbe;

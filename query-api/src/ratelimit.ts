@@ -19,10 +19,26 @@ interface Bucket {
   at: number;
 }
 
-/** Token buckets per key, in memory of this instance (N instances allow N times the rate). */
+/**
+ * Token buckets per key. Each instance keeps its own; with `charge` fed by a UsageShare
+ * (@pulse/protocol/usage-share) every instance also spends what the others' answers cost, so the
+ * limit holds for all of them together, about one share interval late.
+ */
 export class RateLimiter {
   private readonly buckets = new LRUCache<string, Bucket>({ max: 200_000 });
   constructor(private readonly opts: RateLimitOptions) {}
+
+  /**
+   * Spends `amount` that another instance let through. A bucket may go below zero (to minus the
+   * burst at most), so that instances which let a key through at the same moment make it wait
+   * until the shared rate has paid for them.
+   */
+  charge(key: string, amount: number, nowMs: number): void {
+    const { perSecond, burst } = this.opts;
+    const prev = this.buckets.get(key);
+    const tokens = prev ? Math.min(burst, prev.tokens + ((nowMs - prev.at) / 1000) * perSecond) : burst;
+    this.buckets.set(key, { tokens: Math.max(-burst, tokens - amount), at: nowMs });
+  }
 
   take(key: string, nowMs: number): RateDecision {
     const { perSecond, burst } = this.opts;
@@ -37,7 +53,7 @@ export class RateLimiter {
       retryAfter,
       headers: {
         'x-ratelimit-limit': String(burst),
-        'x-ratelimit-remaining': String(Math.floor(left)),
+        'x-ratelimit-remaining': String(Math.max(0, Math.floor(left))),
         'x-ratelimit-reset': String(Math.ceil((burst - left) / perSecond)),
       },
     };

@@ -244,6 +244,24 @@ describe('cache and limits', () => {
     // Another key is not affected.
     expect((await call(h.url, 'GET', '/v1/sites', { token: b.readKey })).status).toBe(200);
   });
+
+  it('holds one limit across instances: what a key spent at one is spent at the other', async () => {
+    const a = await createTenant(h.url);
+    const other = createQueryApi({ nats: h.nc, storage: h.storage, adminToken: ADMIN_TOKEN, port: 0, host: '127.0.0.1', logger: silentLogger, rateLimit: { perSecond: 2, burst: 5 } });
+    const { port } = await other.start();
+    try {
+      const otherUrl = `http://127.0.0.1:${port}`;
+      // The key's whole burst at this instance…
+      for (let i = 0; i < 5; i++) expect((await call(h.url, 'GET', '/v1/sites', { token: a.readKey })).status).toBe(200);
+      // …is spent at the other one too, once the usage is shared (every 200 ms); without the sharing, 5 more would pass there.
+      await new Promise((ok) => setTimeout(ok, 500));
+      const there = await call(otherUrl, 'GET', '/v1/sites', { token: a.readKey });
+      expect(there.status).toBe(429);
+      expect(there.headers.get('x-ratelimit-remaining')).toBe('0');
+    } finally {
+      await other.stop(100);
+    }
+  });
 });
 
 describe('freshness', () => {

@@ -34,6 +34,7 @@ export async function authenticate(req: IncomingMessage, d: Deps): Promise<Calle
     d.metrics.rateLimited.inc();
     throw new RateLimitedError(decision.retryAfter, decision.headers);
   }
+  d.usage.record(token, 1);
   return { key, headers: decision.headers, stale };
 }
 
