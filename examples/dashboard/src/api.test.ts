@@ -35,8 +35,13 @@ describe('response parsing', () => {
   });
 
   it('reads sites and realtime answers', () => {
-    expect(parseSites({ sites: [{ site_id: 's_1', domain: 'a.com', timezone: 'Europe/Paris' }, { nope: 1 }] })).toEqual([
-      { site_id: 's_1', domain: 'a.com', timezone: 'Europe/Paris' },
+    expect(parseSites({ sites: [{ site_id: 's_1', domain: 'a.com', timezone: 'Europe/Paris', created_at: 1_700_000_000_000 }, { nope: 1 }] })).toEqual([
+      { site_id: 's_1', domain: 'a.com', timezone: 'Europe/Paris', created_at: 1_700_000_000_000 },
+    ]);
+    // Where "All time" starts; a list that does not say (or says nonsense) leaves it unknown.
+    expect(parseSites({ sites: [{ site_id: 's_2' }, { site_id: 's_3', created_at: '2024-01-01' }] })).toEqual([
+      { site_id: 's_2', domain: 's_2', timezone: 'UTC', created_at: null },
+      { site_id: 's_3', domain: 's_3', timezone: 'UTC', created_at: null },
     ]);
     expect(() => parseSites({})).toThrow(/sites/);
     expect(
@@ -76,7 +81,7 @@ describe('API client over real HTTP', () => {
           res.statusCode = 401;
           res.end(JSON.stringify({ error: { code: 'unauthorized', message: 'unknown or revoked read key' } }));
         } else if (req.url === '/v1/sites') {
-          res.end(JSON.stringify({ sites: [{ site_id: 's_x', domain: 'x.test', timezone: 'UTC' }] }));
+          res.end(JSON.stringify({ sites: [{ site_id: 's_x', domain: 'x.test', timezone: 'UTC', created_at: 1_700_000_000_000 }] }));
         } else if (req.url === '/v1/query') {
           res.statusCode = 429;
           res.setHeader('retry-after', '7');
@@ -94,7 +99,7 @@ describe('API client over real HTTP', () => {
 
   it('sends the read key and parses answers', async () => {
     const sites = await createApiClient({ readKey: 'rk_good', baseUrl: base }).sites();
-    expect(sites).toEqual([{ site_id: 's_x', domain: 'x.test', timezone: 'UTC' }]);
+    expect(sites).toEqual([{ site_id: 's_x', domain: 'x.test', timezone: 'UTC', created_at: 1_700_000_000_000 }]);
     expect(seen.at(-1)?.auth).toBe('Bearer rk_good');
   });
 

@@ -9,6 +9,11 @@ export interface Site {
   site_id: string;
   domain: string;
   timezone: string;
+  /**
+   * When the site was made (ms since the epoch): where "All time" starts, as the API's
+   * `date_range: "all"` does. Null when the list did not say (an older query API).
+   */
+  created_at: number | null;
 }
 
 export type Cell = string | number | null;
@@ -195,7 +200,14 @@ export function parseSites(json: unknown): Site[] {
   if (!isObject(json) || !Array.isArray(json.sites)) throw bad('no "sites" list');
   return json.sites.filter(isObject).flatMap((s) =>
     typeof s.site_id === 'string'
-      ? [{ site_id: s.site_id, domain: typeof s.domain === 'string' ? s.domain : s.site_id, timezone: typeof s.timezone === 'string' && s.timezone ? s.timezone : 'UTC' }]
+      ? [
+          {
+            site_id: s.site_id,
+            domain: typeof s.domain === 'string' ? s.domain : s.site_id,
+            timezone: typeof s.timezone === 'string' && s.timezone ? s.timezone : 'UTC',
+            created_at: typeof s.created_at === 'number' && Number.isFinite(s.created_at) ? s.created_at : null,
+          },
+        ]
       : [],
   );
 }

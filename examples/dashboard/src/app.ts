@@ -1,5 +1,5 @@
 import { createApiClient, type ApiClient, type QueryResult, type Site } from './api.js';
-import { chartCompareRangeFor, compareRangeFor, type CompareDates, type CompareMode } from './compare-mode.js';
+import { chartCompareRangeFor, compareRangeFor, compareUnavailable, effectiveCompare, type CompareDates, type CompareMode } from './compare-mode.js';
 import { alignValues, comparePlan, comparedRows } from './compare-series.js';
 import { describeComparison } from './comparison.js';
 import { cardLabel, isGoalCard, isTrafficCard, type CardMetric, type Filter } from './dimensions.js';
@@ -26,7 +26,7 @@ import {
   type QueryBody,
   type QueryContext,
 } from './query.js';
-import { bucketStarts, describeRange, effectiveGranularity, resolveRange, type Granularity, type ResolvedRange } from './range.js';
+import { bucketStarts, describeRange, effectiveGranularity, isAllTime, resolveRange, type Granularity, type ResolvedRange } from './range.js';
 import { chartSeries, goalSeries, type ChartSeries } from './series.js';
 import type { QueryRow } from './api.js';
 import type { KeyStore } from './session.js';
@@ -272,19 +272,26 @@ export class App {
     if (!site) return null;
     const timeZone = this.state.timezone ?? site.timezone;
     const now = Date.now();
-    const resolved = resolveRange(this.state.range, now, timeZone);
-    const compare = compareRangeFor(this.state.compare, resolved, now, timeZone, this.state.compareDates);
-    const chartCompare = chartCompareRangeFor(this.state.compare, resolved, now, timeZone, this.state.compareDates);
+    // "All time" starts with the local day the site was created, as the API's "all" does: its
+    // instants make the chart's buckets, ticks and labels, while every query asks "all". A site
+    // list without created_at (an older API) leaves "All time" at today, asked as instants, so
+    // the panels agree with the chart.
+    const resolved = resolveRange(this.state.range, now, timeZone, site.created_at);
+    const allTime = isAllTime(this.state.range) && site.created_at !== null;
+    // Nothing is compared with "All time": the chosen comparison waits in the state for another range.
+    const mode = effectiveCompare(this.state.compare, this.state.range);
+    const compare = compareRangeFor(mode, resolved, now, timeZone, this.state.compareDates);
+    const chartCompare = chartCompareRangeFor(mode, resolved, now, timeZone, this.state.compareDates);
     const granularity = effectiveGranularity(this.state.granularity, resolved);
     const buckets = bucketStarts(resolved, granularity, timeZone);
-    const weekday = { weekday: this.state.compare === 'year_over_year_weekday' };
+    const weekday = { weekday: mode === 'year_over_year_weekday' };
     return {
       site,
       timeZone,
       resolved,
       granularity,
       buckets,
-      ctx: { siteId: site.site_id, range: resolved, compare, filters: this.state.filters, timezone: timeZone },
+      ctx: { siteId: site.site_id, range: resolved, allTime, compare, filters: this.state.filters, timezone: timeZone },
       comparedWith: compare && describeComparison(compare, now, timeZone, weekday),
       chartCompare,
       periodLabel: describeComparison(resolved, now, timeZone, weekday),
@@ -533,6 +540,7 @@ export class App {
       compare: this.state.compare,
       compareDates: this.state.compareDates,
       compared: v.ctx.compare,
+      compareUnavailable: compareUnavailable(this.state.range),
     };
     const actions: ControlsActions = {
       setSite: (site) => this.update({ site, filters: [] }),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compareRangeFor, customCompareError, customCompareRange, isCompareMode } from './compare-mode.js';
+import { COMPARE_MODES, compareRangeFor, compareUnavailable, customCompareError, customCompareRange, effectiveCompare, isCompareMode } from './compare-mode.js';
 import { comparisonRange } from './comparison.js';
 import { resolveRange } from './range.js';
 
@@ -46,5 +46,16 @@ describe('comparison modes', () => {
     expect(isCompareMode('year_over_year')).toBe(true);
     expect(isCompareMode('previous_period')).toBe(true);
     expect(isCompareMode('yoy')).toBe(false);
+  });
+
+  it('compare nothing with All time, whatever was chosen, and anything else as chosen', () => {
+    const all = { kind: 'preset', preset: 'all' } as const;
+    expect(compareUnavailable(all)).toMatch(/no earlier period/);
+    for (const mode of COMPARE_MODES) {
+      expect(effectiveCompare(mode, all)).toBe('off');
+      expect(effectiveCompare(mode, { kind: 'preset', preset: '12mo' })).toBe(mode);
+      expect(effectiveCompare(mode, { kind: 'custom', from: '2026-01-01', to: '2026-01-31' })).toBe(mode);
+    }
+    expect(compareUnavailable({ kind: 'preset', preset: 'today' })).toBeNull();
   });
 });

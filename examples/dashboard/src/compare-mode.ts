@@ -1,5 +1,5 @@
 import { comparisonCut, comparisonRange, isCalendarRange, isMidnight } from './comparison.js';
-import { MAX_CUSTOM_DAYS, customRangeError, type ResolvedRange } from './range.js';
+import { MAX_CUSTOM_DAYS, customRangeError, isAllTime, type RangeSpec, type ResolvedRange } from './range.js';
 import { addDays, calendarDateOf, parseCalendarDate, startOfDay } from './time.js';
 import { sameWeekdaysLastYearRange, yearOverYearRange } from './year-ago.js';
 
@@ -21,6 +21,23 @@ export const COMPARE_LABELS: Record<CompareMode, string> = {
   custom: 'Custom period…',
   off: 'No comparison',
 };
+
+/**
+ * Why a range cannot be compared with anything, in words for the comparison menu, or null when it
+ * can. "All time", as in Plausible, has nothing before it: it starts the day the site was made.
+ */
+export function compareUnavailable(range: RangeSpec): string | null {
+  return isAllTime(range) ? 'All time starts the day the site was created: there is no earlier period to compare with.' : null;
+}
+
+/**
+ * The comparison that applies to a range: the chosen one, or none (`off`) where the range cannot be
+ * compared (`compareUnavailable`). The chosen one stays in the state and the link, and is back with
+ * another range.
+ */
+export function effectiveCompare(mode: CompareMode, range: RangeSpec): CompareMode {
+  return compareUnavailable(range) ? 'off' : mode;
+}
 
 /** The days a custom comparison covers: both ends inclusive calendar dates (`YYYY-MM-DD`) in the dashboard's zone. */
 export interface CompareDates {

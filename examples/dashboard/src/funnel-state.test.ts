@@ -184,6 +184,12 @@ describe('the funnel request', () => {
     expect(funnelBody({ ...ctx, compare: null }, SIGNUP)).not.toHaveProperty('compare');
   });
 
+  it('asks "all" for All time, with the same timezone and without a comparison', () => {
+    const all = funnelBody({ ...ctx, allTime: true }, SIGNUP);
+    expect(all).toMatchObject({ site_id: 's_abcdefghij012345', date_range: 'all', timezone: 'Europe/Berlin' });
+    expect(all).not.toHaveProperty('compare');
+  });
+
   it('sends the scope and the window in seconds for visitors only', () => {
     expect(funnelBody(ctx, { ...SIGNUP, scope: 'visitor', window: { amount: 12, unit: 'hours' } })).toMatchObject({ scope: 'visitor', window_seconds: 43_200 });
     expect(funnelBody(ctx, { ...SIGNUP, scope: 'visitor', window: { amount: 30, unit: 'days' } })).toMatchObject({ window_seconds: 2_592_000 });

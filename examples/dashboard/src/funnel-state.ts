@@ -1,4 +1,4 @@
-import { apiFilter, isoRange, type ApiFilter, type QueryContext } from './query.js';
+import { apiFilter, compareOf, dateRangeOf, isoRange, type ApiDateRange, type ApiFilter, type QueryContext } from './query.js';
 
 /**
  * A funnel as the dashboard keeps it: in the link (`funnel`, `funnel_scope`, `funnel_window`), in the
@@ -196,7 +196,8 @@ export type FunnelStepBody = { page: string } | { event: string };
 /** The body of `POST /v1/funnel` (query-api README, "Funnels"). */
 export interface FunnelBody {
   site_id: string;
-  date_range: { from: string; to: string };
+  /** The period's instants, or `"all"` under "All time" (`dateRangeOf`). */
+  date_range: ApiDateRange;
   steps: FunnelStepBody[];
   filters?: ApiFilter[];
   timezone?: string;
@@ -210,12 +211,13 @@ export interface FunnelBody {
 export function funnelBody(ctx: QueryContext, f: FunnelDefinition): FunnelBody {
   const body: FunnelBody = {
     site_id: ctx.siteId,
-    date_range: isoRange(ctx.range),
+    date_range: dateRangeOf(ctx),
     steps: f.steps.map((s) => (s.kind === 'page' ? { page: s.value } : { event: s.value })),
     timezone: ctx.timezone,
   };
   if (ctx.filters.length > 0) body.filters = ctx.filters.map(apiFilter);
-  if (ctx.compare) body.compare = isoRange(ctx.compare);
+  const compare = compareOf(ctx);
+  if (compare) body.compare = isoRange(compare);
   if (f.scope === 'visitor') {
     body.scope = 'visitor';
     body.window_seconds = windowSeconds(f.window);

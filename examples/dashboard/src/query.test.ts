@@ -30,9 +30,12 @@ import {
   tabUnderFilters,
   timeOnPageQuery,
   unionCurrencies,
+  isoRange,
   withSeriesCompare,
+  type QueryBody,
   type QueryContext,
 } from './query.js';
+import { bucketStarts, resolveRange } from './range.js';
 
 const ctx: QueryContext = {
   siteId: 's_abcdefghij012345',
@@ -364,6 +367,51 @@ describe('query building', () => {
 
   it('tells revenue from none by its sum, the one thing the API answers', () => {
     expect([hasRevenue(71.7), hasRevenue(-20), hasRevenue(0), hasRevenue(null), hasRevenue(undefined)]).toEqual([true, true, false, false, false]);
+  });
+});
+
+describe('All time', () => {
+  // A site created on 17 May 2019 in Berlin, seen on 26 November 2026: older than the API's 1,098 days.
+  const now = Date.parse('2026-11-26T15:20:00Z');
+  const range = resolveRange({ kind: 'preset', preset: 'all' }, now, 'Europe/Berlin', Date.parse('2019-05-17T08:00:00Z'));
+  const goal: Filter = ['is', 'event_name', ['signup']];
+  // The view keeps a comparison in its context only by mistake: none may be sent for All time.
+  const all: QueryContext = { ...ctx, range, allTime: true, timezone: 'Europe/Berlin', filters: [goal, ['is', 'page', ['/pricing']]] };
+  const span = { from: Date.parse('2012-01-01T00:00:00Z'), to: Date.parse('2019-05-16T22:00:00Z') };
+  const months = bucketStarts(range, 'month', 'Europe/Berlin');
+
+  it('asks every body with date_range "all", the view\'s timezone and no comparison', () => {
+    const bodies: QueryBody[] = [
+      cardsQuery(all),
+      conversionBaseQuery(all)!,
+      goalCardsQuery(all),
+      goalRevenueQuery(all),
+      seriesQuery(all, 'visitors', 'month', months.length),
+      ...goalSeriesQueries(all, 'conversion_rate', 'month', months.length),
+      withSeriesCompare(seriesQuery(all, 'visitors', 'month', months.length), span),
+      ...PANELS.flatMap((p) => p.tabs).flatMap((t) => [breakdownQuery(all, t), revenueQuery(all, t), breakdownCsvQuery(all, t), groupBaseQuery(all, t, ['/a'])]),
+      timeOnPageQuery({ ...all, filters: [] }, tab('page'), ['/a'])!,
+      chartCsvQuery(all, 'visitors', true, 'month', months.length, span),
+      chartCsvQuery({ ...all, filters: [] }, 'pageviews', false, 'week', 400, span),
+    ];
+    for (const b of bodies) {
+      expect(b, JSON.stringify(b)).toMatchObject({ site_id: ctx.siteId, date_range: 'all', timezone: 'Europe/Berlin' });
+      expect(b, JSON.stringify(b)).not.toHaveProperty('compare');
+    }
+    // The same view over another range sends its instants, and compares.
+    expect(cardsQuery({ ...all, allTime: false })).toMatchObject({ date_range: isoRange(range), compare: COMPARE });
+  });
+
+  it('asks as many buckets as the dashboard resolved, which are the ones the API answers for "all"', () => {
+    // From 1 May 2019 (the month holding 17 May) to November 2026: 91 months.
+    expect(months).toHaveLength(91);
+    expect(new Date(months[0]!).toISOString()).toBe('2019-04-30T22:00:00.000Z');
+    expect(seriesQuery(all, 'visitors', 'month', months.length)).toMatchObject({ date_range: 'all', dimensions: ['time:month'], limit: 91 });
+  });
+
+  it('asks a sub-range of explicit instants when given one, never "all" with another span\'s limit', () => {
+    const q = seriesQuery(all, 'visitors', 'month', months.length);
+    expect(seriesOver(q, span, 89)).toEqual({ ...q, date_range: isoRange(span), limit: 89 });
   });
 });
 

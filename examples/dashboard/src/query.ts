@@ -22,11 +22,18 @@ export function apiFilter([op, dimension, values]: Filter): ApiFilter {
   return CASE_INSENSITIVE_OPS.has(op) ? [op, dimension, [...values], { case_sensitive: false }] : [op, dimension, [...values]];
 }
 
+/**
+ * A range as the API takes it: ISO instants, or `"all"`, the site's whole life (from the local day it
+ * was created through the end of today in the query's `timezone`), which the API resolves itself and
+ * does not hold to its 1,098-day cap of explicit ranges.
+ */
+export type ApiDateRange = { from: string; to: string } | 'all';
+
 /** The body of `POST /v1/query` (DESIGN.md "Query API"). */
 export interface QueryBody {
   site_id: string;
   metrics: Metric[];
-  date_range: { from: string; to: string };
+  date_range: ApiDateRange;
   dimensions?: string[];
   filters?: ApiFilter[];
   order_by?: [string, 'asc' | 'desc'][];
@@ -37,8 +44,18 @@ export interface QueryBody {
 
 export interface QueryContext {
   siteId: string;
+  /**
+   * The period as the dashboard resolved it. Under "All time" (`allTime`) it is what the API's
+   * `"all"` resolves to (`resolveRange` with the site's `created_at`): the chart's buckets, ticks and
+   * labels are made of it, while the queries ask `"all"`.
+   */
   range: ResolvedRange;
-  /** What the cards compare the range with (`comparisonRange`); null: nothing yet. */
+  /**
+   * "All time": every query asks `date_range: "all"` rather than `range`'s instants, so a site older
+   * than the API's 1,098 days of an explicit range is read whole; and nothing is compared with it.
+   */
+  allTime?: boolean;
+  /** What the cards compare the range with (`comparisonRange`); null: nothing yet. Ignored under `allTime`. */
   compare: ResolvedRange | null;
   filters: readonly Filter[];
   timezone: string;
@@ -49,8 +66,18 @@ export const BREAKDOWN_LIMIT = 10;
 /** A range as the API takes it: ISO instants. */
 export const isoRange = (r: ResolvedRange) => ({ from: new Date(r.from).toISOString(), to: new Date(r.to).toISOString() });
 
+/** The period of every query of the view: `"all"` under "All time", else its instants. */
+export function dateRangeOf(ctx: QueryContext): ApiDateRange {
+  return ctx.allTime ? 'all' : isoRange(ctx.range);
+}
+
+/** The comparison a query of the view carries: none under "All time" (there is nothing before the site). */
+export function compareOf(ctx: QueryContext): ResolvedRange | null {
+  return ctx.allTime ? null : ctx.compare;
+}
+
 function base(ctx: QueryContext, metrics: Metric[]): QueryBody {
-  const body: QueryBody = { site_id: ctx.siteId, metrics, date_range: isoRange(ctx.range), timezone: ctx.timezone };
+  const body: QueryBody = { site_id: ctx.siteId, metrics, date_range: dateRangeOf(ctx), timezone: ctx.timezone };
   if (ctx.filters.length > 0) body.filters = ctx.filters.map(apiFilter);
   return body;
 }
@@ -61,7 +88,8 @@ function base(ctx: QueryContext, metrics: Metric[]): QueryBody {
  */
 function compared(ctx: QueryContext, metrics: Metric[]): QueryBody {
   const body = base(ctx, metrics);
-  if (ctx.compare) body.compare = isoRange(ctx.compare);
+  const compare = compareOf(ctx);
+  if (compare) body.compare = isoRange(compare);
   return body;
 }
 
@@ -140,6 +168,8 @@ export function seriesQuery(ctx: QueryContext, metric: Metric, granularity: Gran
  * place (see compare-series.ts).
  */
 export function withSeriesCompare(q: QueryBody, compare: ResolvedRange): QueryBody {
+  // "All time" is compared with nothing: the API's "previous_period" of it would be before the site.
+  if (q.date_range === 'all') return q;
   return { ...q, compare: isoRange(compare) };
 }
 

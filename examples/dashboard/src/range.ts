@@ -13,7 +13,7 @@ import {
   type CalendarDate,
 } from './time.js';
 
-export const PRESETS = ['today', 'yesterday', '24h', '7d', '30d', 'month', 'last_month', '12mo'] as const;
+export const PRESETS = ['today', 'yesterday', '24h', '7d', '30d', 'month', 'last_month', '12mo', 'all'] as const;
 export type Preset = (typeof PRESETS)[number];
 
 export const PRESET_LABELS: Record<Preset, string> = {
@@ -25,6 +25,7 @@ export const PRESET_LABELS: Record<Preset, string> = {
   month: 'This month',
   last_month: 'Last month',
   '12mo': 'Last 12 months',
+  all: 'All time',
 };
 
 export type RangeSpec =
@@ -43,6 +44,18 @@ export interface ResolvedRange {
 
 /** A custom range is capped so that a typo cannot ask for decades of hourly buckets. */
 export const MAX_CUSTOM_DAYS = 731;
+
+/**
+ * Most buckets a chart draws (`bucketStarts`' cap): half the query API's 10,000 `time:*` buckets a
+ * query, and more points than a chart's width has pixels. "All time" of an old site is long enough
+ * to pass it by day (after some 13 years), so `allowedGranularities` leaves out what would.
+ */
+export const MAX_CHART_BUCKETS = 5000;
+
+/** Whether a range is the site's whole life ("All time"), which the API resolves itself (`date_range: "all"`). */
+export function isAllTime(spec: RangeSpec): boolean {
+  return spec.kind === 'preset' && spec.preset === 'all';
+}
 
 export function isPreset(s: string): s is Preset {
   return (PRESETS as readonly string[]).includes(s);
@@ -67,8 +80,13 @@ export function customRangeError(from: string, to: string): string | null {
 /**
  * Turns a range into instants. Calendar presets cover whole days in `timeZone` (so "today" ends at
  * the coming midnight and its previous period is all of yesterday); "24h" covers whole hours.
+ *
+ * "All time" (`all`) is what the query API's `date_range: "all"` means: from the start of the local
+ * day the site was created (`siteCreatedAt`, ms; one created later than `now` counts as created now)
+ * through the end of today. Without a creation instant (null: a site list that did not say) it starts
+ * today, as if the site were new.
  */
-export function resolveRange(spec: RangeSpec, now: number, timeZone: string): ResolvedRange {
+export function resolveRange(spec: RangeSpec, now: number, timeZone: string, siteCreatedAt: number | null = null): ResolvedRange {
   const today = calendarDateOf(now, timeZone);
   const days = (first: CalendarDate, lastInclusive: CalendarDate): ResolvedRange => ({
     from: startOfDay(first, timeZone),
@@ -100,10 +118,35 @@ export function resolveRange(spec: RangeSpec, now: number, timeZone: string): Re
       return { from: startOfDay(addMonths(firstOfMonth, -1), timeZone), to: startOfDay(firstOfMonth, timeZone) };
     case '12mo':
       return { from: startOfDay(addMonths(firstOfMonth, -11), timeZone), to: startOfDay(addMonths(firstOfMonth, 1), timeZone) };
+    case 'all': {
+      const created = siteCreatedAt !== null && Number.isFinite(siteCreatedAt) ? Math.min(siteCreatedAt, now) : now;
+      return days(calendarDateOf(created, timeZone), today);
+    }
   }
 }
 
-/** Granularities that give a readable chart (not one point, not tens of thousands) for a range. */
+/** The shortest each granularity's bucket can be (a day of 23 hours, a February of 28 days). */
+const SHORTEST_BUCKET: Record<Granularity, number> = {
+  minute: MINUTE,
+  hour: HOUR,
+  day: 23 * HOUR,
+  week: 7 * 24 * HOUR - HOUR,
+  month: 28 * 24 * HOUR - HOUR,
+};
+
+/**
+ * At least as many buckets as `bucketStarts` makes of a range this long: the first one may start
+ * before the range (the bucket holding its start), every other one starts inside it.
+ */
+export function maxBuckets(r: ResolvedRange, g: Granularity): number {
+  return Math.ceil(Math.max(0, r.to - r.from) / SHORTEST_BUCKET[g]) + 1;
+}
+
+/**
+ * Granularities that give a readable chart (not one point, not tens of thousands) for a range, and
+ * never more than MAX_CHART_BUCKETS buckets ("All time" of a site many years old is not offered by
+ * day).
+ */
 export function allowedGranularities(r: ResolvedRange): Granularity[] {
   const span = r.to - r.from;
   const out: Granularity[] = [];
@@ -112,7 +155,7 @@ export function allowedGranularities(r: ResolvedRange): Granularity[] {
   if (span > 24 * HOUR + HOUR) out.push('day');
   if (span >= 14 * 24 * HOUR) out.push('week');
   if (span >= 58 * 24 * HOUR) out.push('month');
-  return out;
+  return out.filter((g) => maxBuckets(r, g) <= MAX_CHART_BUCKETS);
 }
 
 export function defaultGranularity(r: ResolvedRange): Granularity {
@@ -144,7 +187,7 @@ export function floorToBucket(instant: number, g: Granularity, timeZone: string)
 }
 
 /** Every bucket start in `[from, to)`, beginning with the bucket that contains `from`. */
-export function bucketStarts(r: ResolvedRange, g: Granularity, timeZone: string, max = 5000): number[] {
+export function bucketStarts(r: ResolvedRange, g: Granularity, timeZone: string, max = MAX_CHART_BUCKETS): number[] {
   const out: number[] = [];
   let t = floorToBucket(r.from, g, timeZone);
   while (t < r.to && out.length < max) {

@@ -72,6 +72,17 @@ describe('URL state', () => {
     );
   });
 
+  it('round-trips "All time" as range=all, keeping a chosen comparison for the next range', () => {
+    const s: DashboardState = { ...defaultState(), site: 's_abcdefghij012345', range: { kind: 'preset', preset: 'all' }, granularity: 'month' };
+    expect(encodeState(s)).toBe('site=s_abcdefghij012345&range=all&g=month');
+    expect(decodeState('?site=s_abcdefghij012345&range=all&g=month')).toEqual(s);
+    // "All time" is compared with nothing, but the link keeps what was chosen for other ranges.
+    const yoy = { ...s, compare: 'year_over_year' as const };
+    expect(decodeState(encodeState(yoy))).toEqual(yoy);
+    // A shared link carries the range in its query string, the key in the fragment.
+    expect(decodeState(new URL('https://dash.example/?range=all#key=rk_x&site=s_1').search).range).toEqual({ kind: 'preset', preset: 'all' });
+  });
+
   it('falls back to defaults for anything invalid instead of failing', () => {
     const s = decodeState(
       'site=%3Cscript%3E&range=forever&g=decade&metric=revenue&tz=Mars%2FOlympus&f=page|is|/a&f=nope|is|x&f=page|drop|x&f=country|is',

@@ -32,6 +32,8 @@ describe('filter value suggestions', () => {
     });
     // No comparison: suggestions need none. Countries are typed by name, so not narrowed by the code.
     expect(suggestionQuery(ctx, 'country', 'Ger')).not.toHaveProperty('compare');
+    // All time: the API's "all", as every query of the view asks it.
+    expect(suggestionQuery({ ...ctx, allTime: true }, 'page', '')).toMatchObject({ date_range: 'all', timezone: 'Europe/Berlin' });
     expect(suggestionQuery(ctx, 'country', 'Ger').filters).toEqual([
       ['is', 'page', ['/a']],
       ['is_not', 'country', ['']],

@@ -1,7 +1,7 @@
 import type { QueryRow } from './api.js';
 import { FILTER_OP_LABELS, type Filter, type FilterDimension, type FilterOp } from './dimensions.js';
 import { valueLabel } from './labels.js';
-import { apiFilter, rowValue, type QueryBody, type QueryContext } from './query.js';
+import { apiFilter, dateRangeOf, rowValue, type QueryBody, type QueryContext } from './query.js';
 
 /**
  * Values the filter editor suggests as a person types, as Plausible's filter menu does: the
@@ -37,7 +37,7 @@ export function suggestionQuery(ctx: QueryContext, dimension: FilterDimension, t
   return {
     site_id: ctx.siteId,
     metrics: ['visitors'],
-    date_range: { from: new Date(ctx.range.from).toISOString(), to: new Date(ctx.range.to).toISOString() },
+    date_range: dateRangeOf(ctx),
     dimensions: [dimension],
     filters: filters.map(apiFilter),
     order_by: [['visitors', 'desc']],

@@ -1169,7 +1169,7 @@ describe('dashboard against the real system', () => {
   });
 
   /** An hourly (or daily) series straight from the API: its time values and each bucket's metrics. */
-  async function apiSeries(metrics: string[], range: { from: string; to: string }, unit = 'hour', filters: Filter[] = []) {
+  async function apiSeries(metrics: string[], range: { from: string; to: string } | 'all', unit = 'hour', filters: Filter[] = []) {
     const r = await query(system.embedded.queryUrl, tenant.checkKey, {
       site_id: shop.siteId,
       metrics,
@@ -1348,6 +1348,81 @@ describe('dashboard against the real system', () => {
       }
       await page.locator('[data-testid="chart-panel"]').screenshot({ path: join(ARTIFACTS_DIR, `chart-compare-dst-${c.hours}h.png`) });
     }
+  });
+
+  it('shows All time as the API\'s date_range "all" answers it, from the day the site was created, with nothing to compare', async () => {
+    const page = await newPage();
+    const bodies = queryBodies(page);
+    // A comparison the link chose waits for another range: All time has nothing before it.
+    await signIn(page, `/?site=${shop.siteId}&range=all&compare=year_over_year`);
+    const listed = await api<{ sites: { site_id: string; created_at: number }[] }>(`${system.embedded.queryUrl}/v1/sites`, { token: tenant.checkKey });
+    const createdAt = listed.body.sites.find((s) => s.site_id === shop.siteId)!.created_at;
+    const cards = await query(system.embedded.queryUrl, tenant.checkKey, { site_id: shop.siteId, metrics: [...CARD_METRICS], date_range: 'all', timezone: SHOP_TZ });
+    const want = Object.fromEntries(CARD_METRICS.map((m, i) => [m, String(cards.results[0]!.metrics[i])]));
+    await expect.poll(() => cardValues(page), { timeout: UI_TIMEOUT }).toEqual(want);
+    expect(Number(want.visitors)).toBeGreaterThan(0);
+    expect(await page.inputValue('[data-testid="range-select"]')).toBe('all');
+    expect(await page.locator('[data-testid="range-select"] option:checked').textContent()).toBe('All time');
+    expect(new URL(page.url()).searchParams.get('range')).toBe('all');
+    expect(new URL(page.url()).searchParams.get('compare')).toBe('year_over_year');
+
+    // The API's "all" is the range the dashboard resolved: from the shop's midnight of the day the
+    // site was created (today: this suite made it) to the end of today.
+    const resolved = resolveRange({ kind: 'preset', preset: 'all' }, Date.now(), SHOP_TZ, createdAt);
+    expect(resolved.from).toBe(startOfDay(calendarDateOf(createdAt, SHOP_TZ), SHOP_TZ));
+    expect(cards.meta.date_range).toEqual({ from: new Date(resolved.from).toISOString(), to: new Date(resolved.to).toISOString() });
+
+    // A site made today is charted by the hour, bucket for bucket as the API answers "all".
+    const hours = bucketStarts(resolved, 'hour', SHOP_TZ);
+    const series = await apiSeries(['visitors'], 'all');
+    expect(series.times.map((t) => formatBucket(Date.parse(t), 'hour', SHOP_TZ))).toEqual(hours.map((t) => formatBucket(t, 'hour', SHOP_TZ)));
+    const table = await chartTable(page);
+    expect(table.periods).toEqual(hours.map((t) => formatBucket(t, 'hour', SHOP_TZ)));
+    const begun = table.values.filter((v) => v !== '—').length;
+    expect(begun).toBeGreaterThan(0);
+    expect(table.values.slice(0, begun)).toEqual(series.metrics.slice(0, begun).map(([v]) => formatMetric('visitors', v)));
+    expect(await page.locator('[data-testid="granularity"] input').evaluateAll((els) => els.map((e) => (e as HTMLInputElement).value))).toEqual(['minute', 'hour']);
+
+    // Nothing compared: the menu is disabled and says why, the cards show no change, one line is drawn.
+    const compare = page.locator('[data-testid="compare-select"]');
+    expect(await compare.isDisabled()).toBe(true);
+    expect(await compare.inputValue()).toBe('off');
+    expect(await page.textContent('[data-testid="compare-unavailable"]')).toMatch(/no earlier period to compare with/);
+    expect(await compare.getAttribute('aria-describedby')).toBe('compare-unavailable');
+    expect(await page.locator('[data-testid="compare-label"]').count()).toBe(0);
+    expect(await page.getAttribute('[data-testid="chart"]', 'data-compared')).toBe('no');
+    for (const m of CARD_METRICS) expect(await page.textContent(`[data-testid="change-${m}"]`), m).toBe('');
+
+    // Every query asked "all" in the shop's zone (not instants a site older than 1,098 days would
+    // exceed), and none a comparison.
+    await page.locator('[data-panel="pages"] table[data-dimension="page"]').waitFor();
+    expect(bodies.filter(isCardsQuery).length).toBeGreaterThan(0);
+    expect(bodies.filter(isSeries).at(-1)).toMatchObject({ date_range: 'all', dimensions: ['time:hour'], limit: hours.length });
+    for (const b of bodies) {
+      expect(b, JSON.stringify(b)).toMatchObject({ date_range: 'all', timezone: SHOP_TZ });
+      expect(b, JSON.stringify(b)).not.toHaveProperty('compare');
+    }
+    // So does the chart's CSV; its name is the API's resolution of "all".
+    const csv = await downloadCsv(page, 'csv-chart');
+    expect(csv.body).toMatchObject({ date_range: 'all', dimensions: ['time:hour'], timezone: SHOP_TZ });
+    expect(csv.body).not.toHaveProperty('compare');
+    const basic = (t: number) => new Date(t).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+    expect(csv.name).toBe(`pulse-${shop.siteId}-${basic(resolved.from)}-${basic(resolved.to)}.csv`);
+    await page.screenshot({ path: join(ARTIFACTS_DIR, 'all-time.png'), fullPage: true });
+
+    // Another range brings the chosen comparison back; All time from the picker drops it again.
+    await page.selectOption('[data-testid="range-select"]', '7d');
+    await expect.poll(() => compare.isDisabled()).toBe(false);
+    expect(await compare.inputValue()).toBe('year_over_year');
+    await expect.poll(() => page.locator('[data-testid="compare-label"]').count()).toBe(1);
+    bodies.length = 0;
+    await page.selectOption('[data-testid="range-select"]', 'all');
+    await expect.poll(() => cardValues(page), { timeout: UI_TIMEOUT }).toEqual(want);
+    expect(new URL(page.url()).searchParams.get('range')).toBe('all');
+    const last = bodies.filter(isCardsQuery).at(-1)!;
+    expect(last).toMatchObject({ date_range: 'all', timezone: SHOP_TZ });
+    expect(last).not.toHaveProperty('compare');
+    expect(await compare.isDisabled()).toBe(true);
   });
 
   it('compares with a custom period chosen in the menu, keeps it in the URL, and says what is wrong with bad dates', async () => {

@@ -26,6 +26,8 @@ export interface ControlsModel {
   compareDates: CompareDates | null;
   /** The span the cards compare with now (null: none), to start a custom period from. */
   compared: ResolvedRange | null;
+  /** Why the range cannot be compared ("All time"), said under a disabled menu; null when it can. */
+  compareUnavailable: string | null;
 }
 
 export interface ControlsActions {
@@ -126,13 +128,26 @@ export function timeZoneSelect(m: ControlsModel, a: ControlsActions): HTMLElemen
 
 /**
  * What the cards and the chart compare the period with: the previous period, the same one a year
- * before, a custom period, or nothing. "Custom period…" opens a form of two dates (in the
+ * before, a custom period, or nothing; disabled, saying why, for a range that has nothing to be
+ * compared with ("All time"). "Custom period…" opens a form of two dates (in the
  * dashboard's zone, as the custom range's): nothing changes until they are applied, and dates that
  * cannot be compared with are said next to the fields (the form checks them itself, `novalidate`,
  * so the message is the dashboard's and not the browser's bubble).
  */
 export function compareSelect(m: ControlsModel, a: ControlsActions): HTMLElement {
   const id = 'compare';
+  if (m.compareUnavailable) {
+    // Disabled rather than gone, so the toolbar does not jump; it shows "No comparison", what applies,
+    // and says why. The chosen mode stays in the state (and the link) for the next range.
+    const noteId = `${id}-unavailable`;
+    const select = h(
+      'select',
+      { id, 'data-testid': 'compare-select', disabled: true, 'aria-describedby': noteId },
+      h('option', { value: 'off', selected: true }, COMPARE_LABELS.off),
+    );
+    const note = h('p', { class: 'muted small compare-note', id: noteId, 'data-testid': 'compare-unavailable' }, m.compareUnavailable);
+    return h('div', { class: 'control range-control' }, h('label', { for: id }, 'Comparison'), select, note);
+  }
   const dates = m.compareDates ?? (m.compared ? rangeAsDates(m.compared, m.timeZone) : rangeAsDates(m.resolved, m.timeZone));
   const errorId = `${id}-error`;
   const fromInput = h('input', { type: 'date', id: `${id}-from`, value: dates.from, required: true, 'data-testid': 'compare-from' });
