@@ -2,6 +2,7 @@ import { connect, type ConnectionOptions, type NatsConnection } from 'nats';
 import { KV_WRITE_KEYS, type AnyStreamRecord, type WriteKeyRecord } from '@pulse/protocol';
 import { streamPublisher, type StreamPublisher } from '@pulse/protocol/publisher';
 import { openBucket } from '@pulse/protocol/streams';
+import { USAGE_SUBJECT_COLLECTOR, UsageShare } from '@pulse/protocol/usage-share';
 import { resolveOptions, type CollectorOptions } from './config.js';
 import { CollectorCore } from './core/collector-core.js';
 import { createMetrics, type CollectorMetrics } from './core/metrics.js';
@@ -41,6 +42,8 @@ interface Live {
   publisher: StreamPublisher;
   sink: JetStreamSink;
   keys: WriteKeyCache;
+  /** Shares the rate limits with every other collector; none while rate limiting is off. */
+  usage: UsageShare | undefined;
 }
 
 /**
@@ -74,6 +77,7 @@ export class CollectorService implements EventSink, WriteKeyLookup {
       readiness: () => this.readiness(),
       metrics: this.metrics,
       ...(so.scripts ? { scripts: so.scripts } : {}),
+      usage: { record: (key, events) => this.live?.usage?.record(key, events) },
       log: this.log,
     });
   }
@@ -144,6 +148,7 @@ export class CollectorService implements EventSink, WriteKeyLookup {
     })();
     const clean = await Promise.race([done, deadline]);
     this.live?.keys.stop();
+    this.live?.usage?.stop();
     if (this.live) {
       const nc = this.live.nc;
       await Promise.race([nc.drain().catch(() => nc.close()), new Promise((r) => setTimeout(r, 2_000).unref?.())]);
@@ -216,7 +221,12 @@ export class CollectorService implements EventSink, WriteKeyLookup {
       },
       this.metrics,
     );
-    this.live = { nc, publisher, sink, keys };
+    let usage: UsageShare | undefined;
+    if (o.rateLimitEventsPerSec > 0) {
+      usage = new UsageShare({ nc, subject: USAGE_SUBJECT_COLLECTOR, onRemote: (key, events) => this.core.chargeRateLimit(key, events) });
+      usage.start();
+    }
+    this.live = { nc, publisher, sink, keys, usage };
     this.startProbe(nc);
     this.log('info', 'connected to NATS', { server: nc.getServer(), max_payload: nc.info?.max_payload });
     void this.watchStatus(nc, jsm, keys);

@@ -180,6 +180,19 @@ export function defineChaosSuite(runtime: Runtime): void {
       expect((await postBatch(c.url, JSON.stringify({ events: pageviews(1) }), { key })).status).toBe(202);
     });
 
+    it('holds one rate limit per key across collectors: what a key spent at one is spent at the other', async () => {
+      const limit = { COLLECTOR_RATE_LIMIT_EVENTS_PER_SEC: '1', COLLECTOR_RATE_LIMIT_BURST: '10' };
+      const a = await start(limit);
+      const b = await start(limit);
+      const { key } = await createWriteKey(t.kv);
+      expect((await postBatch(a.url, JSON.stringify({ events: pageviews(10) }), { key })).status).toBe(202);
+      // Shared every 200 ms; without the sharing, b would take 10 more.
+      await sleep(600);
+      const there = await postBatch(b.url, JSON.stringify({ events: pageviews(2) }), { key });
+      expect(there.status).toBe(429);
+      expect(there.json.error.code).toBe('rate_limited');
+    });
+
     it('propagates a revocation to two collectors within 2 s', async () => {
       const a = await start();
       const b = await start();

@@ -14,6 +14,7 @@ import {
   natsTools,
   pageviews,
   postBatch,
+  rawRequest,
   recordsAfter,
   sleep,
   startCollector,
@@ -328,6 +329,20 @@ export function defineContractSuite(runtime: Runtime): void {
       expect(answer).toMatch(/^HTTP\/1\.1 408/);
       expect(answer).toContain('body_timeout');
       expect(Date.now() - started).toBeLessThan(6_000);
+    });
+
+    it('takes a beacon whose Host header is not a usable host (never a 500 or a dropped connection)', async () => {
+      // Bun's req.url is then the bare request target, on which `new URL` throws.
+      const { key } = await createWriteKey(t.kv);
+      const body = JSON.stringify({ events: pageviews(1) });
+      for (const host of ['a b', '[::', '', 'a/b?c#d']) {
+        const head =
+          `POST /v1/batch?key=${key} HTTP/1.1\r\nHost: ${host}\r\nContent-Type: text/plain;charset=UTF-8\r\n` +
+          `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n`;
+        const r = await rawRequest(c.port, head, [body]);
+        expect(r.status, `Host: ${host}`).toBe(202);
+        expect(JSON.parse(r.body), `Host: ${host}`).toEqual({ accepted: 1, rejected: [] });
+      }
     });
 
     it('serves every route under a configured path prefix', async () => {

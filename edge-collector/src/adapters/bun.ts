@@ -2,6 +2,7 @@ import type { CollectorCore } from '../core/collector-core.js';
 import type { CoreRequest, CoreResponse } from '../core/types.js';
 import type { HttpServerOptions, RunningServer } from './server.js';
 import { DeadlineSweeper, sweepTickFor, type Deadline } from './deadlines.js';
+import { requestTarget } from './request-target.js';
 
 // No @types/bun here: the little of Bun this adapter touches, typed loosely.
 interface BunServer {
@@ -22,11 +23,42 @@ interface BunRuntime {
   }): BunServer;
 }
 
+/** Bun's Request and Headers beyond the DOM types. */
+type BunRequest = Request & { bytes(): Promise<Uint8Array> };
+type BunHeaders = Headers & { toJSON(): Record<string, string | string[]> };
+
 const EMPTY = new Uint8Array(0);
 
+/**
+ * A frozen header record is shared by many answers (the common 202's): its Headers are built once.
+ * Bun copies a Headers given to `new Response` natively (the answer's own are separate), ~1 µs
+ * less per answer than converting a record's properties each time.
+ */
+const sharedHeaders = new WeakMap<Record<string, string>, Headers>();
+
+function headersOf(h: Record<string, string>): Record<string, string> | Headers {
+  if (!Object.isFrozen(h)) return h;
+  let built = sharedHeaders.get(h);
+  if (!built) sharedHeaders.set(h, (built = new Headers(h)));
+  return built;
+}
+
 function toResponse(r: CoreResponse): Response {
-  const headers = r.close ? { ...r.headers, connection: 'close' } : r.headers;
+  const headers = r.close ? { ...r.headers, connection: 'close' } : headersOf(r.headers);
   return new Response(r.body as ConstructorParameters<typeof Response>[0], { status: r.status, headers });
+}
+
+/**
+ * The request's headers as the core takes them: lower-case names, repeats joined with ", " (as
+ * Headers does, and uws.ts). `toJSON` builds the record natively, cheaper than a `forEach`
+ * callback per header; it gives `set-cookie` (which the core never reads) as an array, which is
+ * joined like the others.
+ */
+function headerRecord(req: Request): Record<string, string> {
+  const h = (req.headers as BunHeaders).toJSON();
+  const cookies = h['set-cookie'];
+  if (cookies !== undefined && typeof cookies !== 'string') h['set-cookie'] = cookies.join(', ');
+  return h as Record<string, string>;
 }
 
 type BodyResult = { ok: true; body: Uint8Array } | { ok: false; kind: 'too_large' | 'timeout' | 'overloaded' };
@@ -79,32 +111,45 @@ async function readBody(req: Request, core: CollectorCore, reserved: { bytes: nu
   return { ok: true, body };
 }
 
+const OK_EMPTY: BodyResult = { ok: true, body: EMPTY };
+const OVERLOADED: BodyResult = { ok: false, kind: 'overloaded' };
+const TIMED_OUT: BodyResult = { ok: false, kind: 'timeout' };
+
 /**
- * A body with a declared Content-Length within the cap cannot grow past it, so
- * it is read in one piece (no stream reader and per-chunk promises), with its
- * memory reserved up front and the same overall deadline.
+ * A body with a declared Content-Length within the cap cannot grow past it, so it is read in one
+ * piece with `req.bytes()` (no stream reader, per-chunk promises or copy into a Uint8Array), with
+ * its memory reserved up front and the same overall deadline. One promise settled by whichever
+ * comes first, the body or the deadline (no Promise.race over a second one). `req.body` is not
+ * touched on the way: Bun builds a ReadableStream for it.
  */
-async function readDeclaredBody(req: Request, length: number, core: CollectorCore, reserved: { bytes: number }, deadlines: DeadlineSweeper): Promise<BodyResult> {
-  if (length === 0 || !req.body) return { ok: true, body: EMPTY };
-  if (!core.reserveBody(length)) return { ok: false, kind: 'overloaded' };
+function readDeclaredBody(req: Request, length: number, core: CollectorCore, reserved: { bytes: number }, deadlines: DeadlineSweeper): BodyResult | Promise<BodyResult> {
+  if (length === 0) return OK_EMPTY;
+  if (!core.reserveBody(length)) return OVERLOADED;
   reserved.bytes += length;
-  let d: Deadline | undefined;
-  const timeout = new Promise<'timeout'>((r) => {
-    d = deadlines.add(core.bodyTimeoutMs, () => r('timeout'));
+  return new Promise<BodyResult>((resolve, reject) => {
+    let settled = false;
+    const d: Deadline = deadlines.add(core.bodyTimeoutMs, () => {
+      if (settled) return;
+      settled = true;
+      void req.body?.cancel().catch(() => undefined);
+      resolve(TIMED_OUT);
+    });
+    (req as BunRequest).bytes().then(
+      (body) => {
+        deadlines.delete(d);
+        if (settled) return;
+        settled = true;
+        resolve({ ok: true, body });
+      },
+      // A client gone mid-body; after a 408 nobody listens (and nothing surfaces as unhandled).
+      (e: unknown) => {
+        deadlines.delete(d);
+        if (settled) return;
+        settled = true;
+        reject(e);
+      },
+    );
   });
-  const body = req.arrayBuffer();
-  // Lost races must not surface as unhandled rejections (client gone after a 408).
-  body.catch(() => undefined);
-  try {
-    const next = await Promise.race([body, timeout]);
-    if (next === 'timeout') {
-      void req.body.cancel().catch(() => undefined);
-      return { ok: false, kind: 'timeout' };
-    }
-    return { ok: true, body: new Uint8Array(next) };
-  } finally {
-    deadlines.delete(d);
-  }
 }
 
 const DECIMAL = /^\d{1,15}$/;
@@ -124,15 +169,14 @@ export function startBunServer(core: CollectorCore, o: HttpServerOptions): Promi
     maxRequestBodySize: 1024 * 1024 * 1024,
     idleTimeout: Math.min(255, Math.ceil(core.bodyTimeoutMs / 1000) + 5),
     async fetch(req, srv) {
-      const url = new URL(req.url);
-      const headers: Record<string, string> = {};
-      req.headers.forEach((v, k) => {
-        headers[k] = v;
-      });
+      // Not `new URL(req.url)`: req.url is the bare request target when the Host header is not a
+      // usable host, and new URL threw on it (a 500).
+      const { path, query } = requestTarget(req.url);
+      const headers = headerRecord(req);
       const snapshot: CoreRequest = {
         method: req.method.toUpperCase(),
-        path: url.pathname,
-        query: url.search.length > 1 ? url.search.slice(1) : '',
+        path,
+        query,
         headers,
         remoteAddress: srv.requestIP(req)?.address ?? '',
         body: EMPTY,

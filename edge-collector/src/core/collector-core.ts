@@ -34,6 +34,8 @@ export interface CoreDeps {
    * `<prefix>/<name>`; none = 404.
    */
   scripts?: ReadonlyMap<string, Uint8Array>;
+  /** Told the events each key was let through, for the other collectors' limiters (`chargeRateLimit` hears theirs). */
+  usage?: { record(key: string, events: number): void };
   now?: () => number;
   log?: Logger;
 }
@@ -70,6 +72,8 @@ export class CollectorCore {
   private bufferedBodyBytes = 0;
   private readonly cors: Record<string, string>;
   private readonly corsPreflight: Record<string, string>;
+  /** The headers of every batch `202` without rejections, CORS included: shared and frozen (see `CoreResponse.headers`). */
+  private readonly acceptedHeaders: Readonly<Record<string, string>>;
   /** `requests_total` tallies by route, then status. */
   private readonly requestCounters = new Map<Route, Map<number, Tally>>();
   private readonly acceptedEvents: Tally;
@@ -91,6 +95,7 @@ export class CollectorCore {
     this.log = deps.log ?? (() => undefined);
     this.cors = corsHeaders(this.o.corsMaxAgeSec, false);
     this.corsPreflight = corsHeaders(this.o.corsMaxAgeSec, true);
+    this.acceptedHeaders = Object.freeze({ 'content-type': JSON_CONTENT_TYPE, 'cache-control': 'no-store', ...this.cors });
     this.acceptedEvents = deps.metrics.tally(deps.metrics.events, { outcome: 'accepted' });
     this.rejectedEvents = deps.metrics.tally(deps.metrics.events, { outcome: 'rejected' });
     this.ignoredEvents = deps.metrics.tally(deps.metrics.events, { outcome: 'ignored' });
@@ -244,7 +249,8 @@ export class CollectorCore {
   }
 
   private finish(route: Route, res: CoreResponse): CoreResponse {
-    Object.assign(res.headers, route === 'preflight' ? this.corsPreflight : this.cors);
+    // A frozen record is shared and already complete.
+    if (!Object.isFrozen(res.headers)) Object.assign(res.headers, route === 'preflight' ? this.corsPreflight : this.cors);
     if (this.drainingFlag) res.close = true;
     this.requestCounter(route, res.status).value++;
     return res;
@@ -334,7 +340,7 @@ export class CollectorCore {
     if (failure) return failure;
     this.acceptedEvents.value += acceptedCount;
     this.rejectedEvents.value += rejected.length;
-    if (rejected.length === 0) return { status: 202, headers: { 'content-type': JSON_CONTENT_TYPE, 'cache-control': 'no-store' }, body: `{"accepted":${acceptedCount},"rejected":[]}` };
+    if (rejected.length === 0) return { status: 202, headers: this.acceptedHeaders, body: `{"accepted":${acceptedCount},"rejected":[]}` };
     const reply: BatchReply = { accepted: acceptedCount, rejected };
     return json(202, reply);
   }
@@ -438,10 +444,15 @@ export class CollectorCore {
   ): CoreResponse | Ingested {
     const limited = this.rateLimited(key, b.count);
     if (limited) return limited;
+    // Fields named one by one, not spread from edgeFields: the spread (copyDataProperties) showed
+    // in Bun's profile of a beacon. Same keys in the same order, so the same bytes.
+    const edge = this.edgeFields(req);
     const whole: RawStreamRecord = {
       site_id: site.site_id,
       received_at: b.receivedAt,
-      ...this.edgeFields(req),
+      ip: edge.ip,
+      ua: edge.ua,
+      country: edge.country,
       body: req.body,
       format: b.format,
       max_event_age_ms: this.o.maxEventAgeMs,
@@ -455,9 +466,17 @@ export class CollectorCore {
     return { pending, acceptedCount: b.count, rejected: [], ignored: 0 };
   }
 
+  /** Spends events another collector let through for `key` (their limits are one). */
+  chargeRateLimit(key: string, events: number): void {
+    this.limiter.charge(key, events);
+  }
+
   private rateLimited(key: string, events: number): CoreResponse | undefined {
     const rate = this.limiter.take(key, events);
-    if (rate.ok) return undefined;
+    if (rate.ok) {
+      if (this.limiter.enabled) this.deps.usage?.record(key, events);
+      return undefined;
+    }
     this.deps.metrics.rateLimited.inc();
     return errorResponse(429, 'rate_limited', 'too many events for this write key', { 'retry-after': String(rate.retryAfterSec) });
   }

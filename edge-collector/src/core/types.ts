@@ -16,6 +16,10 @@ export interface CoreRequest {
 
 export interface CoreResponse {
   status: number;
+  /**
+   * Lower-case names. A frozen record (the common batch `202`'s) is shared by many answers and
+   * already complete: nobody changes it, and an adapter may keep its runtime's form of it.
+   */
   headers: Record<string, string>;
   body: Uint8Array | string;
   /** Ask the adapter to close the connection after this response. */
