@@ -1,6 +1,6 @@
 // Collector benchmark: wrk against (a) a bare uWS server, (b) a node:http baseline collector,
 // (c) our collector on uWS/Node, (d) our collector on Bun — same machine, same nats-server.
-// Usage: node bench/run.mjs [--duration 15s] [--connections 64] [--threads 2] [--targets bare,baseline,uws,bun]
+// Usage: node bench/run.mjs [--duration 15s] [--warmup 5s] [--connections 64] [--threads 2] [--targets bare,baseline,uws,bun]
 //                           [--scenarios beacon,batch100] [--out results.md] [--node-args "--cpu-prof"] [--bun-args "--cpu-prof-md"]
 //                           [--paced 0.8] [--env COLLECTOR_LINGER_MS=1,COLLECTOR_MAX_MESSAGE_BYTES=262144]
 //                           [--ref /path/to/other/edge-collector/dist]
@@ -26,6 +26,9 @@ const args = Object.fromEntries(
   process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []),
 );
 const duration = args.duration ?? '15s';
+// Every target, the bare server included, runs warm: long enough for Bun's and V8's top JIT tiers
+// (2 s left a fresh Bun using 10–18 % more CPU a request than a warm one).
+const warmup = args.warmup ?? '5s';
 const connections = args.connections ?? '64';
 const threads = args.threads ?? '2';
 const targets = (args.targets ?? 'bare,baseline,uws,bun').split(',');
@@ -155,7 +158,7 @@ try {
     if (multiProcess(target)) await sleep(2_000);
     for (const name of scenarios) {
       const s = SCENARIOS[name];
-      await wrk(port, s, '2s'); // warm-up: JIT, connections, key cache
+      await wrk(port, s, warmup); // warm-up: JIT, connections, key cache
       const before = multiProcess(target) ? {} : await counters(port);
       let peak = 0;
       const rssTree = treeOf(child.pid);
