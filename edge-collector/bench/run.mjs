@@ -27,7 +27,7 @@ const args = Object.fromEntries(
 );
 const duration = args.duration ?? '15s';
 // Every target, the bare server included, runs warm: long enough for Bun's and V8's top JIT tiers
-// (2 s left a fresh Bun using 10–18 % more CPU a request than a warm one).
+// (2 s left a fresh Bun using 10–18 % more CPU a request than a warm one, in the 23rd session's profiling).
 const warmup = args.warmup ?? '5s';
 const connections = args.connections ?? '64';
 const threads = args.threads ?? '2';
